@@ -1,0 +1,1 @@
+"""apilab: learn API development by doing."""

@@ -1,0 +1,256 @@
+"""Typed models of the course: lessons, exercises, their checks and mutants.
+
+These are plain data with no behaviour beyond validation, so that the grader can depend on them
+without pulling in the rest of apilab. Every model rejects unknown keys: a typo in a course file
+is an error that names the file and the key, never a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}
+JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object", "null"}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- expectations -------------------------------------------------------------------------------
+
+
+class Matcher(Model):
+    """A rule one value must follow. In TOML a bare value is shorthand for `{ equals = value }`.
+
+    Strings may hold `${name}` placeholders, filled from seeded data and captures.
+    """
+
+    equals: Any = None
+    one_of: list[Any] | None = None
+    contains: str | None = None
+    matches: str | None = None  # a regular expression, searched anywhere in the value
+    present: bool | None = None
+    type: str | None = None
+    length: int | None = None
+    min_length: int | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        if value is not None and value not in JSON_TYPES:
+            raise ValueError(f"unknown type {value!r}; use one of {sorted(JSON_TYPES)}")
+        return value
+
+    @field_validator("matches")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {"equals": value}
+
+
+class Expect(Model):
+    """What a response must look like for a step to pass."""
+
+    status: int | list[int] | None = None
+    headers: dict[str, Matcher] = {}
+    json_paths: dict[str, Matcher] = Field(default={}, alias="json")
+    content_type: str | None = None  # media type, compared without parameters
+    body_empty: bool | None = None
+
+
+class Capture(Model):
+    """A value taken from a response for later steps, as `${name}`."""
+
+    header: str | None = None
+    json_path: str | None = Field(default=None, alias="json")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Capture:
+        if (self.header is None) == (self.json_path is None):
+            raise ValueError("a capture takes exactly one of `header` or `json`")
+        return self
+
+
+class Step(Model):
+    """One HTTP request and what its response must be."""
+
+    method: str
+    path: str
+    headers: dict[str, str] = {}
+    query: dict[str, str] = {}
+    json_body: Any = Field(default=None, alias="json")
+    body: str | None = None
+    follow_redirects: bool = False
+    expect: Expect = Expect()
+    capture: dict[str, Capture] = {}
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        # Unknown methods are legitimate test input (a server should answer 501), so only
+        # the token syntax is enforced.
+        if not re.fullmatch(r"[A-Za-z]+", value):
+            raise ValueError(f"{value!r} is not an HTTP method")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _one_body(self) -> Step:
+        if self.json_body is not None and self.body is not None:
+            raise ValueError("a step takes `json` or `body`, not both")
+        return self
+
+
+class Check(Model):
+    """One graded behaviour: declarative `steps`, or a registered check named by `use`."""
+
+    id: str = Field(pattern=SLUG)
+    title: str
+    points: int = Field(ge=0)
+    why: str  # one line: why it matters, naming the standard (RFC or OWASP item)
+    hint: str | None = None
+    hidden: bool = False
+    steps: list[Step] = []
+    use: str | None = None
+    params: dict[str, Any] = Field(default={}, alias="with")
+
+    @model_validator(mode="after")
+    def _steps_or_use(self) -> Check:
+        if bool(self.steps) == bool(self.use):
+            raise ValueError("a check takes either `steps` or `use`, exactly one of them")
+        if self.params and not self.use:
+            raise ValueError("`with` gives parameters to a registered check; add `use`")
+        return self
+
+
+class DataSpec(Model):
+    """How one piece of randomized data is drawn from the run's seed."""
+
+    kind: Literal["title", "name", "word", "int", "choice", "uuid"]
+    min: int = 0
+    max: int = 1000
+    values: list[Any] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DataSpec:
+        if self.kind == "choice" and not self.values:
+            raise ValueError("`choice` needs a non-empty `values` list")
+        if self.kind == "int" and self.min > self.max:
+            raise ValueError("`min` is greater than `max`")
+        return self
+
+
+# --- mutants, exercises, lessons ----------------------------------------------------------------
+
+
+class Edit(Model):
+    """Replace `find` (which must occur exactly once) by `replace` in one solution file."""
+
+    file: str
+    find: str
+    replace: str
+
+
+class Mutant(Model):
+    """The reference solution with one planted bug, and the checks that must catch it."""
+
+    name: str = Field(pattern=SLUG)
+    description: str
+    caught_by: list[str] = Field(min_length=1)
+    edits: list[Edit] = Field(min_length=1)
+
+
+class Exercise(Model):
+    id: UUID
+    slug: str = Field(pattern=SLUG)
+    title: str
+    lesson: str = Field(pattern=SLUG)
+    points: int = Field(gt=0)
+    summary: str = ""
+    data: dict[str, DataSpec] = {}
+    checks: list[Check] = Field(min_length=1)
+    # Filled in by the loader, not read from exercise.toml:
+    number: int = 0
+    root: Path = Path()
+    mutants: list[Mutant] = []
+
+    @property
+    def readme(self) -> Path:
+        return self.root / "README.md"
+
+    @property
+    def starter_dir(self) -> Path:
+        return self.root / "starter"
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.root / "solution"
+
+    @property
+    def max_score(self) -> int:
+        return sum(check.points for check in self.checks)
+
+    def visible_checks(self, include_hidden: bool) -> list[Check]:
+        return [c for c in self.checks if include_hidden or not c.hidden]
+
+
+class Lesson(Model):
+    slug: str = Field(pattern=SLUG)
+    title: str
+    summary: str = ""
+    reading: str  # path relative to lessons/
+    notebook: str | None = None  # file name in notebooks/
+    exercises: list[str] = []
+    # Filled in by the loader:
+    number: int = 0
+
+
+class Course(Model):
+    title: str
+    lessons: list[Lesson] = Field(min_length=1)
+    # Filled in by the loader:
+    root: Path = Path()
+    exercises: dict[str, Exercise] = {}
+
+    def lesson(self, name: str) -> Lesson:
+        """The lesson named by slug or number; KeyError with the known names otherwise."""
+        for lesson in self.lessons:
+            if name in (lesson.slug, str(lesson.number)):
+                return lesson
+        known = ", ".join(f"{lesson.number} ({lesson.slug})" for lesson in self.lessons)
+        raise KeyError(f"no lesson {name!r} in this course; known lessons: {known}")
+
+    def exercise(self, name: str) -> Exercise:
+        """The exercise named by slug or number; KeyError with the known names otherwise."""
+        for exercise in self.exercises.values():
+            if name in (exercise.slug, str(exercise.number)):
+                return exercise
+        known = ", ".join(f"{e.number} ({e.slug})" for e in self.ordered_exercises())
+        raise KeyError(f"no exercise {name!r} in this course; known exercises: {known}")
+
+    def ordered_exercises(self) -> list[Exercise]:
+        return sorted(self.exercises.values(), key=lambda e: e.number)
+
+    def exercises_of(self, lesson: Lesson) -> list[Exercise]:
+        return [self.exercises[slug] for slug in lesson.exercises]
+
+    def reading_path(self, lesson: Lesson) -> Path:
+        return self.root / "lessons" / lesson.reading
+
+    def notebook_path(self, lesson: Lesson) -> Path | None:
+        return self.root / "notebooks" / lesson.notebook if lesson.notebook else None

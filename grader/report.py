@@ -1,0 +1,117 @@
+"""The report: one type from the runner to the store, the terminal app and the hub.
+
+A learner's failure is a result, recorded here; a broken platform is an exception, never a report.
+The JSON form carries `schema` so that stored reports stay readable as the model grows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+Status = Literal["pass", "fail", "error"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SentRequest(Model):
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: str = ""  # an excerpt, decoded for display
+    body_truncated: bool = False
+
+    @property
+    def line(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+class ReceivedResponse(Model):
+    status: int
+    reason: str = ""
+    http_version: str = "HTTP/1.1"
+    headers: list[tuple[str, str]]
+    body: str = ""  # an excerpt, decoded for display
+    body_size: int = 0  # bytes read, at most the grader's cap
+    body_truncated: bool = False
+
+    @property
+    def line(self) -> str:
+        return f"{self.http_version} {self.status} {self.reason}".rstrip()
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+class Exchange(Model):
+    """One request the grader made and what came back (or what went wrong on the wire)."""
+
+    request: SentRequest
+    response: ReceivedResponse | None = None
+    error: str | None = None  # a plain-language transport problem: refused, reset, timed out...
+    elapsed_ms: float = 0.0
+    curl: str
+
+
+class CheckResult(Model):
+    id: str
+    title: str
+    status: Literal["pass", "fail"]
+    points: int  # earned
+    max_points: int
+    message: str = ""  # what went wrong, in a sentence; empty on a pass
+    expected: str | None = None
+    received: str | None = None
+    why: str = ""  # why it matters, naming the standard
+    hint: str | None = None
+    hidden: bool = False
+    duration_ms: float = 0.0
+    exchanges: list[Exchange] = []
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+class Report(Model):
+    schema_version: int = Field(default=SCHEMA_VERSION, alias="schema")
+    exercise: str  # slug
+    exercise_id: str
+    title: str = ""
+    status: Status
+    score: int
+    max_score: int
+    seed: int
+    url: str
+    grader_version: str
+    started_at: datetime
+    duration_ms: float
+    hidden_included: bool = False
+    message: str = ""  # for status `error`: why nothing could be graded, and what to do
+    checks: list[CheckResult] = []
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for check in self.checks if check.passed)
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [check for check in self.checks if not check.passed]
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent, by_alias=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Report:
+        return cls.model_validate_json(text)

@@ -1,0 +1,35 @@
+"""Where apilab keeps things: the course it teaches, the learner's workspace, the progress data.
+
+Settings come from the environment so that tests and several courses can live side by side:
+`APILAB_HOME` (progress and settings; default the platform's user data folder) and
+`APILAB_COURSE` (the folder holding lessons/ and exercises/; default this checkout).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def data_home() -> Path:
+    """The folder for the progress database and settings, created on first use."""
+    home = Path(os.environ.get("APILAB_HOME") or platformdirs.user_data_dir("apilab"))
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def course_root() -> Path:
+    return Path(os.environ.get("APILAB_COURSE") or CHECKOUT).resolve()
+
+
+def workspace(course: Path, exercise_slug: str) -> Path:
+    """The learner's own copy of an exercise: `work/<slug>/` beside the course, git-ignored."""
+    return course / "work" / exercise_slug
+
+
+def progress_db() -> Path:
+    return data_home() / "progress.db"

@@ -1,0 +1,51 @@
+"""Which servers the grader may talk to.
+
+The grader sends whatever an exercise file says to whatever URL it is given, so by default it
+only targets this machine: it must not become a way to probe other hosts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+
+class TargetError(ValueError):
+    """The URL to grade is unusable or not allowed. The message says what to do instead."""
+
+
+def check_target(url: str, allow_remote: bool = False) -> str:
+    """Return `url` normalised (no trailing slash) if the grader may send requests to it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetError(f"{url!r} is not an http:// or https:// URL; try --url http://127.0.0.1:8001")
+    if parts.query or parts.fragment:
+        raise TargetError(f"{url!r} has a query or fragment; give the server's base URL only")
+    if not allow_remote and not is_loopback(parts.hostname):
+        raise TargetError(
+            f"{parts.hostname} is not this machine. The grader only targets loopback addresses "
+            "(localhost, 127.0.0.1, ::1) unless you pass --allow-remote for a server you own."
+        )
+    return url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address `host` names is a loopback address."""
+    host = host.strip("[]")
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if host == "localhost" or host.endswith(".localhost"):
+        return True  # RFC 6761 §6.3: always the loopback interface
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def same_origin(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)

@@ -1,0 +1,3 @@
+from apilab.cli import main
+
+main()

@@ -1,0 +1,252 @@
+"""The `apilab` command: the front door to the course, the sandbox and the grader.
+
+Bare `apilab` opens the terminal app. Heavy parts (Textual, Jupyter, uvicorn) are imported inside
+the commands that need them, so `apilab check` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from apilab import paths
+from apilab.catalog.loader import CatalogError, load_course
+from apilab.catalog.models import Course, Exercise
+
+DEFAULT_SERVER_PORT = 8001
+DEFAULT_SANDBOX_PORT = 8000
+GRADING_ERROR = 2  # exit code: nothing could be graded
+
+
+def _course() -> Course:
+    try:
+        return load_course(paths.course_root())
+    except CatalogError as exc:
+        raise click.ClickException(f"the course files have a problem: {exc}") from None
+
+
+def _exercise(course: Course, name: str) -> Exercise:
+    try:
+        return course.exercise(name)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="EXERCISE") from None
+
+
+def _store():
+    from apilab.store import Store, StoreError
+
+    try:
+        return Store.open_default()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(package_name="apilab")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Learn API development by doing: lessons, a live practice API, and a grader that explains.
+
+    Run without a command to open the terminal app.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(app)
+
+
+@main.command()
+@click.option("--no-sandbox", is_flag=True, help="Do not start the practice API in the background.")
+def app(no_sandbox: bool) -> None:
+    """Open the terminal app (the sandbox runs in the background while it is open)."""
+    from tui import run_app
+
+    course, store = _course(), _store()
+    run_app(course, store, start_sandbox=not no_sandbox)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEFAULT_SANDBOX_PORT, show_default=True, help="Port to listen on.")
+@click.option("--seed", default=42, show_default=True, help="Seed for the sample data.")
+@click.option("--lab", "labs", multiple=True, help="Switch on a lab weakness (security lesson).")
+def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
+    """Run the practice API, seeded fresh; docs at /docs."""
+    from sandbox_api.server import serve
+    from sandbox_api.settings import SandboxSettings
+
+    serve(host, port, SandboxSettings(seed=seed, labs=frozenset(labs)))
+
+
+@main.command()
+def lessons() -> None:
+    """Show the course and your progress."""
+    from apilab.progress_text import course_as_text
+
+    course, store = _course(), _store()
+    click.echo(course_as_text(course, store.progress()))
+
+
+@main.command()
+@click.argument("exercise")
+@click.option("--reset", is_flag=True, help="Start over: your current work is kept in a backup folder.")
+def start(exercise: str, reset: bool) -> None:
+    """Copy an exercise's starter into your workspace (work/<exercise>/)."""
+    course = _course()
+    ex = _exercise(course, exercise)
+    target = paths.workspace(course.root, ex.slug)
+    if target.exists() and not reset:
+        click.echo(f"Your workspace already exists: {target}\nYour work is untouched. "
+                   f"To start over (keeping a backup): apilab start {ex.slug} --reset")
+    else:
+        if target.exists():
+            backup = target.with_name(f"{ex.slug}.backup-{datetime.now():%Y%m%d-%H%M%S}")
+            target.rename(backup)
+            click.echo(f"Your previous work is kept in {backup}")
+        shutil.copytree(ex.starter_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+        click.echo(f"Started {ex.title} in {target}")
+    click.echo(
+        f"\nNext:\n  read the task:  {ex.readme}\n"
+        f"  run it:         apilab serve {ex.slug}    (reloads when you save)\n"
+        f"  check it:       apilab check {ex.slug}\n"
+        f"Any language works: run your own server and pass --url to apilab check."
+    )
+
+
+@main.command()
+@click.argument("exercise")
+@click.option("--port", default=DEFAULT_SERVER_PORT, show_default=True)
+@click.option("--from", "source", type=click.Choice(["work", "starter", "solution"]), default="work",
+              show_default=True, help="Which copy to run: your workspace, the starter or the reference.")
+def serve(exercise: str, port: int, source: str) -> None:
+    """Run a Python (FastAPI) solution with uvicorn; `work` reloads on change."""
+    import uvicorn
+
+    course = _course()
+    ex = _exercise(course, exercise)
+    folder = {"work": paths.workspace(course.root, ex.slug), "starter": ex.starter_dir,
+              "solution": ex.solution_dir}[source]
+    if not folder.is_dir():
+        raise click.ClickException(f"no workspace for {ex.slug} yet. Create it with: apilab start {ex.slug}")
+    if not (folder / "app.py").is_file():
+        raise click.ClickException(
+            f"{folder} has no app.py. apilab serve runs Python (FastAPI) apps; for another language, "
+            f"start your server yourself and run: apilab check {ex.slug} --url http://127.0.0.1:PORT")
+    click.echo(f"Serving {folder} on http://127.0.0.1:{port}  (check it with: apilab check {ex.slug})")
+    uvicorn.run("app:app", host="127.0.0.1", port=port, app_dir=str(folder),
+                reload=source == "work", reload_dirs=[str(folder)] if source == "work" else None)
+
+
+def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
+                   verbose: bool, hidden: bool) -> None:
+    import asyncio
+
+    from apilab.submissions import grade_and_record
+    from grader.render import render
+    from grader.target import TargetError
+
+    course = _course()
+    ex = _exercise(course, exercise)
+    try:
+        report, warning = asyncio.run(grade_and_record(
+            ex, url or f"http://127.0.0.1:{DEFAULT_SERVER_PORT}", seed=seed, include_hidden=hidden,
+            allow_remote=allow_remote))
+    except TargetError as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
+    if warning:
+        click.echo(warning, err=True)
+    sys.exit({"pass": 0, "fail": 1}.get(report.status, GRADING_ERROR))
+
+
+_grade_options = [
+    click.argument("exercise"),
+    click.option("--url", help=f"Your server's address [default: http://127.0.0.1:{DEFAULT_SERVER_PORT}]."),
+    click.option("--seed", type=int, help="Replay a run: the same seed sends the same data."),
+    click.option("--allow-remote", is_flag=True, help="Allow a server that is not on this machine."),
+    click.option("-v", "--verbose", is_flag=True, help="Show the requests of passed checks too."),
+]
+
+
+def _with_grade_options(fn):
+    for option in reversed(_grade_options):
+        fn = option(fn)
+    return fn
+
+
+@main.command()
+@_with_grade_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
+              show_default=True)
+def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool, verbose: bool,
+          fmt: str) -> None:
+    """Grade your running server. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
+    _grade_command(exercise, url, fmt, seed, allow_remote, verbose, hidden=False)
+
+
+@main.command()
+@_with_grade_options
+def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool, verbose: bool) -> None:
+    """Grade with the hidden checks included and record it as a submission."""
+    _grade_command(exercise, url, "text", seed, allow_remote, verbose, hidden=True)
+
+
+@main.command()
+@click.argument("exercise", required=False)
+@click.option("--no-notebooks", is_flag=True, help="Skip running the notebooks.")
+def verify(exercise: str | None, no_notebooks: bool) -> None:
+    """Check the course itself: solutions pass, starters fail, mutants are caught, notebooks run."""
+    from apilab.verify import verify_course
+
+    course = _course()
+    only = [_exercise(course, exercise)] if exercise else None
+    ok = verify_course(course, exercises=only, notebooks=not no_notebooks and not exercise,
+                       echo=click.echo)
+    sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.argument("lesson")
+@click.option("--port", default=DEFAULT_SANDBOX_PORT, show_default=True, help="Sandbox port.")
+def notebook(lesson: str, port: int) -> None:
+    """Open a lesson's notebook in Jupyter, with the sandbox running for it."""
+    import httpx
+
+    from apilab.sandbox_process import SandboxError, SandboxProcess
+
+    course = _course()
+    try:
+        chosen = course.lesson(lesson)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="LESSON") from None
+    path = course.notebook_path(chosen)
+    if path is None:
+        raise click.ClickException(f"lesson {chosen.number} ({chosen.slug}) has no notebook")
+    url = f"http://127.0.0.1:{port}"
+    sandbox = None
+    try:
+        httpx.get(f"{url}/health", timeout=1, trust_env=False).raise_for_status()
+        click.echo(f"Using the sandbox already running at {url}")
+    except httpx.HTTPError:
+        sandbox = SandboxProcess(port=port, log_path=paths.data_home() / "sandbox.log")
+        try:
+            sandbox.start()
+        except SandboxError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Started the sandbox at {url} (it stops when Jupyter does)")
+    try:
+        env = {**os.environ, "SANDBOX_URL": url}
+        subprocess.run([sys.executable, "-m", "jupyter", "lab", str(path)], env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if sandbox:
+            sandbox.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

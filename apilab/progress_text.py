@@ -1,0 +1,34 @@
+"""The course and the learner's progress as plain text, for `apilab lessons`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from apilab.catalog.models import Course
+
+MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
+
+
+def course_as_text(course: Course, progress: Mapping[str, Any]) -> str:
+    """One block per lesson, one line per exercise, and the next step at the end."""
+    lines = [course.title, ""]
+    next_step = None
+    for lesson in course.lessons:
+        lines.append(f"{lesson.number}. {lesson.title}")
+        if lesson.notebook:
+            lines.append(f"     notebook: apilab notebook {lesson.number}")
+        for exercise in course.exercises_of(lesson):
+            state = progress.get(exercise.slug)
+            status = state.status if state else "not_started"
+            score = f"{state.best_score}/{exercise.max_score}" if state and state.runs else f"-/{exercise.max_score}"
+            label = status.replace("_", " ")
+            lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
+            if next_step is None and status != "passed":
+                next_step = exercise
+        lines.append("")
+    if next_step is None:
+        lines.append("Every exercise passed. Well done!")
+    else:
+        lines.append(f"Next: apilab start {next_step.slug}, then apilab check {next_step.slug}")
+    return "\n".join(lines)

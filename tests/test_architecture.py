@@ -1,0 +1,76 @@
+"""The dependency rules of DESIGN.md, enforced: each package may import only what it is allowed."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("apilab", "grader", "sandbox_api", "tui")
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module name `path` imports, at any depth (lazy imports inside functions included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def offenders(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in files:
+        for name in imports_of(path):
+            if name in forbidden or name.startswith(tuple(f"{f}." for f in forbidden)):
+                found.append(f"{path.relative_to(ROOT)} imports {name}")
+    return found
+
+
+def test_only_tui_imports_textual():
+    files = [p for package in PACKAGES if package != "tui" for p in modules(package)]
+    assert offenders(files, ("textual",)) == []
+
+
+def test_sandbox_stands_alone():
+    assert offenders(modules("sandbox_api"), ("apilab", "grader", "tui")) == []
+
+
+def test_grader_depends_on_catalog_models_only():
+    found = []
+    for path in modules("grader"):
+        for name in imports_of(path):
+            if name.startswith("apilab") and name != "apilab.catalog.models":
+                found.append(f"{path.relative_to(ROOT)} imports {name}")
+            if name.startswith("tui") or name.startswith("sandbox_api"):
+                found.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert found == []
+
+
+def test_only_the_grader_speaks_to_learner_servers():
+    # The wire is the grader's only way out; nothing else may borrow it.
+    files = [p for package in PACKAGES if package != "grader" for p in modules(package)]
+    assert offenders(files, ("grader.wire",)) == []
+
+
+@pytest.mark.parametrize("package", ["apilab", "grader", "tui"])
+def test_sql_lives_in_the_store_modules(package):
+    allowed = {"apilab/store.py", "apilab/migrations.py", "apilab/hub/store.py"}
+    files = [p for p in modules(package) if str(p.relative_to(ROOT)) not in allowed]
+    assert offenders(files, ("sqlite3", "sqlite_utils")) == []
+
+
+def test_the_cli_loads_without_textual():
+    code = "import sys, apilab.cli; print('textual' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

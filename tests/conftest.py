@@ -1,0 +1,184 @@
+"""Shared fixtures: the tiny fixture course, real uvicorn servers for its solutions and starters,
+reports with fixed times, and temporary progress stores.
+
+Append fixtures here; do not remove others'.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from apilab.catalog.loader import load_course
+from apilab.catalog.models import Course
+from apilab.store import Store
+from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
+
+FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
+FIXED_TIME = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def fixture_course() -> Course:
+    """The tiny two-lesson course under tests/fixtures/course."""
+    return load_course(FIXTURE_COURSE)
+
+
+# --- real servers -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def uvicorn_server(folder: Path, port: int | None = None, timeout: float = 15) -> Iterator[str]:
+    """Run `app:app` from `folder` with uvicorn on a loopback port; yield its base URL."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if process.poll() is not None:
+                raise RuntimeError(f"uvicorn in {folder} exited: {process.stderr.read().decode()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn in {folder} did not listen on {port} in {timeout} s")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def hello_solution_url(fixture_course: Course) -> Iterator[str]:
+    """The fixture course's hello-api reference solution, one server for the session."""
+    with uvicorn_server(fixture_course.exercise("hello-api").solution_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def hello_starter_url(fixture_course: Course) -> Iterator[str]:
+    """The fixture course's hello-api starter (fails some checks), one server for the session."""
+    with uvicorn_server(fixture_course.exercise("hello-api").starter_dir) as url:
+        yield url
+
+
+# --- reports and stores -------------------------------------------------------------------------
+
+
+def make_report(
+    exercise: str = "hello-api",
+    passed: tuple[bool, ...] = (True, True, False),
+    started_at: datetime = FIXED_TIME,
+    seed: int = 42,
+    points: tuple[int, ...] | None = None,
+) -> Report:
+    """A small report with fixed times: one check per entry of `passed`."""
+    points = points or tuple(1 for _ in passed)
+    checks = []
+    for index, (ok, worth) in enumerate(zip(passed, points, strict=True)):
+        request = SentRequest(
+            method="GET",
+            url=f"http://127.0.0.1:8001/c{index}",
+            headers=[("accept", "application/json")],
+        )
+        response = ReceivedResponse(
+            status=200 if ok else 500,
+            reason="OK" if ok else "Internal Server Error",
+            headers=[("content-type", "application/json")],
+            body='{"ok": true}',
+        )
+        checks.append(
+            CheckResult(
+                id=f"check-{index}",
+                title=f"Check number {index}",
+                status="pass" if ok else "fail",
+                points=worth if ok else 0,
+                max_points=worth,
+                message="" if ok else "GET /c{index} answered 500",
+                expected=None if ok else "status 200",
+                received=None if ok else "status 500",
+                why="Because RFC 9110 says so.",
+                hint="Return 200.",
+                exchanges=[
+                    Exchange(
+                        request=request,
+                        response=response,
+                        elapsed_ms=1.5,
+                        curl=f"curl -i http://127.0.0.1:8001/c{index}",
+                    )
+                ],
+            )
+        )
+    score = sum(c.points for c in checks)
+    return Report(
+        exercise=exercise,
+        exercise_id="7f1c2a5e-0b7d-4c3e-9a51-2d6f0e8b4a10",
+        title=exercise,
+        status="pass" if all(passed) else "fail",
+        score=score,
+        max_score=sum(points),
+        seed=seed,
+        url="http://127.0.0.1:8001",
+        grader_version="0.1.0",
+        started_at=started_at,
+        duration_ms=12.5,
+        checks=checks,
+    )
+
+
+@pytest.fixture
+def report_factory() -> Callable[..., Report]:
+    return make_report
+
+
+class TickingClock:
+    """A clock for deterministic timestamps: each call is one minute after the previous."""
+
+    def __init__(self, start: datetime = FIXED_TIME) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh progress store in a temporary file, with a deterministic clock."""
+    opened = Store(tmp_path / "progress.db", clock=TickingClock())
+    yield opened
+    opened.close()

@@ -1,0 +1,208 @@
+"""The progress store: real temporary SQLite files, migrations, runs, progress, errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from apilab import store as store_module
+from apilab.store import ExerciseProgress, Store, StoreError
+from tests.conftest import FIXED_TIME, TickingClock, make_report
+
+
+def test_new_file_has_every_migration_recorded_by_name(tmp_path):
+    with Store(tmp_path / "sub" / "progress.db") as store:
+        assert store.applied_migrations() == [name for name, _ in store_module.MIGRATIONS]
+        assert store.applied_migrations()[:3] == ["create_runs", "create_notebook_runs",
+                                                  "create_feedback"]
+    assert (tmp_path / "sub" / "progress.db").is_file()
+
+
+def test_wal_mode_is_on(store):
+    assert store.journal_mode() == "wal"
+
+
+def test_migrations_are_not_rerun_on_reopen(tmp_path, monkeypatch):
+    path = tmp_path / "progress.db"
+    Store(path).close()
+    calls = []
+    monkeypatch.setattr(store_module, "MIGRATIONS",
+                        [(name, lambda db, n=name: calls.append(n)) for name, _ in
+                         store_module.MIGRATIONS])
+    with Store(path) as store:
+        assert calls == []
+        assert len(store.applied_migrations()) == 3
+
+
+def test_a_new_migration_runs_once_and_is_recorded(tmp_path, monkeypatch):
+    path = tmp_path / "progress.db"
+    Store(path).close()
+    calls = []
+
+    def add_notes(db):
+        calls.append("ran")
+        db["notes"].create({"id": int, "text": str}, pk="id")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS,
+                                                     ("add_notes", add_notes)])
+    Store(path).close()
+    with Store(path) as store:
+        assert calls == ["ran"]
+        assert store.applied_migrations()[-1] == "add_notes"
+
+
+def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
+    def half_done(db):
+        db["half"].create({"id": int}, pk="id")
+        raise sqlite3.OperationalError("boom")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS,
+                                                     ("half_done", half_done)])
+    with pytest.raises(StoreError):
+        Store(tmp_path / "progress.db")
+    monkeypatch.undo()
+    with Store(tmp_path / "progress.db") as store:
+        assert "half_done" not in store.applied_migrations()
+        assert not store.db["half"].exists()
+
+
+def test_a_run_keeps_the_whole_report(store):
+    report = make_report(passed=(True, False, True))
+    run_id = store.record_run(report)
+    assert store.report(run_id) == report
+    assert store.report(run_id).checks[1].exchanges[0].curl.startswith("curl -i")
+
+
+def test_unknown_run_is_a_key_error(store):
+    with pytest.raises(KeyError, match="no run"):
+        store.report("nope")
+
+
+def test_runs_newest_first_filtered_and_limited(store):
+    ids = [store.record_run(make_report(started_at=FIXED_TIME + timedelta(minutes=i)))
+           for i in range(3)]
+    other = store.record_run(make_report("whoami", passed=(True,),
+                                         started_at=FIXED_TIME + timedelta(hours=1)), "submit")
+    assert [r.id for r in store.runs("hello-api")] == ids[::-1]
+    assert [r.id for r in store.runs()] == [other, *ids[::-1]]
+    assert [r.id for r in store.runs(limit=2)] == [other, ids[2]]
+    latest = store.runs("whoami")[0]
+    assert (latest.kind, latest.status, latest.score, latest.max_score, latest.seed) == (
+        "submit", "pass", 1, 1, 42)
+    assert latest.started_at == FIXED_TIME + timedelta(hours=1)
+    assert latest.duration_ms == 12.5
+
+
+def test_progress_best_score_and_passed_only_after_a_passing_run(store):
+    assert store.progress() == {}
+    store.record_run(make_report(passed=(True, False, False), started_at=FIXED_TIME))
+    store.record_run(make_report(passed=(True, True, False),
+                                 started_at=FIXED_TIME + timedelta(minutes=1)))
+    store.record_run(make_report(passed=(False, False, False),
+                                 started_at=FIXED_TIME + timedelta(minutes=2)))
+    failing = store.progress()["hello-api"]
+    assert failing == ExerciseProgress(status="failing", best_score=2, max_score=3, runs=3,
+                                       last_run_at=FIXED_TIME + timedelta(minutes=2))
+    store.record_run(make_report(passed=(True, True, True),
+                                 started_at=FIXED_TIME + timedelta(minutes=3)))
+    store.record_run(make_report(passed=(False, True, False),
+                                 started_at=FIXED_TIME + timedelta(minutes=4)))
+    passed = store.progress()["hello-api"]
+    assert (passed.status, passed.best_score, passed.runs) == ("passed", 3, 5)
+    assert "whoami" not in store.progress()
+
+
+def test_an_error_run_counts_as_failing(store):
+    report = make_report(passed=()).model_copy(update={"status": "error", "max_score": 3,
+                                                      "message": "nothing is listening"})
+    store.record_run(report)
+    assert store.progress()["hello-api"].status == "failing"
+
+
+def test_notebook_runs(store):
+    store.record_notebook_run("http-basics", True, 1234.5)
+    store.record_notebook_run("http-basics", False, 10.0, error="cell 3 raised KeyError")
+    runs = store.notebook_runs("http-basics")
+    assert [(r["ok"], r["error"]) for r in runs] == [(False, "cell 3 raised KeyError"),
+                                                     (True, None)]
+
+
+def test_feedback_unread_count_and_mark_read(store):
+    run_id = store.record_run(make_report())
+    first = store.add_feedback(run_id, "mentor@example.org", "Nice **work**.")
+    second = store.add_feedback(run_id, "mentor@example.org", "Look at `Location`.",
+                                check_id="check-2", verdict="revise")
+    assert store.unread_count() == 2
+    notes = store.feedback()
+    assert [n.id for n in notes] == [second, first]
+    assert (notes[0].exercise, notes[0].check_id, notes[0].verdict) == ("hello-api", "check-2",
+                                                                        "revise")
+    store.mark_read(first)
+    assert store.unread_count() == 1
+    assert [n.id for n in store.feedback(unread_only=True)] == [second]
+
+
+def test_feedback_with_a_known_id_is_updated_not_duplicated(store):
+    run_id = store.record_run(make_report())
+    note = store.add_feedback(run_id, "m", "draft", feedback_id="hub-1")
+    store.mark_read(note)
+    store.add_feedback(run_id, "m", "final", feedback_id="hub-1")
+    (only,) = store.feedback()
+    assert (only.id, only.body, only.read) == ("hub-1", "final", True)
+
+
+def test_feedback_on_an_unknown_run_is_refused(store):
+    with pytest.raises(KeyError, match="must refer to a run"):
+        store.add_feedback("missing", "m", "hello")
+    with pytest.raises(KeyError):
+        store.mark_read("missing")
+
+
+def test_data_survives_reopening(tmp_path):
+    path = tmp_path / "progress.db"
+    with Store(path, clock=TickingClock()) as store:
+        run_id = store.record_run(make_report(passed=(True,)))
+    with Store(path) as store:
+        assert store.progress()["hello-api"].status == "passed"
+        assert store.report(run_id).score == 1
+
+
+def test_damaged_file_is_a_store_error_naming_the_path(tmp_path):
+    path = tmp_path / "progress.db"
+    path.write_bytes(b"this is not a database, just garbage \x00\xff" * 200)
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert f"mv {path} {path}.broken" in message
+    assert "rebuilt from scratch" in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only files")
+def test_read_only_file_is_a_store_error(tmp_path):
+    path = tmp_path / "progress.db"
+    Store(path).close()
+    for file in tmp_path.iterdir():
+        file.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(StoreError, match="read-only|could not be opened"):
+            Store(path).record_run(make_report())
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_store_error_explains_a_full_disk(tmp_path):
+    error = store_module._explain(tmp_path / "p.db", sqlite3.OperationalError(
+        "database or disk is full"))
+    assert "disk is full" in str(error) and str(tmp_path / "p.db") in str(error)
+
+
+def test_open_default_uses_apilab_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+    with Store.open_default() as store:
+        assert store.path == tmp_path / "home" / "progress.db"

@@ -1,0 +1,60 @@
+"""Build the sandbox app: `create_app(settings)` creates everything, nothing happens at import."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from sandbox_api import docs
+from sandbox_api.db import BookshopDB
+from sandbox_api.methods import HeadAsGet
+from sandbox_api.problems import install_problem_handlers
+from sandbox_api.routers import admin, authors, books, problems
+from sandbox_api.settings import SandboxSettings
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name  # short, stable ids such as `create_book` for generated clients
+
+
+def create_app(settings: SandboxSettings | None = None) -> FastAPI:
+    """A sandbox app whose database has just been filled with the seed data."""
+    settings = settings or SandboxSettings()
+    app = FastAPI(
+        title=docs.TITLE,
+        version=docs.VERSION,
+        description=docs.DESCRIPTION,
+        openapi_tags=docs.TAGS,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    db_path = settings.db_path
+    if db_path is None:
+        directory = tempfile.mkdtemp(prefix="apilab-sandbox-")
+        weakref.finalize(app, shutil.rmtree, directory, ignore_errors=True)
+        db_path = Path(directory) / "bookshop.sqlite"
+    app.state.db = BookshopDB(db_path)
+    app.state.db.reset(settings.seed)
+
+    install_problem_handlers(app)
+    app.add_middleware(HeadAsGet)
+    for module in (books, authors, admin, problems):
+        app.include_router(module.router)
+
+    @app.get("/", tags=["service"], name="index")
+    def index() -> dict[str, Any]:
+        """Where to start: the collections and the documentation."""
+        return {
+            "books": "/books",
+            "authors": "/authors",
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+        }
+
+    return app

@@ -1,0 +1,190 @@
+"""Run the sandbox API in a child process on a loopback port.
+
+Used by the terminal app, `apilab notebook`, `apilab verify` and the tests. The child's
+output goes to a log file, never to the parent's terminal, where a full-screen app may be
+drawing.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import errno
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+
+class SandboxError(Exception):
+    """The sandbox could not be started: its port is taken, or the process died or hung."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing is listening on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # SO_REUSEADDR, as uvicorn sets it: a port in TIME_WAIT is usable, a listening one not
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
+
+
+class SandboxProcess:
+    """A sandbox server in a child process on a loopback port."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        seed: int = 42,
+        log_path: Path | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port if port is not None else free_port(host)
+        self.seed = seed
+        self.log_path = log_path  # a temporary file is chosen at start when None
+        self._own_log = log_path is None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self, timeout: float = 15) -> None:
+        """Spawn the server and return once GET /health answers; SandboxError otherwise."""
+        if self._process is not None and self._process.poll() is None:
+            return
+        if _port_in_use(self.host, self.port):
+            raise SandboxError(self._port_taken_message())
+        if self.log_path is None:
+            fd, name = tempfile.mkstemp(prefix="apilab-sandbox-", suffix=".log")
+            os.close(fd)
+            self.log_path = Path(name)
+        command = [
+            sys.executable,
+            "-m",
+            "sandbox_api.server",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--seed",
+            str(self.seed),
+        ]
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=_child_environment(),
+            )
+        atexit.register(self.stop)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                self._fail_dead()
+            if self.healthy():
+                return
+            time.sleep(0.05)
+        tail = self._log_tail()
+        self.stop()
+        raise SandboxError(
+            f"the sandbox did not answer {self.url}/health within {timeout:g} s.\n{tail}"
+        )
+
+    def stop(self) -> None:
+        """Stop the server: terminate, wait, kill if it lingers. Safe to call twice."""
+        process, self._process = self._process, None
+        if process is not None:
+            atexit.unregister(self.stop)
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
+        if self._own_log and self.log_path is not None:
+            with contextlib.suppress(OSError):
+                self.log_path.unlink()
+            self.log_path = None
+
+    def healthy(self) -> bool:
+        """True when the server answers GET /health with {"status": "ok"}."""
+        if self._process is None or self._process.poll() is not None:
+            return False
+        try:
+            response = httpx.get(f"{self.url}/health", timeout=1)
+            return response.status_code == 200 and response.json().get("status") == "ok"
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    def __enter__(self) -> SandboxProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _fail_dead(self) -> None:
+        assert self._process is not None
+        code = self._process.returncode
+        tail = self._log_tail()
+        self.stop()
+        if "address already in use" in tail.lower():
+            raise SandboxError(self._port_taken_message())
+        raise SandboxError(f"the sandbox process exited with code {code} while starting.\n{tail}")
+
+    def _port_taken_message(self) -> str:
+        return (
+            f"port {self.port} is already in use by another program; "
+            "choose another with --port or stop that program"
+        )
+
+    def _log_tail(self, lines: int = 15) -> str:
+        if self.log_path is None:
+            return "(no log)"
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return f"(no log at {self.log_path})"
+        tail = "\n".join(text.strip().splitlines()[-lines:])
+        return f"last lines of its log ({self.log_path}):\n{tail}" if tail else "(its log is empty)"
+
+
+def _child_environment() -> dict[str, str]:
+    """The parent's environment, with the folder holding sandbox_api on PYTHONPATH so the
+    child finds it even when the project is not installed."""
+    env = dict(os.environ)
+    spec = importlib.util.find_spec("sandbox_api")
+    if spec and spec.origin:
+        root = str(Path(spec.origin).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env

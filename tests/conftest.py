@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from apilab.catalog.loader import load_course
@@ -182,3 +183,30 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store(tmp_path / "progress.db", clock=TickingClock())
     yield opened
     opened.close()
+
+
+# --- sandbox: one real sandbox API server for the whole session ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def sandbox_url() -> Iterator[str]:
+    """The URL of a sandbox API started once per test session on a free loopback port."""
+    from apilab.sandbox_process import SandboxProcess
+
+    with SandboxProcess() as sandbox:
+        yield sandbox.url
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox_url: str) -> str:
+    """The shared sandbox, just reset to its seed data (for tests that read or change data)."""
+    response = httpx.post(f"{sandbox_url}/admin/reset", timeout=10)
+    assert response.status_code == 204, response.text
+    return sandbox_url
+
+
+@pytest.fixture
+def sandbox_client(fresh_sandbox: str) -> Iterator[httpx.Client]:
+    """An httpx client aimed at a freshly reset shared sandbox."""
+    with httpx.Client(base_url=fresh_sandbox, timeout=10) as client:
+        yield client

@@ -74,7 +74,7 @@ def generate(seed: int) -> tuple[list[SeedAuthor], list[SeedBook]]:
             SeedBook(
                 title=title,
                 author_index=author_index,
-                year=min(rng.randint(born + 22, born + 70), 2025),
+                year=rng.randint(born + 22, min(born + 70, 2025)),
                 isbn=isbn13(f"9780{isbn_bodies[i]:08d}"),
                 price=round(rng.uniform(6, 45), 2),
                 genre=rng.choice(GENRES),

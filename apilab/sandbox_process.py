@@ -91,6 +91,7 @@ class SandboxProcess:
             "--seed",
             str(self.seed),
         ]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
                 command,
@@ -135,7 +136,8 @@ class SandboxProcess:
         if self._process is None or self._process.poll() is not None:
             return False
         try:
-            response = httpx.get(f"{self.url}/health", timeout=1)
+            # trust_env=False: a proxy from the environment must not intercept loopback calls
+            response = httpx.get(f"{self.url}/health", timeout=1, trust_env=False)
             return response.status_code == 200 and response.json().get("status") == "ok"
         except (httpx.HTTPError, ValueError):
             return False

@@ -27,7 +27,7 @@ def process_exists(pid: int) -> bool:
 
 
 def test_start_serves_and_stop_leaves_no_process(tmp_path):
-    log = tmp_path / "sandbox.log"
+    log = tmp_path / "logs" / "sandbox.log"  # a folder that does not exist yet
     sandbox = SandboxProcess(seed=3, log_path=log)
     sandbox.start()
     pid = sandbox.pid

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,18 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     """A sandbox app whose database has just been filled with the seed data."""
     settings = settings or SandboxSettings()
+    cleanups: list[weakref.finalize] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # uvicorn ends on SIGTERM by re-raising the signal, so atexit hooks never run: clean
+        # the temporary database up at shutdown instead
+        for cleanup in cleanups:
+            cleanup()
+
     app = FastAPI(
+        lifespan=lifespan,
         title=docs.TITLE,
         version=docs.VERSION,
         description=docs.DESCRIPTION,
@@ -37,7 +50,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     db_path = settings.db_path
     if db_path is None:
         directory = tempfile.mkdtemp(prefix="apilab-sandbox-")
-        weakref.finalize(app, shutil.rmtree, directory, ignore_errors=True)
+        cleanups.append(weakref.finalize(app, shutil.rmtree, directory, ignore_errors=True))
         db_path = Path(directory) / "bookshop.sqlite"
     app.state.db = BookshopDB(db_path)
     app.state.db.reset(settings.seed)

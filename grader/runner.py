@@ -109,13 +109,19 @@ async def _run_check(wire: Wire, check: Check, data: dict, seed: int, limits: Li
         result.status, result.points = "pass", check.points
     except CheckFailed as failure:
         result.message, result.expected, result.received = (
-            failure.message, failure.expected, failure.received)
+            _storable(failure.message), _storable(failure.expected), _storable(failure.received))
     except TimeoutError:
         result.message = (f"the check took longer than its limit of {budget:g} s; "
                           "your server is too slow or stopped answering")
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     result.exchanges = wire.exchanges[first_exchange:]
     return _redacted(result) if check.hidden else result
+
+
+def _storable(text: str | None) -> str | None:
+    # JSON from a learner's server may hold lone surrogates ("\ud800"); they cannot be encoded
+    # as UTF-8, so a report quoting them could not be saved or printed. Keep them as escapes.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if text else text
 
 
 def _redacted(result: CheckResult) -> CheckResult:

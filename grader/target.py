@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 
 class TargetError(ValueError):
@@ -20,6 +20,11 @@ def check_target(url: str, allow_remote: bool = False) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetError(f"{url!r} is not an http:// or https:// URL; try --url http://127.0.0.1:8001")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError as exc:
+        raise TargetError(f"{url!r} has an invalid port ({exc}); "
+                          "try --url http://127.0.0.1:8001") from None
     if parts.query or parts.fragment:
         raise TargetError(f"{url!r} has a query or fragment; give the server's base URL only")
     if not allow_remote and not is_loopback(parts.hostname):
@@ -48,4 +53,12 @@ def is_loopback(host: str) -> bool:
 
 def same_origin(url: str, base: str) -> bool:
     a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+    try:
+        return (a.scheme, a.hostname, _port(a)) == (b.scheme, b.hostname, _port(b))
+    except ValueError:  # an invalid port is not the learner's server
+        return False
+
+
+def _port(parts: SplitResult) -> int | None:
+    # http://host and http://host:80 are the same origin (RFC 6454 §4).
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme)

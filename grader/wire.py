@@ -92,7 +92,9 @@ class Wire:
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment must not see learners' traffic
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
+            # No keep-alive: a server that drops a connection after answering (uvicorn does after an
+            # unhandled exception) must not fail the next request, which belongs to another check.
+            limits=httpx.Limits(max_connections=4, max_keepalive_connections=0),
         )
 
     async def aclose(self) -> None:
@@ -134,7 +136,13 @@ class Wire:
     async def _exchange(
         self, method: str, url: str, headers: dict[str, str], content: bytes | None
     ) -> Received:
-        request = self._client.build_request(method, url, headers=headers, content=content)
+        try:
+            request = self._client.build_request(method, url, headers=headers, content=content)
+        except (httpx.InvalidURL, ValueError) as exc:  # e.g. a captured value that is not text
+            shown = url.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise WireError(f"the grader cannot build the request to {shown} "
+                            f"({type(exc).__name__}): a value taken from an earlier response "
+                            "is not valid in a URL or header") from None
         sent = _sent(request, content, self.limits.excerpt_chars)
         record = Exchange(request=sent, curl=curl_command(method, url, headers, content))
         self.exchanges.append(record)

@@ -1,0 +1,241 @@
+"""The report for a terminal: a verdict per check, then what went wrong and how to reproduce it.
+
+Everything a learner's server sent is untrusted: bodies and headers may hold terminal escape
+sequences or bytes that are not text. `clean` turns every control character into a visible
+escape before anything is printed, so a hostile body cannot repaint the learner's terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from grader.report import CheckResult, Exchange, Report
+
+PASS_MARK, FAIL_MARK = "✓", "✗"
+BODY_LINES = 15  # of a body excerpt, unless verbose
+BODY_CHARS = 800
+# Headers that every request or response carries and that never explain a failure.
+QUIET_REQUEST_HEADERS = {"host", "user-agent", "accept-encoding", "connection", "content-length"}
+QUIET_RESPONSE_HEADERS = {"date", "server"}
+MAX_HEADERS = 12
+
+# C0 controls except tab and newline, DEL, C1 controls, lone surrogates, and the two
+# non-characters that XML forbids. Newline stays; a bare carriage return does not.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """`text` with every control character shown as an escape such as `\\x1b`."""
+    text = text.replace("\r\n", "\n")
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group()), text)
+
+
+def cleaned(report: Report) -> Report:
+    """A copy of `report` in which every string is safe to print or to put in XML."""
+    return Report.model_validate(_clean_all(report.model_dump(by_alias=True)))
+
+
+def replay_command(report: Report) -> str:
+    """The command that grades the same server again with the same data."""
+    return f"apilab check {report.exercise} --url {report.url} --seed {report.seed}"
+
+
+def summary(report: Report) -> str:
+    if report.status == "error":
+        return "Nothing was graded."
+    failed = len(report.failed)
+    hidden = " (hidden checks included)" if report.hidden_included else ""
+    return (f"{report.passed} passed, {failed} failed · {report.score}/{report.max_score} points"
+            f" · {report.duration_ms / 1000:.1f} s{hidden}")
+
+
+def explain(check: CheckResult, *, verbose: bool = False, style: Styler | None = None) -> list[str]:
+    """The lines that explain one check's result: what was sent and received, and why."""
+    s = style or Styler(False)
+    lines = []
+    if check.message:
+        lines.append(s.bold(check.message))
+    if check.hidden:
+        return lines  # the requests of hidden checks are never shown
+    for number, exchange in enumerate(check.exchanges, 1):
+        last = number == len(check.exchanges)
+        if last or verbose:
+            lines += [""] + _exchange(exchange, verbose, s)
+        else:
+            lines.append(s.dim(f"{_exchange_line(exchange)}"))
+    if check.expected is not None or check.received is not None:
+        lines.append("")
+    if check.expected is not None:
+        lines += _labelled("Expected", check.expected, s.green)
+    if check.received is not None:
+        lines += _labelled("Received", check.received, s.red)
+    if check.why:
+        lines += _labelled("Why", check.why, s.plain)
+    if check.hint:
+        lines += _labelled("Hint", check.hint, s.yellow)
+    if check.exchanges:
+        lines.append(s.bold("Reproduce:"))
+        lines += ["  " + exchange.curl for exchange in check.exchanges]
+    return lines
+
+
+def render_text(report: Report, *, color: bool = False, verbose: bool = False) -> str:
+    """The whole report as terminal text; ANSI colours only when `color` is true."""
+    report = cleaned(report)
+    s = Styler(color)
+    lines = _header(report, s)
+    if report.status == "error":
+        lines += ["", s.red(report.message or "Nothing could be graded."), ""]
+    else:
+        lines += [""] + _verdicts(report, s)
+        for check in report.checks:
+            show = not check.passed and not check.hidden
+            if show or (verbose and check.exchanges):
+                mark = s.green(PASS_MARK) if check.passed else s.red(FAIL_MARK)
+                lines += ["", f"{mark} {s.bold(check.title)} {s.dim(f'({check.id})')}"]
+                lines += _indent(explain(check, verbose=verbose, style=s), 2)
+        lines.append("")
+    lines.append(f"Replay this run: {s.bold(replay_command(report))}")
+    verdict = s.green if report.status == "pass" else s.red
+    lines.append(verdict(summary(report)))
+    return "\n".join(lines) + "\n"
+
+
+class Styler:
+    """click.style when colour is on, the text unchanged when it is off."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def _style(self, text: str, **options: Any) -> str:
+        if not self.color:
+            return text
+        import click
+
+        return click.style(text, **options)
+
+    def plain(self, text: str) -> str:
+        return text
+
+    def bold(self, text: str) -> str:
+        return self._style(text, bold=True)
+
+    def dim(self, text: str) -> str:
+        return self._style(text, dim=True)
+
+    def green(self, text: str) -> str:
+        return self._style(text, fg="green")
+
+    def red(self, text: str) -> str:
+        return self._style(text, fg="red")
+
+    def yellow(self, text: str) -> str:
+        return self._style(text, fg="yellow")
+
+
+# --- pieces -------------------------------------------------------------------------------------
+
+
+def _header(report: Report, s: Styler) -> list[str]:
+    verdict = {"pass": s.green("PASS"), "fail": s.red("FAIL"), "error": s.red("ERROR")}
+    title = f"{report.title} ({report.exercise})" if report.title else report.exercise
+    return [
+        s.bold(title),
+        f"  Server  {report.url}",
+        f"  Seed    {report.seed}",
+        f"  Score   {report.score}/{report.max_score}  {verdict[report.status]}",
+    ]
+
+
+def _verdicts(report: Report, s: Styler) -> list[str]:
+    width = min(60, max(len(_check_label(c)) for c in report.checks)) if report.checks else 0
+    lines = []
+    for check in report.checks:
+        mark = s.green(PASS_MARK) if check.passed else s.red(FAIL_MARK)
+        points = f"{check.points}/{check.max_points}"
+        lines.append(f"  {mark} {_check_label(check):<{width}}  {points:>5}")
+    return lines
+
+
+def _check_label(check: CheckResult) -> str:
+    return f"[hidden] {check.title}" if check.hidden else check.title
+
+
+def _exchange_line(exchange: Exchange) -> str:
+    if exchange.response is not None:
+        outcome = exchange.response.line
+    else:
+        outcome = f"no response: {exchange.error}"
+    return f"{exchange.request.line} → {outcome} ({exchange.elapsed_ms:g} ms)"
+
+
+def _exchange(exchange: Exchange, verbose: bool, s: Styler) -> list[str]:
+    request = exchange.request
+    lines = [s.bold("Request:"), f"  {request.line}"]
+    lines += _headers(request.headers, QUIET_REQUEST_HEADERS, verbose)
+    lines += _body(request.body, request.body_truncated, None, verbose)
+    response = exchange.response
+    if response is None:
+        lines += [s.bold("Response:"), "  " + s.red(f"no response: {exchange.error}")]
+        return lines
+    lines += [s.bold("Response:") + s.dim(f" ({exchange.elapsed_ms:g} ms)"), f"  {response.line}"]
+    lines += _headers(response.headers, QUIET_RESPONSE_HEADERS, verbose)
+    size = response.body_size if response.body_truncated else None
+    lines += _body(response.body, response.body_truncated, size, verbose)
+    return lines
+
+
+def _headers(headers: list[tuple[str, str]], quiet: set[str], verbose: bool) -> list[str]:
+    shown = [(k, v) for k, v in headers if verbose or k.lower() not in quiet]
+    lines = [f"  {name}: {value}" for name, value in shown[: None if verbose else MAX_HEADERS]]
+    if len(shown) > len(lines):
+        lines.append(f"  … {len(shown) - len(lines)} more headers")
+    return lines
+
+
+def _body(body: str, truncated: bool, size: int | None, verbose: bool) -> list[str]:
+    if not body:
+        return []
+    text = clean(_pretty_json(body)) if not truncated else body
+    lines = text.split("\n")
+    cut = truncated
+    if not verbose and (len(lines) > BODY_LINES or len(text) > BODY_CHARS):
+        lines, cut = text[:BODY_CHARS].split("\n")[:BODY_LINES], True
+    out = [""] + [f"  {line}" for line in lines]
+    if cut:
+        out.append("  … (body cut" + (f"; {size} bytes read" if size else "") + ")")
+    return out
+
+
+def _pretty_json(body: str) -> str:
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
+
+
+def _labelled(label: str, text: str, paint: Callable[[str], str]) -> list[str]:
+    first, *rest = text.split("\n") or [""]
+    return [f"{label + ':':<10}{paint(first)}"] + [" " * 10 + line for line in rest]
+
+
+def _indent(lines: list[str], width: int) -> list[str]:
+    return [(" " * width + line) if line else "" for line in lines]
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _clean_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {key: _clean_all(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_clean_all(item) for item in value)
+    return value

@@ -1,1 +1,29 @@
+"""The terminal app. Only this package imports Textual; `apilab` opens it lazily.
 
+    run_app(course, store)  # the course map, the sandbox running in the background
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from apilab.catalog.models import Course
+    from apilab.store import Store
+
+
+def run_app(course: Course, store: Store, start_sandbox: bool = True) -> None:
+    """Run the app until the learner quits. With `start_sandbox`, the practice API starts in
+    the background on port 8000 (or a free port if 8000 is busy; the app shows where).
+    Every process the app started is stopped when it ends, crash included."""
+    from apilab.sandbox_process import SandboxProcess
+    from tui.app import ApilabApp
+    from tui.sandbox_control import DEFAULT_PORT
+
+    sandbox = SandboxProcess(port=DEFAULT_PORT) if start_sandbox else None
+    app = ApilabApp(course, store, sandbox, start_sandbox=start_sandbox)
+    try:
+        app.run()
+    finally:
+        app.stop_processes()
+        store.close()

@@ -1,0 +1,186 @@
+"""The exercise screen grading real servers: live progress, the report, the course map after."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from textual.widgets import Input, Static
+
+from apilab.store import Store, StoreError, _explain
+from tests.conftest import free_port, make_report
+from tui.app import ApilabApp
+from tui.screens.course_map import CourseMapScreen
+from tui.screens.exercise import ExerciseScreen
+from tui.widgets.course_list import ExerciseItem, LessonItem
+from tui.widgets.report_view import ReportView
+
+
+@pytest.fixture(autouse=True)
+def apilab_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+
+
+async def wait_for(pilot, predicate, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.05)
+
+
+async def open_exercise(pilot, app: ApilabApp, slug: str = "hello-api") -> ExerciseScreen:
+    await pilot.pause()
+    item = next(i for i in app.screen.items
+                if isinstance(i, ExerciseItem) and i.exercise.slug == slug)
+    app.screen.query_one("#course-list").index = app.screen.items.index(item)
+    await pilot.press("enter")
+    screen = app.screen
+    assert isinstance(screen, ExerciseScreen)
+    return screen
+
+
+async def run_checks(pilot, screen: ExerciseScreen) -> None:
+    before = screen.runs_started
+    await pilot.press("r")
+    await wait_for(pilot, lambda: screen.runs_started > before and not _grading(screen))
+
+
+def _grading(screen: ExerciseScreen) -> bool:
+    return any(w.group == "grading" and not w.is_finished for w in screen.workers)
+
+
+async def test_the_solution_scores_full_marks_and_the_map_moves_on(
+        fixture_course, store, hello_solution_url, monkeypatch):
+    seen: list[tuple[str, str]] = []
+    original = ReportView.show_result
+
+    def spy(view, index, result):
+        seen.append((result.id, result.status))
+        original(view, index, result)
+
+    monkeypatch.setattr(ReportView, "show_result", spy)
+    app = ApilabApp(fixture_course, store, server_url=hello_solution_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        assert screen.query_one("#url", Input).value == hello_solution_url
+        await run_checks(pilot, screen)
+        # Each check was shown as it finished, in order, before the report.
+        assert seen == [("health-ok", "pass"), ("missing-is-404", "pass"),
+                        ("create-item", "pass")]
+        assert (screen.report.status, screen.report.score, screen.report.max_score) == (
+            "pass", 5, 5)
+        view = screen.query_one(ReportView)
+        assert [(row.check_id, row.state, row.collapsed) for row in view.rows] == [
+            ("health-ok", "pass", True), ("missing-is-404", "pass", True),
+            ("create-item", "pass", True)]
+        assert "5/5 points, all checks passed" in str(view.query_one("#report-summary").render())
+        # Recorded in the store.
+        assert store.runs("hello-api")[0].id == screen.run_id
+        assert store.progress()["hello-api"].status == "passed"
+
+        await pilot.press("escape")
+        assert isinstance(app.screen, CourseMapScreen)
+        await pilot.pause()
+        items = app.screen.items
+        hello = next(i for i in items if isinstance(i, ExerciseItem)
+                     and i.exercise.slug == "hello-api")
+        whoami = next(i for i in items if isinstance(i, ExerciseItem)
+                      and i.exercise.slug == "whoami")
+        assert (hello.status, hello.progress.best_score, hello.is_next) == ("passed", 5, False)
+        assert whoami.is_next and whoami.has_class("-next")
+        lesson = next(i for i in items if isinstance(i, LessonItem))
+        assert (lesson.passed, lesson.total) == (1, 1)
+
+
+async def test_a_failed_check_opens_on_its_request_response_and_curl(
+        fixture_course, store, hello_starter_url):
+    app = ApilabApp(fixture_course, store, server_url=hello_starter_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await run_checks(pilot, screen)
+        assert screen.report.status == "fail"
+        view = screen.query_one(ReportView)
+        states = {row.check_id: (row.state, row.collapsed) for row in view.rows}
+        assert states == {"health-ok": ("pass", True), "missing-is-404": ("pass", True),
+                          "create-item": ("fail", False)}
+        detail = str(view.row("create-item").query_one(".check-detail", Static).render())
+        assert f"POST {hello_starter_url}/items" in detail  # the request sent
+        assert "HTTP/1.1 404 Not Found" in detail  # the response received
+        assert "content-type: application/json" in detail.lower()  # its headers
+        assert "Expected  status 201" in detail and "Received  status 404" in detail
+        assert "Hint      Answer 201" in detail
+        assert "RFC 9110 §15.3.2" in detail  # why, with its standard
+        assert "curl" in detail
+        await pilot.press("y")
+        assert app.clipboard.startswith("curl") and "/items" in app.clipboard
+        assert store.progress()["hello-api"].status == "failing"
+
+        await pilot.press("escape")
+        await pilot.pause()
+        hello = next(i for i in app.screen.items if isinstance(i, ExerciseItem))
+        assert (hello.status, hello.progress.best_score, hello.is_next) == ("failing", 2, True)
+
+
+async def test_nothing_listening_says_how_to_start_the_server(fixture_course, store):
+    url = f"http://127.0.0.1:{free_port()}"
+    app = ApilabApp(fixture_course, store, server_url=url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await run_checks(pilot, screen)
+        assert screen.report.status == "error"
+        summary = str(screen.query_one("#report-summary").render())
+        assert "nothing is listening" in summary and "press p" in summary
+        assert screen.query_one(ReportView).rows == []
+
+
+async def test_a_remote_url_is_refused_with_a_clear_message(fixture_course, store):
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        screen.query_one("#url", Input).value = "http://example.com"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not _grading(screen) and screen.runs_started == 1)
+        summary = str(screen.query_one("#report-summary").render())
+        assert "not this machine" in summary
+        assert store.runs() == []
+
+
+async def test_the_last_run_is_shown_when_the_exercise_opens(fixture_course, store):
+    run_id = store.record_run(make_report(passed=(True, False, True)))
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.pause()
+        assert screen.run_id == run_id
+        rows = screen.query_one(ReportView).rows
+        assert [(r.check_id, r.state) for r in rows] == [
+            ("check-0", "pass"), ("check-1", "fail"), ("check-2", "pass")]
+
+
+class BrokenStore(Store):
+    """A store whose file went bad after opening, as a disk full or damaged file would."""
+
+    def record_run(self, report, kind="check"):
+        raise _explain(self.path, sqlite3.DatabaseError("database disk image is malformed"))
+
+
+async def test_a_damaged_store_is_a_message_not_a_crash(fixture_course, tmp_path,
+                                                        hello_solution_url):
+    store = BrokenStore(tmp_path / "progress.db")
+    app = ApilabApp(fixture_course, store, server_url=hello_solution_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await run_checks(pilot, screen)
+        # The result is still on screen; the problem is told, with what to do.
+        assert screen.report.status == "pass" and screen.run_id is None
+        assert app.store_problem and "mv " in app.store_problem
+        assert any("Progress is not being saved" in (n.title or "")
+                   for n in app._notifications)
+        await pilot.press("escape")
+        await pilot.pause()
+        problem = app.screen.query_one("#store-problem")
+        assert problem.display and "database disk image is malformed" in str(problem.render())
+    store.close()
+    with pytest.raises(StoreError):
+        BrokenStore(tmp_path / "progress.db").record_run(make_report())

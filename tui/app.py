@@ -1,0 +1,137 @@
+"""The terminal app: wiring only. Screens live in tui/screens, widgets in tui/widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from apilab.catalog.models import Course
+from apilab.sandbox_process import SandboxProcess
+from apilab.store import Store, StoreError
+from tui.processes import Processes
+from tui.sandbox_control import SandboxControl, SandboxState
+
+T = TypeVar("T")
+DEFAULT_SERVER_URL = "http://127.0.0.1:8001"
+
+
+class ApilabApp(App[None]):
+    """The course, the grader and the learner's progress, in one terminal window."""
+
+    CSS_PATH = "apilab.tcss"
+    TITLE = "apilab"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("i", "inbox", "Inbox"),
+        Binding("s", "toggle_sandbox", "Sandbox"),
+    ]
+
+    sandbox_state: reactive[SandboxState] = reactive(SandboxState, init=False)
+    unread: reactive[int] = reactive(0, init=False)
+
+    def __init__(self, course: Course, store: Store, sandbox: SandboxProcess | None = None, *,
+                 start_sandbox: bool = False, server_url: str = DEFAULT_SERVER_URL,
+                 processes: Processes | None = None, health_interval: float = 5.0,
+                 sandbox_fallback: bool = True) -> None:
+        super().__init__()
+        self.course = course
+        self.store = store
+        self.server_url = server_url
+        self.processes = processes or Processes()
+        self.sandbox_control = SandboxControl(sandbox, fallback=sandbox_fallback)
+        self._start_sandbox = start_sandbox
+        self._health_interval = health_interval
+        self.store_problem: str | None = None
+
+    def on_mount(self) -> None:
+        from tui.screens.course_map import CourseMapScreen
+
+        self.sub_title = self.course.title
+        self.refresh_unread()
+        self.push_screen(CourseMapScreen())
+        sandbox = self.sandbox_control.sandbox
+        if sandbox is not None and sandbox.pid is not None:
+            self.sandbox_state = SandboxState("running", sandbox.url, healthy=True)
+        elif self._start_sandbox:
+            self.action_toggle_sandbox()
+        self.set_interval(self._health_interval, self._check_health)
+
+    def on_unmount(self) -> None:
+        self.stop_processes()
+
+    def stop_processes(self) -> None:
+        """Stop everything the app started: learner servers, Jupyter, the sandbox."""
+        self.processes.stop_all()
+        self.sandbox_control.stop()
+
+    # --- the store, guarded -------------------------------------------------------------------
+
+    def safe_store(self, call: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
+        """Call a Store method; on StoreError tell the learner once and carry on with `default`."""
+        try:
+            return call(*args, **kwargs)
+        except StoreError as exc:
+            if self.store_problem != str(exc):
+                self.store_problem = str(exc)
+                self.notify(str(exc), title="Progress is not being saved", severity="error",
+                            timeout=15)
+            return default
+
+    def refresh_unread(self) -> None:
+        self.unread = self.safe_store(self.store.unread_count, default=0)
+
+    def watch_unread(self, unread: int) -> None:
+        inbox = f" · ✉ {unread} unread" if unread else ""
+        self.sub_title = f"{self.course.title}{inbox}"
+
+    # --- actions available everywhere ---------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_inbox(self) -> None:
+        from tui.screens.inbox import InboxScreen
+
+        if not isinstance(self.screen, InboxScreen):
+            self.push_screen(InboxScreen())
+
+    def action_toggle_sandbox(self) -> None:
+        if self.sandbox_state.phase == "starting":
+            return
+        if self.sandbox_state.phase == "running":
+            self._stop_sandbox()
+        else:
+            self.sandbox_state = SandboxState("starting")
+            self._start_sandbox_worker()
+
+    @work(thread=True, exclusive=True, group="sandbox")
+    def _start_sandbox_worker(self) -> None:
+        state = self.sandbox_control.start()
+        self.call_from_thread(self._sandbox_changed, state)
+
+    @work(thread=True, exclusive=True, group="sandbox")
+    def _stop_sandbox(self) -> None:
+        self.call_from_thread(self._sandbox_changed, self.sandbox_control.stop())
+
+    @work(thread=True, exclusive=True, group="sandbox-health")
+    def _check_health(self) -> None:
+        state = self.sandbox_control.check(self.sandbox_state)
+        if state != self.sandbox_state:
+            self.call_from_thread(setattr, self, "sandbox_state", state)
+
+    def _sandbox_changed(self, state: SandboxState) -> None:
+        self.sandbox_state = state
+        if state.phase == "failed":
+            self.notify(state.message, title="The sandbox did not start", severity="error",
+                        timeout=15)
+        elif state.message:
+            self.notify(state.message, title="Sandbox", severity="warning", timeout=10)

@@ -1,0 +1,110 @@
+"""The first screen: every lesson and exercise, the learner's progress, and the next step."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, ListView, Static
+
+from apilab.catalog.models import Exercise
+from tui.screens.base import ApilabScreen
+from tui.widgets.course_list import (
+    CourseList,
+    ExerciseItem,
+    LessonItem,
+    course_items,
+    next_exercise,
+)
+from tui.widgets.sandbox_panel import SandboxPanel
+
+
+def how_to_text(lesson_number: int | None, upcoming: Exercise | None) -> Text:
+    """The next step, and the commands that do it from a terminal."""
+    text = Text()
+    if upcoming is None:
+        text.append("Every exercise passed. Well done!\n", style="bold green")
+        return text
+    text.append("Next step  ", style="bold").append(f"{upcoming.number}. {upcoming.title}\n",
+                                                     style="bold reverse")
+    text.append("\nPress n to open it, or from a terminal:\n", style="dim")
+    text.append("  apilab sandbox\n", style="bold")
+    if lesson_number is not None:
+        text.append(f"  apilab notebook {lesson_number}\n", style="bold")
+    text.append(f"  apilab start {upcoming.slug}\n", style="bold")
+    text.append(f"  apilab check {upcoming.slug}\n", style="bold")
+    return text
+
+
+class CourseMapScreen(ApilabScreen):
+    """Lessons in order, each exercise's status and best score, the next step highlighted."""
+
+    BINDINGS = [
+        Binding("n", "open_next", "Next step"),
+        Binding("r", "refresh", "Refresh", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="map-body"):
+            yield CourseList(id="course-list")
+            with Vertical(id="map-side"):
+                yield Static(id="store-problem", classes="problem")
+                yield SandboxPanel(id="sandbox-panel")
+                yield Static(id="how-to")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.reload()
+
+    async def on_screen_resume(self) -> None:
+        await self.reload()
+
+    async def reload(self) -> None:
+        """Read progress again and redraw the list, keeping the cursor where it was."""
+        app = self.apilab
+        progress = app.safe_store(app.store.progress, default={})
+        upcoming = next_exercise(app.course, progress)
+        items = course_items(app.course, progress)
+        listing = self.query_one("#course-list", ListView)
+        previous = listing.index
+        await listing.clear()
+        await listing.extend(items)
+        if previous is None:
+            previous = next((i for i, item in enumerate(items)
+                             if isinstance(item, ExerciseItem) and item.is_next), 0)
+        listing.index = min(previous, len(items) - 1)
+        lesson_number = (app.course.lesson(upcoming.lesson).number
+                         if upcoming and app.course.lesson(upcoming.lesson).notebook else None)
+        self.query_one("#how-to", Static).update(how_to_text(lesson_number, upcoming))
+        problem = self.query_one("#store-problem", Static)
+        problem.update(Text(app.store_problem or ""))
+        problem.display = bool(app.store_problem)
+        app.refresh_unread()
+
+    @property
+    def items(self) -> list[LessonItem | ExerciseItem]:
+        return list(self.query_one("#course-list", ListView).query("LessonItem, ExerciseItem"))
+
+    def on_list_view_selected(self, event: ListView.Selected) -> None:
+        self._open(event.item)
+
+    def action_open_next(self) -> None:
+        for item in self.items:
+            if isinstance(item, ExerciseItem) and item.is_next:
+                self._open(item)
+                return
+        self.notify("Every exercise is passed. Well done!")
+
+    async def action_refresh(self) -> None:
+        await self.reload()
+
+    def _open(self, item: object) -> None:
+        from tui.screens.exercise import ExerciseScreen
+        from tui.screens.lesson import LessonScreen
+
+        if isinstance(item, LessonItem):
+            self.app.push_screen(LessonScreen(item.lesson))
+        elif isinstance(item, ExerciseItem):
+            self.app.push_screen(ExerciseScreen(item.exercise))

@@ -1,0 +1,89 @@
+"""Mentor feedback: newest first, unread marked; each note opens beside the run it is about."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
+
+from apilab.store import Feedback
+from tui.formatting import when
+from tui.screens.base import ApilabScreen
+
+
+class FeedbackItem(ListItem):
+    def __init__(self, note: Feedback) -> None:
+        super().__init__(classes="-unread" if not note.read else "-read")
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        note = self.note
+        text = Text()
+        text.append("● " if not note.read else "  ", style="bold cyan")
+        text.append(f"{note.exercise}", style="bold")
+        if note.check_id:
+            text.append(f" · {note.check_id}")
+        if note.verdict:
+            text.append(f" · {note.verdict}", style="yellow")
+        text.append(f"  {note.author}, {when(note.created_at)}\n", style="dim")
+        first_line = next((line for line in note.body.splitlines() if line.strip()), "")
+        text.append(f"  {first_line[:90]}")
+        yield Label(text)
+
+
+class InboxScreen(ApilabScreen):
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("enter", "open_note", "Open")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="inbox-summary")
+        yield ListView(id="inbox")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.title = "Feedback from your mentors"
+        await self.reload()
+
+    async def on_screen_resume(self) -> None:
+        await self.reload()
+
+    async def reload(self) -> None:
+        app = self.apilab
+        notes = app.safe_store(app.store.feedback, default=[])
+        listing = self.query_one("#inbox", ListView)
+        index = listing.index
+        await listing.clear()
+        await listing.extend(FeedbackItem(note) for note in notes)
+        if notes:
+            listing.index = min(index or 0, len(notes) - 1)
+        app.refresh_unread()
+        self.query_one("#inbox-summary", Static).update(Text(
+            f"{len(notes)} notes, {app.unread} unread. Enter opens a note beside its report."
+            if notes else "No feedback yet. When a mentor reviews one of your runs, it shows "
+                          "up here.", style="dim"))
+        listing.focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_list_view_selected(self, event: ListView.Selected) -> None:
+        if isinstance(event.item, FeedbackItem):
+            self.open_note(event.item.note)
+
+    def action_open_note(self) -> None:
+        item = self.query_one("#inbox", ListView).highlighted_child
+        if isinstance(item, FeedbackItem):
+            self.open_note(item.note)
+
+    def open_note(self, note: Feedback) -> None:
+        from tui.screens.report import ReportScreen
+
+        app = self.apilab
+        report = app.safe_store(app.store.report, note.run_id, default=None)
+        if report is None:
+            return
+        if not note.read:
+            app.safe_store(app.store.mark_read, note.id, default=None)
+            app.refresh_unread()
+        self.app.push_screen(ReportScreen(report, note.run_id, feedback=note))

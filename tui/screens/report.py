@@ -1,0 +1,65 @@
+"""One past run's report, on its own or beside the mentor feedback that refers to it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, Markdown, Static
+
+from apilab.store import Feedback
+from grader.report import Report
+from tui.formatting import when
+from tui.screens.base import ApilabScreen
+from tui.widgets.report_view import ReportView
+
+
+def feedback_heading(note: Feedback) -> Text:
+    text = Text()
+    text.append(note.author, style="bold").append(f"  {when(note.created_at)}\n", style="dim")
+    if note.verdict:
+        text.append(f"verdict: {note.verdict}\n", style="bold yellow")
+    if note.check_id:
+        text.append(f"on check: {note.check_id}\n", style="dim")
+    return text
+
+
+class ReportScreen(ApilabScreen):
+    """A stored report; with `feedback`, the mentor's note beside it."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("y", "copy_curl", "Copy curl"),
+    ]
+
+    def __init__(self, report: Report, run_id: str, feedback: Feedback | None = None) -> None:
+        super().__init__()
+        self.report, self.run_id, self.feedback = report, run_id, feedback
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="report-body"):
+            if self.feedback is not None:
+                with VerticalScroll(id="feedback-pane"):
+                    yield Static(feedback_heading(self.feedback), id="feedback-heading")
+                    yield Markdown(self.feedback.body, id="feedback-body")
+            yield ReportView(id="report")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.title = f"{self.report.exercise}: run of {when(self.report.started_at)}"
+        focus = self.feedback.check_id if self.feedback else None
+        await self.query_one(ReportView).show_report(self.report, focus_check=focus)
+        self.query_one(ReportView).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_copy_curl(self) -> None:
+        curl = self.query_one(ReportView).selected_curl()
+        if curl is None:
+            self.notify("This run has no failed request to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(curl)
+        self.notify(curl, title="Copied to the clipboard")

@@ -1,0 +1,85 @@
+"""The course map's list: each lesson with a progress bar, then its exercises and their status."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.markup import escape
+from textual.widgets import Label, ListItem, ListView, ProgressBar
+
+from apilab.catalog.models import Course, Exercise, Lesson
+from apilab.store import ExerciseProgress
+
+MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
+LABELS = {"passed": "passed", "failing": "failing", "not_started": "not started"}
+
+
+def next_exercise(course: Course, progress: dict[str, ExerciseProgress]) -> Exercise | None:
+    """The first exercise, in course order, not passed yet; None when all are passed."""
+    for exercise in course.ordered_exercises():
+        if progress.get(exercise.slug, ExerciseProgress.not_started()).status != "passed":
+            return exercise
+    return None
+
+
+class LessonItem(ListItem):
+    def __init__(self, lesson: Lesson, passed: int, total: int) -> None:
+        super().__init__(classes="lesson")
+        self.lesson = lesson
+        self.passed, self.total = passed, total
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(f"{self.lesson.number}. {escape(self.lesson.title)}",
+                        classes="lesson-title")
+            bar = ProgressBar(total=max(self.total, 1), show_eta=False, classes="lesson-progress")
+            bar.progress = self.passed
+            yield bar
+            yield Label(f"{self.passed}/{self.total} passed", classes="lesson-count")
+
+
+class ExerciseItem(ListItem):
+    def __init__(self, exercise: Exercise, progress: ExerciseProgress, is_next: bool) -> None:
+        classes = f"exercise -{progress.status}" + (" -next" if is_next else "")
+        super().__init__(classes=classes)
+        self.exercise = exercise
+        self.progress = progress
+        self.is_next = is_next
+
+    @property
+    def status(self) -> str:
+        return self.progress.status
+
+    def compose(self) -> ComposeResult:
+        exercise, state = self.exercise, self.progress
+        best = state.best_score if state.runs else "-"
+        score = f"{best}/{exercise.max_score}"
+        with Horizontal():
+            yield Label(f"{MARKS[state.status]} {exercise.number}. {escape(exercise.title)}",
+                        classes="exercise-title")
+            yield Label(score, classes="exercise-score")
+            yield Label(LABELS[state.status], classes="exercise-status")
+            yield Label("◀ next" if self.is_next else "", classes="exercise-next")
+
+
+def course_items(course: Course, progress: dict[str, ExerciseProgress]
+                 ) -> list[LessonItem | ExerciseItem]:
+    """The rows of the course map, in course order."""
+    upcoming = next_exercise(course, progress)
+    items: list[LessonItem | ExerciseItem] = []
+    for lesson in course.lessons:
+        exercises = course.exercises_of(lesson)
+        states = [progress.get(e.slug, ExerciseProgress.not_started(e.max_score))
+                  for e in exercises]
+        items.append(LessonItem(lesson, sum(s.status == "passed" for s in states), len(exercises)))
+        for exercise, state in zip(exercises, states, strict=True):
+            is_next = upcoming is not None and exercise.slug == upcoming.slug
+            items.append(ExerciseItem(exercise, state, is_next))
+    return items
+
+
+class CourseList(ListView):
+    """The list of lessons and exercises; Enter (or a click) opens the highlighted row."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open")]

@@ -1,0 +1,35 @@
+"""The sandbox's address and health, kept up to date from the app's `sandbox_state`."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.sandbox_control import SandboxState
+
+
+def sandbox_text(state: SandboxState) -> Text:
+    text = Text()
+    text.append("Sandbox  ", style="bold")
+    style = {"running": "green" if state.healthy else "yellow", "failed": "red"}.get(
+        state.phase, "dim")
+    text.append(f"● {state.label}\n", style=style)
+    if state.phase == "running":
+        text.append(f"         docs: {state.url}/docs · s to stop\n", style="dim")
+    elif state.phase in ("off", "failed"):
+        text.append("         s to start it here, or run: apilab sandbox\n", style="dim")
+    if state.message:
+        style = "red" if state.phase == "failed" else "yellow"
+        text.append(f"         {state.message}\n", style=style)
+    return text
+
+
+class SandboxPanel(Static):
+    """One block: is the practice API running, where, and is it healthy."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "sandbox_state", self._show, init=True)
+
+    def _show(self, state: SandboxState) -> None:
+        self.update(sandbox_text(state))
+        self.set_class(state.phase == "failed", "-failed")

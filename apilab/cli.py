@@ -250,3 +250,4 @@ def notebook(lesson: str, port: int) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+from apilab.hub.cli import hub as _hub; main.add_command(_hub)  # noqa: E402, E702, I001

@@ -1,0 +1,7 @@
+"""The hub: a small API between learners' laptops and their mentors.
+
+Learners send submissions (grader reports); mentors read them, write feedback and reviews;
+learners sync that feedback back. The server is `create_hub_app(settings)` (`app.py`), its data
+lives in `HubStore` (`store.py`, the only module with SQL), and `HubClient` (`client.py`) is how
+the rest of apilab talks to it. `apilab hub --help` runs and administers one.
+"""

@@ -1,0 +1,99 @@
+"""Build the hub: `create_hub_app(settings)` opens the store and wires everything; nothing
+happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from apilab.hub.middleware import BodyLimit, DefaultHeaders
+from apilab.hub.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from apilab.hub.ratelimit import RateLimitHeaders, TokenBucketLimiter
+from apilab.hub.routers import cohort, feedback, me, reviews, service, submissions
+from apilab.hub.settings import HubSettings
+from apilab.hub.store import HubStore
+
+VERSION = "1.0.0"
+DESCRIPTION = """\
+The hub carries grader reports from learners to mentors, and feedback back. It is also a
+worked example of what the course teaches:
+
+- **Authentication**: `Authorization: Bearer apilab_...`, tokens made by
+  `apilab hub add-user`. No or bad token: 401 with `WWW-Authenticate: Bearer`; a valid token
+  whose role may not do something: 403. Learners can see only their own submissions; anyone
+  else's answers 404, as if it did not exist (OWASP API1).
+- **Idempotent writes**: the learner's app picks a submission's id (a UUID) and PUTs it; a
+  resend after a lost answer is harmless (201 the first time, 200 after).
+- **Errors** are RFC 9457 problems (`application/problem+json`), whose `status` equals the
+  HTTP status; each `type` URI explains itself.
+- **Conditional requests**: submissions carry an `ETag`; `If-None-Match` answers 304 when
+  nothing changed, and `If-Match` on a review answers 412 when another mentor got there first.
+- **Pagination**: lists answer `{"items": [...], "next_cursor": ...}` and
+  `Link: <...>; rel="next"`.
+- **Rate limits**: a quota per token, stated in `RateLimit-Policy` and `RateLimit`;
+  beyond it, 429 with `Retry-After`.
+"""
+TAGS = [
+    {"name": "me", "description": "Who your token belongs to."},
+    {"name": "submissions", "description": "Grader runs sent by learners, each with its full "
+                                           "report. Learners write and read their own; mentors "
+                                           "read all."},
+    {"name": "feedback", "description": "Mentors' Markdown notes on a submission or a single "
+                                        "check, and the stream that syncs them to learners."},
+    {"name": "reviews", "description": "A mentor's verdict (approved or changes requested), "
+                                       "with an optional score override and its reason."},
+    {"name": "cohort", "description": "How the whole cohort does on an exercise (mentors)."},
+    {"name": "service", "description": "Outside the versioned API: health and problem types."},
+]
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name  # short, stable ids such as `put_submission` for generated clients
+
+
+def create_hub_app(settings: HubSettings | None = None) -> FastAPI:
+    """A hub app over the database `settings.db_path` (created and migrated if needed)."""
+    settings = settings or HubSettings()
+    store = HubStore(settings.db_path)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(title="apilab hub", version=VERSION, description=DESCRIPTION,
+                  openapi_tags=TAGS, generate_unique_id_function=_operation_id,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.limiter = TokenBucketLimiter(settings.rate_limit, settings.rate_window_s)
+
+    install_problem_handlers(app)
+    app.add_middleware(RateLimitHeaders)
+    app.add_middleware(DefaultHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(service.router)
+    for module in (me, submissions, feedback, reviews, cohort):
+        app.include_router(module.router, prefix="/v1")
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, with error answers typed as application/problem+json."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes, tags=app.openapi_tags)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if status[0] in "45" and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = schema
+    return app.openapi_schema

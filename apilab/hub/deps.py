@@ -1,0 +1,39 @@
+"""Dependencies shared by the routers, as `Annotated` aliases so route signatures stay short."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from apilab.hub.problems import ProblemException
+from apilab.hub.settings import HubSettings
+from apilab.hub.store import HubStore
+
+
+def _store(request: Request) -> HubStore:
+    return request.app.state.store
+
+
+def _settings(request: Request) -> HubSettings:
+    return request.app.state.settings
+
+
+StoreDep = Annotated[HubStore, Depends(_store)]
+SettingsDep = Annotated[HubSettings, Depends(_settings)]
+
+
+def _page_limit(settings: SettingsDep, limit: Annotated[int | None, Query(
+        ge=1, description="Items per page (default 20, at most 100 unless the hub says "
+                          "otherwise).")] = None) -> int:
+    if limit is None:
+        return settings.page_size
+    if limit > settings.max_page_size:
+        raise ProblemException(422, f"limit must be at most {settings.max_page_size}",
+                               errors=[{"location": "query", "field": "limit",
+                                        "message": f"at most {settings.max_page_size}",
+                                        "type": "less_than_equal"}])
+    return limit
+
+
+PageLimit = Annotated[int, Depends(_page_limit)]

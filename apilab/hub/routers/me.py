@@ -1,0 +1,17 @@
+"""GET /v1/me: who the token belongs to."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from apilab.hub.auth import CurrentUser
+from apilab.hub.models import Me
+from apilab.hub.routers import problems
+
+router = APIRouter(tags=["me"])
+
+
+@router.get("/me", response_model=Me, responses=problems())
+def me(user: CurrentUser) -> Me:
+    """The name and role behind your token: a cheap way to test a token."""
+    return Me(name=user.name, role=user.role)

@@ -1,0 +1,116 @@
+"""Submissions: a learner's grader runs, stored once each under an id the learner's app chose.
+
+    PUT /v1/submissions/{id}    learners: store a run (201), or confirm a resend (200)
+    GET /v1/submissions         the caller's (learner) or everyone's (mentor), newest first
+    GET /v1/submissions/{id}    one, with its full report; ETag and If-None-Match
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+
+from apilab.hub.access import visible_submission
+from apilab.hub.auth import CurrentUser, LearnerUser
+from apilab.hub.conditional import none_match
+from apilab.hub.deps import PageLimit, StoreDep
+from apilab.hub.models import SubmissionDetail, SubmissionIn, SubmissionPage, SubmissionSummary
+from apilab.hub.pagination import decode_cursor, encode_cursor, link_next
+from apilab.hub.problems import ProblemException
+from apilab.hub.records import PutOutcome, Submission, SubmissionFilter
+from apilab.hub.routers import problems
+
+router = APIRouter(prefix="/submissions", tags=["submissions"])
+
+SubmissionId = Annotated[UUID, Path(description="A UUID the learner's app generates once per "
+                                                "run and reuses on every resend.")]
+# Private: only the learner and mentors may see it, and it must be revalidated before reuse.
+CACHING = {"Cache-Control": "private, no-cache", "Vary": "Authorization"}
+
+
+@router.put("/{submission_id}", status_code=201, response_model=SubmissionSummary,
+            responses={200: {"description": "A resend of the same submission: nothing changed."},
+                       **problems(400, 403, 404, 409, 413, 415, 422)})
+def put_submission(submission_id: SubmissionId, body: SubmissionIn, learner: LearnerUser,
+                   store: StoreDep, response: Response) -> SubmissionSummary:
+    """Store a grader run under an id the client chose, so that resending never duplicates it.
+
+    The first PUT answers 201 with Location and ETag; an identical resend answers 200 with the
+    same ETag. The same id with a different report is a 409: a new run needs a new id. An id
+    that belongs to another learner answers 404, as if it did not exist.
+    """
+    sid = str(submission_id)
+    outcome, submission = store.put_submission(learner, sid, body.kind, body.report)
+    if outcome is PutOutcome.NOT_YOURS:
+        raise ProblemException(404, f"there is no submission {sid} that you can see, and the id "
+                               "cannot be used for a new one: generate a fresh UUID")
+    assert submission is not None
+    if outcome is PutOutcome.CONFLICT:
+        raise ProblemException(409, f"submission {sid} already holds a different report; a "
+                               "resend must be identical, and a new run needs a new id",
+                               "conflict")
+    response.status_code = 201 if outcome is PutOutcome.CREATED else 200
+    response.headers["ETag"] = submission.etag
+    if outcome is PutOutcome.CREATED:
+        response.headers["Location"] = f"/v1/submissions/{sid}"
+    return SubmissionSummary.of(submission)
+
+
+@router.get("", response_model=SubmissionPage, responses=problems(400, 403, 422))
+def list_submissions(
+    user: CurrentUser, store: StoreDep, request: Request, response: Response, limit: PageLimit,
+    exercise: Annotated[str | None, Query(description="An exercise slug.")] = None,
+    learner: Annotated[str | None, Query(description="A learner's name. Learners may give only "
+                                                     "their own (403 otherwise).")] = None,
+    status: Annotated[Literal["pass", "fail", "error"] | None,
+                      Query(description="The report's status.")] = None,
+    review: Annotated[Literal["awaiting", "approved", "changes_requested"] | None,
+                      Query(description="`awaiting`: no verdict yet (the mentor's queue).")] = None,
+    kind: Annotated[Literal["check", "submit"] | None, Query()] = None,
+    cursor: Annotated[str | None,
+                      Query(description="From next_cursor of the previous page.")] = None,
+) -> SubmissionPage:
+    """Submissions, newest first, one page at a time (`Link: <...>; rel="next"`).
+
+    Mentors see the whole cohort; learners see only their own, and asking for another
+    learner's (`learner=someone-else`) is refused with 403 rather than silently narrowed.
+    """
+    if user.role == "learner":
+        if learner not in (None, user.name):
+            raise ProblemException(403, "learners can list only their own submissions; leave "
+                                   "out `learner` or give your own name")
+        learner = user.name
+    filters = SubmissionFilter(exercise=exercise, learner=learner, status=status, review=review,
+                               kind=kind)
+    before = decode_cursor(cursor) if cursor else None
+    rows = store.submissions(filters, before, limit + 1)
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].seq) if len(rows) > limit else None
+    if next_cursor:
+        link_next(request, response, cursor=next_cursor)
+    return SubmissionPage(items=[SubmissionSummary.of(s) for s in page], next_cursor=next_cursor)
+
+
+@router.get("/{submission_id}", response_model=SubmissionDetail,
+            responses={304: {"description": "Not modified: If-None-Match named the current ETag."},
+                       **problems(404, 422)})
+def get_submission(
+    submission_id: SubmissionId, user: CurrentUser, store: StoreDep,
+    if_none_match: Annotated[str | None, Header(description="An ETag from an earlier GET.")] = None,
+) -> Response:
+    """One submission with its full report and review state. Learners may read only their own
+    (404 for anyone else's). Send the ETag back in If-None-Match to get a 304 when unchanged."""
+    submission = visible_submission(store, user, str(submission_id), with_report=True)
+    headers = {"ETag": submission.etag, **CACHING}
+    if none_match(if_none_match, submission.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(detail_json(submission), media_type="application/json", headers=headers)
+
+
+def detail_json(submission: Submission) -> str:
+    """The summary and the stored report, joined without parsing the report again."""
+    summary = SubmissionSummary.of(submission).model_dump_json()
+    return f'{summary[:-1]},{json.dumps("report")}:{submission.report_json}}}'

@@ -1,0 +1,45 @@
+"""How one hub is configured, declared as data: each setting has a name, a default and a help
+line, so the CLI and the docs can list them without repeating them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+MEMORY = ":memory:"  # db_path for a hub whose data lives only as long as the process
+
+
+def default_db_path() -> Path:
+    from apilab.paths import data_home
+
+    return data_home() / "hub.db"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    db_path: Path | str = field(
+        default_factory=default_db_path,
+        metadata={"help": "SQLite file of the hub, or ':memory:' (gone when the process ends)."})
+    rate_limit: int = field(
+        default=600, metadata={"help": "Requests each token may make per rate window."})
+    rate_window_s: float = field(
+        default=60.0, metadata={"help": "The rate window in seconds; the bucket refills over it."})
+    page_size: int = field(default=20, metadata={"help": "Items per page when `limit` is absent."})
+    max_page_size: int = field(default=100, metadata={"help": "The largest `limit` accepted."})
+    max_body_bytes: int = field(
+        default=4_000_000, metadata={"help": "Largest request body accepted (413 beyond)."})
+
+    def __post_init__(self) -> None:
+        if self.rate_limit < 1 or self.rate_window_s <= 0:
+            raise ValueError("rate_limit must be at least 1 and rate_window_s positive")
+        if not 1 <= self.page_size <= self.max_page_size:
+            raise ValueError("page_size must be between 1 and max_page_size")
+
+    @property
+    def in_memory(self) -> bool:
+        return str(self.db_path) == MEMORY
+
+
+def describe() -> list[tuple[str, str]]:
+    """Every setting with its help line, in declaration order."""
+    return [(f.name, f.metadata.get("help", "")) for f in fields(HubSettings)]

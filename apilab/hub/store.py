@@ -1,0 +1,403 @@
+"""The hub's data: users and their token hashes, submissions with their full reports, feedback
+and reviews. This is the only module of the hub that holds SQL.
+
+One SQLite connection serves every thread, guarded by a lock. That is what a `:memory:` database
+needs (each new connection to `:memory:` would be a different, empty database) and it keeps the
+file-backed hub simple: SQLite runs one writer at a time anyway. The schema grows through named
+migrations recorded in `_migrations`, each applied once, in its own transaction.
+
+    store = HubStore(Path("hub.db"))
+    user = store.add_user("ada", "learner", token_hash)
+    outcome, submission = store.put_submission(user, submission_id, "submit", report)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from apilab.hub.records import (
+    FeedbackItem,
+    PutOutcome,
+    ReviewOutcome,
+    Role,
+    Submission,
+    SubmissionFilter,
+    User,
+    UserInfo,
+    Verdict,
+)
+from grader.report import Report
+
+Clock = Callable[[], datetime]
+MEMORY = ":memory:"
+
+
+class HubStoreError(Exception):
+    """A request the data cannot honour: a duplicate user name, an unknown user."""
+
+
+# --- migrations ---------------------------------------------------------------------------------
+# Plain DDL, because sqlite-utils' create() cannot say AUTOINCREMENT or CHECK. Never edit or
+# rename a shipped migration: its name is what marks it applied. Add a new one instead.
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("create_users", [
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('learner', 'mentor')),
+            created_at TEXT NOT NULL)""",
+    ]),
+    ("create_tokens", [
+        """CREATE TABLE tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT)""",
+    ]),
+    ("create_submissions", [
+        """CREATE TABLE submissions (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            learner_id INTEGER NOT NULL REFERENCES users(id),
+            exercise TEXT NOT NULL,
+            exercise_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('check', 'submit')),
+            status TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            max_score INTEGER NOT NULL,
+            report TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 0,
+            verdict TEXT CHECK (verdict IN ('approved', 'changes_requested')),
+            score_override INTEGER,
+            override_reason TEXT,
+            reviewed_by INTEGER REFERENCES users(id),
+            reviewed_at TEXT)""",
+        "CREATE INDEX submissions_learner ON submissions (learner_id, seq)",
+        "CREATE INDEX submissions_exercise ON submissions (exercise, learner_id, seq)",
+    ]),
+    ("create_feedback", [
+        """CREATE TABLE feedback (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            submission_id TEXT NOT NULL REFERENCES submissions(id),
+            learner_id INTEGER NOT NULL REFERENCES users(id),
+            author_id INTEGER NOT NULL REFERENCES users(id),
+            check_id TEXT,
+            body TEXT NOT NULL,
+            verdict TEXT,
+            score_override INTEGER,
+            reason TEXT,
+            created_at TEXT NOT NULL)""",
+        "CREATE INDEX feedback_learner ON feedback (learner_id, seq)",
+        "CREATE INDEX feedback_submission ON feedback (submission_id, seq)",
+    ]),
+]
+
+
+def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row["name"] for row in db.query("SELECT name FROM _migrations")}
+    applied = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        with db.atomic():
+            for statement in statements:
+                db.execute(statement)
+            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, now])
+        applied.append(name)
+    return applied
+
+
+_SUBMISSION_COLUMNS = """s.id, s.seq, s.learner_id, u.name AS learner, s.exercise, s.exercise_id,
+    s.kind, s.status, s.score, s.max_score, s.content_hash, s.revision, s.created_at, s.verdict,
+    s.score_override, s.override_reason, r.name AS reviewed_by, s.reviewed_at"""
+_SUBMISSION_FROM = """FROM submissions s JOIN users u ON u.id = s.learner_id
+    LEFT JOIN users r ON r.id = s.reviewed_by"""
+_FEEDBACK_SELECT = """SELECT f.id, f.seq, f.submission_id, f.learner_id, l.name AS learner,
+    s.exercise, a.name AS author, f.check_id, f.body, f.verdict, f.score_override, f.reason,
+    f.created_at
+    FROM feedback f JOIN submissions s ON s.id = f.submission_id
+    JOIN users l ON l.id = f.learner_id JOIN users a ON a.id = f.author_id"""
+
+
+def content_hash(kind: str, report_json: str) -> str:
+    return hashlib.sha256(f"{kind}\n{report_json}".encode()).hexdigest()
+
+
+class HubStore:
+    """The hub's database at `path` (a file, or ":memory:"), safe to share between threads."""
+
+    def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
+        self.path = path
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.RLock()
+        if str(path) != MEMORY:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self.db = sqlite_utils.Database(conn)
+        try:
+            if str(path) != MEMORY:
+                self.db.enable_wal()
+            # FULL, not NORMAL: a learner's outbox forgets a submission once the hub said 201,
+            # so a commit must survive a power cut, not only a crash of this process.
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.applied = migrate(self.db, self._now())
+        except BaseException:
+            conn.close()
+            raise
+
+    def _now(self) -> str:
+        # one fixed format, so that comparing the text compares the times
+        return self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite_utils.Database]:
+        with self._lock:
+            yield self.db
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def journal_mode(self) -> str:
+        with self._locked() as db:
+            return db.execute("PRAGMA journal_mode").fetchone()[0]
+
+    def migrations(self) -> list[str]:
+        with self._locked() as db:
+            return [r["name"] for r in db.query("SELECT name FROM _migrations ORDER BY rowid")]
+
+    # --- users and tokens -----------------------------------------------------------------------
+
+    def add_user(self, name: str, role: Role, token_hash: str) -> User:
+        """Create a user with one token, given only its hash. Raises HubStoreError if the name
+        is taken."""
+        with self._locked() as db, db.atomic():
+            if db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+                raise HubStoreError(f"a user named {name!r} already exists")
+            now = self._now()
+            cursor = db.execute("INSERT INTO users (name, role, created_at) VALUES (?, ?, ?)",
+                                [name, role, now])
+            user = User(cursor.lastrowid, name, role)
+            db.execute("INSERT INTO tokens (user_id, token_hash, created_at) VALUES (?, ?, ?)",
+                       [user.id, token_hash, now])
+            return user
+
+    def add_token(self, name: str, token_hash: str) -> None:
+        """Give an existing user one more token (after a revocation, or a new laptop)."""
+        with self._locked() as db, db.atomic():
+            user = self._user_named(name)
+            db.execute("INSERT INTO tokens (user_id, token_hash, created_at) VALUES (?, ?, ?)",
+                       [user.id, token_hash, self._now()])
+
+    def revoke(self, name: str) -> int:
+        """Revoke every active token of `name`; return how many were active."""
+        with self._locked() as db, db.atomic():
+            user = self._user_named(name)
+            cursor = db.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                [self._now(), user.id])
+            return cursor.rowcount
+
+    def _user_named(self, name: str) -> User:
+        row = self.db.execute("SELECT id, name, role FROM users WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise HubStoreError(f"there is no user named {name!r}; `apilab hub users` lists them")
+        return User(*row)
+
+    def user_for_token(self, token_hash: str) -> User | None:
+        """The user holding the active (not revoked) token with this hash, if any."""
+        with self._locked() as db:
+            row = db.execute(
+                """SELECT u.id, u.name, u.role FROM tokens t JOIN users u ON u.id = t.user_id
+                   WHERE t.token_hash = ? AND t.revoked_at IS NULL""", [token_hash]).fetchone()
+        return User(*row) if row else None
+
+    def users(self) -> list[UserInfo]:
+        with self._locked() as db:
+            rows = db.execute(
+                """SELECT u.name, u.role, u.created_at,
+                          COUNT(t.id) FILTER (WHERE t.revoked_at IS NULL),
+                          COUNT(t.id) FILTER (WHERE t.revoked_at IS NOT NULL)
+                   FROM users u LEFT JOIN tokens t ON t.user_id = u.id
+                   GROUP BY u.id ORDER BY u.name""").fetchall()
+        return [UserInfo(*row) for row in rows]
+
+    def token_hashes(self) -> list[str]:
+        with self._locked() as db:
+            return [row[0] for row in db.execute("SELECT token_hash FROM tokens")]
+
+    # --- submissions ----------------------------------------------------------------------------
+
+    def put_submission(self, learner: User, submission_id: str, kind: str,
+                       report: Report) -> tuple[PutOutcome, Submission | None]:
+        """Store a submission under its client-chosen id, once. Sending the same id again with
+        the same content changes nothing (UNCHANGED); with other content it is a CONFLICT; an id
+        that another learner holds is NOT_YOURS (and nothing about it is returned)."""
+        report_json = report.to_json(indent=None)
+        digest = content_hash(kind, report_json)
+        with self._locked() as db:
+            existing = self._submission(submission_id)
+            if existing is not None:
+                if existing.learner_id != learner.id:
+                    return PutOutcome.NOT_YOURS, None
+                if existing.content_hash != digest:
+                    return PutOutcome.CONFLICT, existing
+                return PutOutcome.UNCHANGED, existing
+            with db.atomic():
+                db.execute(
+                    """INSERT INTO submissions (id, learner_id, exercise, exercise_id, kind, status,
+                       score, max_score, report, content_hash, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [submission_id, learner.id, report.exercise, report.exercise_id, kind,
+                     report.status, report.score, report.max_score, report_json, digest,
+                     self._now()])
+            return PutOutcome.CREATED, self._submission(submission_id)
+
+    def submission(self, submission_id: str, with_report: bool = False) -> Submission | None:
+        with self._locked():
+            return self._submission(submission_id, with_report)
+
+    def _submission(self, submission_id: str, with_report: bool = False) -> Submission | None:
+        columns = _SUBMISSION_COLUMNS + (", s.report" if with_report else "")
+        rows = list(self.db.query(f"SELECT {columns} {_SUBMISSION_FROM} WHERE s.id = ?",
+                                  [submission_id]))
+        return _submission(rows[0]) if rows else None
+
+    def submissions(self, filters: SubmissionFilter, before_seq: int | None = None,
+                    limit: int = 20) -> list[Submission]:
+        """Submissions matching `filters`, newest first, starting below `before_seq`."""
+        where, params = [], []
+        for column, value in (("s.exercise", filters.exercise), ("u.name", filters.learner),
+                              ("s.status", filters.status), ("s.kind", filters.kind)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if filters.review == "awaiting":
+            where.append("s.verdict IS NULL")
+        elif filters.review is not None:
+            where.append("s.verdict = ?")
+            params.append(filters.review)
+        if before_seq is not None:
+            where.append("s.seq < ?")
+            params.append(before_seq)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        sql = (f"SELECT {_SUBMISSION_COLUMNS} {_SUBMISSION_FROM} {clause} "
+               "ORDER BY s.seq DESC LIMIT ?")
+        with self._locked() as db:
+            return [_submission(row) for row in db.query(sql, [*params, limit])]
+
+    def count_submissions(self) -> int:
+        with self._locked() as db:
+            return db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+
+    def latest_reports(self, exercise: str, kind: str | None = None) -> list[str]:
+        """The report JSON of each learner's latest submission of `exercise`."""
+        kind_clause = "AND kind = ?" if kind else ""
+        params = [exercise, kind] if kind else [exercise]
+        with self._locked() as db:
+            rows = db.execute(
+                f"""SELECT s.report FROM submissions s JOIN (
+                        SELECT MAX(seq) AS seq FROM submissions
+                        WHERE exercise = ? {kind_clause} GROUP BY learner_id) latest
+                    ON latest.seq = s.seq ORDER BY s.seq""", params).fetchall()
+        return [row[0] for row in rows]
+
+    # --- reviews and feedback -------------------------------------------------------------------
+
+    def set_review(self, submission_id: str, mentor: User, verdict: Verdict,
+                   score_override: int | None, reason: str | None, body: str = "",
+                   precondition: Callable[[Submission], bool] | None = None,
+                   ) -> tuple[ReviewOutcome, Submission | None]:
+        """Record a mentor's verdict (and optional score override) on a submission. A change
+        also appends a review item to the learner's feedback stream; repeating the current
+        review changes nothing. `precondition` (an If-Match) is tested under the lock."""
+        with self._locked() as db:
+            current = self._submission(submission_id)
+            if current is None:
+                return ReviewOutcome.NOT_FOUND, None
+            if precondition is not None and not precondition(current):
+                return ReviewOutcome.PRECONDITION_FAILED, current
+            if (current.verdict, current.score_override, current.override_reason) == (
+                    verdict, score_override, reason):
+                return ReviewOutcome.UNCHANGED, current
+            now = self._now()
+            with db.atomic():
+                db.execute(
+                    """UPDATE submissions SET verdict = ?, score_override = ?, override_reason = ?,
+                       reviewed_by = ?, reviewed_at = ?, revision = revision + 1 WHERE id = ?""",
+                    [verdict, score_override, reason, mentor.id, now, submission_id])
+                self._insert_feedback(current, mentor, body, None, verdict, score_override,
+                                      reason, now)
+            outcome = ReviewOutcome.CREATED if current.verdict is None else ReviewOutcome.UPDATED
+            return outcome, self._submission(submission_id)
+
+    def add_feedback(self, submission: Submission, author: User, body: str,
+                     check_id: str | None = None) -> FeedbackItem:
+        with self._locked() as db, db.atomic():
+            feedback_id = self._insert_feedback(submission, author, body, check_id, None, None,
+                                                None, self._now())
+        found = self.feedback_item(feedback_id)
+        assert found is not None
+        return found
+
+    def _insert_feedback(self, submission: Submission, author: User, body: str,
+                         check_id: str | None, verdict: str | None, score_override: int | None,
+                         reason: str | None, now: str) -> str:
+        feedback_id = str(uuid.uuid4())
+        self.db.execute(
+            """INSERT INTO feedback (id, submission_id, learner_id, author_id, check_id, body,
+               verdict, score_override, reason, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [feedback_id, submission.id, submission.learner_id, author.id, check_id, body,
+             verdict, score_override, reason, now])
+        return feedback_id
+
+    def feedback_item(self, feedback_id: str) -> FeedbackItem | None:
+        with self._locked() as db:
+            rows = list(db.query(f"{_FEEDBACK_SELECT} WHERE f.id = ?", [feedback_id]))
+        return FeedbackItem(**rows[0]) if rows else None
+
+    def feedback_on(self, submission_id: str) -> list[FeedbackItem]:
+        with self._locked() as db:
+            rows = db.query(f"{_FEEDBACK_SELECT} WHERE f.submission_id = ? ORDER BY f.seq",
+                            [submission_id])
+            return [FeedbackItem(**row) for row in rows]
+
+    def feedback_stream(self, learner_id: int | None, after_seq: int = 0,
+                        since: datetime | None = None, limit: int = 100) -> list[FeedbackItem]:
+        """Feedback items in the order they were written, after sequence number `after_seq`
+        (and at or after the time `since`); only those on `learner_id`'s submissions if given."""
+        where, params = ["f.seq > ?"], [after_seq]
+        if learner_id is not None:
+            where.append("f.learner_id = ?")
+            params.append(learner_id)
+        if since is not None:
+            where.append("f.created_at >= ?")
+            params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
+        sql = f"{_FEEDBACK_SELECT} WHERE {' AND '.join(where)} ORDER BY f.seq LIMIT ?"
+        with self._locked() as db:
+            return [FeedbackItem(**row) for row in db.query(sql, [*params, limit])]
+
+
+def _submission(row: dict[str, Any]) -> Submission:
+    data = dict(row)
+    report_json = data.pop("report", None)
+    return Submission(**data, report_json=report_json)

@@ -1,0 +1,99 @@
+"""Run apilab's benchmarks: `python -m bench` runs them all, `python -m bench NAME [options]` one.
+
+A benchmark is a module listed in `BENCHES` with:
+- `run(**options) -> dict`: measure, and return figures that can be saved as JSON;
+- optionally `add_arguments(parser)`: its command-line options (with defaults, so that running
+  every benchmark with no options works);
+- optionally `summarize(result) -> str`: a small table for the terminal.
+
+Each result is printed and saved as JSON under `bench/results/` (git-ignored) with the machine and
+commit it was measured on. Benchmarks report ratios against a baseline measured in the same run;
+they never assert, and they are never part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+BENCHES = {
+    "grader_overhead": "bench.grader_overhead",
+}
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip() + "\n\nBenchmarks: " + ", ".join(BENCHES))
+        return 0
+    if argv and not argv[0].startswith("-"):
+        name, options = argv[0], argv[1:]
+        if name not in BENCHES:
+            print(f"no benchmark {name!r}; known: {', '.join(BENCHES)}", file=sys.stderr)
+            return 2
+        selected = [name]
+    else:
+        selected, options = list(BENCHES), argv
+        if options:
+            print("options apply to one benchmark: python -m bench NAME [options]", file=sys.stderr)
+            return 2
+    for name in selected:
+        module = importlib.import_module(BENCHES[name])
+        result = module.run(**vars(_parser(name, module).parse_args(options)))
+        path = save(name, result)
+        summarize = getattr(module, "summarize", None)
+        print(summarize(result) if summarize else json.dumps(result, indent=2))
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        print(f"saved to {shown}")
+    return 0
+
+
+def save(name: str, result: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{name}-{stamp}.json"
+    document = {"benchmark": name, "measured_at": stamp, "environment": environment(), **result}
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def environment() -> dict:
+    """Where the figures come from: they only compare within one machine and one run."""
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def _parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"python -m bench {name}",
+                                     description=(module.__doc__ or "").strip().split("\n")[0])
+    if hasattr(module, "add_arguments"):
+        module.add_arguments(parser)
+    return parser
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=5,
+                              cwd=Path(__file__).resolve().parent).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Reading list: your starting point for exercise 1 (REST and HTTP semantics).
+
+Run it:    apilab serve reading-list        (reloads when you save)
+Check it:  apilab check reading-list
+
+It runs, and it lists an empty reading list. Everything else is yours to build: README.md has
+the exact contract, and `apilab check` tells you, request by request, what is still missing.
+Work through the TODOs roughly in order; each one makes a few more checks pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+app = FastAPI(title="Reading list")
+
+# id -> book, in memory: the list is empty again whenever the server restarts.
+BOOKS: dict[int, dict[str, Any]] = {}
+
+
+@app.get("/books")
+async def list_books() -> dict[str, Any]:
+    # TODO pagination: accept ?limit= (1-100, default 10) and ?cursor=, return at most `limit`
+    #      books after the cursor, and add `Link: <URL of the next page>; rel="next"` when more
+    #      remain. Also accept ?status= to list only the books with that status.
+    return {"items": list(BOOKS.values())}
+
+
+# TODO create: POST /books with a JSON body {title, author, pages?, status?, notes?}.
+#      Validate it with a Pydantic model (status is one of "to-read", "reading", "done"),
+#      give it the next id, store it, and answer 201 with a Location header (/books/{id})
+#      and the stored book as JSON.
+
+# TODO read: GET /books/{id}, 200 with the book, or 404 when there is no such book.
+#      Accept HEAD on the same route: methods=["GET", "HEAD"].
+
+# TODO replace: PUT /books/{id} stores exactly the book it is sent (fields left out take their
+#      defaults) and answers 200 with it; 404 for an unknown id.
+
+# TODO update: PATCH /books/{id} changes only the fields it is sent; 200 with the whole book.
+
+# TODO delete: DELETE /books/{id} answers 204 with no body; 404 when the book is not there.
+
+# TODO errors: every error is application/problem+json with type, title, status and detail
+#      (RFC 9457). Add exception handlers for HTTPException and RequestValidationError:
+#      - malformed JSON -> 400, with no stack trace in the body;
+#      - missing or invalid fields -> 422;
+#      - a body that is not Content-Type: application/json -> 415;
+#      - a method a URL does not support -> 405 with an Allow header listing ALL the methods it
+#        does support (FastAPI's own Allow lists only one route's methods).

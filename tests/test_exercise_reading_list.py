@@ -1,0 +1,107 @@
+"""Exercise 1 (reading-list) grades as designed: the reference solution scores full marks with any
+seed, the starter fails, and every mutant fails each check it says catches it.
+
+Real uvicorn servers on loopback ports, started once for the module; the mutants all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from apilab.catalog.loader import load_exercise
+from apilab.catalog.models import Exercise
+from apilab.verify import materialize, serve_app, serve_apps
+from grader.runner import grade
+
+EXERCISE_DIR = Path(__file__).resolve().parent.parent / "exercises" / "reading-list"
+EXERCISE = load_exercise(EXERCISE_DIR)
+MUTANTS = {mutant.name: mutant for mutant in EXERCISE.mutants}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def exercise() -> Exercise:
+    return EXERCISE
+
+
+@pytest.fixture(scope="module")
+def solution_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = materialize(EXERCISE, "solution", tmp_path_factory.mktemp("solution"))
+    with serve_app(folder) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def starter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = materialize(EXERCISE, "starter", tmp_path_factory.mktemp("starter"))
+    with serve_app(folder) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def mutant_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    root = tmp_path_factory.mktemp("mutants")
+    folders = [materialize(EXERCISE, mutant, root / name) for name, mutant in MUTANTS.items()]
+    with serve_apps(folders) as urls:
+        yield dict(zip(MUTANTS, urls, strict=True))
+
+
+def failures(report) -> str:
+    return "\n".join(f"{c.id}: {c.message} (expected {c.expected}; received {c.received})"
+                     for c in report.failed)
+
+
+def test_the_exercise_is_well_formed():
+    assert len(EXERCISE.checks) >= 15
+    assert sum(check.hidden for check in EXERCISE.checks) >= 2
+    assert len(EXERCISE.mutants) >= 8
+    assert EXERCISE.points == EXERCISE.max_score
+    for check in EXERCISE.checks:
+        assert check.hint and "\n" not in check.why, check.id
+
+
+@pytest.mark.parametrize("seed", [20250314, 1, 987654321])
+async def test_the_solution_scores_full_marks(solution_url, seed):
+    report = await grade(EXERCISE, solution_url, seed=seed, include_hidden=True)
+    assert report.status == "pass", failures(report)
+    assert report.score == report.max_score == EXERCISE.points
+
+
+async def test_the_solution_passes_without_hidden_checks_too(solution_url):
+    report = await grade(EXERCISE, solution_url, seed=5)
+    assert report.status == "pass", failures(report)
+    assert report.max_score == sum(c.points for c in EXERCISE.checks if not c.hidden)
+
+
+async def test_the_starter_fails_most_checks(starter_url):
+    report = await grade(EXERCISE, starter_url, seed=20250314, include_hidden=True)
+    assert report.status == "fail"
+    assert report.score < report.max_score * 0.5
+    assert report.passed <= len(report.checks) // 5, [c.id for c in report.checks if c.passed]
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+async def test_each_mutant_is_caught_by_the_checks_it_names(mutant_urls, name):
+    report = await grade(EXERCISE, mutant_urls[name], seed=20250314, include_hidden=True)
+    failed = {check.id for check in report.failed}
+    missed = [check_id for check_id in MUTANTS[name].caught_by if check_id not in failed]
+    assert not missed, f"{name} passed {missed}; it failed only {sorted(failed)}"
+
+
+async def test_a_failed_check_explains_itself(mutant_urls):
+    report = await grade(EXERCISE, mutant_urls["allow-first-route-only"], seed=3)
+    result = next(c for c in report.checks if c.id == "allow-collection")
+    assert "missing POST" in result.message
+    assert result.expected.startswith("Allow: GET, HEAD, POST")
+    assert result.why.startswith("RFC 9110 §15.5.6")
+    assert result.exchanges and result.exchanges[-1].response.status == 405
+
+
+async def test_hidden_checks_do_not_show_their_requests(mutant_urls):
+    report = await grade(EXERCISE, mutant_urls["filter-ignored"], seed=3, include_hidden=True)
+    hidden = next(c for c in report.checks if c.id == "filter-by-status")
+    assert hidden.status == "fail" and hidden.exchanges == [] and hidden.received is None

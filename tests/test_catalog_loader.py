@@ -1,0 +1,211 @@
+"""The course loader turns each kind of authoring mistake into one clear error naming the file
+and the key. Every test writes a tiny course in a temporary folder and breaks one thing in it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from apilab.catalog.loader import CatalogError, load_course, load_exercise
+
+EXERCISE = '''\
+id = "{id}"
+slug = "{slug}"
+title = "Ping"
+lesson = "first"
+points = 3
+
+[[checks]]
+id = "ping"
+title = "GET /ping answers 200"
+points = 2
+why = "RFC 9110 §9.3.1: GET retrieves the resource"
+
+[[checks.steps]]
+method = "GET"
+path = "/ping"
+expect.status = 200
+expect.json."$.pong" = true
+
+[[checks]]
+id = "ping-allow"
+title = "DELETE /ping answers 405 with Allow"
+points = 1
+why = "RFC 9110 §15.5.6: a 405 lists the allowed methods"
+use = "allow-header"
+with = {{ path = "/ping", method = "DELETE", allowed = ["GET", "HEAD"] }}
+'''
+SOLUTION = '''\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/ping")
+def ping():
+    return {"pong": True}
+'''
+MUTANT = '''\
+description = "answers pong false"
+caught_by = ["ping"]
+
+[[edits]]
+file = "app.py"
+find = 'return {"pong": True}'
+replace = 'return {"pong": False}'
+'''
+IDS = {
+    "ex-one": "0b5ad1c2-5f0e-4d4c-9b7e-1a2b3c4d5e6f",
+    "ex-two": "6c2f9e1a-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
+}
+
+
+def write_course(root: Path, exercises: tuple[str, ...] = ("ex-one", "ex-two"),
+                 listed: tuple[str, ...] | None = None) -> Path:
+    """A valid two-exercise course under `root`; tests then break one file."""
+    names = ", ".join(f'"{slug}"' for slug in (listed or exercises))
+    write(root / "lessons" / "course.toml", f'title = "Fixture"\n\n[[lessons]]\nslug = "first"\n'
+          f'title = "First"\nreading = "first/README.md"\nexercises = [{names}]\n')
+    write(root / "lessons" / "first" / "README.md", "# First\n")
+    for slug in exercises:
+        folder = root / "exercises" / slug
+        write(folder / "exercise.toml", EXERCISE.format(id=IDS[slug], slug=slug))
+        write(folder / "README.md", "# Ping\n")
+        write(folder / "starter" / "app.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
+        write(folder / "solution" / "app.py", SOLUTION)
+        write(folder / "mutants" / "pong-false.toml", MUTANT)
+    return root
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"the fixture has no {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def load_error(root: Path) -> CatalogError:
+    with pytest.raises(CatalogError) as caught:
+        load_course(root)
+    message = str(caught.value)
+    assert "\n" not in message.strip(), f"one error, on one line: {message}"
+    return caught.value
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    return write_course(tmp_path)
+
+
+def exercise_file(root: Path, slug: str = "ex-one") -> Path:
+    return root / "exercises" / slug / "exercise.toml"
+
+
+def test_the_fixture_course_loads(course):
+    loaded = load_course(course)
+    assert [e.slug for e in loaded.ordered_exercises()] == ["ex-one", "ex-two"]
+    one = loaded.exercise("1")
+    assert one.points == one.max_score == 3
+    assert [m.name for m in one.mutants] == ["pong-false"]
+    assert load_exercise(course / "exercises" / "ex-two").slug == "ex-two"
+
+
+def test_unknown_top_level_key(course):
+    edit(exercise_file(course), 'title = "Ping"', 'titel = "Ping"\ntitle = "Ping"')
+    error = load_error(course)
+    assert error.path == exercise_file(course) and error.key == "titel"
+    assert "exercise.toml: titel: unknown key" in str(error)
+
+
+def test_unknown_key_nested_in_a_step(course):
+    edit(exercise_file(course), "expect.status = 200", "expect.stauts = 200")
+    error = load_error(course)
+    assert error.key == "checks[0].steps[0].expect.stauts"
+    assert "exercise.toml" in str(error) and "unknown key" in str(error)
+
+
+def test_unknown_key_inside_a_matcher(course):
+    edit(exercise_file(course), 'expect.json."$.pong" = true',
+         'expect.json."$.pong" = { equal = true }')
+    error = load_error(course)
+    assert error.key == "checks[0].steps[0].expect.json.$.pong.equal"
+
+
+def test_missing_required_field(course):
+    edit(exercise_file(course), 'why = "RFC 9110 §9.3.1: GET retrieves the resource"\n', "")
+    error = load_error(course)
+    assert error.key == "checks[0].why" and "required key is missing" in error.problem
+
+
+def test_unknown_check_name_in_use(course):
+    edit(exercise_file(course), 'use = "allow-header"', 'use = "allow-headers"')
+    error = load_error(course)
+    assert error.path == exercise_file(course) and error.key == "checks[1].use"
+    assert "unknown check 'allow-headers'" in error.problem and "allow-header," in error.problem
+
+
+def test_bad_parameter_in_with(course):
+    edit(exercise_file(course), 'path = "/ping", method', 'pth = "/ping", method')
+    error = load_error(course)
+    assert error.key == "checks[1].with" and "pth" in error.problem
+
+
+def test_missing_parameter_in_with(course):
+    edit(exercise_file(course), ', allowed = ["GET", "HEAD"]', "")
+    error = load_error(course)
+    assert error.key == "checks[1].with" and "allowed" in error.problem
+
+
+def test_duplicate_check_id(course):
+    edit(exercise_file(course), 'id = "ping-allow"', 'id = "ping"')
+    error = load_error(course)
+    assert error.key == "checks[1].id" and "duplicate id 'ping'" in error.problem
+
+
+def test_duplicate_exercise_slug_in_course_toml(tmp_path):
+    root = write_course(tmp_path, exercises=("ex-one",), listed=("ex-one", "ex-one"))
+    error = load_error(root)
+    assert error.path.name == "course.toml" and error.key == "lessons[0].exercises"
+    assert "'ex-one' is listed twice" in error.problem
+
+
+def test_duplicate_exercise_id_across_two_exercises(course):
+    edit(exercise_file(course, "ex-two"), IDS["ex-two"], IDS["ex-one"])
+    error = load_error(course)
+    assert error.path == exercise_file(course, "ex-two") and error.key == "id"
+    assert "ex-one" in error.problem and "unique" in error.problem
+
+
+def test_mutant_find_text_not_found(course):
+    mutant = course / "exercises" / "ex-one" / "mutants" / "pong-false.toml"
+    edit(mutant, 'find = \'return {"pong": True}\'', 'find = \'return {"ping": True}\'')
+    error = load_error(course)
+    assert error.path == mutant and error.key == "edits[0].find"
+    assert "occurs 0 times in solution/app.py" in error.problem
+
+
+def test_mutant_caught_by_an_unknown_check(course):
+    mutant = course / "exercises" / "ex-two" / "mutants" / "pong-false.toml"
+    edit(mutant, 'caught_by = ["ping"]', 'caught_by = ["ping", "pong"]')
+    error = load_error(course)
+    assert error.path == mutant and error.key == "caught_by[1]"
+    assert "no check 'pong' in ex-two" in error.problem
+
+
+def test_invalid_toml(course):
+    edit(exercise_file(course), 'points = 3', 'points = = 3')
+    error = load_error(course)
+    assert error.path == exercise_file(course) and error.key is None
+    assert "not valid TOML" in error.problem and "line 5" in error.problem
+
+
+def test_points_must_add_up(course):
+    edit(exercise_file(course), "points = 3", "points = 4")
+    error = load_error(course)
+    assert error.key == "points" and "add up to 3" in error.problem

@@ -129,7 +129,7 @@ def make_report(
                 status="pass" if ok else "fail",
                 points=worth if ok else 0,
                 max_points=worth,
-                message="" if ok else "GET /c{index} answered 500",
+                message="" if ok else f"GET /c{index} answered 500",
                 expected=None if ok else "status 200",
                 received=None if ok else "status 500",
                 why="Because RFC 9110 says so.",

@@ -97,6 +97,7 @@ async def test_question_mark_lists_every_key_of_the_screen(fixture_course, store
         assert {"Open", "Next step", "Quit", "Inbox", "Sandbox", "Keys"} <= {
             description for _key, description in app.screen.rows}
         assert ("n", "Next step") in app.screen.rows
+        assert ("^q, q", "Quit") in app.screen.rows
         await pilot.press("escape")
         assert isinstance(app.screen, CourseMapScreen)
 

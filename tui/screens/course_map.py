@@ -53,7 +53,7 @@ class CourseMapScreen(ApilabScreen):
                 yield Static(id="store-problem", classes="problem")
                 yield SandboxPanel(id="sandbox-panel")
                 yield Static(id="how-to")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         await self.reload()

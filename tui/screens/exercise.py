@@ -75,7 +75,7 @@ class ExerciseScreen(ApilabScreen):
                 yield Static(id="mode-line")
                 yield ReportView(id="report")
                 yield Log(id="server-log", max_lines=1000)
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         self.title = f"Exercise {self.exercise.number}: {self.exercise.title}"

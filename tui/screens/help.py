@@ -13,15 +13,17 @@ from textual.widgets import Static
 
 
 def key_rows(screen: Screen, key_display: Callable[[Binding], str]) -> list[tuple[str, str]]:
-    """(key, what it does) for every described binding active on `screen`."""
-    rows: list[tuple[str, str]] = []
-    seen: set[str] = set()
+    """(keys, what they do) for the actions of `screen` and the app: every binding shown in
+    the footer, and the screen's own hidden ones; widget internals (scrolling) are left out."""
+    keys: dict[str, list[str]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
-        if binding.description and binding.description not in seen:
-            seen.add(binding.description)
-            rows.append((key_display(binding), binding.description))
-    return rows
+        own = isinstance(active.node, Screen) or active.node is screen.app
+        if binding.description and (binding.show or own):
+            shown = keys.setdefault(binding.description, [])
+            if key_display(binding) not in shown:
+                shown.append(key_display(binding))
+    return [(", ".join(found), description) for description, found in keys.items()]
 
 
 def key_table(rows: list[tuple[str, str]]) -> Table:

@@ -37,7 +37,7 @@ class HistoryScreen(ApilabScreen):
         yield Header()
         yield Static(id="history-help")
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = f"History: {self.exercise.title}"

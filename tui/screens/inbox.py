@@ -39,7 +39,7 @@ class InboxScreen(ApilabScreen):
         yield Header()
         yield Static(id="inbox-summary")
         yield ListView(id="inbox")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         self.title = "Feedback from your mentors"

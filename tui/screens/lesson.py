@@ -52,7 +52,7 @@ class LessonScreen(ApilabScreen):
                 yield SandboxPanel(id="sandbox-panel")
                 yield Static(self._actions(), id="lesson-actions")
                 yield Static(id="lesson-message", classes="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = f"Lesson {self.lesson.number}: {self.lesson.title}"
@@ -63,11 +63,12 @@ class LessonScreen(ApilabScreen):
         text = Text()
         text.append(f"Lesson {self.lesson.number}\n", style="bold")
         if self.lesson.notebook:
-            text.append("o", style="bold").append(f"  open the notebook {self.lesson.notebook}\n")
-            text.append(f"   (or: apilab notebook {self.lesson.number})\n", style="dim")
+            text.append("o", style="bold").append("  open the notebook in Jupyter\n")
+            text.append(f"   {self.lesson.notebook}\n", style="dim")
+            text.append(f"   or: apilab notebook {self.lesson.number}\n", style="dim")
         else:
             text.append("   this lesson has no notebook\n", style="dim")
-        text.append("d", style="bold").append("  the sandbox's API docs in a browser\n")
+        text.append("d", style="bold").append("  the sandbox's API docs\n")
         exercises = course.exercises_of(self.lesson)
         if exercises:
             first = exercises[0]

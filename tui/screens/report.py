@@ -45,7 +45,7 @@ class ReportScreen(ApilabScreen):
                     yield Static(feedback_heading(self.feedback), id="feedback-heading")
                     yield Markdown(self.feedback.body, id="feedback-body")
             yield ReportView(id="report")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         self.title = f"{self.report.exercise}: run of {when(self.report.started_at)}"

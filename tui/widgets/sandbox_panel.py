@@ -15,12 +15,13 @@ def sandbox_text(state: SandboxState) -> Text:
         state.phase, "dim")
     text.append(f"● {state.label}\n", style=style)
     if state.phase == "running":
-        text.append(f"         docs: {state.url}/docs · s to stop\n", style="dim")
+        text.append(f"{state.url}/docs · s stops it\n", style="dim")
     elif state.phase in ("off", "failed"):
-        text.append("         s to start it here, or run: apilab sandbox\n", style="dim")
+        text.append("s starts it (or: apilab sandbox)\n", style="dim")
     if state.message:
         style = "red" if state.phase == "failed" else "yellow"
-        text.append(f"         {state.message}\n", style=style)
+        text.append(f"{state.message}\n", style=style)
+    text.rstrip()
     return text
 
 

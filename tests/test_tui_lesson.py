@@ -1,0 +1,145 @@
+"""The lesson screen: the reading, the notebook in Jupyter, the sandbox and its docs."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sys
+import time
+
+import pytest
+from textual.widgets import Markdown
+
+from apilab.catalog.loader import load_course
+from apilab.sandbox_process import SandboxProcess
+from tests.conftest import FIXTURE_COURSE
+from tui.app import ApilabApp
+from tui.sandbox_control import SandboxState
+from tui.screens import lesson as lesson_module
+from tui.screens.lesson import LessonScreen
+
+
+@pytest.fixture(autouse=True)
+def apilab_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+
+
+async def wait_for(pilot, predicate, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.05)
+
+
+async def open_lesson(pilot, app: ApilabApp, number: int) -> LessonScreen:
+    await pilot.pause()
+    app.push_screen(LessonScreen(app.course.lesson(str(number))))
+    await pilot.pause()
+    assert isinstance(app.screen, LessonScreen)
+    return app.screen
+
+
+def message(screen: LessonScreen) -> str:
+    panel = screen.query_one("#lesson-message")
+    return str(panel.render()) if panel.display else ""
+
+
+async def test_the_reading_is_shown_as_markdown(fixture_course, store):
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_lesson(pilot, app, 1)
+        assert screen.query_one("#reading-text", Markdown).source.startswith("# HTTP basics")
+        assert "apilab notebook 1" in str(screen.query_one("#lesson-actions").render())
+
+
+async def test_the_notebook_opens_with_sandbox_url_set(fixture_course, store, tmp_path,
+                                                       monkeypatch):
+    seen = tmp_path / "seen.txt"
+    # Stand in for Jupyter: a program that records the notebook and SANDBOX_URL it was given.
+    monkeypatch.setattr(lesson_module, "jupyter_command", lambda path: [
+        sys.executable, "-c",
+        "import os, sys; open(sys.argv[1], 'w').write(os.environ['SANDBOX_URL'] + ' ' + "
+        "sys.argv[2])", str(seen), str(path)])
+    app = ApilabApp(fixture_course, store)
+    app.sandbox_state = SandboxState("running", "http://127.0.0.1:8123", healthy=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_lesson(pilot, app, 1)
+        await pilot.press("o")
+        await wait_for(pilot, seen.exists)
+        await wait_for(pilot, lambda: seen.read_text().endswith(".ipynb"))
+        url, notebook = seen.read_text().split(" ")
+        assert url == "http://127.0.0.1:8123"
+        assert notebook.endswith("notebooks/01-http-basics.ipynb")
+        assert "SANDBOX_URL=http://127.0.0.1:8123" in message(screen)
+
+
+async def test_a_lesson_without_a_notebook_says_so(fixture_course, store):
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_lesson(pilot, app, 2)
+        await pilot.press("o")
+        assert "has no notebook" in message(screen)
+
+
+async def test_a_missing_notebook_file_is_a_clear_message(store, tmp_path):
+    shutil.copytree(FIXTURE_COURSE, tmp_path / "course")
+    course = load_course(tmp_path / "course")
+    (tmp_path / "course" / "notebooks" / "01-http-basics.ipynb").unlink()
+    app = ApilabApp(course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_lesson(pilot, app, 1)
+        await pilot.press("o")
+        text = message(screen)
+        assert "is missing" in text and "01-http-basics.ipynb" in text
+        assert app.processes.running() == []
+
+
+async def test_docs_open_in_a_browser_or_the_url_is_shown(fixture_course, store, monkeypatch):
+    opened: list[str] = []
+    monkeypatch.setattr(lesson_module.webbrowser, "open", lambda url: opened.append(url) or False)
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_lesson(pilot, app, 1)
+        await pilot.press("d")
+        assert "not running" in message(screen) and opened == []
+        app.sandbox_state = SandboxState("running", "http://127.0.0.1:8123", healthy=True)
+        await pilot.press("d")
+        assert opened == ["http://127.0.0.1:8123/docs"]
+        assert "No browser" in message(screen) and "http://127.0.0.1:8123/docs" in message(screen)
+
+
+async def test_a_sandbox_port_in_use_is_a_clear_message(fixture_course, store):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        app = ApilabApp(fixture_course, store, SandboxProcess(port=port), start_sandbox=True,
+                        sandbox_fallback=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.sandbox_state.phase == "failed")
+            panel = str(app.screen.query_one("#sandbox-panel").render())
+            assert "could not start" in panel and f"port {port} is already in use" in panel
+            assert app.sandbox_control.sandbox.pid is None
+
+
+@pytest.mark.slow
+async def test_s_starts_the_sandbox_on_a_free_port_when_busy_and_quit_stops_it(
+        fixture_course, store):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        app = ApilabApp(fixture_course, store, SandboxProcess(port=port))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("s")
+            await wait_for(pilot, lambda: app.sandbox_state.phase in ("running", "failed"), 30)
+            state = app.sandbox_state
+            assert state.phase == "running", state.message
+            assert state.url != f"http://127.0.0.1:{port}"
+            assert f"port {port} is already in use" in state.message
+            panel = str(app.screen.query_one("#sandbox-panel").render())
+            assert f"running at {state.url} (healthy)" in panel
+            sandbox = app.sandbox_control.sandbox
+            assert sandbox.healthy()
+        assert not sandbox.healthy() and sandbox.pid is None

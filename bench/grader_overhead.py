@@ -1,10 +1,12 @@
 """How much time the grader adds on top of the HTTP requests it sends.
 
 Method: grade the exercise's reference solution once to learn the exact sequence of requests and
-their statuses. Then, N times (after warm-ups), time one `grade(...)` and one replay of that same
-sequence through a bare `httpx.AsyncClient` (keep-alive settings like the grader's, a fresh client
-per run as the grader opens a fresh one), alternating which goes first. The figure is the ratio
-grader/replay per pair: its median and spread.
+their statuses. Then, N times (after warm-ups), time one `grade(...)` and two replays of that same
+sequence through a bare `httpx.AsyncClient` (a fresh client per run, as the grader opens a fresh
+one), in rotating order: one opening a new connection per request, one with keep-alive. The
+grader currently opens a connection per request (see `grader.wire`), so grader/replay without
+keep-alive is its own overhead, and the keep-alive replay shows what that choice costs. The
+figures are ratios per run: their median and spread.
 
 Every timed run gets a freshly started server (uvicorn, a separate process; startup is not timed).
 Against one long-lived server the grader's work grows from run to run (a check that walks every
@@ -79,21 +81,26 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int) -> dic
     with serve_app(exercise.solution_dir) as url:
         first = await grade(exercise, url, seed=seed)
     requests, inexact = replayable(first)
-    grader_s, replay_s, mismatches = [], [], 0
+    times: dict[str, list[float]] = {"grader": [], "replay": [], "keepalive": []}
+    mismatches = 0
     for index in range(warmup + runs):
-        # Two fresh servers per pair, started together: one for the grader, one for the replay.
-        with serve_apps([exercise.solution_dir] * 2) as (grader_url, replay_url):
-            timed_grade = _timed(grade(exercise, grader_url, seed=seed))
-            timed_replay = _timed(replay(requests, first.url, replay_url))
-            if index % 2:  # alternate which goes first, so that drift hits both sides alike
-                (r, differ), (g, _) = await timed_replay, await timed_grade
-            else:
-                (g, _), (r, differ) = await timed_grade, await timed_replay
-        if index >= warmup:
-            grader_s.append(g)
-            replay_s.append(r)
-            mismatches += differ
+        # Fresh servers for each round, started together: one per contender.
+        with serve_apps([exercise.solution_dir] * 3) as urls:
+            contenders = {
+                "grader": lambda url: grade(exercise, url, seed=seed),
+                "replay": lambda url: replay(requests, first.url, url, keep_alive=False),
+                "keepalive": lambda url: replay(requests, first.url, url, keep_alive=True),
+            }
+            names = list(contenders)
+            order = names[index % 3:] + names[:index % 3]  # rotate, so drift hits all alike
+            for name, url in zip(order, urls, strict=True):
+                elapsed, outcome = await _timed(contenders[name](url))
+                if index >= warmup:
+                    times[name].append(elapsed)
+                    mismatches += outcome if isinstance(outcome, int) else 0
+    grader_s, replay_s, keepalive_s = times["grader"], times["replay"], times["keepalive"]
     ratios = [g / r for g, r in zip(grader_s, replay_s, strict=True)]
+    keepalive_ratios = [g / r for g, r in zip(grader_s, keepalive_s, strict=True)]
     return {
         "reference_status": first.status,
         "reference_score": f"{first.score}/{first.max_score}",
@@ -103,12 +110,15 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int) -> dic
         "replay_status_mismatches": mismatches,
         "grader_ms": [round(s * 1000, 2) for s in grader_s],
         "replay_ms": [round(s * 1000, 2) for s in replay_s],
+        "replay_keepalive_ms": [round(s * 1000, 2) for s in keepalive_s],
         "ratio": spread(ratios),
+        "ratio_vs_keepalive": spread(keepalive_ratios),
         "grader_ms_stats": spread([s * 1000 for s in grader_s]),
         "replay_ms_stats": spread([s * 1000 for s in replay_s]),
-        "overhead_ms_per_request": round(
-            (statistics.median(grader_s) - statistics.median(replay_s)) * 1000
-            / max(1, len(requests)), 3),
+        "replay_keepalive_ms_stats": spread([s * 1000 for s in keepalive_s]),
+        "overhead_ms_per_request": round(statistics.median(
+            (g - r) * 1000 / max(1, len(requests)) for g, r in zip(grader_s, replay_s, strict=True)
+        ), 3),
     }
 
 
@@ -126,15 +136,16 @@ def replayable(report: Report) -> tuple[list[Request], int]:
     return requests, inexact
 
 
-async def replay(requests: list[Request], recorded_base: str, base: str) -> int:
-    """Send `requests` in order to `base` with a bare client configured like the grader's.
+async def replay(requests: list[Request], recorded_base: str, base: str, *,
+                 keep_alive: bool) -> int:
+    """Send `requests` in order to `base` with a bare client, keeping connections open or not.
 
     Returns how many answers had another status than the recording.
     """
     differ = 0
     async with httpx.AsyncClient(
         timeout=httpx.Timeout(5.0, connect=3.0), follow_redirects=False, trust_env=False,
-        limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
+        limits=httpx.Limits(max_connections=4, max_keepalive_connections=2 if keep_alive else 0),
     ) as client:
         for request in requests:
             url = base + request.url.removeprefix(recorded_base)
@@ -160,18 +171,24 @@ def spread(values: list[float]) -> dict:
 
 
 def summarize(result: dict) -> str:
-    g, r, x = result["grader_ms_stats"], result["replay_ms_stats"], result["ratio"]
+    g, r = result["grader_ms_stats"], result["replay_ms_stats"]
+    k = result["replay_keepalive_ms_stats"]
     lines = [
         f"grader_overhead: {result['exercise']} (reference solution: {result['reference_status']}, "
         f"{result['reference_score']}), {result['requests_per_run']} requests per run, "
         f"{result['runs']} runs after {result['warmup']} warm-ups, seed {result['seed']}",
         "",
-        f"{'':<14}{'median':>10}{'min':>10}{'max':>10}{'IQR':>20}",
+        f"{'':<16}{'median':>10}{'min':>10}{'max':>10}{'IQR':>20}",
         _row("grader (ms)", g, "{:.1f}"),
         _row("replay (ms)", r, "{:.1f}"),
-        _row("grader/replay", x, "{:.2f}x"),
+        _row("keep-alive (ms)", k, "{:.1f}"),
+        _row("grader/replay", result["ratio"], "{:.2f}x"),
+        _row("grader/k-a", result["ratio_vs_keepalive"], "{:.2f}x"),
         "",
-        f"overhead per request (median): {result['overhead_ms_per_request']:.2f} ms",
+        "replay: the same requests, a new connection each (as the grader sends them);",
+        "keep-alive: the same requests over kept-alive connections.",
+        f"grader overhead per request (median, vs replay): "
+        f"{result['overhead_ms_per_request']:.2f} ms",
     ]
     if result["replay_status_mismatches"]:
         lines.append(f"note: {result['replay_status_mismatches']} replayed answers had another "
@@ -185,4 +202,4 @@ def summarize(result: dict) -> str:
 def _row(label: str, stats: dict, fmt: str) -> str:
     iqr = f"{fmt.format(stats['q1'])}–{fmt.format(stats['q3'])}"
     cells = [fmt.format(stats[key]) for key in ("median", "min", "max")]
-    return f"{label:<14}" + "".join(f"{cell:>10}" for cell in cells) + f"{iqr:>20}"
+    return f"{label:<16}" + "".join(f"{cell:>10}" for cell in cells) + f"{iqr:>20}"

@@ -113,7 +113,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def _require(role: Role, doing: str):
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:  # async: no I/O, no worker thread
         if user.role != role:
             raise ProblemException(
                 403, f"only {role}s may {doing}; your token belongs to {user.name}, a {user.role}",

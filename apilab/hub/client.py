@@ -203,8 +203,6 @@ def _error(response: httpx.Response) -> HubError:
     if status >= 500:
         return HubUnavailable(f"the hub failed: {message}", request=request, status=status,
                               problem=problem)
-    if status == 401:
-        message += ". Check the token you were given, or ask your mentor for a new one"
     kind = _BY_STATUS.get(status, HubError)
     return kind(message, request=request, status=status, problem=problem)
 

@@ -11,11 +11,13 @@ from apilab.hub.settings import HubSettings
 from apilab.hub.store import HubStore
 
 
-def _store(request: Request) -> HubStore:
+# `async` for the dependencies that do no I/O: FastAPI runs a sync one in a worker thread, and
+# the hop costs more than the work.
+async def _store(request: Request) -> HubStore:
     return request.app.state.store
 
 
-def _settings(request: Request) -> HubSettings:
+async def _settings(request: Request) -> HubSettings:
     return request.app.state.settings
 
 
@@ -23,7 +25,7 @@ StoreDep = Annotated[HubStore, Depends(_store)]
 SettingsDep = Annotated[HubSettings, Depends(_settings)]
 
 
-def _page_limit(settings: SettingsDep, limit: Annotated[int | None, Query(
+async def _page_limit(settings: SettingsDep, limit: Annotated[int | None, Query(
         ge=1, description="Items per page (default 20, at most 100 unless the hub says "
                           "otherwise).")] = None) -> int:
     if limit is None:

@@ -2,11 +2,16 @@
 
     with hub_process(db_path) as url:
         httpx.get(f"{url}/health")
+
+Without `users`, the child is `apilab hub serve`, exactly as a mentor runs it. With `users`
+(name -> (role, token)), the child is this module's `__main__`, which adds them before serving:
+the only way to give users to a `:memory:` hub, whose database no other process can reach.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -17,6 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from apilab.hub.auth import hash_token
+from apilab.hub.settings import MEMORY, HubSettings
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -26,13 +34,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = None,
+                users: dict[str, tuple[str, str]] | None = None,
                 timeout: float = 20) -> Iterator[str]:
-    """Run `apilab hub serve` on `db_path` (a file, or ":memory:") and yield its base URL once
-    /health answers; stop it on exit."""
+    """Run a hub on `db_path` (a file, or ":memory:") and yield its base URL once /health
+    answers; stop it on exit."""
     port = port or free_port()
-    command = [sys.executable, "-m", "apilab.hub.cli", "serve", "--port", str(port),
-               "--rate-limit", str(rate_limit)]
-    command += ["--memory"] if str(db_path) == ":memory:" else ["--db", str(db_path)]
+    if users is None:
+        command = [sys.executable, "-m", "apilab.hub.cli", "serve", "--port", str(port),
+                   "--rate-limit", str(rate_limit)]
+        command += ["--memory"] if str(db_path) == MEMORY else ["--db", str(db_path)]
+    else:
+        hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
+        command = [sys.executable, "-m", "apilab.hub.process", str(db_path), str(port),
+                   str(rate_limit), json.dumps(hashed)]
     # a file, not a pipe: nobody reads a pipe while the hub runs, and a full one would block it
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the process)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
@@ -58,3 +72,19 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
             process.kill()
             process.wait()
         log.close()
+
+
+def _serve_with_users(argv: list[str]) -> None:
+    import uvicorn
+
+    from apilab.hub.app import create_hub_app
+
+    db_path, port, rate_limit, users = argv
+    app = create_hub_app(HubSettings(db_path=db_path, rate_limit=int(rate_limit)))
+    for name, (role, token_hash) in json.loads(users).items():
+        app.state.store.add_user(name, role, token_hash)
+    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning")
+
+
+if __name__ == "__main__":
+    _serve_with_users(sys.argv[1:])

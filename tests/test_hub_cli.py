@@ -1,0 +1,90 @@
+"""`apilab hub`: users are made by the CLI only, a token is shown once and stored as a hash."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from apilab.cli import main
+from apilab.hub.auth import hash_token
+from apilab.hub.cli import hub
+from apilab.hub.store import HubStore
+
+TOKEN = re.compile(r"apilab_[A-Za-z0-9_-]{43}")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "hub.db"
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(hub, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_add_user_prints_a_token_once_and_stores_only_its_hash(db: Path):
+    output = invoke("add-user", "ada", "--role", "learner", "--db", str(db))
+    tokens = TOKEN.findall(output)
+    assert len(tokens) == 1
+    assert "only this once" in output
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT token_hash FROM tokens").fetchall()
+        dump = "\n".join(conn.iterdump())
+    assert stored == [(hash_token(tokens[0]),)]
+    assert tokens[0] not in dump and tokens[0] not in db.read_bytes().decode(errors="replace")
+    store = HubStore(db)
+    assert store.user_for_token(hash_token(tokens[0])).name == "ada"
+    store.close()
+    assert TOKEN.search(invoke("users", "--db", str(db))) is None  # never shown again
+
+
+def test_add_user_refuses_a_taken_name_and_a_bad_one(db: Path):
+    invoke("add-user", "ada", "--role", "mentor", "--db", str(db))
+    taken = CliRunner().invoke(hub, ["add-user", "ada", "--role", "learner", "--db", str(db)])
+    assert taken.exit_code == 1 and "already exists" in taken.output
+    assert "apilab hub token ada" in taken.output
+    bad = CliRunner().invoke(hub, ["add-user", "Ada Lovelace", "--role", "learner",
+                                   "--db", str(db)])
+    assert bad.exit_code == 2 and "NAME" in bad.output
+    role = CliRunner().invoke(hub, ["add-user", "bob", "--role", "admin", "--db", str(db)])
+    assert role.exit_code == 2
+
+
+def test_revoke_and_issue_a_new_token(db: Path):
+    first = TOKEN.search(invoke("add-user", "ada", "--role", "learner", "--db", str(db)))[0]
+    assert "Revoked 1 token of ada" in invoke("revoke", "ada", "--db", str(db))
+    assert "none was active" in invoke("revoke", "ada", "--db", str(db))
+    second = TOKEN.search(invoke("token", "ada", "--db", str(db)))[0]
+    store = HubStore(db)
+    assert store.user_for_token(hash_token(first)) is None
+    assert store.user_for_token(hash_token(second)).name == "ada"
+    store.close()
+    listing = invoke("users", "--db", str(db))
+    assert re.search(r"ada\s+learner\s+1\s+1", listing)
+    unknown = CliRunner().invoke(hub, ["revoke", "nobody", "--db", str(db)])
+    assert unknown.exit_code == 1 and "no user named 'nobody'" in unknown.output
+
+
+def test_users_on_an_empty_hub_says_how_to_add_one(db: Path):
+    assert "apilab hub add-user" in invoke("users", "--db", str(db))
+
+
+def test_the_default_database_lives_under_apilab_home(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+    invoke("add-user", "ada", "--role", "learner")
+    assert (tmp_path / "home" / "hub.db").is_file()
+
+
+def test_the_hub_group_is_part_of_apilab_and_every_command_is_documented():
+    result = CliRunner().invoke(main, ["hub", "--help"])
+    assert result.exit_code == 0
+    for name, command in hub.commands.items():
+        assert name in result.output
+        assert command.help, f"apilab hub {name} has no help"

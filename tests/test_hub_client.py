@@ -1,0 +1,160 @@
+"""HubClient against a real uvicorn hub, and its errors: an outbox can tell "try again later"
+(HubUnavailable) from "this will never work" (any other HubError)."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from conftest import make_report
+
+from apilab.hub.auth import hash_token, new_token
+from apilab.hub.client import (
+    HubAuthError,
+    HubClient,
+    HubConflict,
+    HubError,
+    HubNotFound,
+    HubRateLimited,
+    HubUnavailable,
+)
+from apilab.hub.process import free_port, hub_process
+from apilab.hub.store import HubStore
+
+
+class Recording(httpx.BaseTransport):
+    """A real transport that remembers the status of every answer."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.statuses: list[int] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        self.statuses.append(response.status_code)
+        return response
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    db = tmp_path_factory.mktemp("hub") / "hub.db"
+    tokens = {name: new_token() for name in ("ada", "bob", "mia", "gone")}
+    store = HubStore(db)
+    for name, token in tokens.items():
+        store.add_user(name, "mentor" if name == "mia" else "learner", hash_token(token))
+    store.revoke("gone")
+    store.close()
+    with hub_process(db) as url:
+        yield url, tokens
+
+
+def client(hub: tuple[str, dict[str, str]], name: str, **kwargs) -> HubClient:
+    url, tokens = hub
+    return HubClient(url, tokens[name], **kwargs)
+
+
+def test_a_learner_and_a_mentor_round_trip(hub):
+    recording = Recording()
+    with client(hub, "ada", transport=recording) as ada, client(hub, "mia") as mia:
+        assert ada.me() == {"name": "ada", "role": "learner"}
+        sid = str(uuid.uuid4())
+        report = make_report(seed=3).to_json()
+        assert ada.put_submission(sid, report, "submit") is True
+        assert ada.put_submission(sid, report, "submit") is False  # a resend, stored once
+
+        first = ada.submission(sid)
+        again = ada.submission(sid)
+        assert again == first and recording.statuses[-2:] == [200, 304]
+        assert first["report"]["seed"] == 3
+
+        note = mia.add_feedback(sid, "Look at **check-2**", check_id="check-2")
+        reviewed = mia.review(sid, "changes_requested", score_override=1, reason="half right")
+        assert reviewed["effective_score"] == 1
+        items = ada.feedback_since(0)
+        assert [item["kind"] for item in items] == ["note", "review"]
+        assert ada.feedback_since(note["seq"]) == items[1:]
+        assert ada.feedback_since(datetime.now(UTC) + timedelta(hours=1)) == []
+        assert [i["id"] for i in mia.feedback_on(sid)] == [i["id"] for i in items]
+        assert ada.submission(sid)["review_state"] == "changes_requested"  # ETag moved: 200
+        assert recording.statuses[-1] == 200
+
+        stats = mia.cohort_stats("hello-api")
+        assert stats["learners"] == 1 and stats["most_failing"][0]["id"] == "check-2"
+
+
+def test_submissions_follow_every_page(hub):
+    with client(hub, "bob") as bob:
+        ids = [str(uuid.uuid4()) for _ in range(5)]
+        for sid in ids:
+            bob.put_submission(sid, make_report(exercise="paged").to_json(), "check")
+        seen = [s["id"] for s in bob.submissions(exercise="paged", limit=2)]
+    assert seen == list(reversed(ids))
+
+
+def test_refusals_raise_errors_that_are_not_unavailable(hub):
+    with client(hub, "ada") as ada, client(hub, "bob") as bob, client(hub, "gone") as gone:
+        sid = str(uuid.uuid4())
+        ada.put_submission(sid, make_report(seed=1).to_json(), "submit")
+        with pytest.raises(HubConflict, match="different report"):
+            ada.put_submission(sid, make_report(seed=2).to_json(), "submit")
+        with pytest.raises(HubNotFound) as not_found:
+            bob.submission(sid)
+        assert not_found.value.status == 404 and not_found.value.problem["status"] == 404
+        with pytest.raises(HubAuthError, match="Ask your mentor") as revoked:
+            gone.me()
+        assert revoked.value.status == 401 and revoked.value.request.url.path == "/v1/me"
+        with pytest.raises(HubAuthError) as forbidden:
+            ada.review(sid, "approved")
+        assert forbidden.value.status == 403
+        for error in (not_found, revoked, forbidden):
+            assert not isinstance(error.value, HubUnavailable)
+
+
+def test_a_hub_that_is_down_is_unavailable():
+    with HubClient(f"http://127.0.0.1:{free_port()}", new_token(), timeout=2) as nowhere, \
+            pytest.raises(HubUnavailable, match="cannot reach the hub"):
+        nowhere.put_submission(str(uuid.uuid4()), make_report().to_json(), "check")
+
+
+def test_a_hub_that_does_not_answer_is_unavailable():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with HubClient(url, new_token(), timeout=0.3) as hub, \
+                pytest.raises(HubUnavailable, match="did not answer"):
+            hub.me()
+
+
+@pytest.mark.parametrize(("status", "kind"), [(500, HubUnavailable), (502, HubUnavailable),
+                                              (503, HubUnavailable), (400, HubError)])
+def test_server_errors_are_unavailable_and_client_errors_are_not(status: int, kind: type):
+    transport = httpx.MockTransport(lambda request: httpx.Response(
+        status, json={"type": "about:blank", "title": "x", "status": status, "detail": "boom"},
+        headers={"Content-Type": "application/problem+json"}))
+    with HubClient("http://hub", new_token(), transport=transport) as hub, \
+            pytest.raises(kind, match="boom") as raised:
+        hub.me()
+    assert type(raised.value) is kind
+
+
+def test_rate_limited_says_when_to_retry():
+    transport = httpx.MockTransport(lambda request: httpx.Response(
+        429, headers={"Retry-After": "7"}, text="slow down"))
+    with HubClient("http://hub", new_token(), transport=transport) as hub, \
+            pytest.raises(HubRateLimited) as raised:
+        hub.me()
+    assert raised.value.retry_after == 7 and isinstance(raised.value, HubUnavailable)
+
+
+def test_reports_travel_byte_for_byte(hub):
+    sid = str(uuid.uuid4())
+    report = make_report(seed=12)
+    with client(hub, "ada") as ada:
+        ada.put_submission(sid, report.to_json(indent=None), "submit")
+        stored = ada.submission(sid)["report"]
+    assert stored == report.model_dump(mode="json", by_alias=True)

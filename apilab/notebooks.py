@@ -7,11 +7,13 @@ the kernel (not of this process), so several notebooks can run against different
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -47,22 +49,29 @@ def run_notebook(path: Path, sandbox_url: str, timeout: int = 60) -> NotebookRes
     `sandbox_url`, stopping at the first error. `timeout` bounds each cell, in seconds.
     The notebook file is not modified."""
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name=KERNEL_NAME,
-        resources={"metadata": {"path": str(path.parent)}},  # the kernel's working directory
-    )
     started = time.monotonic()
     error: NotebookError | None = None
-    try:
-        client.execute(env={**os.environ, "SANDBOX_URL": sandbox_url})
-    except CellExecutionError as exc:
-        error = NotebookError(_failed_cell(notebook), exc.ename, exc.evalue)
-    except CellTimeoutError as exc:
-        error = NotebookError(_failed_cell(notebook), "CellTimeoutError", str(exc).strip())
-    except DeadKernelError as exc:
-        error = NotebookError(_failed_cell(notebook), "DeadKernelError", str(exc).strip())
+    # Unix-socket (IPC) transport: the kernel is reachable by this user only, and does not warn
+    # about plain-text TCP on every run.
+    with tempfile.TemporaryDirectory(prefix="apilab-kernel-") as sockets:
+        kernel = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(sockets) / "k"))
+        client = NotebookClient(
+            notebook,
+            km=kernel,
+            timeout=timeout,
+            resources={"metadata": {"path": str(path.parent)}},  # the kernel's working directory
+        )
+        try:
+            client.execute(env={**os.environ, "SANDBOX_URL": sandbox_url})
+        except CellExecutionError as exc:
+            error = NotebookError(_failed_cell(notebook), exc.ename, exc.evalue)
+        except CellTimeoutError as exc:
+            error = NotebookError(_failed_cell(notebook), "CellTimeoutError", str(exc).strip())
+        except DeadKernelError as exc:
+            error = NotebookError(_failed_cell(notebook), "DeadKernelError", str(exc).strip())
+        finally:
+            if kernel.has_kernel:  # a kernel manager we pass in is ours to shut down
+                kernel.shutdown_kernel(now=True)
     cells_run = sum(1 for c in notebook.cells if c.cell_type == "code" and c.get("execution_count"))
     return NotebookResult(
         path=path,

@@ -7,6 +7,7 @@ a `with` block lasts. `apilab verify` and the tests grade what they serve.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -15,11 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
-from apilab.catalog.models import Exercise, Mutant
+from apilab.catalog.models import Course, Exercise, Mutant
+from grader.report import Report
 
 START_TIMEOUT = 20.0
 
@@ -142,3 +145,122 @@ def serve_app(folder: Path, port: int | None = None) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+# --- the whole course -------------------------------------------------------------------------
+
+VERIFY_SEED = 20250314  # fixed, so a failing verification replays with `apilab check --seed`
+
+
+@dataclass
+class Verdict:
+    """One thing `apilab verify` proved or failed to prove."""
+
+    ok: bool
+    subject: str  # e.g. "reading-list: mutant no-location"
+    detail: str
+
+
+def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
+                  notebooks: bool = True, echo: Callable[[str], None] = print) -> bool:
+    """Prove the course holds together; print one line per verdict; True when all hold.
+
+    For every exercise the solution passes every check (hidden ones included), the starter
+    fails, and every mutant fails exactly the checks it names. Every notebook runs against a
+    fresh sandbox.
+    """
+    verdicts: list[Verdict] = []
+    for exercise in exercises or course.ordered_exercises():
+        for verdict in verify_exercise(exercise):
+            echo(_line(verdict))
+            verdicts.append(verdict)
+    if notebooks:
+        for lesson in course.lessons:
+            path = course.notebook_path(lesson)
+            if path is not None:
+                verdict = verify_notebook(path)
+                echo(_line(verdict))
+                verdicts.append(verdict)
+    failed = sum(not v.ok for v in verdicts)
+    echo(f"\n{len(verdicts) - failed} passed, {failed} failed")
+    return failed == 0
+
+
+def verify_exercise(exercise: Exercise) -> list[Verdict]:
+    """Serve the solution, the starter and every mutant at once and grade them all."""
+    from grader.runner import grade
+
+    sources: list[Literal["starter", "solution"] | Mutant] = ["solution", "starter", *exercise.mutants]
+    with tempfile.TemporaryDirectory(prefix=f"apilab-verify-{exercise.slug}-") as tmp:
+        folders = [materialize(exercise, source, Path(tmp) / _name(source)) for source in sources]
+        try:
+            with serve_apps(folders) as urls:
+                reports = asyncio.run(_grade_all(grade, exercise, urls))
+        except ServerStartError as exc:
+            return [Verdict(False, f"{exercise.slug}: servers", str(exc))]
+    solution, starter, *mutants = reports
+    verdicts = [_solution_verdict(exercise, solution), _starter_verdict(exercise, starter)]
+    verdicts += [_mutant_verdict(exercise, m, r) for m, r in zip(exercise.mutants, mutants, strict=True)]
+    return verdicts
+
+
+def verify_notebook(path: Path) -> Verdict:
+    """Run one notebook against a sandbox of its own, seeded fresh."""
+    from apilab.notebooks import run_notebook
+    from apilab.sandbox_process import SandboxError, SandboxProcess
+
+    try:
+        with SandboxProcess() as sandbox:
+            result = run_notebook(path, sandbox.url)
+    except SandboxError as exc:
+        return Verdict(False, "notebook", f"{path.name}: the sandbox did not start: {exc}")
+    return Verdict(result.ok, "notebook", result.summary())
+
+
+async def _grade_all(grade, exercise: Exercise, urls: list[str]) -> list[Report]:
+    return list(await asyncio.gather(*(
+        grade(exercise, url, seed=VERIFY_SEED, include_hidden=True) for url in urls)))
+
+
+def _solution_verdict(exercise: Exercise, report: Report) -> Verdict:
+    subject = f"{exercise.slug}: solution"
+    if report.status == "pass" and report.score == report.max_score:
+        return Verdict(True, subject, f"passes every check ({report.score}/{report.max_score})")
+    return Verdict(False, subject, f"should pass everything but {_describe_failures(report)}")
+
+
+def _starter_verdict(exercise: Exercise, report: Report) -> Verdict:
+    subject = f"{exercise.slug}: starter"
+    if report.status == "fail":
+        return Verdict(True, subject, f"fails, as it should ({report.score}/{report.max_score})")
+    return Verdict(False, subject, f"should fail but its status is {report.status} {report.message}")
+
+
+def _mutant_verdict(exercise: Exercise, mutant: Mutant, report: Report) -> Verdict:
+    subject = f"{exercise.slug}: mutant {mutant.name}"
+    failed = {check.id for check in report.failed}
+    named = set(mutant.caught_by)
+    if report.status == "error":
+        return Verdict(False, subject, f"could not be graded: {report.message}")
+    if failed == named:
+        return Verdict(True, subject, f"caught by {', '.join(mutant.caught_by)}")
+    problems = []
+    if missed := sorted(named - failed):
+        problems.append(f"should fail {', '.join(missed)} but passed")
+    if extra := sorted(failed - named):
+        problems.append(f"also fails {', '.join(extra)}, which caught_by does not name")
+    return Verdict(False, subject, "; ".join(problems))
+
+
+def _describe_failures(report: Report) -> str:
+    if report.status == "error":
+        return f"could not be graded: {report.message}"
+    return "fails " + "; ".join(f"{c.id} ({c.message})" for c in report.failed)
+
+
+def _name(source: Literal["starter", "solution"] | Mutant) -> str:
+    return source.name if isinstance(source, Mutant) else source
+
+
+def _line(verdict: Verdict) -> str:
+    return f"{'✓' if verdict.ok else '✗'} {verdict.subject}: {verdict.detail}"

@@ -1,7 +1,7 @@
-"""Exercise 1 (reading-list) grades as designed: the reference solution scores full marks with any
-seed, the starter fails, and every mutant fails each check it says catches it.
+"""Exercise 1 (reading-list) grades as designed, beyond what `apilab verify` proves (see
+test_verify.py): full marks with other seeds, and failures that explain themselves.
 
-Real uvicorn servers on loopback ports, started once for the module; the mutants all at once.
+Real uvicorn servers on loopback ports, started once for the module.
 """
 
 from __future__ import annotations
@@ -36,18 +36,12 @@ def solution_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def starter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = materialize(EXERCISE, "starter", tmp_path_factory.mktemp("starter"))
-    with serve_app(folder) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def mutant_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     root = tmp_path_factory.mktemp("mutants")
-    folders = [materialize(EXERCISE, mutant, root / name) for name, mutant in MUTANTS.items()]
+    names = ["allow-first-route-only", "filter-ignored"]
+    folders = [materialize(EXERCISE, MUTANTS[name], root / name) for name in names]
     with serve_apps(folders) as urls:
-        yield dict(zip(MUTANTS, urls, strict=True))
+        yield dict(zip(names, urls, strict=True))
 
 
 def failures(report) -> str:
@@ -64,7 +58,7 @@ def test_the_exercise_is_well_formed():
         assert check.hint and "\n" not in check.why, check.id
 
 
-@pytest.mark.parametrize("seed", [20250314, 1, 987654321])
+@pytest.mark.parametrize("seed", [1, 987654321])  # verify uses a third
 async def test_the_solution_scores_full_marks(solution_url, seed):
     report = await grade(EXERCISE, solution_url, seed=seed, include_hidden=True)
     assert report.status == "pass", failures(report)
@@ -75,21 +69,6 @@ async def test_the_solution_passes_without_hidden_checks_too(solution_url):
     report = await grade(EXERCISE, solution_url, seed=5)
     assert report.status == "pass", failures(report)
     assert report.max_score == sum(c.points for c in EXERCISE.checks if not c.hidden)
-
-
-async def test_the_starter_fails_most_checks(starter_url):
-    report = await grade(EXERCISE, starter_url, seed=20250314, include_hidden=True)
-    assert report.status == "fail"
-    assert report.score < report.max_score * 0.5
-    assert report.passed <= len(report.checks) // 5, [c.id for c in report.checks if c.passed]
-
-
-@pytest.mark.parametrize("name", sorted(MUTANTS))
-async def test_each_mutant_is_caught_by_the_checks_it_names(mutant_urls, name):
-    report = await grade(EXERCISE, mutant_urls[name], seed=20250314, include_hidden=True)
-    failed = {check.id for check in report.failed}
-    missed = [check_id for check_id in MUTANTS[name].caught_by if check_id not in failed]
-    assert not missed, f"{name} passed {missed}; it failed only {sorted(failed)}"
 
 
 async def test_a_failed_check_explains_itself(mutant_urls):

@@ -1,0 +1,56 @@
+"""`apilab verify`, the course's self-check, run as a course author runs it.
+
+The real course must verify cleanly; a course with a mutant that its checks do not catch must not.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def apilab(*args: str, course: Path = ROOT, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "APILAB_COURSE": str(course), "APILAB_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "apilab", *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_course_verifies(tmp_path):
+    result = apilab("verify", home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "✓ reading-list: solution: passes every check (56/56)" in lines
+    assert any(line.startswith("✓ reading-list: starter: fails, as it should") for line in lines)
+    mutants = sorted(p.stem for p in (ROOT / "exercises/reading-list/mutants").glob("*.toml"))
+    for name in mutants:
+        assert any(line.startswith(f"✓ reading-list: mutant {name}: caught by") for line in lines), name
+    assert any(line.startswith("✓ notebook: 01-rest-and-http.ipynb") for line in lines)
+    assert lines[-1] == f"{len(mutants) + 3} passed, 0 failed"
+
+
+def test_a_mutant_that_escapes_fails_verification(tmp_path):
+    course = tmp_path / "course"
+    for part in ("lessons", "exercises", "notebooks"):
+        shutil.copytree(ROOT / part, course / part, ignore=shutil.ignore_patterns("__pycache__"))
+    mutants = course / "exercises/reading-list/mutants"
+    for path in mutants.glob("*.toml"):
+        if path.stem != "put-merges":
+            path.unlink()
+    text = (mutants / "put-merges.toml").read_text()
+    (mutants / "put-merges.toml").write_text(text.replace('["put-replace"]', '["get-one"]'))
+
+    result = apilab("verify", "reading-list", course=course, home=tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert ("✗ reading-list: mutant put-merges: should fail get-one but passed; "
+            "also fails put-replace, which caught_by does not name") in result.stdout
+    assert result.stdout.splitlines()[-1] == "2 passed, 1 failed"

@@ -90,8 +90,8 @@ class CheckContext:
             excerpt = response.text[:120]
             raise CheckFailed(
                 f"expected a JSON body but {exc}",
-                expected=f"JSON (Content-Type application/json), got {response.media_type or 'no Content-Type'}",
-                received=excerpt or "an empty body",
+                expected="a JSON body",
+                received=f"{response.media_type or 'no Content-Type'}: {excerpt or 'an empty body'}",
             ) from None
 
     def fail(self, message: str, *, expected: str | None = None, received: str | None = None) -> NoReturn:

@@ -10,9 +10,12 @@ the wire (refuses, resets, hangs, speaks something other than HTTP) becomes a pl
 from __future__ import annotations
 
 import asyncio
+import functools
 import json as jsonlib
 import shlex
+import ssl
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -88,6 +91,7 @@ class Wire:
     def __post_init__(self) -> None:
         timeout = httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout)
         self._client = httpx.AsyncClient(
+            verify=_tls_context(),
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment must not see learners' traffic
@@ -188,6 +192,12 @@ class Wire:
         )
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes tens of milliseconds; one context serves every run.
+    return ssl.create_default_context()
+
+
 def curl_command(method: str, url: str, headers: dict[str, str], content: bytes | None) -> str:
     """An equivalent `curl` command a learner can paste into a terminal."""
     parts = ["curl", "-i"]
@@ -207,8 +217,6 @@ def _decoded(raw: bytes, headers: httpx.Headers) -> bytes:
     # aiter_raw keeps the bytes as sent (so the cap counts wire bytes); undo gzip if declared.
     if headers.get("content-encoding", "").lower() != "gzip" or not raw:
         return raw
-    import zlib
-
     try:
         return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, 4 * len(raw) + 65536)
     except zlib.error:

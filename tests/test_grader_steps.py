@@ -73,8 +73,8 @@ async def test_an_explicit_content_type_is_kept(url):
     ({"headers": {"Content-Type": {"contains": "json"}}}, "header Content-Type",
      'Content-Type containing "json"', "Content-Type: text/plain; charset=utf-8"),
     ({"body_empty": True}, "the body should be empty", "an empty body", "11 bytes"),
-    ({"json": {"$.a": 1}}, "expected a JSON body but the body is not valid JSON", None,
-     "plain words"),
+    ({"json": {"$.a": 1}}, "expected a JSON body but the body is not valid JSON", "a JSON body",
+     "text/plain: plain words"),
 ])
 async def test_each_broken_expectation_says_what_was_expected_and_received(
         url, expect, message, expected, received):

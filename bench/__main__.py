@@ -26,6 +26,7 @@ from types import ModuleType
 
 BENCHES = {
     "grader_overhead": "bench.grader_overhead",
+    "hub_throughput": "bench.hub_throughput",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -3,7 +3,7 @@ hub, first over a SQLite file (what a cohort runs), then over `:memory:` (the ba
 same hub without the disk). Reports submissions per second and p50/p99 latency for each, and
 the ratios of file to memory.
 
-    python -m bench.hub_throughput [--clients 50] [--requests 2000]
+    python -m bench hub_throughput [--clients 50] [--requests 2000] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -103,21 +103,32 @@ def run(clients: int = CLIENTS, requests: int = REQUESTS, rounds: int = ROUNDS) 
     file, memory = results["file"], results["memory"]
     results["throughput_ratio"] = round(file["submissions_per_s"] / memory["submissions_per_s"], 3)
     results["p99_ratio"] = round(file["p99_ms"] / memory["p99_ms"], 3)
-    print(f"hub throughput: {clients} concurrent clients, {requests} PUT /v1/submissions, "
-          f"best of {rounds}")
-    print(f"  {'database':<8} {'subs/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    for label in ("file", "memory"):
-        row = results[label]
-        print(f"  {label:<8} {row['submissions_per_s']:>8} {row['p50_ms']:>8} {row['p99_ms']:>8}")
-    print(f"  file/memory: throughput x{results['throughput_ratio']}, "
-          f"p99 x{results['p99_ratio']}")
     return results
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--clients", type=int, default=CLIENTS,
+                        help=f"concurrent clients, one learner each (default {CLIENTS})")
+    parser.add_argument("--requests", type=int, default=REQUESTS,
+                        help=f"timed submissions in all (default {REQUESTS})")
+    parser.add_argument("--rounds", type=int, default=ROUNDS,
+                        help=f"rounds per database; the best counts (default {ROUNDS})")
+
+
+def summarize(result: dict[str, Any]) -> str:
+    lines = [f"hub_throughput: {result['clients']} concurrent clients, {result['requests']} "
+             f"PUT /v1/submissions, best of {result['rounds']} rounds",
+             "", f"  {'database':<10}{'subs/s':>10}{'p50 ms':>10}{'p99 ms':>10}"]
+    for label in ("file", "memory"):
+        row = result[label]
+        lines.append(f"  {label:<10}{row['submissions_per_s']:>10}{row['p50_ms']:>10}"
+                     f"{row['p99_ms']:>10}")
+    lines.append(f"  file/memory: throughput {result['throughput_ratio']}x, "
+                 f"p99 latency {result['p99_ratio']}x")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.hub_throughput")
-    parser.add_argument("--clients", type=int, default=CLIENTS)
-    parser.add_argument("--requests", type=int, default=REQUESTS)
-    parser.add_argument("--rounds", type=int, default=ROUNDS)
-    arguments = parser.parse_args()
-    run(arguments.clients, arguments.requests, arguments.rounds)
+    add_arguments(parser)
+    print(summarize(run(**vars(parser.parse_args()))))

@@ -21,7 +21,8 @@ def course_as_text(course: Course, progress: Mapping[str, Any]) -> str:
         for exercise in course.exercises_of(lesson):
             state = progress.get(exercise.slug)
             status = state.status if state else "not_started"
-            score = f"{state.best_score}/{exercise.max_score}" if state and state.runs else f"-/{exercise.max_score}"
+            best = state.best_score if state and state.runs else "-"
+            score = f"{best}/{exercise.max_score}"
             label = status.replace("_", " ")
             lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
             if next_step is None and status != "passed":

@@ -7,6 +7,7 @@ course author can go straight to the line to fix.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import tomllib
 from collections.abc import Mapping
@@ -51,9 +52,11 @@ def load_course(root: Path, known_checks: Mapping[str, Any] | None = None) -> Co
     for index, lesson in enumerate(lessons):
         key = f"lessons[{index}]"
         if not (root / "lessons" / lesson.reading).is_file():
-            raise CatalogError(manifest, f"{key}.reading", f"file {lesson.reading!r} not found in lessons/")
+            raise CatalogError(manifest, f"{key}.reading",
+                               f"file {lesson.reading!r} not found in lessons/")
         if lesson.notebook and not (root / "notebooks" / lesson.notebook).is_file():
-            raise CatalogError(manifest, f"{key}.notebook", f"file {lesson.notebook!r} not found in notebooks/")
+            raise CatalogError(manifest, f"{key}.notebook",
+                               f"file {lesson.notebook!r} not found in notebooks/")
         for slug in lesson.exercises:
             if slug in exercises:
                 raise CatalogError(manifest, f"{key}.exercises", f"exercise {slug!r} is listed twice")
@@ -93,7 +96,8 @@ def _load_exercise(folder: Path, known_checks: Mapping[str, Any], number: int) -
         raise CatalogError(path, "points", f"is {exercise.points} but the checks add up to {total}")
     for required in ("README.md", "starter", "solution"):
         if not (folder / required).exists():
-            raise CatalogError(folder, required, "is missing; every exercise has a README.md, starter/ and solution/")
+            raise CatalogError(folder, required,
+                               "is missing; every exercise has a README.md, starter/ and solution/")
     mutants = _load_mutants(folder, exercise)
     return exercise.model_copy(update={"root": folder, "number": number, "mutants": mutants})
 
@@ -112,8 +116,9 @@ def _load_mutants(folder: Path, exercise: Exercise) -> list[Mutant]:
                 raise CatalogError(path, f"edits[{index}].file", f"{edit.file!r} is not a file in solution/")
             found = target.read_text(encoding="utf-8").count(edit.find)
             if found != 1:
-                raise CatalogError(path, f"edits[{index}].find",
-                                   f"occurs {found} times in solution/{edit.file}; it must occur exactly once")
+                raise CatalogError(
+                    path, f"edits[{index}].find",
+                    f"occurs {found} times in solution/{edit.file}; it must occur exactly once")
         mutants.append(mutant)
     return mutants
 
@@ -141,8 +146,10 @@ def _parse(model: type[M], path: Path, extra: dict[str, Any] | None = None) -> M
     try:
         return model.model_validate({**data, **(extra or {})})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CatalogError(path, _dotted(first["loc"]), _explain(first)) from None
+        errors = exc.errors()
+        # A misspelt key shows up twice (unknown key, missing key); name the misspelling.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        raise CatalogError(path, _dotted(first["loc"]), _explain(first, errors)) from None
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -158,10 +165,13 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def _explain(error: Any) -> str:
+def _explain(error: Any, errors: list[Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key; check its spelling against the course format"
+        parent, key = error["loc"][:-1], str(error["loc"][-1])
+        missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == parent]
+        close = difflib.get_close_matches(key, missing, n=1)
+        return f"unknown key; did you mean {close[0]!r}?" if close else "unknown key; check its spelling"
     if kind == "missing":
         return "required key is missing"
     return error["msg"].removeprefix("Value error, ")

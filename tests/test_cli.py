@@ -1,0 +1,138 @@
+"""The `apilab` command as a learner uses it, on the fixture course with real servers.
+
+Each test gets its own APILAB_HOME (a fresh progress store) and, where it writes, its own copy of
+the fixture course.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from apilab.cli import main
+from apilab.store import Store
+from tests.conftest import FIXTURE_COURSE, free_port
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run `apilab ...` in-process against the fixture course and a fresh home."""
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("APILAB_COURSE", str(FIXTURE_COURSE))
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def course_copy(tmp_path, monkeypatch) -> Path:
+    copy = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, copy, ignore=shutil.ignore_patterns("__pycache__", "work"))
+    monkeypatch.setenv("APILAB_COURSE", str(copy))
+    return copy
+
+
+def test_lessons_shows_the_course_and_the_next_step(cli):
+    result = cli("lessons")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "Fixture course"
+    assert "1. HTTP basics" in lines and "2. Auth basics" in lines
+    assert "Next: apilab start hello-api, then apilab check hello-api" in lines
+
+
+def test_a_passing_check_exits_0_and_counts_as_progress(cli, hello_solution_url):
+    result = cli("check", "hello-api", "--url", hello_solution_url, "--seed", "7")
+    assert result.exit_code == 0, result.output
+    assert "PASS" in result.output
+    lessons = cli("lessons").output
+    assert "✓ 1. " in lessons
+    assert "Next: apilab start whoami" in lessons
+
+
+def test_a_failing_check_exits_1_and_explains(cli, hello_starter_url):
+    result = cli("check", "hello-api", "--url", hello_starter_url, "--seed", "7")
+    assert result.exit_code == 1
+    assert "Reproduce:" in result.output and "curl" in result.output
+    assert f"apilab check hello-api --url {hello_starter_url} --seed 7" in result.output
+    assert "✗ 1. " in cli("lessons").output
+
+
+def test_nothing_listening_exits_2_and_says_how_to_start(cli):
+    port = free_port()
+    result = cli("check", "hello-api", "--url", f"http://127.0.0.1:{port}")
+    assert result.exit_code == 2
+    assert f"nothing is listening on 127.0.0.1:{port}" in result.output
+    assert "apilab serve hello-api" in result.output
+
+
+def test_a_remote_url_is_refused_without_allow_remote(cli):
+    result = cli("check", "hello-api", "--url", "http://192.0.2.10:8001")
+    assert result.exit_code == 2
+    assert "not this machine" in result.output and "--allow-remote" in result.output
+
+
+def test_an_unknown_exercise_lists_the_known_ones(cli):
+    result = cli("check", "nope")
+    assert result.exit_code == 2
+    assert "no exercise 'nope'" in result.output and "1 (hello-api)" in result.output
+
+
+def test_exercises_are_named_by_number_too(cli, hello_solution_url):
+    assert cli("check", "1", "--url", hello_solution_url).exit_code == 0
+
+
+def test_json_and_junit_formats(cli, hello_starter_url):
+    as_json = cli("check", "hello-api", "--url", hello_starter_url, "--format", "json", "--seed", "3")
+    report = json.loads(as_json.output)
+    assert report["schema"] == 1 and report["seed"] == 3 and report["status"] == "fail"
+    as_junit = cli("check", "hello-api", "--url", hello_starter_url, "--format", "junit")
+    suite = ET.fromstring(as_junit.output).find("testsuite")
+    assert int(suite.get("failures")) >= 1
+
+
+def test_submit_is_recorded_as_a_submission(cli, hello_solution_url, tmp_path):
+    result = cli("submit", "hello-api", "--url", hello_solution_url)
+    assert result.exit_code == 0, result.output
+    with Store(tmp_path / "home" / "progress.db") as store:
+        [run] = store.runs("hello-api")
+    assert run.kind == "submit" and run.status == "pass"
+
+
+def test_start_copies_the_starter_and_never_overwrites_work(cli, course_copy):
+    result = cli("start", "hello-api")
+    assert result.exit_code == 0, result.output
+    work = course_copy / "work" / "hello-api"
+    assert (work / "app.py").read_text() == (course_copy / "exercises/hello-api/starter/app.py").read_text()
+    (work / "app.py").write_text("# my work\n")
+
+    again = cli("start", "hello-api")
+    assert "already exists" in again.output
+    assert (work / "app.py").read_text() == "# my work\n"
+
+    reset = cli("start", "hello-api", "--reset")
+    assert "previous work is kept in" in reset.output
+    backups = list((course_copy / "work").glob("hello-api.backup-*"))
+    assert len(backups) == 1 and (backups[0] / "app.py").read_text() == "# my work\n"
+
+
+def test_serve_without_a_workspace_says_to_start_first(cli, course_copy):
+    result = cli("serve", "hello-api")
+    assert result.exit_code == 1
+    assert "apilab start hello-api" in result.output
+
+
+def test_a_broken_course_file_is_named(cli, course_copy):
+    toml = course_copy / "exercises/hello-api/exercise.toml"
+    toml.write_text(toml.read_text().replace("title =", "titel =", 1))
+    result = cli("lessons")
+    assert result.exit_code == 1
+    assert "exercise.toml: titel: unknown key; did you mean 'title'?" in result.output

@@ -14,7 +14,6 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import make_report
 
 from apilab.hub.app import create_hub_app
 from apilab.hub.auth import hash_token, new_token
@@ -22,6 +21,7 @@ from apilab.hub.cli import hub as hub_cli
 from apilab.hub.process import hub_process
 from apilab.hub.settings import HubSettings
 from apilab.hub.store import HubStore
+from tests.conftest import make_report
 
 
 @dataclass
@@ -128,6 +128,16 @@ def test_etag_and_if_none_match(hub: Hub):
         assert after.json()["review_state"] == "approved"
 
 
+def test_head_is_get_without_the_body(hub: Hub):
+    sid = str(uuid.uuid4())
+    with hub.client("ada") as ada:
+        ada.put(f"/v1/submissions/{sid}", json=submission(seed=12)).raise_for_status()
+        got, head = ada.get(f"/v1/submissions/{sid}"), ada.head(f"/v1/submissions/{sid}")
+    assert head.status_code == 200 and head.content == b""
+    for name in ("etag", "content-length", "content-type", "cache-control"):
+        assert head.headers[name] == got.headers[name]
+
+
 # --- pagination ---------------------------------------------------------------------------------
 
 
@@ -191,7 +201,7 @@ def test_every_error_is_a_problem(hub: Hub):
         wrong = is_problem(ada.delete(f"/v1/submissions/{sid}"), 405)
         assert "PUT" in wrong["detail"]
         assert set(ada.delete(f"/v1/submissions/{sid}").headers["allow"].split(", ")) == {
-            "GET", "PUT", "OPTIONS"}
+            "GET", "HEAD", "PUT", "OPTIONS"}
         is_problem(ada.put(f"/v1/submissions/{sid}", content=b'{"kind": ',
                            headers={"Content-Type": "application/json"}), 400)
         is_problem(ada.put(f"/v1/submissions/{sid}", content=b"hello",

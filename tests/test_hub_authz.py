@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import make_report
 
 from apilab.hub.auth import hash_token, new_token
 from apilab.hub.process import hub_process
 from apilab.hub.store import HubStore
+from tests.conftest import make_report
 
 REFUSED = {401, 403, 404, 409}
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from conftest import make_report
 
 from apilab.hub.auth import hash_token, new_token
 from apilab.hub.client import (
@@ -24,6 +23,7 @@ from apilab.hub.client import (
 )
 from apilab.hub.process import free_port, hub_process
 from apilab.hub.store import HubStore
+from tests.conftest import make_report
 
 
 class Recording(httpx.BaseTransport):

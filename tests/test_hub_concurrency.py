@@ -9,11 +9,11 @@ import uuid
 from pathlib import Path
 
 import httpx
-from conftest import make_report
 
 from apilab.hub.auth import hash_token, new_token
 from apilab.hub.process import hub_process
 from apilab.hub.store import HubStore
+from tests.conftest import make_report
 
 CLIENTS = 50
 RUNS_EACH = 20

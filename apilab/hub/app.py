@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from apilab.hub.middleware import BodyLimit, DefaultHeaders
+from apilab.hub.middleware import BodyLimit, DefaultHeaders, HeadAsGet
 from apilab.hub.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from apilab.hub.ratelimit import RateLimitHeaders, TokenBucketLimiter
 from apilab.hub.routers import cohort, feedback, me, reviews, service, submissions
@@ -77,6 +77,7 @@ def create_hub_app(settings: HubSettings | None = None) -> FastAPI:
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(DefaultHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
     app.include_router(service.router)
     for module in (me, submissions, feedback, reviews, cohort):
         app.include_router(module.router, prefix="/v1")

@@ -112,9 +112,9 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """Every method the OpenAPI document lists for `path`, and OPTIONS (the framework's own
-    405 names only the methods of the first route that matched). Reading the document keeps
-    Allow equal to what is documented."""
+    """Every method the OpenAPI document lists for `path`, HEAD with GET, and OPTIONS (the
+    framework's own 405 names only the methods of the first route that matched). Reading the
+    document keeps Allow equal to what is documented."""
     table = getattr(app.state, "allow_table", None)
     if table is None:
         table = [(_template_regex(template), {method.upper() for method in operations})
@@ -124,6 +124,8 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     for regex, operations in table:
         if regex.fullmatch(path):
             methods |= operations
+    if "GET" in methods:
+        methods.add("HEAD")  # HeadAsGet answers it
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 

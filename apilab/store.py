@@ -146,6 +146,8 @@ def _explain(path: Path, exc: sqlite3.Error) -> StoreError:
         advice = "the disk is full or failing. Free some space and try again"
     elif "locked" in text or "busy" in text:
         advice = "another apilab process is holding it. Close it and try again"
+    elif "closed database" in text:
+        advice = "this Store was already closed; open a new one"
     elif "unable to open" in text:
         advice = "it could not be opened. Check that its folder exists and is writable"
     else:

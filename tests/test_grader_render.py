@@ -267,3 +267,14 @@ def test_junit_stays_valid_xml_whatever_the_server_sent():
 def test_an_unknown_format_is_refused():
     with pytest.raises(ValueError, match="text, json, junit"):
         render(error_report(), "yaml")  # type: ignore[arg-type]
+
+
+def test_text_explains_the_first_failures_and_lists_the_rest():
+    from conftest import make_report
+
+    report = make_report(passed=(False,) * 5)
+    text = render(report, "text")
+    assert text.count("Reproduce:") == 3
+    assert "2 more failed checks, in short (--verbose explains each one):" in text
+    assert "  ✗ check-4: GET /c4 answered 500" in text
+    assert render(report, "text", verbose=True).count("Reproduce:") == 5

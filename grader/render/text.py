@@ -21,6 +21,8 @@ BODY_CHARS = 800
 QUIET_REQUEST_HEADERS = {"host", "user-agent", "accept-encoding", "connection", "content-length"}
 QUIET_RESPONSE_HEADERS = {"date", "server"}
 MAX_HEADERS = 12
+# Fix the first failures first: more than a few full transcripts bury the one that matters.
+EXPLAINED_FAILURES = 3
 
 # C0 controls except tab and newline, DEL, C1 controls, lone surrogates, and the two
 # non-characters that XML forbids. Newline stays; a bare carriage return does not.
@@ -91,12 +93,20 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
         lines += ["", s.red(report.message or "Nothing could be graded."), ""]
     else:
         lines += [""] + _verdicts(report, s)
+        explained, briefly = 0, []
         for check in report.checks:
-            show = not check.passed and not check.hidden
-            if show or (verbose and check.exchanges):
+            failed = not check.passed and not check.hidden
+            if failed and not verbose and explained >= EXPLAINED_FAILURES:
+                briefly.append(check)
+            elif failed or (verbose and check.exchanges):
+                explained += failed
                 mark = s.green(PASS_MARK) if check.passed else s.red(FAIL_MARK)
                 lines += ["", f"{mark} {s.bold(check.title)} {s.dim(f'({check.id})')}"]
                 lines += _indent(explain(check, verbose=verbose, style=s), 2)
+        if briefly:
+            lines += ["", s.bold(f"{len(briefly)} more failed checks, in short "
+                                 "(--verbose explains each one):")]
+            lines += [f"  {s.red(FAIL_MARK)} {c.id}: {c.message}" for c in briefly]
         lines.append("")
     lines.append(f"Replay this run: {s.bold(replay_command(report))}")
     verdict = s.green if report.status == "pass" else s.red

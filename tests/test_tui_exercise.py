@@ -184,3 +184,16 @@ async def test_a_damaged_store_is_a_message_not_a_crash(fixture_course, tmp_path
     store.close()
     with pytest.raises(StoreError):
         BrokenStore(tmp_path / "progress.db").record_run(make_report())
+
+
+async def test_only_the_first_failed_check_is_open(fixture_course, store):
+    store.record_run(make_report(passed=(True, False, False)))
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.pause()
+        rows = screen.query_one(ReportView).rows
+        assert [(r.state, r.collapsed) for r in rows] == [
+            ("pass", True), ("fail", False), ("fail", True)]
+        await pilot.click(rows[2].query_one("CollapsibleTitle"))
+        assert not rows[2].collapsed

@@ -79,10 +79,8 @@ class Processes:
               pipe_output: bool = False) -> subprocess.Popen[bytes]:
         """Start `command` detached from the terminal. Its output goes to `log_path`, or to a
         pipe the caller reads (`child.stdout`) with `pipe_output`, or nowhere."""
-        if log_path:
-            log = open(log_path, "ab")  # noqa: SIM115
-        else:
-            log = subprocess.PIPE if pipe_output else subprocess.DEVNULL
+        no_file = subprocess.PIPE if pipe_output else subprocess.DEVNULL
+        log = open(log_path, "ab") if log_path else no_file  # noqa: SIM115 (closed below)
         try:
             child = subprocess.Popen(
                 list(command), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,

@@ -145,12 +145,14 @@ class ReportView(VerticalScroll):
             rows[index].set_state(result.status)
 
     async def show_report(self, report: Report, focus_check: str | None = None) -> None:
-        """A finished run, failed checks expanded (or only `focus_check`, when given)."""
+        """A finished run with one check open: `focus_check` when given, else the first failed
+        one (the others a key or a click away)."""
+        if focus_check is None:
+            focus_check = next((c.id for c in report.checks if not c.passed), None)
         rows = []
         for result in report.checks:
             row = CheckRow(result.id, result.title, result.status, result)
-            if focus_check is not None:
-                row.collapsed = result.id != focus_check
+            row.collapsed = result.id != focus_check
             rows.append(row)
         await self._replace(rows)
         self._summary(summary_line(report), report.status)

@@ -1,9 +1,9 @@
 """How one hub is configured, declared as data: each setting has a name, a default and a help
-line, so the CLI and the docs can list them without repeating them."""
+line. The defaults suit a cohort; tests and benchmarks change the limits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MEMORY = ":memory:"  # db_path for a hub whose data lives only as long as the process
@@ -38,8 +38,3 @@ class HubSettings:
     @property
     def in_memory(self) -> bool:
         return str(self.db_path) == MEMORY
-
-
-def describe() -> list[tuple[str, str]]:
-    """Every setting with its help line, in declaration order."""
-    return [(f.name, f.metadata.get("help", "")) for f in fields(HubSettings)]

@@ -240,10 +240,6 @@ class HubStore:
                    GROUP BY u.id ORDER BY u.name""").fetchall()
         return [UserInfo(*row) for row in rows]
 
-    def token_hashes(self) -> list[str]:
-        with self._locked() as db:
-            return [row[0] for row in db.execute("SELECT token_hash FROM tokens")]
-
     # --- submissions ----------------------------------------------------------------------------
 
     def put_submission(self, learner: User, submission_id: str, kind: str,

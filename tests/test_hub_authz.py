@@ -12,6 +12,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -20,9 +21,23 @@ import pytest
 from apilab.hub.auth import hash_token, new_token
 from apilab.hub.process import hub_process
 from apilab.hub.store import HubStore
-from tests.conftest import make_report
+from grader.report import CheckResult, Report
 
 REFUSED = {401, 403, 404, 409}
+
+
+def make_report(exercise: str = "hello-api", seed: int = 42,
+                passed: tuple[bool, ...] = (True, True, False)) -> Report:
+    """A small report: one one-point check per entry of `passed`, ids check-0, check-1..."""
+    checks = [CheckResult(id=f"check-{i}", title=f"Check number {i}",
+                          status="pass" if ok else "fail", points=int(ok), max_points=1,
+                          message="" if ok else f"GET /c{i} answered 500")
+              for i, ok in enumerate(passed)]
+    return Report(exercise=exercise, exercise_id="7f1c2a5e-0b7d-4c3e-9a51-2d6f0e8b4a10",
+                  status="pass" if all(passed) else "fail", score=sum(passed),
+                  max_score=len(passed), seed=seed, url="http://127.0.0.1:8001",
+                  grader_version="0.1.0", started_at=datetime(2025, 3, 14, tzinfo=UTC),
+                  duration_ms=12.5, checks=checks)
 
 
 @dataclass
@@ -55,8 +70,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     mia = store.add_user("mia", "mentor", hash_token(tokens["mentor"]))
     sub_a, sub_b = str(uuid.uuid4()), str(uuid.uuid4())
     body_a = body(seed=1)
-    from grader.report import Report
-
     store.put_submission(ada, sub_a, "submit", Report.model_validate(body_a["report"]))
     store.put_submission(bob, sub_b, "submit", Report.model_validate(body(seed=2)["report"]))
     feedback_a = store.add_feedback(store.submission(sub_a), mia, "Look at check-2").id

@@ -23,7 +23,6 @@ from apilab.hub.client import (
 )
 from apilab.hub.process import free_port, hub_process
 from apilab.hub.store import HubStore
-from tests.conftest import make_report
 
 
 class Recording(httpx.BaseTransport):
@@ -57,12 +56,12 @@ def client(hub: tuple[str, dict[str, str]], name: str, **kwargs) -> HubClient:
     return HubClient(url, tokens[name], **kwargs)
 
 
-def test_a_learner_and_a_mentor_round_trip(hub):
+def test_a_learner_and_a_mentor_round_trip(hub, report_factory):
     recording = Recording()
     with client(hub, "ada", transport=recording) as ada, client(hub, "mia") as mia:
         assert ada.me() == {"name": "ada", "role": "learner"}
         sid = str(uuid.uuid4())
-        report = make_report(seed=3).to_json()
+        report = report_factory(seed=3).to_json()
         assert ada.put_submission(sid, report, "submit") is True
         assert ada.put_submission(sid, report, "submit") is False  # a resend, stored once
 
@@ -86,21 +85,21 @@ def test_a_learner_and_a_mentor_round_trip(hub):
         assert stats["learners"] == 1 and stats["most_failing"][0]["id"] == "check-2"
 
 
-def test_submissions_follow_every_page(hub):
+def test_submissions_follow_every_page(hub, report_factory):
     with client(hub, "bob") as bob:
         ids = [str(uuid.uuid4()) for _ in range(5)]
         for sid in ids:
-            bob.put_submission(sid, make_report(exercise="paged").to_json(), "check")
+            bob.put_submission(sid, report_factory(exercise="paged").to_json(), "check")
         seen = [s["id"] for s in bob.submissions(exercise="paged", limit=2)]
     assert seen == list(reversed(ids))
 
 
-def test_refusals_raise_errors_that_are_not_unavailable(hub):
+def test_refusals_raise_errors_that_are_not_unavailable(hub, report_factory):
     with client(hub, "ada") as ada, client(hub, "bob") as bob, client(hub, "gone") as gone:
         sid = str(uuid.uuid4())
-        ada.put_submission(sid, make_report(seed=1).to_json(), "submit")
+        ada.put_submission(sid, report_factory(seed=1).to_json(), "submit")
         with pytest.raises(HubConflict, match="different report"):
-            ada.put_submission(sid, make_report(seed=2).to_json(), "submit")
+            ada.put_submission(sid, report_factory(seed=2).to_json(), "submit")
         with pytest.raises(HubNotFound) as not_found:
             bob.submission(sid)
         assert not_found.value.status == 404 and not_found.value.problem["status"] == 404
@@ -114,10 +113,10 @@ def test_refusals_raise_errors_that_are_not_unavailable(hub):
             assert not isinstance(error.value, HubUnavailable)
 
 
-def test_a_hub_that_is_down_is_unavailable():
+def test_a_hub_that_is_down_is_unavailable(report_factory):
     with HubClient(f"http://127.0.0.1:{free_port()}", new_token(), timeout=2) as nowhere, \
             pytest.raises(HubUnavailable, match="cannot reach the hub"):
-        nowhere.put_submission(str(uuid.uuid4()), make_report().to_json(), "check")
+        nowhere.put_submission(str(uuid.uuid4()), report_factory().to_json(), "check")
 
 
 def test_a_hub_that_does_not_answer_is_unavailable():
@@ -151,9 +150,9 @@ def test_rate_limited_says_when_to_retry():
     assert raised.value.retry_after == 7 and isinstance(raised.value, HubUnavailable)
 
 
-def test_reports_travel_byte_for_byte(hub):
+def test_reports_travel_byte_for_byte(hub, report_factory):
     sid = str(uuid.uuid4())
-    report = make_report(seed=12)
+    report = report_factory(seed=12)
     with client(hub, "ada") as ada:
         ada.put_submission(sid, report.to_json(indent=None), "submit")
         stored = ada.submission(sid)["report"]

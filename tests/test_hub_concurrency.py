@@ -13,14 +13,12 @@ import httpx
 from apilab.hub.auth import hash_token, new_token
 from apilab.hub.process import hub_process
 from apilab.hub.store import HubStore
-from tests.conftest import make_report
 
 CLIENTS = 50
 RUNS_EACH = 20
 
 
-async def learner(url: str, token: str, number: int) -> list[int]:
-    report = make_report(seed=number).to_json(indent=None)
+async def learner(url: str, token: str, report: str) -> list[int]:
     body = f'{{"kind": "check", "report": {report}}}'
     statuses = []
     async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=30, headers={
@@ -34,7 +32,8 @@ async def learner(url: str, token: str, number: int) -> list[int]:
     return statuses
 
 
-async def test_fifty_concurrent_learners_store_every_submission_once(tmp_path: Path):
+async def test_fifty_concurrent_learners_store_every_submission_once(tmp_path: Path,
+                                                                  report_factory):
     db = tmp_path / "hub.db"
     store = HubStore(db)
     tokens = []
@@ -44,7 +43,9 @@ async def test_fifty_concurrent_learners_store_every_submission_once(tmp_path: P
     store.close()
 
     with hub_process(db) as url:
-        results = await asyncio.gather(*(learner(url, token, n) for n, token in enumerate(tokens)))
+        results = await asyncio.gather(*(
+            learner(url, token, report_factory(seed=n).to_json(indent=None))
+            for n, token in enumerate(tokens)))
 
     statuses = [status for result in results for status in result]
     assert statuses.count(201) == CLIENTS * RUNS_EACH

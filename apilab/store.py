@@ -12,6 +12,7 @@ This is the only module that writes SQL. The schema grows through named migratio
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import sqlite3
 import uuid
@@ -55,6 +56,8 @@ class ExerciseProgress:
     max_score: int = 0
     runs: int = 0
     last_run_at: datetime | None = None
+    verdict: str | None = None  # the latest mentor review: approved or changes_requested
+    score_override: int | None = None  # the mentor's score in that review, if they gave one
 
     @classmethod
     def not_started(cls, max_score: int = 0) -> ExerciseProgress:
@@ -72,6 +75,20 @@ class Feedback:
     verdict: str | None
     created_at: datetime
     read: bool
+    kind: str = "note"  # or "review", which carries a verdict
+    score_override: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A run waiting to reach the hub. Its id is the run's id, so resending never duplicates."""
+
+    run_id: str
+    kind: RunKind
+    report_json: str
+    attempts: int
+    last_error: str | None
 
 
 # --- migrations ---------------------------------------------------------------------------------
@@ -114,6 +131,30 @@ def create_feedback(db: sqlite_utils.Database) -> None:
         pk="id", not_null={"run_id", "exercise", "author", "body", "created_at", "read"},
         foreign_keys=[("run_id", "runs", "id")],
     )
+
+
+@migration
+def add_reviews_to_feedback(db: sqlite_utils.Database) -> None:
+    db["feedback"].add_column("kind", str, not_null_default="note")
+    db["feedback"].add_column("score_override", int)
+    db["feedback"].add_column("reason", str)
+
+
+@migration
+def create_outbox(db: sqlite_utils.Database) -> None:
+    # A run to send to the hub. The row is written in the same transaction as the run, so a
+    # crash can lose neither one without the other; it is deleted only once the hub has it.
+    db["outbox"].create(
+        {"run_id": str, "queued_at": str, "attempts": int, "last_error": str,
+         "last_attempt_at": str},
+        pk="run_id", not_null={"queued_at", "attempts"}, defaults={"attempts": 0},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+
+
+@migration
+def create_sync_state(db: sqlite_utils.Database) -> None:
+    db["sync_state"].create({"key": str, "value": str}, pk="key")
 
 
 def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
@@ -219,9 +260,14 @@ class Store:
     # --- runs -----------------------------------------------------------------------------------
 
     @_guarded
-    def record_run(self, report: Report, kind: RunKind = "check") -> str:
-        """Keep a grader report (the whole of it); return the new run's id."""
-        run_id = str(uuid.uuid4())
+    def record_run(self, report: Report, kind: RunKind = "check", *, send_to_hub: bool = False,
+                   run_id: str | None = None) -> str:
+        """Keep a grader report (the whole of it); return the run's id.
+
+        With `send_to_hub`, the run is also queued in the outbox, in the same transaction.
+        `run_id` keeps the id of a run recorded elsewhere (a submission fetched from the hub).
+        """
+        run_id = run_id or str(uuid.uuid4())
         with self.db.atomic():
             self.db["runs"].insert({
                 "id": run_id, "exercise": report.exercise, "exercise_id": report.exercise_id,
@@ -230,7 +276,13 @@ class Store:
                 "started_at": _iso(report.started_at), "duration_ms": report.duration_ms,
                 "report": report.to_json(indent=None),
             })
+            if send_to_hub:
+                self.db["outbox"].insert({"run_id": run_id, "queued_at": self._now(), "attempts": 0})
         return run_id
+
+    @_guarded
+    def has_run(self, run_id: str) -> bool:
+        return bool(self.db["runs"].count_where("id = ?", [run_id]))
 
     @_guarded
     def runs(self, exercise: str | None = None, limit: int = 50) -> list[RunSummary]:
@@ -271,6 +323,14 @@ class Store:
                 runs=before.runs + 1,
                 last_run_at=datetime.fromisoformat(row["started_at"]),
             )
+        reviews = self.db["feedback"].rows_where(
+            "kind = 'review'", order_by="created_at, rowid",
+            select="exercise, verdict, score_override")
+        for review in reviews:  # the latest review of an exercise wins
+            if review["exercise"] in result:
+                result[review["exercise"]] = dataclasses.replace(
+                    result[review["exercise"]], verdict=review["verdict"],
+                    score_override=review["score_override"])
         return result
 
     # --- notebooks ------------------------------------------------------------------------------
@@ -300,7 +360,8 @@ class Store:
     @_guarded
     def add_feedback(self, run_id: str, author: str, body_markdown: str,
                      check_id: str | None = None, verdict: str | None = None,
-                     feedback_id: str | None = None) -> str:
+                     feedback_id: str | None = None, score_override: int | None = None,
+                     reason: str | None = None, created_at: datetime | None = None) -> str:
         """Keep a mentor's note on a run (optionally on one check of it); return its id.
 
         Given an existing `feedback_id` (as a hub sync does), the note is updated in place and
@@ -313,13 +374,16 @@ class Store:
                            "feedback must refer to a run") from None
         feedback_id = feedback_id or str(uuid.uuid4())
         values = {"run_id": run_id, "exercise": run["exercise"], "check_id": check_id,
-                  "author": author, "body": body_markdown, "verdict": verdict}
+                  "author": author, "body": body_markdown, "verdict": verdict,
+                  "kind": "review" if verdict else "note", "score_override": score_override,
+                  "reason": reason}
         table = self.db["feedback"]
+        when = _iso(created_at) if created_at else self._now()
         with self.db.atomic():
             if table.count_where("id = ?", [feedback_id]):
                 table.update(feedback_id, values)
             else:
-                table.insert({"id": feedback_id, **values, "created_at": self._now(), "read": 0})
+                table.insert({"id": feedback_id, **values, "created_at": when, "read": 0})
         return feedback_id
 
     @_guarded
@@ -345,6 +409,47 @@ class Store:
                 self.db["feedback"].update(feedback_id, {"read": 1})
         except sqlite_utils.db.NotFoundError:
             raise KeyError(f"no feedback {feedback_id!r} in {self.path}") from None
+
+    # --- outbox and sync state ------------------------------------------------------------------
+
+    @_guarded
+    def outbox(self, limit: int | None = None) -> list[OutboxItem]:
+        """Runs waiting for the hub, oldest first."""
+        rows = self.db.query(
+            "select o.run_id, r.kind, r.report, o.attempts, o.last_error from outbox o "
+            "join runs r on r.id = o.run_id order by o.queued_at, o.rowid"
+            + (" limit ?" if limit else ""), [limit] if limit else [])
+        return [OutboxItem(run_id=row["run_id"], kind=row["kind"], report_json=row["report"],
+                           attempts=row["attempts"], last_error=row["last_error"]) for row in rows]
+
+    @_guarded
+    def outbox_count(self) -> int:
+        return self.db["outbox"].count
+
+    @_guarded
+    def mark_sent(self, run_id: str) -> None:
+        """The hub has the run: take it out of the outbox."""
+        with self.db.atomic():
+            self.db["outbox"].delete_where("run_id = ?", [run_id])
+
+    @_guarded
+    def mark_attempt(self, run_id: str, error: str) -> None:
+        """Sending failed; keep the run queued and remember why."""
+        with self.db.atomic():
+            self.db.execute(
+                "update outbox set attempts = attempts + 1, last_error = ?, last_attempt_at = ? "
+                "where run_id = ?", [error, self._now(), run_id])
+
+    @_guarded
+    def state(self, key: str, default: str | None = None) -> str | None:
+        """A value kept between syncs, such as the hub's feedback cursor."""
+        rows = list(self.db["sync_state"].rows_where("key = ?", [key]))
+        return rows[0]["value"] if rows else default
+
+    @_guarded
+    def set_state(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.db["sync_state"].upsert({"key": key, "value": value}, pk="key")
 
     def close(self) -> None:
         """Close the file; the store cannot be used afterwards. Safe to call twice."""

@@ -34,7 +34,7 @@ def test_migrations_are_not_rerun_on_reopen(tmp_path, monkeypatch):
                          store_module.MIGRATIONS])
     with Store(path) as store:
         assert calls == []
-        assert len(store.applied_migrations()) == 3
+        assert len(store.applied_migrations()) == len(store_module.MIGRATIONS)
 
 
 def test_a_new_migration_runs_once_and_is_recorded(tmp_path, monkeypatch):
@@ -206,3 +206,60 @@ def test_open_default_uses_apilab_home(tmp_path, monkeypatch):
     monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
     with Store.open_default() as store:
         assert store.path == tmp_path / "home" / "progress.db"
+
+
+# --- outbox, sync state and reviews ---------------------------------------------------------------
+
+
+def test_a_submission_is_queued_with_its_run_in_one_transaction(store):
+    run_id = store.record_run(make_report(), "submit", send_to_hub=True)
+    [item] = store.outbox()
+    assert item.run_id == run_id and item.kind == "submit" and item.attempts == 0
+    assert '"exercise":"hello-api"' in item.report_json
+
+
+def test_a_failed_send_keeps_the_item_and_counts_attempts(store):
+    run_id = store.record_run(make_report(), "submit", send_to_hub=True)
+    store.mark_attempt(run_id, "hub unreachable")
+    store.mark_attempt(run_id, "hub unreachable")
+    [item] = store.outbox()
+    assert item.attempts == 2 and item.last_error == "hub unreachable"
+    store.mark_sent(run_id)
+    assert store.outbox() == [] and store.outbox_count() == 0
+    assert store.has_run(run_id)  # the run itself stays
+
+
+def test_the_outbox_keeps_its_order_across_reopening(tmp_path):
+    path = tmp_path / "progress.db"
+    with Store(path, clock=TickingClock()) as first:
+        ids = [first.record_run(make_report(seed=n), "submit", send_to_hub=True) for n in range(5)]
+    with Store(path) as again:
+        assert [item.run_id for item in again.outbox()] == ids
+        assert [item.run_id for item in again.outbox(limit=2)] == ids[:2]
+
+
+def test_a_run_can_keep_an_id_given_elsewhere(store):
+    run_id = store.record_run(make_report(), "submit", run_id="0f6e2b9e-hub-id")
+    assert run_id == "0f6e2b9e-hub-id" and store.report(run_id).exercise == "hello-api"
+
+
+def test_sync_state_round_trips(store):
+    assert store.state("feedback_cursor") is None
+    assert store.state("feedback_cursor", "0") == "0"
+    store.set_state("feedback_cursor", "17")
+    store.set_state("feedback_cursor", "18")
+    assert store.state("feedback_cursor") == "18"
+
+
+def test_the_latest_review_shows_in_progress(store):
+    run_id = store.record_run(make_report(passed=(True, False)))
+    store.add_feedback(run_id, "mentor", "Please fix the 404.", verdict="changes_requested")
+    assert store.progress()["hello-api"].verdict == "changes_requested"
+    store.add_feedback(run_id, "mentor", "Good now.", verdict="approved", score_override=2,
+                       reason="the 404 check was flaky")
+    progress = store.progress()["hello-api"]
+    assert progress.verdict == "approved" and progress.score_override == 2
+    review = store.feedback()[0]
+    assert review.kind == "review" and review.reason == "the 404 check was flaky"
+    store.add_feedback(run_id, "mentor", "A note, not a review.")
+    assert store.progress()["hello-api"].verdict == "approved"

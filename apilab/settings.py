@@ -1,0 +1,59 @@
+"""The learner's (or mentor's) settings: which hub they belong to and the token for it.
+
+Kept as JSON beside the progress database, readable by its owner only, since the token is a
+credential. Written atomically, so a crash mid-write leaves the old settings, never half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from apilab import paths
+
+
+class SettingsError(Exception):
+    """The settings file cannot be read or written; the message names it and what to do."""
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    url: str
+    token: str
+    name: str = ""
+    role: str = ""
+
+
+def settings_path() -> Path:
+    return paths.data_home() / "settings.json"
+
+
+def load_hub() -> HubSettings | None:
+    """The hub this machine is logged in to, or None."""
+    path = settings_path()
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        hub = data.get("hub")
+        return HubSettings(**hub) if hub else None
+    except (OSError, ValueError, TypeError) as exc:
+        raise SettingsError(f"{path} is unreadable ({exc}). Log in again with "
+                            "`apilab login HUB_URL --token TOKEN` to rewrite it.") from None
+
+
+def save_hub(hub: HubSettings | None) -> None:
+    """Store (or with None, forget) the hub, replacing the file atomically."""
+    path = settings_path()
+    data = {"hub": asdict(hub) if hub else None}
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".settings-")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(data, file, indent=2)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise SettingsError(f"could not write {path}: {exc.strerror or exc}") from None

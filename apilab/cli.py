@@ -17,6 +17,7 @@ import click
 from apilab import paths
 from apilab.catalog.loader import CatalogError, load_course
 from apilab.catalog.models import Course, Exercise
+from apilab.hub.cli import hub
 
 DEFAULT_SERVER_PORT = 8001
 DEFAULT_SANDBOX_PORT = 8000
@@ -54,8 +55,31 @@ def main(ctx: click.Context) -> None:
 
     Run without a command to open the terminal app.
     """
+    if ctx.invoked_subcommand not in (None, "hub", "login", "logout", "sync", "app", "mentor"):
+        _send_waiting_submissions()
     if ctx.invoked_subcommand is None:
         ctx.invoke(app)
+
+
+def _send_waiting_submissions() -> None:
+    """Submissions queued while the hub was down go out at the next command, quietly if it works."""
+    from apilab.settings import SettingsError, load_hub
+    from apilab.store import Store, StoreError
+
+    try:
+        hub = load_hub()
+        if hub is None:
+            return
+        with Store.open_default() as store:
+            if store.outbox_count() == 0:
+                return
+            from apilab.sync import sync
+
+            result = sync(store, hub, pull=False)
+    except (SettingsError, StoreError) as exc:
+        click.echo(f"apilab: {exc}", err=True)
+        return
+    click.echo(f"apilab: {result.summary()}", err=True)
 
 
 @main.command()
@@ -141,9 +165,10 @@ def serve(exercise: str, port: int, source: str) -> None:
 
 
 def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
-                   verbose: bool, hidden: bool) -> None:
+                   verbose: bool, submit: bool) -> None:
     import asyncio
 
+    from apilab.settings import SettingsError, load_hub
     from apilab.submissions import grade_and_record
     from grader.render import render
     from grader.target import TargetError
@@ -151,15 +176,36 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     course = _course()
     ex = _exercise(course, exercise)
     try:
-        report, warning = asyncio.run(grade_and_record(
-            ex, url or f"http://127.0.0.1:{DEFAULT_SERVER_PORT}", seed=seed, include_hidden=hidden,
-            allow_remote=allow_remote))
-    except TargetError as exc:
-        raise click.BadParameter(str(exc), param_hint="--url") from None
-    click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
-    if warning:
-        click.echo(warning, err=True)
+        hub = load_hub() if submit else None
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    with _store() as store:
+        try:
+            recorded = asyncio.run(grade_and_record(
+                ex, url or f"http://127.0.0.1:{DEFAULT_SERVER_PORT}", store, seed=seed,
+                submit=submit, send_to_hub=hub is not None, allow_remote=allow_remote))
+        except TargetError as exc:
+            raise click.BadParameter(str(exc), param_hint="--url") from None
+        report = recorded.report
+        click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
+        if recorded.warning:
+            click.echo(recorded.warning, err=True)
+        if submit:
+            _after_submit(store, hub, recorded.run_id)
     sys.exit({"pass": 0, "fail": 1}.get(report.status, GRADING_ERROR))
+
+
+def _after_submit(store, hub, run_id: str | None) -> None:
+    if run_id is None:
+        return
+    if hub is None:
+        click.echo("Recorded as a submission. To send submissions to your mentors, join a hub: "
+                   "apilab login HUB_URL --token TOKEN")
+        return
+    from apilab.sync import sync
+
+    result = sync(store, hub)
+    click.echo(result.summary())
 
 
 _grade_options = [
@@ -184,14 +230,68 @@ def _with_grade_options(fn):
 def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool, verbose: bool,
           fmt: str) -> None:
     """Grade your running server. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
-    _grade_command(exercise, url, fmt, seed, allow_remote, verbose, hidden=False)
+    _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=False)
 
 
 @main.command()
 @_with_grade_options
 def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool, verbose: bool) -> None:
-    """Grade with the hidden checks included and record it as a submission."""
-    _grade_command(exercise, url, "text", seed, allow_remote, verbose, hidden=True)
+    """Grade with the hidden checks included, record it, and send it to your hub."""
+    _grade_command(exercise, url, "text", seed, allow_remote, verbose, submit=True)
+
+
+@main.command()
+@click.argument("hub_url")
+@click.option("--token", required=True, help="The access token your mentor gave you.")
+def login(hub_url: str, token: str) -> None:
+    """Join a course hub, so submissions reach your mentors and their feedback reaches you."""
+    from apilab.hub.client import HubAuthError, HubClient, HubError
+    from apilab.settings import HubSettings, SettingsError, save_hub
+
+    try:
+        with HubClient(hub_url, token, timeout=10) as client:
+            me = client.me()
+    except HubAuthError:
+        raise click.ClickException(f"the hub at {hub_url} refused this token. Check it, or ask "
+                                   "your mentor for a new one.") from None
+    except HubError as exc:
+        raise click.ClickException(f"could not log in: {exc}") from None
+    try:
+        save_hub(HubSettings(url=hub_url.rstrip("/"), token=token, name=me["name"], role=me["role"]))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Logged in to {hub_url} as {me['name']} ({me['role']}).")
+    if me["role"] == "mentor":
+        click.echo("Open the review queue with: apilab mentor")
+    else:
+        click.echo("Submissions (apilab submit EXERCISE) now go to your mentors.")
+
+
+@main.command()
+def logout() -> None:
+    """Forget the hub on this machine (submissions still waiting are kept)."""
+    from apilab.settings import save_hub
+
+    save_hub(None)
+    click.echo("Logged out. Your progress on this machine is untouched.")
+
+
+@main.command(name="sync")
+def sync_command() -> None:
+    """Send waiting submissions to the hub and fetch new mentor feedback."""
+    from apilab.settings import SettingsError, load_hub
+    from apilab.sync import sync
+
+    try:
+        hub = load_hub()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if hub is None:
+        raise click.ClickException("not logged in to a hub: apilab login HUB_URL --token TOKEN")
+    with _store() as store:
+        result = sync(store, hub)
+    click.echo(result.summary())
+    sys.exit(1 if result.problem else 0)
 
 
 @main.command()
@@ -247,6 +347,7 @@ def notebook(lesson: str, port: int) -> None:
             sandbox.stop()
 
 
+main.add_command(hub)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-from apilab.hub.cli import hub as _hub; main.add_command(_hub)  # noqa: E402, E702, I001

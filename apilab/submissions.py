@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
 
 from apilab.catalog.models import Exercise
 from apilab.store import Store, StoreError
@@ -10,34 +10,37 @@ from grader.report import Report
 from grader.runner import ProgressCallback, grade
 
 
+@dataclass(frozen=True)
+class Recorded:
+    report: Report
+    run_id: str | None  # None when the run could not be saved
+    warning: str | None = None  # why it could not be saved
+
+
 async def grade_and_record(
     exercise: Exercise,
     url: str,
+    store: Store,
     *,
-    store: Store | None = None,
     seed: int | None = None,
-    include_hidden: bool = False,
+    submit: bool = False,
+    send_to_hub: bool = False,
     allow_remote: bool = False,
     on_progress: ProgressCallback | None = None,
-) -> tuple[Report, str | None]:
+) -> Recorded:
     """Grade the server at `url` and record the run.
 
-    Returns the report and, when it could not be saved, a warning saying why: a full disk or a
-    damaged database must not cost the learner the result on screen.
+    A submission (`submit`) includes the hidden checks; with `send_to_hub` it is also queued in
+    the outbox, in the same transaction. When the run cannot be saved (a full disk, a damaged
+    database) the report is still returned with a warning: the result on screen is not lost.
     """
     report = await grade(
-        exercise, url, seed=seed, include_hidden=include_hidden, allow_remote=allow_remote,
+        exercise, url, seed=seed, include_hidden=submit, allow_remote=allow_remote,
         start_hint=f"apilab serve {exercise.slug}", on_progress=on_progress,
     )
-    kind: Literal["check", "submit"] = "submit" if include_hidden else "check"
     try:
-        owned = store is None
-        store = store or Store.open_default()
-        try:
-            store.record_run(report, kind)
-        finally:
-            if owned:
-                store.close()
+        run_id = store.record_run(report, "submit" if submit else "check",
+                                  send_to_hub=send_to_hub and submit)
     except StoreError as exc:
-        return report, f"Your result was not saved: {exc}"
-    return report, None
+        return Recorded(report, None, f"Your result was not saved: {exc}")
+    return Recorded(report, run_id)

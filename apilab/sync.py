@@ -1,0 +1,101 @@
+"""Keep the learner's machine and the hub in step: submissions up, mentor feedback down.
+
+Submissions wait in the store's outbox until the hub has them; each goes under its run id, so a
+resend after a crash or a timeout never makes a duplicate. Feedback comes down by sequence number,
+so each sync asks only for what is new. A hub that is down costs nothing but a message: the outbox
+is sent at the next command or app start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apilab.hub.client import HubAuthError, HubClient, HubError, HubUnavailable
+from apilab.settings import HubSettings
+from apilab.store import Store
+from grader.report import Report
+
+FEEDBACK_CURSOR = "feedback_cursor"
+QUICK_TIMEOUT = 3.0  # seconds: a sync at start-up must not hold the learner up for long
+
+
+@dataclass
+class SyncResult:
+    sent: int = 0
+    waiting: int = 0  # still in the outbox
+    new_feedback: int = 0
+    problem: str | None = None  # why the sync stopped short, and what to do
+
+    def summary(self) -> str:
+        parts = []
+        if self.sent:
+            parts.append(f"sent {self.sent} submission{'s' * (self.sent != 1)} to the hub")
+        if self.new_feedback:
+            parts.append(f"{self.new_feedback} new mentor feedback")
+        if self.waiting:
+            parts.append(f"{self.waiting} waiting to be sent")
+        text = "; ".join(parts).capitalize() or "Up to date with the hub"
+        return f"{text}. {self.problem}" if self.problem else f"{text}."
+
+
+def sync(store: Store, hub: HubSettings, *, pull: bool = True, timeout: float = QUICK_TIMEOUT,
+         client: HubClient | None = None) -> SyncResult:
+    """Send the outbox, then (with `pull`) fetch new feedback. Never raises for the hub's sake."""
+    own_client = client is None
+    client = client or HubClient(hub.url, hub.token, timeout=timeout)
+    result = SyncResult()
+    try:
+        push(store, client, result)
+        if pull and result.problem is None:
+            fetch_feedback(store, client, result)
+    finally:
+        if own_client:
+            client.close()
+    result.waiting = store.outbox_count()
+    return result
+
+
+def push(store: Store, client: HubClient, result: SyncResult) -> None:
+    """Send every queued run, oldest first; stop at the first sign the hub is unavailable."""
+    for item in store.outbox():
+        try:
+            client.put_submission(item.run_id, item.report_json, item.kind)
+        except HubUnavailable as exc:
+            store.mark_attempt(item.run_id, str(exc))
+            result.problem = (f"The hub is unreachable ({exc}). Your submissions are saved and "
+                              "will be sent at the next apilab command or app start.")
+            return
+        except HubAuthError as exc:
+            store.mark_attempt(item.run_id, str(exc))
+            result.problem = (f"The hub refused your token ({exc}). Your submissions are kept; "
+                              "ask your mentor for a new token and run apilab login again.")
+            return
+        except HubError as exc:
+            # The hub will never take this one as it is (e.g. a conflicting resend); keep it,
+            # say so, and let the others through.
+            store.mark_attempt(item.run_id, str(exc))
+            result.problem = f"The hub refused submission {item.run_id}: {exc}. It is kept locally."
+            continue
+        store.mark_sent(item.run_id)
+        result.sent += 1
+
+
+def fetch_feedback(store: Store, client: HubClient, result: SyncResult) -> None:
+    """Copy new feedback into the store, fetching any submission this machine has not seen."""
+    cursor = int(store.state(FEEDBACK_CURSOR, "0") or 0)
+    try:
+        items = client.feedback_since(cursor)
+        for item in items:
+            run_id = item["submission_id"]
+            if not store.has_run(run_id):  # submitted from another machine
+                detail = client.submission(run_id)
+                store.record_run(Report.model_validate(detail["report"]), detail["kind"],
+                                 run_id=run_id)
+            store.add_feedback(
+                run_id, item["author"], item["body"], check_id=item["check_id"],
+                verdict=item["verdict"], feedback_id=item["id"],
+                score_override=item["score_override"], reason=item["reason"])
+            store.set_state(FEEDBACK_CURSOR, str(item["seq"]))
+            result.new_feedback += 1
+    except HubError as exc:
+        result.problem = f"Could not fetch mentor feedback: {exc}"

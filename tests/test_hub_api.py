@@ -278,10 +278,14 @@ def test_review_rules(hub: Hub):
                            headers={"If-Match": etag}), 412)  # stale: the review moved it
         changed = mia.put(url, json={"verdict": "changes_requested", "body": "Add a 404."})
         assert changed.status_code == 200
+        resent = mia.put(url, json={"verdict": "changes_requested", "body": "Add a 404."})
+        commented = mia.put(url, json={"verdict": "changes_requested", "body": "And a 405."})
+        assert resent.status_code == commented.status_code == 200
 
         reviews = [item for item in ada.get(f"/v1/submissions/{sid}/feedback").json()["items"]
                    if item["kind"] == "review"]
-        assert [r["verdict"] for r in reviews] == ["approved", "changes_requested"]
+        assert [r["verdict"] for r in reviews] == ["approved"] + ["changes_requested"] * 2
+        assert [r["body"] for r in reviews[1:]] == ["Add a 404.", "And a 405."]
         assert reviews[0]["score_override"] == 3 and reviews[0]["reason"]
         assert ada.get(url).json()["review_state"] == "changes_requested"
 

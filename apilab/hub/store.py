@@ -323,16 +323,20 @@ class HubStore:
                    precondition: Callable[[Submission], bool] | None = None,
                    ) -> tuple[ReviewOutcome, Submission | None]:
         """Record a mentor's verdict (and optional score override) on a submission. A change
-        also appends a review item to the learner's feedback stream; repeating the current
-        review changes nothing. `precondition` (an If-Match) is tested under the lock."""
+        also appends a review item to the learner's feedback stream; repeating the latest
+        review (verdict, override, reason and comment alike) changes nothing, so a resent PUT is
+        harmless. `precondition` (an If-Match) is tested under the lock."""
         with self._locked() as db:
             current = self._submission(submission_id)
             if current is None:
                 return ReviewOutcome.NOT_FOUND, None
             if precondition is not None and not precondition(current):
                 return ReviewOutcome.PRECONDITION_FAILED, current
-            if (current.verdict, current.score_override, current.override_reason) == (
-                    verdict, score_override, reason):
+            last_body = db.execute(
+                """SELECT body FROM feedback WHERE submission_id = ? AND verdict IS NOT NULL
+                   ORDER BY seq DESC LIMIT 1""", [submission_id]).fetchone()
+            if (current.verdict, current.score_override, current.override_reason,
+                    last_body[0] if last_body else None) == (verdict, score_override, reason, body):
                 return ReviewOutcome.UNCHANGED, current
             now = self._now()
             with db.atomic():

@@ -1,0 +1,129 @@
+"""Submissions reach a real hub exactly once, whatever the hub does; feedback comes back down.
+
+A real hub runs in a child process on a loopback port (started, stopped and restarted on the same
+port to play "down, then up"); the learner's side is the real CLI with its own APILAB_HOME.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from apilab.cli import main
+from apilab.hub.client import HubClient
+from apilab.hub.process import free_port, hub_process
+from apilab.settings import HubSettings, load_hub, save_hub
+from apilab.store import Store
+from apilab.sync import sync
+from tests.conftest import FIXTURE_COURSE, make_report
+
+LEARNER, MENTOR = "apilab_" + "a" * 43, "apilab_" + "g" * 43  # the shape of real tokens
+USERS = {"ada": ("learner", LEARNER), "grace": ("mentor", MENTOR)}
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("APILAB_COURSE", str(FIXTURE_COURSE))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def hub_at(tmp_path):
+    """A port for the hub and a way to start it there (again and again, on the same database)."""
+    port, db = free_port(), tmp_path / "hub.db"
+
+    def start():
+        return hub_process(db, port=port, users=USERS)
+
+    return f"http://127.0.0.1:{port}", start
+
+
+def submissions_on(url: str) -> list[str]:
+    with HubClient(url, MENTOR) as mentor:
+        return sorted(item["id"] for item in mentor.submissions())
+
+
+def test_the_outbox_survives_a_hub_that_is_down_and_is_delivered_once(home, hub_at):
+    url, start = hub_at
+    hub = HubSettings(url=url, token=LEARNER)
+    save_hub(hub)
+    with Store.open_default() as store:
+        ids = [store.record_run(make_report(seed=n), "submit", send_to_hub=True) for n in range(3)]
+        down = sync(store, hub)
+    assert down.sent == 0 and down.waiting == 3
+    assert "unreachable" in down.problem and "next apilab command" in down.problem
+
+    with start():
+        # The next command, whatever it is, sends what waited.
+        result = CliRunner().invoke(main, ["lessons"], catch_exceptions=False)
+        assert "Sent 3 submissions to the hub." in result.output
+        assert submissions_on(url) == sorted(ids)
+
+        # A crash after the hub stored one but before the outbox knew: the resend is harmless.
+        with Store.open_default() as store:
+            again = store.record_run(make_report(seed=9), "submit", send_to_hub=True)
+            with HubClient(url, LEARNER) as learner:
+                assert learner.put_submission(again, store.outbox()[0].report_json, "submit")
+            assert sync(store, hub).sent == 1 and store.outbox_count() == 0
+        assert submissions_on(url) == sorted([*ids, again])
+
+
+def test_feedback_and_reviews_come_down_once_each(home, hub_at):
+    url, start = hub_at
+    hub = HubSettings(url=url, token=LEARNER)
+    with start(), Store.open_default() as store:
+        run_id = store.record_run(make_report(), "submit", send_to_hub=True)
+        assert sync(store, hub).sent == 1
+        with HubClient(url, MENTOR) as mentor:
+            mentor.add_feedback(run_id, "Look at **check 2**.", check_id="check-2")
+            mentor.review(run_id, "approved", score_override=3, reason="check 2 was our bug")
+
+        first = sync(store, hub)
+        assert first.new_feedback == 2 and sync(store, hub).new_feedback == 0
+        notes = {item.kind: item for item in store.feedback()}
+        assert notes["note"].check_id == "check-2" and notes["note"].author == "grace"
+        assert notes["review"].verdict == "approved" and notes["review"].reason == "check 2 was our bug"
+        assert store.unread_count() == 2
+        progress = store.progress()["hello-api"]
+        assert progress.verdict == "approved" and progress.score_override == 3
+
+
+def test_feedback_on_a_submission_made_elsewhere_brings_its_report(home, hub_at):
+    url, start = hub_at
+    with start(), Store.open_default() as store:
+        elsewhere = "5b0c1a0e-3f7e-4f57-9d7c-0c2f5a1e9b11"
+        with HubClient(url, LEARNER) as learner:
+            learner.put_submission(elsewhere, make_report(seed=5).to_json(), "submit")
+        with HubClient(url, MENTOR) as mentor:
+            mentor.add_feedback(elsewhere, "Nice work on the other laptop.")
+        assert sync(store, HubSettings(url=url, token=LEARNER)).new_feedback == 1
+        assert store.report(elsewhere).seed == 5
+
+
+def test_login_checks_the_token_and_submit_sends(home, hub_at, hello_solution_url):
+    url, start = hub_at
+    runner = CliRunner()
+    with start():
+        refused = runner.invoke(main, ["login", url, "--token", "not-a-token"])
+        assert refused.exit_code == 1 and "refused this token" in refused.output
+        assert load_hub() is None
+
+        joined = runner.invoke(main, ["login", url, "--token", LEARNER])
+        assert joined.exit_code == 0 and "as ada (learner)" in joined.output
+        assert load_hub().name == "ada"
+
+        submitted = runner.invoke(main, ["submit", "hello-api", "--url", hello_solution_url])
+        assert submitted.exit_code == 0, submitted.output
+        assert "Sent 1 submission to the hub." in submitted.output
+        assert len(submissions_on(url)) == 1
+
+
+def test_submit_while_the_hub_is_down_keeps_the_submission(home, hub_at, hello_solution_url):
+    url, _start = hub_at
+    save_hub(HubSettings(url=url, token=LEARNER))
+    result = CliRunner().invoke(main, ["submit", "hello-api", "--url", hello_solution_url])
+    assert result.exit_code == 0  # the grade is the learner's result; the hub is a delivery
+    assert "hub is unreachable" in result.output and "1 waiting to be sent" in result.output
+    with Store.open_default() as store:
+        assert store.outbox_count() == 1

@@ -88,3 +88,21 @@ def test_the_hub_group_is_part_of_apilab_and_every_command_is_documented():
     for name, command in hub.commands.items():
         assert name in result.output
         assert command.help, f"apilab hub {name} has no help"
+
+
+def test_backup_is_a_working_copy_of_a_hub_in_use(tmp_path):
+    from apilab.hub.store import HubStore
+
+    db = tmp_path / "hub.db"
+    runner = CliRunner()
+    assert runner.invoke(hub, ["add-user", "ada", "--role", "learner", "--db", str(db)]).exit_code == 0
+    live = HubStore(db)  # the hub is "serving": its database stays open during the backup
+    try:
+        copy = tmp_path / "backup.db"
+        result = runner.invoke(hub, ["backup", str(copy), "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        again = runner.invoke(hub, ["backup", str(copy), "--db", str(db)])
+        assert again.exit_code == 1 and "already exists" in again.output
+    finally:
+        live.close()
+    assert [user.name for user in HubStore(copy).users()] == ["ada"]

@@ -125,6 +125,22 @@ def revoke(name: str, db_path: Path | None) -> None:
 
 
 @hub.command()
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def backup(destination: Path, db_path: Path | None) -> None:
+    """Copy the hub's database to DESTINATION, safely, even while the hub is serving."""
+    if destination.exists():
+        raise click.ClickException(f"{destination} already exists; choose a new file name")
+    store = _store(db_path)
+    try:
+        store.backup(destination)
+    finally:
+        store.close()
+    click.echo(f"Backed up the hub to {destination}. Restore by serving it: "
+               f"apilab hub serve --db {destination}")
+
+
+@hub.command()
 @db_option
 def users(db_path: Path | None) -> None:
     """List the hub's users, their roles and tokens."""

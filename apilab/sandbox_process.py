@@ -22,16 +22,11 @@ from types import TracebackType
 
 import httpx
 
+from apilab.ports import free_port
+
 
 class SandboxError(Exception):
     """The sandbox could not be started: its port is taken, or the process died or hung."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing is listening on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def _port_in_use(host: str, port: int) -> bool:

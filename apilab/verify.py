@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from apilab.catalog.models import Course, Exercise, Mutant
+from apilab.ports import free_port, free_ports
 from grader.report import Report
 
 START_TIMEOUT = 20.0
@@ -53,20 +54,11 @@ def materialize(exercise: Exercise, source: Literal["starter", "solution"] | Mut
     return into
 
 
-def free_ports(count: int) -> list[int]:
-    """`count` distinct loopback TCP ports that were free a moment ago."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:  # held open together, so no port is handed out twice
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-
-
 class _Server:
     """One `uvicorn app:app` child process, its port and its captured stderr."""
 
     def __init__(self, folder: Path, port: int | None) -> None:
-        self.folder, self.port = folder, port or free_ports(1)[0]
+        self.folder, self.port = folder, port or free_port()
         self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(

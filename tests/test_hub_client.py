@@ -21,8 +21,9 @@ from apilab.hub.client import (
     HubRateLimited,
     HubUnavailable,
 )
-from apilab.hub.process import free_port, hub_process
+from apilab.hub.process import hub_process
 from apilab.hub.store import HubStore
+from apilab.ports import free_port
 
 
 class Recording(httpx.BaseTransport):

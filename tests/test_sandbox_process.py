@@ -8,7 +8,8 @@ import socket
 import httpx
 import pytest
 
-from apilab.sandbox_process import SandboxError, SandboxProcess, free_port
+from apilab.ports import free_port
+from apilab.sandbox_process import SandboxError, SandboxProcess
 
 pytestmark = pytest.mark.slow
 

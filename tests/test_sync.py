@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from apilab.cli import main
 from apilab.hub.client import HubClient
-from apilab.hub.process import free_port, hub_process
+from apilab.hub.process import hub_process
+from apilab.ports import free_port
 from apilab.settings import HubSettings, load_hub, save_hub
 from apilab.store import Store
 from apilab.sync import sync

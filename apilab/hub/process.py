@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,12 +23,7 @@ import httpx
 
 from apilab.hub.auth import hash_token
 from apilab.hub.settings import MEMORY, HubSettings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from apilab.ports import free_port
 
 
 @contextlib.contextmanager

@@ -1,0 +1,19 @@
+"""Free loopback ports for the servers apilab starts: the sandbox, solutions, hubs and tests."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct TCP ports that nothing was listening on a moment ago (the OS picks)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:  # held open together, so no port is handed out twice
+            sock.bind((host, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    return free_ports(1, host)[0]

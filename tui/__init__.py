@@ -1,6 +1,7 @@
 """The terminal app. Only this package imports Textual; `apilab` opens it lazily.
 
     run_app(course, store)  # the course map, the sandbox running in the background
+    run_mentor_app(hub)     # the review queue of a hub, for a mentor
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from apilab.catalog.models import Course
+    from apilab.settings import HubSettings
     from apilab.store import Store
 
 
@@ -27,3 +29,13 @@ def run_app(course: Course, store: Store, start_sandbox: bool = True) -> None:
     finally:
         app.stop_processes()
         store.close()
+
+
+def run_mentor_app(hub: HubSettings, course: Course | None = None) -> None:
+    """Run the mentor's app against `hub` until the mentor quits. `course`, when there is one,
+    names the exercises for the filters and the cohort view; the hub is enough without it."""
+    from apilab.hub.client import HubClient
+    from tui.mentor_app import MentorApp
+
+    with HubClient(hub.url, hub.token) as client:
+        MentorApp(client, course).run()

@@ -1,0 +1,292 @@
+"""The mentor's app against a real hub (uvicorn on a loopback port): the queue and its filters,
+a submission's report, feedback on a check, a review with an override, the cohort view, and
+what the mentor sees when the hub is down or the token is refused."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+from textual.widgets import DataTable, Input, Select, TextArea
+from textual.widgets._collapsible import CollapsibleTitle
+
+from apilab.hub.auth import hash_token, new_token
+from apilab.hub.client import HubClient
+from apilab.hub.process import free_port, hub_process
+from apilab.hub.store import HubStore
+from tests.conftest import make_report
+from tui.mentor_app import MentorApp
+from tui.screens.mentor_cohort import CohortScreen
+from tui.screens.mentor_editors import FeedbackEditor, ReviewDraft, ReviewModal, validate_review
+from tui.screens.mentor_queue import QueueScreen
+from tui.screens.mentor_submission import SubmissionScreen
+from tui.widgets.mentor_cohort_table import CheckRates
+from tui.widgets.report_view import ReportView
+
+SIZE = (130, 40)
+
+
+@dataclass
+class Hub:
+    url: str
+    tokens: dict[str, str]
+
+    def client(self, name: str) -> HubClient:
+        return HubClient(self.url, self.tokens[name])
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A hub with learners ada, bob and cy and mentor mia; ada and bob have submitted:
+    ada hello-api (fails check-2) and whoami (passes), bob hello-api (fails check-1 and 2)."""
+    db = tmp_path_factory.mktemp("mentor-hub") / "hub.db"
+    tokens = {name: new_token() for name in ("ada", "bob", "cy", "mia", "gone")}
+    store = HubStore(db)
+    for name, token in tokens.items():
+        store.add_user(name, "mentor" if name in ("mia", "gone") else "learner", hash_token(token))
+    store.revoke("gone")
+    store.close()
+    with hub_process(db) as url:
+        hub = Hub(url, tokens)
+        submit(hub, "ada", make_report("hello-api", passed=(True, True, False)))
+        submit(hub, "ada", make_report("whoami", passed=(True,), points=(2,)))
+        submit(hub, "bob", make_report("hello-api", passed=(True, False, False)))
+        yield hub
+
+
+def submit(hub: Hub, learner: str, report) -> str:
+    submission_id = str(uuid.uuid4())
+    with hub.client(learner) as client:
+        assert client.put_submission(submission_id, report.to_json(), "submit")
+    return submission_id
+
+
+async def settle(pilot) -> None:
+    """Let every hub call finish and its result reach the screen."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def queue_rows(screen: QueueScreen) -> list[tuple[str, str]]:
+    table = screen.query_one("#queue", DataTable)
+    return [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1]))
+            for i in range(table.row_count)]
+
+
+async def test_the_queue_lists_what_awaits_review_and_the_filters_narrow_it(hub, fixture_course):
+    with hub.client("mia") as client:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, QueueScreen)
+            assert app.sub_title == "mia (mentor)"
+            assert sorted(queue_rows(screen)) == [("ada", "hello-api"), ("ada", "whoami"),
+                                                  ("bob", "hello-api")]
+            assert "3 submissions awaiting review" in str(
+                screen.query_one("#queue-status").render())
+
+            await pilot.press("slash", *"whoami", "enter")
+            await settle(pilot)
+            assert queue_rows(screen) == [("ada", "whoami")]
+            assert app.focused is screen.query_one("#queue", DataTable)
+
+            screen.query_one("#filter-exercise", Input).value = ""
+            await pilot.press("slash", "tab", *"bob", "enter")
+            await settle(pilot)
+            assert queue_rows(screen) == [("bob", "hello-api")]
+
+            screen.query_one("#filter-learner", Input).value = ""
+            screen.query_one("#filter-status", Select).value = "pass"
+            await settle(pilot)
+            assert queue_rows(screen) == [("ada", "whoami")]
+            assert screen.filters == {"status": "pass", "review": "awaiting"}
+
+            screen.query_one("#filter-status", Select).value = "error"
+            await settle(pilot)
+            assert queue_rows(screen) == []
+            assert "No submissions awaiting review for status=error" in str(
+                screen.query_one("#queue-status").render())
+
+
+async def test_opening_a_submission_shows_its_report_with_the_transcript(hub, fixture_course):
+    with hub.client("mia") as client:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.screen.query_one("#filter-learner", Input).value = "bob"
+            await pilot.press("slash", "tab", "enter")
+            await settle(pilot)
+            assert queue_rows(app.screen) == [("bob", "hello-api")]
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, SubmissionScreen)
+            rows = screen.query_one(ReportView).rows
+            assert [(r.check_id, r.state, r.collapsed) for r in rows] == [
+                ("check-0", "pass", True), ("check-1", "fail", False), ("check-2", "fail", True)]
+            detail = str(rows[1].query_one(".check-detail").render())
+            assert "GET http://127.0.0.1:8001/c1" in detail and "500 Internal Server Error" in detail
+            assert "curl -i http://127.0.0.1:8001/c1" in detail
+            heading = str(screen.query_one("#submission-heading").render())
+            assert "bob · hello-api · submit · fail · score 1/3" in heading and "awaiting" in heading
+            assert "No feedback yet" in screen.query_one("#thread").source
+            await pilot.press("escape")
+            assert isinstance(app.screen, QueueScreen)
+
+
+async def test_feedback_on_a_check_and_an_approval_with_an_override_reach_the_learner(
+        hub, fixture_course):
+    submission_id = submit(hub, "cy", make_report("hello-api", passed=(True, True, False)))
+    with hub.client("mia") as client:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.screen.query_one("#filter-learner", Input).value = "cy"
+            await pilot.press("slash", "tab", "enter")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, SubmissionScreen) and screen.submission_id == submission_id
+
+            # c on the focused check opens the editor aimed at that check
+            screen.query_one(ReportView).rows[2].query_one(CollapsibleTitle).focus()
+            await pilot.press("c")
+            editor = app.screen
+            assert isinstance(editor, FeedbackEditor)
+            assert editor.query_one("#feedback-target", Select).value == "check-2"
+            await pilot.press("ctrl+s")  # empty: refused in place
+            assert app.screen is editor
+            assert "Write something" in str(editor.query_one("#feedback-error").render())
+            editor.query_one("#feedback-body", TextArea).text = "Return **201** with a Location."
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is screen
+            assert "Return **201**" in screen.query_one("#thread").source
+
+            # approve, overriding the score: the reason is required and asked for in place
+            await pilot.press("a")
+            review = app.screen
+            assert isinstance(review, ReviewModal)
+            await pilot.press("tab", "2", "ctrl+s")
+            assert app.screen is review
+            assert "Say why" in str(review.query_one("#error-reason").render())
+            await pilot.press("tab", *"late but clear", "ctrl+s")
+            await settle(pilot)
+            assert app.screen is screen
+            assert screen.submission["review_state"] == "approved"
+            heading = str(screen.query_one("#submission-heading").render())
+            assert "approved by mia" in heading and "score overridden: 2 → 2" in heading
+
+    with hub.client("cy") as learner:
+        items = learner.feedback_since(0)
+    assert [(i["kind"], i["check_id"]) for i in items] == [("note", "check-2"), ("review", None)]
+    assert items[0]["body"] == "Return **201** with a Location."
+    assert (items[1]["verdict"], items[1]["score_override"], items[1]["reason"]) == (
+        "approved", 2, "late but clear")
+
+
+def test_validate_review_names_each_wrong_field():
+    assert validate_review("approved", "", "", 3) == ReviewDraft("approved", None, None, "")
+    assert validate_review("changes_requested", " 1 ", "half done", 3, " see notes ") == (
+        ReviewDraft("changes_requested", 1, "half done", "see notes"))
+    assert set(validate_review("", "9", "", 3)) == {"verdict", "override", "reason"}
+    assert "between 0 and 3" in validate_review("approved", "-1", "why", 3)["override"]
+    assert validate_review("approved", "", "a reason alone", 3).reason is None
+
+
+async def test_the_cohort_view_shows_pass_rates_and_the_most_failing_checks(hub, fixture_course):
+    with hub.client("mia") as client:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.screen.query_one("#filter-exercise", Input).value = "hello-api"
+            await pilot.press("slash", "enter", "o")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, CohortScreen) and screen.exercise == "hello-api"
+            table = screen.query_one(CheckRates)
+            assert table.row_count == 3
+            rates = {row.key.value: str(table.get_row(row.key)[1]) for row in table.rows.values()}
+            # ada, bob and (if the review test ran) cy: check-2 fails for everyone
+            learners = screen.stats["learners"]
+            assert rates["check-0"] == f"{learners}/{learners}" and rates["check-2"] == f"0/{learners}"
+            assert screen.stats["most_failing"][0]["id"] == "check-2"
+            assert "Check number 2" in str(screen.query_one("#cohort-failing").render())
+
+            screen.query_one("#cohort-exercise", Select).value = "whoami"
+            await settle(pilot)
+            assert screen.stats["exercise"] == "whoami" and table.row_count == 1
+            assert "No check fails" in str(screen.query_one("#cohort-failing").render())
+            await pilot.press("escape")
+            assert isinstance(app.screen, QueueScreen)
+
+
+async def test_a_hub_that_is_down_is_said_plainly(fixture_course):
+    with HubClient(f"http://127.0.0.1:{free_port()}", "apilab_whatever", timeout=2) as client:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            status = str(app.screen.query_one("#queue-status").render())
+            assert "Could not load the queue" in status and "cannot reach the hub" in status
+            titles = [n.title for n in app._notifications]
+            assert "The hub is unreachable (loading the queue)" in titles
+            assert app.hub_problem is not None
+            await pilot.press("r")
+            await settle(pilot)
+            assert "Could not load the queue" in str(app.screen.query_one("#queue-status").render())
+
+
+async def test_a_revoked_token_says_to_log_in_again(hub, fixture_course):
+    with hub.client("gone") as client:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            status = str(app.screen.query_one("#queue-status").render())
+            assert "apilab login HUB_URL --token TOKEN" in status
+            assert any(n.title.startswith("Your token was refused") for n in app._notifications)
+
+
+async def test_a_review_the_hub_cannot_take_keeps_the_screen_and_says_why(hub, fixture_course):
+    submission_id = submit(hub, "ada", make_report("hello-api", passed=(False, False, False)))
+    with hub.client("mia") as mia:
+        summary = {k: v for k, v in mia.submission(submission_id).items() if k != "report"}
+    # the hub went away after the queue was read
+    with HubClient(f"http://127.0.0.1:{free_port()}", hub.tokens["mia"], timeout=2) as client:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await app.push_screen(SubmissionScreen(summary))
+            await settle(pilot)
+            screen = app.screen
+            await pilot.press("x", "ctrl+s")
+            await settle(pilot)
+            assert app.screen is screen
+            assert any(n.title == "The hub is unreachable (sending the review)"
+                       for n in app._notifications)
+            assert "cannot reach the hub" in str(screen.query_one("#submission-heading").render())
+
+
+def test_apilab_mentor_needs_a_mentor_login(tmp_path, monkeypatch):
+    from apilab.cli import main
+    from apilab.settings import HubSettings, save_hub
+
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path))
+    result = CliRunner().invoke(main, ["mentor"])
+    assert result.exit_code == 1
+    assert "log in with a mentor token: apilab login HUB_URL --token TOKEN" in result.output
+
+    save_hub(HubSettings("http://127.0.0.1:9", "apilab_x", "ada", "learner"))
+    assert "log in with a mentor token" in CliRunner().invoke(main, ["mentor"]).output
+
+    opened = []
+    monkeypatch.setattr("tui.run_mentor_app", lambda hub, course: opened.append((hub, course)))
+    save_hub(HubSettings("http://127.0.0.1:9", "apilab_x", "mia", "mentor"))
+    result = CliRunner().invoke(main, ["mentor"])
+    assert result.exit_code == 0, result.output
+    assert opened[0][0].name == "mia"

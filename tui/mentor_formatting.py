@@ -1,0 +1,102 @@
+"""What the mentor's screens say, as plain text and Rich text: no Textual here, so it is easy to
+test. Hub data arrives as the JSON dictionaries of apilab.hub.models (SubmissionSummary,
+Feedback, CohortStats)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+
+from apilab.hub.client import HubAuthError, HubError, HubNotFound, HubRateLimited, HubUnavailable
+from tui.formatting import when
+
+REVIEW_LABELS = {"awaiting": "awaiting", "approved": "approved",
+                 "changes_requested": "changes requested"}
+REVIEW_STYLES = {"awaiting": "yellow", "approved": "green", "changes_requested": "red"}
+LOGIN_AGAIN = "log in with a mentor token: apilab login HUB_URL --token TOKEN"
+
+
+def when_iso(moment: str | None) -> str:
+    """A hub timestamp (ISO 8601) in local time, to the minute; the raw text if unparseable."""
+    if not moment:
+        return "never"
+    try:
+        return when(datetime.fromisoformat(moment))
+    except ValueError:
+        return moment
+
+
+def review_label(state: str) -> Text:
+    return Text(REVIEW_LABELS.get(state, state), style=REVIEW_STYLES.get(state, ""))
+
+
+def score_label(submission: dict[str, Any]) -> str:
+    """`effective/max`, marked with `*` when a mentor's override replaced the grader's score."""
+    review = submission.get("review") or {}
+    mark = "*" if review.get("score_override") is not None else ""
+    return f"{submission['effective_score']}/{submission['max_score']}{mark}"
+
+
+def submission_heading(submission: dict[str, Any]) -> Text:
+    """Who, what, when, and where the review stands: the line above a submission's report."""
+    text = Text()
+    text.append(submission["learner"], style="bold").append(" · ")
+    text.append(submission["exercise"], style="bold").append(f" · {submission['kind']} · ")
+    text.append(f"{submission['status']} · score {score_label(submission)} · ")
+    text.append(f"submitted {when_iso(submission['created_at'])} · ", style="dim")
+    text.append_text(review_label(submission["review_state"]))
+    review = submission.get("review")
+    if review:
+        text.append(f" by {review['reviewed_by']}, {when_iso(review['reviewed_at'])}", style="dim")
+        if review.get("score_override") is not None:
+            text.append(f"\nscore overridden: {submission['score']} → {review['score_override']}"
+                        f" ({review.get('reason') or 'no reason given'})", style="yellow")
+    return text
+
+
+def feedback_markdown(items: Iterable[dict[str, Any]], titles: dict[str, str]) -> str:
+    """The feedback thread of a submission, oldest first, as one Markdown document."""
+    parts = []
+    for item in items:
+        head = f"**{item['author']}** · {when_iso(item['created_at'])}"
+        if item.get("check_id"):
+            head += f" · on *{titles.get(item['check_id'], item['check_id'])}*"
+        lines = [head]
+        if item.get("kind") == "review":
+            lines.append(f"Verdict: **{REVIEW_LABELS.get(item.get('verdict') or '', item.get('verdict'))}**")
+            if item.get("score_override") is not None:
+                lines.append(f"Score set to **{item['score_override']}**: {item.get('reason') or ''}")
+        if item.get("body"):
+            lines.append(item["body"])
+        parts.append("\n\n".join(lines))
+    return "\n\n---\n\n".join(parts) if parts else "*No feedback yet.* Press **f** to write some."
+
+
+def pass_rate_bar(rate: float, width: int = 20) -> Text:
+    """A bar of `width` cells and the percentage: green when most pass, red when most fail."""
+    rate = min(max(rate, 0.0), 1.0)
+    filled = round(rate * width)
+    style = "green" if rate >= 0.8 else "yellow" if rate >= 0.5 else "red"
+    text = Text("█" * filled, style=style)
+    text.append("░" * (width - filled), style="dim")
+    text.append(f" {rate:>4.0%}")
+    return text
+
+
+def explain(exc: HubError) -> tuple[str, str]:
+    """(title, message) for a hub failure, saying what happened and what to do next."""
+    if isinstance(exc, HubRateLimited):
+        return "The hub asks you to slow down", f"Try again in {exc.retry_after:g} s."
+    if isinstance(exc, HubUnavailable):
+        return "The hub is unreachable", f"{exc}. Press r to try again."
+    if isinstance(exc, HubAuthError):
+        if exc.status == 403:
+            return "The hub refused", f"{exc}. This needs a mentor token: {LOGIN_AGAIN}."
+        return ("Your token was refused",
+                f"The hub no longer accepts your token (revoked or mistyped); {LOGIN_AGAIN}.")
+    if isinstance(exc, HubNotFound):
+        return "Not found on the hub", f"{exc}. It may have been removed; press r to refresh."
+    return "The hub refused", str(exc)

@@ -1,0 +1,171 @@
+"""The mentor's first screen: submissions awaiting review, narrowed by exercise, learner, status
+and review state; Enter opens one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.suggester import SuggestFromList
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from tui.mentor_formatting import review_label, score_label, when_iso
+from tui.screens.mentor_base import MentorScreen
+
+STATUSES = [("passed", "pass"), ("failed", "fail"), ("error", "error")]
+REVIEWS = [("awaiting review", "awaiting"), ("approved", "approved"),
+           ("changes requested", "changes_requested")]
+COLUMNS = ("learner", "exercise", "score", "status", "submitted", "review")
+TYPING_PAUSE = 0.4  # seconds after the last key in a filter before the queue reloads
+
+
+class QueueScreen(MentorScreen):
+    """Submissions in a table, newest first; filters above, applied as you type."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "to_table", "Table", show=False),
+        Binding("r", "refresh", "Refresh"),
+        Binding("o", "cohort", "Cohort"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submissions: list[dict[str, Any]] = []
+        self.loaded = False
+        self._typing: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        course = self.mentor.course
+        slugs = [e.slug for e in course.ordered_exercises()] if course else []
+        yield Header()
+        with Horizontal(id="queue-filters"):
+            yield Input(placeholder="exercise", id="filter-exercise",
+                        suggester=SuggestFromList(slugs) if slugs else None)
+            yield Input(placeholder="learner", id="filter-learner")
+            yield Select(STATUSES, prompt="any status", id="filter-status")
+            yield Select(REVIEWS, prompt="any review", value="awaiting", id="filter-review")
+        yield Static("Loading the queue…", id="queue-status")
+        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = "Review queue"
+        table = self.query_one("#queue", DataTable)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:  # back from a submission: its review state may have changed
+            self.reload()
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The hub's query parameters for what the filter bar says."""
+        found = {"exercise": self.query_one("#filter-exercise", Input).value.strip(),
+                 "learner": self.query_one("#filter-learner", Input).value.strip()}
+        for name in ("status", "review"):
+            value = self.query_one(f"#filter-{name}", Select).value
+            found[name] = "" if value is Select.NULL else str(value)
+        return {name: value for name, value in found.items() if value}
+
+    def reload(self) -> None:
+        filters = self.filters
+        self.call_hub(lambda: list(self.mentor.client.submissions(**filters)), self._show,
+                      "loading the queue", group="queue")
+
+    async def _show(self, submissions: list[dict[str, Any]]) -> None:
+        table = self.query_one("#queue", DataTable)
+        selected = self.selected
+        self.submissions, self.loaded = submissions, True
+        table.clear()
+        for item in submissions:
+            table.add_row(item["learner"], item["exercise"], score_label(item),
+                          Text(item["status"], style={"pass": "green"}.get(item["status"], "red")),
+                          when_iso(item["created_at"]), review_label(item["review_state"]),
+                          key=item["id"])
+        ids = [item["id"] for item in submissions]
+        if selected and selected["id"] in ids:
+            table.move_cursor(row=ids.index(selected["id"]))
+        self._status(self._summary())
+
+    def _summary(self) -> str:
+        count = len(self.submissions)
+        what = {"awaiting": " awaiting review", "approved": " approved",
+                "changes_requested": " with changes requested"}.get(self.filters.get("review", ""), "")
+        narrowed = ", ".join(f"{k}={v}" for k, v in self.filters.items() if k != "review")
+        if not count:
+            return (f"No submissions{what}" + (f" for {narrowed}" if narrowed else "") +
+                    ". Change the filters (/) or press r to refresh.")
+        plural = "submission" if count == 1 else "submissions"
+        return (f"{count} {plural}{what}" + (f" · {narrowed}" if narrowed else "") +
+                " · Enter opens one · * marks a score a mentor overrode")
+
+    def _status(self, message: str, problem: bool = False) -> None:
+        status = self.query_one("#queue-status", Static)
+        status.update(Text(message))
+        status.set_class(problem, "-problem")
+
+    def show_problem(self, message: str) -> None:
+        self._status(f"Could not load the queue. {message}", problem=True)
+
+    @property
+    def selected(self) -> dict[str, Any] | None:
+        table = self.query_one("#queue", DataTable)
+        if not self.submissions or table.cursor_row >= len(self.submissions):
+            return None
+        return self.submissions[table.cursor_row]
+
+    # --- filters --------------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._typing is not None:
+            self._typing.stop()
+        self._typing = self.set_timer(TYPING_PAUSE, self.reload)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self._typing is not None:
+            self._typing.stop()
+        self.reload()
+        self.query_one("#queue", DataTable).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter-exercise", Input).focus()
+
+    def action_to_table(self) -> None:
+        self.query_one("#queue", DataTable).focus()
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self._status("Refreshing…")
+        self.reload()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        from tui.screens.mentor_submission import SubmissionScreen
+
+        chosen = self.selected
+        if chosen is not None:
+            self.app.push_screen(SubmissionScreen(chosen))
+
+    def action_cohort(self) -> None:
+        from tui.screens.mentor_cohort import CohortScreen
+
+        seen = list(dict.fromkeys(item["exercise"] for item in self.submissions))
+        chosen = self.selected
+        current = self.filters.get("exercise") or (chosen["exercise"] if chosen else None)
+        self.app.push_screen(CohortScreen(current, seen))

@@ -1,0 +1,40 @@
+"""The cohort's numbers for one exercise: each check's pass rate as a bar, and the checks that
+fail most, so a mentor sees where the instructions confuse people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from tui.mentor_formatting import pass_rate_bar
+
+
+class CheckRates(DataTable):
+    """One row per check, in the exercise's order."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        for column in ("check", "passed", "pass rate"):
+            self.add_column(column, key=column)
+
+    def show(self, stats: dict[str, Any]) -> None:
+        self.clear()
+        for check in stats["checks"]:
+            self.add_row(Text(check["title"]), f"{check['passed']}/{check['attempts']}",
+                         pass_rate_bar(check["pass_rate"]), key=check["id"])
+
+
+def most_failing_text(stats: dict[str, Any]) -> Text:
+    """The checks that fail most, worst first, with how many learners fail each; a plain
+    sentence when none fails."""
+    if not stats["most_failing"]:
+        return Text("No check fails for anyone yet." if stats["learners"] else
+                    "Nobody has submitted this exercise yet.", style="dim")
+    text = Text()
+    for check in stats["most_failing"]:
+        text.append(f"{check['failures']:>3} ({check['fail_rate']:>4.0%})  ", style="red")
+        text.append(check["title"] + "\n")
+    text.append("\nlearners failing it (share of those who ran it)", style="dim")
+    return text

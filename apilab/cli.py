@@ -7,10 +7,8 @@ the commands that need them, so `apilab check` starts fast.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from datetime import datetime
 
 import click
 
@@ -119,19 +117,21 @@ def lessons() -> None:
 @click.option("--reset", is_flag=True, help="Start over: your current work is kept in a backup folder.")
 def start(exercise: str, reset: bool) -> None:
     """Copy an exercise's starter into your workspace (work/<exercise>/)."""
+    from apilab.workspace import WorkspaceError, start_workspace
+
     course = _course()
     ex = _exercise(course, exercise)
-    target = paths.workspace(course.root, ex.slug)
-    if target.exists() and not reset:
-        click.echo(f"Your workspace already exists: {target}\nYour work is untouched. "
+    try:
+        workspace = start_workspace(course, ex, reset=reset)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not workspace.created:
+        click.echo(f"Your workspace already exists: {workspace.path}\nYour work is untouched. "
                    f"To start over (keeping a backup): apilab start {ex.slug} --reset")
     else:
-        if target.exists():
-            backup = target.with_name(f"{ex.slug}.backup-{datetime.now():%Y%m%d-%H%M%S}")
-            target.rename(backup)
-            click.echo(f"Your previous work is kept in {backup}")
-        shutil.copytree(ex.starter_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
-        click.echo(f"Started {ex.title} in {target}")
+        if workspace.backup:
+            click.echo(f"Your previous work is kept in {workspace.backup}")
+        click.echo(f"Started {ex.title} in {workspace.path}")
     click.echo(
         f"\nNext:\n  read the task:  {ex.readme}\n"
         f"  run it:         apilab serve {ex.slug}    (reloads when you save)\n"

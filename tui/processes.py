@@ -11,7 +11,6 @@ import contextlib
 import errno
 import importlib.util
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,8 +18,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from apilab import paths
 from apilab.catalog.models import Course, Exercise
+from apilab.workspace import WorkspaceError, start_workspace
 
 
 class LaunchError(Exception):
@@ -43,16 +42,11 @@ def ensure_workspace(course: Course, exercise: Exercise) -> tuple[Path, bool]:
 
     Returns the folder and whether it was just created. An existing workspace is never touched.
     """
-    target = paths.workspace(course.root, exercise.slug)
-    if target.exists():
-        return target, False
     try:
-        shutil.copytree(exercise.starter_dir, target,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    except OSError as exc:
-        raise LaunchError(f"could not create your workspace {target}: "
-                          f"{exc.strerror or exc}") from None
-    return target, True
+        workspace = start_workspace(course, exercise)
+    except WorkspaceError as exc:
+        raise LaunchError(str(exc)) from None
+    return workspace.path, workspace.created
 
 
 def server_command(port: int, reload: bool = True) -> list[str]:

@@ -26,6 +26,7 @@ async def grade_and_record(
     submit: bool = False,
     send_to_hub: bool = False,
     allow_remote: bool = False,
+    start_hint: str | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Recorded:
     """Grade the server at `url` and record the run.
@@ -36,7 +37,7 @@ async def grade_and_record(
     """
     report = await grade(
         exercise, url, seed=seed, include_hidden=submit, allow_remote=allow_remote,
-        start_hint=f"apilab serve {exercise.slug}", on_progress=on_progress,
+        start_hint=start_hint or f"apilab serve {exercise.slug}", on_progress=on_progress,
     )
     try:
         run_id = store.record_run(report, "submit" if submit else "check",

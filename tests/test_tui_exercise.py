@@ -161,7 +161,7 @@ async def test_the_last_run_is_shown_when_the_exercise_opens(fixture_course, sto
 class BrokenStore(Store):
     """A store whose file went bad after opening, as a disk full or damaged file would."""
 
-    def record_run(self, report, kind="check"):
+    def record_run(self, report, kind="check", **options):
         raise _explain(self.path, sqlite3.DatabaseError("database disk image is malformed"))
 
 

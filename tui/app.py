@@ -12,11 +12,19 @@ from textual.reactive import reactive
 
 from apilab.catalog.models import Course
 from apilab.sandbox_process import SandboxProcess
+from apilab.settings import HubSettings, SettingsError, load_hub
 from apilab.store import Store, StoreError
 from tui.processes import Processes
 from tui.sandbox_control import SandboxControl, SandboxState
 
 T = TypeVar("T")
+
+
+def _joined_hub() -> HubSettings | None:
+    try:
+        return load_hub()
+    except SettingsError:
+        return None  # `apilab sync` explains a damaged settings file; the app works without it
 DEFAULT_SERVER_URL = "http://127.0.0.1:8001"
 
 
@@ -48,6 +56,7 @@ class ApilabApp(App[None]):
         self._start_sandbox = start_sandbox
         self._health_interval = health_interval
         self.store_problem: str | None = None
+        self.hub = _joined_hub()
 
     def on_mount(self) -> None:
         from tui.screens.course_map import CourseMapScreen
@@ -61,6 +70,25 @@ class ApilabApp(App[None]):
         elif self._start_sandbox:
             self.action_toggle_sandbox()
         self.set_interval(self._health_interval, self._check_health)
+        if self.hub is not None:
+            self.sync_with_hub()
+
+    @work(thread=True, exclusive=True, group="hub")
+    def sync_with_hub(self) -> None:
+        """Send waiting submissions and fetch mentor feedback, off the event loop."""
+        from apilab.sync import sync
+
+        try:
+            # SQLite connections belong to their thread: this one has its own, on the same file.
+            with Store(self.store.path) as store:
+                result = sync(store, self.hub)
+        except StoreError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Hub sync", severity="error")
+            return
+        if result.sent or result.new_feedback or result.problem:
+            severity = "warning" if result.problem else "information"
+            self.call_from_thread(self.notify, result.summary(), title="Hub", severity=severity)
+        self.call_from_thread(self.refresh_unread)
 
     def on_unmount(self) -> None:
         self.stop_processes()
@@ -77,11 +105,14 @@ class ApilabApp(App[None]):
         try:
             return call(*args, **kwargs)
         except StoreError as exc:
-            if self.store_problem != str(exc):
-                self.store_problem = str(exc)
-                self.notify(str(exc), title="Progress is not being saved", severity="error",
-                            timeout=15)
+            self.store_failed(str(exc))
             return default
+
+    def store_failed(self, problem: str) -> None:
+        """Tell the learner, once per distinct problem, that progress is not being saved."""
+        if self.store_problem != problem:
+            self.store_problem = problem
+            self.notify(problem, title="Progress is not being saved", severity="error", timeout=15)
 
     def refresh_unread(self) -> None:
         self.unread = self.safe_store(self.store.unread_count, default=0)

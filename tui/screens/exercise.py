@@ -23,8 +23,9 @@ from textual.worker import Worker
 
 from apilab import paths
 from apilab.catalog.models import Exercise
+from apilab.submissions import grade_and_record
 from grader.report import Report
-from grader.runner import Progress, grade
+from grader.runner import Progress
 from grader.target import TargetError
 from tui.processes import LaunchError, ensure_workspace, port_in_use, server_command
 from tui.screens.base import ApilabScreen
@@ -42,6 +43,7 @@ class ExerciseScreen(ApilabScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "run_checks", "Run checks"),
+        Binding("t", "submit", "Submit"),
         Binding("y", "copy_curl", "Copy curl"),
         Binding("p", "toggle_server", "Serve"),
         Binding("w", "toggle_watch", "Watch"),
@@ -152,12 +154,19 @@ class ExerciseScreen(ApilabScreen):
 
     # --- grading ------------------------------------------------------------------------------
 
+    def action_submit(self) -> None:
+        self.run_checks(submit=True)
+
     @work(exclusive=True, group="grading")
-    async def run_checks(self) -> Report | None:
-        """Grade the server at the URL, showing each check as it runs; record the run."""
+    async def run_checks(self, submit: bool = False) -> Report | None:
+        """Grade the server at the URL, showing each check as it runs; record the run.
+
+        A submission includes the hidden checks and, when this machine has joined a hub, goes
+        out through the outbox.
+        """
         app, view = self.apilab, self.query_one(ReportView)
         self.runs_started += 1
-        await view.show_pending(self.exercise.visible_checks(include_hidden=False))
+        await view.show_pending(self.exercise.visible_checks(include_hidden=submit))
 
         def on_progress(progress: Progress) -> None:
             if progress.result is None:
@@ -166,9 +175,10 @@ class ExerciseScreen(ApilabScreen):
                 view.show_result(progress.index, progress.result)
 
         try:
-            report = await grade(self.exercise, self.url, on_progress=on_progress,
-                                 start_hint=f"press p to run your server here, or run: "
-                                            f"apilab serve {self.exercise.slug}")
+            recorded = await grade_and_record(
+                self.exercise, self.url, app.store, submit=submit,
+                send_to_hub=submit and app.hub is not None, on_progress=on_progress,
+                start_hint=f"press p to run your server here, or run: apilab serve {self.exercise.slug}")
         except TargetError as exc:
             view.clear_report(str(exc))
             self.notify(str(exc), title="Cannot grade this URL", severity="error")
@@ -177,9 +187,12 @@ class ExerciseScreen(ApilabScreen):
             view.clear_report(f"The grader failed: {exc!r}. Please report this.")
             self.notify(repr(exc), title="The grader failed", severity="error")
             return None
-        self.report = report
-        self.run_id = app.safe_store(app.store.record_run, report, default=None)
+        report, self.report, self.run_id = recorded.report, recorded.report, recorded.run_id
+        if recorded.warning:
+            app.store_failed(recorded.warning)
         await view.show_report(report)
+        if submit and recorded.run_id:
+            app.sync_with_hub()
         severity = {"pass": "information", "fail": "warning", "error": "error"}[report.status]
         self.notify(summary_line(report), title=self.exercise.title, severity=severity)
         return report

@@ -347,6 +347,26 @@ def notebook(lesson: str, port: int) -> None:
             sandbox.stop()
 
 
+@main.command()
+def mentor() -> None:
+    """Review learners' submissions on your hub: queue, reports, feedback, cohort."""
+    from apilab.settings import SettingsError, load_hub
+
+    try:
+        settings = load_hub()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if settings is None or settings.role != "mentor":
+        raise click.ClickException("log in with a mentor token: apilab login HUB_URL --token TOKEN")
+    try:  # the course only names exercises in the filters; the hub is enough without it
+        course: Course | None = load_course(paths.course_root())
+    except CatalogError:
+        course = None
+    from tui import run_mentor_app
+
+    run_mentor_app(settings, course)
+
+
 main.add_command(hub)
 
 if __name__ == "__main__":  # pragma: no cover

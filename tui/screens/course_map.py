@@ -8,7 +8,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, ListView, Static
 
-from apilab.catalog.models import Exercise
+from apilab.catalog.models import Course, Exercise
+from apilab.store import ExerciseProgress
 from tui.screens.base import ApilabScreen
 from tui.widgets.course_list import (
     CourseList,
@@ -37,6 +38,31 @@ def how_to_text(lesson_number: int | None, upcoming: Exercise | None) -> Text:
     return text
 
 
+VERDICTS = {"approved": ("✓ approved", "bold green"),
+            "changes_requested": ("✎ changes requested", "bold yellow")}
+
+
+def reviews_text(course: Course, progress: dict[str, ExerciseProgress]) -> Text | None:
+    """The mentors' latest verdict on each reviewed exercise, and the score they set if they
+    overrode the grader's; None when no exercise has been reviewed."""
+    lines = Text()
+    for exercise in course.ordered_exercises():
+        state = progress.get(exercise.slug)
+        if state is None or state.verdict not in VERDICTS:
+            continue
+        label, style = VERDICTS[state.verdict]
+        lines.append(f"{exercise.number}. {exercise.title}  ").append(label, style=style)
+        if state.score_override is not None:
+            lines.append(f"  score set to {state.score_override}/{exercise.max_score}",
+                         style="yellow")
+        lines.append("\n")
+    if not lines:
+        return None
+    text = Text("Mentor reviews\n", style="bold")
+    text.append_text(lines)
+    return text.append("Press i to read what they wrote.", style="dim")
+
+
 class CourseMapScreen(ApilabScreen):
     """Lessons in order, each exercise's status and best score, the next step highlighted."""
 
@@ -52,6 +78,7 @@ class CourseMapScreen(ApilabScreen):
             with Vertical(id="map-side"):
                 yield Static(id="store-problem", classes="problem")
                 yield SandboxPanel(id="sandbox-panel")
+                yield Static(id="reviews")
                 yield Static(id="how-to")
         yield Footer(compact=True)
 
@@ -78,6 +105,9 @@ class CourseMapScreen(ApilabScreen):
         lesson_number = (app.course.lesson(upcoming.lesson).number
                          if upcoming and app.course.lesson(upcoming.lesson).notebook else None)
         self.query_one("#how-to", Static).update(how_to_text(lesson_number, upcoming))
+        reviews = reviews_text(app.course, progress)
+        self.query_one("#reviews", Static).update(reviews or "")
+        self.query_one("#reviews", Static).display = reviews is not None
         problem = self.query_one("#store-problem", Static)
         problem.update(Text(app.store_problem or ""))
         problem.display = bool(app.store_problem)

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 from apilab.store import Feedback
 from tui.formatting import when
 from tui.screens.base import ApilabScreen
+from tui.screens.report import verdict_label
 
 
 class FeedbackItem(ListItem):
@@ -25,10 +26,14 @@ class FeedbackItem(ListItem):
         if note.check_id:
             text.append(f" · {note.check_id}")
         if note.verdict:
-            text.append(f" · {note.verdict}", style="yellow")
+            text.append(f" · {verdict_label(note.verdict)}", style="yellow")
+        override = note.score_override
+        if override is not None:
+            text.append(f" · score set to {override}", style="yellow")
         text.append(f"  {note.author}, {when(note.created_at)}\n", style="dim")
         first_line = next((line for line in note.body.splitlines() if line.strip()), "")
-        text.append(f"  {first_line[:90]}")
+        # a review may come without a comment: then its reason says what it is about
+        text.append(f"  {(first_line or note.reason or '')[:90]}")
         yield Label(text)
 
 

@@ -14,12 +14,23 @@ from tui.formatting import when
 from tui.screens.base import ApilabScreen
 from tui.widgets.report_view import ReportView
 
+VERDICT_LABELS = {"approved": "approved", "changes_requested": "changes requested"}
+
+
+def verdict_label(verdict: str) -> str:
+    return VERDICT_LABELS.get(verdict, verdict)
+
 
 def feedback_heading(note: Feedback) -> Text:
     text = Text()
     text.append(note.author, style="bold").append(f"  {when(note.created_at)}\n", style="dim")
     if note.verdict:
-        text.append(f"verdict: {note.verdict}\n", style="bold yellow")
+        style = "bold green" if note.verdict == "approved" else "bold yellow"
+        text.append(f"verdict: {verdict_label(note.verdict)}\n", style=style)
+    override = note.score_override
+    if override is not None:
+        reason = note.reason or "no reason given"
+        text.append(f"score set to {override}: ", style="bold yellow").append(f"{reason}\n")
     if note.check_id:
         text.append(f"on check: {note.check_id}\n", style="dim")
     return text

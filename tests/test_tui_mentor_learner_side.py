@@ -1,0 +1,64 @@
+"""What a learner sees of a mentor's review: the verdict and any score override on the course
+map, in the inbox, and beside the report."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from tests.conftest import make_report
+from tui.app import ApilabApp
+from tui.screens.course_map import reviews_text
+from tui.screens.inbox import FeedbackItem
+from tui.screens.report import ReportScreen
+
+
+@pytest.fixture(autouse=True)
+def apilab_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+
+
+async def test_the_course_map_shows_approval_and_an_override(fixture_course, store):
+    hello = store.record_run(make_report("hello-api", passed=(True, True, False)))
+    whoami = store.record_run(make_report("whoami", passed=(False,), points=(2,)))
+    store.add_feedback(hello, "mia", "Nice", verdict="approved", score_override=3,
+                       reason="the 500 is the fixture's fault")
+    store.add_feedback(whoami, "mia", "Look at the token check", verdict="changes_requested")
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        panel = app.screen.query_one("#reviews", Static)
+        assert panel.display
+        text = str(panel.render())
+        assert "1. Hello, API  ✓ approved  score set to 3/5" in text
+        assert "2. Who am I?  ✎ changes requested" in text
+
+
+async def test_no_reviews_no_panel(fixture_course, store):
+    store.record_run(make_report("hello-api"))
+    store.add_feedback(store.runs()[0].id, "mia", "Just a note")
+    assert reviews_text(fixture_course, store.progress()) is None
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one("#reviews", Static).display
+
+
+async def test_a_review_in_the_inbox_and_beside_its_report(fixture_course, store):
+    run_id = store.record_run(make_report("hello-api", passed=(True, True, False)))
+    store.add_feedback(run_id, "mia", "", verdict="changes_requested", score_override=1,
+                       reason="hard-coded ids")
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        item = app.screen.query_one(FeedbackItem)
+        line = str(item.query_one("Label").render())
+        assert "changes requested · score set to 1" in line and "hard-coded ids" in line
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)
+        heading = str(app.screen.query_one("#feedback-heading").render())
+        assert "verdict: changes requested" in heading
+        assert "score set to 1: hard-coded ids" in heading

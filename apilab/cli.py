@@ -315,6 +315,7 @@ def notebook(lesson: str, port: int) -> None:
     """Open a lesson's notebook in Jupyter, with the sandbox running for it."""
     import httpx
 
+    from apilab.notebooks import jupyter_command
     from apilab.sandbox_process import SandboxError, SandboxProcess
 
     course = _course()
@@ -339,7 +340,7 @@ def notebook(lesson: str, port: int) -> None:
         click.echo(f"Started the sandbox at {url} (it stops when Jupyter does)")
     try:
         env = {**os.environ, "SANDBOX_URL": url}
-        subprocess.run([sys.executable, "-m", "jupyter", "lab", str(path)], env=env, check=False)
+        subprocess.run(jupyter_command(path), env=env, check=False)
     except KeyboardInterrupt:
         pass
     finally:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib.util
 import os
 import signal
 import socket
@@ -54,12 +53,6 @@ def server_command(port: int, reload: bool = True) -> list[str]:
     command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
                "--port", str(port)]
     return [*command, "--reload"] if reload else command
-
-
-def jupyter_command(notebook: Path) -> list[str]:
-    """Jupyter Lab when installed, else the classic notebook, opening `notebook`."""
-    flavour = "lab" if importlib.util.find_spec("jupyterlab") else "notebook"
-    return [sys.executable, "-m", "jupyter", flavour, str(notebook)]
 
 
 class Processes:

@@ -14,7 +14,8 @@ from textual.widgets import Footer, Header, Markdown, Static
 
 from apilab import paths
 from apilab.catalog.models import Lesson
-from tui.processes import LaunchError, jupyter_command
+from apilab.notebooks import jupyter_command
+from tui.processes import LaunchError
 from tui.sandbox_control import DEFAULT_PORT
 from tui.screens.base import ApilabScreen
 from tui.widgets.sandbox_panel import SandboxPanel

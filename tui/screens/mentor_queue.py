@@ -13,13 +13,12 @@ from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
-from tui.mentor_formatting import review_label, score_label, when_iso
 from tui.screens.mentor_base import MentorScreen
+from tui.widgets.mentor_queue_table import QueueTable
 
 STATUSES = [("passed", "pass"), ("failed", "fail"), ("error", "error")]
 REVIEWS = [("awaiting review", "awaiting"), ("approved", "approved"),
            ("changes requested", "changes_requested")]
-COLUMNS = ("learner", "exercise", "score", "status", "submitted", "review")
 TYPING_PAUSE = 0.4  # seconds after the last key in a filter before the queue reloads
 
 
@@ -27,9 +26,8 @@ class QueueScreen(MentorScreen):
     """Submissions in a table, newest first; filters above, applied as you type."""
 
     BINDINGS = [
-        Binding("enter", "open", "Open"),
         Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("escape", "to_table", "Table", show=False),
+        Binding("escape", "to_table", "Back to the table", show=False),
         Binding("r", "refresh", "Refresh"),
         Binding("o", "cohort", "Cohort"),
     ]
@@ -51,15 +49,12 @@ class QueueScreen(MentorScreen):
             yield Select(STATUSES, prompt="any status", id="filter-status")
             yield Select(REVIEWS, prompt="any review", value="awaiting", id="filter-review")
         yield Static("Loading the queue…", id="queue-status")
-        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield QueueTable(id="queue")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = "Review queue"
-        table = self.query_one("#queue", DataTable)
-        for column in COLUMNS:
-            table.add_column(column, key=column)
-        table.focus()
+        self.query_one(QueueTable).focus()
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -81,19 +76,10 @@ class QueueScreen(MentorScreen):
         self.call_hub(lambda: list(self.mentor.client.submissions(**filters)), self._show,
                       "loading the queue", group="queue")
 
-    async def _show(self, submissions: list[dict[str, Any]]) -> None:
-        table = self.query_one("#queue", DataTable)
+    def _show(self, submissions: list[dict[str, Any]]) -> None:
         selected = self.selected
         self.submissions, self.loaded = submissions, True
-        table.clear()
-        for item in submissions:
-            table.add_row(item["learner"], item["exercise"], score_label(item),
-                          Text(item["status"], style={"pass": "green"}.get(item["status"], "red")),
-                          when_iso(item["created_at"]), review_label(item["review_state"]),
-                          key=item["id"])
-        ids = [item["id"] for item in submissions]
-        if selected and selected["id"] in ids:
-            table.move_cursor(row=ids.index(selected["id"]))
+        self.query_one(QueueTable).show(submissions, keep=selected["id"] if selected else None)
         self._status(self._summary())
 
     def _summary(self) -> str:
@@ -118,7 +104,7 @@ class QueueScreen(MentorScreen):
 
     @property
     def selected(self) -> dict[str, Any] | None:
-        table = self.query_one("#queue", DataTable)
+        table = self.query_one(QueueTable)
         if not self.submissions or table.cursor_row >= len(self.submissions):
             return None
         return self.submissions[table.cursor_row]
@@ -134,7 +120,7 @@ class QueueScreen(MentorScreen):
         if self._typing is not None:
             self._typing.stop()
         self.reload()
-        self.query_one("#queue", DataTable).focus()
+        self.query_one(QueueTable).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if self.is_mounted:
@@ -144,7 +130,7 @@ class QueueScreen(MentorScreen):
         self.query_one("#filter-exercise", Input).focus()
 
     def action_to_table(self) -> None:
-        self.query_one("#queue", DataTable).focus()
+        self.query_one(QueueTable).focus()
 
     # --- actions --------------------------------------------------------------------------------
 

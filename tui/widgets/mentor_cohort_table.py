@@ -23,7 +23,7 @@ class CheckRates(DataTable):
         self.clear()
         for check in stats["checks"]:
             self.add_row(Text(check["title"]), f"{check['passed']}/{check['attempts']}",
-                         pass_rate_bar(check["pass_rate"]), key=check["id"])
+                         pass_rate_bar(check["pass_rate"], width=10), key=check["id"])
 
 
 def most_failing_text(stats: dict[str, Any]) -> Text:

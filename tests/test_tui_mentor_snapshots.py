@@ -1,0 +1,144 @@
+"""Snapshots of the mentor's screens at 110x34, from a hub stand-in with fixed data (names,
+times, scores), so nothing random reaches the screen. The real hub is in test_tui_mentor.py.
+
+Update after an intended change with: pytest tests/test_tui_mentor_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import make_report
+from tests.test_tui_mentor import settle
+from tui.mentor_app import MentorApp
+
+SIZE = (110, 34)
+CREATED = "2025-03-14T09:30:00+00:00"
+
+
+def summary(sid: str, learner: str, exercise: str, passed: tuple[bool, ...],
+            review: dict[str, Any] | None = None, minute: int = 30) -> dict[str, Any]:
+    report = make_report(exercise, passed=passed)
+    override = review.get("score_override") if review else None
+    return {
+        "id": sid, "url": f"/v1/submissions/{sid}", "learner": learner, "exercise": exercise,
+        "exercise_id": report.exercise_id, "kind": "submit", "status": report.status,
+        "score": report.score, "max_score": report.max_score,
+        "effective_score": report.score if override is None else override,
+        "created_at": f"2025-03-14T09:{minute:02d}:00+00:00",
+        "review_state": review["verdict"] if review else "awaiting", "review": review,
+        "report": report.model_dump(mode="json", by_alias=True),
+    }
+
+
+class FixedHub:
+    """Answers like HubClient, from fixed data: four submissions, one note, one review."""
+
+    base_url = "https://hub.example.org"
+
+    def __init__(self) -> None:
+        reviewed = {"verdict": "changes_requested", "reviewed_by": "mia",
+                    "reviewed_at": "2025-03-14T10:05:00+00:00", "score_override": 1,
+                    "reason": "the ids are hard-coded"}
+        self.items = [
+            summary("s-4", "ada", "hello-api", (True, True, False), minute=44),
+            summary("s-3", "bob", "hello-api", (True, False, False), minute=41),
+            summary("s-2", "cy", "whoami", (True,), minute=35),
+            summary("s-1", "dee", "hello-api", (True, True, True), reviewed, minute=30),
+        ]
+        self.feedback = {"s-4": [{
+            "id": "f-1", "seq": 1, "submission_id": "s-4", "exercise": "hello-api",
+            "learner": "ada", "author": "mia", "kind": "note", "check_id": "check-2",
+            "body": "Return **201 Created** and a `Location` header.", "verdict": None,
+            "score_override": None, "reason": None, "created_at": "2025-03-14T10:00:00+00:00"}]}
+
+    def me(self) -> dict[str, str]:
+        return {"name": "mia", "role": "mentor"}
+
+    def submissions(self, **filters: str) -> list[dict[str, Any]]:
+        def keep(item: dict[str, Any]) -> bool:
+            fields = {"exercise": item["exercise"], "learner": item["learner"],
+                      "status": item["status"], "review": item["review_state"]}
+            return all(fields[name] == value for name, value in filters.items())
+
+        return [{k: v for k, v in item.items() if k != "report"}
+                for item in self.items if keep(item)]
+
+    def submission(self, sid: str) -> dict[str, Any]:
+        return next(item for item in self.items if item["id"] == sid)
+
+    def feedback_on(self, sid: str) -> list[dict[str, Any]]:
+        return self.feedback.get(sid, [])
+
+    def cohort_stats(self, exercise: str, kind: str | None = None) -> dict[str, Any]:
+        return {"exercise": exercise, "kind": kind, "learners": 3, "checks": [
+            {"id": "check-0", "title": "GET /health answers 200", "attempts": 3, "passed": 3,
+             "pass_rate": 1.0},
+            {"id": "check-1", "title": "An unknown item is 404", "attempts": 3, "passed": 2,
+             "pass_rate": 0.6667},
+            {"id": "check-2", "title": "POST /items answers 201 with Location", "attempts": 3,
+             "passed": 1, "pass_rate": 0.3333}],
+            "most_failing": [
+                {"id": "check-2", "title": "POST /items answers 201 with Location",
+                 "failures": 2, "fail_rate": 0.6667},
+                {"id": "check-1", "title": "An unknown item is 404", "failures": 1,
+                 "fail_rate": 0.3333}]}
+
+
+@pytest.fixture(autouse=True)
+def fixed_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def mentor_app(fixture_course) -> MentorApp:
+    return MentorApp(FixedHub(), fixture_course)  # type: ignore[arg-type]
+
+
+def after(*keys: str):
+    """Settle the hub calls, press `keys`, settle again."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+def test_queue(snap_compare, mentor_app):
+    assert snap_compare(mentor_app, run_before=after(), terminal_size=SIZE)
+
+
+def test_queue_help(snap_compare, mentor_app):
+    assert snap_compare(mentor_app, run_before=after("question_mark"), terminal_size=SIZE)
+
+
+def test_submission_with_its_feedback(snap_compare, mentor_app):
+    assert snap_compare(mentor_app, run_before=after("enter"), terminal_size=SIZE)
+
+
+def test_feedback_editor_on_a_check(snap_compare, mentor_app):
+    async def write(pilot) -> None:
+        await after("enter", "c")(pilot)
+        await pilot.press(*"Close! Look at the Location header.")
+        await pilot.pause()
+
+    assert snap_compare(mentor_app, run_before=write, terminal_size=SIZE)
+
+
+def test_review_modal_asks_for_a_reason(snap_compare, mentor_app):
+    assert snap_compare(mentor_app, run_before=after("enter", "x", "tab", "1", "ctrl+s"),
+                        terminal_size=SIZE)
+
+
+def test_cohort(snap_compare, mentor_app):
+    assert snap_compare(mentor_app, run_before=after("o"), terminal_size=SIZE)

@@ -42,8 +42,8 @@ class MentorApp(App[None]):
     def _who_am_i(self) -> None:
         try:
             me = self.client.me()
-        except HubError as exc:
-            self.call_from_thread(self.hub_failed, exc, "signing in")
+        except HubError:  # the queue, asking at the same time, tells the mentor what is wrong
+            self.call_from_thread(setattr, self, "sub_title", "not connected")
             return
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._signed_in, me)

@@ -22,10 +22,11 @@ class MentorScreen(Screen):
         return cast("MentorApp", self.app)
 
     def call_hub(self, call: Callable[[], T], done: Callable[[T], Awaitable[Any] | Any],
-                 doing: str, group: str = "hub") -> Worker[None]:
+                 doing: str, group: str = "hub", exclusive: bool = True) -> Worker[None]:
         """Run `call` (which talks to the hub) in a thread; hand its result to `done` on the
-        event loop, or report a HubError as a notification. A newer call in the same group
-        replaces an older one, whose result is then dropped."""
+        event loop, or report a HubError as a notification. With `exclusive` (for reads), a
+        newer call in the same group replaces an older one, whose result is then dropped;
+        writes pass False, so that each one is confirmed."""
 
         def job() -> None:
             try:
@@ -38,7 +39,7 @@ class MentorScreen(Screen):
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._deliver, done, result)
 
-        return self.run_worker(job, thread=True, group=group, exclusive=True, name=doing)
+        return self.run_worker(job, thread=True, group=group, exclusive=exclusive, name=doing)
 
     async def _deliver(self, done: Callable[[T], Awaitable[Any] | Any], result: T) -> None:
         if not self.is_attached:  # the mentor left the screen while the hub answered

@@ -29,6 +29,7 @@ class CohortScreen(MentorScreen):
         self.first_choice = exercise
         self.seen = seen
         self.stats: dict[str, Any] | None = None
+        self._asked: str | None = None  # the exercise of the last request
 
     @property
     def exercises(self) -> list[str]:
@@ -64,8 +65,13 @@ class CohortScreen(MentorScreen):
         value = self.query_one("#cohort-exercise", Select).value
         return None if value is Select.NULL else str(value)
 
-    def reload(self) -> None:
+    def reload(self, force: bool = True) -> None:
+        """Ask the hub for the chosen exercise's numbers; unless `force`, only if the choice
+        changed since the last request."""
         exercise = self.exercise
+        if not force and exercise == self._asked:
+            return
+        self._asked = exercise
         if exercise is None:
             self._summary("No exercise to show: none in the course, none in the queue.")
             return
@@ -90,9 +96,8 @@ class CohortScreen(MentorScreen):
         self._summary(message, problem=True)
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if self.is_mounted:
-            self.reload()
-            self.query_one(CheckRates).focus()
+        self.reload(force=False)  # a Select announces its first value too: not a change
+        self.query_one(CheckRates).focus()
 
     def action_choose_exercise(self) -> None:
         self.query_one("#cohort-exercise", Select).focus()

@@ -37,6 +37,7 @@ class QueueScreen(MentorScreen):
         self.submissions: list[dict[str, Any]] = []
         self.loaded = False
         self._typing: Timer | None = None
+        self._asked: dict[str, str] | None = None  # the filters of the last request
 
     def compose(self) -> ComposeResult:
         course = self.mentor.course
@@ -71,8 +72,12 @@ class QueueScreen(MentorScreen):
             found[name] = "" if value is Select.NULL else str(value)
         return {name: value for name, value in found.items() if value}
 
-    def reload(self) -> None:
+    def reload(self, force: bool = True) -> None:
+        """Ask the hub for the queue; unless `force`, only if the filters changed since."""
         filters = self.filters
+        if not force and filters == self._asked:
+            return
+        self._asked = filters
         self.call_hub(lambda: list(self.mentor.client.submissions(**filters)), self._show,
                       "loading the queue", group="queue")
 
@@ -114,7 +119,7 @@ class QueueScreen(MentorScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         if self._typing is not None:
             self._typing.stop()
-        self._typing = self.set_timer(TYPING_PAUSE, self.reload)
+        self._typing = self.set_timer(TYPING_PAUSE, lambda: self.reload(force=False))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self._typing is not None:
@@ -123,8 +128,7 @@ class QueueScreen(MentorScreen):
         self.query_one(QueueTable).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if self.is_mounted:
-            self.reload()
+        self.reload(force=False)  # a Select announces its first value too: not a change
 
     def action_filter(self) -> None:
         self.query_one("#filter-exercise", Input).focus()

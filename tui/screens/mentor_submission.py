@@ -117,7 +117,7 @@ class SubmissionScreen(MentorScreen):
             return
         client, sid = self.mentor.client, self.submission_id
         self.call_hub(lambda: client.add_feedback(sid, draft.body, check_id=draft.check_id),
-                      self._feedback_sent, "sending feedback", group="send")
+                      self._feedback_sent, "sending feedback", group="send", exclusive=False)
 
     async def _feedback_sent(self, item: dict[str, Any]) -> None:
         self.notify("The learner sees it on their next sync.", title="Feedback sent")
@@ -138,7 +138,7 @@ class SubmissionScreen(MentorScreen):
         client, sid = self.mentor.client, self.submission_id
         self.call_hub(lambda: client.review(sid, draft.verdict, draft.score_override,
                                             draft.reason, draft.body),
-                      self._reviewed, "sending the review", group="send")
+                      self._reviewed, "sending the review", group="send", exclusive=False)
 
     def _reviewed(self, summary: dict[str, Any]) -> None:
         label = {"approved": "Approved", "changes_requested": "Changes requested"}

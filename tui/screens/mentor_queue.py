@@ -88,10 +88,10 @@ class QueueScreen(MentorScreen):
         self._status(self._summary())
 
     def _summary(self) -> str:
-        count = len(self.submissions)
+        count, filters = len(self.submissions), self._asked or {}  # what the rows answer
         what = {"awaiting": " awaiting review", "approved": " approved",
-                "changes_requested": " with changes requested"}.get(self.filters.get("review", ""), "")
-        narrowed = ", ".join(f"{k}={v}" for k, v in self.filters.items() if k != "review")
+                "changes_requested": " with changes requested"}.get(filters.get("review", ""), "")
+        narrowed = ", ".join(f"{k}={v}" for k, v in filters.items() if k != "review")
         if not count:
             return (f"No submissions{what}" + (f" for {narrowed}" if narrowed else "") +
                     ". Change the filters (/) or press r to refresh.")

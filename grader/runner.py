@@ -7,6 +7,7 @@ inside has its own (see `Limits`). Whatever the learner's server does, `grade` r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -145,8 +146,6 @@ async def _unreachable(url: str, limits: Limits) -> str | None:
             return f"nothing is listening on {parts.netloc} (connection refused)"
         return f"could not connect to {parts.netloc}: {exc.strerror or exc}"
     writer.close()
-    try:
+    with contextlib.suppress(OSError):
         await writer.wait_closed()
-    except OSError:
-        pass
     return None

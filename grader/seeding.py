@@ -12,16 +12,72 @@ from typing import Any
 
 from apilab.catalog.models import DataSpec
 
-_ADJECTIVES = (
-    "silent amber hidden northern restless golden quiet wandering distant burning crimson "
-    "hollow patient lost gentle electric"
-).split()
-_NOUNS = (
-    "harbor orchard lantern river compass archive garden meridian signal forest library "
-    "mirror voyage winter tide station"
-).split()
-_FIRST = "Ada Grace Alan Barbara Edsger Frances Donald Margaret Ken Radia Tim Hedy Linus Sophie".split()
-_LAST = "Lovelace Hopper Turing Liskov Dijkstra Allen Knuth Hamilton Thompson Perlman Wilson Lamarr".split()
+_ADJECTIVES = [
+    "silent",
+    "amber",
+    "hidden",
+    "northern",
+    "restless",
+    "golden",
+    "quiet",
+    "wandering",
+    "distant",
+    "burning",
+    "crimson",
+    "hollow",
+    "patient",
+    "lost",
+    "gentle",
+    "electric",
+]
+_NOUNS = [
+    "harbor",
+    "orchard",
+    "lantern",
+    "river",
+    "compass",
+    "archive",
+    "garden",
+    "meridian",
+    "signal",
+    "forest",
+    "library",
+    "mirror",
+    "voyage",
+    "winter",
+    "tide",
+    "station",
+]
+_FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Barbara",
+    "Edsger",
+    "Frances",
+    "Donald",
+    "Margaret",
+    "Ken",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "Linus",
+    "Sophie",
+]
+_LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Liskov",
+    "Dijkstra",
+    "Allen",
+    "Knuth",
+    "Hamilton",
+    "Thompson",
+    "Perlman",
+    "Wilson",
+    "Lamarr",
+]
 
 
 def new_seed() -> int:
@@ -42,7 +98,9 @@ def rng_for(seed: int, scope: str) -> random.Random:
 def _draw(spec: DataSpec, rng: random.Random) -> Any:
     match spec.kind:
         case "title":
-            return f"The {rng.choice(_ADJECTIVES).title()} {rng.choice(_NOUNS).title()} {rng.randrange(2, 99)}"
+            return (
+                f"The {rng.choice(_ADJECTIVES).title()} {rng.choice(_NOUNS).title()} {rng.randrange(2, 99)}"
+            )
         case "name":
             return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         case "word":

@@ -6,11 +6,6 @@ Append fixtures here; do not remove others'.
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +16,7 @@ import pytest
 from apilab.catalog.loader import load_course
 from apilab.catalog.models import Course
 from apilab.store import Store
+from apilab.verify import serve_app
 from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
@@ -36,64 +32,17 @@ def fixture_course() -> Course:
 # --- real servers -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def uvicorn_server(folder: Path, port: int | None = None, timeout: float = 15) -> Iterator[str]:
-    """Run `app:app` from `folder` with uvicorn on a loopback port; yield its base URL."""
-    port = port or free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if process.poll() is not None:
-                raise RuntimeError(f"uvicorn in {folder} exited: {process.stderr.read().decode()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn in {folder} did not listen on {port} in {timeout} s")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def hello_solution_url(fixture_course: Course) -> Iterator[str]:
     """The fixture course's hello-api reference solution, one server for the session."""
-    with uvicorn_server(fixture_course.exercise("hello-api").solution_dir) as url:
+    with serve_app(fixture_course.exercise("hello-api").solution_dir) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def hello_starter_url(fixture_course: Course) -> Iterator[str]:
     """The fixture course's hello-api starter (fails some checks), one server for the session."""
-    with uvicorn_server(fixture_course.exercise("hello-api").starter_dir) as url:
+    with serve_app(fixture_course.exercise("hello-api").starter_dir) as url:
         yield url
 
 

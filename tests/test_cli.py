@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from apilab.cli import main
+from apilab.ports import free_port
 from apilab.store import Store
-from tests.conftest import FIXTURE_COURSE, free_port
+from tests.conftest import FIXTURE_COURSE
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import time
 import pytest
 from textual.widgets import Input, Static
 
+from apilab.ports import free_port
 from apilab.store import Store, StoreError, _explain
-from tests.conftest import free_port, make_report
+from tests.conftest import make_report
 from tui.app import ApilabApp
 from tui.screens.course_map import CourseMapScreen
 from tui.screens.exercise import ExerciseScreen

@@ -10,7 +10,8 @@ import pytest
 from textual.widgets import Log
 
 from apilab.catalog.loader import load_course
-from tests.conftest import FIXTURE_COURSE, free_port
+from apilab.ports import free_port
+from tests.conftest import FIXTURE_COURSE
 from tests.test_tui_exercise import open_exercise, run_checks, wait_for
 from tui.app import ApilabApp
 

@@ -10,10 +10,10 @@ checked against its signature when the course loads.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.context import CheckContext
+    pass
 
 CheckFunction = Callable[..., Awaitable[None]]
 
@@ -48,5 +48,3 @@ def get(name: str) -> CheckFunction:
 def _load_builtin() -> None:
     # Importing the modules runs their @check decorators.
     from grader.checks import rest  # noqa: F401
-
-

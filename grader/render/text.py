@@ -175,10 +175,7 @@ def _check_label(check: CheckResult) -> str:
 
 
 def _exchange_line(exchange: Exchange) -> str:
-    if exchange.response is not None:
-        outcome = exchange.response.line
-    else:
-        outcome = f"no response: {exchange.error}"
+    outcome = exchange.response.line if exchange.response is not None else f"no response: {exchange.error}"
     return f"{exchange.request.line} → {outcome} ({exchange.elapsed_ms:g} ms)"
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import errno
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,22 +20,11 @@ from types import TracebackType
 
 import httpx
 
-from apilab.ports import free_port
+from apilab.ports import free_port, port_in_use
 
 
 class SandboxError(Exception):
     """The sandbox could not be started: its port is taken, or the process died or hung."""
-
-
-def _port_in_use(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # SO_REUSEADDR, as uvicorn sets it: a port in TIME_WAIT is usable, a listening one not
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
-    return False
 
 
 class SandboxProcess:
@@ -69,7 +56,7 @@ class SandboxProcess:
         """Spawn the server and return once GET /health answers; SandboxError otherwise."""
         if self._process is not None and self._process.poll() is None:
             return
-        if _port_in_use(self.host, self.port):
+        if port_in_use(self.host, self.port):
             raise SandboxError(self._port_taken_message())
         if self.log_path is None:
             fd, name = tempfile.mkstemp(prefix="apilab-sandbox-", suffix=".log")

@@ -8,10 +8,8 @@ Jupyter's kernels), and the app stops every child it started when it quits, even
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -23,17 +21,6 @@ from apilab.workspace import WorkspaceError, start_workspace
 
 class LaunchError(Exception):
     """A program could not be started. The message says why and what to do."""
-
-
-def port_in_use(host: str, port: int) -> bool:
-    """True when something already listens on host:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
-    return False
 
 
 def ensure_workspace(course: Course, exercise: Exercise) -> tuple[Path, bool]:

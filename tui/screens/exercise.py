@@ -23,11 +23,12 @@ from textual.worker import Worker
 
 from apilab import paths
 from apilab.catalog.models import Exercise
+from apilab.ports import port_in_use
 from apilab.submissions import grade_and_record
 from grader.report import Report
 from grader.runner import Progress
 from grader.target import TargetError
-from tui.processes import LaunchError, ensure_workspace, port_in_use, server_command
+from tui.processes import LaunchError, ensure_workspace, server_command
 from tui.screens.base import ApilabScreen
 from tui.screens.lesson import read_text
 from tui.widgets.report_view import ReportView, summary_line

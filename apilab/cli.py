@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 
@@ -86,8 +87,26 @@ def app(no_sandbox: bool) -> None:
     """Open the terminal app (the sandbox runs in the background while it is open)."""
     from tui import run_app
 
-    course, store = _course(), _store()
-    run_app(course, store, start_sandbox=not no_sandbox)
+    course = _course()
+    store, problem = store_for_app()
+    run_app(course, store, start_sandbox=not no_sandbox, store_problem=problem)
+
+
+def store_for_app():
+    """The learner's store, or, when it cannot be opened, a scratch one and the reason why.
+
+    The course still works with a damaged database: this session keeps its progress in a scratch
+    file, and the app says so, with what to do about the real one.
+    """
+    import tempfile
+
+    from apilab.store import Store, StoreError
+
+    try:
+        return Store.open_default(), None
+    except StoreError as exc:
+        scratch = Store(Path(tempfile.mkdtemp(prefix="apilab-unsaved-")) / "progress.db")
+        return scratch, f"{exc} Until then, this session's progress is not kept."
 
 
 @main.command()

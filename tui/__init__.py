@@ -14,16 +14,18 @@ if TYPE_CHECKING:
     from apilab.store import Store
 
 
-def run_app(course: Course, store: Store, start_sandbox: bool = True) -> None:
+def run_app(course: Course, store: Store, start_sandbox: bool = True,
+            store_problem: str | None = None) -> None:
     """Run the app until the learner quits. With `start_sandbox`, the practice API starts in
     the background on port 8000 (or a free port if 8000 is busy; the app shows where).
-    Every process the app started is stopped when it ends, crash included."""
+    Every process the app started is stopped when it ends, crash included. `store_problem`
+    says why progress is not being saved, when the learner's own store could not be opened."""
     from apilab.sandbox_process import SandboxProcess
     from tui.app import ApilabApp
     from tui.sandbox_control import DEFAULT_PORT
 
     sandbox = SandboxProcess(port=DEFAULT_PORT) if start_sandbox else None
-    app = ApilabApp(course, store, sandbox, start_sandbox=start_sandbox)
+    app = ApilabApp(course, store, sandbox, start_sandbox=start_sandbox, store_problem=store_problem)
     try:
         app.run()
     finally:

@@ -46,7 +46,7 @@ class ApilabApp(App[None]):
     def __init__(self, course: Course, store: Store, sandbox: SandboxProcess | None = None, *,
                  start_sandbox: bool = False, server_url: str = DEFAULT_SERVER_URL,
                  processes: Processes | None = None, health_interval: float = 5.0,
-                 sandbox_fallback: bool = True) -> None:
+                 sandbox_fallback: bool = True, store_problem: str | None = None) -> None:
         super().__init__()
         self.course = course
         self.store = store
@@ -56,12 +56,15 @@ class ApilabApp(App[None]):
         self._start_sandbox = start_sandbox
         self._health_interval = health_interval
         self.store_problem: str | None = None
+        self._opening_problem = store_problem
         self.hub = _joined_hub()
 
     def on_mount(self) -> None:
         from tui.screens.course_map import CourseMapScreen
 
         self.sub_title = self.course.title
+        if self._opening_problem:
+            self.store_failed(self._opening_problem)
         self.refresh_unread()
         self.push_screen(CourseMapScreen())
         sandbox = self.sandbox_control.sandbox

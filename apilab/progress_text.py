@@ -5,15 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from apilab.catalog.models import Course
+from apilab.catalog.models import Course, Exercise
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
+
+
+def next_exercise(course: Course, progress: Mapping[str, Any]) -> Exercise | None:
+    """The first exercise, in course order, not passed yet; None when all are passed."""
+    for exercise in course.ordered_exercises():
+        state = progress.get(exercise.slug)
+        if state is None or state.status != "passed":
+            return exercise
+    return None
 
 
 def course_as_text(course: Course, progress: Mapping[str, Any]) -> str:
     """One block per lesson, one line per exercise, and the next step at the end."""
     lines = [course.title, ""]
-    next_step = None
+    next_step = next_exercise(course, progress)
     for lesson in course.lessons:
         lines.append(f"{lesson.number}. {lesson.title}")
         if lesson.notebook:
@@ -24,9 +33,11 @@ def course_as_text(course: Course, progress: Mapping[str, Any]) -> str:
             best = state.best_score if state and state.runs else "-"
             score = f"{best}/{exercise.max_score}"
             label = status.replace("_", " ")
+            if state and state.verdict:
+                label += f", {state.verdict.replace('_', ' ')} by your mentor"
+            if state and state.score_override is not None:
+                score = f"{state.score_override}*/{exercise.max_score}"
             lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
-            if next_step is None and status != "passed":
-                next_step = exercise
         lines.append("")
     if next_step is None:
         lines.append("Every exercise passed. Well done!")

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from apilab.cli import main
 from apilab.ports import free_port
 from apilab.store import Store
-from tests.conftest import FIXTURE_COURSE
+from tests.conftest import FIXTURE_COURSE, make_report
 
 
 @pytest.fixture
@@ -137,3 +137,13 @@ def test_a_broken_course_file_is_named(cli, course_copy):
     result = cli("lessons")
     assert result.exit_code == 1
     assert "exercise.toml: titel: unknown key; did you mean 'title'?" in result.output
+
+
+def test_lessons_shows_a_mentors_review(cli, tmp_path):
+    with Store(tmp_path / "home" / "progress.db") as store:
+        run_id = store.record_run(make_report(passed=(True, False)), "submit")
+        store.add_feedback(run_id, "grace", "Fine by me.", verdict="approved", score_override=2,
+                           reason="the failure was ours")
+    lines = cli("lessons").output.splitlines()
+    hello = next(line for line in lines if "1. Hello" in line)
+    assert "2*/" in hello and "approved by your mentor" in hello

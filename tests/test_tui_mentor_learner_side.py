@@ -32,6 +32,11 @@ async def test_the_course_map_shows_approval_and_an_override(fixture_course, sto
         text = str(panel.render())
         assert "1. Hello, API  ✓ approved  score set to 3/5" in text
         assert "2. Who am I?  ✎ changes requested" in text
+        rows = {item.exercise.slug: item for item in app.screen.items if hasattr(item, "exercise")}
+        hello_row = [str(label.render()) for label in rows["hello-api"].query("Label")]
+        assert "3*/5" in hello_row and "approved ✓" in hello_row
+        whoami_row = [str(label.render()) for label in rows["whoami"].query("Label")]
+        assert "changes requested" in whoami_row
 
 
 async def test_no_reviews_no_panel(fixture_course, store):

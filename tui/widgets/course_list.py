@@ -9,18 +9,13 @@ from textual.markup import escape
 from textual.widgets import Label, ListItem, ListView, ProgressBar
 
 from apilab.catalog.models import Course, Exercise, Lesson
+from apilab.progress_text import next_exercise
 from apilab.store import ExerciseProgress
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
 LABELS = {"passed": "passed", "failing": "failing", "not_started": "not started"}
-
-
-def next_exercise(course: Course, progress: dict[str, ExerciseProgress]) -> Exercise | None:
-    """The first exercise, in course order, not passed yet; None when all are passed."""
-    for exercise in course.ordered_exercises():
-        if progress.get(exercise.slug, ExerciseProgress.not_started()).status != "passed":
-            return exercise
-    return None
+# A mentor's review, when there is one, says more than the grader's status.
+REVIEW_LABELS = {"approved": "approved ✓", "changes_requested": "changes requested"}
 
 
 class LessonItem(ListItem):
@@ -55,11 +50,14 @@ class ExerciseItem(ListItem):
         exercise, state = self.exercise, self.progress
         best = state.best_score if state.runs else "-"
         score = f"{best}/{exercise.max_score}"
+        if state.score_override is not None:  # the mentor's score, marked as theirs
+            score = f"{state.score_override}*/{exercise.max_score}"
+        label = REVIEW_LABELS.get(state.verdict or "", LABELS[state.status])
         with Horizontal():
             yield Label(f"{MARKS[state.status]} {exercise.number}. {escape(exercise.title)}",
                         classes="exercise-title")
             yield Label(score, classes="exercise-score")
-            yield Label(LABELS[state.status], classes="exercise-status")
+            yield Label(label, classes="exercise-status")
             yield Label("◀ next" if self.is_next else "", classes="exercise-next")
 
 

@@ -1,15 +1,19 @@
-"""The learner's app and a real hub: a submission from the app reaches the mentor, and the
-mentor's feedback and review reach the app's inbox at its next start."""
+"""Both apps and a real hub: a submission from the learner's app reaches the mentor's app, and
+the mentor's feedback and review, written there, reach the learner's inbox and course map."""
 
 from __future__ import annotations
 
 import pytest
+from textual.widgets import TextArea
 
 from apilab.hub.client import HubClient
 from apilab.hub.process import hub_process
 from apilab.settings import HubSettings, save_hub
 from tests.test_tui_exercise import open_exercise, wait_for
+from tests.test_tui_mentor import queue_rows, settle
 from tui.app import ApilabApp
+from tui.mentor_app import MentorApp
+from tui.screens.mentor_submission import SubmissionScreen
 
 LEARNER, MENTOR = "apilab_" + "l" * 43, "apilab_" + "m" * 43
 
@@ -37,16 +41,35 @@ async def test_a_submission_from_the_app_round_trips_through_the_mentor(
         await wait_for(pilot, lambda: store.outbox_count() == 0 and hub_idle(app))
         assert store.runs("hello-api")[0].kind == "submit"
 
-    with HubClient(hub_url, MENTOR) as mentor:
-        [submission] = list(mentor.submissions())
-        assert submission["id"] == screen.run_id and submission["learner"] == "ada"
-        mentor.add_feedback(submission["id"], "Tidy error bodies. **Well done** otherwise.")
-        mentor.review(submission["id"], "approved", score_override=3, reason="bonus for docs")
+    with HubClient(hub_url, MENTOR) as client:
+        mentor = MentorApp(client, fixture_course)
+        async with mentor.run_test(size=(130, 40)) as pilot:
+            await settle(pilot)
+            assert queue_rows(mentor.screen) == [("ada", "hello-api")]
+            await pilot.press("enter")
+            await settle(pilot)
+            submission = mentor.screen
+            assert isinstance(submission, SubmissionScreen)
+            assert submission.submission_id == screen.run_id
+
+            await pilot.press("f")
+            mentor.screen.query_one("#feedback-body", TextArea).text = "Tidy **error bodies**."
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("a")
+            await pilot.press("tab", "3", "tab", *"bonus for docs", "ctrl+s")
+            await settle(pilot)
+            assert mentor.screen is submission
+            assert submission.submission["review_state"] == "approved"
 
     again = ApilabApp(fixture_course, store)
     async with again.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: again.unread == 2)
-        assert store.progress()["hello-api"].verdict == "approved"
+        progress = store.progress()["hello-api"]
+        assert progress.verdict == "approved" and progress.score_override == 3
+        notes = {item.kind: item for item in store.feedback()}
+        assert notes["note"].body == "Tidy **error bodies**." and notes["note"].author == "grace"
+        assert notes["review"].reason == "bonus for docs"
         await pilot.press("i")
         await pilot.pause()
         assert type(again.screen).__name__ == "InboxScreen"

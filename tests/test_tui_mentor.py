@@ -15,8 +15,9 @@ from textual.widgets._collapsible import CollapsibleTitle
 
 from apilab.hub.auth import hash_token, new_token
 from apilab.hub.client import HubClient
-from apilab.hub.process import free_port, hub_process
+from apilab.hub.process import hub_process
 from apilab.hub.store import HubStore
+from apilab.ports import free_port
 from tests.conftest import make_report
 from tui.mentor_app import MentorApp
 from tui.screens.mentor_cohort import CohortScreen

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from apilab import store as store_module
 from apilab.store import ExerciseProgress, Store, StoreError
+from apilab.store import errors as store_errors
+from apilab.store import migrations as store_module
 from tests.conftest import FIXED_TIME, TickingClock, make_report
 
 
@@ -197,7 +198,7 @@ def test_read_only_file_is_a_store_error(tmp_path):
 
 
 def test_store_error_explains_a_full_disk(tmp_path):
-    error = store_module._explain(tmp_path / "p.db", sqlite3.OperationalError(
+    error = store_errors.explain(tmp_path / "p.db", sqlite3.OperationalError(
         "database or disk is full"))
     assert "disk is full" in str(error) and str(tmp_path / "p.db") in str(error)
 

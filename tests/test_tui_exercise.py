@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import Input, Static
 
 from apilab.ports import free_port
-from apilab.store import Store, StoreError, _explain
+from apilab.store import Store, StoreError
+from apilab.store.errors import explain
 from tests.conftest import make_report
 from tui.app import ApilabApp
 from tui.screens.course_map import CourseMapScreen
@@ -163,7 +164,7 @@ class BrokenStore(Store):
     """A store whose file went bad after opening, as a disk full or damaged file would."""
 
     def record_run(self, report, kind="check", **options):
-        raise _explain(self.path, sqlite3.DatabaseError("database disk image is malformed"))
+        raise explain(self.path, sqlite3.DatabaseError("database disk image is malformed"))
 
 
 async def test_a_damaged_store_is_a_message_not_a_crash(fixture_course, tmp_path,

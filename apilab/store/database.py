@@ -1,222 +1,35 @@
-"""The progress store: one SQLite file with every run's report, notebook runs and mentor feedback.
-
-This is the only module that writes SQL. The schema grows through named migrations, recorded in
-`_migrations` and applied once each, in a transaction. Every sqlite3 failure a learner could meet
-(a damaged file, a read-only folder, a full disk) becomes a `StoreError` that says what to do.
-
-    store = Store.open_default()
-    run_id = store.record_run(report)
-    store.progress()["reading-list"].status  # "passed"
-"""
+"""The `Store`: the learner's progress in one SQLite file (runs, notebook runs, feedback, outbox)."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import sqlite3
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any
 
 import sqlite_utils
 from pydantic import ValidationError
 
+from apilab.store.errors import StoreError, guarded
+from apilab.store.migrations import migrate
+from apilab.store.records import (
+    Clock,
+    ExerciseProgress,
+    Feedback,
+    OutboxItem,
+    RunKind,
+    RunSummary,
+)
 from grader.report import Report
-
-RunKind = Literal["check", "submit"]
-ProgressStatus = Literal["not_started", "failing", "passed"]
-Clock = Callable[[], datetime]
-
-
-class StoreError(Exception):
-    """The progress database cannot be used. The message says what happened and what to do."""
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: str
-    exercise: str
-    kind: RunKind
-    status: str  # the report's status: pass, fail or error
-    score: int
-    max_score: int
-    seed: int
-    started_at: datetime
-    duration_ms: float
-
-
-@dataclass(frozen=True)
-class ExerciseProgress:
-    status: ProgressStatus
-    best_score: int = 0
-    max_score: int = 0
-    runs: int = 0
-    last_run_at: datetime | None = None
-    verdict: str | None = None  # the latest mentor review: approved or changes_requested
-    score_override: int | None = None  # the mentor's score in that review, if they gave one
-
-    @classmethod
-    def not_started(cls, max_score: int = 0) -> ExerciseProgress:
-        return cls(status="not_started", max_score=max_score)
-
-
-@dataclass(frozen=True)
-class Feedback:
-    id: str
-    run_id: str
-    exercise: str
-    check_id: str | None
-    author: str
-    body: str  # Markdown
-    verdict: str | None
-    created_at: datetime
-    read: bool
-    kind: str = "note"  # or "review", which carries a verdict
-    score_override: int | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """A run waiting to reach the hub. Its id is the run's id, so resending never duplicates."""
-
-    run_id: str
-    kind: RunKind
-    report_json: str
-    attempts: int
-    last_error: str | None
-
-
-# --- migrations ---------------------------------------------------------------------------------
-
-Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[tuple[str, Migration]] = []
-
-
-def migration(function: Migration) -> Migration:
-    """Register a schema change under its function name. Never rename or edit one once shipped:
-    add a new migration instead, since the name is what marks it applied."""
-    MIGRATIONS.append((function.__name__, function))
-    return function
-
-
-@migration
-def create_runs(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
-        {"id": str, "exercise": str, "exercise_id": str, "kind": str, "status": str,
-         "score": int, "max_score": int, "seed": int, "url": str, "started_at": str,
-         "duration_ms": float, "report": str},
-        pk="id", not_null={"exercise", "kind", "status", "started_at", "report"},
-    )
-    db["runs"].create_index(["exercise", "started_at"])
-
-
-@migration
-def create_notebook_runs(db: sqlite_utils.Database) -> None:
-    db["notebook_runs"].create(
-        {"id": str, "lesson": str, "ok": int, "duration_ms": float, "error": str, "ran_at": str},
-        pk="id", not_null={"lesson", "ok", "ran_at"},
-    )
-
-
-@migration
-def create_feedback(db: sqlite_utils.Database) -> None:
-    db["feedback"].create(
-        {"id": str, "run_id": str, "exercise": str, "check_id": str, "author": str, "body": str,
-         "verdict": str, "created_at": str, "read": int},
-        pk="id", not_null={"run_id", "exercise", "author", "body", "created_at", "read"},
-        foreign_keys=[("run_id", "runs", "id")],
-    )
-
-
-@migration
-def add_reviews_to_feedback(db: sqlite_utils.Database) -> None:
-    db["feedback"].add_column("kind", str, not_null_default="note")
-    db["feedback"].add_column("score_override", int)
-    db["feedback"].add_column("reason", str)
-
-
-@migration
-def create_outbox(db: sqlite_utils.Database) -> None:
-    # A run to send to the hub. The row is written in the same transaction as the run, so a
-    # crash can lose neither one without the other; it is deleted only once the hub has it.
-    db["outbox"].create(
-        {"run_id": str, "queued_at": str, "attempts": int, "last_error": str,
-         "last_attempt_at": str},
-        pk="run_id", not_null={"queued_at", "attempts"}, defaults={"attempts": 0},
-        foreign_keys=[("run_id", "runs", "id")],
-    )
-
-
-@migration
-def create_sync_state(db: sqlite_utils.Database) -> None:
-    db["sync_state"].create({"key": str, "value": str}, pk="key")
-
-
-def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
-    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
-    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
-    applied = []
-    for name, function in MIGRATIONS:
-        if name in done:
-            continue
-        with db.atomic():
-            function(db)
-            db["_migrations"].insert({"name": name, "applied_at": now})
-        applied.append(name)
-    return applied
-
-
-# --- errors -------------------------------------------------------------------------------------
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-def _explain(path: Path, exc: sqlite3.Error) -> StoreError:
-    text = str(exc).lower()
-    if "readonly" in text or "read-only" in text:
-        advice = ("it is read-only. Make it writable, or point APILAB_HOME at a folder you can "
-                  "write to")
-    elif "disk is full" in text or "disk i/o" in text:
-        advice = "the disk is full or failing. Free some space and try again"
-    elif "locked" in text or "busy" in text:
-        advice = "another apilab process is holding it. Close it and try again"
-    elif "closed database" in text:
-        advice = "this Store was already closed; open a new one"
-    elif "unable to open" in text:
-        advice = "it could not be opened. Check that its folder exists and is writable"
-    else:
-        advice = (f"it is damaged. Move it aside: mv {path} {path}.broken; "
-                  "progress is rebuilt from scratch")
-    return StoreError(f"cannot use the progress database {path} ({exc}): {advice}.")
-
-
-def _guarded(method: Callable[P, T]) -> Callable[P, T]:
-    """Turn sqlite3 errors in a Store method into a StoreError naming the file."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return method(*args, **kwargs)
-        except sqlite3.Error as exc:
-            raise _explain(args[0].path, exc) from None  # type: ignore[attr-defined]
-
-    return wrapper
-
-
-# --- the store ----------------------------------------------------------------------------------
 
 
 class Store:
     """Progress of one learner, kept in the SQLite file at `path`."""
 
-    @_guarded
+    @guarded
     def __init__(self, path: Path, clock: Clock | None = None) -> None:
         """Open (creating it and its folder if needed) the database and bring its schema up to
         date. Raises StoreError when the file is not a database, is damaged, read-only, or the
@@ -248,18 +61,18 @@ class Store:
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat()
 
-    @_guarded
+    @guarded
     def applied_migrations(self) -> list[str]:
         """Names of the migrations applied to this file, in the order they ran."""
         return [row["name"] for row in self.db["_migrations"].rows_where(order_by="rowid")]
 
-    @_guarded
+    @guarded
     def journal_mode(self) -> str:
         return self.db.journal_mode
 
     # --- runs -----------------------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def record_run(self, report: Report, kind: RunKind = "check", *, send_to_hub: bool = False,
                    run_id: str | None = None) -> str:
         """Keep a grader report (the whole of it); return the run's id.
@@ -280,11 +93,11 @@ class Store:
                 self.db["outbox"].insert({"run_id": run_id, "queued_at": self._now(), "attempts": 0})
         return run_id
 
-    @_guarded
+    @guarded
     def has_run(self, run_id: str) -> bool:
         return bool(self.db["runs"].count_where("id = ?", [run_id]))
 
-    @_guarded
+    @guarded
     def runs(self, exercise: str | None = None, limit: int = 50) -> list[RunSummary]:
         """The latest runs, newest first, of one exercise (by slug) or of all of them."""
         where, args = ("exercise = ?", [exercise]) if exercise else (None, [])
@@ -292,7 +105,7 @@ class Store:
                                           limit=limit)
         return [_summary(row) for row in rows]
 
-    @_guarded
+    @guarded
     def report(self, run_id: str) -> Report:
         """The full report of one run; KeyError if there is no such run."""
         try:
@@ -306,7 +119,7 @@ class Store:
                              f"({exc.error_count()} problems); it was written by another version "
                              "of apilab or the file is damaged.") from None
 
-    @_guarded
+    @guarded
     def progress(self) -> dict[str, ExerciseProgress]:
         """Progress per exercise slug. Exercises never run are absent: use
         `progress.get(slug, ExerciseProgress.not_started())`."""
@@ -335,7 +148,7 @@ class Store:
 
     # --- notebooks ------------------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def record_notebook_run(self, lesson: str, ok: bool, duration_ms: float,
                             error: str | None = None) -> None:
         """Note that a lesson's notebook ran, and whether it ran to the end."""
@@ -345,7 +158,7 @@ class Store:
                 "duration_ms": duration_ms, "error": error, "ran_at": self._now(),
             })
 
-    @_guarded
+    @guarded
     def notebook_runs(self, lesson: str | None = None) -> list[dict[str, Any]]:
         """Notebook runs, newest first: lesson, ok, duration_ms, error, ran_at."""
         where, args = ("lesson = ?", [lesson]) if lesson else (None, [])
@@ -357,7 +170,7 @@ class Store:
 
     # --- feedback -------------------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def add_feedback(self, run_id: str, author: str, body_markdown: str,
                      check_id: str | None = None, verdict: str | None = None,
                      feedback_id: str | None = None, score_override: int | None = None,
@@ -386,7 +199,7 @@ class Store:
                 table.insert({"id": feedback_id, **values, "created_at": when, "read": 0})
         return feedback_id
 
-    @_guarded
+    @guarded
     def feedback(self, unread_only: bool = False) -> list[Feedback]:
         """Mentor feedback, newest first."""
         where = "read = 0" if unread_only else None
@@ -397,11 +210,11 @@ class Store:
             for row in rows
         ]
 
-    @_guarded
+    @guarded
     def unread_count(self) -> int:
         return self.db["feedback"].count_where("read = 0")
 
-    @_guarded
+    @guarded
     def mark_read(self, feedback_id: str) -> None:
         """Mark one note read; KeyError if there is no such note."""
         try:
@@ -412,7 +225,7 @@ class Store:
 
     # --- outbox and sync state ------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def outbox(self, limit: int | None = None) -> list[OutboxItem]:
         """Runs waiting for the hub, oldest first."""
         rows = self.db.query(
@@ -422,17 +235,17 @@ class Store:
         return [OutboxItem(run_id=row["run_id"], kind=row["kind"], report_json=row["report"],
                            attempts=row["attempts"], last_error=row["last_error"]) for row in rows]
 
-    @_guarded
+    @guarded
     def outbox_count(self) -> int:
         return self.db["outbox"].count
 
-    @_guarded
+    @guarded
     def mark_sent(self, run_id: str) -> None:
         """The hub has the run: take it out of the outbox."""
         with self.db.atomic():
             self.db["outbox"].delete_where("run_id = ?", [run_id])
 
-    @_guarded
+    @guarded
     def mark_attempt(self, run_id: str, error: str) -> None:
         """Sending failed; keep the run queued and remember why."""
         with self.db.atomic():
@@ -440,13 +253,13 @@ class Store:
                 "update outbox set attempts = attempts + 1, last_error = ?, last_attempt_at = ? "
                 "where run_id = ?", [error, self._now(), run_id])
 
-    @_guarded
+    @guarded
     def state(self, key: str, default: str | None = None) -> str | None:
         """A value kept between syncs, such as the hub's feedback cursor."""
         rows = list(self.db["sync_state"].rows_where("key = ?", [key]))
         return rows[0]["value"] if rows else default
 
-    @_guarded
+    @guarded
     def set_state(self, key: str, value: str) -> None:
         with self.db.atomic():
             self.db["sync_state"].upsert({"key": key, "value": value}, pk="key")

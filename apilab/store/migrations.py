@@ -1,0 +1,89 @@
+"""The progress store's schema, as named migrations applied once each, in order.
+
+Never rename or edit a migration once shipped: add a new one, since the name is what marks it
+applied in `_migrations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(function: Migration) -> Migration:
+    """Register a schema change under its function name. Never rename or edit one once shipped:
+    add a new migration instead, since the name is what marks it applied."""
+    MIGRATIONS.append((function.__name__, function))
+    return function
+
+
+@migration
+def create_runs(db: sqlite_utils.Database) -> None:
+    db["runs"].create(
+        {"id": str, "exercise": str, "exercise_id": str, "kind": str, "status": str,
+         "score": int, "max_score": int, "seed": int, "url": str, "started_at": str,
+         "duration_ms": float, "report": str},
+        pk="id", not_null={"exercise", "kind", "status", "started_at", "report"},
+    )
+    db["runs"].create_index(["exercise", "started_at"])
+
+
+@migration
+def create_notebook_runs(db: sqlite_utils.Database) -> None:
+    db["notebook_runs"].create(
+        {"id": str, "lesson": str, "ok": int, "duration_ms": float, "error": str, "ran_at": str},
+        pk="id", not_null={"lesson", "ok", "ran_at"},
+    )
+
+
+@migration
+def create_feedback(db: sqlite_utils.Database) -> None:
+    db["feedback"].create(
+        {"id": str, "run_id": str, "exercise": str, "check_id": str, "author": str, "body": str,
+         "verdict": str, "created_at": str, "read": int},
+        pk="id", not_null={"run_id", "exercise", "author", "body", "created_at", "read"},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+
+
+@migration
+def add_reviews_to_feedback(db: sqlite_utils.Database) -> None:
+    db["feedback"].add_column("kind", str, not_null_default="note")
+    db["feedback"].add_column("score_override", int)
+    db["feedback"].add_column("reason", str)
+
+
+@migration
+def create_outbox(db: sqlite_utils.Database) -> None:
+    # A run to send to the hub. The row is written in the same transaction as the run, so a
+    # crash can lose neither one without the other; it is deleted only once the hub has it.
+    db["outbox"].create(
+        {"run_id": str, "queued_at": str, "attempts": int, "last_error": str,
+         "last_attempt_at": str},
+        pk="run_id", not_null={"queued_at", "attempts"}, defaults={"attempts": 0},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+
+
+@migration
+def create_sync_state(db: sqlite_utils.Database) -> None:
+    db["sync_state"].create({"key": str, "value": str}, pk="key")
+
+
+def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, function in MIGRATIONS:
+        if name in done:
+            continue
+        with db.atomic():
+            function(db)
+            db["_migrations"].insert({"name": name, "applied_at": now})
+        applied.append(name)
+    return applied

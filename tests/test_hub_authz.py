@@ -12,7 +12,6 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -21,23 +20,10 @@ import pytest
 from apilab.hub.auth import hash_token, new_token
 from apilab.hub.process import hub_process
 from apilab.hub.store import HubStore
-from grader.report import CheckResult, Report
+from grader.report import Report
+from tests.conftest import make_report
 
 REFUSED = {401, 403, 404, 409}
-
-
-def make_report(exercise: str = "hello-api", seed: int = 42,
-                passed: tuple[bool, ...] = (True, True, False)) -> Report:
-    """A small report: one one-point check per entry of `passed`, ids check-0, check-1..."""
-    checks = [CheckResult(id=f"check-{i}", title=f"Check number {i}",
-                          status="pass" if ok else "fail", points=int(ok), max_points=1,
-                          message="" if ok else f"GET /c{i} answered 500")
-              for i, ok in enumerate(passed)]
-    return Report(exercise=exercise, exercise_id="7f1c2a5e-0b7d-4c3e-9a51-2d6f0e8b4a10",
-                  status="pass" if all(passed) else "fail", score=sum(passed),
-                  max_score=len(passed), seed=seed, url="http://127.0.0.1:8001",
-                  grader_version="0.1.0", started_at=datetime(2025, 3, 14, tzinfo=UTC),
-                  duration_ms=12.5, checks=checks)
 
 
 @dataclass

@@ -85,11 +85,6 @@ async def grade(
     return report
 
 
-def grade_sync(exercise: Exercise, url: str, **options) -> Report:
-    """`grade` for callers without an event loop (the CLI)."""
-    return asyncio.run(grade(exercise, url, **options))
-
-
 async def _run_check(wire: Wire, check: Check, data: dict, seed: int, limits: Limits,
                      deadline: float) -> CheckResult:
     result = CheckResult(id=check.id, title=check.title, status="fail", points=0,
@@ -114,6 +109,10 @@ async def _run_check(wire: Wire, check: Check, data: dict, seed: int, limits: Li
     except TimeoutError:
         result.message = (f"the check took longer than its limit of {budget:g} s; "
                           "your server is too slow or stopped answering")
+    except Exception as exc:  # a bug in a check must cost that check, not the learner's report
+        result.message = (f"the grader itself failed in this check ({type(exc).__name__}: {exc}); "
+                          "this is a bug in apilab, not in your server. Please report it with "
+                          "the replay command below.")
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     result.exchanges = wire.exchanges[first_exchange:]
     return _redacted(result) if check.hidden else result

@@ -224,3 +224,9 @@ async def test_no_trace_fails_a_leaky_error(url, mode, says):
     failure = await fails(url, "no-trace", path=f"/{mode}/things", body='{"name": ')
     assert says in failure.message
     assert failure.received.startswith("...")
+
+
+
+async def test_a_list_item_without_an_id_is_a_failed_check_not_a_crash(url):
+    failure = await fails(url, "collection-includes", collection="/no-ids/things", body=THING)
+    assert "an item on page 1 has no id" in failure.message

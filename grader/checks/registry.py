@@ -10,10 +10,6 @@ checked against its signature when the course loads.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 CheckFunction = Callable[..., Awaitable[None]]
 

@@ -320,7 +320,7 @@ async def collection_includes(
     rules = {path: Matcher.model_validate(ctx.fill(rule)) for path, rule in (where or {}).items()}
     times = 0
     for page, item in pages:
-        item_id = json_path(item, id_field)
+        item_id = id_of(ctx, item, id_field, f"GET {first}: an item on page {page}")
         times += key(item_id) == key(wanted)
         ctx.expect(unwanted is None or key(item_id) != key(unwanted),
                    f"GET {first} lists {id_field} {show(unwanted)}, which the filter excludes",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from apilab.hub.client import HubAuthError, HubClient, HubError, HubUnavailable
 from apilab.settings import HubSettings
 from apilab.store import Store
@@ -99,3 +101,7 @@ def fetch_feedback(store: Store, client: HubClient, result: SyncResult) -> None:
             result.new_feedback += 1
     except HubError as exc:
         result.problem = f"Could not fetch mentor feedback: {exc}"
+    except (ValidationError, KeyError, TypeError) as exc:
+        # Feedback this version cannot read stays on the hub: the cursor stopped before it.
+        result.problem = (f"The hub sent feedback this version of apilab cannot read "
+                          f"({type(exc).__name__}); update apilab, then run apilab sync.")

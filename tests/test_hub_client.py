@@ -158,3 +158,18 @@ def test_reports_travel_byte_for_byte(hub, report_factory):
         ada.put_submission(sid, report.to_json(indent=None), "submit")
         stored = ada.submission(sid)["report"]
     assert stored == report.model_dump(mode="json", by_alias=True)
+
+
+
+def test_an_address_that_is_not_a_hub_is_a_hub_error():
+    # A web page or a captive portal answers 200 with HTML: a clear HubError, not a traceback.
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+
+    from tests.hostile_servers import serve_app
+
+    portal = FastAPI()
+    portal.get("/v1/me", response_class=HTMLResponse)(lambda: "<html>Welcome to the café</html>")
+    with serve_app(portal) as url, HubClient(url, new_token()) as client, \
+            pytest.raises(HubError, match="not JSON .*text/html.*is this the address of an apilab hub"):
+        client.me()

@@ -90,7 +90,7 @@ class HubClient:
 
     def me(self) -> dict[str, Any]:
         """{"name": ..., "role": "learner" | "mentor"}: also a quick test of the token."""
-        return self._request("GET", "/v1/me").json()
+        return _json(self._request("GET", "/v1/me"))
 
     def put_submission(self, submission_id: str, report_json: str, kind: str) -> bool:
         """Send a grader run under its id; True if the hub stored it now, False if it already
@@ -106,7 +106,7 @@ class HubClient:
         status, review, kind, limit), newest first, following the pages' Link rel="next"."""
         response = self._request("GET", "/v1/submissions", params=filters)
         while True:
-            yield from response.json()["items"]
+            yield from _json(response)["items"]
             next_url = response.links.get("next", {}).get("url")
             if not next_url:
                 return
@@ -120,19 +120,19 @@ class HubClient:
         response = self._request("GET", f"/v1/submissions/{submission_id}", headers=headers)
         if response.status_code == 304 and cached:
             return cached[1]
-        body = response.json()
+        body = _json(response)
         if etag := response.headers.get("ETag"):
             self._etags[submission_id] = (etag, body)
         return body
 
     def feedback_on(self, submission_id: str) -> list[dict[str, Any]]:
-        return self._request("GET", f"/v1/submissions/{submission_id}/feedback").json()["items"]
+        return _json(self._request("GET", f"/v1/submissions/{submission_id}/feedback"))["items"]
 
     def add_feedback(self, submission_id: str, body: str,
                      check_id: str | None = None) -> dict[str, Any]:
         """A mentor's Markdown note on a submission, or on one of its checks."""
-        return self._request("POST", f"/v1/submissions/{submission_id}/feedback",
-                             json={"body": body, "check_id": check_id}).json()
+        return _json(self._request("POST", f"/v1/submissions/{submission_id}/feedback",
+                                   json={"body": body, "check_id": check_id}))
 
     def feedback_since(self, cursor_or_time: int | datetime = 0) -> list[dict[str, Any]]:
         """Every feedback item (notes and reviews) after sequence number N, or written at or
@@ -145,7 +145,7 @@ class HubClient:
         items: list[dict[str, Any]] = []
         response = self._request("GET", "/v1/feedback", params=params)
         while True:
-            items += response.json()["items"]
+            items += _json(response)["items"]
             next_url = response.links.get("next", {}).get("url")
             if not next_url:
                 return items
@@ -157,15 +157,16 @@ class HubClient:
         """Approve ("approved") or send back ("changes_requested") a submission; a score
         override needs a reason. `if_match` (an ETag) refuses the change if it moved since."""
         headers = {"If-Match": if_match} if if_match else {}
-        return self._request("PUT", f"/v1/submissions/{submission_id}/review", headers=headers,
-                             json={"verdict": verdict, "score_override": score_override,
-                                   "reason": reason, "body": body}).json()
+        return _json(self._request(
+            "PUT", f"/v1/submissions/{submission_id}/review", headers=headers,
+            json={"verdict": verdict, "score_override": score_override, "reason": reason,
+                  "body": body}))
 
     def cohort_stats(self, exercise: str, kind: str | None = None) -> dict[str, Any]:
         """Each check's pass rate over learners' latest submissions, and the most failing."""
         params = {"kind": kind} if kind else {}
-        return self._request("GET", f"/v1/cohort/exercises/{exercise}/stats",
-                             params=params).json()
+        return _json(self._request("GET", f"/v1/cohort/exercises/{exercise}/stats",
+                                   params=params))
 
     # --- the wire -------------------------------------------------------------------------------
 
@@ -183,6 +184,17 @@ class HubClient:
         if response.status_code < 400 or response.status_code == 304:
             return response
         raise _error(response)
+
+
+def _json(response: httpx.Response) -> Any:
+    """The body as JSON; a HubError when it is not, which usually means a wrong address."""
+    try:
+        return response.json()
+    except ValueError:
+        kind = response.headers.get("content-type") or "no Content-Type"
+        raise HubError(f"{response.request.url} answered with something that is not JSON ({kind}); "
+                       "is this the address of an apilab hub?", request=response.request,
+                       status=response.status_code) from None
 
 
 def _error(response: httpx.Response) -> HubError:

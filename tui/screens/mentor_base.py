@@ -31,10 +31,9 @@ class MentorScreen(Screen):
         def job() -> None:
             try:
                 result = call()
-            except (HubError, ValueError) as exc:  # ValueError: a proxy's non-JSON answer
-                error = exc if isinstance(exc, HubError) else HubError(f"unreadable answer: {exc}")
+            except HubError as exc:
                 if not get_current_worker().is_cancelled:
-                    self.app.call_from_thread(self._hub_failed, error, doing)
+                    self.app.call_from_thread(self._hub_failed, exc, doing)
                 return
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._deliver, done, result)

@@ -179,7 +179,7 @@ def test_damaged_file_is_a_store_error_naming_the_path(tmp_path):
     message = str(caught.value)
     assert str(path) in message
     assert f"mv {path} {path}.broken" in message
-    assert "rebuilt from scratch" in message
+    assert "starts a new, empty one, and your old runs stay in the .broken file" in message
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
@@ -201,6 +201,12 @@ def test_store_error_explains_a_full_disk(tmp_path):
     error = store_errors.explain(tmp_path / "p.db", sqlite3.OperationalError(
         "database or disk is full"))
     assert "disk is full" in str(error) and str(tmp_path / "p.db") in str(error)
+
+
+def test_an_error_that_is_not_damage_does_not_advise_moving_the_file(tmp_path):
+    error = str(store_errors.explain(tmp_path / "p.db", sqlite3.IntegrityError(
+        "UNIQUE constraint failed: runs.id")))
+    assert "mv " not in error and "bug in apilab" in error
 
 
 def test_open_default_uses_apilab_home(tmp_path, monkeypatch):

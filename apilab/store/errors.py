@@ -30,9 +30,11 @@ def explain(path: Path, exc: sqlite3.Error) -> StoreError:
         advice = "this Store was already closed; open a new one"
     elif "unable to open" in text:
         advice = "it could not be opened. Check that its folder exists and is writable"
-    else:
-        advice = (f"it is damaged. Move it aside: mv {path} {path}.broken; "
-                  "progress is rebuilt from scratch")
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        advice = (f"it is damaged. Move it aside: mv {path} {path}.broken; apilab then starts "
+                  "a new, empty one, and your old runs stay in the .broken file")
+    else:  # not the file's fault: say so, rather than advise moving good progress aside
+        advice = "this looks like a bug in apilab, not a problem with the file. Please report it"
     return StoreError(f"cannot use the progress database {path} ({exc}): {advice}.")
 
 

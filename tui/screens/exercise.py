@@ -223,7 +223,12 @@ class ExerciseScreen(ApilabScreen):
                         "another language, start your server yourself and press r.",
                         title="Your server did not start", severity="error", timeout=15)
             return
-        port = urlsplit(self.url).port or 8001
+        try:
+            port = urlsplit(self.url).port or 8001
+        except ValueError:
+            self.notify(f"{self.url} has an invalid port. Fix the URL (press u), then p again.",
+                        title="Your server did not start", severity="error")
+            return
         if port_in_use("127.0.0.1", port):
             self.notify(f"Port {port} is already in use: is your server already running "
                         "somewhere else? Press r to check it, stop it, or change the URL.",

@@ -21,6 +21,9 @@ from apilab.hub.cli import hub
 DEFAULT_SERVER_PORT = 8001
 DEFAULT_SANDBOX_PORT = 8000
 GRADING_ERROR = 2  # exit code: nothing could be graded
+# The everyday commands that also send submissions left waiting while the hub was down (the app
+# and `submit` sync on their own; servers and course tools stay off the network).
+QUICK_SYNC_COMMANDS = ("check", "lessons", "start")
 
 
 def _course() -> Course:
@@ -54,14 +57,14 @@ def main(ctx: click.Context) -> None:
 
     Run without a command to open the terminal app.
     """
-    if ctx.invoked_subcommand not in (None, "hub", "login", "logout", "sync", "app", "mentor"):
+    if ctx.invoked_subcommand in QUICK_SYNC_COMMANDS and "--help" not in sys.argv:
         _send_waiting_submissions()
     if ctx.invoked_subcommand is None:
         ctx.invoke(app)
 
 
 def _send_waiting_submissions() -> None:
-    """Submissions queued while the hub was down go out at the next command, quietly if it works."""
+    """Submissions queued while the hub was down go out with the next everyday command."""
     from apilab.settings import SettingsError, load_hub
     from apilab.store import Store, StoreError
 
@@ -127,8 +130,9 @@ def lessons() -> None:
     """Show the course and your progress."""
     from apilab.progress_text import course_as_text
 
-    course, store = _course(), _store()
-    click.echo(course_as_text(course, store.progress()))
+    course = _course()
+    with _store() as store:
+        click.echo(course_as_text(course, store.progress()))
 
 
 @main.command()
@@ -289,9 +293,12 @@ def login(hub_url: str, token: str) -> None:
 @main.command()
 def logout() -> None:
     """Forget the hub on this machine (submissions still waiting are kept)."""
-    from apilab.settings import save_hub
+    from apilab.settings import SettingsError, save_hub
 
-    save_hub(None)
+    try:
+        save_hub(None)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo("Logged out. Your progress on this machine is untouched.")
 
 

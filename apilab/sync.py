@@ -3,7 +3,7 @@
 Submissions wait in the store's outbox until the hub has them; each goes under its run id, so a
 resend after a crash or a timeout never makes a duplicate. Feedback comes down by sequence number,
 so each sync asks only for what is new. A hub that is down costs nothing but a message: the outbox
-is sent at the next command or app start.
+is sent with the next `apilab check`, `lessons`, `start`, `submit` or `sync`, or at app start.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def push(store: Store, client: HubClient, result: SyncResult) -> None:
         except HubUnavailable as exc:
             store.mark_attempt(item.run_id, str(exc))
             result.problem = (f"The hub is unreachable ({exc}). Your submissions are saved and "
-                              "will be sent at the next apilab command or app start.")
+                              "will be sent with your next apilab check, lessons, start, submit or "
+                              "sync, or when the app starts.")
             return
         except HubAuthError as exc:
             store.mark_attempt(item.run_id, str(exc))

@@ -31,9 +31,18 @@ def start_workspace(course: Course, exercise: Exercise, reset: bool = False) -> 
         if target.exists():
             if not reset:
                 return Workspace(target, created=False)
-            backup = target.with_name(f"{exercise.slug}.backup-{datetime.now():%Y%m%d-%H%M%S}")
+            backup = _unused(target.with_name(f"{exercise.slug}.backup-{datetime.now():%Y%m%d-%H%M%S}"))
             target.rename(backup)
         shutil.copytree(exercise.starter_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
     except OSError as exc:
         raise WorkspaceError(f"could not create your workspace {target}: {exc.strerror or exc}") from None
     return Workspace(target, created=True, backup=backup)
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`... whichever does not exist yet (two resets in a second)."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}-{number}")
+    return candidate

@@ -124,6 +124,9 @@ def test_start_copies_the_starter_and_never_overwrites_work(cli, course_copy):
     backups = list((course_copy / "work").glob("hello-api.backup-*"))
     assert len(backups) == 1 and (backups[0] / "app.py").read_text() == "# my work\n"
 
+    assert cli("start", "hello-api", "--reset").exit_code == 0  # twice within a second
+    assert len(list((course_copy / "work").glob("hello-api.backup-*"))) == 2
+
 
 def test_serve_without_a_workspace_says_to_start_first(cli, course_copy):
     result = cli("serve", "hello-api")

@@ -53,10 +53,10 @@ def test_the_outbox_survives_a_hub_that_is_down_and_is_delivered_once(home, hub_
         ids = [store.record_run(make_report(seed=n), "submit", send_to_hub=True) for n in range(3)]
         down = sync(store, hub)
     assert down.sent == 0 and down.waiting == 3
-    assert "unreachable" in down.problem and "next apilab command" in down.problem
+    assert "unreachable" in down.problem and "will be sent with your next apilab check" in down.problem
 
     with start():
-        # The next command, whatever it is, sends what waited.
+        # The next everyday command sends what waited.
         result = CliRunner().invoke(main, ["lessons"], catch_exceptions=False)
         assert "Sent 3 submissions to the hub." in result.output
         assert submissions_on(url) == sorted(ids)

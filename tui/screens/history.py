@@ -102,7 +102,11 @@ class HistoryScreen(ApilabScreen):
         if other_id is None:
             self.notify("Nothing to compare with: mark another run with m.", severity="warning")
             return
-        other = next(r for r in self.runs if r.id == other_id)
+        other = next((r for r in self.runs if r.id == other_id), None)
+        if other is None:  # the marked run is no longer listed
+            self.marked = None
+            self.notify("The marked run is gone: mark another run with m.", severity="warning")
+            return
         older, newer = sorted([run, other], key=lambda r: r.started_at)
         store = self.apilab.store
         reports = [self.apilab.safe_store(store.report, r.id, default=None) for r in (older, newer)]

@@ -278,3 +278,15 @@ def test_text_explains_the_first_failures_and_lists_the_rest():
     assert "2 more failed checks, in short (--verbose explains each one):" in text
     assert "  ✗ check-4: GET /c4 answered 500" in text
     assert render(report, "text", verbose=True).count("Reproduce:") == 5
+
+
+def test_a_long_walk_shows_only_its_last_requests():
+    from conftest import make_report
+
+    report = make_report(passed=(False,))
+    failed = report.checks[0]
+    failed.exchanges = failed.exchanges * 30
+    text = render(report, "text")
+    assert text.count("curl -i") == 4
+    assert "… 26 earlier requests (--verbose or --format json shows them all)" in text
+    assert render(report, "text", verbose=True).count("curl -i") == 30

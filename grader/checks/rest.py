@@ -153,8 +153,10 @@ async def walk(ctx: CheckContext, first: str, items_path: str, max_pages: int,
         ctx.expect(url not in visited, f"page {page}'s rel=\"next\" link leads back to a page "
                    "already visited, so a client following it would loop forever",
                    expected="a link to a new page", received=f"next: {url}")
-    ctx.fail(f"after {max_pages} pages there is still a rel=\"next\" link; the last page must "
-             "have none, or a client never knows it has reached the end",
+    ctx.fail(f"after {max_pages} pages ({len(found)} items) there is still a rel=\"next\" link. "
+             "Either the list never ends (the last page must have no next link, or a client never "
+             "knows it has reached the end), or your server holds more data than this check walks: "
+             "restart it with an empty store and check again",
              expected="a last page without rel=\"next\"", received=f"next: {url}")
 
 

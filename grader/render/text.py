@@ -11,8 +11,10 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from grader.report import CheckResult, Exchange, Report
+from grader.target import is_loopback
 
 PASS_MARK, FAIL_MARK = "✓", "✗"
 BODY_LINES = 15  # of a body excerpt, unless verbose
@@ -23,6 +25,7 @@ QUIET_RESPONSE_HEADERS = {"date", "server"}
 MAX_HEADERS = 12
 # Fix the first failures first: more than a few full transcripts bury the one that matters.
 EXPLAINED_FAILURES = 3
+MAX_CURLS = 4  # the requests that led to a failure; a long walk keeps only its last steps
 
 # C0 controls except tab and newline, DEL, C1 controls, lone surrogates, and the two
 # non-characters that XML forbids. Newline stays; a bare carriage return does not.
@@ -42,7 +45,8 @@ def cleaned(report: Report) -> Report:
 
 def replay_command(report: Report) -> str:
     """The command that grades the same server again with the same data."""
-    return f"apilab check {report.exercise} --url {report.url} --seed {report.seed}"
+    remote = "" if is_loopback(urlsplit(report.url).hostname or "") else " --allow-remote"
+    return f"apilab check {report.exercise} --url {report.url} --seed {report.seed}{remote}"
 
 
 def summary(report: Report) -> str:
@@ -62,8 +66,12 @@ def explain(check: CheckResult, *, verbose: bool = False, style: Styler | None =
         lines.append(s.bold(check.message))
     if check.hidden:
         return lines  # the requests of hidden checks are never shown
-    for number, exchange in enumerate(check.exchanges, 1):
-        last = number == len(check.exchanges)
+    exchanges = check.exchanges
+    if not verbose and len(exchanges) > MAX_CURLS:
+        lines.append(s.dim(f"… {len(exchanges) - MAX_CURLS} earlier requests"))
+        exchanges = exchanges[-MAX_CURLS:]
+    for number, exchange in enumerate(exchanges, 1):
+        last = number == len(exchanges)
         if last or verbose:
             lines += [""] + _exchange(exchange, verbose, s)
         else:
@@ -80,7 +88,11 @@ def explain(check: CheckResult, *, verbose: bool = False, style: Styler | None =
         lines += _labelled("Hint", check.hint, s.yellow)
     if check.exchanges:
         lines.append(s.bold("Reproduce:"))
-        lines += ["  " + exchange.curl for exchange in check.exchanges]
+        shown = check.exchanges if verbose else check.exchanges[-MAX_CURLS:]
+        if len(shown) < len(check.exchanges):
+            lines.append(s.dim(f"  … {len(check.exchanges) - len(shown)} earlier requests "
+                               "(--verbose or --format json shows them all)"))
+        lines += ["  " + exchange.curl for exchange in shown]
     return lines
 
 
@@ -104,8 +116,8 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
                 lines += ["", f"{mark} {s.bold(check.title)} {s.dim(f'({check.id})')}"]
                 lines += _indent(explain(check, verbose=verbose, style=s), 2)
         if briefly:
-            lines += ["", s.bold(f"{len(briefly)} more failed checks, in short "
-                                 "(--verbose explains each one):")]
+            more = f"{len(briefly)} more failed check{'s' * (len(briefly) != 1)}"
+            lines += ["", s.bold(f"{more}, in short (--verbose explains each one):")]
             lines += [f"  {s.red(FAIL_MARK)} {c.id}: {c.message}" for c in briefly]
         lines.append("")
     lines.append(f"Replay this run: {s.bold(replay_command(report))}")

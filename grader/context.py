@@ -6,9 +6,11 @@ recorded the same way and every failure carries what was expected and what came 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from grader.wire import Received, Wire, WireError
@@ -18,11 +20,16 @@ NO_BODY = object()
 
 
 class CheckFailed(Exception):
-    """A learner's server did not do what the check requires. This is a result, not a crash."""
+    """A learner's server did not do what the check requires. This is a result, not a crash.
+
+    `setup` names the preparation that failed (creating the resource a check works on, say) when
+    the check never reached what it tests, so the report can point at the real cause.
+    """
 
     def __init__(self, message: str, *, expected: str | None = None, received: str | None = None):
         super().__init__(message)
         self.message, self.expected, self.received = message, expected, received
+        self.setup: str | None = None
 
 
 class CheckContext:
@@ -93,6 +100,16 @@ class CheckContext:
                 expected="a JSON body",
                 received=f"{response.media_type or 'no Content-Type'}: {excerpt or 'an empty body'}",
             ) from None
+
+    @contextlib.contextmanager
+    def preparing(self, what: str) -> Iterator[None]:
+        """Mark failures inside the block as happening while preparing (`what`), not in what the
+        check tests."""
+        try:
+            yield
+        except CheckFailed as failure:
+            failure.setup = failure.setup or what
+            raise
 
     def fail(self, message: str, *, expected: str | None = None, received: str | None = None) -> NoReturn:
         raise CheckFailed(message, expected=expected, received=received)

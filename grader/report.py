@@ -73,6 +73,8 @@ class CheckResult(Model):
     received: str | None = None
     why: str = ""  # why it matters, naming the standard
     hint: str | None = None
+    stopped_while: str | None = None  # the preparation that failed, when the check never got
+    # to what it tests (creating the resource it works on, say)
     hidden: bool = False
     duration_ms: float = 0.0
     exchanges: list[Exchange] = []

@@ -106,6 +106,12 @@ async def _run_check(wire: Wire, check: Check, data: dict, seed: int, limits: Li
     except CheckFailed as failure:
         result.message, result.expected, result.received = (
             _storable(failure.message), _storable(failure.expected), _storable(failure.received))
+        if failure.setup:
+            # The check's own why and hint are about what it tests, which it never reached.
+            result.stopped_while, result.why = failure.setup, ""
+            result.hint = (f"This check stopped while {failure.setup}, before what it tests. "
+                           "Make that request work first; the checks above that test it "
+                           "explain how.")
     except TimeoutError:
         result.message = (f"the check took longer than its limit of {budget:g} s; "
                           "your server is too slow or stopped answering")
@@ -126,7 +132,13 @@ def _storable(text: str | None) -> str | None:
 
 def _redacted(result: CheckResult) -> CheckResult:
     # Hidden checks use data the learner must not see: pass or fail only, never the requests.
-    message = "" if result.passed else "a hidden check failed; its requests are not shown"
+    if result.passed:
+        message = ""
+    elif result.stopped_while:
+        message = (f"a hidden check stopped while {result.stopped_while}, before what it tests; "
+                   "make the visible checks pass first")
+    else:
+        message = "a hidden check failed; its requests are not shown"
     return result.model_copy(update={"exchanges": [], "message": message, "expected": None,
                                      "received": None})
 

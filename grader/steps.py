@@ -13,8 +13,12 @@ from grader.wire import Received
 async def run_steps(ctx: CheckContext, steps: list[Step]) -> Received | None:
     """Run steps in order, sharing captures; the first unmet expectation fails the check."""
     response = None
-    for step in steps:
-        response = await run_step(ctx, step)
+    for number, step in enumerate(steps, 1):
+        if number < len(steps):  # every step but the last prepares for what the check tests
+            with ctx.preparing(f"step {number} of {len(steps)} ({step.method} {ctx.fill(step.path)})"):
+                response = await run_step(ctx, step)
+        else:
+            response = await run_step(ctx, step)
     return response
 
 

@@ -153,3 +153,32 @@ def test_fill_keeps_types_and_interpolates_strings():
     assert ctx.fill({"${name}": ["${n}", "x"]}) == {"Ada": [3, "x"]}
     with pytest.raises(CheckFailed, match="no earlier step captured"):
         ctx.fill("${missing}")
+
+
+async def test_a_failed_preparing_step_says_so_instead_of_the_checks_why(url):
+    result = await run(
+        url,
+        {"method": "GET", "path": "/text", "expect": {"status": 201}},
+        {"method": "GET", "path": "/echo", "expect": {"status": 200}},
+    )
+    assert result.status == "fail"
+    assert result.stopped_while == "step 1 of 2 (GET /text)"
+    assert result.why == "" and result.hint.startswith("This check stopped while step 1 of 2")
+
+
+async def test_a_failure_in_the_last_step_keeps_the_checks_why(url):
+    result = await run(
+        url,
+        {"method": "GET", "path": "/echo", "expect": {"status": 200}},
+        {"method": "GET", "path": "/text", "expect": {"status": 201}},
+    )
+    assert result.stopped_while is None and result.why.startswith("RFC 9110")
+
+
+async def test_a_hidden_check_says_when_it_stopped_while_preparing(url):
+    check = {"id": "secret", "title": "Secret", "points": 1, "hidden": True, "steps": [
+        {"method": "GET", "path": "/text", "expect": {"status": 201}},
+        {"method": "GET", "path": "/echo"}]}
+    report = await grade(hs.exercise(check), url, seed=1, include_hidden=True)
+    [result] = report.checks
+    assert result.exchanges == [] and "stopped while step 1 of 2" in result.message

@@ -83,23 +83,25 @@ def with_query(path: str, query: dict[str, Any]) -> str:
 async def create(ctx: CheckContext, collection: str, body: Any) -> tuple[Received, Any]:
     """POST `body` (placeholders filled) to `collection`; the 201 response and its JSON body."""
     collection = ctx.fill(collection)
-    response = await ctx.request("POST", collection, json_body=ctx.fill(body))
-    ctx.expect(
-        response.status == 201,
-        f"POST {collection} answered {response.status}, so this check could not create the "
-        "resource it works on; make the create checks pass first",
-        expected="status 201 Created", received=f"status {response.status} {response.reason}",
-    )
-    return response, ctx.json(response)
+    with ctx.preparing(f"creating the resource it works on (POST {collection})"):
+        response = await ctx.request("POST", collection, json_body=ctx.fill(body))
+        ctx.expect(
+            response.status == 201,
+            f"POST {collection} answered {response.status}, so this check could not create the "
+            "resource it works on; make the create checks pass first",
+            expected="status 201 Created", received=f"status {response.status} {response.reason}",
+        )
+        return response, ctx.json(response)
 
 
 async def created_url(ctx: CheckContext, collection: str, body: Any) -> str:
     """Create a resource and return the absolute URL its Location header names."""
     response, _document = await create(ctx, collection, body)
     location = response.headers.get("location")
-    ctx.expect(bool(location), f"POST {ctx.fill(collection)} answered 201 without a Location "
-               "header, so this check cannot find the new resource",
-               expected="a Location header", received="none")
+    with ctx.preparing(f"finding the resource it created (POST {ctx.fill(collection)})"):
+        ctx.expect(bool(location), f"POST {ctx.fill(collection)} answered 201 without a Location "
+                   "header, so this check cannot find the new resource",
+                   expected="a Location header", received="none")
     return urljoin(response.url, location)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 
 class TargetError(ValueError):
@@ -57,6 +57,30 @@ def same_origin(url: str, base: str) -> bool:
         return (a.scheme, a.hostname, _port(a)) == (b.scheme, b.hostname, _port(b))
     except ValueError:  # an invalid port is not the learner's server
         return False
+
+
+# The names a server on this machine is commonly given for itself. 127.0.0.2 is loopback too,
+# but another address: a server listening on 127.0.0.1 does not answer there.
+_THIS_MACHINE = {"localhost", "127.0.0.1", "::1"}
+
+
+def on_server(url: str, base: str) -> str | None:
+    """`url` if it is on the learner's server at `base`, else None.
+
+    A server that names itself `localhost` while graded at 127.0.0.1 (or the other way round)
+    is still the same server: its absolute Location and Link URLs are rewritten onto `base`'s
+    host, so that the request reaches the socket being graded.
+    """
+    if same_origin(url, base):
+        return url
+    a, b = urlsplit(url), urlsplit(base)
+    try:
+        same_port = (a.scheme, _port(a)) == (b.scheme, _port(b))
+    except ValueError:
+        return None
+    if same_port and a.hostname in _THIS_MACHINE and b.hostname in _THIS_MACHINE:
+        return urlunsplit(a._replace(netloc=b.netloc))
+    return None
 
 
 def _port(parts: SplitResult) -> int | None:

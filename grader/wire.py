@@ -24,7 +24,7 @@ import httpx
 
 from grader import __version__
 from grader.report import Exchange, ReceivedResponse, SentRequest
-from grader.target import same_origin
+from grader.target import on_server
 
 USER_AGENT = f"apilab-grader/{__version__}"
 MAX_REDIRECTS = 5
@@ -125,9 +125,13 @@ class Wire:
         """Send one request (and same-host redirects when asked); raise `WireError` on failure."""
         url = self.url_for(path)
         for _hop in range(MAX_REDIRECTS + 1):
-            if not same_origin(url, self.base_url):
+            target = on_server(url, self.base_url)
+            if target is None:
                 raise WireError(f"refused to send a request to {url}: it is not on your server "
-                                f"({self.base_url}); the grader only talks to your server")
+                                f"({self.base_url}), and the grader only talks to your server. "
+                                "Use a relative URL such as /books/7, or one built from the "
+                                "request's Host header")
+            url = target
             received = await self._exchange(method, url, headers or {}, content)
             location = received.headers.get("location")
             if not (follow_redirects and 300 <= received.status < 400 and location):

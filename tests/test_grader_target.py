@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.target import TargetError, check_target, is_loopback, same_origin
+from grader.target import TargetError, check_target, is_loopback, on_server, same_origin
 
 
 @pytest.mark.parametrize("url", [
@@ -66,3 +66,16 @@ def test_default_ports_are_the_same_origin():
     assert same_origin("http://localhost:80/books", "http://localhost")
     assert same_origin("https://localhost/books", "https://localhost:443")
     assert not same_origin("http://localhost:443/", "https://localhost")
+
+
+@pytest.mark.parametrize(("url", "rewritten"), [
+    ("http://127.0.0.1:8001/books/3", "http://127.0.0.1:8001/books/3"),
+    ("http://localhost:8001/books/3", "http://127.0.0.1:8001/books/3"),  # the same server
+    ("http://[::1]:8001/books/3?x=1", "http://127.0.0.1:8001/books/3?x=1"),
+    ("http://localhost:8002/books/3", None),  # another port is another server
+    ("https://localhost:8001/books/3", None),
+    ("http://127.0.0.2:8001/books/3", None),  # loopback, but not where the server listens
+    ("http://evil.example:8001/", None),
+])
+def test_on_server_accepts_this_machine_under_its_other_names(url, rewritten):
+    assert on_server(url, "http://127.0.0.1:8001") == rewritten

@@ -145,3 +145,19 @@ def test_url_for(base, path, full):
 ])
 def test_curl_command(args, command):
     assert curl_command(*args) == command
+
+
+async def test_a_link_to_localhost_reaches_the_server_graded_at_127_0_0_1(url):
+    assert url.startswith("http://127.0.0.1:")
+    as_localhost = url.replace("127.0.0.1", "localhost") + "/echo"
+    async with Wire(url) as wire:
+        received = await wire.send("GET", as_localhost)
+    assert received.status == 200
+    assert wire.exchanges[0].request.url == f"{url}/echo"  # sent where the server listens
+
+
+async def test_a_link_to_another_host_is_refused_with_what_to_do(url):
+    async with Wire(url) as wire:
+        with pytest.raises(WireError, match="Use a relative URL such as /books/7"):
+            await wire.send("GET", "http://evil.example/steal")
+    assert wire.exchanges == []

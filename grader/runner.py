@@ -36,6 +36,9 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+# After this many checks in a row get no answer at all, the server is gone: the rest are not
+# run, so a hung server costs seconds rather than every check's full time limit.
+GIVE_UP_AFTER = 3
 
 
 async def grade(
@@ -72,10 +75,18 @@ async def grade(
         data = draw(exercise.data, seed)
         deadline = clock + limits.run_timeout
         async with Wire(url, limits) as wire:
+            silent = 0  # checks in a row whose last request got no answer at all
             for index, check in enumerate(checks):
                 if on_progress:
                     on_progress(Progress(index, len(checks), check))
-                result = await _run_check(wire, check, data, seed, limits, deadline)
+                if silent >= GIVE_UP_AFTER:
+                    result = _not_run(check, f"not run: your server stopped answering ({silent} "
+                                             "checks in a row got no response). Restart it and "
+                                             "check again")
+                else:
+                    before = len(wire.exchanges)
+                    result = await _run_check(wire, check, data, seed, limits, deadline)
+                    silent = silent + 1 if _unanswered(wire, before, result) else 0
                 report.checks.append(result)
                 if on_progress:
                     on_progress(Progress(index, len(checks), check, result))
@@ -83,6 +94,19 @@ async def grade(
         report.status = "pass" if all(c.passed for c in report.checks) else "fail"
     report.duration_ms = round((time.perf_counter() - clock) * 1000, 1)
     return report
+
+
+def _unanswered(wire: Wire, before: int, result: CheckResult) -> bool:
+    """True when a failed check's last request got no HTTP response (timeout, refused, reset)."""
+    made = wire.exchanges[before:]
+    return not result.passed and bool(made) and made[-1].response is None
+
+
+def _not_run(check: Check, message: str) -> CheckResult:
+    result = CheckResult(id=check.id, title=check.title, status="fail", points=0,
+                         max_points=check.points, message=message, why=check.why, hint=check.hint,
+                         hidden=check.hidden)
+    return result  # no requests were made, so nothing to hide even for a hidden check
 
 
 async def _run_check(wire: Wire, check: Check, data: dict, seed: int, limits: Limits,

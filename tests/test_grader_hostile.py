@@ -165,3 +165,13 @@ async def test_a_slow_check_is_cut_at_its_own_limit(servers):
     report, elapsed = await timed_grade(servers.url("slow-ok"), check, limits=limits)
     assert elapsed < limits.check_timeout + MARGIN
     assert "longer than its limit" in only_failure(report)
+
+
+async def test_a_server_that_stopped_answering_is_given_up_on_after_three_checks(servers):
+    checks = [hs.get_json_check(f"check-{n}") for n in range(6)]
+    report, elapsed = await timed_grade(servers.url("silent"), *checks)
+    messages = [check.message for check in report.checks]
+    assert all("sent nothing" in message for message in messages[:3])
+    assert all(message.startswith("not run: your server stopped answering (3 checks in a row")
+               for message in messages[3:])
+    assert elapsed < 3 * LIMITS.request_timeout + MARGIN  # not six checks' worth of waiting

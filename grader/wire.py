@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json as jsonlib
+import re
 import shlex
 import ssl
 import time
@@ -247,6 +248,11 @@ def _received_record(received: Received, limit: int) -> ReceivedResponse:
     )
 
 
+def _plain(parser_error: str) -> str:
+    """h11's complaint without Python's notation: `illegal status line: 'hello'`."""
+    return re.sub(r"bytearray\(b(['\"])(.*?)\1\)", r"'\2'", parser_error)
+
+
 def _deadline_message(phase: str, seconds: float) -> str:
     if phase == "body":
         return (f"the server sent its headers but the body was still arriving after {seconds:g} s; "
@@ -274,7 +280,7 @@ def _explain(exc: httpx.HTTPError, phase: str, limits: Limits, url: str) -> str:
             return "the server closed the connection without sending a response"
         if phase == "body":
             return f"the response body broke off: {text}"
-        return f"the server's reply is not valid HTTP/1.1 ({text})"
+        return f"the server's reply is not valid HTTP/1.1 ({_plain(text)})"
     if isinstance(exc, httpx.ReadError | httpx.WriteError):
         return f"the connection was reset by the server ({text})"
     if isinstance(exc, httpx.TimeoutException):

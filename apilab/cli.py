@@ -172,6 +172,8 @@ def serve(exercise: str, port: int, source: str) -> None:
     """Run a Python (FastAPI) solution with uvicorn; `work` reloads on change."""
     import uvicorn
 
+    from apilab.ports import port_in_use
+
     course = _course()
     ex = _exercise(course, exercise)
     folder = {"work": paths.workspace(course.root, ex.slug), "starter": ex.starter_dir,
@@ -182,6 +184,11 @@ def serve(exercise: str, port: int, source: str) -> None:
         raise click.ClickException(
             f"{folder} has no app.py. apilab serve runs Python (FastAPI) apps; for another language, "
             f"start your server yourself and run: apilab check {ex.slug} --url http://127.0.0.1:PORT")
+    if port_in_use("127.0.0.1", port):
+        raise click.ClickException(
+            f"port {port} is already in use: is your server already running in another terminal? "
+            f"Stop it, or choose another port: apilab serve {ex.slug} --port {port + 1} "
+            f"(then: apilab check {ex.slug} --url http://127.0.0.1:{port + 1})")
     click.echo(f"Serving {folder} on http://127.0.0.1:{port}  (check it with: apilab check {ex.slug})")
     uvicorn.run("app:app", host="127.0.0.1", port=port, app_dir=str(folder),
                 reload=source == "work", reload_dirs=[str(folder)] if source == "work" else None)
@@ -203,10 +210,15 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     with _store() as store:
+        if url is None:  # the default address is where `apilab serve` runs the learner's app
+            url = f"http://127.0.0.1:{DEFAULT_SERVER_PORT}"
+            start_hint = f"Start your server first: apilab serve {ex.slug}"
+        else:
+            start_hint = "Start your server so that it listens there, then check again."
         try:
             recorded = asyncio.run(grade_and_record(
-                ex, url or f"http://127.0.0.1:{DEFAULT_SERVER_PORT}", store, seed=seed,
-                submit=submit, send_to_hub=hub is not None, allow_remote=allow_remote))
+                ex, url, store, seed=seed, submit=submit, send_to_hub=hub is not None,
+                allow_remote=allow_remote, start_hint=start_hint))
         except TargetError as exc:
             raise click.BadParameter(str(exc), param_hint="--url") from None
         report = recorded.report

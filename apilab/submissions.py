@@ -37,7 +37,7 @@ async def grade_and_record(
     """
     report = await grade(
         exercise, url, seed=seed, include_hidden=submit, allow_remote=allow_remote,
-        start_hint=start_hint or f"apilab serve {exercise.slug}", on_progress=on_progress,
+        start_hint=start_hint, on_progress=on_progress,
     )
     try:
         run_id = store.record_run(report, "submit" if submit else "check",

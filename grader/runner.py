@@ -55,7 +55,7 @@ async def grade(
     """Run the exercise's checks against the server at `url`.
 
     Raises `TargetError` for a URL the grader may not use. A server that cannot be reached gives
-    a report with status `error`; `start_hint` is the command that would start it.
+    a report with status `error`; `start_hint` is a sentence saying how to start it.
     """
     url = check_target(url, allow_remote)
     limits = limits or Limits()
@@ -70,7 +70,7 @@ async def grade(
     )
     problem = await _unreachable(url, limits)
     if problem:
-        report.message = problem + (f". Start your server first: {start_hint}" if start_hint else "")
+        report.message = f"{problem}. {start_hint or 'Start your server, then check again.'}"
     else:
         data = draw(exercise.data, seed)
         deadline = clock + limits.run_timeout

@@ -19,7 +19,8 @@ def check_target(url: str, allow_remote: bool = False) -> str:
     """Return `url` normalised (no trailing slash) if the grader may send requests to it."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetError(f"{url!r} is not an http:// or https:// URL; try --url http://127.0.0.1:8001")
+        suggestion = f"http://{url}" if "://" not in url else "http://127.0.0.1:8001"
+        raise TargetError(f"{url!r} is not an http:// or https:// URL; try --url {suggestion}")
     try:
         parts.port  # noqa: B018 - urlsplit checks the port only when asked
     except ValueError as exc:

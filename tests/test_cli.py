@@ -67,12 +67,41 @@ def test_a_failing_check_exits_1_and_explains(cli, hello_starter_url):
     assert "✗ 1. " in cli("lessons").output
 
 
-def test_nothing_listening_exits_2_and_says_how_to_start(cli):
+def test_nothing_listening_exits_2_and_says_how_to_start(cli, monkeypatch):
+    import apilab.cli
+
+    port = free_port()
+    monkeypatch.setattr(apilab.cli, "DEFAULT_SERVER_PORT", port)
+    result = cli("check", "hello-api")  # the default address, where apilab serve runs it
+    assert result.exit_code == 2
+    assert f"nothing is listening on 127.0.0.1:{port}" in result.output
+    assert "Start your server first: apilab serve hello-api" in result.output
+
+
+def test_nothing_listening_at_a_given_url_does_not_suggest_the_python_starter(cli):
     port = free_port()
     result = cli("check", "hello-api", "--url", f"http://127.0.0.1:{port}")
     assert result.exit_code == 2
-    assert f"nothing is listening on 127.0.0.1:{port}" in result.output
-    assert "apilab serve hello-api" in result.output
+    assert "Start your server so that it listens there" in result.output
+    assert "apilab serve" not in result.output
+
+
+def test_a_url_without_a_scheme_gets_the_right_suggestion(cli):
+    result = cli("check", "hello-api", "--url", "127.0.0.1:8002")
+    assert result.exit_code == 2 and "try --url http://127.0.0.1:8002" in result.output
+
+
+def test_serve_on_a_busy_port_says_what_to_do(cli, course_copy):
+    import socket
+
+    assert cli("start", "hello-api").exit_code == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("serve", "hello-api", "--port", str(port))
+    assert result.exit_code == 1
+    assert f"port {port} is already in use" in result.output and f"--port {port + 1}" in result.output
 
 
 def test_a_remote_url_is_refused_without_allow_remote(cli):

@@ -120,7 +120,8 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
             lines += ["", s.bold(f"{more}, in short (--verbose explains each one):")]
             lines += [f"  {s.red(FAIL_MARK)} {c.id}: {c.message}" for c in briefly]
         lines.append("")
-    lines.append(f"Replay this run: {s.bold(replay_command(report))}")
+    if report.status != "error":  # nothing ran, so there is nothing to replay
+        lines.append(f"Replay this run: {s.bold(replay_command(report))}")
     verdict = s.green if report.status == "pass" else s.red
     lines.append(verdict(summary(report)))
     return "\n".join(lines) + "\n"

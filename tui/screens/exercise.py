@@ -179,7 +179,8 @@ class ExerciseScreen(ApilabScreen):
             recorded = await grade_and_record(
                 self.exercise, self.url, app.store, submit=submit,
                 send_to_hub=submit and app.hub is not None, on_progress=on_progress,
-                start_hint=f"press p to run your server here, or run: apilab serve {self.exercise.slug}")
+                start_hint=f"Start your server first: press p to run it here, or run "
+                           f"apilab serve {self.exercise.slug} in a terminal.")
         except TargetError as exc:
             view.clear_report(str(exc))
             self.notify(str(exc), title="Cannot grade this URL", severity="error")

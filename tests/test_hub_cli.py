@@ -31,8 +31,8 @@ def invoke(*args: str) -> str:
 def test_add_user_prints_a_token_once_and_stores_only_its_hash(db: Path):
     output = invoke("add-user", "ada", "--role", "learner", "--db", str(db))
     tokens = TOKEN.findall(output)
-    assert len(tokens) == 1
-    assert "only this once" in output
+    assert len(set(tokens)) == 1  # one token, shown on its own and in the login command
+    assert "only this once" in output and "apilab login http://" in output
     with sqlite3.connect(db) as conn:
         stored = conn.execute("SELECT token_hash FROM tokens").fetchall()
         dump = "\n".join(conn.iterdump())

@@ -137,7 +137,7 @@ async def test_s_starts_the_sandbox_on_a_free_port_when_busy_and_quit_stops_it(
             state = app.sandbox_state
             assert state.phase == "running", state.message
             assert state.url != f"http://127.0.0.1:{port}"
-            assert f"port {port} is already in use" in state.message
+            assert f"Port {port} was busy (another program has it)" in state.message
             panel = str(app.screen.query_one("#sandbox-panel").render())
             assert f"running at {state.url} (healthy)" in panel
             sandbox = app.sandbox_control.sandbox

@@ -63,8 +63,9 @@ class SandboxControl:
             return SandboxState("failed", replacement.url, message=str(exc))
         self.sandbox = replacement
         return SandboxState("running", replacement.url, healthy=True,
-                            message=f"{first_problem}; the sandbox runs at {replacement.url} "
-                                    "instead")
+                            message=f"Port {sandbox.port} was busy (another program has it), so "
+                                    f"the sandbox runs at {replacement.url}. Notebooks opened "
+                                    "from here use that address.")
 
     def stop(self) -> SandboxState:
         if self.sandbox is not None:

@@ -31,8 +31,8 @@ def _store(db_path: Path | None):
 def _print_token(name: str, token: str) -> None:
     click.echo(f"Token for {name} (shown only this once; the hub keeps only its hash):\n\n"
                f"  {token}\n\n"
-               f"Give it to {name} privately. It goes in the Authorization header: "
-               "Bearer <token>.")
+               f"Give it to {name} privately. They join with:\n\n"
+               f"  apilab login http://<this hub's address>:<port> --token {token}")
 
 
 @click.group()

@@ -63,10 +63,15 @@ class InboxScreen(ApilabScreen):
         if notes:
             listing.index = min(index or 0, len(notes) - 1)
         app.refresh_unread()
-        self.query_one("#inbox-summary", Static).update(Text(
-            f"{len(notes)} notes, {app.unread} unread. Enter opens a note beside its report."
-            if notes else "No feedback yet. When a mentor reviews one of your runs, it shows "
-                          "up here.", style="dim"))
+        if notes:
+            summary = (f"{len(notes)} note{'s' * (len(notes) != 1)}, {app.unread} unread. "
+                       "Enter opens a note beside its report.")
+        elif app.hub is None:
+            summary = ("No feedback yet. To get your mentors' feedback here, join your cohort's "
+                       "hub: apilab login HUB_URL --token TOKEN, then submit with t.")
+        else:
+            summary = "No feedback yet. When a mentor reviews one of your submissions, it shows up here."
+        self.query_one("#inbox-summary", Static).update(Text(summary, style="dim"))
         listing.focus()
 
     def action_back(self) -> None:

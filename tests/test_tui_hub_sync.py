@@ -73,3 +73,13 @@ async def test_a_submission_from_the_app_round_trips_through_the_mentor(
         await pilot.press("i")
         await pilot.pause()
         assert type(again.screen).__name__ == "InboxScreen"
+
+
+async def test_an_empty_inbox_says_how_to_join_a_hub(fixture_course, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "no-hub"))
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        summary = str(app.screen.query_one("#inbox-summary").render())
+        assert "apilab login HUB_URL --token TOKEN" in summary

@@ -35,6 +35,3 @@ class HubSettings:
         if not 1 <= self.page_size <= self.max_page_size:
             raise ValueError("page_size must be between 1 and max_page_size")
 
-    @property
-    def in_memory(self) -> bool:
-        return str(self.db_path) == MEMORY

@@ -37,10 +37,11 @@ from apilab.hub.records import (
     UserInfo,
     Verdict,
 )
+from apilab.hub.settings import MEMORY
+from apilab.migrations import apply_migrations
 from grader.report import Report
 
 Clock = Callable[[], datetime]
-MEMORY = ":memory:"
 
 
 class HubStoreError(Exception):
@@ -110,19 +111,17 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
 
 
 def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
-    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    done = {row["name"] for row in db.query("SELECT name FROM _migrations")}
-    applied = []
-    for name, statements in MIGRATIONS:
-        if name in done:
-            continue
-        with db.atomic():
-            for statement in statements:
-                db.execute(statement)
-            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, now])
-        applied.append(name)
-    return applied
+    """Bring a hub database up to date; the names of the migrations applied now."""
+    steps = [(name, _executing(statements)) for name, statements in MIGRATIONS]
+    return apply_migrations(db, steps, now)
+
+
+def _executing(statements: list[str]) -> Callable[[sqlite_utils.Database], None]:
+    def change(db: sqlite_utils.Database) -> None:
+        for statement in statements:
+            db.execute(statement)
+
+    return change
 
 
 _SUBMISSION_COLUMNS = """s.id, s.seq, s.learner_id, u.name AS learner, s.exercise, s.exercise_id,

@@ -6,11 +6,10 @@ applied in `_migrations`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlite_utils
 
-Migration = Callable[[sqlite_utils.Database], None]
+from apilab.migrations import Migration, apply_migrations
+
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
@@ -75,15 +74,5 @@ def create_sync_state(db: sqlite_utils.Database) -> None:
 
 
 def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
-    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
-    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
-    applied = []
-    for name, function in MIGRATIONS:
-        if name in done:
-            continue
-        with db.atomic():
-            function(db)
-            db["_migrations"].insert({"name": name, "applied_at": now})
-        applied.append(name)
-    return applied
+    """Bring a progress database up to date; the names of the migrations applied now."""
+    return apply_migrations(db, MIGRATIONS, now)

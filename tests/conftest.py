@@ -1,7 +1,8 @@
 """Shared fixtures: the tiny fixture course, real uvicorn servers for its solutions and starters,
-reports with fixed times, and temporary progress stores.
+reports with fixed times, temporary progress stores, and one sandbox for the whole session.
 
-Append fixtures here; do not remove others'.
+Every test runs with its own empty APILAB_HOME, so no test can read or change the progress,
+settings or hub login of the person running the suite.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentR
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 FIXED_TIME = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("apilab-home")
+    monkeypatch.setenv("APILAB_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

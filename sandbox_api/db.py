@@ -80,7 +80,9 @@ class BookshopDB:
         """Drop every table and fill them again with the data for `seed`."""
         authors, books = generate(seed)
         with self._write_lock, self._connect() as conn:
-            conn.executescript(SCHEMA)
+            # One transaction from DROP to the last INSERT: a request arriving mid-reset sees the
+            # old data or the new, never missing tables (executescript alone commits each step).
+            conn.executescript("BEGIN;\n" + SCHEMA)
             author_ids = [
                 conn.execute(
                     "INSERT INTO authors (name, country, born) VALUES (?, ?, ?)",

@@ -157,7 +157,7 @@ def sandbox_url() -> Iterator[str]:
 @pytest.fixture
 def fresh_sandbox(sandbox_url: str) -> str:
     """The shared sandbox, just reset to its seed data (for tests that read or change data)."""
-    response = httpx.post(f"{sandbox_url}/admin/reset", timeout=10)
+    response = httpx.post(f"{sandbox_url}/admin/reset", timeout=10, trust_env=False)
     assert response.status_code == 204, response.text
     return sandbox_url
 
@@ -165,5 +165,5 @@ def fresh_sandbox(sandbox_url: str) -> str:
 @pytest.fixture
 def sandbox_client(fresh_sandbox: str) -> Iterator[httpx.Client]:
     """An httpx client aimed at a freshly reset shared sandbox."""
-    with httpx.Client(base_url=fresh_sandbox, timeout=10) as client:
+    with httpx.Client(base_url=fresh_sandbox, timeout=10, trust_env=False) as client:
         yield client

@@ -34,7 +34,7 @@ def test_start_serves_and_stop_leaves_no_process(tmp_path):
     pid = sandbox.pid
     assert pid is not None and process_exists(pid)
     assert sandbox.healthy()
-    assert httpx.get(f"{sandbox.url}/books/1").status_code == 200
+    assert httpx.get(f"{sandbox.url}/books/1", trust_env=False).status_code == 200
     sandbox.stop()
     assert not process_exists(pid)
     assert not sandbox.healthy()
@@ -49,7 +49,7 @@ def test_stop_is_idempotent_and_safe_before_start():
     sandbox.stop()
     sandbox.stop()
     with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{url}/health", timeout=2)
+        httpx.get(f"{url}/health", timeout=2, trust_env=False)
 
 
 def test_a_port_in_use_is_a_clear_error():
@@ -66,9 +66,8 @@ def test_a_port_in_use_is_a_clear_error():
 
 def test_the_seed_changes_the_data(sandbox_url):
     with SandboxProcess(seed=7) as other:
-        assert (
-            httpx.get(f"{other.url}/books/1").json() != httpx.get(f"{sandbox_url}/books/1").json()
-        )
+        theirs = httpx.get(f"{other.url}/books/1", trust_env=False).json()
+        assert theirs != httpx.get(f"{sandbox_url}/books/1", trust_env=False).json()
 
 
 def test_free_port_is_bindable():

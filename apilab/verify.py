@@ -57,14 +57,22 @@ def materialize(exercise: Exercise, source: Literal["starter", "solution"] | Mut
 class _Server:
     """One `uvicorn app:app` child process, its port and its captured stderr."""
 
-    def __init__(self, folder: Path, port: int | None) -> None:
+    def __init__(self, folder: Path, port: int | None, *, port_chosen_here: bool = False) -> None:
+        # A port picked here may be taken by another program before uvicorn binds it; such a
+        # server is started once more on a new port rather than failing the course check.
         self.folder, self.port = folder, port or free_port()
+        self.may_move = port_chosen_here or port is None
         self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
+        self._spawn()
+
+    def _spawn(self) -> None:
+        self.log.seek(0)
+        self.log.truncate()
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "warning"],
-            cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            cwd=self.folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
 
@@ -84,13 +92,18 @@ class _Server:
     def wait_ready(self, deadline: float) -> None:
         while not self.listening():
             if self.process.poll() is not None:
+                if self.may_move and "address already in use" in self.stderr().lower():
+                    self.may_move = False
+                    self.port = free_port()
+                    self._spawn()
+                    continue
                 raise ServerStartError(
                     f"uvicorn app:app in {self.folder} exited with code {self.process.returncode} "
                     f"before listening on port {self.port}:\n{self.stderr()}")
             if time.monotonic() > deadline:
                 raise ServerStartError(
-                    f"uvicorn app:app in {self.folder} did not listen on port {self.port} within "
-                    f"{START_TIMEOUT:g} s:\n{self.stderr()}")
+                    f"uvicorn app:app in {self.folder} did not listen on port {self.port} in "
+                    f"time:\n{self.stderr()}")
             time.sleep(0.05)
 
     def stop(self) -> None:
@@ -114,8 +127,9 @@ def serve_apps(folders: Sequence[Path]) -> Iterator[list[str]]:
     servers: list[_Server] = []
     try:
         for folder, port in zip(folders, free_ports(len(folders)), strict=True):
-            servers.append(_Server(Path(folder), port))
-        deadline = time.monotonic() + START_TIMEOUT
+            servers.append(_Server(Path(folder), port, port_chosen_here=True))
+        # Starting many at once shares the cores: allow each core's share of them the full time.
+        deadline = time.monotonic() + START_TIMEOUT * max(1.0, len(servers) / (os.cpu_count() or 1))
         for server in servers:
             server.wait_ready(deadline)
         yield [server.url for server in servers]

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def test_the_course_verifies(tmp_path):
     result = apilab("verify", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "✓ reading-list: solution: passes every check (56/56)" in lines
+    assert "✓ reading-list: solution: passes every check (72/72)" in lines
     assert any(line.startswith("✓ reading-list: starter: fails, as it should") for line in lines)
     mutants = sorted(p.stem for p in (ROOT / "exercises/reading-list/mutants").glob("*.toml"))
     for name in mutants:
@@ -54,3 +55,21 @@ def test_a_mutant_that_escapes_fails_verification(tmp_path):
     assert ("✗ reading-list: mutant put-merges: should fail get-one but passed; "
             "also fails put-replace, which caught_by does not name") in result.stdout
     assert result.stdout.splitlines()[-1] == "2 passed, 1 failed"
+
+
+def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path):
+    import socket
+
+    from apilab.verify import _Server
+
+    app = tmp_path / "app.py"
+    app.write_text("async def app(scope, receive, send):\n    pass\n")
+    with socket.socket() as thief:  # another program takes the port between pick and bind
+        thief.bind(("127.0.0.1", 0))  # bound, not listening: uvicorn cannot bind it either
+        taken = thief.getsockname()[1]
+        server = _Server(tmp_path, taken, port_chosen_here=True)
+        try:
+            server.wait_ready(time.monotonic() + 20)
+            assert server.port != taken and server.process.poll() is None
+        finally:
+            server.stop()

@@ -351,8 +351,6 @@ def verify(exercise: str | None, no_notebooks: bool) -> None:
 @click.option("--port", default=DEFAULT_SANDBOX_PORT, show_default=True, help="Sandbox port.")
 def notebook(lesson: str, port: int) -> None:
     """Open a lesson's notebook in Jupyter, with the sandbox running for it."""
-    import httpx
-
     from apilab.notebooks import jupyter_command
     from apilab.sandbox_process import SandboxError, SandboxProcess
 
@@ -366,10 +364,9 @@ def notebook(lesson: str, port: int) -> None:
         raise click.ClickException(f"lesson {chosen.number} ({chosen.slug}) has no notebook")
     url = f"http://127.0.0.1:{port}"
     sandbox = None
-    try:
-        httpx.get(f"{url}/health", timeout=1, trust_env=False).raise_for_status()
+    if _is_sandbox(url):
         click.echo(f"Using the sandbox already running at {url}")
-    except httpx.HTTPError:
+    else:
         sandbox = SandboxProcess(port=port, log_path=paths.data_home() / "sandbox.log")
         try:
             sandbox.start()
@@ -384,6 +381,19 @@ def notebook(lesson: str, port: int) -> None:
     finally:
         if sandbox:
             sandbox.stop()
+
+
+def _is_sandbox(url: str) -> bool:
+    """True when the practice API (and not some other program) answers at `url`."""
+    import httpx
+
+    from sandbox_api.docs import TITLE
+
+    try:
+        document = httpx.get(f"{url}/openapi.json", timeout=2, trust_env=False).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(document, dict) and document.get("info", {}).get("title") == TITLE
 
 
 @main.command()

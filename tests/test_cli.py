@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from apilab.cli import main
 from apilab.ports import free_port
 from apilab.store import Store
+from apilab.verify import serve_app
 from tests.conftest import FIXTURE_COURSE, make_report
 
 
@@ -179,3 +180,12 @@ def test_lessons_shows_a_mentors_review(cli, tmp_path):
     lines = cli("lessons").output.splitlines()
     hello = next(line for line in lines if "1. Hello" in line)
     assert "2*/" in hello and "approved by your mentor" in hello
+
+
+def test_the_sandbox_is_recognised_and_another_program_is_not(sandbox_url):
+    from apilab.cli import _is_sandbox
+
+    assert _is_sandbox(sandbox_url)
+    assert not _is_sandbox(f"http://127.0.0.1:{free_port()}")  # nothing there
+    with serve_app(FIXTURE_COURSE / "exercises/hello-api/solution") as other:
+        assert not _is_sandbox(other)  # something, but not the sandbox

@@ -58,6 +58,22 @@ def test_the_exercise_is_well_formed():
         assert check.hint and "\n" not in check.why, check.id
 
 
+def test_the_readme_states_every_check():
+    readme = EXERCISE.readme.read_text(encoding="utf-8")
+    for check in EXERCISE.checks:
+        assert f"| `{check.id}` | {check.points} |" in readme, check.id
+
+
+def test_hints_speak_http_not_one_framework():
+    # Learners write this exercise in any language: a framework tip may only follow the general
+    # advice, introduced by "In FastAPI:".
+    framework_words = ("FastAPI", "Pydantic", "Starlette", "Response(", "typing.", "dict.",
+                       "methods=[", "exclude_unset")
+    for check in EXERCISE.checks:
+        general = (check.hint or "").split("In FastAPI:")[0]
+        assert not [w for w in framework_words if w in general], check.id
+
+
 @pytest.mark.parametrize("seed", [1, 987654321])  # verify uses a third
 async def test_the_solution_scores_full_marks(solution_url, seed):
     report = await grade(EXERCISE, solution_url, seed=seed, include_hidden=True)

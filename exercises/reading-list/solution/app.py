@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
@@ -26,7 +26,8 @@ app = FastAPI(title="Reading list")
 
 Status = Literal["to-read", "reading", "done"]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
-Pages = Annotated[int, Field(ge=1, le=100_000)]
+# strict: "300" is a string, not a number of pages; lax validation would quietly convert it.
+Pages = Annotated[int, Field(ge=1, le=100_000, strict=True)]
 Notes = Annotated[str, Field(max_length=5_000)]
 
 
@@ -49,12 +50,14 @@ class BookPatch(BaseModel):
     status: Status | None = None
     notes: Notes | None = None
 
-    @model_validator(mode="after")
-    def _required_fields_stay_set(self) -> BookPatch:
-        for name in ("title", "author", "status"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null; leave it out to keep its value")
-        return self
+    @field_validator("title", "author", "status")
+    @classmethod
+    def _required_fields_stay_set(cls, value: Any) -> Any:
+        # Runs only for the fields the body names (defaults are not validated), so a None here
+        # is a null the client sent; raising here names the field in the 422's errors.
+        if value is None:
+            raise ValueError("cannot be null; leave it out to keep its value")
+        return value
 
 
 # id -> book. Ids only grow, and dicts keep insertion order, so iterating gives creation order,

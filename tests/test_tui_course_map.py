@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from textual.widgets import ProgressBar
 
+from apilab.store import Store
 from tests.conftest import make_report
 from tui.app import ApilabApp
-from tui.screens.course_map import CourseMapScreen
+from tui.sandbox_control import SandboxState
+from tui.screens.course_map import CourseMapScreen, how_to_text
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.help import HelpScreen
 from tui.screens.inbox import InboxScreen
@@ -122,3 +129,67 @@ async def test_unread_feedback_count_is_in_the_header_and_opens_the_inbox(fixtur
         assert "1 unread" in app.sub_title
         await pilot.press("i")
         assert isinstance(app.screen, InboxScreen)
+
+
+async def test_the_first_enter_after_launch_opens_the_next_step(fixture_course, store):
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.focused is app.screen.query_one("#course-list")
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExerciseScreen)
+        assert app.screen.exercise.slug == "hello-api"
+
+
+def test_opening_a_screen_does_not_wait_for_jupyter_to_import():
+    """nbformat takes over a second to import: imported with the lesson screen, it froze the
+    first Enter on the course map long enough for the learner to think it was lost."""
+    code = ("import sys, tui.app, tui.screens.course_map, tui.screens.exercise, "
+            "tui.screens.lesson; print(sorted({'nbformat', 'jupyter_client'} & set(sys.modules)))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=Path(__file__).parent.parent)
+    assert found.stdout.strip() == "[]"
+
+
+async def wait_for(pilot, predicate, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.05)
+
+
+async def test_runs_recorded_from_another_terminal_show_up_on_the_map(fixture_course, store):
+    app = ApilabApp(fixture_course, store, progress_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        drawn = app.screen.items
+        await pilot.pause(0.35)  # a few refreshes with nothing new: the rows are not redrawn
+        assert app.screen.items == drawn
+        # `apilab check` in another terminal: its own connection to the same file.
+        with Store(store.path) as elsewhere:
+            elsewhere.record_run(make_report("hello-api", passed=(True, True, True)))
+        listing = app.screen.query_one("#course-list")
+        await wait_for(pilot, lambda: rows(app)[1] == ("passed", "hello-api")
+                       and listing.index is not None)
+        assert rows(app)[3] == ("not_started*", "whoami")
+        assert listing.index == 1  # the cursor stayed put
+
+
+def test_the_next_step_suggests_apilab_sandbox_only_when_it_is_not_running(fixture_course):
+    upcoming = fixture_course.exercise("hello-api")
+    assert "apilab sandbox" in how_to_text(1, upcoming, sandbox_running=False).plain
+    assert "apilab sandbox" not in how_to_text(1, upcoming, sandbox_running=True).plain
+
+
+async def test_the_next_step_follows_the_apps_sandbox(fixture_course, store):
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        how_to = app.screen.query_one("#how-to")
+        assert "apilab sandbox" in str(how_to.render())
+        app.sandbox_state = SandboxState("running", "http://127.0.0.1:8000", healthy=True)
+        await pilot.pause()
+        assert "apilab sandbox" not in str(how_to.render())
+        assert "apilab start hello-api" in str(how_to.render())
+        app.sandbox_state = SandboxState("off")
+        await pilot.pause()
+        assert "apilab sandbox" in str(how_to.render())

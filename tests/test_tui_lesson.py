@@ -56,7 +56,8 @@ async def test_the_notebook_opens_with_sandbox_url_set(fixture_course, store, tm
                                                        monkeypatch):
     seen = tmp_path / "seen.txt"
     # Stand in for Jupyter: a program that records the notebook and SANDBOX_URL it was given.
-    monkeypatch.setattr(lesson_module, "jupyter_command", lambda path: [
+    # The lesson screen imports it when the notebook opens (nbformat is slow to import).
+    monkeypatch.setattr("apilab.notebooks.jupyter_command", lambda path: [
         sys.executable, "-c",
         "import os, sys; open(sys.argv[1], 'w').write(os.environ['SANDBOX_URL'] + ' ' + "
         "sys.argv[2])", str(seen), str(path)])

@@ -46,6 +46,7 @@ class ApilabApp(App[None]):
     def __init__(self, course: Course, store: Store, sandbox: SandboxProcess | None = None, *,
                  start_sandbox: bool = False, server_url: str = DEFAULT_SERVER_URL,
                  processes: Processes | None = None, health_interval: float = 5.0,
+                 progress_interval: float = 3.0,
                  sandbox_fallback: bool = True, store_problem: str | None = None) -> None:
         super().__init__()
         self.course = course
@@ -55,6 +56,7 @@ class ApilabApp(App[None]):
         self.sandbox_control = SandboxControl(sandbox, fallback=sandbox_fallback)
         self._start_sandbox = start_sandbox
         self._health_interval = health_interval
+        self._progress_interval = progress_interval  # the course map re-reads progress this often
         self.store_problem: str | None = None
         self._opening_problem = store_problem
         self.hub = _joined_hub()
@@ -66,7 +68,7 @@ class ApilabApp(App[None]):
         if self._opening_problem:
             self.store_failed(self._opening_problem)
         self.refresh_unread()
-        self.push_screen(CourseMapScreen())
+        self.push_screen(CourseMapScreen(refresh_interval=self._progress_interval))
         sandbox = self.sandbox_control.sandbox
         if sandbox is not None and sandbox.pid is not None:
             self.sandbox_state = SandboxState("running", sandbox.url, healthy=True)

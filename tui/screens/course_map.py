@@ -16,8 +16,10 @@ from tui.widgets.course_list import CourseList, ExerciseItem, LessonItem, course
 from tui.widgets.sandbox_panel import SandboxPanel
 
 
-def how_to_text(lesson_number: int | None, upcoming: Exercise | None) -> Text:
-    """The next step, and the commands that do it from a terminal."""
+def how_to_text(lesson_number: int | None, upcoming: Exercise | None,
+                sandbox_running: bool = False) -> Text:
+    """The next step, and the commands that do it from a terminal (`apilab sandbox` only when
+    the app's own sandbox is not running: a second one would find its port taken)."""
     text = Text()
     if upcoming is None:
         text.append("Every exercise passed. Well done!\n", style="bold green")
@@ -25,7 +27,8 @@ def how_to_text(lesson_number: int | None, upcoming: Exercise | None) -> Text:
     text.append("Next step  ", style="bold").append(f"{upcoming.number}. {upcoming.title}\n",
                                                      style="bold reverse")
     text.append("\nPress n to open it, or from a terminal:\n", style="dim")
-    text.append("  apilab sandbox\n", style="bold")
+    if not sandbox_running:
+        text.append("  apilab sandbox\n", style="bold")
     if lesson_number is not None:
         text.append(f"  apilab notebook {lesson_number}\n", style="bold")
     text.append(f"  apilab start {upcoming.slug}\n", style="bold")
@@ -59,12 +62,22 @@ def reviews_text(course: Course, progress: dict[str, ExerciseProgress]) -> Text 
 
 
 class CourseMapScreen(ApilabScreen):
-    """Lessons in order, each exercise's status and best score, the next step highlighted."""
+    """Lessons in order, each exercise's status and best score, the next step highlighted.
+
+    Progress is read again every few seconds, so runs made from another terminal
+    (`apilab check`, `apilab submit`) show up without leaving the screen.
+    """
 
     BINDINGS = [
         Binding("n", "open_next", "Next step"),
         Binding("r", "refresh", "Refresh", show=False),
     ]
+
+    def __init__(self, refresh_interval: float = 3.0) -> None:
+        super().__init__()
+        self.refresh_interval = refresh_interval
+        self._shown: tuple[object, ...] | None = None  # what the list was last drawn from
+        self._how_to: tuple[int | None, Exercise | None] = (None, None)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,14 +92,26 @@ class CourseMapScreen(ApilabScreen):
 
     async def on_mount(self) -> None:
         await self.reload()
+        self.watch(self.app, "sandbox_state", self._show_how_to, init=False)
+        self.set_interval(self.refresh_interval, self._poll)
 
     async def on_screen_resume(self) -> None:
         await self.reload()
 
-    async def reload(self) -> None:
-        """Read progress again and redraw the list, keeping the cursor where it was."""
+    def _poll(self) -> None:
+        # Through the screen's own queue, so a reload never interleaves with another.
+        if self.is_current:
+            self.call_later(self.reload)
+
+    async def reload(self, force: bool = False) -> None:
+        """Read progress again and, when it changed, redraw the list, keeping the cursor."""
         app = self.apilab
         progress = app.safe_store(app.store.progress, default={})
+        app.refresh_unread()
+        shown = (progress, app.store_problem)
+        if shown == self._shown and not force:
+            return
+        self._shown = shown
         upcoming = next_exercise(app.course, progress)
         items = course_items(app.course, progress)
         listing = self.query_one("#course-list", ListView)
@@ -99,14 +124,18 @@ class CourseMapScreen(ApilabScreen):
         listing.index = min(previous, len(items) - 1)
         lesson_number = (app.course.lesson(upcoming.lesson).number
                          if upcoming and app.course.lesson(upcoming.lesson).notebook else None)
-        self.query_one("#how-to", Static).update(how_to_text(lesson_number, upcoming))
+        self._how_to = (lesson_number, upcoming)
+        self._show_how_to()
         reviews = reviews_text(app.course, progress)
         self.query_one("#reviews", Static).update(reviews or "")
         self.query_one("#reviews", Static).display = reviews is not None
         problem = self.query_one("#store-problem", Static)
         problem.update(Text(app.store_problem or ""))
         problem.display = bool(app.store_problem)
-        app.refresh_unread()
+
+    def _show_how_to(self, _state: object = None) -> None:
+        running = self.apilab.sandbox_state.phase in ("starting", "running")
+        self.query_one("#how-to", Static).update(how_to_text(*self._how_to, running))
 
     @property
     def items(self) -> list[LessonItem | ExerciseItem]:
@@ -123,7 +152,7 @@ class CourseMapScreen(ApilabScreen):
         self.notify("Every exercise is passed. Well done!")
 
     async def action_refresh(self) -> None:
-        await self.reload()
+        await self.reload(force=True)
 
     def _open(self, item: object) -> None:
         from tui.screens.exercise import ExerciseScreen

@@ -14,7 +14,6 @@ from textual.widgets import Footer, Header, Markdown, Static
 
 from apilab import paths
 from apilab.catalog.models import Lesson
-from apilab.notebooks import jupyter_command
 from tui.processes import LaunchError
 from tui.sandbox_control import DEFAULT_PORT
 from tui.screens.base import ApilabScreen
@@ -112,6 +111,10 @@ class LessonScreen(ApilabScreen):
             self.show_message(f"The notebook {path} is missing. Check that the course is complete "
                               "(git status), or ask the course authors.", "error")
             return
+        # Imported here: nbformat takes over a second to import, and the first Enter on the course
+        # map would freeze the app that long before the screen appeared.
+        from apilab.notebooks import jupyter_command
+
         url = self.sandbox_url()
         command = jupyter_command(path)
         log = paths.data_home() / "jupyter.log"

@@ -199,3 +199,53 @@ async def test_only_the_first_failed_check_is_open(fixture_course, store):
             ("pass", True), ("fail", False), ("fail", True)]
         await pilot.click(rows[2].query_one("CollapsibleTitle"))
         assert not rows[2].collapsed
+
+
+async def test_u_is_in_the_footer_and_typed_letters_go_into_the_url(fixture_course, store):
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        shown = {(b.binding.key, b.binding.description)
+                 for b in screen.active_bindings.values() if b.binding.show}
+        assert ("u", "URL") in shown
+        await pilot.press("u")
+        url = screen.query_one("#url", Input)
+        assert app.focused is url
+        await pilot.press("end", "h")
+        # Letters are text while the field has focus, not the screen's keys (h is History).
+        assert app.screen is screen
+        assert url.value == "http://127.0.0.1:8001h"
+        await pilot.press("escape", "h")
+        assert type(app.screen).__name__ == "HistoryScreen"
+
+
+async def test_long_code_in_the_task_wraps_instead_of_being_cut_off(fixture_course, store,
+                                                                    monkeypatch):
+    long_line = "apilab start hello-api    # copies the starter into work/hello-api/, then more"
+    monkeypatch.setattr("tui.screens.exercise.read_text",
+                        lambda _path: f"# Hello\n\n```sh\n{long_line}\n```\n")
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.pause()
+        fence = screen.query_one("MarkdownFence")
+        code = fence.query_one("#code-content")
+        assert code.region.right <= fence.region.right
+        assert code.size.height > 1  # wrapped onto more lines
+        assert "copies the starter" in str(code.render()) and "then more" in str(code.render())
+
+
+async def test_a_long_check_title_wraps_and_keeps_its_points(fixture_course, store):
+    report = make_report(passed=(True, True, True))
+    report.checks[0].title = ("POST /items with a missing name answers 422 with a problem+json "
+                              "body that names the field, as RFC 9457 describes")
+    store.record_run(report)
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.pause()
+        row = screen.query_one(ReportView).rows[0]
+        title = row.query_one("CollapsibleTitle")
+        assert title.region.right <= row.region.right
+        assert title.size.height == 2
+        assert str(title.render()).rstrip().endswith("1/1")

@@ -49,7 +49,7 @@ class ExerciseScreen(ApilabScreen):
         Binding("p", "toggle_server", "Serve"),
         Binding("w", "toggle_watch", "Watch"),
         Binding("h", "history", "History"),
-        Binding("u", "edit_url", "URL", show=False),
+        Binding("u", "edit_url", "URL"),
     ]
 
     def __init__(self, exercise: Exercise, reload_delay: float = 1.5) -> None:
@@ -73,7 +73,7 @@ class ExerciseScreen(ApilabScreen):
                 yield Markdown(read_text(self.exercise.readme), id="task-text")
             with Vertical(id="work"):
                 with Horizontal(id="url-row"):
-                    yield Label("Your server", id="url-label")
+                    yield Label("Your server (u)", id="url-label")
                     yield Input(self.apilab.server_url, id="url", placeholder="http://127.0.0.1:8001")
                 yield Static(id="mode-line")
                 yield ReportView(id="report")

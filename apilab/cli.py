@@ -17,9 +17,8 @@ from apilab import paths
 from apilab.catalog.loader import CatalogError, load_course
 from apilab.catalog.models import Course, Exercise
 from apilab.hub.cli import hub
+from apilab.ports import SANDBOX_PORT, SERVER_PORT
 
-DEFAULT_SERVER_PORT = 8001
-DEFAULT_SANDBOX_PORT = 8000
 GRADING_ERROR = 2  # exit code: nothing could be graded
 # The everyday commands that also send submissions left waiting while the hub was down (the app
 # and `submit` sync on their own; servers and course tools stay off the network).
@@ -114,7 +113,7 @@ def store_for_app():
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=DEFAULT_SANDBOX_PORT, show_default=True, help="Port to listen on.")
+@click.option("--port", default=SANDBOX_PORT, show_default=True, help="Port to listen on.")
 @click.option("--seed", default=42, show_default=True, help="Seed for the sample data.")
 @click.option("--lab", "labs", multiple=True, help="Switch on a lab weakness (security lesson).")
 def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
@@ -165,7 +164,7 @@ def start(exercise: str, reset: bool) -> None:
 
 @main.command()
 @click.argument("exercise")
-@click.option("--port", default=DEFAULT_SERVER_PORT, show_default=True)
+@click.option("--port", default=SERVER_PORT, show_default=True)
 @click.option("--from", "source", type=click.Choice(["work", "starter", "solution"]), default="work",
               show_default=True, help="Which copy to run: your workspace, the starter or the reference.")
 def serve(exercise: str, port: int, source: str) -> None:
@@ -211,7 +210,7 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
         raise click.ClickException(str(exc)) from None
     with _store() as store:
         if url is None:  # the default address is where `apilab serve` runs the learner's app
-            url = f"http://127.0.0.1:{DEFAULT_SERVER_PORT}"
+            url = f"http://127.0.0.1:{SERVER_PORT}"
             start_hint = f"Start your server first: apilab serve {ex.slug}"
         else:
             start_hint = "Start your server so that it listens there, then check again."
@@ -245,7 +244,7 @@ def _after_submit(store, hub, run_id: str | None) -> None:
 
 _grade_options = [
     click.argument("exercise"),
-    click.option("--url", help=f"Your server's address [default: http://127.0.0.1:{DEFAULT_SERVER_PORT}]."),
+    click.option("--url", help=f"Your server's address [default: http://127.0.0.1:{SERVER_PORT}]."),
     click.option("--seed", type=int, help="Replay a run: the same seed sends the same data."),
     click.option("--allow-remote", is_flag=True, help="Allow a server that is not on this machine."),
     click.option("-v", "--verbose", is_flag=True, help="Show the requests of passed checks too."),
@@ -348,7 +347,7 @@ def verify(exercise: str | None, no_notebooks: bool) -> None:
 
 @main.command()
 @click.argument("lesson")
-@click.option("--port", default=DEFAULT_SANDBOX_PORT, show_default=True, help="Sandbox port.")
+@click.option("--port", default=SANDBOX_PORT, show_default=True, help="Sandbox port.")
 def notebook(lesson: str, port: int) -> None:
     """Open a lesson's notebook in Jupyter, with the sandbox running for it."""
     from apilab.notebooks import jupyter_command

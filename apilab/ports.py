@@ -6,6 +6,9 @@ import contextlib
 import errno
 import socket
 
+SANDBOX_PORT = 8000  # where the practice API runs unless told otherwise
+SERVER_PORT = 8001  # where `apilab serve` runs a learner's app, and where checks look by default
+
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     """`count` distinct TCP ports that nothing was listening on a moment ago (the OS picks)."""

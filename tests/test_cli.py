@@ -72,7 +72,7 @@ def test_nothing_listening_exits_2_and_says_how_to_start(cli, monkeypatch):
     import apilab.cli
 
     port = free_port()
-    monkeypatch.setattr(apilab.cli, "DEFAULT_SERVER_PORT", port)
+    monkeypatch.setattr(apilab.cli, "SERVER_PORT", port)
     result = cli("check", "hello-api")  # the default address, where apilab serve runs it
     assert result.exit_code == 2
     assert f"nothing is listening on 127.0.0.1:{port}" in result.output

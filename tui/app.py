@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from apilab.catalog.models import Course
+from apilab.ports import SERVER_PORT
 from apilab.sandbox_process import SandboxProcess
 from apilab.settings import HubSettings, SettingsError, load_hub
 from apilab.store import Store, StoreError
@@ -25,7 +26,7 @@ def _joined_hub() -> HubSettings | None:
         return load_hub()
     except SettingsError:
         return None  # `apilab sync` explains a damaged settings file; the app works without it
-DEFAULT_SERVER_URL = "http://127.0.0.1:8001"
+DEFAULT_SERVER_URL = f"http://127.0.0.1:{SERVER_PORT}"
 
 
 class ApilabApp(App[None]):

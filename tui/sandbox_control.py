@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from apilab.ports import SANDBOX_PORT
 from apilab.sandbox_process import SandboxError, SandboxProcess
 
-DEFAULT_PORT = 8000
+DEFAULT_PORT = SANDBOX_PORT
 SandboxPhase = Literal["off", "starting", "running", "failed"]
 
 

@@ -23,7 +23,7 @@ from textual.worker import Worker
 
 from apilab import paths
 from apilab.catalog.models import Exercise
-from apilab.ports import port_in_use
+from apilab.ports import SERVER_PORT, port_in_use
 from apilab.submissions import grade_and_record
 from grader.report import Report
 from grader.runner import Progress
@@ -74,7 +74,7 @@ class ExerciseScreen(ApilabScreen):
             with Vertical(id="work"):
                 with Horizontal(id="url-row"):
                     yield Label("Your server (u)", id="url-label")
-                    yield Input(self.apilab.server_url, id="url", placeholder="http://127.0.0.1:8001")
+                    yield Input(self.apilab.server_url, id="url", placeholder=f"http://127.0.0.1:{SERVER_PORT}")
                 yield Static(id="mode-line")
                 yield ReportView(id="report")
                 yield Log(id="server-log", max_lines=1000)
@@ -225,7 +225,7 @@ class ExerciseScreen(ApilabScreen):
                         title="Your server did not start", severity="error", timeout=15)
             return
         try:
-            port = urlsplit(self.url).port or 8001
+            port = urlsplit(self.url).port or SERVER_PORT
         except ValueError:
             self.notify(f"{self.url} has an invalid port. Fix the URL (press u), then p again.",
                         title="Your server did not start", severity="error")

@@ -280,7 +280,7 @@ def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
 def login(hub_url: str, token: str) -> None:
     """Join a course hub, so submissions reach your mentors and their feedback reaches you."""
     from apilab.hub.client import HubAuthError, HubClient, HubError
-    from apilab.settings import HubSettings, SettingsError, save_hub
+    from apilab.settings import HubLogin, SettingsError, save_hub
 
     try:
         with HubClient(hub_url, token, timeout=10) as client:
@@ -291,7 +291,7 @@ def login(hub_url: str, token: str) -> None:
     except HubError as exc:
         raise click.ClickException(f"could not log in: {exc}") from None
     try:
-        save_hub(HubSettings(url=hub_url.rstrip("/"), token=token, name=me["name"], role=me["role"]))
+        save_hub(HubLogin(url=hub_url.rstrip("/"), token=token, name=me["name"], role=me["role"]))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Logged in to {hub_url} as {me['name']} ({me['role']}).")

@@ -20,7 +20,7 @@ class SettingsError(Exception):
 
 
 @dataclass(frozen=True)
-class HubSettings:
+class HubLogin:
     url: str
     token: str
     name: str = ""
@@ -31,7 +31,7 @@ def settings_path() -> Path:
     return paths.data_home() / "settings.json"
 
 
-def load_hub() -> HubSettings | None:
+def load_hub() -> HubLogin | None:
     """The hub this machine is logged in to, or None."""
     path = settings_path()
     if not path.exists():
@@ -39,13 +39,13 @@ def load_hub() -> HubSettings | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         hub = data.get("hub")
-        return HubSettings(**hub) if hub else None
+        return HubLogin(**hub) if hub else None
     except (OSError, ValueError, TypeError) as exc:
         raise SettingsError(f"{path} is unreadable ({exc}). Log in again with "
                             "`apilab login HUB_URL --token TOKEN` to rewrite it.") from None
 
 
-def save_hub(hub: HubSettings | None) -> None:
+def save_hub(hub: HubLogin | None) -> None:
     """Store (or with None, forget) the hub, replacing the file atomically."""
     path = settings_path()
     data = {"hub": asdict(hub) if hub else None}

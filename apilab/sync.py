@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from apilab.hub.client import HubAuthError, HubClient, HubError, HubUnavailable
-from apilab.settings import HubSettings
+from apilab.settings import HubLogin
 from apilab.store import Store
 from grader.report import Report
 
@@ -40,7 +40,7 @@ class SyncResult:
         return f"{text}. {self.problem}" if self.problem else f"{text}."
 
 
-def sync(store: Store, hub: HubSettings, *, pull: bool = True, timeout: float = QUICK_TIMEOUT,
+def sync(store: Store, hub: HubLogin, *, pull: bool = True, timeout: float = QUICK_TIMEOUT,
          client: HubClient | None = None) -> SyncResult:
     """Send the outbox, then (with `pull`) fetch new feedback. Never raises for the hub's sake."""
     own_client = client is None

@@ -13,7 +13,7 @@ from apilab.cli import main
 from apilab.hub.client import HubClient
 from apilab.hub.process import hub_process
 from apilab.ports import free_port
-from apilab.settings import HubSettings, load_hub, save_hub
+from apilab.settings import HubLogin, load_hub, save_hub
 from apilab.store import Store
 from apilab.sync import sync
 from tests.conftest import FIXTURE_COURSE, make_report
@@ -47,7 +47,7 @@ def submissions_on(url: str) -> list[str]:
 
 def test_the_outbox_survives_a_hub_that_is_down_and_is_delivered_once(home, hub_at):
     url, start = hub_at
-    hub = HubSettings(url=url, token=LEARNER)
+    hub = HubLogin(url=url, token=LEARNER)
     save_hub(hub)
     with Store.open_default() as store:
         ids = [store.record_run(make_report(seed=n), "submit", send_to_hub=True) for n in range(3)]
@@ -72,7 +72,7 @@ def test_the_outbox_survives_a_hub_that_is_down_and_is_delivered_once(home, hub_
 
 def test_feedback_and_reviews_come_down_once_each(home, hub_at):
     url, start = hub_at
-    hub = HubSettings(url=url, token=LEARNER)
+    hub = HubLogin(url=url, token=LEARNER)
     with start(), Store.open_default() as store:
         run_id = store.record_run(make_report(), "submit", send_to_hub=True)
         assert sync(store, hub).sent == 1
@@ -98,7 +98,7 @@ def test_feedback_on_a_submission_made_elsewhere_brings_its_report(home, hub_at)
             learner.put_submission(elsewhere, make_report(seed=5).to_json(), "submit")
         with HubClient(url, MENTOR) as mentor:
             mentor.add_feedback(elsewhere, "Nice work on the other laptop.")
-        assert sync(store, HubSettings(url=url, token=LEARNER)).new_feedback == 1
+        assert sync(store, HubLogin(url=url, token=LEARNER)).new_feedback == 1
         assert store.report(elsewhere).seed == 5
 
 
@@ -122,7 +122,7 @@ def test_login_checks_the_token_and_submit_sends(home, hub_at, hello_solution_ur
 
 def test_submit_while_the_hub_is_down_keeps_the_submission(home, hub_at, hello_solution_url):
     url, _start = hub_at
-    save_hub(HubSettings(url=url, token=LEARNER))
+    save_hub(HubLogin(url=url, token=LEARNER))
     result = CliRunner().invoke(main, ["submit", "hello-api", "--url", hello_solution_url])
     assert result.exit_code == 0  # the grade is the learner's result; the hub is a delivery
     assert "hub is unreachable" in result.output and "1 waiting to be sent" in result.output

@@ -8,7 +8,7 @@ from textual.widgets import TextArea
 
 from apilab.hub.client import HubClient
 from apilab.hub.process import hub_process
-from apilab.settings import HubSettings, save_hub
+from apilab.settings import HubLogin, save_hub
 from tests.test_tui_exercise import open_exercise, wait_for
 from tests.test_tui_mentor import queue_rows, settle
 from tui.app import ApilabApp
@@ -23,7 +23,7 @@ def hub_url(tmp_path, monkeypatch):
     monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
     users = {"ada": ("learner", LEARNER), "grace": ("mentor", MENTOR)}
     with hub_process(tmp_path / "hub.db", users=users) as url:
-        save_hub(HubSettings(url=url, token=LEARNER, name="ada", role="learner"))
+        save_hub(HubLogin(url=url, token=LEARNER, name="ada", role="learner"))
         yield url
 
 

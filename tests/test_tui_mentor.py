@@ -275,19 +275,19 @@ async def test_a_review_the_hub_cannot_take_keeps_the_screen_and_says_why(hub, f
 
 def test_apilab_mentor_needs_a_mentor_login(tmp_path, monkeypatch):
     from apilab.cli import main
-    from apilab.settings import HubSettings, save_hub
+    from apilab.settings import HubLogin, save_hub
 
     monkeypatch.setenv("APILAB_HOME", str(tmp_path))
     result = CliRunner().invoke(main, ["mentor"])
     assert result.exit_code == 1
     assert "log in with a mentor token: apilab login HUB_URL --token TOKEN" in result.output
 
-    save_hub(HubSettings("http://127.0.0.1:9", "apilab_x", "ada", "learner"))
+    save_hub(HubLogin("http://127.0.0.1:9", "apilab_x", "ada", "learner"))
     assert "log in with a mentor token" in CliRunner().invoke(main, ["mentor"]).output
 
     opened = []
     monkeypatch.setattr("tui.run_mentor_app", lambda hub, course: opened.append((hub, course)))
-    save_hub(HubSettings("http://127.0.0.1:9", "apilab_x", "mia", "mentor"))
+    save_hub(HubLogin("http://127.0.0.1:9", "apilab_x", "mia", "mentor"))
     result = CliRunner().invoke(main, ["mentor"])
     assert result.exit_code == 0, result.output
     assert opened[0][0].name == "mia"

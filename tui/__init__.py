@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from apilab.catalog.models import Course
-    from apilab.settings import HubSettings
+    from apilab.settings import HubLogin
     from apilab.store import Store
 
 
@@ -33,7 +33,7 @@ def run_app(course: Course, store: Store, start_sandbox: bool = True,
         store.close()
 
 
-def run_mentor_app(hub: HubSettings, course: Course | None = None) -> None:
+def run_mentor_app(hub: HubLogin, course: Course | None = None) -> None:
     """Run the mentor's app against `hub` until the mentor quits. `course`, when there is one,
     names the exercises for the filters and the cohort view; the hub is enough without it."""
     from apilab.hub.client import HubClient

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from apilab.catalog.models import Course
 from apilab.ports import SERVER_PORT
 from apilab.sandbox_process import SandboxProcess
-from apilab.settings import HubSettings, SettingsError, load_hub
+from apilab.settings import HubLogin, SettingsError, load_hub
 from apilab.store import Store, StoreError
 from tui.processes import Processes
 from tui.sandbox_control import SandboxControl, SandboxState
@@ -21,7 +21,7 @@ from tui.sandbox_control import SandboxControl, SandboxState
 T = TypeVar("T")
 
 
-def _joined_hub() -> HubSettings | None:
+def _joined_hub() -> HubLogin | None:
     try:
         return load_hub()
     except SettingsError:

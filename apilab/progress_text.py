@@ -19,6 +19,15 @@ def next_exercise(course: Course, progress: Mapping[str, Any]) -> Exercise | Non
     return None
 
 
+def score_label(exercise: Exercise, state: Any | None) -> str:
+    """`best/max` of the best run (a mentor's score marked `*`), or `-/points` before any run."""
+    if state is None or not state.runs:
+        return f"-/{sum(check.points for check in exercise.visible_checks(include_hidden=False))}"
+    if state.score_override is not None:  # mentors score submissions: every check counts
+        return f"{state.score_override}*/{exercise.max_score}"
+    return f"{state.best_score}/{state.max_score}"
+
+
 def course_as_text(course: Course, progress: Mapping[str, Any]) -> str:
     """One block per lesson, one line per exercise, and the next step at the end."""
     lines = [course.title, ""]
@@ -30,13 +39,10 @@ def course_as_text(course: Course, progress: Mapping[str, Any]) -> str:
         for exercise in course.exercises_of(lesson):
             state = progress.get(exercise.slug)
             status = state.status if state else "not_started"
-            best = state.best_score if state and state.runs else "-"
-            score = f"{best}/{exercise.max_score}"
+            score = score_label(exercise, state)
             label = status.replace("_", " ")
             if state and state.verdict:
                 label += f", {state.verdict.replace('_', ' ')} by your mentor"
-            if state and state.score_override is not None:
-                score = f"{state.score_override}*/{exercise.max_score}"
             lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
         lines.append("")
     if next_step is None:

@@ -270,3 +270,13 @@ def test_the_latest_review_shows_in_progress(store):
     assert review.kind == "review" and review.reason == "the 404 check was flaky"
     store.add_feedback(run_id, "mentor", "A note, not a review.")
     assert store.progress()["hello-api"].verdict == "approved"
+
+
+def test_best_score_is_shown_over_the_maximum_of_its_own_run(store):
+    store.record_run(make_report(passed=(True, False, False)))  # a check: 1 of 3
+    store.record_run(make_report(passed=(True, True, False, False, False, False)), "submit")
+    progress = store.progress()["hello-api"]
+    assert (progress.best_score, progress.max_score) == (1, 3)  # 2 of 6 is no better than 1 of 3
+    store.record_run(make_report(passed=(True, True, True, False, False, False)), "submit")
+    progress = store.progress()["hello-api"]
+    assert (progress.best_score, progress.max_score) == (3, 6)  # a half beats a third

@@ -29,7 +29,7 @@ class RunSummary:
 class ExerciseProgress:
     status: ProgressStatus
     best_score: int = 0
-    max_score: int = 0
+    max_score: int = 0  # of the run that scored best_score
     runs: int = 0
     last_run_at: datetime | None = None
     verdict: str | None = None  # the latest mentor review: approved or changes_requested

@@ -9,7 +9,7 @@ from textual.markup import escape
 from textual.widgets import Label, ListItem, ListView, ProgressBar
 
 from apilab.catalog.models import Course, Exercise, Lesson
-from apilab.progress_text import next_exercise
+from apilab.progress_text import next_exercise, score_label
 from apilab.store import ExerciseProgress
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
@@ -48,10 +48,7 @@ class ExerciseItem(ListItem):
 
     def compose(self) -> ComposeResult:
         exercise, state = self.exercise, self.progress
-        best = state.best_score if state.runs else "-"
-        score = f"{best}/{exercise.max_score}"
-        if state.score_override is not None:  # the mentor's score, marked as theirs
-            score = f"{state.score_override}*/{exercise.max_score}"
+        score = score_label(exercise, state)
         label = REVIEW_LABELS.get(state.verdict or "", LABELS[state.status])
         with Horizontal():
             yield Label(f"{MARKS[state.status]} {exercise.number}. {escape(exercise.title)}",

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
 from textual.widgets import ProgressBar
 
 from apilab.store import Store
-from tests.conftest import make_report
+from tests.conftest import make_report, wait_for
 from tui.app import ApilabApp
 from tui.sandbox_control import SandboxState
 from tui.screens.course_map import CourseMapScreen, how_to_text
@@ -20,11 +18,6 @@ from tui.screens.help import HelpScreen
 from tui.screens.inbox import InboxScreen
 from tui.screens.lesson import LessonScreen
 from tui.widgets.course_list import ExerciseItem, LessonItem
-
-
-@pytest.fixture(autouse=True)
-def apilab_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
 
 
 def rows(app: ApilabApp) -> list[tuple[str, str]]:
@@ -149,12 +142,6 @@ def test_opening_a_screen_does_not_wait_for_jupyter_to_import():
                            check=True, cwd=Path(__file__).parent.parent)
     assert found.stdout.strip() == "[]"
 
-
-async def wait_for(pilot, predicate, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 async def test_runs_recorded_from_another_terminal_show_up_on_the_map(fixture_course, store):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import pytest
 from textual.widgets import Input, Static
@@ -11,24 +10,12 @@ from textual.widgets import Input, Static
 from apilab.ports import free_port
 from apilab.store import Store, StoreError
 from apilab.store.errors import explain
-from tests.conftest import make_report
+from tests.conftest import make_report, wait_for
 from tui.app import ApilabApp
 from tui.screens.course_map import CourseMapScreen
 from tui.screens.exercise import ExerciseScreen
 from tui.widgets.course_list import ExerciseItem, LessonItem
 from tui.widgets.report_view import ReportView
-
-
-@pytest.fixture(autouse=True)
-def apilab_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
-
-
-async def wait_for(pilot, predicate, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 async def open_exercise(pilot, app: ApilabApp, slug: str = "hello-api") -> ExerciseScreen:

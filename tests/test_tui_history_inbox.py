@@ -19,11 +19,6 @@ from tui.screens.report import ReportScreen
 from tui.widgets.report_view import ReportView
 
 
-@pytest.fixture(autouse=True)
-def apilab_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
-
-
 def record(store, passed, minutes, exercise="hello-api"):
     return store.record_run(make_report(exercise, passed=passed,
                                         started_at=FIXED_TIME + timedelta(minutes=minutes)))

@@ -9,7 +9,8 @@ from textual.widgets import TextArea
 from apilab.hub.client import HubClient
 from apilab.hub.process import hub_process
 from apilab.settings import HubLogin, save_hub
-from tests.test_tui_exercise import open_exercise, wait_for
+from tests.conftest import wait_for
+from tests.test_tui_exercise import open_exercise
 from tests.test_tui_mentor import queue_rows, settle
 from tui.app import ApilabApp
 from tui.mentor_app import MentorApp

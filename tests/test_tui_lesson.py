@@ -5,30 +5,17 @@ from __future__ import annotations
 import shutil
 import socket
 import sys
-import time
 
 import pytest
 from textual.widgets import Markdown
 
 from apilab.catalog.loader import load_course
 from apilab.sandbox_process import SandboxProcess
-from tests.conftest import FIXTURE_COURSE
+from tests.conftest import FIXTURE_COURSE, wait_for
 from tui.app import ApilabApp
 from tui.sandbox_control import SandboxState
 from tui.screens import lesson as lesson_module
 from tui.screens.lesson import LessonScreen
-
-
-@pytest.fixture(autouse=True)
-def apilab_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
-
-
-async def wait_for(pilot, predicate, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 async def open_lesson(pilot, app: ApilabApp, number: int) -> LessonScreen:

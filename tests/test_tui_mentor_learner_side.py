@@ -3,7 +3,6 @@ map, in the inbox, and beside the report."""
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Static
 
 from tests.conftest import make_report
@@ -11,11 +10,6 @@ from tui.app import ApilabApp
 from tui.screens.course_map import reviews_text
 from tui.screens.inbox import FeedbackItem
 from tui.screens.report import ReportScreen
-
-
-@pytest.fixture(autouse=True)
-def apilab_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
 
 
 async def test_the_course_map_shows_approval_and_an_override(fixture_course, store):

@@ -6,7 +6,6 @@ Update after an intended change with: pytest tests/test_tui_mentor_snapshots.py 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -88,14 +87,7 @@ class FixedHub:
                  "fail_rate": 0.3333}]}
 
 
-@pytest.fixture(autouse=True)
-def fixed_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 @pytest.fixture

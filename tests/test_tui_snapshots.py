@@ -5,7 +5,6 @@ Update after an intended change with: pytest tests/test_tui_snapshots.py --snaps
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -18,14 +17,7 @@ from tui.screens.lesson import LessonScreen
 SIZE = (100, 32)
 
 
-@pytest.fixture(autouse=True)
-def fixed_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 @pytest.fixture

@@ -11,14 +11,9 @@ from textual.widgets import Log
 
 from apilab.catalog.loader import load_course
 from apilab.ports import free_port
-from tests.conftest import FIXTURE_COURSE
-from tests.test_tui_exercise import open_exercise, run_checks, wait_for
+from tests.conftest import FIXTURE_COURSE, wait_for
+from tests.test_tui_exercise import open_exercise, run_checks
 from tui.app import ApilabApp
-
-
-@pytest.fixture(autouse=True)
-def apilab_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
 
 
 @pytest.fixture

@@ -96,7 +96,8 @@ class Wire:
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment must not see learners' traffic
-            headers={"User-Agent": USER_AGENT},
+            # Each request on a connection of its own (see below), and said so to the server.
+            headers={"User-Agent": USER_AGENT, "Connection": "close"},
             # No keep-alive: a server that drops a connection after answering (uvicorn does after an
             # unhandled exception) must not fail the next request, which belongs to another check.
             limits=httpx.Limits(max_connections=4, max_keepalive_connections=0),

@@ -14,8 +14,9 @@ async def run_steps(ctx: CheckContext, steps: list[Step]) -> Received | None:
     """Run steps in order, sharing captures; the first unmet expectation fails the check."""
     response = None
     for number, step in enumerate(steps, 1):
-        if number < len(steps):  # every step but the last prepares for what the check tests
-            with ctx.preparing(f"step {number} of {len(steps)} ({step.method} {ctx.fill(step.path)})"):
+        if step.setup:
+            with ctx.preparing(f"preparing: step {number} of {len(steps)} "
+                               f"({step.method} {ctx.fill(step.path)})"):
                 response = await run_step(ctx, step)
         else:
             response = await run_step(ctx, step)
@@ -33,6 +34,8 @@ async def run_step(ctx: CheckContext, step: Step) -> Received:
         query={k: str(ctx.fill(v)) for k, v in step.query.items()},
         follow_redirects=step.follow_redirects,
     )
+    # Expectations may refer to the status just received, e.g. a problem's `status` member.
+    ctx.vars["response_status"] = response.status
     expect(ctx, f"{step.method} {path}", step.expect, response)
     for name, capture in step.capture.items():
         ctx.vars[name] = _capture(ctx, name, capture.header, capture.json_path, response)

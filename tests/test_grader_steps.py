@@ -155,30 +155,39 @@ def test_fill_keeps_types_and_interpolates_strings():
         ctx.fill("${missing}")
 
 
-async def test_a_failed_preparing_step_says_so_instead_of_the_checks_why(url):
+async def test_a_failed_setup_step_says_so_instead_of_the_checks_why(url):
     result = await run(
         url,
-        {"method": "GET", "path": "/text", "expect": {"status": 201}},
+        {"method": "GET", "path": "/text", "setup": True, "expect": {"status": 201}},
         {"method": "GET", "path": "/echo", "expect": {"status": 200}},
     )
     assert result.status == "fail"
-    assert result.stopped_while == "step 1 of 2 (GET /text)"
-    assert result.why == "" and result.hint.startswith("This check stopped while step 1 of 2")
+    assert result.stopped_while == "preparing: step 1 of 2 (GET /text)"
+    assert result.why == "" and result.hint.startswith("This check stopped while preparing")
 
 
-async def test_a_failure_in_the_last_step_keeps_the_checks_why(url):
+async def test_a_failure_in_a_step_that_is_tested_keeps_the_checks_why(url):
     result = await run(
         url,
+        {"method": "GET", "path": "/text", "expect": {"status": 201}},  # not setup: tested
         {"method": "GET", "path": "/echo", "expect": {"status": 200}},
-        {"method": "GET", "path": "/text", "expect": {"status": 201}},
     )
     assert result.stopped_while is None and result.why.startswith("RFC 9110")
 
 
 async def test_a_hidden_check_says_when_it_stopped_while_preparing(url):
     check = {"id": "secret", "title": "Secret", "points": 1, "hidden": True, "steps": [
-        {"method": "GET", "path": "/text", "expect": {"status": 201}},
+        {"method": "GET", "path": "/text", "setup": True, "expect": {"status": 201}},
         {"method": "GET", "path": "/echo"}]}
     report = await grade(hs.exercise(check), url, seed=1, include_hidden=True)
     [result] = report.checks
-    assert result.exchanges == [] and "stopped while step 1 of 2" in result.message
+    assert result.exchanges == [] and "stopped while preparing: step 1 of 2" in result.message
+
+
+async def test_response_status_lets_a_body_be_compared_with_its_own_status(url):
+    rules = {"status": 404, "json": {"$.status": "${response_status}"}}
+    passed = await run(url, {"method": "GET", "path": "/items/999999", "expect": rules})
+    assert passed.status == "pass", passed.message
+    wrong = await run(url, {"method": "GET", "path": "/items/999999",
+                            "expect": {"json": {"$.title": "${response_status}"}}})
+    assert wrong.status == "fail" and wrong.expected == "$.title equal to 404"

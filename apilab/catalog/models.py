@@ -29,7 +29,8 @@ class Model(BaseModel):
 class Matcher(Model):
     """A rule one value must follow. In TOML a bare value is shorthand for `{ equals = value }`.
 
-    Strings may hold `${name}` placeholders, filled from seeded data and captures.
+    Strings may hold `${name}` placeholders, filled from seeded data and captures;
+    `${response_status}` is the status of the response being checked.
     """
 
     equals: Any = None
@@ -97,6 +98,9 @@ class Step(Model):
     json_body: Any = Field(default=None, alias="json")
     body: str | None = None
     follow_redirects: bool = False
+    # A step that only prepares what the check tests (creating the book it works on, say): when
+    # it fails, the report says the check never got that far, instead of its why and hint.
+    setup: bool = False
     expect: Expect = Expect()
     capture: dict[str, Capture] = {}
 

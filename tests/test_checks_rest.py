@@ -230,3 +230,11 @@ async def test_no_trace_fails_a_leaky_error(url, mode, says):
 async def test_a_list_item_without_an_id_is_a_failed_check_not_a_crash(url):
     failure = await fails(url, "collection-includes", collection="/no-ids/things", body=THING)
     assert "an item on page 1 has no id" in failure.message
+
+
+async def test_collection_includes_can_create_several_and_find_each_once(url):
+    params = dict(body={"name": "item ${n}", "status": "open"}, count=3,
+                  query={"status": "open", "limit": 1}, where={"status": "open"})
+    await run(url, "collection-includes", collection="/good/things", **params)
+    failure = await fails(url, "collection-includes", collection="/page-skip/things", **params)
+    assert "0 times" in failure.message

@@ -301,20 +301,25 @@ async def collection_includes(
     query: dict[str, Any] | None = None,
     where: dict[str, Any] | None = None,
     excluded_body: Any = None,
+    count: int = 1,
     items_path: str = "items",
     id_field: str = "id",
     max_pages: int = 500,
 ) -> None:
-    """A resource just created is listed in its collection (and a filter lists only matches).
+    """Resources just created are listed in their collection (and a filter lists only matches).
 
     Proves that a collection lists its members (RFC 9110 §9.3.3: the created resource is part of
-    the collection). Creates one resource from `body`, walks the list (with `query`, following
-    `rel="next"`), and requires the new resource there exactly once. With `where`, every listed
-    item must match it (a filter); with `excluded_body`, a resource created from it must not be
-    listed (a filter that filters).
+    the collection). Creates `count` resources from `body` (`${n}` numbers them), walks the list
+    (with `query`, following `rel="next"`), and requires each new resource there exactly once.
+    With `where`, every listed item must match it (a filter); with `excluded_body`, a resource
+    created from it must not be listed (a filter that filters). A filtered walk over several
+    pages proves that the next links keep the filter (RFC 8288 §3.3).
     """
-    _response, document = await create(ctx, collection, body)
-    wanted = id_of(ctx, document, id_field, "the created resource")
+    wanted = []
+    for n in range(1, count + 1):
+        ctx.vars["n"] = n
+        _response, document = await create(ctx, collection, body)
+        wanted.append(id_of(ctx, document, id_field, "the created resource"))
     unwanted = None
     if excluded_body is not None:
         _response, other = await create(ctx, collection, excluded_body)
@@ -322,10 +327,11 @@ async def collection_includes(
     first = with_query(ctx.fill(collection), query or {})
     pages = await walk(ctx, first, items_path, max_pages)
     rules = {path: Matcher.model_validate(ctx.fill(rule)) for path, rule in (where or {}).items()}
-    times = 0
+    times = {key(created): 0 for created in wanted}
     for page, item in pages:
         item_id = id_of(ctx, item, id_field, f"GET {first}: an item on page {page}")
-        times += key(item_id) == key(wanted)
+        if key(item_id) in times:
+            times[key(item_id)] += 1
         ctx.expect(unwanted is None or key(item_id) != key(unwanted),
                    f"GET {first} lists {id_field} {show(unwanted)}, which the filter excludes",
                    expected="only matching resources", received=show(item))
@@ -334,10 +340,12 @@ async def collection_includes(
             ctx.expect(matches(rule, value), f"GET {first}: an item on page {page} has {path} = "
                        f"{show(value)}, which does not match the filter",
                        expected=f"every item's {path} {describe(rule)}", received=show(item))
-    ctx.expect(times == 1, f"GET {first} lists the resource just created "
-               f"({id_field} {show(wanted)}) {times} times",
-               expected="listed exactly once", received=f"listed {times} times "
-               f"among {len(pages)} items")
+    for created in wanted:
+        seen = times[key(created)]
+        ctx.expect(seen == 1, f"GET {first} lists the resource just created "
+                   f"({id_field} {show(created)}) {seen} times",
+                   expected="listed exactly once", received=f"listed {seen} times "
+                   f"among {len(pages)} items")
 
 
 @check("problem-details")

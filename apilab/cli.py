@@ -131,7 +131,10 @@ def lessons() -> None:
 
     course = _course()
     with _store() as store:
-        click.echo(course_as_text(course, store.progress()))
+        latest: dict[str, bool] = {}
+        for run in store.notebook_runs():  # newest first
+            latest.setdefault(run["lesson"], run["ok"])
+        click.echo(course_as_text(course, store.progress(), latest))
 
 
 @main.command()
@@ -348,19 +351,27 @@ def verify(exercise: str | None, no_notebooks: bool) -> None:
 @main.command()
 @click.argument("lesson")
 @click.option("--port", default=SANDBOX_PORT, show_default=True, help="Sandbox port.")
-def notebook(lesson: str, port: int) -> None:
-    """Open a lesson's notebook in Jupyter, with the sandbox running for it."""
-    from apilab.notebooks import jupyter_command
+@click.option("--check", is_flag=True,
+              help="Run your copy top to bottom against a fresh sandbox instead, and record it.")
+def notebook(lesson: str, port: int, check: bool) -> None:
+    """Open a lesson's notebook (your own copy, in work/notebooks/) in Jupyter, with the sandbox."""
     from apilab.sandbox_process import SandboxError, SandboxProcess
+    from apilab.workspace import WorkspaceError, notebook_copy
 
     course = _course()
     try:
         chosen = course.lesson(lesson)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="LESSON") from None
-    path = course.notebook_path(chosen)
-    if path is None:
-        raise click.ClickException(f"lesson {chosen.number} ({chosen.slug}) has no notebook")
+    try:
+        path = notebook_copy(course, chosen)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if check:
+        _check_notebook(chosen.slug, path)
+        return
+    from apilab.notebooks import jupyter_command
+
     url = f"http://127.0.0.1:{port}"
     sandbox = None
     if _is_sandbox(url):
@@ -372,6 +383,7 @@ def notebook(lesson: str, port: int) -> None:
         except SandboxError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"Started the sandbox at {url} (it stops when Jupyter does)")
+    click.echo(f"Opening your copy of the notebook: {path}")
     try:
         env = {**os.environ, "SANDBOX_URL": url}
         subprocess.run(jupyter_command(path), env=env, check=False)
@@ -380,6 +392,28 @@ def notebook(lesson: str, port: int) -> None:
     finally:
         if sandbox:
             sandbox.stop()
+
+
+def _check_notebook(lesson: str, path: Path) -> None:
+    """Run the learner's notebook against a sandbox of its own; record and report the result."""
+    from apilab.notebooks import run_notebook
+    from apilab.sandbox_process import SandboxError, SandboxProcess
+
+    click.echo(f"Running {path} against a fresh sandbox…")
+    try:
+        with SandboxProcess() as sandbox:
+            result = run_notebook(path, sandbox.url)
+    except SandboxError as exc:
+        raise click.ClickException(f"the sandbox did not start: {exc}") from None
+    with _store() as store:
+        error = None if result.error is None else f"{result.error.ename}: {result.error.evalue}"
+        store.record_notebook_run(lesson, result.ok, result.duration * 1000, error)
+    if result.ok:
+        click.echo(f"✓ {result.summary()}: every self-check passed.")
+        return
+    click.echo(f"✗ {result.summary()}\nOpen it with apilab notebook {lesson}, fix that cell, and "
+               "check again.")
+    sys.exit(1)
 
 
 def _is_sandbox(url: str) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from apilab import paths
-from apilab.catalog.models import Course, Exercise
+from apilab.catalog.models import Course, Exercise, Lesson
 
 
 class WorkspaceError(Exception):
@@ -37,6 +37,29 @@ def start_workspace(course: Course, exercise: Exercise, reset: bool = False) -> 
     except OSError as exc:
         raise WorkspaceError(f"could not create your workspace {target}: {exc.strerror or exc}") from None
     return Workspace(target, created=True, backup=backup)
+
+
+def notebook_copy(course: Course, lesson: Lesson) -> Path:
+    """The learner's own copy of a lesson's notebook, in `work/notebooks/`, made on first use.
+
+    Learners edit and run their copy, so the course's notebook stays as published (a `git pull`
+    of the course never meets their changes) and their work survives course updates.
+    """
+    source = course.notebook_path(lesson)
+    if source is None:
+        raise WorkspaceError(f"lesson {lesson.number} ({lesson.slug}) has no notebook")
+    if not source.is_file():
+        raise WorkspaceError(f"the notebook {source} is missing; check that the course is "
+                             "complete (git status)")
+    target = course.root / "work" / "notebooks" / source.name
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        except OSError as exc:
+            raise WorkspaceError(f"could not copy the notebook to {target}: "
+                                 f"{exc.strerror or exc}") from None
+    return target
 
 
 def _unused(path: Path) -> Path:

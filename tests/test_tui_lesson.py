@@ -39,8 +39,9 @@ async def test_the_reading_is_shown_as_markdown(fixture_course, store):
         assert "apilab notebook 1" in str(screen.query_one("#lesson-actions").render())
 
 
-async def test_the_notebook_opens_with_sandbox_url_set(fixture_course, store, tmp_path,
-                                                       monkeypatch):
+async def test_the_notebook_opens_with_sandbox_url_set(store, tmp_path, monkeypatch):
+    shutil.copytree(FIXTURE_COURSE, tmp_path / "course")
+    course = load_course(tmp_path / "course")
     seen = tmp_path / "seen.txt"
     # Stand in for Jupyter: a program that records the notebook and SANDBOX_URL it was given.
     # The lesson screen imports it when the notebook opens (nbformat is slow to import).
@@ -48,7 +49,7 @@ async def test_the_notebook_opens_with_sandbox_url_set(fixture_course, store, tm
         sys.executable, "-c",
         "import os, sys; open(sys.argv[1], 'w').write(os.environ['SANDBOX_URL'] + ' ' + "
         "sys.argv[2])", str(seen), str(path)])
-    app = ApilabApp(fixture_course, store)
+    app = ApilabApp(course, store)
     app.sandbox_state = SandboxState("running", "http://127.0.0.1:8123", healthy=True)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_lesson(pilot, app, 1)
@@ -57,7 +58,9 @@ async def test_the_notebook_opens_with_sandbox_url_set(fixture_course, store, tm
         await wait_for(pilot, lambda: seen.read_text().endswith(".ipynb"))
         url, notebook = seen.read_text().split(" ")
         assert url == "http://127.0.0.1:8123"
-        assert notebook.endswith("notebooks/01-http-basics.ipynb")
+        # The learner's own copy opens, so the course's notebook stays as published.
+        assert notebook == str(tmp_path / "course" / "work" / "notebooks" / "01-http-basics.ipynb")
+        assert (tmp_path / "course" / "notebooks" / "01-http-basics.ipynb").is_file()
         assert "SANDBOX_URL=http://127.0.0.1:8123" in message(screen)
 
 

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Markdown, Static
 
 from apilab import paths
 from apilab.catalog.models import Lesson
+from apilab.workspace import WorkspaceError, notebook_copy
 from tui.processes import LaunchError
 from tui.sandbox_control import DEFAULT_PORT
 from tui.screens.base import ApilabScreen
@@ -102,14 +103,15 @@ class LessonScreen(ApilabScreen):
 
     def action_open_notebook(self) -> None:
         app = self.apilab
-        path = app.course.notebook_path(self.lesson)
-        if path is None:
+        if app.course.notebook_path(self.lesson) is None:
             self.show_message("This lesson has no notebook; read on, then try the exercise (e).",
                               "warning")
             return
-        if not path.is_file():
-            self.show_message(f"The notebook {path} is missing. Check that the course is complete "
-                              "(git status), or ask the course authors.", "error")
+        try:  # the learner's own copy, so that the course's notebook stays as published
+            path = notebook_copy(app.course, self.lesson)
+        except WorkspaceError as exc:
+            self.show_message(f"The notebook could not be opened: {exc}. Ask the course authors "
+                              "if the course is incomplete.", "error")
             return
         # Imported here: nbformat takes over a second to import, and the first Enter on the course
         # map would freeze the app that long before the screen appeared.

@@ -63,27 +63,3 @@ class BodyLimit:
             return message
 
         await self.app(scope, counting_receive, send)
-
-
-class HeadAsGet:
-    """Answer HEAD like GET, with the same status and headers and no body (RFC 9110 9.3.2):
-    FastAPI's GET routes do not accept HEAD, so it goes in as a GET and the body is dropped on
-    the way out (Content-Length stays that of the GET, as it should)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
-
-        # a copy, so that the server still knows this was a HEAD and sends no body itself
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)

@@ -290,3 +290,14 @@ def test_a_long_walk_shows_only_its_last_requests():
     assert text.count("curl -i") == 4
     assert "… 26 earlier requests (--verbose or --format json shows them all)" in text
     assert render(report, "text", verbose=True).count("curl -i") == 30
+
+
+def test_the_replay_of_a_submission_is_a_submit_and_of_a_remote_run_allows_it():
+    from conftest import make_report
+
+    report = make_report()
+    report.hidden_included = True
+    assert "Replay this run: apilab submit hello-api --url http://127.0.0.1:8001 --seed 42" in (
+        render(report, "text"))
+    report.url = "http://192.0.2.10:8001"
+    assert render(report, "text").count("--allow-remote") == 1

@@ -140,7 +140,8 @@ async def test_text_shows_a_server_error_body_without_its_escape_codes(report):
 
 async def test_text_ends_with_the_replay_command_and_a_summary(report):
     *_, replay, summary = render(report, "text").rstrip("\n").splitlines()
-    assert replay == f"Replay this run: apilab check books --url {report.url} --seed {SEED}"
+    # hidden checks were included, so the run replays as a submission
+    assert replay == f"Replay this run: apilab submit books --url {report.url} --seed {SEED}"
     assert summary.startswith(f"{report.passed} passed, {len(report.failed)} failed")
     assert "hidden checks included" in summary
 

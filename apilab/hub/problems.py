@@ -7,7 +7,6 @@ never with a stack trace. Each type URI, `/problems/<slug>`, answers with what t
 from __future__ import annotations
 
 import logging
-import re
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sandbox_api.methods import allowed_methods  # the practice API's Allow rule, shared
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
@@ -109,30 +110,6 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
         detail = f"no route matches {request.method} {request.url.path}; /docs lists them all"
     return problem_response(request, exc.status_code, detail, headers=exc.headers)
-
-
-def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """Every method the OpenAPI document lists for `path`, HEAD with GET, and OPTIONS (the
-    framework's own 405 names only the methods of the first route that matched). Reading the
-    document keeps Allow equal to what is documented."""
-    table = getattr(app.state, "allow_table", None)
-    if table is None:
-        table = [(_template_regex(template), {method.upper() for method in operations})
-                 for template, operations in app.openapi().get("paths", {}).items()]
-        app.state.allow_table = table
-    methods: set[str] = set()
-    for regex, operations in table:
-        if regex.fullmatch(path):
-            methods |= operations
-    if "GET" in methods:
-        methods.add("HEAD")  # HeadAsGet answers it
-    return sorted(methods | {"OPTIONS"}) if methods else []
-
-
-def _template_regex(template: str) -> re.Pattern[str]:
-    """/v1/submissions/{submission_id} -> a regex matching /v1/submissions/<one segment>."""
-    parts = re.split(r"(\{[^}]+\})", template)
-    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
 
 
 def _method_not_allowed(request: Request) -> Response:

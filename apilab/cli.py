@@ -16,8 +16,8 @@ import click
 from apilab import paths
 from apilab.catalog.loader import CatalogError, load_course
 from apilab.catalog.models import Course, Exercise
-from apilab.hub.cli import hub
 from apilab.ports import SANDBOX_PORT, SERVER_PORT
+from hub.cli import hub
 
 GRADING_ERROR = 2  # exit code: nothing could be graded
 # The everyday commands that also send submissions left waiting while the hub was down (the app
@@ -127,7 +127,7 @@ def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
 @main.command()
 def lessons() -> None:
     """Show the course and your progress."""
-    from apilab.progress_text import course_as_text
+    from apilab.views.progress import course_as_text
 
     course = _course()
     with _store() as store:
@@ -282,7 +282,7 @@ def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
 @click.option("--token", required=True, help="The access token your mentor gave you.")
 def login(hub_url: str, token: str) -> None:
     """Join a course hub, so submissions reach your mentors and their feedback reaches you."""
-    from apilab.hub.client import HubAuthError, HubClient, HubError
+    from apilab.hubclient import HubAuthError, HubClient, HubError
     from apilab.settings import HubLogin, SettingsError, save_hub
 
     try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from apilab.hub.client import HubAuthError, HubClient, HubError, HubUnavailable
+from apilab.hubclient import HubAuthError, HubClient, HubError, HubUnavailable
 from apilab.settings import HubLogin
 from apilab.store import Store
 from grader.report import Report

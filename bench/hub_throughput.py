@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from apilab.hub.auth import new_token
-from apilab.hub.process import hub_process
 from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
+from hub.auth import new_token
+from hub.process import hub_process
 
 CLIENTS = 50
 REQUESTS = 2000  # in all, shared between the clients

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("apilab", "grader", "sandbox_api", "tui")
+PACKAGES = ("apilab", "grader", "hub", "sandbox_api", "tui")
 
 
 def imports_of(path: Path) -> set[str]:
@@ -43,7 +43,16 @@ def test_only_tui_imports_textual():
 
 
 def test_sandbox_stands_alone():
-    assert offenders(modules("sandbox_api"), ("apilab", "grader", "tui")) == []
+    assert offenders(modules("sandbox_api"), ("apilab", "grader", "hub", "tui")) == []
+
+
+def test_the_learner_side_shares_only_the_protocol_with_the_hub():
+    # The apps and the client import hub.protocol (typed models, no FastAPI); only the CLI, which
+    # wires everything, reaches the hub's server code (for `apilab hub ...`).
+    files = [p for package in ("apilab", "tui") for p in modules(package)
+             if p != ROOT / "apilab" / "cli.py"]
+    found = [line for line in offenders(files, ("hub",)) if not line.endswith(" hub.protocol")]
+    assert found == []
 
 
 def test_grader_depends_on_catalog_models_only():
@@ -52,7 +61,7 @@ def test_grader_depends_on_catalog_models_only():
         for name in imports_of(path):
             if name.startswith("apilab") and name != "apilab.catalog.models":
                 found.append(f"{path.relative_to(ROOT)} imports {name}")
-            if name.startswith("tui") or name.startswith("sandbox_api"):
+            if name.split(".")[0] in ("tui", "sandbox_api", "hub"):
                 found.append(f"{path.relative_to(ROOT)} imports {name}")
     assert found == []
 
@@ -63,9 +72,9 @@ def test_only_the_grader_speaks_to_learner_servers():
     assert offenders(files, ("grader.wire",)) == []
 
 
-@pytest.mark.parametrize("package", ["apilab", "grader", "tui"])
+@pytest.mark.parametrize("package", ["apilab", "grader", "hub", "tui"])
 def test_sql_lives_in_the_store_modules(package):
-    allowed = ("apilab/store/", "apilab/hub/store.py", "apilab/migrations.py")
+    allowed = ("apilab/store/", "hub/store.py", "apilab/migrations.py")
     files = [p for p in modules(package) if not str(p.relative_to(ROOT)).startswith(allowed)]
     assert offenders(files, ("sqlite3", "sqlite_utils")) == []
 

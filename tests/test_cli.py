@@ -18,7 +18,7 @@ from apilab.cli import main
 from apilab.ports import free_port
 from apilab.store import Store
 from apilab.verify import serve_app
-from tests.conftest import FIXTURE_COURSE, make_report
+from tests.helpers import FIXTURE_COURSE, make_report
 
 
 @pytest.fixture

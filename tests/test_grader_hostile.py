@@ -11,13 +11,13 @@ from __future__ import annotations
 import time
 import tracemalloc
 
-import hostile_servers as hs
 import pytest
 
 from grader.report import Report
 from grader.runner import grade
 from grader.target import TargetError
 from grader.wire import Limits
+from tests import hostile_servers as hs
 
 LIMITS = Limits(connect_timeout=1, read_timeout=1, request_timeout=2, check_timeout=3,
                 run_timeout=10, max_body_bytes=1024 * 1024)

@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-import hostile_servers as hs
 import pytest
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -19,6 +18,8 @@ from apilab.catalog.loader import load_exercise
 from grader.render import render
 from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
 from grader.runner import grade
+from tests import hostile_servers as hs
+from tests.helpers import make_report
 
 BOOKS = Path(__file__).parent / "fixtures" / "hostile" / "books"
 SEED = 4242
@@ -271,7 +272,6 @@ def test_an_unknown_format_is_refused():
 
 
 def test_text_explains_the_first_failures_and_lists_the_rest():
-    from conftest import make_report
 
     report = make_report(passed=(False,) * 5)
     text = render(report, "text")
@@ -282,7 +282,6 @@ def test_text_explains_the_first_failures_and_lists_the_rest():
 
 
 def test_a_long_walk_shows_only_its_last_requests():
-    from conftest import make_report
 
     report = make_report(passed=(False,))
     failed = report.checks[0]
@@ -294,7 +293,6 @@ def test_a_long_walk_shows_only_its_last_requests():
 
 
 def test_the_replay_of_a_submission_is_a_submit_and_of_a_remote_run_allows_it():
-    from conftest import make_report
 
     report = make_report()
     report.hidden_included = True

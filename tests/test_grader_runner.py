@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hostile_servers as hs
-
 from grader.checks import registry
 from grader.runner import grade
+from tests import hostile_servers as hs
 
 
 async def test_a_bug_in_a_check_costs_that_check_not_the_report(monkeypatch):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-import hostile_servers as hs
 import pytest
 
 from apilab.catalog.models import Step
@@ -13,6 +12,7 @@ from grader.report import CheckResult
 from grader.runner import grade
 from grader.steps import run_steps
 from grader.wire import Wire
+from tests import hostile_servers as hs
 
 
 @pytest.fixture(scope="module")

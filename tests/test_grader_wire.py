@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hostile_servers as hs
 import pytest
 
 from grader import __version__
 from grader.wire import Limits, Wire, WireError, curl_command
+from tests import hostile_servers as hs
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,13 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from apilab.hub.app import create_hub_app
-from apilab.hub.auth import hash_token, new_token
-from apilab.hub.cli import hub as hub_cli
-from apilab.hub.process import hub_process
-from apilab.hub.settings import HubSettings
-from apilab.hub.store import HubStore
-from tests.conftest import make_report
+from hub.app import create_hub_app
+from hub.auth import hash_token, new_token
+from hub.cli import hub as hub_cli
+from hub.process import hub_process
+from hub.settings import HubSettings
+from hub.store import HubStore
+from tests.helpers import make_report
 
 
 @dataclass

@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from apilab.hub.auth import hash_token, new_token
-from apilab.hub.process import hub_process
-from apilab.hub.store import HubStore
 from grader.report import Report
-from tests.conftest import make_report
+from hub.auth import hash_token, new_token
+from hub.process import hub_process
+from hub.store import HubStore
+from tests.helpers import make_report
 
 REFUSED = {401, 403, 404, 409}
 

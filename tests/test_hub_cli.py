@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from apilab.cli import main
-from apilab.hub.auth import hash_token
-from apilab.hub.cli import hub
-from apilab.hub.store import HubStore
+from hub.auth import hash_token
+from hub.cli import hub
+from hub.store import HubStore
 
 TOKEN = re.compile(r"apilab_[A-Za-z0-9_-]{43}")
 
@@ -91,7 +91,7 @@ def test_the_hub_group_is_part_of_apilab_and_every_command_is_documented():
 
 
 def test_backup_is_a_working_copy_of_a_hub_in_use(tmp_path):
-    from apilab.hub.store import HubStore
+    from hub.store import HubStore
 
     db = tmp_path / "hub.db"
     runner = CliRunner()

@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from apilab.hub.auth import hash_token, new_token
-from apilab.hub.client import (
+from apilab.hubclient import (
     HubAuthError,
     HubClient,
     HubConflict,
@@ -21,9 +20,10 @@ from apilab.hub.client import (
     HubRateLimited,
     HubUnavailable,
 )
-from apilab.hub.process import hub_process
-from apilab.hub.store import HubStore
 from apilab.ports import free_port
+from hub.auth import hash_token, new_token
+from hub.process import hub_process
+from hub.store import HubStore
 
 
 class Recording(httpx.BaseTransport):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from apilab.hub.auth import hash_token, new_token
-from apilab.hub.process import hub_process
-from apilab.hub.store import HubStore
+from hub.auth import hash_token, new_token
+from hub.process import hub_process
+from hub.store import HubStore
 
 CLIENTS = 50
 RUNS_EACH = 20

@@ -11,7 +11,7 @@ import pytest
 from apilab.store import ExerciseProgress, Store, StoreError
 from apilab.store import errors as store_errors
 from apilab.store import migrations as store_module
-from tests.conftest import FIXED_TIME, TickingClock, make_report
+from tests.helpers import FIXED_TIME, TickingClock, make_report
 
 
 def test_new_file_has_every_migration_recorded_by_name(tmp_path):

@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from apilab.cli import main
-from apilab.hub.client import HubClient
-from apilab.hub.process import hub_process
+from apilab.hubclient import HubClient
 from apilab.ports import free_port
 from apilab.settings import HubLogin, load_hub, save_hub
 from apilab.store import Store
 from apilab.sync import sync
-from tests.conftest import FIXTURE_COURSE, make_report
+from hub.process import hub_process
+from tests.helpers import FIXTURE_COURSE, make_report
 
 LEARNER, MENTOR = "apilab_" + "a" * 43, "apilab_" + "g" * 43  # the shape of real tokens
 USERS = {"ada": ("learner", LEARNER), "grace": ("mentor", MENTOR)}

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from textual.widgets import ProgressBar
 
+from apilab.sandbox_control import SandboxState
 from apilab.store import Store
-from tests.conftest import make_report, wait_for
+from tests.helpers import make_report, wait_for
 from tui.app import ApilabApp
-from tui.sandbox_control import SandboxState
 from tui.screens.course_map import CourseMapScreen, how_to_text
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.help import HelpScreen

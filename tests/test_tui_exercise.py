@@ -10,33 +10,11 @@ from textual.widgets import Input, Static
 from apilab.ports import free_port
 from apilab.store import Store, StoreError
 from apilab.store.errors import explain
-from tests.conftest import make_report, wait_for
+from tests.helpers import grading, make_report, open_exercise, run_checks, wait_for
 from tui.app import ApilabApp
 from tui.screens.course_map import CourseMapScreen
-from tui.screens.exercise import ExerciseScreen
 from tui.widgets.course_list import ExerciseItem, LessonItem
 from tui.widgets.report_view import ReportView
-
-
-async def open_exercise(pilot, app: ApilabApp, slug: str = "hello-api") -> ExerciseScreen:
-    await pilot.pause()
-    item = next(i for i in app.screen.items
-                if isinstance(i, ExerciseItem) and i.exercise.slug == slug)
-    app.screen.query_one("#course-list").index = app.screen.items.index(item)
-    await pilot.press("enter")
-    screen = app.screen
-    assert isinstance(screen, ExerciseScreen)
-    return screen
-
-
-async def run_checks(pilot, screen: ExerciseScreen) -> None:
-    before = screen.runs_started
-    await pilot.press("r")
-    await wait_for(pilot, lambda: screen.runs_started > before and not _grading(screen))
-
-
-def _grading(screen: ExerciseScreen) -> bool:
-    return any(w.group == "grading" and not w.is_finished for w in screen.workers)
 
 
 async def test_the_solution_scores_full_marks_and_the_map_moves_on(
@@ -129,7 +107,7 @@ async def test_a_remote_url_is_refused_with_a_clear_message(fixture_course, stor
         screen = await open_exercise(pilot, app)
         screen.query_one("#url", Input).value = "http://example.com"
         await pilot.press("r")
-        await wait_for(pilot, lambda: not _grading(screen) and screen.runs_started == 1)
+        await wait_for(pilot, lambda: not grading(screen) and screen.runs_started == 1)
         summary = str(screen.query_one("#report-summary").render())
         assert "not this machine" in summary
         assert store.runs() == []

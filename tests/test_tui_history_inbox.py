@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 from textual.widgets import DataTable
 
-from tests.conftest import FIXED_TIME, make_report
-from tests.test_tui_exercise import open_exercise
+from grader.report_diff import CheckChange, diff_reports
+from tests.helpers import FIXED_TIME, make_report, open_exercise
 from tui.app import ApilabApp
-from tui.report_diff import CheckChange, diff_reports
 from tui.screens.course_map import CourseMapScreen
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.history import DiffScreen, HistoryScreen

@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import TextArea
 
-from apilab.hub.client import HubClient
-from apilab.hub.process import hub_process
+from apilab.hubclient import HubClient
 from apilab.settings import HubLogin, save_hub
-from tests.conftest import wait_for
-from tests.test_tui_exercise import open_exercise
-from tests.test_tui_mentor import queue_rows, settle
+from hub.process import hub_process
+from tests.helpers import open_exercise, queue_rows, settle, wait_for
 from tui.app import ApilabApp
 from tui.mentor_app import MentorApp
 from tui.screens.mentor_submission import SubmissionScreen

@@ -10,10 +10,10 @@ import pytest
 from textual.widgets import Markdown
 
 from apilab.catalog.loader import load_course
+from apilab.sandbox_control import SandboxState
 from apilab.sandbox_process import SandboxProcess
-from tests.conftest import FIXTURE_COURSE, wait_for
+from tests.helpers import FIXTURE_COURSE, wait_for
 from tui.app import ApilabApp
-from tui.sandbox_control import SandboxState
 from tui.screens import lesson as lesson_module
 from tui.screens.lesson import LessonScreen
 

@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from textual.widgets import DataTable, Input, Select, TextArea
 from textual.widgets._collapsible import CollapsibleTitle
 
-from apilab.hub.auth import hash_token, new_token
-from apilab.hub.client import HubClient
-from apilab.hub.process import hub_process
-from apilab.hub.store import HubStore
+from apilab.hubclient import HubClient
 from apilab.ports import free_port
-from tests.conftest import make_report
+from hub.auth import hash_token, new_token
+from hub.process import hub_process
+from hub.store import HubStore
+from tests.helpers import make_report, queue_rows, settle
 from tui.mentor_app import MentorApp
 from tui.screens.mentor_cohort import CohortScreen
 from tui.screens.mentor_editors import FeedbackEditor, ReviewDraft, ReviewModal, validate_review
@@ -63,19 +63,6 @@ def submit(hub: Hub, learner: str, report) -> str:
     with hub.client(learner) as client:
         assert client.put_submission(submission_id, report.to_json(), "submit")
     return submission_id
-
-
-async def settle(pilot) -> None:
-    """Let every hub call finish and its result reach the screen."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def queue_rows(screen: QueueScreen) -> list[tuple[str, str]]:
-    table = screen.query_one("#queue", DataTable)
-    return [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1]))
-            for i in range(table.row_count)]
 
 
 async def test_the_queue_lists_what_awaits_review_and_the_filters_narrow_it(hub, fixture_course):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tests.conftest import make_report
+from tests.helpers import make_report
 from tui.app import ApilabApp
 from tui.screens.course_map import reviews_text
 from tui.screens.inbox import FeedbackItem

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import make_report
-from tests.test_tui_mentor import settle
+from tests.helpers import make_report, settle
 from tui.mentor_app import MentorApp
 
 SIZE = (110, 34)

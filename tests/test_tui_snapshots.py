@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import FIXED_TIME, make_report
+from tests.helpers import FIXED_TIME, make_report
 from tui.app import ApilabApp
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.lesson import LessonScreen

@@ -11,8 +11,7 @@ from textual.widgets import Log
 
 from apilab.catalog.loader import load_course
 from apilab.ports import free_port
-from tests.conftest import FIXTURE_COURSE, wait_for
-from tests.test_tui_exercise import open_exercise, run_checks
+from tests.helpers import FIXTURE_COURSE, open_exercise, run_checks, wait_for
 from tui.app import ApilabApp
 
 

@@ -20,9 +20,9 @@ def run_app(course: Course, store: Store, start_sandbox: bool = True,
     the background on port 8000 (or a free port if 8000 is busy; the app shows where).
     Every process the app started is stopped when it ends, crash included. `store_problem`
     says why progress is not being saved, when the learner's own store could not be opened."""
+    from apilab.sandbox_control import DEFAULT_PORT
     from apilab.sandbox_process import SandboxProcess
     from tui.app import ApilabApp
-    from tui.sandbox_control import DEFAULT_PORT
 
     sandbox = SandboxProcess(port=DEFAULT_PORT) if start_sandbox else None
     app = ApilabApp(course, store, sandbox, start_sandbox=start_sandbox, store_problem=store_problem)
@@ -36,7 +36,7 @@ def run_app(course: Course, store: Store, start_sandbox: bool = True,
 def run_mentor_app(hub: HubLogin, course: Course | None = None) -> None:
     """Run the mentor's app against `hub` until the mentor quits. `course`, when there is one,
     names the exercises for the filters and the cohort view; the hub is enough without it."""
-    from apilab.hub.client import HubClient
+    from apilab.hubclient import HubClient
     from tui.mentor_app import MentorApp
 
     with HubClient(hub.url, hub.token) as client:

@@ -12,11 +12,11 @@ from textual.reactive import reactive
 
 from apilab.catalog.models import Course
 from apilab.ports import SERVER_PORT
+from apilab.processes import Processes
+from apilab.sandbox_control import SandboxControl, SandboxState
 from apilab.sandbox_process import SandboxProcess
 from apilab.settings import HubLogin, SettingsError, load_hub
 from apilab.store import Store, StoreError
-from tui.processes import Processes
-from tui.sandbox_control import SandboxControl, SandboxState
 
 T = TypeVar("T")
 

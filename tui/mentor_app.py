@@ -12,8 +12,8 @@ from textual.binding import Binding
 from textual.worker import get_current_worker
 
 from apilab.catalog.models import Course
-from apilab.hub.client import HubClient, HubError
-from tui.mentor_formatting import explain
+from apilab.hubclient import HubClient, HubError
+from apilab.views.mentor import explain
 
 
 class MentorApp(App[None]):

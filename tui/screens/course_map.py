@@ -9,8 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, ListView, Static
 
 from apilab.catalog.models import Course, Exercise
-from apilab.progress_text import next_exercise
 from apilab.store import ExerciseProgress
+from apilab.views.progress import next_exercise
 from tui.screens.base import ApilabScreen
 from tui.widgets.course_list import CourseList, ExerciseItem, LessonItem, course_items
 from tui.widgets.sandbox_panel import SandboxPanel

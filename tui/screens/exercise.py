@@ -24,11 +24,11 @@ from textual.worker import Worker
 from apilab import paths
 from apilab.catalog.models import Exercise
 from apilab.ports import SERVER_PORT, port_in_use
+from apilab.processes import LaunchError, ensure_workspace, server_command
 from apilab.submissions import grade_and_record
 from grader.report import Report
 from grader.runner import Progress
 from grader.target import TargetError
-from tui.processes import LaunchError, ensure_workspace, server_command
 from tui.screens.base import ApilabScreen
 from tui.screens.lesson import read_text
 from tui.widgets.report_view import ReportView, summary_line

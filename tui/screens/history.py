@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from apilab.catalog.models import Exercise
 from apilab.store import RunSummary
-from tui.formatting import when
-from tui.report_diff import CheckChange, diff_reports
+from apilab.views.times import when
+from grader.report_diff import CheckChange, diff_reports
 from tui.screens.base import ApilabScreen
 
 STATUS = {"pass": "passed", "fail": "failed", "error": "not graded"}

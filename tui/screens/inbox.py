@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
 from apilab.store import Feedback
-from tui.formatting import when
+from apilab.views.times import when
 from tui.screens.base import ApilabScreen
 from tui.screens.report import verdict_label
 

@@ -14,9 +14,9 @@ from textual.widgets import Footer, Header, Markdown, Static
 
 from apilab import paths
 from apilab.catalog.models import Lesson
+from apilab.processes import LaunchError
+from apilab.sandbox_control import DEFAULT_PORT
 from apilab.workspace import WorkspaceError, notebook_copy
-from tui.processes import LaunchError
-from tui.sandbox_control import DEFAULT_PORT
 from tui.screens.base import ApilabScreen
 from tui.widgets.sandbox_panel import SandboxPanel
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
-from apilab.hub.client import HubError
+from apilab.hubclient import HubError
 
 if TYPE_CHECKING:
     from tui.mentor_app import MentorApp

@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Markdown, Static
 
+from apilab.views.mentor import feedback_markdown, submission_heading
 from grader.report import Report
-from tui.mentor_formatting import feedback_markdown, submission_heading
 from tui.screens.mentor_base import MentorScreen
 from tui.screens.mentor_editors import FeedbackDraft, FeedbackEditor, ReviewDraft, ReviewModal
 from tui.widgets.report_view import ReportView

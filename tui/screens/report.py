@@ -9,8 +9,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Markdown, Static
 
 from apilab.store import Feedback
+from apilab.views.times import when
 from grader.report import Report
-from tui.formatting import when
 from tui.screens.base import ApilabScreen
 from tui.widgets.report_view import ReportView
 

@@ -9,8 +9,8 @@ from textual.markup import escape
 from textual.widgets import Label, ListItem, ListView, ProgressBar
 
 from apilab.catalog.models import Course, Exercise, Lesson
-from apilab.progress_text import next_exercise, score_label
 from apilab.store import ExerciseProgress
+from apilab.views.progress import next_exercise, score_label
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
 LABELS = {"passed": "passed", "failing": "failing", "not_started": "not started"}

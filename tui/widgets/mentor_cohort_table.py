@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui.mentor_formatting import pass_rate_bar
+from apilab.views.mentor import pass_rate_bar
 
 
 class CheckRates(DataTable):

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from tui.mentor_formatting import review_label, score_label, when_iso
+from apilab.views.mentor import review_label, score_label, when_iso
 
 COLUMNS = ("learner", "exercise", "score", "status", "submitted", "review")
 

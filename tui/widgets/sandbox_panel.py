@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.sandbox_control import SandboxState
+from apilab.sandbox_control import SandboxState
 
 
 def sandbox_text(state: SandboxState) -> Text:

@@ -15,9 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.protocol import PROBLEM_MEDIA_TYPE
 from sandbox_api.methods import allowed_methods  # the practice API's Allow rule, shared
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 
 # slug -> (title, what it means and what to do)
@@ -55,7 +55,7 @@ _SLUG_BY_STATUS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 40
                    422: "validation-error", 429: "rate-limited",
                    500: "internal-error", 501: "not-implemented"}
 
-log = logging.getLogger("apilab.hub")
+log = logging.getLogger("hub")
 
 
 class ProblemException(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apilab.hub.models import Problem
+from hub.models import Problem
 
 _MEANING = {
     400: "Malformed JSON or an invalid cursor.",

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from apilab.hub.records import FeedbackItem, Submission
 from grader.report import Report
+from hub.records import FeedbackItem, Submission
 
 Kind = Literal["check", "submit"]
 Verdict = Literal["approved", "changes_requested"]

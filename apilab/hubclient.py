@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from apilab.hub.problems import PROBLEM_MEDIA_TYPE
+from hub.protocol import PROBLEM_MEDIA_TYPE
 
 
 class HubError(Exception):

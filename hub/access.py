@@ -7,9 +7,9 @@ of other learners' submissions cannot be probed.
 
 from __future__ import annotations
 
-from apilab.hub.problems import ProblemException
-from apilab.hub.records import FeedbackItem, Submission, User
-from apilab.hub.store import HubStore
+from hub.problems import ProblemException
+from hub.records import FeedbackItem, Submission, User
+from hub.store import HubStore
 
 
 def can_see(user: User, learner_id: int) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from apilab.hub.settings import MEMORY, HubSettings, default_db_path
+from hub.settings import MEMORY, HubSettings, default_db_path
 
 DEFAULT_PORT = 8765
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -23,7 +23,7 @@ db_option = click.option(
 
 
 def _store(db_path: Path | None):
-    from apilab.hub.store import HubStore
+    from hub.store import HubStore
 
     return HubStore(db_path or default_db_path())
 
@@ -52,7 +52,7 @@ def serve(db_path: Path | None, host: str, port: int, memory: bool, rate_limit: 
     """Serve the hub API (docs at /docs)."""
     import uvicorn
 
-    from apilab.hub.app import create_hub_app
+    from hub.app import create_hub_app
 
     settings = HubSettings(db_path=MEMORY if memory else (db_path or default_db_path()),
                            rate_limit=rate_limit, rate_window_s=60)
@@ -69,8 +69,8 @@ def serve(db_path: Path | None, host: str, port: int, memory: bool, rate_limit: 
 @db_option
 def add_user(name: str, role: str, db_path: Path | None) -> None:
     """Create a user and print their access token (once)."""
-    from apilab.hub.auth import hash_token, new_token
-    from apilab.hub.store import HubStoreError
+    from hub.auth import hash_token, new_token
+    from hub.store import HubStoreError
 
     if not _NAME.fullmatch(name):
         raise click.BadParameter("use 1 to 64 lowercase letters, digits, '.', '_' or '-', "
@@ -92,8 +92,8 @@ def add_user(name: str, role: str, db_path: Path | None) -> None:
 @db_option
 def token(name: str, db_path: Path | None) -> None:
     """Give an existing user a new token (their other tokens keep working until revoked)."""
-    from apilab.hub.auth import hash_token, new_token
-    from apilab.hub.store import HubStoreError
+    from hub.auth import hash_token, new_token
+    from hub.store import HubStoreError
 
     new = new_token()
     store = _store(db_path)
@@ -111,7 +111,7 @@ def token(name: str, db_path: Path | None) -> None:
 @db_option
 def revoke(name: str, db_path: Path | None) -> None:
     """Revoke every token of a user, at once: their next request is refused."""
-    from apilab.hub.store import HubStoreError
+    from hub.store import HubStoreError
 
     store = _store(db_path)
     try:
@@ -159,5 +159,5 @@ def users(db_path: Path | None) -> None:
                    f"{user.revoked_tokens:>7}  {user.created_at[:10]}")
 
 
-if __name__ == "__main__":  # python -m apilab.hub.cli serve ... (how tests start a real hub)
+if __name__ == "__main__":  # python -m hub.cli serve ... (how tests start a real hub)
     hub()

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import httpx
 
-from apilab.hub.auth import hash_token
-from apilab.hub.settings import MEMORY, HubSettings
 from apilab.ports import free_port
+from hub.auth import hash_token
+from hub.settings import MEMORY, HubSettings
 
 
 @contextlib.contextmanager
@@ -34,12 +34,12 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
     answers; stop it on exit."""
     port = port or free_port()
     if users is None:
-        command = [sys.executable, "-m", "apilab.hub.cli", "serve", "--port", str(port),
+        command = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port),
                    "--rate-limit", str(rate_limit)]
         command += ["--memory"] if str(db_path) == MEMORY else ["--db", str(db_path)]
     else:
         hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
-        command = [sys.executable, "-m", "apilab.hub.process", str(db_path), str(port),
+        command = [sys.executable, "-m", "hub.process", str(db_path), str(port),
                    str(rate_limit), json.dumps(hashed)]
     # a file, not a pipe: nobody reads a pipe while the hub runs, and a full one would block it
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the process)
@@ -71,7 +71,7 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
 def _serve_with_users(argv: list[str]) -> None:
     import uvicorn
 
-    from apilab.hub.app import create_hub_app
+    from hub.app import create_hub_app
 
     db_path, port, rate_limit, users = argv
     app = create_hub_app(HubSettings(db_path=db_path, rate_limit=int(rate_limit)))

@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from apilab.hub.middleware import BodyLimit, DefaultHeaders
-from apilab.hub.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from apilab.hub.ratelimit import RateLimitHeaders, TokenBucketLimiter
-from apilab.hub.routers import cohort, feedback, me, reviews, service, submissions
-from apilab.hub.settings import HubSettings
-from apilab.hub.store import HubStore
+from hub.middleware import BodyLimit, DefaultHeaders
+from hub.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from hub.ratelimit import RateLimitHeaders, TokenBucketLimiter
+from hub.routers import cohort, feedback, me, reviews, service, submissions
+from hub.settings import HubSettings
+from hub.store import HubStore
 from sandbox_api.methods import HeadAsGet  # the same HEAD rule as the practice API
 
 VERSION = "1.0.0"

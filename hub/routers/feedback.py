@@ -15,15 +15,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from apilab.hub.access import visible_feedback, visible_submission
-from apilab.hub.auth import CurrentUser, MentorUser
-from apilab.hub.deps import PageLimit, StoreDep
-from apilab.hub.models import Feedback, FeedbackIn, FeedbackPage
-from apilab.hub.pagination import link_next
-from apilab.hub.problems import ProblemException
-from apilab.hub.records import Submission
-from apilab.hub.routers import problems
 from grader.report import Report
+from hub.access import visible_feedback, visible_submission
+from hub.auth import CurrentUser, MentorUser
+from hub.deps import PageLimit, StoreDep
+from hub.models import Feedback, FeedbackIn, FeedbackPage
+from hub.pagination import link_next
+from hub.problems import ProblemException
+from hub.records import Submission
+from hub.routers import problems
 
 router = APIRouter(tags=["feedback"])
 

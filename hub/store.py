@@ -26,7 +26,9 @@ from typing import Any
 
 import sqlite_utils
 
-from apilab.hub.records import (
+from apilab.migrations import apply_migrations
+from grader.report import Report
+from hub.records import (
     FeedbackItem,
     PutOutcome,
     ReviewOutcome,
@@ -37,9 +39,7 @@ from apilab.hub.records import (
     UserInfo,
     Verdict,
 )
-from apilab.hub.settings import MEMORY
-from apilab.migrations import apply_migrations
-from grader.report import Report
+from hub.settings import MEMORY
 
 Clock = Callable[[], datetime]
 

@@ -12,7 +12,7 @@ import json
 
 from fastapi import Request, Response
 
-from apilab.hub.problems import ProblemException
+from hub.problems import ProblemException
 
 
 def encode_cursor(seq: int) -> str:

@@ -2,6 +2,7 @@
 
 Learners send submissions (grader reports); mentors read them, write feedback and reviews;
 learners sync that feedback back. The server is `create_hub_app(settings)` (`app.py`), its data
-lives in `HubStore` (`store.py`, the only module with SQL), and `HubClient` (`client.py`) is how
-the rest of apilab talks to it. `apilab hub --help` runs and administers one.
+lives in `HubStore` (`store.py`, the only module with SQL). The rest of apilab talks to it
+through `apilab.hubclient.HubClient`, which shares only `protocol.py` with the hub (no FastAPI on
+the learner's side). `apilab hub --help` runs and administers one.
 """

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from apilab.hub.problems import ProblemException
-from apilab.hub.settings import HubSettings
-from apilab.hub.store import HubStore
+from hub.problems import ProblemException
+from hub.settings import HubSettings
+from hub.store import HubStore
 
 
 # `async` for the dependencies that do no I/O: FastAPI runs a sync one in a worker thread, and

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from apilab.hub.auth import CurrentUser
-from apilab.hub.models import Me
-from apilab.hub.routers import problems
+from hub.auth import CurrentUser
+from hub.models import Me
+from hub.routers import problems
 
 router = APIRouter(tags=["me"])
 

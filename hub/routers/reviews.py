@@ -14,14 +14,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Path, Response
 
-from apilab.hub.access import visible_submission
-from apilab.hub.auth import CurrentUser, MentorUser
-from apilab.hub.conditional import match
-from apilab.hub.deps import StoreDep
-from apilab.hub.models import ReviewIn, ReviewStatus, SubmissionSummary
-from apilab.hub.problems import ProblemException
-from apilab.hub.records import ReviewOutcome
-from apilab.hub.routers import problems
+from hub.access import visible_submission
+from hub.auth import CurrentUser, MentorUser
+from hub.conditional import match
+from hub.deps import StoreDep
+from hub.models import ReviewIn, ReviewStatus, SubmissionSummary
+from hub.problems import ProblemException
+from hub.records import ReviewOutcome
+from hub.routers import problems
 
 router = APIRouter(prefix="/submissions/{submission_id}/review", tags=["reviews"])
 

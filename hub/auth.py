@@ -22,10 +22,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from apilab.hub.problems import ProblemException
-from apilab.hub.ratelimit import STATE_KEY, TokenBucketLimiter
-from apilab.hub.records import Role, User
-from apilab.hub.store import HubStore
+from hub.problems import ProblemException
+from hub.ratelimit import STATE_KEY, TokenBucketLimiter
+from hub.records import Role, User
+from hub.store import HubStore
 
 TOKEN_PREFIX = "apilab_"
 REALM = "apilab-hub"

@@ -13,15 +13,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from apilab.hub.access import visible_submission
-from apilab.hub.auth import CurrentUser, LearnerUser
-from apilab.hub.conditional import none_match
-from apilab.hub.deps import PageLimit, StoreDep
-from apilab.hub.models import SubmissionDetail, SubmissionIn, SubmissionPage, SubmissionSummary
-from apilab.hub.pagination import decode_cursor, encode_cursor, link_next
-from apilab.hub.problems import ProblemException
-from apilab.hub.records import PutOutcome, Submission, SubmissionFilter
-from apilab.hub.routers import problems
+from hub.access import visible_submission
+from hub.auth import CurrentUser, LearnerUser
+from hub.conditional import none_match
+from hub.deps import PageLimit, StoreDep
+from hub.models import SubmissionDetail, SubmissionIn, SubmissionPage, SubmissionSummary
+from hub.pagination import decode_cursor, encode_cursor, link_next
+from hub.problems import ProblemException
+from hub.records import PutOutcome, Submission, SubmissionFilter
+from hub.routers import problems
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 

@@ -10,11 +10,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from apilab.hub.auth import MentorUser
-from apilab.hub.deps import StoreDep
-from apilab.hub.models import CheckStats, CohortStats, FailingCheck
-from apilab.hub.routers import problems
 from grader.report import Report
+from hub.auth import MentorUser
+from hub.deps import StoreDep
+from hub.models import CheckStats, CohortStats, FailingCheck
+from hub.routers import problems
 
 router = APIRouter(prefix="/cohort", tags=["cohort"])
 MOST_FAILING = 5

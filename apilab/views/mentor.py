@@ -1,5 +1,5 @@
 """What the mentor's screens say, as plain text and Rich text: no Textual here, so it is easy to
-test. Hub data arrives as the JSON dictionaries of apilab.hub.models (SubmissionSummary,
+test. Hub data arrives as the JSON dictionaries of hub.models (SubmissionSummary,
 Feedback, CohortStats)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from rich.text import Text
 
-from apilab.hub.client import HubAuthError, HubError, HubNotFound, HubRateLimited, HubUnavailable
-from tui.formatting import when
+from apilab.hubclient import HubAuthError, HubError, HubNotFound, HubRateLimited, HubUnavailable
+from apilab.views.times import when
 
 REVIEW_LABELS = {"awaiting": "awaiting", "approved": "approved",
                  "changes_requested": "changes requested"}

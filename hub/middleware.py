@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from apilab.hub.problems import ProblemException, problem_response
+from hub.problems import ProblemException, problem_response
 
 # Authenticated answers are private to one user: no shared cache may keep them (RFC 9111 5.2),
 # unless a route says otherwise (submissions are revalidated with their ETag).

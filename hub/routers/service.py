@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from apilab.hub.problems import PROBLEM_TYPES, ProblemException
+from hub.problems import PROBLEM_TYPES, ProblemException
 
 router = APIRouter(tags=["service"])
 

@@ -1,0 +1,138 @@
+"""What the tests share: the fixture course's location, reports with fixed times, a ticking clock,
+and the few pilot moves that several app tests make. Fixtures live in conftest.py; this module is
+imported by name (`from tests.helpers import ...`), never conftest."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
+
+FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
+FIXED_TIME = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+
+
+def make_report(
+    exercise: str = "hello-api",
+    passed: tuple[bool, ...] = (True, True, False),
+    started_at: datetime = FIXED_TIME,
+    seed: int = 42,
+    points: tuple[int, ...] | None = None,
+) -> Report:
+    """A small report with fixed times: one check per entry of `passed`."""
+    points = points or tuple(1 for _ in passed)
+    checks = []
+    for index, (ok, worth) in enumerate(zip(passed, points, strict=True)):
+        request = SentRequest(
+            method="GET",
+            url=f"http://127.0.0.1:8001/c{index}",
+            headers=[("accept", "application/json")],
+        )
+        response = ReceivedResponse(
+            status=200 if ok else 500,
+            reason="OK" if ok else "Internal Server Error",
+            headers=[("content-type", "application/json")],
+            body='{"ok": true}',
+        )
+        checks.append(
+            CheckResult(
+                id=f"check-{index}",
+                title=f"Check number {index}",
+                status="pass" if ok else "fail",
+                points=worth if ok else 0,
+                max_points=worth,
+                message="" if ok else f"GET /c{index} answered 500",
+                expected=None if ok else "status 200",
+                received=None if ok else "status 500",
+                why="Because RFC 9110 says so.",
+                hint="Return 200.",
+                exchanges=[
+                    Exchange(
+                        request=request,
+                        response=response,
+                        elapsed_ms=1.5,
+                        curl=f"curl -i http://127.0.0.1:8001/c{index}",
+                    )
+                ],
+            )
+        )
+    score = sum(c.points for c in checks)
+    return Report(
+        exercise=exercise,
+        exercise_id="7f1c2a5e-0b7d-4c3e-9a51-2d6f0e8b4a10",
+        title=exercise,
+        status="pass" if all(passed) else "fail",
+        score=score,
+        max_score=sum(points),
+        seed=seed,
+        url="http://127.0.0.1:8001",
+        grader_version="0.1.0",
+        started_at=started_at,
+        duration_ms=12.5,
+        checks=checks,
+    )
+
+
+class TickingClock:
+    """A clock for deterministic timestamps: each call is one minute after the previous."""
+
+    def __init__(self, start: datetime = FIXED_TIME) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 20) -> None:
+    """Let the app run until `predicate()` holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.05)
+
+
+
+async def open_exercise(pilot, app, slug: str = "hello-api"):
+    """From the course map, open the exercise `slug`; the ExerciseScreen."""
+    from tui.screens.exercise import ExerciseScreen
+    from tui.widgets.course_list import ExerciseItem
+
+    await pilot.pause()
+    item = next(i for i in app.screen.items
+                if isinstance(i, ExerciseItem) and i.exercise.slug == slug)
+    app.screen.query_one("#course-list").index = app.screen.items.index(item)
+    await pilot.press("enter")
+    screen = app.screen
+    assert isinstance(screen, ExerciseScreen)
+    return screen
+
+
+async def run_checks(pilot, screen) -> None:
+    """Press r on an exercise screen and wait until its grading run has finished."""
+    before = screen.runs_started
+    await pilot.press("r")
+    await wait_for(pilot, lambda: screen.runs_started > before and not grading(screen))
+
+
+def grading(screen) -> bool:
+    return any(w.group == "grading" and not w.is_finished for w in screen.workers)
+
+
+async def settle(pilot) -> None:
+    """Let every hub call finish and its result reach the screen."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def queue_rows(screen) -> list[tuple[str, str]]:
+    """The (learner, exercise) of each row of the mentor's queue."""
+    from textual.widgets import DataTable
+
+    table = screen.query_one("#queue", DataTable)
+    return [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1]))
+            for i in range(table.row_count)]

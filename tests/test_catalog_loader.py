@@ -153,13 +153,14 @@ def test_unknown_check_name_in_use(course):
 def test_bad_parameter_in_with(course):
     edit(exercise_file(course), 'path = "/ping", method', 'pth = "/ping", method')
     error = load_error(course)
-    assert error.key == "checks[1].with" and "pth" in error.problem
+    assert error.key == "checks[1].with.pth" and "unknown key" in error.problem
+    assert "exercise.toml: checks[1].with.pth: unknown key" in str(error)
 
 
 def test_missing_parameter_in_with(course):
     edit(exercise_file(course), ', allowed = ["GET", "HEAD"]', "")
     error = load_error(course)
-    assert error.key == "checks[1].with" and "allowed" in error.problem
+    assert error.key == "checks[1].with.allowed" and "required key is missing" in error.problem
 
 
 def test_duplicate_check_id(course):

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from apilab.catalog.loader import load_exercise
 from grader.render import render
-from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
+from grader.report import SCHEMA_VERSION, CheckResult, Exchange, ReceivedResponse, Report, SentRequest
 from grader.runner import grade
 from tests import hostile_servers as hs
 from tests.helpers import make_report
@@ -210,7 +210,7 @@ def test_text_escapes_every_control_character_from_the_server():
 
 async def test_json_is_the_schema_versioned_report(report):
     text = render(report, "json")
-    assert '"schema": 1' in text
+    assert f'"schema": {SCHEMA_VERSION}' in text
     assert Report.from_json(text) == report
 
 

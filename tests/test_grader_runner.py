@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from grader.checks import registry
+from grader import registry
 from grader.runner import grade
 from tests import hostile_servers as hs
 
 
 async def test_a_bug_in_a_check_costs_that_check_not_the_report(monkeypatch):
+    @registry.check("broken-for-test")
     async def broken(ctx):
         """Proves nothing: it divides by zero, as a buggy check might."""
         return 1 / 0
 
-    monkeypatch.setitem(registry._CHECKS, "broken-for-test", broken)
+    monkeypatch.setitem(registry.default().checks, "broken-for-test", registry.registration(broken))
     exercise = hs.exercise(
         {"id": "buggy", "title": "A buggy check", "points": 1, "use": "broken-for-test"},
         hs.get_json_check(),

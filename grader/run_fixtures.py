@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apilab.catalog.models import Check, Exercise, Fixture
-from grader import registry
+from grader.checks import registry
 from grader.context import CheckContext, CheckFailed, Server
 from grader.outcomes import attempt, redacted
 from grader.report import SetupResult

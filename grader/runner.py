@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from apilab.catalog.models import Check, Exercise, Fixture
-from grader import __version__, registry
+from grader import __version__
+from grader.checks import registry
 from grader.context import CheckContext, Server
 from grader.outcomes import attempt, redacted
 from grader.report import CheckResult, Exchange, Report, TimeLimits

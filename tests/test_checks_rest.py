@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from apilab.verify import serve_app
-from grader import registry
+from apilab.app_servers import serve_app
+from grader.checks import registry
 from grader.context import CheckContext, CheckFailed
 from grader.http_helpers import parse_link_header
 from grader.wire import Wire

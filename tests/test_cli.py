@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from apilab.app_servers import serve_app
 from apilab.cli import main
 from apilab.ports import free_port
 from apilab.store import Store
-from apilab.verify import serve_app
 from grader.report import SCHEMA_VERSION
 from tests.helpers import FIXTURE_COURSE, make_report
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader import registry
+from grader.checks import registry
 from grader.runner import grade
 from tests import hostile_servers as hs
 

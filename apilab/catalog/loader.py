@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from apilab.catalog.models import Course, Exercise, Mutant
 
 if TYPE_CHECKING:
-    from grader.registry import Registry
+    from grader.checks.registry import Registry
 
 M = TypeVar("M", bound=BaseModel)
 # ${fixture.field}: a placeholder that reads a run fixture (plain ${name} is data or a capture).
@@ -83,7 +83,7 @@ def load_exercise(folder: Path, registry: Registry | None = None) -> Exercise:
 
 
 def _default_registry() -> Registry:
-    from grader.registry import default
+    from grader.checks.registry import default
 
     return default()
 

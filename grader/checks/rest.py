@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from apilab.catalog.models import JsonPath, Matcher, SingularJsonPath
+from grader.checks.registry import check, fixture
 from grader.context import CheckContext
 from grader.http_helpers import (
     VOLATILE_HEADERS,
@@ -27,7 +28,6 @@ from grader.http_helpers import (
     with_query,
 )
 from grader.matchers import expectation, filled, nodes_mismatch, show
-from grader.registry import check, fixture
 
 # --- fixtures -----------------------------------------------------------------------------------
 

@@ -2,9 +2,9 @@
 
 A registered check is an async function `fn(ctx, *, param: type, ...)` marked `@check("name")`;
 a registered fixture is an async function marked `@fixture("name")` that returns the value it
-prepares. Both live in topic modules under `grader/checks/` (one per lesson topic: `rest.py`,
-later `auth.py`...), which are found by discovery: adding a module is enough, there is no list
-to edit. A function makes requests through `ctx.request(...)` (or `ctx.service(name)`), which
+prepares. Both live in topic modules beside this one, under `grader/checks/` (one per lesson
+topic: `rest.py`, later `auth.py`...), found by discovery: adding a module is enough, there is
+no list to edit. A function makes requests through `ctx.request(...)` (or `ctx.service(name)`), which
 records every exchange for the report, and fails by calling `ctx.fail(...)` or `ctx.expect(...)`.
 Its docstring says what it proves and which standard it follows.
 
@@ -28,7 +28,8 @@ from pydantic import ConfigDict, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 Kind = Literal["check", "fixture"]
-TOPICS = "grader.checks"  # the package whose every module is a topic
+TOPICS = "grader.checks"  # the package whose every module (but this one) is a topic
+CheckFunction = Callable[..., Awaitable[None]]
 _MARK = "__apilab_registered__"
 
 
@@ -59,7 +60,7 @@ class Registered:
         return self.params.validate_python(dict(params))
 
 
-def check(name: str) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:
+def check(name: str) -> Callable[[CheckFunction], CheckFunction]:
     """Mark `fn` as the registered check `name`. Its module must be a topic under grader/checks/."""
     return _marker("check", name)
 
@@ -86,7 +87,7 @@ def discover(package: str = TOPICS) -> Registry:
     found = Registry({}, {})
     root = importlib.import_module(package)
     for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or f"{package}.{info.name}" == __name__:
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         for value in vars(module).values():
@@ -111,6 +112,17 @@ def registration(fn: Any) -> Registered | None:
 def default() -> Registry:
     """The registry of the topic modules under grader/checks/, discovered once per process."""
     return discover()
+
+
+def all_checks() -> dict[str, CheckFunction]:
+    """Every registered check's function, by name."""
+    return {name: registered.fn for name, registered in default().checks.items()}
+
+
+def get(name: str) -> CheckFunction:
+    """The function of the registered check `name` (called without validating its parameters);
+    KeyError when there is none."""
+    return default().checks[name].fn
 
 
 def get_check(name: str) -> Registered:

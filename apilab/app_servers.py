@@ -134,8 +134,9 @@ class AppServer:
 
 
 @contextlib.contextmanager
-def serve_apps(folders: Sequence[Path]) -> Iterator[list[str]]:
-    """Serve every folder's `app:app` at once, each on its own free loopback port.
+def serve_apps(folders: Sequence[Path], env: Mapping[str, str] | None = None) -> Iterator[list[str]]:
+    """Serve every folder's `app:app` at once, each on its own free loopback port (with `env`
+    added to their environment).
 
     Yields their base URLs in order once all accept connections; stops them all on exit.
     Starting them together makes a dozen mutants cost about as much as one server.
@@ -143,7 +144,7 @@ def serve_apps(folders: Sequence[Path]) -> Iterator[list[str]]:
     servers: list[AppServer] = []
     try:
         for folder, port in zip(folders, free_ports(len(folders)), strict=True):
-            servers.append(AppServer(Path(folder), port, port_chosen_here=True))
+            servers.append(AppServer(Path(folder), port, port_chosen_here=True, env=env))
         # Starting many at once shares the cores: allow each core's share of them the full time.
         deadline = time.monotonic() + START_TIMEOUT * max(1.0, len(servers) / (os.cpu_count() or 1))
         for server in servers:
@@ -155,13 +156,14 @@ def serve_apps(folders: Sequence[Path]) -> Iterator[list[str]]:
 
 
 @contextlib.contextmanager
-def serve_app(folder: Path, port: int | None = None) -> Iterator[str]:
+def serve_app(folder: Path, port: int | None = None,
+              env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Run `python -m uvicorn app:app --host 127.0.0.1 --port P` in `folder`; yield its base URL.
 
     Waits until the server accepts connections. If it exits first (an import error, a taken
     port), `ServerStartError` carries its stderr. The server is stopped when the block ends.
     """
-    server = AppServer(Path(folder), port)
+    server = AppServer(Path(folder), port, env=env)
     try:
         server.wait_ready(time.monotonic() + START_TIMEOUT)
         yield server.url

@@ -11,6 +11,7 @@ import json
 import random
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
@@ -76,6 +77,19 @@ class Server:
         except WireError as exc:
             where = f"the {self.service} ({self.url}) did not answer: " if self.service else ""
             raise CheckFailed(f"{where}{method} {path}: {exc}", received="no usable response") from None
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every check and fixture of one run shares."""
+
+    wire: Wire  # to the learner's server
+    services: Mapping[str, Server]
+    data: dict[str, Any]  # drawn from the seed
+    seed: int
+    check_timeout: float  # the default limit of one check (or fixture)
+    run_limit: float
+    deadline: float  # when the run's time is up, on the time.perf_counter() clock
 
 
 class CheckContext:

@@ -91,8 +91,8 @@ async def create(ctx: CheckContext, collection: str, body: Any,
         response = await server.request("POST", collection, json_body=ctx.fill(body))
         ctx.expect(
             response.status == 201,
-            f"POST {collection} answered {response.status}, so this check could not create the "
-            "resource it works on; make the create checks pass first",
+            f"POST {collection} answered {response.status}, so the resource to work on could not be "
+            "created; make the create checks pass first",
             expected="status 201 Created", received=f"status {response.status} {response.reason}",
         )
         return response, ctx.json(response)
@@ -110,7 +110,7 @@ def location_of(ctx: CheckContext, response: Received, request_line: str) -> str
     location = response.headers.get("location")
     with ctx.preparing(f"finding the resource it created ({request_line})"):
         ctx.expect(bool(location), f"{request_line} answered 201 without a Location header, so "
-                   "this check cannot find the new resource",
+                   "the new resource cannot be found",
                    expected="a Location header", received="none")
     return urljoin(response.url, location)
 

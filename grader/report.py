@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# 2 added `setup` (run fixtures), `time_limits`, and per check `time_limit_s` and `blocked_by`;
+# 2 added `services`, `setup` (run fixtures), `time_limits`, and per check `time_limit_s` and
+# `blocked_by`;
 # reports of schema 1 read as before (they have none of these).
 SCHEMA_VERSION = 2
 
@@ -117,6 +118,7 @@ class Report(Model):
     max_score: int
     seed: int
     url: str
+    services: dict[str, str] = {}  # the URL of each service the run used, such as the sandbox
     grader_version: str
     started_at: datetime
     duration_ms: float

@@ -10,16 +10,17 @@ not prepared, and the checks that need either are not run (they say why).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from apilab.catalog.models import Check, Exercise, Fixture
 from grader.checks import registry
-from grader.context import CheckContext, CheckFailed, Server
+from grader.context import CheckContext, CheckFailed, Run
 from grader.outcomes import attempt, redacted
 from grader.report import SetupResult
-from grader.wire import Wire
+from grader.seeding import rng_for
 
 
 @dataclass
@@ -31,18 +32,6 @@ class Prepared:
     failed: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class Run:
-    """What every piece of grading work in one run shares."""
-
-    wire: Wire
-    services: Mapping[str, Server]
-    data: dict[str, Any]
-    check_timeout: float
-    run_limit: float
-    deadline: float  # on the time.perf_counter() clock
-
-
 def needed(exercise: Exercise, checks: Sequence[Check]) -> list[str]:
     """The fixtures `checks` need, with those they build on, in declaration order."""
     wanted = {name for check in checks for name in check.needs}
@@ -52,12 +41,8 @@ def needed(exercise: Exercise, checks: Sequence[Check]) -> list[str]:
     return [name for name in exercise.fixtures if name in wanted]
 
 
-async def prepare(exercise: Exercise, checks: Sequence[Check], run: Run,
-                  rng_for: Any, clock: Any) -> Prepared:
-    """Prepare the fixtures `checks` need; never raises for what the learner's server does.
-
-    `rng_for(scope)` gives each fixture its own seeded generator; `clock()` reads the run's clock.
-    """
+async def prepare(exercise: Exercise, checks: Sequence[Check], run: Run) -> Prepared:
+    """Prepare the fixtures `checks` need; never raises for what the learner's server does."""
     prepared = Prepared()
     for name in needed(exercise, checks):
         fixture = exercise.fixtures[name]
@@ -70,9 +55,10 @@ async def prepare(exercise: Exercise, checks: Sequence[Check], run: Run,
             result.message = f"not prepared: it builds on {', '.join(blocked)}, which failed"
         else:
             first = len(run.wire.exchanges)
-            budget = min(fixture.timeout or run.check_timeout, run.deadline - clock())
+            budget = min(fixture.timeout or run.check_timeout, run.deadline - time.perf_counter())
+            rng = rng_for(run.seed, f"fixture:{name}")
             value = await attempt(
-                result, lambda fixture=fixture, name=name: _call(fixture, run, prepared, rng_for(name)),
+                result, lambda fixture=fixture, rng=rng: _call(fixture, run, prepared, rng),
                 budget, run.run_limit,
                 stopped_hint="Setup stopped while {setup}, so the checks that need it were not "
                              "run. Make that request work first.")

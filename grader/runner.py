@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from apilab.catalog.models import Check, Exercise, Fixture
 from grader import __version__
 from grader.checks import registry
-from grader.context import CheckContext, Server
+from grader.context import CheckContext, Run, Server
 from grader.outcomes import attempt, redacted
 from grader.report import CheckResult, Exchange, Report, TimeLimits
-from grader.run_fixtures import Run, needed, prepare
+from grader.run_fixtures import needed, prepare
 from grader.seeding import draw, new_seed, rng_for
 from grader.services import service_urls, unreachable_services
 from grader.steps import run_steps
@@ -74,7 +74,7 @@ async def grade(
     fixtures = [exercise.fixtures[name] for name in needed(exercise, checks)]
     report = Report(
         exercise=exercise.slug, exercise_id=str(exercise.id), title=exercise.title, status="error",
-        score=0, max_score=sum(c.points for c in checks), seed=seed, url=url,
+        score=0, max_score=sum(c.points for c in checks), seed=seed, url=url, services=service_at,
         grader_version=__version__, started_at=started_at, duration_ms=0,
         hidden_included=include_hidden, time_limits=time_limits(limits, checks, fixtures),
     )
@@ -109,30 +109,32 @@ async def _run_checks(exercise: Exercise, checks: list[Check], report: Report,
         wire = await stack.enter_async_context(Wire(report.url, limits, exchanges))
         services = {name: Server(await stack.enter_async_context(Wire(u, limits, exchanges)), name)
                     for name, u in service_at.items()}
-        run = Run(wire, services, data, limits.check_timeout, report.time_limits.run_s,
+        run = Run(wire, services, data, report.seed, limits.check_timeout, report.time_limits.run_s,
                   deadline=clock + report.time_limits.run_s)
-        prepared = await prepare(exercise, checks, run, lambda name: rng_for(report.seed, f"fixture:{name}"),
-                                 time.perf_counter)
+        prepared = await prepare(exercise, checks, run)
         report.setup = prepared.results
         silent = 0  # checks in a row whose last request got no answer at all
         for index, check in enumerate(checks):
             if on_progress:
                 on_progress(Progress(index, len(checks), check))
-            blocked = [name for name in check.needs if name in prepared.failed]
-            if blocked:
-                result = _not_run(check, f"not run: it needs {', '.join(blocked)}, which could not "
-                                         "be prepared (see Setup)", blocked)
-            elif silent >= GIVE_UP_AFTER:
-                result = _not_run(check, f"not run: your server stopped answering ({silent} "
-                                         "checks in a row got no response). Restart it and "
-                                         "check again")
+            if why_not := _why_not_run(check, prepared.failed, silent):
+                result = _not_run(check, report.time_limits, why_not, prepared.failed)
             else:
                 before = len(exchanges)
-                result = await _run_check(run, check, prepared.values, report.seed)
+                result = await _run_check(run, check, prepared.values)
                 silent = silent + 1 if _unanswered(exchanges, before, result) else 0
             report.checks.append(result)
             if on_progress:
                 on_progress(Progress(index, len(checks), check, result))
+
+
+def _why_not_run(check: Check, failed_fixtures: set[str], silent: int) -> str | None:
+    if blocked := [name for name in check.needs if name in failed_fixtures]:
+        return f"not run: it needs {', '.join(blocked)}, which could not be prepared (see Setup)"
+    if silent >= GIVE_UP_AFTER:
+        return (f"not run: your server stopped answering ({silent} checks in a row got no "
+                "response). Restart it and check again")
+    return None
 
 
 def _unanswered(exchanges: list[Exchange], before: int, result: CheckResult) -> bool:
@@ -141,23 +143,24 @@ def _unanswered(exchanges: list[Exchange], before: int, result: CheckResult) -> 
     return not result.passed and bool(made) and made[-1].response is None
 
 
-def _result(check: Check, time_limit: float | None = None) -> CheckResult:
+def _result(check: Check, time_limit: float) -> CheckResult:
     return CheckResult(id=check.id, title=check.title, status="fail", points=0,
                        max_points=check.points, why=check.why, hint=check.hint,
                        hidden=check.hidden, time_limit_s=time_limit)
 
 
-def _not_run(check: Check, message: str, blocked_by: list[str] | None = None) -> CheckResult:
-    result = _result(check)
-    result.message, result.blocked_by = message, blocked_by or []
+def _not_run(check: Check, limits: TimeLimits, message: str, failed_fixtures: set[str]) -> CheckResult:
+    result = _result(check, check.timeout or limits.check_s)
+    result.message = message
+    result.blocked_by = [name for name in check.needs if name in failed_fixtures]
     return result  # no requests were made, so nothing to hide even for a hidden check
 
 
-async def _run_check(run: Run, check: Check, fixtures: Mapping[str, object], seed: int) -> CheckResult:
+async def _run_check(run: Run, check: Check, fixtures: Mapping[str, object]) -> CheckResult:
     limit = check.timeout or run.check_timeout
     result = _result(check, limit)
     first_exchange = len(run.wire.exchanges)
-    ctx = CheckContext(run.wire, run.data, rng_for(seed, check.id), services=run.services,
+    ctx = CheckContext(run.wire, run.data, rng_for(run.seed, check.id), services=run.services,
                        fixtures={name: fixtures[name] for name in check.needs if name in fixtures})
 
     async def work() -> None:

@@ -123,7 +123,7 @@ async def test_head_like_get_fails_a_different_head(url, mode, says):
 
 async def test_checks_that_create_say_so_when_creating_fails(url):
     failure = await fails(url, "head-like-get", create_in="/create-200/things", body=THING)
-    assert "could not create" in failure.message and failure.expected == "status 201 Created"
+    assert "could not be created" in failure.message and failure.expected == "status 201 Created"
     failure = await fails(url, "head-like-get", create_in="/no-location/things", body=THING)
     assert "without a Location" in failure.message
 

@@ -47,7 +47,8 @@ def replay_command(report: Report) -> str:
     """The command that grades the same server again with the same data."""
     remote = "" if is_loopback(urlsplit(report.url).hostname or "") else " --allow-remote"
     command = "submit" if report.hidden_included else "check"  # submit is what runs hidden checks
-    return f"apilab {command} {report.exercise} --url {report.url} --seed {report.seed}{remote}"
+    services = "".join(f" --{name}-url {url}" for name, url in report.services.items())
+    return f"apilab {command} {report.exercise} --url {report.url}{services} --seed {report.seed}{remote}"
 
 
 def summary(report: Report) -> str:

@@ -1,0 +1,138 @@
+"""How long `apilab verify` takes for the whole course, and for a course five times its size.
+
+Method: verify the course (every exercise's solution, starter and mutants, and every notebook)
+with the default number of jobs at once, and, in the same run as baselines, with one job at a
+time and with no bound (every server of the course started at once, as verify used to start an
+exercise's). Then verify a course of `--scale` copies of every lesson (each copy with its own
+exercise slugs and ids), which stands in for a course with that many lessons: the target is five
+lessons under 90 s on two cores. Each figure is a wall time in seconds; `ok` says whether every
+verdict held, since a fast run that fails proves nothing.
+
+Other programs running on the machine change the absolute figures (and favour the unbounded run,
+whose many processes claim a larger share of the cores): compare the ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from apilab.catalog.loader import load_course
+from apilab.catalog.models import Course
+from apilab.verify import default_jobs, verify_course
+
+UNBOUNDED = 10_000
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs", type=int, default=1, help="timed runs of each setting (default 1)")
+    parser.add_argument("--scale", type=int, default=5,
+                        help="lessons copies in the scaled course (default 5; 0 skips it)")
+    parser.add_argument("--no-baselines", action="store_true",
+                        help="skip the one-at-a-time and unbounded runs")
+
+
+def run(runs: int = 1, scale: int = 5, no_baselines: bool = False) -> dict:
+    """Time verify at the default bound (and the baselines) on the course and a scaled copy."""
+    from apilab.paths import course_root
+
+    course = load_course(course_root())
+    settings = {"default": default_jobs()}
+    if not no_baselines:
+        settings |= {"one_at_a_time": 1, "unbounded": UNBOUNDED}
+    result: dict = {"cpus": os.cpu_count(), "default_jobs": default_jobs(),
+                    "servers": _servers(course), "notebooks": _notebooks(course)}
+    for name, jobs in settings.items():
+        result[name] = _timed(course, jobs, runs)
+    if not no_baselines:
+        default = result["default"]["median_s"]
+        result["default_vs_one_at_a_time"] = round(default / result["one_at_a_time"]["median_s"], 3)
+        result["default_vs_unbounded"] = round(default / result["unbounded"]["median_s"], 3)
+    if scale:
+        with tempfile.TemporaryDirectory(prefix="apilab-bench-course-") as tmp:
+            scaled = load_course(scaled_course(course, Path(tmp), scale))
+            result["scaled"] = {"lessons": len(scaled.lessons), "servers": _servers(scaled),
+                                "notebooks": _notebooks(scaled),
+                                **_timed(scaled, default_jobs(), runs)}
+    return result
+
+
+def scaled_course(course: Course, into: Path, copies: int) -> Path:
+    """A course of `copies` copies of every lesson of `course`, each with its own exercises."""
+    for part in ("lessons", "exercises", "notebooks"):
+        shutil.copytree(course.root / part, into / part, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = (course.root / "lessons" / "course.toml").read_text(encoding="utf-8")
+    head, *lessons = re.split(r"(?m)^\[\[lessons\]\]\n", manifest)
+    copied = []
+    for copy in range(2, copies + 1):
+        for lesson in course.lessons:
+            for slug in lesson.exercises:
+                _copy_exercise(into / "exercises", slug, f"{slug}-{copy}", f"{lesson.slug}-{copy}")
+        for text in lessons:
+            renamed = re.sub(r'(?m)^slug = "([^"]+)"', rf'slug = "\1-{copy}"', text)
+            copied.append(re.sub(r'"([a-z0-9-]+)"', lambda m, copy=copy: _renamed(m, course, copy), renamed))
+    (into / "lessons" / "course.toml").write_text(
+        head + "".join("[[lessons]]\n" + text for text in [*lessons, *copied]), encoding="utf-8")
+    return into
+
+
+def _renamed(match: re.Match[str], course: Course, copy: int) -> str:
+    name = match.group(1)
+    return f'"{name}-{copy}"' if name in course.exercises else match.group(0)
+
+
+def _copy_exercise(root: Path, slug: str, new_slug: str, new_lesson: str) -> None:
+    shutil.copytree(root / slug, root / new_slug, ignore=shutil.ignore_patterns("__pycache__"))
+    path = root / new_slug / "exercise.toml"
+    text = path.read_text(encoding="utf-8")
+    # The first of each is the exercise's own (check ids come later, under [[checks]]).
+    text = re.sub(r'(?m)^id = "[^"]+"', f'id = "{uuid.uuid4()}"', text, count=1)
+    text = re.sub(r'(?m)^slug = "[^"]+"', f'slug = "{new_slug}"', text, count=1)
+    text = re.sub(r'(?m)^lesson = "[^"]+"', f'lesson = "{new_lesson}"', text, count=1)
+    path.write_text(text, encoding="utf-8")
+
+
+def _timed(course: Course, jobs: int, runs: int) -> dict:
+    times, ok = [], True
+    for _ in range(runs):
+        started = time.perf_counter()
+        ok &= verify_course(course, echo=lambda line: None, jobs=jobs)
+        times.append(time.perf_counter() - started)
+    return {"jobs": jobs, "ok": ok, "seconds": [round(t, 2) for t in times],
+            "median_s": round(statistics.median(times), 2)}
+
+
+def _servers(course: Course) -> int:
+    return sum(2 + len(exercise.mutants) for exercise in course.exercises.values())
+
+
+def _notebooks(course: Course) -> int:
+    return sum(1 for lesson in course.lessons if lesson.notebook)
+
+
+def summarize(result: dict) -> str:
+    lines = [f"verify_course: {result['servers']} servers and {result['notebooks']} notebooks, "
+             f"{result['cpus']} cores, default bound {result['default_jobs']} jobs at once", ""]
+    for name in ("default", "one_at_a_time", "unbounded"):
+        if name in result:
+            figures = result[name]
+            bound = "no bound" if figures["jobs"] == UNBOUNDED else f"{figures['jobs']} at once"
+            lines.append(f"{name:<16}{figures['median_s']:>8.1f} s  ({bound}; "
+                         f"{'all verdicts held' if figures['ok'] else 'SOME VERDICTS FAILED'})")
+    if "default_vs_one_at_a_time" in result:
+        lines += ["", f"default / one at a time: {result['default_vs_one_at_a_time']:.2f}x; "
+                      f"default / unbounded: {result['default_vs_unbounded']:.2f}x"]
+    if "scaled" in result:
+        scaled = result["scaled"]
+        lines += ["", f"scaled course: {scaled['lessons']} lessons, {scaled['servers']} servers, "
+                      f"{scaled['notebooks']} notebooks: {scaled['median_s']:.1f} s "
+                      f"({'all verdicts held' if scaled['ok'] else 'SOME VERDICTS FAILED'}; "
+                      "target: under 90 s on 2 cores)"]
+    return "\n".join(lines)

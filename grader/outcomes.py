@@ -59,10 +59,11 @@ def storable(text: str | None) -> str | None:
     return text.encode("utf-8", "backslashreplace").decode("utf-8") if text else text
 
 
-def redacted(outcome: Outcome, exchanges: list[Exchange]) -> None:
+def redacted(outcome: Outcome, exchanges: list[Exchange], what: str = "a hidden check") -> None:
     """Record `exchanges` on `outcome`, or, for a hidden one, only whether it passed.
 
     Hidden checks use data the learner must not see: pass or fail only, never the requests.
+    `what` names the outcome in the message that replaces its own.
     """
     if not outcome.hidden:
         outcome.exchanges = exchanges
@@ -70,8 +71,8 @@ def redacted(outcome: Outcome, exchanges: list[Exchange]) -> None:
     if outcome.passed:
         message = ""
     elif outcome.stopped_while:
-        message = (f"a hidden check stopped while {outcome.stopped_while}, before what it tests; "
+        message = (f"{what} stopped while {outcome.stopped_while}, before what it tests; "
                    "make the visible checks pass first")
     else:
-        message = "a hidden check failed; its requests are not shown"
+        message = f"{what} failed; its requests are not shown"
     outcome.exchanges, outcome.message, outcome.expected, outcome.received = [], message, None, None

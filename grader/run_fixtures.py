@@ -34,11 +34,20 @@ class Prepared:
 
 def needed(exercise: Exercise, checks: Sequence[Check]) -> list[str]:
     """The fixtures `checks` need, with those they build on, in declaration order."""
-    wanted = {name for check in checks for name in check.needs}
-    for name in reversed(list(exercise.fixtures)):  # a fixture only builds on earlier ones
-        if name in wanted:
-            wanted |= set(exercise.fixtures[name].needs)
+    wanted = set().union(*(_with_foundations(exercise, check.needs) for check in checks))
     return [name for name in exercise.fixtures if name in wanted]
+
+
+def _with_foundations(exercise: Exercise, names: Sequence[str]) -> set[str]:
+    """`names` and every fixture they build on, however indirectly."""
+    found: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in found and name in exercise.fixtures:
+            found.add(name)
+            todo += exercise.fixtures[name].needs
+    return found
 
 
 async def prepare(exercise: Exercise, checks: Sequence[Check], run: Run) -> Prepared:
@@ -46,10 +55,12 @@ async def prepare(exercise: Exercise, checks: Sequence[Check], run: Run) -> Prep
     prepared = Prepared()
     for name in needed(exercise, checks):
         fixture = exercise.fixtures[name]
-        users = [check.id for check in checks if name in check.needs]
+        # The checks that need it, directly or through a fixture built on it: when all of them
+        # are hidden, so is what it sent.
+        users = [check for check in checks if name in _with_foundations(exercise, check.needs)]
         result = SetupResult(name=name, title=fixture.title or f"{name} ({fixture.use})",
-                             status="fail", needed_by=users,
-                             hidden=all(check.hidden for check in checks if check.id in users))
+                             status="fail", needed_by=[check.id for check in users],
+                             hidden=all(check.hidden for check in users))
         blocked = [n for n in fixture.needs if n in prepared.failed]
         if blocked:
             result.message = f"not prepared: it builds on {', '.join(blocked)}, which failed"
@@ -62,7 +73,7 @@ async def prepare(exercise: Exercise, checks: Sequence[Check], run: Run) -> Prep
                 budget, run.run_limit,
                 stopped_hint="Setup stopped while {setup}, so the checks that need it were not "
                              "run. Make that request work first.")
-            redacted(result, run.wire.exchanges[first:])
+            redacted(result, run.wire.exchanges[first:], "the setup of hidden checks")
             if result.passed:
                 prepared.values[name] = value
         if not result.passed:

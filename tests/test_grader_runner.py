@@ -90,3 +90,46 @@ async def test_a_list_without_passwords_passes_it():
     with hs.serve_app(users_app(leak=False)) as url:
         report = await grade(hs.exercise(NO_PASSWORDS), url, seed=1)
     assert report.checks[0].passed, report.checks[0].message
+
+
+# --- run fixtures ---------------------------------------------------------------------------------
+
+ITEM = {"use": "created-resource", "with": {"collection": "/items", "body": {"name": "${word}"}}}
+MISSING = {"use": "created-resource", "with": {"collection": "/nowhere", "body": {}}}
+
+
+def reads(fixture: str, check_id: str = "reads-item", **extra) -> dict:
+    return {"id": check_id, "title": "Reads the item", "points": 1, "needs": [fixture], **extra,
+            "steps": [{"method": "GET", "path": f"${{{fixture}.url}}",
+                       "expect": {"status": 200, "json": {"$.name": "${word}"}}}]}
+
+
+async def test_a_fixture_of_hidden_checks_only_is_hidden_too():
+    exercise = hs.exercise(reads("item", hidden=True), data={"word": {"kind": "word"}},
+                           fixtures={"item": ITEM})
+    with hs.serve_app(hs.echo_app()) as url:
+        shown = await grade(exercise, url, seed=1, include_hidden=True)
+        skipped = await grade(exercise, url, seed=1)
+    [setup] = shown.setup
+    assert setup.passed and setup.hidden and setup.exchanges == []
+    assert shown.checks[0].passed
+    assert skipped.setup == [] and skipped.checks == []  # no check needs it: it is not prepared
+
+
+async def test_a_fixture_built_on_a_failed_one_is_not_prepared():
+    chained = {**ITEM, "needs": ["broken"], "with": {"collection": "/items",
+                                                     "body": {"name": "${broken.id}"}}}
+    exercise = hs.exercise(reads("item"), hs.get_json_check("independent"),
+                           data={"word": {"kind": "word"}},
+                           fixtures={"broken": MISSING, "item": chained})
+    with hs.serve_app(hs.echo_app()) as url:
+        report = await grade(exercise, url, seed=1)
+    broken, item = report.setup
+    assert not broken.passed and "could not be created" in broken.message
+    assert broken.stopped_while and broken.hint.startswith("Setup stopped while creating")
+    assert not item.passed and item.message == "not prepared: it builds on broken, which failed"
+    assert item.exchanges == []
+    reader, independent = report.checks
+    assert reader.blocked_by == ["item"] and reader.exchanges == []
+    assert independent.id == "independent"  # checks that need nothing still run
+

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from apilab.catalog.models import JsonPath, Matcher, SingularJsonPath
+from apilab.catalog.models import JsonPath, Matcher, Service, SingularJsonPath
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
 from grader.http_helpers import (
@@ -38,7 +38,7 @@ async def created_resource(
     *,
     collection: str,
     body: Any,
-    on: str | None = None,
+    on: Service | None = None,
     id_field: SingularJsonPath = "id",
 ) -> dict[str, Any]:
     """Creates one resource for the whole run: POST `body` to `collection`, 201 with a Location.

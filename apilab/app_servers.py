@@ -4,27 +4,33 @@
 applied); `AppServer` runs its `app:app` with uvicorn on a loopback port, and `serve_app` and
 `serve_apps` do so for as long as a `with` block lasts. `apilab verify` and the tests grade what
 they serve. A server's environment may carry the URLs of the services it needs (`SANDBOX_URL`).
+
+Each server is its own process, forked from a multiprocessing fork server that has imported
+FastAPI and uvicorn once: those imports are most of the CPU a server's start costs, and a course
+check starts a hundred servers. Where fork servers do not exist (Windows), processes are spawned.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
 from apilab.catalog.models import Exercise, Mutant
 from apilab.ports import free_port, free_ports
 
 START_TIMEOUT = 20.0
+# What every served app imports; loaded once in the fork server, shared by every server it forks.
+PRELOADED = ["fastapi", "uvicorn", "uvicorn.main"]
 
 
 class ServerStartError(RuntimeError):
@@ -54,9 +60,9 @@ def materialize(exercise: Exercise, source: Literal["starter", "solution"] | Mut
 
 
 class AppServer:
-    """One `uvicorn app:app` child process, its port and its captured stderr.
+    """One server process running `uvicorn app:app` from a folder, its port and its stderr.
 
-    `env` is added to the child's environment (the services' URLs, say). Started on creation;
+    `env` is added to the process's environment (the services' URLs, say). Started on creation;
     `wait_ready` (or `ready`, from async code) waits until it listens, `stop` ends it.
     """
 
@@ -64,22 +70,24 @@ class AppServer:
                  env: Mapping[str, str] | None = None) -> None:
         # A port picked here may be taken by another program before uvicorn binds it; such a
         # server is started once more on a new port rather than failing the course check.
-        self.folder, self.port = folder, port or free_port()
+        self.folder, self.port = Path(folder).resolve(), port or free_port()
         self.may_move = port_chosen_here or port is None
         self.env = dict(env or {})
-        self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
+        fd, name = tempfile.mkstemp(prefix="apilab-server-", suffix=".log")
+        os.close(fd)
+        self.log = Path(name)  # the process's stderr; removed by stop()
+        self.stopped = False
         self._spawn()
 
     def _spawn(self) -> None:
-        self.log.seek(0)
-        self.log.truncate()
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **self.env}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
-            cwd=self.folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
+        self.log.write_bytes(b"")
+        self.process = _context().Process(
+            target=_serve, args=(str(self.folder), self.port, {**os.environ, **self.env}, str(self.log)),
+            name=f"uvicorn app:app in {self.folder}", daemon=True)
+        self.process.start()
+
+    def running(self) -> bool:
+        return self.process.is_alive()
 
     @property
     def url(self) -> str:
@@ -91,8 +99,9 @@ class AppServer:
         return False
 
     def stderr(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", errors="replace")[-3000:]
+        with contextlib.suppress(OSError):
+            return self.log.read_bytes().decode("utf-8", errors="replace")[-3000:]
+        return ""
 
     def wait_ready(self, deadline: float) -> None:
         """Block until the server listens; ServerStartError if it exits or `deadline` passes."""
@@ -107,14 +116,14 @@ class AppServer:
     def _ready_by(self, deadline: float) -> bool:
         if self.listening():
             return True
-        if self.process.poll() is not None:
+        if not self.process.is_alive():
             if self.may_move and "address already in use" in self.stderr().lower():
                 self.may_move = False
                 self.port = free_port()
                 self._spawn()
                 return False
             raise ServerStartError(
-                f"uvicorn app:app in {self.folder} exited with code {self.process.returncode} "
+                f"uvicorn app:app in {self.folder} exited with code {self.process.exitcode} "
                 f"before listening on port {self.port}:\n{self.stderr()}")
         if time.monotonic() > deadline:
             raise ServerStartError(
@@ -123,14 +132,41 @@ class AppServer:
         return False
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        """End the server (SIGTERM, then SIGKILL after 5 s). Safe to call twice."""
+        if self.stopped:
+            return
+        self.stopped = True
+        if self.process.is_alive():
             self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
+            self.process.join(5)
+            if self.process.is_alive():
                 self.process.kill()
-                self.process.wait()
-        self.log.close()
+        self.process.join()
+        self.process.close()
+        self.log.unlink(missing_ok=True)
+
+
+def _serve(folder: str, port: int, env: dict[str, str], log: str) -> None:
+    """The server process: what `cd folder && python -m uvicorn app:app` would do, with `env`."""
+    os.dup2(os.open(log, os.O_WRONLY | os.O_APPEND), 2)
+    os.dup2(os.open(os.devnull, os.O_RDWR), 0)
+    os.dup2(0, 1)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(folder)
+    sys.path.insert(0, folder)
+    sys.dont_write_bytecode = True  # the folder may be the course's own solution/
+    import uvicorn
+
+    uvicorn.run("app:app", host="127.0.0.1", port=port, log_level="warning")
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    return context
 
 
 @contextlib.contextmanager

@@ -68,12 +68,15 @@ async def _verify(exercises: list[Exercise], notebooks: list[Path], echo: Callab
     limit = asyncio.Semaphore(jobs)
     needed = sorted({name for exercise in exercises for name in exercise.services})
     with tempfile.TemporaryDirectory(prefix="apilab-verify-") as tmp, _services(needed) as services:
+        # Notebooks are the longest jobs: they take their places first, so they do not finish last.
+        notebook_tasks = [[asyncio.create_task(_bounded(limit, _verify_notebook(path)))]
+                          for path in notebooks]
         groups: list[list[asyncio.Task[list[Verdict]]]] = []
         for exercise in exercises:
-            groups.append([asyncio.create_task(_bounded(limit, _verify_source(
-                exercise, source, Path(tmp) / exercise.slug / _name(source), services)))
+            groups.append([asyncio.create_task(_verify_source(
+                limit, exercise, source, Path(tmp) / exercise.slug / _name(source), services))
                 for source in ["solution", "starter", *exercise.mutants]])
-        groups += [[asyncio.create_task(_bounded(limit, _verify_notebook(path)))] for path in notebooks]
+        groups += notebook_tasks
         verdicts = []
         for group in groups:  # in course order, each as soon as it and those before it are done
             for task in group:
@@ -88,9 +91,10 @@ async def _bounded(limit: asyncio.Semaphore, work: Awaitable[list[Verdict]]) -> 
         return await work
 
 
-async def _verify_source(exercise: Exercise, source: Source, folder: Path,
+async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: Source, folder: Path,
                          services: Mapping[str, str | Exception]) -> list[Verdict]:
-    """Serve one version of an exercise, grade it, and judge the report."""
+    """Serve one version of an exercise, grade it, and judge the report. Starting and grading
+    take one of the `limit` places; stopping the server (which waits) does not."""
     from grader.runner import grade
 
     subject = f"{exercise.slug}: {_label(source)}"
@@ -100,15 +104,18 @@ async def _verify_source(exercise: Exercise, source: Source, folder: Path,
                 for name, problem in missing.items()]
     urls = {name: str(services[name]) for name in exercise.services}
     env = {SERVICE_ENV[name]: url for name, url in urls.items()}
-    server = AppServer(materialize(exercise, source, folder), None, env=env)
+    server = None
     try:
-        await server.ready(time.monotonic() + START_TIMEOUT)
-        report = await grade(exercise, server.url, seed=VERIFY_SEED, include_hidden=True,
-                             services=urls)
+        async with limit:
+            server = AppServer(materialize(exercise, source, folder), None, env=env)
+            await server.ready(time.monotonic() + START_TIMEOUT)
+            report = await grade(exercise, server.url, seed=VERIFY_SEED, include_hidden=True,
+                                 services=urls)
     except ServerStartError as exc:
         return [Verdict(False, subject, f"did not start: {exc}")]
     finally:
-        await asyncio.to_thread(server.stop)
+        if server is not None:
+            await asyncio.to_thread(server.stop)
     if isinstance(source, Mutant):
         return [_mutant_verdict(exercise, source, report)]
     judge = _solution_verdict if source == "solution" else _starter_verdict

@@ -44,7 +44,8 @@ UNBOUNDED = 10_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--runs", type=int, default=1, help="timed runs of each setting (default 1)")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="rounds of the course's settings, in rotating order (default 3)")
     parser.add_argument("--scale", type=int, default=5,
                         help="lessons copies in the scaled course (default 5; 0 skips it)")
     parser.add_argument("--no-baselines", action="store_true",
@@ -53,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="servers started at once in the start-up comparison (default 8)")
 
 
-def run(runs: int = 1, scale: int = 5, no_baselines: bool = False, servers: int = 8) -> dict:
+def run(runs: int = 3, scale: int = 5, no_baselines: bool = False, servers: int = 8) -> dict:
     """Time server start-up, then verify at the default bound (and the baselines) on the course
     and a scaled copy."""
     from apilab.paths import course_root
@@ -65,8 +66,15 @@ def run(runs: int = 1, scale: int = 5, no_baselines: bool = False, servers: int 
     result: dict = {"cpus": os.cpu_count(), "default_jobs": default_jobs(),
                     "servers": _servers(course), "notebooks": _notebooks(course),
                     "server_start": server_start(course.ordered_exercises()[0].solution_dir, servers)}
-    for name, jobs in settings.items():
-        result[name] = _timed(course, jobs, runs)
+    # Each round runs every setting, in a rotating order, so that load from other programs that
+    # comes and goes weighs on all of them alike.
+    rounds: dict[str, list[tuple[float, float, bool]]] = {name: [] for name in settings}
+    names = list(settings)
+    for index in range(runs):
+        for name in names[index % len(names):] + names[:index % len(names)]:
+            rounds[name].append(_measured(course, settings[name]))
+    for name, measured in rounds.items():
+        result[name] = _figures(settings[name], measured)
     if not no_baselines:
         default = result["default"]["median_s"]
         result["default_vs_one_at_a_time"] = round(default / result["one_at_a_time"]["median_s"], 3)
@@ -76,7 +84,7 @@ def run(runs: int = 1, scale: int = 5, no_baselines: bool = False, servers: int 
             scaled = load_course(scaled_course(course, Path(tmp), scale))
             result["scaled"] = {"lessons": len(scaled.lessons), "servers": _servers(scaled),
                                 "notebooks": _notebooks(scaled),
-                                **_timed(scaled, default_jobs(), runs)}
+                                **_figures(default_jobs(), [_measured(scaled, default_jobs())])}
     return result
 
 
@@ -175,15 +183,18 @@ def _copy_exercise(root: Path, slug: str, new_slug: str, new_lesson: str) -> Non
     path.write_text(text, encoding="utf-8")
 
 
-def _timed(course: Course, jobs: int, runs: int) -> dict:
-    times, cpus, ok = [], [], True
-    for _ in range(runs):
-        cpu, started = cpu_seconds(), time.perf_counter()
-        ok &= verify_course(course, echo=lambda line: None, jobs=jobs)
-        times.append(time.perf_counter() - started)
-        cpus.append(cpu_seconds() - cpu)
-    return {"jobs": jobs, "ok": ok, "seconds": [round(t, 2) for t in times],
-            "median_s": round(statistics.median(times), 2), "cpu_s": round(statistics.median(cpus), 1)}
+def _measured(course: Course, jobs: int) -> tuple[float, float, bool]:
+    """(wall seconds, CPU seconds, every verdict held) of one verification of `course`."""
+    cpu, started = cpu_seconds(), time.perf_counter()
+    ok = verify_course(course, echo=lambda line: None, jobs=jobs)
+    return time.perf_counter() - started, cpu_seconds() - cpu, ok
+
+
+def _figures(jobs: int, measured: list[tuple[float, float, bool]]) -> dict:
+    walls, cpus = [wall for wall, _, _ in measured], [cpu for _, cpu, _ in measured]
+    return {"jobs": jobs, "ok": all(ok for _, _, ok in measured),
+            "seconds": [round(wall, 2) for wall in walls], "median_s": round(statistics.median(walls), 2),
+            "cpu_s": round(statistics.median(cpus), 1)}
 
 
 def _servers(course: Course) -> int:

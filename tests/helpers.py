@@ -136,3 +136,30 @@ def queue_rows(screen) -> list[tuple[str, str]]:
     table = screen.query_one("#queue", DataTable)
     return [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1]))
             for i in range(table.row_count)]
+
+
+# --- untrusted text -------------------------------------------------------------------------------
+
+# Strings an attacker can put wherever a report, a server, a hub, a learner or a mentor writes text:
+# each would drive a terminal, reorder what is read, or be taken for markup if shown as is.
+TERMINAL_ATTACKS = {
+    "osc-title": "\x1b]0;OWNED\x1b\\",
+    "osc-clipboard": "\x1b]52;c;cm0gLXJmIH4=\x07",
+    "osc-hyperlink": "\x1b]8;;https://evil.example\x1b\\here\x1b]8;;\x1b\\",
+    "csi-clear": "\x1b[2J",
+    "c1-csi-clear": "\x9b2J",
+    "c1-osc-title": "\x9d0;OWNED\x9c",
+    "dcs": "\x1bP1$qm\x1b\\",
+    "apc": "\x1b_G;AAAA\x1b\\",
+    "lone-esc": "\x1b",
+    "bidi-override": "\u202eevil\u202c",
+    "bidi-isolate": "\u2067evil\u2069",
+}
+MARKUP_ATTACKS = {
+    "closing-tag": "[/]",
+    "link": "[link=https://evil.example]click me[/link]",
+    "style": "[bold red]LOUD[/bold red]",
+    "action": "[@click=app.quit]quit[/]",
+}
+# Every attack in one string, between words that must survive it.
+HOSTILE = "«" + "·".join([*TERMINAL_ATTACKS.values(), *MARKUP_ATTACKS.values()]) + "»"

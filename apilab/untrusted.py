@@ -1,0 +1,63 @@
+"""Text that came from outside the process, made safe to show.
+
+A learner's server, a report, a hub, a learner or a mentor can put anything in a string. Shown
+as is, some characters drive the terminal instead of being drawn: ESC starts a sequence that
+can retitle the window (OSC 0), write the clipboard (OSC 52), clear the screen (CSI 2J) or make
+a hidden hyperlink (OSC 8); the C1 controls U+0080-U+009F do the same in one character (U+009B
+is CSI); bidi overrides and isolates reorder what the reader sees (CVE-2021-42574).
+
+`clean` turns each such character into a visible escape (`\\x1b`, `\\x9b`, `\\u202e`). That is
+enough for every sequence, CSI, OSC, DCS, APC, PM and SOS alike: a terminal only acts on one
+that starts with ESC or a C1 control, and both arrive as four harmless printable characters,
+terminators (BEL, ST) included. Escaping rather than deleting keeps what was sent readable, so
+a learner can see that their server answered with colour codes, and a mentor that a report
+tried something.
+
+This module is a leaf (standard library only, Rich imported lazily), so that the grader, which
+depends on nothing else of apilab's but the catalog models, can use it too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+# C0 controls except tab and newline; DEL and the C1 controls; the bidi embeddings, overrides
+# (U+202A-U+202E) and isolates (U+2066-U+2069); lone surrogates, which cannot be encoded for
+# output; and the two non-characters that XML forbids.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """`text` with every character that could drive a terminal or reorder what is read shown
+    as a visible escape such as `\\x1b`. Newlines and tabs stay; CRLF becomes a newline."""
+    text = text.replace("\r\n", "\n")
+    return UNSAFE.sub(_visible, text)
+
+
+def clean_all(value: Any) -> Any:
+    """`value` (JSON-like: dicts, lists, tuples, strings, numbers) with every string cleaned,
+    dictionary keys included."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean_all(key): clean_all(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(clean_all(item) for item in value)
+    return value
+
+
+def safe_text(value: object, style: str = "") -> Text:
+    """`value` as a Rich `Text`, cleaned: shown literally, never parsed as markup. Anything
+    that is not a string is shown as `str(value)`."""
+    from rich.text import Text
+
+    return Text(clean(value if isinstance(value, str) else str(value)), style=style, end="")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

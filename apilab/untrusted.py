@@ -50,6 +50,13 @@ def clean_all(value: Any) -> Any:
     return value
 
 
+def clean_json(document: str) -> str:
+    """A JSON document with each character that `clean` would escape written as a JSON escape
+    (`\\u009b`) instead: the same data to any parser, inert when printed to a terminal. (A JSON
+    serializer escapes C0 controls itself, but not DEL, C1 or bidi characters.)"""
+    return UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+
+
 def safe_text(value: object, style: str = "") -> Text:
     """`value` as a Rich `Text`, cleaned: shown literally, never parsed as markup. Anything
     that is not a string is shown as `str(value)`."""

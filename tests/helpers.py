@@ -4,6 +4,8 @@ imported by name (`from tests.helpers import ...`), never conftest."""
 
 from __future__ import annotations
 
+import io
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -163,3 +165,76 @@ MARKUP_ATTACKS = {
 }
 # Every attack in one string, between words that must survive it.
 HOSTILE = "«" + "·".join([*TERMINAL_ATTACKS.values(), *MARKUP_ATTACKS.values()]) + "»"
+
+
+def hostile_report(exercise: str = "hello-api", passed: tuple[bool, ...] = (True, False, False),
+                   started_at: datetime = FIXED_TIME, hostile: str = HOSTILE) -> Report:
+    """`make_report` with `hostile` in every string a learner's server or machine can write:
+    titles, check ids, messages, expectations, hints, request and response lines, headers,
+    bodies, transport errors and curl commands."""
+    report = make_report(exercise, passed=passed, started_at=started_at)
+    checks = []
+    for check in report.checks:
+        exchanges = []
+        for exchange in check.exchanges:
+            assert exchange.response is not None
+            request = exchange.request.model_copy(update={
+                "url": f"{exchange.request.url}?q={hostile}", "body": hostile,
+                "headers": [("accept", "application/json"), ("x-evil", hostile)]})
+            response = exchange.response.model_copy(update={
+                "reason": hostile, "body": hostile, "headers": [("x-evil", hostile)]})
+            exchanges.append(exchange.model_copy(update={
+                "request": request, "response": response, "error": hostile,
+                "curl": f"{exchange.curl} {hostile}"}))
+        update = {"id": f"{check.id}{hostile}", "title": f"{check.title} {hostile}",
+                  "why": hostile, "hint": hostile, "exchanges": exchanges}
+        if not check.passed:
+            update |= {"message": hostile, "expected": hostile, "received": hostile}
+        checks.append(check.model_copy(update=update))
+    return report.model_copy(update={"title": hostile, "url": "http://127.0.0.1:8001", 
+                                     "checks": checks})
+
+
+# --- what reaches the terminal --------------------------------------------------------------------
+
+# What Textual itself writes to draw a screen: cursor moves and colours (SGR).
+TEXTUAL_DRAWING = re.compile(r"\x1b\[[0-9;]*[Hm]")
+# What must never reach a terminal from content: controls (newline aside), C1, bidi overrides.
+_DRIVING = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_controls(output: str) -> list[str]:
+    """Each place in `output` (what an app or command wrote to a terminal) where something
+    other than Textual's own drawing could drive the terminal, with the characters after it."""
+    rest = TEXTUAL_DRAWING.sub("", output)
+    return [repr(rest[m.start():m.start() + 12]) for m in _DRIVING.finditer(rest)]
+
+
+class TerminalRecorder:
+    """Everything a Textual app under test would write to a real terminal: each update of its
+    screens, rendered as the ANSI text a terminal receives, and which screens drew them."""
+
+    def __init__(self, app) -> None:
+        from rich.console import Console
+
+        self.console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor",
+                               legacy_windows=False)
+        self.chunks: list[str] = []
+        self.screens: set[type] = set()
+        display = app._display
+
+        def recording(screen, renderable) -> None:
+            if renderable is not None and hasattr(renderable, "render_segments"):
+                self.chunks.append(renderable.render_segments(self.console))
+                self.screens.add(type(screen))
+            display(screen, renderable)
+
+        app._display = recording
+
+    @property
+    def output(self) -> str:
+        return "".join(self.chunks)
+
+    def text(self) -> str:
+        """What a reader sees: the output without Textual's drawing sequences."""
+        return TEXTUAL_DRAWING.sub("", self.output)

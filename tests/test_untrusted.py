@@ -3,10 +3,12 @@ read, and what was sent stays readable."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rich.text import Text
 
-from apilab.untrusted import UNSAFE, clean, clean_all, safe_text
+from apilab.untrusted import UNSAFE, clean, clean_all, clean_json, safe_text
 from tests.helpers import HOSTILE, MARKUP_ATTACKS, TERMINAL_ATTACKS
 
 # What a terminal reacts to: ESC and C1 introducers, their terminators, other C0 controls,
@@ -62,3 +64,11 @@ def test_safe_text_is_literal_and_clean():
     assert "[link=https://evil.example]click me[/link]" in text.plain  # not a link: text
     assert [span.style for span in text.spans] == [] and text.style == "bold"
     assert safe_text(42).plain == "42"
+
+
+def test_clean_json_keeps_the_data_and_drops_the_controls():
+    data = {"title": HOSTILE, "n": [1, "\x7f\x9b\u202e"]}
+    document = clean_json(json.dumps(data, ensure_ascii=False))
+    assert json.loads(document) == data
+    assert not UNSAFE.search(document)
+    assert "\\u009b" in document and "«" in document  # only what drives a terminal is escaped

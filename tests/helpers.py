@@ -238,3 +238,27 @@ class TerminalRecorder:
     def text(self) -> str:
         """What a reader sees: the output without Textual's drawing sequences."""
         return TEXTUAL_DRAWING.sub("", self.output)
+
+
+def app_screens(app: str) -> set[type]:
+    """Every screen class of the "learner" or the "mentor" app, found in tui/screens (mentor_*
+    modules are the mentor's, the others the learner's; help serves both). Base classes that
+    other screens derive from are left out: they are never shown on their own."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import tui.screens
+
+    found: set[type] = set()
+    for module_info in pkgutil.iter_modules(tui.screens.__path__):
+        mentor = module_info.name.startswith("mentor_")
+        if module_info.name != "help" and mentor != (app == "mentor"):
+            continue
+        module = importlib.import_module(f"tui.screens.{module_info.name}")
+        found |= {cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                  if issubclass(cls, Screen) and cls.__module__ == module.__name__}
+    return {cls for cls in found if not any(issubclass(other, cls) and other is not cls
+                                            for other in found)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -13,6 +12,7 @@ from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from apilab.untrusted import safe_text
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.mentor_queue_table import QueueTable
 
@@ -101,7 +101,7 @@ class QueueScreen(MentorScreen):
 
     def _status(self, message: str, problem: bool = False) -> None:
         status = self.query_one("#queue-status", Static)
-        status.update(Text(message))
+        status.update(safe_text(message))
         status.set_class(problem, "-problem")
 
     def show_problem(self, message: str) -> None:
@@ -149,13 +149,20 @@ class QueueScreen(MentorScreen):
         from tui.screens.mentor_submission import SubmissionScreen
 
         chosen = self.selected
-        if chosen is not None:
-            self.app.push_screen(SubmissionScreen(chosen))
+        if chosen is None:
+            return
+        if not self.query_one(QueueTable).is_readable(self.query_one(QueueTable).cursor_row):
+            self.notify("This submission could not be read: the hub sent something this version "
+                        "of apilab does not understand.", severity="warning")
+            return
+        self.app.push_screen(SubmissionScreen(chosen))
 
     def action_cohort(self) -> None:
         from tui.screens.mentor_cohort import CohortScreen
 
-        seen = list(dict.fromkeys(item["exercise"] for item in self.submissions))
+        seen = list(dict.fromkeys(str(item.get("exercise")) for item in self.submissions
+                                  if isinstance(item, dict) and item.get("exercise")))
         chosen = self.selected
-        current = self.filters.get("exercise") or (chosen["exercise"] if chosen else None)
+        picked = chosen.get("exercise") if isinstance(chosen, dict) else None
+        current = self.filters.get("exercise") or (str(picked) if picked else None)
         self.app.push_screen(CohortScreen(current, seen))

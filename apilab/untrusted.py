@@ -28,14 +28,20 @@ if TYPE_CHECKING:
 # C0 controls except tab and newline; DEL and the C1 controls; the bidi embeddings, overrides
 # (U+202A-U+202E) and isolates (U+2066-U+2069); lone surrogates, which cannot be encoded for
 # output; and the two non-characters that XML forbids.
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+UNSAFE_RANGES = ((0x00, 0x08), (0x0B, 0x1F), (0x7F, 0x9F), (0x202A, 0x202E), (0x2066, 0x2069),
+                 (0xD800, 0xDFFF), (0xFFFE, 0xFFFF))
+UNSAFE = re.compile("[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in UNSAFE_RANGES)
+                    + "]")
+# How a JSON serializer writes the C0 controls (and DEL) that `clean` escapes; \n and \t are kept.
+_JSON_ESCAPED_CONTROL = re.compile(r"\\(?:u00[01][0-9a-fA-F]|u007[fF]|[bfr])")
 
 
 def clean(text: str) -> str:
     """`text` with every character that could drive a terminal or reorder what is read shown
     as a visible escape such as `\\x1b`. Newlines and tabs stay; CRLF becomes a newline."""
-    text = text.replace("\r\n", "\n")
-    return UNSAFE.sub(_visible, text)
+    if UNSAFE.search(text) is None:  # the common case, at the speed of one scan
+        return text
+    return UNSAFE.sub(_visible, text.replace("\r\n", "\n"))
 
 
 def clean_all(value: Any) -> Any:
@@ -48,6 +54,14 @@ def clean_all(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(clean_all(item) for item in value)
     return value
+
+
+def json_is_clean(document: str) -> bool:
+    """Whether every string in the JSON `document` is already as `clean` would leave it: a
+    quick test (one scan) that lets the common case skip cleaning a large document string by
+    string. It may answer False for a clean document (a literal backslash before an r, say),
+    never True for one that needs cleaning."""
+    return UNSAFE.search(document) is None and _JSON_ESCAPED_CONTROL.search(document) is None
 
 
 def clean_json(document: str) -> str:
@@ -65,6 +79,14 @@ def safe_text(value: object, style: str = "") -> Text:
     return Text(clean(value if isinstance(value, str) else str(value)), style=style, end="")
 
 
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
+def _escape(code: int) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+# Every escape made once: a hostile text can hold thousands of them.
+_ESCAPES = {chr(code): _escape(code)
+            for first, last in UNSAFE_RANGES for code in range(first, last + 1)}
+
+
+def _visible(match: re.Match[str]) -> str:
+    return _ESCAPES[match.group()]

@@ -8,7 +8,7 @@ import json
 import pytest
 from rich.text import Text
 
-from apilab.untrusted import UNSAFE, clean, clean_all, clean_json, safe_text
+from apilab.untrusted import UNSAFE, clean, clean_all, clean_json, json_is_clean, safe_text
 from tests.helpers import HOSTILE, MARKUP_ATTACKS, TERMINAL_ATTACKS
 
 # What a terminal reacts to: ESC and C1 introducers, their terminators, other C0 controls,
@@ -72,3 +72,12 @@ def test_clean_json_keeps_the_data_and_drops_the_controls():
     assert json.loads(document) == data
     assert not UNSAFE.search(document)
     assert "\\u009b" in document and "«" in document  # only what drives a terminal is escaped
+
+
+def test_json_is_clean_never_passes_a_document_that_needs_cleaning():
+    for code in range(0x3000):
+        char = chr(code)
+        document = json.dumps({"title": f"a{char}b"}, ensure_ascii=False)
+        if clean(char) != char:
+            assert not json_is_clean(document), repr(char)
+    assert json_is_clean(json.dumps({"title": "tab\there\nline «ok» 日本"}, ensure_ascii=False))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from apilab.untrusted import clean, clean_all
+from apilab.untrusted import clean, clean_all, json_is_clean
 from grader.report import CheckResult, Exchange, Report
 from grader.target import is_loopback
 
@@ -29,7 +29,13 @@ EXPLAINED_FAILURES = 3
 MAX_CURLS = 4  # the requests that led to a failure; a long walk keeps only its last steps
 
 def cleaned(report: Report) -> Report:
-    """A copy of `report` in which every string is safe to print or to put in XML."""
+    """`report` with every string safe to print or to put in XML: a copy when some string
+    needed cleaning, else `report` itself."""
+    try:
+        if json_is_clean(report.to_json(indent=None)):
+            return report
+    except ValueError:  # a string that cannot be serialized (a lone surrogate): clean it
+        pass
     return Report.model_validate(clean_all(report.model_dump(by_alias=True)))
 
 

@@ -153,9 +153,14 @@ TERMINAL_ATTACKS = {
     "c1-osc-title": "\x9d0;OWNED\x9c",
     "dcs": "\x1bP1$qm\x1b\\",
     "apc": "\x1b_G;AAAA\x1b\\",
+    "pm": "\x1b^private\x1b\\",
+    "sos": "\x1bXstring\x1b\\",
+    "c1-dcs": "\x90q#0;2;0;0;0\x9c",
     "lone-esc": "\x1b",
     "bidi-override": "\u202eevil\u202c",
     "bidi-isolate": "\u2067evil\u2069",
+    # ends a shell's bracketed paste: what follows a pasted command (a copied curl line) runs
+    "paste-escape": "\x1b[201~; touch OWNED\n",
 }
 MARKUP_ATTACKS = {
     "closing-tag": "[/]",

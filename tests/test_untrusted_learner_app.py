@@ -90,6 +90,7 @@ async def test_every_learner_screen_shows_hostile_text_as_inert_text(
         exercise = await open_exercise(pilot, app)  # the last run, as stored
         await pilot.pause()
         await pilot.press("y")  # copy curl: a notification shows it
+        assert "curl -i" in app.clipboard and terminal_controls(app.clipboard) == []
         await run_checks(pilot, exercise)  # grade the attacking server, live
         assert exercise.report is not None and exercise.report.status == "fail"
         assert any(HOSTILE[:3] in (c.received or "") or "OWNED" in (c.received or "")

@@ -106,6 +106,7 @@ async def test_every_mentor_screen_shows_hostile_text_as_inert_text(hostile_hub,
             rows[1].query_one("CollapsibleTitle").focus()
             await pilot.press("y")  # copy curl: a notification shows it
             await pilot.pause()
+            assert "curl -i" in app.clipboard and terminal_controls(app.clipboard) == []
 
             await pilot.press("f")
             editor = app.screen

@@ -6,7 +6,8 @@ action) and pass ESC sequences through to the terminal. The rules:
 
 - untrusted text becomes a Rich `Text` through `apilab.untrusted.safe_text`, or is appended to
   one through `apilab.untrusted.clean`; never a bare string handed to a widget;
-- `PlainTextApp` shows notifications and titles literally, cleaned, whatever a screen passes;
+- `PlainTextApp` shows notifications and titles literally, cleaned, whatever a screen passes,
+  and cleans what it copies to the clipboard;
 - `PlainTable` shows every string cell literally, cleaned;
 - `FeedbackMarkdown` renders someone else's Markdown cleaned, with link targets in view.
 
@@ -47,6 +48,11 @@ class PlainTextApp(App[None]):
 
     def format_title(self, title: str, sub_title: str) -> Content:
         return super().format_title(clean(title), clean(sub_title))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy `text`, cleaned: a command copied from a report (a curl line) is pasted into a
+        shell, where ESC[201~ would end bracketed paste and run whatever follows it."""
+        super().copy_to_clipboard(clean(text))
 
 
 class PlainTable(DataTable):

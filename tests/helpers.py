@@ -8,9 +8,11 @@ import io
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apilab.hubclient import HubClient
 from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
@@ -76,6 +78,17 @@ def make_report(
         duration_ms=12.5,
         checks=checks,
     )
+
+
+@dataclass
+class Hub:
+    """A running hub for the apps' tests: its URL and a token for each user by name."""
+
+    url: str
+    tokens: dict[str, str]
+
+    def client(self, name: str) -> HubClient:
+        return HubClient(self.url, self.tokens[name])
 
 
 class TickingClock:
@@ -267,3 +280,16 @@ def app_screens(app: str) -> set[type]:
                   if issubclass(cls, Screen) and cls.__module__ == module.__name__}
     return {cls for cls in found if not any(issubclass(other, cls) and other is not cls
                                             for other in found)}
+
+
+def assert_shown_as_inert_text(recorder: TerminalRecorder, markup_parsed: list[str],
+                               app: str) -> None:
+    """What a tour of every screen of `app` ("learner" or "mentor") with HOSTILE text must
+    leave: every screen visited, nothing that drives the terminal in what it wrote, no hostile
+    string parsed as markup, and the attacks shown (as text) rather than dropped."""
+    assert recorder.screens >= app_screens(app), f"a {app} screen was not visited"
+    assert terminal_controls(recorder.output) == []
+    markers = ("«", "OWNED", "evil", "LOUD")
+    assert [text for text in markup_parsed if any(marker in text for marker in markers)] == []
+    seen = recorder.text()
+    assert "OWNED" in seen and "red]LOUD[/bold" in seen  # as text (wrapped, maybe)

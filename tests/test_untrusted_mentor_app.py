@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from textual.widgets import DataTable, Select
 
-from apilab.hubclient import HubClient
 from hub.auth import hash_token, new_token
 from hub.process import hub_process
 from hub.store import HubStore
 from tests.helpers import (
     HOSTILE,
+    Hub,
     TerminalRecorder,
-    app_screens,
+    assert_shown_as_inert_text,
     hostile_report,
     make_report,
     settle,
@@ -35,15 +34,6 @@ from tui.widgets.report_view import ReportView
 SIZE = (130, 40)
 SLUG = "reading-list[/]"  # one such submission used to crash the app at start, for every mentor
 EVE = "eve[/]\x1b]0;OWNED\x1b\\"  # a hub operator can name a learner anything
-
-
-@dataclass
-class Hub:
-    url: str
-    tokens: dict[str, str]
-
-    def client(self, name: str) -> HubClient:
-        return HubClient(self.url, self.tokens[name])
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +62,6 @@ def hostile_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
                                       check_id=check_id)
             other_mentor.review(hostile_id, "changes_requested", 1, HOSTILE, body=HOSTILE)
         yield hub
-
-
-def untrusted_markup(parsed: list[str]) -> list[str]:
-    markers = ("«", "OWNED", "evil", "LOUD", "eve")
-    return [text for text in parsed if any(marker in text for marker in markers)]
 
 
 async def test_every_mentor_screen_shows_hostile_text_as_inert_text(hostile_hub, fixture_course,
@@ -135,11 +120,7 @@ async def test_every_mentor_screen_shows_hostile_text_as_inert_text(hostile_hub,
             cohort.query_one("#cohort-exercise", Select).action_show_overlay()
             await pilot.pause()
 
-    assert recorder.screens >= app_screens("mentor"), "a mentor screen was not visited"
-    assert terminal_controls(recorder.output) == []
-    assert untrusted_markup(markup_parsed) == []
-    seen = recorder.text()
-    assert "OWNED" in seen and "red]LOUD[/bold" in seen  # shown as text (wrapped, maybe)
+    assert_shown_as_inert_text(recorder, markup_parsed, "mentor")
 
 
 async def test_a_slug_with_markup_no_longer_crashes_the_queue(hostile_hub, fixture_course):

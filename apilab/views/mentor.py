@@ -27,6 +27,7 @@ LOGIN_AGAIN = "log in with a mentor token: apilab login HUB_URL --token TOKEN"
 QUEUE_COLUMNS = ("learner", "exercise", "score", "status", "submitted", "review")
 # What reading a malformed item of hub data raises: a field missing, or of another type.
 UNREADABLE_DATA = (KeyError, TypeError, ValueError, AttributeError)
+UNREADABLE_WHY = "the hub sent something this version of apilab does not understand"
 
 
 def unreadable(what: str = "unreadable") -> Text:
@@ -70,8 +71,7 @@ def submission_heading(submission: dict[str, Any]) -> Text:
     try:
         return _heading(submission)
     except UNREADABLE_DATA:
-        return unreadable("This submission's details are unreadable: the hub sent something "
-                          "this version of apilab does not understand.")
+        return unreadable(f"This submission's details are unreadable: {UNREADABLE_WHY}.")
 
 
 def _heading(submission: dict[str, Any]) -> Text:
@@ -102,8 +102,7 @@ def feedback_markdown(items: Iterable[dict[str, Any]], titles: dict[str, str]) -
         try:
             parts.append(_feedback_item(item, titles))
         except UNREADABLE_DATA:
-            parts.append("*An unreadable feedback item: the hub sent something this version of "
-                         "apilab does not understand.*")
+            parts.append(f"*An unreadable feedback item: {UNREADABLE_WHY}.*")
     return "\n\n---\n\n".join(parts) if parts else "*No feedback yet.* Press **f** to write some."
 
 

@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from apilab.untrusted import safe_text
+from apilab.views.mentor import UNREADABLE_WHY
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.mentor_queue_table import QueueTable
 
@@ -84,7 +85,8 @@ class QueueScreen(MentorScreen):
     def _show(self, submissions: list[dict[str, Any]]) -> None:
         selected = self.selected
         self.submissions, self.loaded = submissions, True
-        self.query_one(QueueTable).show(submissions, keep=selected["id"] if selected else None)
+        keep = selected.get("id") if isinstance(selected, dict) else None
+        self.query_one(QueueTable).show(submissions, keep=keep)
         self._status(self._summary())
 
     def _summary(self) -> str:
@@ -148,12 +150,12 @@ class QueueScreen(MentorScreen):
     def action_open(self) -> None:
         from tui.screens.mentor_submission import SubmissionScreen
 
-        chosen = self.selected
+        chosen, table = self.selected, self.query_one(QueueTable)
         if chosen is None:
             return
-        if not self.query_one(QueueTable).is_readable(self.query_one(QueueTable).cursor_row):
-            self.notify("This submission could not be read: the hub sent something this version "
-                        "of apilab does not understand.", severity="warning")
+        if not table.is_readable(table.cursor_row):
+            self.notify(f"This submission could not be read: {UNREADABLE_WHY}.",
+                        severity="warning")
             return
         self.app.push_screen(SubmissionScreen(chosen))
 

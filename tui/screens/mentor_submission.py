@@ -11,7 +11,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from apilab.untrusted import clean
-from apilab.views.mentor import UNREADABLE_DATA, feedback_markdown, submission_heading
+from apilab.views.mentor import (
+    UNREADABLE_DATA,
+    UNREADABLE_WHY,
+    feedback_markdown,
+    submission_heading,
+)
 from grader.report import Report
 from tui.plain import FeedbackMarkdown
 from tui.screens.mentor_base import MentorScreen
@@ -70,8 +75,7 @@ class SubmissionScreen(MentorScreen):
             self.report = Report.model_validate(detail["report"])
         except UNREADABLE_DATA:  # a validation error is a ValueError
             self.query_one(ReportView).clear_report(
-                "This report is unreadable: the hub sent something this version of apilab does "
-                "not understand. Its feedback is beside it.")
+                f"This report is unreadable: {UNREADABLE_WHY}. Its feedback is beside it.")
             first_load = False
         if first_load and self.report is not None:
             await self.query_one(ReportView).show_report(self.report)

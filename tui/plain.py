@@ -9,7 +9,8 @@ action) and pass ESC sequences through to the terminal. The rules:
 - `PlainTextApp` shows notifications and titles literally, cleaned, whatever a screen passes,
   and cleans what it copies to the clipboard;
 - `PlainTable` shows every string cell literally, cleaned;
-- `FeedbackMarkdown` renders someone else's Markdown cleaned, with link targets in view.
+- `FeedbackMarkdown` renders someone else's Markdown cleaned, with link targets in view (the
+  course's own readings ship with the course and use Textual's Markdown as it is).
 
 tests/test_architecture.py holds tui/ to these rules; tests/test_untrusted_*_app.py feed attacks
 through every screen and read what would reach the terminal.
@@ -21,6 +22,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Markdown
@@ -81,5 +83,5 @@ class FeedbackMarkdown(Markdown):
         super().__init__(clean(markdown) if markdown is not None else None,
                          parser_factory=parser, **options)
 
-    def update(self, markdown: str):  # noqa: ANN201 - Textual's AwaitComplete
+    def update(self, markdown: str) -> AwaitComplete:
         return super().update(clean(markdown))

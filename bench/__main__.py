@@ -29,6 +29,7 @@ BENCHES = {
     "hub_throughput": "bench.hub_throughput",
     "tui_startup": "bench.tui_startup",
     "verify_course": "bench.verify_course",
+    "untrusted_text": "bench.untrusted_text",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -3,9 +3,9 @@
 A failed check becomes `<failure>` whose text is the same explanation the terminal shows
 (without colour); a report that graded nothing becomes one testcase with `<error>`. Each run
 fixture is a testcase of its own, named `setup: ...` (a failed one is a `<failure>` of type
-`setup`), and a check that never ran because its setup failed is `<skipped>`. Strings from
-the learner's server pass through `clean` first: ElementTree escapes markup but not control
-characters, which XML 1.0 forbids outright.
+`setup`), and a check that never ran because its setup failed is `<skipped>`. Strings from the
+learner's server pass through `apilab.untrusted.clean` first: ElementTree escapes markup but
+not control characters, which XML 1.0 forbids outright.
 """
 
 from __future__ import annotations

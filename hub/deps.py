@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from hub.problems import ProblemException
+from httpkit.problems import ProblemException
 from hub.settings import HubSettings
 from hub.store import HubStore
 

@@ -16,12 +16,12 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from grader.report import Report
+from httpkit.cursors import link_next
+from httpkit.problems import ProblemException
 from hub.access import visible_feedback, visible_submission
 from hub.auth import CurrentUser, MentorUser
 from hub.deps import PageLimit, StoreDep
 from hub.models import Feedback, FeedbackIn, FeedbackPage
-from hub.pagination import link_next
-from hub.problems import ProblemException
 from hub.records import Submission
 from hub.routers import problems
 

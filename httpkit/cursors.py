@@ -19,6 +19,7 @@ from starlette.responses import Response
 from httpkit.problems import ProblemException
 
 _KIND = "k"
+_INT64_MAX = 2**63 - 1
 
 
 def encode_cursor(kind: str, position: dict[str, Any]) -> str:
@@ -42,15 +43,19 @@ def decode_cursor(cursor: str, kind: str, fields: dict[str, type | tuple[type, .
                   else "it is not a cursor this API issued")
         raise _invalid(reason)
     position = {name: data.get(name) for name in fields}
-    for name, expected in fields.items():
-        value = position[name]
-        if not isinstance(value, expected) or isinstance(value, bool) and bool not in _types(expected):
-            raise _invalid("it is not a cursor this API issued")
+    if not all(_fits(position[name], expected) for name, expected in fields.items()):
+        raise _invalid("it is not a cursor this API issued")
     return position
 
 
-def _types(expected: type | tuple[type, ...]) -> tuple[type, ...]:
-    return expected if isinstance(expected, tuple) else (expected,)
+def _fits(value: Any, expected: type | tuple[type, ...]) -> bool:
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    # no API here issues integers beyond 64 bits, which databases could not even compare
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _INT64_MAX:
+        return False
+    return isinstance(value, kinds)
 
 
 def _invalid(reason: str) -> ProblemException:

@@ -8,15 +8,14 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from httpkit.openapi import problem_responses
 from httpkit.problems import ProblemException
-from sandbox_api.deps import row_id
-from sandbox_api.features.bookshop.deps import AuthorIdPath, StoreDep
+from sandbox_api.features.bookshop.deps import ExistingAuthor, StoreDep
 from sandbox_api.features.bookshop.models import (
     AuthorCreate,
     AuthorPublic,
     AuthorsPublic,
     AuthorUpdate,
 )
-from sandbox_api.features.bookshop.store import BookshopStore, ConflictError, Filter
+from sandbox_api.features.bookshop.store import ConflictError, Filter
 from sandbox_api.listing import DEFAULT_LIMIT, LIST_RESPONSES, Cursor, Limit, page
 
 router = APIRouter(prefix="/authors", tags=["authors"])
@@ -25,13 +24,6 @@ AuthorSort = Literal["id", "-id", "name", "-name"]
 _NOT_FOUND = problem_responses({404: "No author has this id."})
 _CREATED = {201: {"description": "Created.", "headers": {"Location": {
     "description": "The URI of the new author.", "schema": {"type": "string"}}}}}
-
-
-def _author_or_404(store: BookshopStore, author_id: str) -> int:
-    found = row_id(author_id)
-    if found is None or not store.exists("authors", found):
-        raise ProblemException(404, f"no author with id {author_id}")
-    return found
 
 
 @router.get("", name="list_authors", response_model=AuthorsPublic, responses=LIST_RESPONSES)
@@ -71,25 +63,24 @@ def create_author(author: AuthorCreate, store: StoreDep, request: Request,
 
 @router.get("/{author_id}", name="get_author", response_model=AuthorPublic,
             responses=_NOT_FOUND)
-def get_author(author_id: AuthorIdPath, store: StoreDep) -> Any:
+def get_author(author_id: ExistingAuthor, store: StoreDep) -> Any:
     """One author by id."""
-    return store.get("authors", _author_or_404(store, author_id))
+    return store.get("authors", author_id)
 
 
 @router.put("/{author_id}", name="replace_author", response_model=AuthorPublic,
             responses=_NOT_FOUND)
-def replace_author(author_id: AuthorIdPath, author: AuthorCreate, store: StoreDep) -> Any:
+def replace_author(author_id: ExistingAuthor, author: AuthorCreate, store: StoreDep) -> Any:
     """Replace an author entirely; optional fields left out become null."""
-    return store.update("authors", _author_or_404(store, author_id), author.model_dump())
+    return store.update("authors", author_id, author.model_dump())
 
 
 @router.patch("/{author_id}", name="update_author", response_model=AuthorPublic,
               responses=_NOT_FOUND)
-def update_author(author_id: AuthorIdPath, changes: AuthorUpdate, store: StoreDep) -> Any:
+def update_author(author_id: ExistingAuthor, changes: AuthorUpdate, store: StoreDep) -> Any:
     """Change some fields of an author; the fields you leave out keep their value, and
     `country` or `born` set to null are cleared."""
-    found = _author_or_404(store, author_id)
-    return store.update("authors", found, changes.model_dump(exclude_unset=True))
+    return store.update("authors", author_id, changes.model_dump(exclude_unset=True))
 
 
 @router.delete(
@@ -99,11 +90,10 @@ def update_author(author_id: AuthorIdPath, changes: AuthorUpdate, store: StoreDe
     response_class=Response,
     responses={**_NOT_FOUND, **problem_responses({409: "The author still has books."})},
 )
-def delete_author(author_id: AuthorIdPath, store: StoreDep) -> Response:
+def delete_author(author_id: ExistingAuthor, store: StoreDep) -> Response:
     """Delete an author who has no books left. Answers 204 No Content."""
-    found = row_id(author_id)
     try:
-        deleted = found is not None and store.delete("authors", found)
+        deleted = store.delete("authors", author_id)
     except ConflictError as exc:
         raise ProblemException(409, str(exc)) from exc
     if not deleted:

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from httpkit.openapi import problem_responses
 from httpkit.problems import ProblemException
-from sandbox_api.deps import row_id
-from sandbox_api.features.bookshop.deps import BookIdPath, StoreDep
+from sandbox_api.features.bookshop.deps import ExistingBook, StoreDep
 from sandbox_api.features.bookshop.models import BookCreate, BookPublic, BooksPublic, BookUpdate
 from sandbox_api.features.bookshop.store import BookshopStore, ConflictError, Filter
 from sandbox_api.listing import DEFAULT_LIMIT, LIST_RESPONSES, Cursor, Limit, page
@@ -24,14 +23,6 @@ _UNKNOWN_AUTHOR = problem_responses({422: "A field is missing or invalid, or `au
                                           "no author; `errors` names each one."})
 _CREATED = {201: {"description": "Created.", "headers": {"Location": {
     "description": "The URI of the new book.", "schema": {"type": "string"}}}}}
-
-
-def _book_or_404(store: BookshopStore, book_id: str) -> tuple[int, dict[str, Any]]:
-    found = row_id(book_id)
-    row = store.get("books", found) if found is not None else None
-    if found is None or row is None:
-        raise ProblemException(404, f"no book with id {book_id}")
-    return found, row
 
 
 def _check_author(store: BookshopStore, author_id: int | None) -> None:
@@ -99,9 +90,9 @@ def create_book(book: BookCreate, store: StoreDep, request: Request, response: R
 
 
 @router.get("/{book_id}", name="get_book", response_model=BookPublic, responses=_NOT_FOUND)
-def get_book(book_id: BookIdPath, store: StoreDep) -> Any:
+def get_book(book_id: ExistingBook, store: StoreDep) -> Any:
     """One book by id."""
-    return _book_or_404(store, book_id)[1]
+    return store.get("books", book_id)
 
 
 @router.put(
@@ -110,12 +101,11 @@ def get_book(book_id: BookIdPath, store: StoreDep) -> Any:
     response_model=BookPublic,
     responses={**_NOT_FOUND, **_CONFLICT, **_UNKNOWN_AUTHOR},
 )
-def replace_book(book_id: BookIdPath, book: BookCreate, store: StoreDep) -> Any:
+def replace_book(book_id: ExistingBook, book: BookCreate, store: StoreDep) -> Any:
     """Replace a book entirely: every field is required, as in POST. Fields left out of
     PUT are not kept from the old version, which is what makes PUT idempotent."""
-    found, _ = _book_or_404(store, book_id)
     _check_author(store, book.author_id)
-    return _write(lambda: store.update("books", found, book.model_dump()))
+    return _write(lambda: store.update("books", book_id, book.model_dump()))
 
 
 @router.patch(
@@ -124,12 +114,11 @@ def replace_book(book_id: BookIdPath, book: BookCreate, store: StoreDep) -> Any:
     response_model=BookPublic,
     responses={**_NOT_FOUND, **_CONFLICT, **_UNKNOWN_AUTHOR},
 )
-def update_book(book_id: BookIdPath, changes: BookUpdate, store: StoreDep) -> Any:
+def update_book(book_id: ExistingBook, changes: BookUpdate, store: StoreDep) -> Any:
     """Change some fields of a book; the fields you leave out keep their value."""
-    found, _ = _book_or_404(store, book_id)
     values = changes.model_dump(exclude_unset=True)
     _check_author(store, values.get("author_id"))
-    return _write(lambda: store.update("books", found, values))
+    return _write(lambda: store.update("books", book_id, values))
 
 
 @router.delete(
@@ -139,9 +128,8 @@ def update_book(book_id: BookIdPath, changes: BookUpdate, store: StoreDep) -> An
     response_class=Response,
     responses=_NOT_FOUND,
 )
-def delete_book(book_id: BookIdPath, store: StoreDep) -> Response:
+def delete_book(book_id: ExistingBook, store: StoreDep) -> Response:
     """Delete a book. Answers 204 No Content, with an empty body."""
-    found = row_id(book_id)
-    if found is None or not store.delete("books", found):
+    if not store.delete("books", book_id):  # deleted by another request meanwhile
         raise ProblemException(404, f"no book with id {book_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -57,6 +57,9 @@ def problem_document(app: FastAPI) -> dict[str, Any]:
 
 def _type_errors_as_problems(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
+    framework_422 = responses.get("422", {}).get("description") == "Validation Error"
+    if framework_422 and not _can_be_invalid(operation):
+        del responses["422"]  # FastAPI adds it to every route with a parameter
     if "requestBody" in operation:
         for status, text in _BODY_ERRORS.items():
             responses.setdefault(status, {"description": text})
@@ -70,6 +73,21 @@ def _type_errors_as_problems(operation: dict[str, Any]) -> None:
             if status == "422" and answer.get("description") == "Validation Error":
                 answer["description"] = _QUERY_ERROR
         content[PROBLEM_MEDIA_TYPE] = {"schema": schema}
+
+
+def _can_be_invalid(operation: dict[str, Any]) -> bool:
+    """Whether any input of the operation can fail validation: a body, a query or header
+    parameter, or a path parameter narrower than "any segment" (routing already ensures the
+    segment is there and not empty)."""
+    if "requestBody" in operation:
+        return True
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        any_segment = (schema.get("type") == "string" and schema.get("minLength", 0) <= 1
+                       and not {"format", "pattern", "maxLength", "enum"} & set(schema))
+        if parameter.get("in") != "path" or not any_segment:
+            return True
+    return False
 
 
 def _problem_schemas() -> dict[str, Any]:

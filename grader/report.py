@@ -7,14 +7,16 @@ The JSON form carries `schema` so that stored reports stay readable as the model
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 # 2 added `services`, `setup` (run fixtures), `time_limits`, and per check `time_limit_s` and
-# `blocked_by`;
-# reports of schema 1 read as before (they have none of these).
+# `blocked_by`; reports of schema 1 read as before (they have none of these).
 SCHEMA_VERSION = 2
+# Scores are stored as SQLite integers by the progress store and the hub; within I-JSON's safe
+# range (RFC 7493), every JSON reader agrees on them.
+Score = Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)]
 
 Status = Literal["pass", "fail", "error"]
 
@@ -114,8 +116,8 @@ class Report(Model):
     exercise_id: str
     title: str = ""
     status: Status
-    score: int
-    max_score: int
+    score: Score
+    max_score: Score
     seed: int
     url: str
     services: dict[str, str] = {}  # the URL of each service the run used, such as the sandbox

@@ -374,6 +374,7 @@ def notebook(lesson: str, port: int, check: bool, reset: bool) -> None:
     if check:
         _check_notebook(course, chosen, path)
         return
+    _warn_if_stale(course, chosen, path)
     from apilab.notebooks import jupyter_command
 
     url = f"http://127.0.0.1:{port}"
@@ -409,8 +410,7 @@ def _check_notebook(course: Course, lesson: Lesson, path: Path) -> None:
     try:
         prepared = prepare_copy(path, published)
     except CopyError as exc:
-        raise click.ClickException(f"{exc}\nStart a fresh copy with: apilab notebook {lesson.number} "
-                                   "--reset (yours is kept as a backup)") from None
+        raise click.ClickException(f"{exc}\n{_fresh_copy_hint(lesson)}") from None
     click.echo(f"Running {path} against a fresh sandbox…")
     try:
         with SandboxProcess() as sandbox:
@@ -428,6 +428,22 @@ def _check_notebook(course: Course, lesson: Lesson, path: Path) -> None:
     click.echo(f"✗ Not finished yet. {checked.unfinished}\nOpen it with apilab notebook "
                f"{lesson.number}, complete that cell, run it and its self-check, then check again.")
     sys.exit(1)
+
+
+def _warn_if_stale(course: Course, lesson: Lesson, path: Path) -> None:
+    """Say so when the learner's copy cannot count as done (made from an older notebook, say)."""
+    from apilab.notebook_check import CopyError, prepare_copy
+
+    published = course.notebook_path(lesson)
+    assert published is not None
+    try:
+        prepare_copy(path, published)
+    except CopyError as exc:
+        click.echo(f"Note: {exc}\n{_fresh_copy_hint(lesson)}")
+
+
+def _fresh_copy_hint(lesson: Lesson) -> str:
+    return f"Start a fresh copy with: apilab notebook {lesson.number} --reset (yours is kept as a backup)"
 
 
 @main.command("publish-notebooks")

@@ -90,8 +90,7 @@ def _read(copy: Path) -> nbformat.NotebookNode:
     try:
         return nbformat.read(copy, as_version=4)
     except (OSError, ValueError) as exc:  # nbformat's read errors are ValueErrors
-        raise CopyError(f"your copy {copy} is not a notebook that can be read ({exc}). Move it "
-                        "away and open the lesson's notebook again for a fresh copy.") from None
+        raise CopyError(f"your copy {copy} is not a notebook that can be read ({exc}).") from None
 
 
 def _with_course_self_checks(copy: nbformat.NotebookNode, published: nbformat.NotebookNode) -> list[int]:

@@ -89,11 +89,14 @@ def expect_request(name: str, method: str, url: str, task: str) -> None:
            f"you sent {what}: the right method, to another URI. {task}")
 
 
-def answer_line(response: Any) -> str:
-    """`"METHOD /path?query answered 201 Created"`, for messages about a learner's request."""
+def answer_line(response: Any, detail: bool = True) -> str:
+    """`"METHOD /path?query answered 415 Unsupported Media Type (the problem's detail)"`, for
+    messages about a learner's request; the detail is there when asked for and the server sent one."""
     request = response.request
     target = request.url.raw_path.decode()  # path and query, as on the request line
-    return f"{request.method} {target} answered {response.status_code} {response.reason_phrase}"
+    line = f"{request.method} {target} answered {response.status_code} {response.reason_phrase}"
+    said = _problem_detail(response) if detail else None
+    return f"{line} ({said})" if said else line
 
 
 def predicted_status(name: str, response: Any, why: str) -> None:
@@ -108,7 +111,18 @@ def predicted_status(name: str, response: Any, why: str) -> None:
            f"`{name}` should be a status code, a number such as 200, not {_kind(predicted)}.")
     expect(predicted == response.status_code,
            f"you predicted {predicted}, but {answer_line(response)}. {why}")
-    print(f"{answer_line(response)}, as you predicted.")
+    print(f"{answer_line(response, detail=False)}, as you predicted.")
+
+
+def _problem_detail(response: Any) -> str | None:
+    """The `detail` of an RFC 9457 problem body, if `response` carries one."""
+    if "json" not in response.headers.get("content-type", "") or response.status_code < 400:
+        return None
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return None
+    return str(detail)[:300] if detail else None
 
 
 def _notebook_namespace() -> dict[str, Any]:

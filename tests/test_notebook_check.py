@@ -106,12 +106,16 @@ def test_a_copy_without_the_courses_self_checks_is_refused_and_reset_starts_over
     with pytest.MonkeyPatch.context() as patch:  # open nothing: only the copy is wanted here
         patch.setattr("apilab.notebooks.jupyter_command", lambda path: ["true"])
         patch.setattr("apilab.cli._is_sandbox", lambda url: True)
+        stale = apilab("notebook", "1")
         reset = apilab("notebook", "1", "--reset")
+    assert "Note: your copy lacks 2 of the notebook's 2 self-checks" in stale.output
+    assert "apilab notebook 1 --reset" in stale.output
     backups = sorted(copy.parent.glob("01-http-basics.backup-*.ipynb"))
     assert reset.exit_code == 0, reset.output
     assert f"Your previous copy is kept in {backups[0]}" in reset.output
     assert "answered by itself" in backups[0].read_text()
     assert copy.read_text() == (course / "notebooks/01-http-basics.ipynb").read_text()
+    assert "Note:" not in reset.output  # the fresh copy has every self-check
 
 
 def test_an_unreadable_copy_says_what_to_do(course):
@@ -121,6 +125,7 @@ def test_an_unreadable_copy_says_what_to_do(course):
     result = apilab("notebook", "1", "--check")
     assert result.exit_code == 1
     assert f"your copy {copy} is not a notebook that can be read" in result.output
+    assert "Start a fresh copy with: apilab notebook 1 --reset" in result.output
     assert copy.read_text() == "{ not json"
 
 

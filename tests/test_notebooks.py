@@ -35,7 +35,8 @@ def test_notebook_is_committed_clean(path: Path):
     assert notebook.metadata["kernelspec"]["name"] == "python3"
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, "strip outputs first"
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"strip the outputs of {path} first: jupyter nbconvert --clear-output --inplace {path}")
     sources = "\n".join(c.source for c in notebook.cells)
     assert "SANDBOX_URL" in sources
 

@@ -64,7 +64,8 @@ def test_a_prediction_is_compared_with_the_real_status(sandbox_client: httpx.Cli
     response = sandbox_client.get("/books/99999")
     check = 'with self_check("t"):\n    predicted_status("guess", response, "Nothing is there.")'
     assert failure(check, guess=200, response=response) == (
-        "you predicted 200, but GET /books/99999 answered 404 Not Found. Nothing is there.")
+        "you predicted 200, but GET /books/99999 answered 404 Not Found (no book with id 99999). "
+        "Nothing is there.")
     assert "should be a status code, a number such as 200, not str '404'" in failure(
         check, guess="404", response=response)
     run_cell(check, {"guess": 404, "response": response})

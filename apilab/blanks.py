@@ -60,7 +60,7 @@ def find_blanks(solution: nbformat.NotebookNode) -> list[Blank]:
     for index, cell in enumerate(solution.cells):
         if cell.cell_type == "code":
             blanks += [Blank(index, line, target, prompt)
-                       for line, target, prompt, _ in _marked_answers(cell.source, index)]
+                       for line, target, prompt, _ in _marked_answers(cell.source, _where(solution, index))]
     _check_layout(solution, blanks)
     return blanks
 
@@ -98,7 +98,7 @@ def publish(solution: Path, published: Path) -> tuple[bool, int]:
 def blank_out(source: str, cell: int = 0, only: int | None = None) -> str:
     """`source` with its marked answers replaced by `...` (only the `only`-th one, when given)."""
     lines = source.splitlines(keepends=True)
-    answers = _marked_answers(source, cell)
+    answers = _marked_answers(source, f"cell {cell + 1}")
     for number, (_, _, prompt, node) in reversed(list(enumerate(answers))):
         if only is not None and number != only:
             continue
@@ -151,9 +151,10 @@ def heading_above(notebook: nbformat.NotebookNode, index: int) -> str:
     return ""
 
 
-def _marked_answers(source: str, cell: int) -> list[tuple[int, str, str, ast.Assign | ast.AnnAssign]]:
-    """(line, target, prompt, assignment) for each `# blank` comment in a code cell's source."""
-    marks = _mark_comments(source, cell)
+def _marked_answers(source: str, where: str) -> list[tuple[int, str, str, ast.Assign | ast.AnnAssign]]:
+    """(line, target, prompt, assignment) for each `# blank` comment in a code cell's source;
+    `where` names the cell in error messages."""
+    marks = _mark_comments(source, where)
     if not marks:
         return []
     tree = ast.parse(source)
@@ -163,25 +164,25 @@ def _marked_answers(source: str, cell: int) -> list[tuple[int, str, str, ast.Ass
     for line, prompt in marks:
         owner = [node for node in statements if node.lineno <= line <= node.end_lineno]  # type: ignore[operator]
         if not owner:
-            raise BlankError(f"cell {cell + 1}, line {line}: `# blank` must end an assignment "
+            raise BlankError(f"{where}, line {line}: `# blank` must end an assignment "
                              "(name = answer), so that the learner's blank is `name = ...`")
         node = min(owner, key=lambda n: n.end_lineno - n.lineno)  # type: ignore[operator]
         if isinstance(node.value, ast.Constant) and node.value.value is Ellipsis:
-            raise BlankError(f"cell {cell + 1}, line {line}: the solution leaves this answer blank; "
+            raise BlankError(f"{where}, line {line}: the solution leaves this answer blank; "
                              "write the answer, the published notebook gets the blank")
         if any(node is other for *_, other in found):
-            raise BlankError(f"cell {cell + 1}, line {line}: one assignment has two `# blank` marks; "
+            raise BlankError(f"{where}, line {line}: one assignment has two `# blank` marks; "
                              "a blank is a whole assigned value, marked once")
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         found.append((line, ", ".join(ast.unparse(t) for t in targets), prompt, node))
     return found
 
 
-def _mark_comments(source: str, cell: int) -> list[tuple[int, str]]:
+def _mark_comments(source: str, where: str) -> list[tuple[int, str]]:
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError) as exc:
-        raise BlankError(f"cell {cell + 1} is not valid Python: {exc}") from None
+        raise BlankError(f"{where} is not valid Python: {exc}") from None
     return [(token.start[0], match["prompt"].strip()) for token in tokens
             if token.type == tokenize.COMMENT and (match := MARK.match(token.string))]
 
@@ -190,12 +191,18 @@ def _check_layout(solution: nbformat.NotebookNode, blanks: list[Blank]) -> None:
     """Each answer cell is followed by its self-check; a self-check cell holds no answers."""
     for cell in sorted({blank.cell for blank in blanks}):
         if is_self_check(solution.cells[cell]):
-            raise BlankError(f"cell {cell + 1} is a self-check and has a `# blank`: put answers in "
-                             "their own cell, before the self-check")
+            raise BlankError(f"{_where(solution, cell)} is a self-check and has a `# blank`: put "
+                             "answers in their own cell, before the self-check")
         following = [c for c in solution.cells[cell + 1:] if c.cell_type == "code"][:1]
         if not following or not is_self_check(following[0]):
-            raise BlankError(f"cell {cell + 1} has answers to fill in, but the next code cell is not "
-                             "a self-check (`with self_check(...):`) that checks them")
+            raise BlankError(f"{_where(solution, cell)} has answers to fill in, but the next code cell "
+                             "is not a self-check (`with self_check(...):`) that checks them")
+
+
+def _where(notebook: nbformat.NotebookNode, index: int) -> str:
+    """A cell as an author finds it in Jupyter: its number and the heading above it."""
+    heading = heading_above(notebook, index)
+    return f"cell {index + 1} (under “{heading}”)" if heading else f"cell {index + 1}"
 
 
 def _char_prefix(line: str, utf8_offset: int) -> str:

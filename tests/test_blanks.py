@@ -96,3 +96,9 @@ def test_a_cell_is_named_by_the_last_heading_above_it():
     assert heading_above(nb, 1) == "Part"
     assert heading_above(nb, 3) == "Part two"
     assert heading_above(nb, 0) == ""
+
+
+def test_an_error_names_the_cell_by_its_heading_too():
+    where = "cell 2 \\(under “Your turn: create a book”\\), line 1"
+    with pytest.raises(BlankError, match=f"{where}: `# blank` must end an assignment"):
+        find_blanks(notebook("# Your turn: create a book", "show(api.post('/books'))  # blank: oops", CHECK))

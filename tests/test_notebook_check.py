@@ -61,11 +61,6 @@ def test_an_untouched_copy_names_its_first_blank_and_a_finished_one_is_recorded(
     assert "(last check: not finished yet)" in apilab("lessons").output
 
     answer(course, "cell-4")
-    halfway = apilab("notebook", "1", "--check")
-    assert halfway.exit_code == 1
-    assert "cell 7, under “Your turn: what does it say?”" in halfway.output
-    assert "1 blank left in your copy." in halfway.output
-
     answer(course, "cell-7")
     done = apilab("notebook", "1", "--check")
     assert done.exit_code == 0, done.output
@@ -129,6 +124,9 @@ def test_an_unreadable_copy_says_what_to_do(course):
     assert copy.read_text() == "{ not json"
 
 
+CHECK = 'with self_check("t"):\n    answered("{}")'
+
+
 def _stopped(*cells) -> nbformat.NotebookNode:
     return new_notebook(cells=list(cells))
 
@@ -147,3 +145,14 @@ def test_a_cell_without_a_heading_above_is_named_by_its_first_line():
     assert describe_stop(notebook, error) == (
         "The notebook stopped at cell 1, “x = compute()”, which raised NameError: "
         "name 'compute' is not defined")
+
+
+def test_the_first_blank_left_is_named_even_after_answered_ones():
+    notebook = _stopped(new_markdown_cell("## One"), new_code_cell("a = 200  # the status"),
+                        new_code_cell(CHECK.format("a")), new_markdown_cell("## Two"),
+                        new_code_cell("b = ...  # the header"), new_code_cell(CHECK.format("b")))
+    error = NotebookError(5, "SelfCheckFailed", "`b` is still a blank (...).")
+    assert describe_stop(notebook, error) == (
+        "The first unfinished cell is cell 5, under “Two”. It still has a blank:\n"
+        "    b = ...  # the header\nIts self-check says: `b` is still a blank (...).\n"
+        "1 blank left in your copy.")

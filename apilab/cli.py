@@ -460,6 +460,8 @@ def publish_notebooks(lesson: str | None) -> None:
     for chosen in lessons:
         published = course.notebook_path(chosen)
         if published is None:
+            if lesson:
+                click.echo(f"Lesson {chosen.number} ({chosen.slug}) has no notebook.")
             continue
         solution = solution_path(published)
         if not solution.is_file():

@@ -46,6 +46,8 @@ def verify_notebook(published: Path, sandbox_url: str | None = None) -> list[Ver
         blanks = find_blanks(nbformat.read(solution, as_version=4))
     except BlankError as exc:
         return [Verdict(False, subject, f"its solution breaks the convention: {exc}")]
+    except (OSError, ValueError) as exc:  # a notebook that is not valid JSON, or not readable
+        return [Verdict(False, subject, f"cannot be read: {exc}")]
     verdicts = [Verdict(generated, subject, "the published notebook is what its solution generates"
                         if generated else "the published notebook differs from what its solution "
                         "generates: run apilab publish-notebooks")]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import nbformat
 import pytest
+from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from apilab.blanks import (
@@ -15,6 +18,8 @@ from apilab.blanks import (
     published_from_solution,
     remaining_blanks,
 )
+from apilab.cli import main
+from tests.helpers import FIXTURE_COURSE
 
 CHECK = 'with self_check("it holds"):\n    answered("x")'
 
@@ -102,3 +107,28 @@ def test_an_error_names_the_cell_by_its_heading_too():
     where = "cell 2 \\(under “Your turn: create a book”\\), line 1"
     with pytest.raises(BlankError, match=f"{where}: `# blank` must end an assignment"):
         find_blanks(notebook("# Your turn: create a book", "show(api.post('/books'))  # blank: oops", CHECK))
+
+
+def test_publish_notebooks_writes_the_published_notebook_from_its_solution(tmp_path, monkeypatch):
+    course = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, course, ignore=shutil.ignore_patterns("__pycache__", "work"))
+    monkeypatch.setenv("APILAB_COURSE", str(course))
+    published = course / "notebooks/01-http-basics.ipynb"
+    solution = course / "notebooks/solutions/01-http-basics.ipynb"
+    cli = CliRunner()
+
+    assert cli.invoke(main, ["publish-notebooks"]).output == f"{published} is up to date (2 blanks)\n"
+
+    solution.write_text(solution.read_text().replace("# blank: the status GET /health answers",
+                                                     "# blank: what does GET /health answer?"))
+    assert cli.invoke(main, ["publish-notebooks", "1"]).output == (
+        f"Wrote {published} from its solution (2 blanks)\n")
+    assert "health = ...  # what does GET /health answer?" in published.read_text()
+
+    solution.write_text(solution.read_text().replace("health = httpx", "httpx"))
+    broken = cli.invoke(main, ["publish-notebooks"])
+    assert broken.exit_code == 1
+    assert "cell 4 (under “Your turn: is it up?”), line 1: `# blank` must end an assignment" in broken.output
+    assert "what does GET /health answer?" in published.read_text()  # left as it was
+
+    assert cli.invoke(main, ["publish-notebooks", "2"]).output == "Lesson 2 (auth-basics) has no notebook.\n"

@@ -75,7 +75,9 @@ def describe_stop(notebook: nbformat.NotebookNode, error: NotebookError) -> str:
     left = f"{len(blanks)} blank{'s' if len(blanks) != 1 else ''} left in your copy."
     if before:
         cell, line = before[0]
-        said = f"\nIts self-check says: {error.evalue}" if error.ename == SELF_CHECK_FAILED else ""
+        said = (f"\nIts self-check says: {error.evalue}" if error.ename == SELF_CHECK_FAILED else
+                f"\nThe run stopped at cell {error.cell_index + 1}, which raised {error.ename}: "
+                f"{_first_line(error.evalue)}")
         return (f"The first unfinished cell is cell {cell + 1}, {_label(notebook, cell)}. It still has "
                 f"a blank:\n    {line}{said}\n{left}")
     where = f"cell {error.cell_index + 1}, {_label(notebook, error.cell_index)}"

@@ -149,6 +149,5 @@ def _explain(exc: Exception) -> str:
 
 
 def _kind(value: Any) -> str:
-    if value is Ellipsis:
-        return "a blank (...)"
+    """A learner's answer as `type repr`, short: what they gave instead of what was asked."""
     return f"{type(value).__name__} {value!r}"[:120]

@@ -156,3 +156,14 @@ def test_the_first_blank_left_is_named_even_after_answered_ones():
         "The first unfinished cell is cell 5, under “Two”. It still has a blank:\n"
         "    b = ...  # the header\nIts self-check says: `b` is still a blank (...).\n"
         "1 blank left in your copy.")
+
+
+def test_a_blank_left_before_a_cell_that_breaks_on_it_is_named_with_the_error():
+    notebook = _stopped(new_markdown_cell("## Create"), new_code_cell("created = ...  # the request"),
+                        new_code_cell(CHECK.format("created")), new_markdown_cell("## Use it"),
+                        new_code_cell("created.headers['Location']"))
+    error = NotebookError(4, "AttributeError", "'ellipsis' object has no attribute 'headers'")
+    assert describe_stop(notebook, error) == (
+        "The first unfinished cell is cell 2, under “Create”. It still has a blank:\n"
+        "    created = ...  # the request\nThe run stopped at cell 5, which raised AttributeError: "
+        "'ellipsis' object has no attribute 'headers'\n1 blank left in your copy.")

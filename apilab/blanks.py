@@ -9,7 +9,8 @@ The published notebook (`notebooks/<name>.ipynb`) is generated from it: the assi
 becomes `...` and the comment becomes the learner's prompt (`created = ...  # the request that
 adds new_book`). A cell with blanks is an *answer cell*; the next code cell must be its
 *self-check* (a cell that uses `with self_check(...)`), which fails while a blank is left.
-Self-check cells are locked in the published notebook, so a learner edits answers, not checks.
+Self-check cells are locked in the published notebook, so a learner edits answers, not checks,
+and their code starts folded, so that the explanations in it do not give the answers away.
 Generating the published notebook, rather than keeping two by hand, means they cannot drift:
 the tests and `apilab verify` fail when the committed one differs from what this module makes.
 """
@@ -221,12 +222,16 @@ def _strip_mark(text: str) -> str:
 
 
 def _locked(metadata: dict) -> dict:
+    """A self-check's metadata: it cannot be edited or deleted, and its code starts folded, since
+    its messages explain the answers (JupyterLab honours all three; a click unfolds the code)."""
     tags = [*metadata.get("tags", [])]
     tags += [SELF_CHECK_TAG] if SELF_CHECK_TAG not in tags else []
-    return {**metadata, "editable": False, "deletable": False, "tags": tags}
+    jupyter = {**metadata.get("jupyter", {}), "source_hidden": True}
+    return {**metadata, "editable": False, "deletable": False, "jupyter": jupyter, "tags": tags}
 
 
 def _unlocked(metadata: dict) -> dict:
     kept = {k: v for k, v in metadata.items() if k not in ("editable", "deletable")}
+    jupyter = {k: v for k, v in kept.pop("jupyter", {}).items() if k != "source_hidden"}
     tags = [tag for tag in kept.pop("tags", []) if tag != SELF_CHECK_TAG]
-    return {**kept, "tags": tags} if tags else kept
+    return {**kept, **({"jupyter": jupyter} if jupyter else {}), **({"tags": tags} if tags else {})}

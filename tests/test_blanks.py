@@ -66,7 +66,8 @@ def test_published_notebook_has_blanks_locked_self_checks_and_no_outputs():
     answer, check, teaching = published.cells[1:]
     assert answer.source == "x = ...  # the answer"
     assert answer.outputs == [] and answer.execution_count is None
-    assert check.metadata == {"editable": False, "deletable": False, "tags": [SELF_CHECK_TAG]}
+    assert check.metadata == {"editable": False, "deletable": False, "jupyter": {"source_hidden": True},
+                              "tags": [SELF_CHECK_TAG]}
     assert teaching.metadata == {}
     assert [c.id for c in published.cells] == [c.id for c in solution.cells]
     assert solution.cells[1].source.startswith("x = 6 * 7")  # the solution is not changed

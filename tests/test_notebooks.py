@@ -53,7 +53,8 @@ def test_only_self_checks_are_locked(path: Path):
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         locked = cell.metadata.get("editable") is False
-        assert locked == is_self_check(cell) == (SELF_CHECK_TAG in cell.metadata.get("tags", []))
+        folded = cell.metadata.get("jupyter", {}).get("source_hidden") is True
+        assert locked == folded == is_self_check(cell) == (SELF_CHECK_TAG in cell.metadata.get("tags", []))
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ import nbformat
 
 from apilab.blanks import SELF_CHECK_TAG, heading_above, remaining_blanks
 from apilab.notebooks import NotebookError, NotebookResult, execute
+from apilab.untrusted import clean
 
 SELF_CHECK_FAILED = "SelfCheckFailed"  # the exception apilab.selfcheck raises in the kernel
 
@@ -39,7 +40,7 @@ class CopyCheck:
     def short(self) -> str:
         """One line for the progress store."""
         error = self.result.error
-        return "" if error is None else f"cell {error.cell_index + 1}: {_first_line(error.evalue)}"
+        return "" if error is None else clean(f"cell {error.cell_index + 1}: {_first_line(error.evalue)}")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,14 @@ def check_copy(prepared: PreparedCopy, sandbox_url: str, timeout: int = 60) -> C
 
 
 def describe_stop(notebook: nbformat.NotebookNode, error: NotebookError) -> str:
-    """What stopped the run at `error`, for the learner: the first unfinished cell and why."""
+    """What stopped the run at `error`, for the learner: the first unfinished cell and why.
+
+    What the kernel said and what the copy holds may carry anything a server sent into the
+    notebook, so they are cleaned of terminal controls (`apilab.untrusted`)."""
+    return clean(_describe_stop(notebook, error))
+
+
+def _describe_stop(notebook: nbformat.NotebookNode, error: NotebookError) -> str:
     blanks = remaining_blanks(notebook)
     before = [(cell, line) for cell, line in blanks if cell < error.cell_index]
     left = f"{len(blanks)} blank{'s' if len(blanks) != 1 else ''} left in your copy."

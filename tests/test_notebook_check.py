@@ -167,3 +167,10 @@ def test_a_blank_left_before_a_cell_that_breaks_on_it_is_named_with_the_error():
         "The first unfinished cell is cell 2, under “Create”. It still has a blank:\n"
         "    created = ...  # the request\nThe run stopped at cell 5, which raised AttributeError: "
         "'ellipsis' object has no attribute 'headers'\n1 blank left in your copy.")
+
+
+def test_what_a_server_put_in_an_error_cannot_drive_the_terminal():
+    notebook = _stopped(new_code_cell("httpx.get(url).raise_for_status()"))
+    error = NotebookError(0, "HTTPStatusError", "Server error '500 \x1b]0;pwned\x07' for url")
+    assert describe_stop(notebook, error).endswith("raised HTTPStatusError: Server error '500 "
+                                                   "\\x1b]0;pwned\\x07' for url")

@@ -52,8 +52,10 @@ def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
     """Prove the course holds together; print one line per verdict; True when all hold.
 
     For every exercise the solution passes every check (hidden ones included), the starter
-    fails, and every mutant fails exactly the checks it names. Every notebook runs against a
-    fresh sandbox. At most `jobs` (default `default_jobs()`) servers or notebooks at a time.
+    fails, and every mutant fails exactly the checks it names. For every lesson's notebook, its
+    solution runs against a fresh sandbox and each blank fails its self-check until answered
+    (see `apilab.verify_notebooks`). At most `jobs` (default `default_jobs()`) servers or
+    notebooks at a time.
     """
     chosen = list(exercises or course.ordered_exercises())
     paths = [p for lesson in course.lessons if (p := course.notebook_path(lesson))] if notebooks else []
@@ -139,21 +141,10 @@ def _services(names: Sequence[str]) -> Iterator[dict[str, str | Exception]]:
         yield started
 
 
-def verify_notebook(path: Path) -> Verdict:
-    """Run one notebook against a sandbox of its own, seeded fresh."""
-    from apilab.notebooks import run_notebook
-    from apilab.sandbox_process import SandboxError, SandboxProcess
-
-    try:
-        with SandboxProcess() as sandbox:
-            result = run_notebook(path, sandbox.url)
-    except SandboxError as exc:
-        return Verdict(False, "notebook", f"{path.name}: the sandbox did not start: {exc}")
-    return Verdict(result.ok, "notebook", result.summary())
-
-
 async def _verify_notebook(path: Path) -> list[Verdict]:
-    return [await asyncio.to_thread(verify_notebook, path)]
+    from apilab.verify_notebooks import verify_notebook
+
+    return await asyncio.to_thread(verify_notebook, path)
 
 
 # --- verdicts -----------------------------------------------------------------------------------

@@ -294,11 +294,11 @@ def login(hub_url: str, token: str) -> None:
     except HubError as exc:
         raise click.ClickException(f"could not log in: {exc}") from None
     try:
-        save_hub(HubLogin(url=hub_url.rstrip("/"), token=token, name=me["name"], role=me["role"]))
+        save_hub(HubLogin(url=hub_url.rstrip("/"), token=token, name=me.name, role=me.role))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Logged in to {hub_url} as {me['name']} ({me['role']}).")
-    if me["role"] == "mentor":
+    click.echo(f"Logged in to {hub_url} as {me.name} ({me.role}).")
+    if me.role == "mentor":
         click.echo("Open the review queue with: apilab mentor")
     else:
         click.echo("Submissions (apilab submit EXERCISE) now go to your mentors.")

@@ -42,7 +42,7 @@ def hub_at(tmp_path):
 
 def submissions_on(url: str) -> list[str]:
     with HubClient(url, MENTOR) as mentor:
-        return sorted(item["id"] for item in mentor.submissions())
+        return sorted(item.id for item in mentor.submissions())
 
 
 def test_the_outbox_survives_a_hub_that_is_down_and_is_delivered_once(home, hub_at):

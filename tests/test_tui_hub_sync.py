@@ -59,7 +59,7 @@ async def test_a_submission_from_the_app_round_trips_through_the_mentor(
             await pilot.press("tab", "3", "tab", *"bonus for docs", "ctrl+s")
             await settle(pilot)
             assert mentor.screen is submission
-            assert submission.submission["review_state"] == "approved"
+            assert submission.submission.review_state == "approved"
 
     again = ApilabApp(fixture_course, store)
     async with again.run_test(size=(120, 40)) as pilot:

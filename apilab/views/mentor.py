@@ -1,17 +1,17 @@
 """What the mentor's screens say, as plain text and Rich text: no Textual here, so it is easy to
-test. Hub data arrives as the JSON dictionaries of hub.models (SubmissionSummary,
-Feedback, CohortStats)."""
+test. Hub data arrives as the typed models of hub.protocol (SubmissionSummary, Feedback,
+CohortStats)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 
 from apilab.hubclient import HubAuthError, HubError, HubNotFound, HubRateLimited, HubUnavailable
 from apilab.views.times import when
+from hub.protocol import Feedback, SubmissionSummary
 
 REVIEW_LABELS = {"awaiting": "awaiting", "approved": "approved",
                  "changes_requested": "changes requested"}
@@ -33,44 +33,65 @@ def review_label(state: str) -> Text:
     return Text(REVIEW_LABELS.get(state, state), style=REVIEW_STYLES.get(state, ""))
 
 
-def score_label(submission: dict[str, Any]) -> str:
+def score_label(submission: SubmissionSummary) -> str:
     """`effective/max`, marked with `*` when a mentor's override replaced the grader's score."""
-    review = submission.get("review") or {}
-    mark = "*" if review.get("score_override") is not None else ""
-    return f"{submission['effective_score']}/{submission['max_score']}{mark}"
+    mark = "*" if submission.overridden else ""
+    return f"{submission.effective_score}/{submission.max_score}{mark}"
 
 
-def submission_heading(submission: dict[str, Any]) -> Text:
+def submission_heading(submission: SubmissionSummary) -> Text:
     """Who, what, when, and where the review stands: the line above a submission's report."""
     text = Text()
-    text.append(submission["learner"], style="bold").append(" · ")
-    text.append(submission["exercise"], style="bold").append(f" · {submission['kind']} · ")
-    text.append(f"{submission['status']} · score {score_label(submission)} · ")
-    text.append(f"submitted {when_iso(submission['created_at'])} · ", style="dim")
-    text.append_text(review_label(submission["review_state"]))
-    review = submission.get("review")
+    text.append(submission.learner, style="bold").append(" · ")
+    text.append(submission.exercise, style="bold").append(f" · {submission.kind} · ")
+    text.append(f"{submission.status} · score {score_label(submission)} · ")
+    text.append(f"submitted {when_iso(submission.created_at)} · ", style="dim")
+    text.append_text(review_label(submission.review_state))
+    review = submission.review
     if review:
-        text.append(f" by {review['reviewed_by']}, {when_iso(review['reviewed_at'])}", style="dim")
-        if review.get("score_override") is not None:
-            text.append(f"\nscore overridden: {submission['score']} → {review['score_override']}"
-                        f" ({review.get('reason') or 'no reason given'})", style="yellow")
+        text.append(f" by {review.reviewed_by}, {when_iso(review.reviewed_at)}", style="dim")
+        if review.score_override is not None:
+            text.append(f"\nscore overridden: {submission.score} → {review.score_override}"
+                        f" ({review.reason or 'no reason given'})", style="yellow")
     return text
 
 
-def feedback_markdown(items: Iterable[dict[str, Any]], titles: dict[str, str]) -> str:
+def review_conflict(current: SubmissionSummary, mine: str) -> Text:
+    """What a mentor reads when another mentor reviewed the submission first: their verdict,
+    and the question whether to replace it with `mine`."""
+    review = current.review
+    text = Text("Another mentor reviewed this submission while you were writing.\n\n",
+                style="bold")
+    if review is None:
+        text.append("Its review changed since you opened it.\n")
+    else:
+        text.append(review.reviewed_by, style="bold").append(" ")
+        text.append_text(review_label(review.verdict))
+        text.append(f" it, {when_iso(review.reviewed_at)}")
+        if review.score_override is not None:
+            text.append(f", with the score set to {review.score_override}/{current.max_score}"
+                        f" ({review.reason or 'no reason given'})")
+        text.append(".\n")
+    text.append("\nReplace their review with yours (")
+    text.append_text(review_label(mine))
+    text.append(")?")
+    return text
+
+
+def feedback_markdown(items: Iterable[Feedback], titles: dict[str, str]) -> str:
     """The feedback thread of a submission, oldest first, as one Markdown document."""
     parts = []
     for item in items:
-        head = f"**{item['author']}** · {when_iso(item['created_at'])}"
-        if item.get("check_id"):
-            head += f" · on *{titles.get(item['check_id'], item['check_id'])}*"
+        head = f"**{item.author}** · {when_iso(item.created_at)}"
+        if item.check_id:
+            head += f" · on *{titles.get(item.check_id, item.check_id)}*"
         lines = [head]
-        if item.get("kind") == "review":
-            lines.append(f"Verdict: **{REVIEW_LABELS.get(item.get('verdict') or '', item.get('verdict'))}**")
-            if item.get("score_override") is not None:
-                lines.append(f"Score set to **{item['score_override']}**: {item.get('reason') or ''}")
-        if item.get("body"):
-            lines.append(item["body"])
+        if item.kind == "review":
+            lines.append(f"Verdict: **{REVIEW_LABELS.get(item.verdict or '', item.verdict)}**")
+            if item.score_override is not None:
+                lines.append(f"Score set to **{item.score_override}**: {item.reason or ''}")
+        if item.body:
+            lines.append(item.body)
         parts.append("\n\n".join(lines))
     return "\n\n---\n\n".join(parts) if parts else "*No feedback yet.* Press **f** to write some."
 

@@ -3,12 +3,11 @@ fail most, so a mentor sees where the instructions confuse people."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.widgets import DataTable
 
 from apilab.views.mentor import pass_rate_bar
+from hub.protocol import CohortStats
 
 
 class CheckRates(DataTable):
@@ -19,22 +18,22 @@ class CheckRates(DataTable):
         for column in ("check", "passed", "pass rate"):
             self.add_column(column, key=column)
 
-    def show(self, stats: dict[str, Any]) -> None:
+    def show(self, stats: CohortStats) -> None:
         self.clear()
-        for check in stats["checks"]:
-            self.add_row(Text(check["title"]), f"{check['passed']}/{check['attempts']}",
-                         pass_rate_bar(check["pass_rate"], width=10), key=check["id"])
+        for check in stats.checks:
+            self.add_row(Text(check.title), f"{check.passed}/{check.attempts}",
+                         pass_rate_bar(check.pass_rate, width=10), key=check.id)
 
 
-def most_failing_text(stats: dict[str, Any]) -> Text:
+def most_failing_text(stats: CohortStats) -> Text:
     """The checks that fail most, worst first, with how many learners fail each; a plain
     sentence when none fails."""
-    if not stats["most_failing"]:
-        return Text("No check fails for anyone yet." if stats["learners"] else
+    if not stats.most_failing:
+        return Text("No check fails for anyone yet." if stats.learners else
                     "Nobody has submitted this exercise yet.", style="dim")
     text = Text()
-    for check in stats["most_failing"]:
-        text.append(f"{check['failures']:>3} ({check['fail_rate']:>4.0%})  ", style="red")
-        text.append(check["title"] + "\n")
+    for check in stats.most_failing:
+        text.append(f"{check.failures:>3} ({check.fail_rate:>4.0%})  ", style="red")
+        text.append(check.title + "\n")
     text.append("\nlearners failing it (share of those who ran it)", style="dim")
     return text

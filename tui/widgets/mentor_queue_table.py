@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from apilab.views.mentor import review_label, score_label, when_iso
+from hub.protocol import SubmissionSummary
 
 COLUMNS = ("learner", "exercise", "score", "status", "submitted", "review")
 
@@ -23,14 +22,18 @@ class QueueTable(DataTable):
         for column in COLUMNS:
             self.add_column(column, key=column)
 
-    def show(self, submissions: list[dict[str, Any]], keep: str | None = None) -> None:
+    def show(self, submissions: list[SubmissionSummary], keep: str | None = None) -> None:
         """Replace the rows; the cursor stays on submission `keep` if it is still listed."""
         self.clear()
-        for item in submissions:
-            self.add_row(item["learner"], item["exercise"], score_label(item),
-                         Text(item["status"], style="green" if item["status"] == "pass" else "red"),
-                         when_iso(item["created_at"]), review_label(item["review_state"]),
-                         key=item["id"])
-        ids = [item["id"] for item in submissions]
+        self.add(submissions)
+        ids = [item.id for item in submissions]
         if keep in ids:
             self.move_cursor(row=ids.index(keep))
+
+    def add(self, submissions: list[SubmissionSummary]) -> None:
+        """Append rows (the next page), leaving the cursor where it is."""
+        for item in submissions:
+            self.add_row(Text(item.learner), Text(item.exercise), score_label(item),
+                         Text(item.status, style="green" if item.status == "pass" else "red"),
+                         when_iso(item.created_at), review_label(item.review_state),
+                         key=item.id)

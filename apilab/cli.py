@@ -118,9 +118,13 @@ def store_for_app():
 @click.option("--lab", "labs", multiple=True, help="Switch on a lab weakness (security lesson).")
 def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
     """Run the practice API, seeded fresh; docs at /docs."""
+    from apilab.ports import port_in_use
     from sandbox_api.server import serve
     from sandbox_api.settings import SandboxSettings
 
+    if port_in_use(host, port):
+        raise click.ClickException(f"port {port} on {host} is taken (is a sandbox already "
+                                   "running?); stop it, or choose another with --port")
     serve(host, port, SandboxSettings(seed=seed, labs=frozenset(labs)))
 
 

@@ -205,3 +205,36 @@ def test_an_address_that_is_not_a_hub_is_a_hub_error():
     with serve_app(portal) as url, HubClient(url, new_token()) as client, \
             pytest.raises(HubError, match="not JSON .*text/html.*is this the address of an apilab hub"):
         client.me()
+
+
+def test_an_open_client_picks_up_a_new_login(hub):
+    # ada's app is open when she logs in again with a new token (her old one revoked): the next
+    # call uses the new one, with no restart.
+    url, tokens = hub
+    store_token = {"now": tokens["gone"]}
+    with HubClient(url, tokens["gone"], relogin=lambda: store_token["now"]) as app_client:
+        with pytest.raises(HubAuthError):
+            app_client.me()  # nobody logged in again yet: the refusal stands
+        store_token["now"] = tokens["ada"]
+        assert app_client.me().name == "ada"
+
+
+def test_uploads_are_compressed_and_get_time_in_proportion(hub, report_factory):
+    sent = []
+
+    class Watching(httpx.BaseTransport):
+        inner = httpx.HTTPTransport()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append((request.headers.get("content-encoding"), len(request.content),
+                         request.extensions["timeout"]))
+            return self.inner.handle_request(request)
+
+    report = report_factory(seed=21).to_json(indent=2)
+    with client(hub, "ada", transport=Watching(), timeout=3) as ada:
+        assert ada.put_submission(str(uuid.uuid4()), report, "submit")
+        small, large = ada.upload_timeout(1_000), ada.upload_timeout(5_000_000)
+    encoding, size, timeout = sent[-1]
+    assert encoding == "gzip" and size < len(report) / 3
+    assert timeout["connect"] == 3 and timeout["read"] >= 30
+    assert large.read > small.read >= 30 and large.connect == small.connect == 3

@@ -21,7 +21,13 @@ from hub.store import HubStore
 from tests.helpers import make_report, queue_rows, settle
 from tui.mentor_app import MentorApp
 from tui.screens.mentor_cohort import CohortScreen
-from tui.screens.mentor_editors import FeedbackEditor, ReviewDraft, ReviewModal, validate_review
+from tui.screens.mentor_editors import (
+    ConfirmModal,
+    FeedbackEditor,
+    ReviewDraft,
+    ReviewModal,
+    validate_review,
+)
 from tui.screens.mentor_queue import QueueScreen
 from tui.screens.mentor_submission import SubmissionScreen
 from tui.widgets.mentor_cohort_table import CheckRates
@@ -278,3 +284,39 @@ def test_apilab_mentor_needs_a_mentor_login(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["mentor"])
     assert result.exit_code == 0, result.output
     assert opened[0][0].name == "mia"
+
+
+async def test_a_review_that_crossed_another_mentors_shows_theirs_and_asks(hub, fixture_course):
+    # Two mentors open the same submission; the other one approves first. Without If-Match the
+    # second verdict silently replaced the first; now the app shows it and asks.
+    submission_id = submit(hub, "ada", make_report("hello-api", passed=(True, False, False)))
+    with hub.client("mia") as client, hub.client("mia") as other:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await app.push_screen(SubmissionScreen(client.submission(submission_id)))
+            await settle(pilot)
+            screen = app.screen
+            other.review(submission_id, "approved", score_override=3, reason="our bug")
+
+            await pilot.press("x", "ctrl+s")
+            await settle(pilot)
+            question = app.screen
+            assert isinstance(question, ConfirmModal)
+            text = str(question.query_one("#confirm-question").render())
+            assert "mia approved it" in text and "score set to 3/3 (our bug)" in text
+            await pilot.press("n")  # keep theirs
+            await settle(pilot)
+            assert app.screen is screen and screen.submission.review_state == "approved"
+
+            other.review(submission_id, "approved", body="and a second thought")
+            await pilot.press("x", "ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmModal)
+            await pilot.press("y")  # replace it
+            await settle(pilot)
+            assert app.screen is screen
+            assert screen.submission.review_state == "changes_requested"
+    with hub.client("mia") as mia:
+        verdicts = [item.verdict for item in mia.feedback_on(submission_id)]
+    assert verdicts == ["approved", "approved", "changes_requested"]

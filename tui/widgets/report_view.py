@@ -104,7 +104,7 @@ class CheckRow(Collapsible):
 
     def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
         # Details are built when first opened: a long report costs its titles, not its bodies.
-        if event.collapsible is self:
+        if event.collapsible is self and not self.collapsed:
             self._mount_detail()
 
     def _mount_detail(self) -> None:

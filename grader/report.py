@@ -149,6 +149,11 @@ def read_report(text: str | bytes) -> Report:
         data = json.loads(text)
     except ValueError as exc:
         raise ReportUnreadable(f"the report is not JSON ({exc})") from None
+    return report_from_data(data)
+
+
+def report_from_data(data: Any) -> Report:
+    """`read_report` for a report already parsed from JSON (a dict)."""
     if not isinstance(data, dict):
         raise ReportUnreadable("the report is not a JSON object")
     schema = data.get("schema", SCHEMA_VERSION)

@@ -14,7 +14,6 @@ Anything else is a problem (400, 413, 415 or 422) that names what is wrong.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import zlib
@@ -22,9 +21,9 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from grader.report import Report, ReportUnreadable, read_report
+from grader.report import Report, ReportUnreadable, report_from_data
 from hub.problems import ProblemException, field_errors
-from hub.protocol import MAX_INT, json_member
+from hub.protocol import MAX_INT, json_members
 from hub.settings import HubSettings
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -54,21 +53,22 @@ def read_submission(raw: bytes, content_type: str, content_encoding: str,
                                f"(not {media or 'nothing'})")
     text = _text(_decoded(raw, content_encoding, settings.max_report_bytes))
     try:
-        envelope = json.loads(text)
-        report_json = json_member(text, "report") if isinstance(envelope, dict) else None
+        members = json_members(text)  # one pass: each value, and the report's exact text
     except ValueError as exc:
+        if text.lstrip()[:1] in ("[", '"') or text.strip() in ("null", "true", "false"):
+            raise _invalid("body", "the body must be an object with kind and report") from None
         raise ProblemException(400, f"the body is not valid JSON: {exc}", "malformed-json") from None
-    if not isinstance(envelope, dict):
-        raise _invalid("body", "the body must be an object with kind and report")
-    unknown = sorted(set(envelope) - {"kind", "report"})
+    unknown = sorted(set(members) - {"kind", "report"})
     if unknown:
         raise _invalid(unknown[0], "unknown field: the body has only kind and report")
-    if envelope.get("kind") not in ("check", "submit"):
+    kind = members.get("kind", (None, ""))[0]
+    if kind not in ("check", "submit"):
         raise _invalid("kind", "kind must be check or submit")
-    if report_json is None:
+    if "report" not in members:
         raise _invalid("report", "the report is missing")
+    report_data, report_json = members["report"]
     try:
-        report = read_report(report_json)
+        report = report_from_data(report_data)
     except ReportUnreadable as exc:
         cause = exc.__cause__
         if isinstance(cause, ValidationError):
@@ -77,7 +77,7 @@ def read_submission(raw: bytes, content_type: str, content_encoding: str,
             raise ProblemException(422, f"the report is not valid: {names}", errors=errors) from None
         raise _invalid("report", str(exc)) from None
     check_report(report, settings.max_checks)
-    return Incoming(envelope["kind"], report, report_json)
+    return Incoming(kind, report, report_json)
 
 
 def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:

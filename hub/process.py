@@ -29,9 +29,10 @@ from hub.settings import MEMORY, HubSettings
 @contextlib.contextmanager
 def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = None,
                 users: dict[str, tuple[str, str]] | None = None, timeout: float = 20,
-                trusted_proxies: tuple[str, ...] = ()) -> Iterator[str]:
+                trusted_proxies: tuple[str, ...] = (),
+                limits: dict[str, int] | None = None) -> Iterator[str]:
     """Run a hub on `db_path` (a file, or ":memory:") and yield its base URL once /health
-    answers; stop it on exit."""
+    answers; stop it on exit. `limits` sets other HubSettings (quotas, say; with `users`)."""
     port = port or free_port()
     if users is None:
         command = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port),
@@ -42,7 +43,8 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
     else:
         hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
         config = {"db_path": str(db_path), "port": port, "rate_limit": rate_limit,
-                  "users": hashed, "trusted_proxies": list(trusted_proxies)}
+                  "users": hashed, "trusted_proxies": list(trusted_proxies),
+                  "limits": limits or {}}
         command = [sys.executable, "-m", "hub.process", json.dumps(config)]
     # a file, not a pipe: nobody reads a pipe while the hub runs, and a full one would block it
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the process)
@@ -79,7 +81,7 @@ def _serve_with_users(config: dict) -> None:
             app.state.store.add_user(name, role, token_hash)
 
     settings = HubSettings(db_path=config["db_path"], rate_limit=config["rate_limit"],
-                           trusted_proxies=tuple(config["trusted_proxies"]))
+                           trusted_proxies=tuple(config["trusted_proxies"]), **config["limits"])
     run_hub(settings, "127.0.0.1", config["port"], prepare=add_users)
 
 

@@ -101,11 +101,11 @@ class SubmissionDetail(SubmissionSummary):
     @classmethod
     def from_wire(cls, text: str, etag: str | None = None) -> SubmissionDetail:
         """Read the hub's answer to GET /v1/submissions/{id}; ValueError if it is not one."""
-        report_json = json_member(text, "report")
-        if report_json is None:
+        members = json_members(text)
+        if "report" not in members:
             raise ValueError("the answer has no report")
-        fields = {k: v for k, v in json.loads(text).items() if k != "report"}
-        return cls.model_validate({**fields, "report_json": report_json, "etag": etag})
+        fields = {name: value for name, (value, _raw) in members.items() if name != "report"}
+        return cls.model_validate({**fields, "report_json": members["report"][1], "etag": etag})
 
     def report(self) -> Report:
         """The report, read as leniently as its `schema` allows (see grader.report)."""
@@ -221,20 +221,27 @@ def json_member(text: str, key: str) -> str | None:
     the object has no such member). Both sides use it to pass a report through untouched:
     parsing and dumping it again would change its bytes. ValueError if `text` is not an object.
     """
+    found = json_members(text).get(key)
+    return found[1] if found else None
+
+
+def json_members(text: str) -> dict[str, tuple[Any, str]]:
+    """Each member of the JSON object `text` as (its value, its text exactly as written), in
+    one pass; the last of duplicate names wins, as in json.loads. ValueError if `text` is not
+    one JSON object."""
     at = _skip(text, 0)
     if text[at:at + 1] != "{":
         raise ValueError("not a JSON object")
     at = _skip(text, at + 1)
-    found = None
+    found: dict[str, tuple[Any, str]] = {}
     while text[at:at + 1] != "}":
         name, at = _decoder.raw_decode(text, at)
         at = _skip(text, at)
         if not isinstance(name, str) or text[at:at + 1] != ":":
             raise ValueError("not a JSON object")
         start = _skip(text, at + 1)
-        _value, end = _decoder.raw_decode(text, start)
-        if name == key:
-            found = text[start:end]  # the last one wins, as json.loads decides duplicates
+        value, end = _decoder.raw_decode(text, start)
+        found[name] = (value, text[start:end])
         at = _skip(text, end)
         if text[at:at + 1] == ",":
             at = _skip(text, at + 1)
@@ -254,7 +261,3 @@ def _skip(text: str, at: int) -> int:
 def envelope(kind: str, report_json: str) -> str:
     """The body of PUT /v1/submissions/{id}: the report spliced in as it is, byte for byte."""
     return f'{{"kind": {json.dumps(kind)}, "report": {report_json}}}'
-
-
-def jsonable(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")

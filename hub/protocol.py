@@ -29,16 +29,20 @@ ReviewState = Literal["awaiting", "approved", "changes_requested"]
 QueueView = Literal["latest", "all"]
 
 
+# defer_build: a model's validator is built when first used, not at import, so that the
+# everyday commands that import the client (to send a waiting submission) start quickly.
+
+
 class Answer(BaseModel):
     """Something the hub sends back: unknown fields (from a newer hub) are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class Body(BaseModel):
     """Something a client sends: unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # --- who --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apilab.hubclient import HubAuthError, HubClient, HubError, HubUnavailable
+from apilab.hubclient import HubAuthError, HubClient, HubError, HubRateLimited, HubUnavailable
 from apilab.settings import HubLogin, current_token
 from apilab.store import Store
 from grader.report import ReportUnreadable
@@ -61,6 +61,12 @@ def push(store: Store, client: HubClient, result: SyncResult) -> None:
     for item in store.outbox():
         try:
             client.put_submission(item.run_id, item.report_json, item.kind)
+        except HubRateLimited as exc:
+            store.mark_attempt(item.run_id, str(exc))
+            result.problem = (f"The hub asks you to wait {exc.retry_after:g} s ({exc}). Your "
+                              "submissions are saved and will be sent with your next apilab "
+                              "check, lessons, start, submit or sync after that.")
+            return
         except HubUnavailable as exc:
             store.mark_attempt(item.run_id, str(exc))
             result.problem = (f"The hub is unreachable ({exc}). Your submissions are saved and "

@@ -184,3 +184,11 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(tmp_path, trusted, 
             "Authorization": f"Bearer {new_token()}", "X-Forwarded-For": f"203.0.113.{n}"})
             for n in range(8)]
     assert answers[-1].status_code == expected
+
+
+async def test_an_anonymous_body_to_another_route_is_refused_before_it_is_parsed(hub):
+    # FastAPI parses these bodies before the route sees the token; they stay small.
+    note = json.dumps({"body": "x" * 300_000})
+    response = await hub.post(f"/v1/submissions/{uuid.uuid4()}/feedback", content=note,
+                              headers={"Authorization": "", "Content-Type": "application/json"})
+    assert response.status_code == 413 and "bytes this hub accepts here" in response.text

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from hub.middleware import BodyLimit, DefaultHeaders
 from hub.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from hub.protocol import SubmissionIn
 from hub.ratelimit import RateLimitHeaders, TokenBucketLimiter
 from hub.routers import cohort, feedback, me, reviews, service, submissions
 from hub.settings import HubSettings
@@ -29,7 +30,8 @@ worked example of what the course teaches:
   whose role may not do something: 403. Learners can see only their own submissions; anyone
   else's answers 404, as if it did not exist (OWASP API1).
 - **Idempotent writes**: the learner's app picks a submission's id (a UUID) and PUTs it; a
-  resend after a lost answer is harmless (201 the first time, 200 after).
+  resend after a lost answer is harmless (201 the first time, 200 after). Reports are kept
+  byte for byte; bodies may be sent with `Content-Encoding: gzip`.
 - **Errors** are RFC 9457 problems (`application/problem+json`), whose `status` equals the
   HTTP status; each `type` URI explains itself.
 - **Conditional requests**: submissions carry an `ETag`; `If-None-Match` answers 304 when
@@ -37,7 +39,8 @@ worked example of what the course teaches:
 - **Pagination**: lists answer `{"items": [...], "next_cursor": ...}` and
   `Link: <...>; rel="next"`.
 - **Rate limits**: a quota per token, stated in `RateLimit-Policy` and `RateLimit`;
-  beyond it, 429 with `Retry-After`.
+  beyond it, 429 with `Retry-After`. Each learner also has a storage quota (413 when full)
+  and an hourly budget of report bytes (429).
 """
 TAGS = [
     {"name": "me", "description": "Who your token belongs to."},
@@ -57,10 +60,17 @@ def _operation_id(route: APIRoute) -> str:
     return route.name  # short, stable ids such as `put_submission` for generated clients
 
 
-def create_hub_app(settings: HubSettings | None = None) -> FastAPI:
-    """A hub app over the database `settings.db_path` (created and migrated if needed)."""
+def create_hub_app(settings: HubSettings | None = None, serving: bool = False) -> FastAPI:
+    """A hub app over the database `settings.db_path` (created and migrated if needed). With
+    `serving`, the app claims the file: a second hub on it refuses to start (HubStoreError)."""
     settings = settings or HubSettings()
     store = HubStore(settings.db_path)
+    if serving:
+        try:
+            store.claim_for_serving()
+        except BaseException:
+            store.close()
+            raise
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,5 +107,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     content = answer.get("content", {})
                     if status[0] in "45" and "application/json" in content:
                         content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        # the submission body is read by its route (after the token), so FastAPI does not
+        # know its schema: add it, and the report's models it refers to
+        body = SubmissionIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(body.pop("$defs", {}))
+        components["SubmissionIn"] = body
         app.openapi_schema = schema
     return app.openapi_schema

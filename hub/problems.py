@@ -41,6 +41,11 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
                                "Content-Type: application/json."),
     "payload-too-large": ("Content Too Large", "The request body is larger than this hub "
                           "accepts."),
+    "quota-exceeded": ("Storage quota reached", "Your reports on this hub reached the storage "
+                       "quota each learner has. Ask your mentor to make room."),
+    "upload-rate-limited": ("Too much sent this hour", "You sent more report bytes in the last "
+                            "hour than each learner may. Wait for the seconds in Retry-After; "
+                            "your submissions are kept and sent then."),
     "validation-error": ("Your request is not valid", "One or more fields or query parameters "
                          "are missing or wrong; `errors` names each."),
     "rate-limited": ("Too Many Requests", "This token sent more requests than its quota allows. "

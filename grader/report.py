@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 SCHEMA_VERSION = 1
+# Scores are stored as SQLite integers by the progress store and the hub; within I-JSON's safe
+# range (RFC 7493), every JSON reader agrees on them.
+SAFE_INTEGER = 2**53 - 1
+Score = Annotated[int, Field(ge=-SAFE_INTEGER, le=SAFE_INTEGER)]
 
 Status = Literal["pass", "fail", "error"]
 
@@ -103,8 +107,8 @@ class Report(Model):
     exercise_id: str
     title: str = ""
     status: Status
-    score: int
-    max_score: int
+    score: Score
+    max_score: Score
     seed: int
     url: str
     grader_version: str

@@ -8,17 +8,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from httpkit.bodies import JSON_BODIES
+from httpkit.handlers import install_problem_handlers, problem_type_router
+from httpkit.methods import HeadAsGet
+from httpkit.openapi import problem_document
+from httpkit.problems import STANDARD, ProblemType
+from httpkit.ratelimit import RateLimitHeaders, TokenBucketLimiter
+from hub.intake import document_limits
 from hub.middleware import BodyLimit, DefaultHeaders
-from hub.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from hub.protocol import SubmissionIn
-from hub.ratelimit import RateLimitHeaders, TokenBucketLimiter
 from hub.routers import cohort, feedback, me, reviews, service, submissions
 from hub.settings import HubSettings
 from hub.store import HubStore
-from sandbox_api.methods import HeadAsGet  # the same HEAD rule as the practice API
 
 VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -55,6 +58,23 @@ TAGS = [
     {"name": "service", "description": "Outside the versioned API: health and problem types."},
 ]
 
+# The kit's problem types, and the hub's own: who may do what, and how much a learner may store.
+PROBLEM_TYPES = STANDARD.copy()
+PROBLEM_TYPES.register(
+    ProblemType("quota-exceeded", "Storage quota reached", 413, "Your reports on this hub "
+                "reached the storage quota each learner has. Ask your mentor to make room."),
+    ProblemType("upload-rate-limited", "Too much sent this hour", 429, "You sent more report "
+                "bytes in the last hour than each learner may. Wait for the seconds in "
+                "Retry-After; your submissions are kept and sent then."))
+PROBLEM_TYPES.register(
+    ProblemType("unauthorized", "Authentication required", 401, "Send a valid hub token: "
+                "Authorization: Bearer apilab_... (the WWW-Authenticate header says why this one "
+                "was refused). Ask your mentor for a token."),
+    ProblemType("forbidden", "Not allowed for your role", 403, "Your token is valid but your "
+                "role (learner or mentor) may not do this."),
+    ProblemType("not-found", "Not Found", 404, "There is nothing here that you can see."),
+    replace=True)
+
 
 def _operation_id(route: APIRoute) -> str:
     return route.name  # short, stable ids such as `put_submission` for generated clients
@@ -79,39 +99,33 @@ def create_hub_app(settings: HubSettings | None = None, serving: bool = False) -
 
     app = FastAPI(title="apilab hub", version=VERSION, description=DESCRIPTION,
                   openapi_tags=TAGS, generate_unique_id_function=_operation_id,
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=JSON_BODIES)
     app.state.settings = settings
     app.state.store = store
     app.state.limiter = TokenBucketLimiter(settings.rate_limit, settings.rate_window_s)
 
-    install_problem_handlers(app)
+    install_problem_handlers(app, PROBLEM_TYPES, server="the hub")
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(DefaultHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)
     app.include_router(service.router)
+    app.include_router(problem_type_router(tags=["service"]))
     for module in (me, submissions, feedback, reviews, cohort):
         app.include_router(module.router, prefix="/v1")
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     return app
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The generated document, with error answers typed as application/problem+json."""
+def _document(app: FastAPI) -> dict[str, Any]:
+    """The kit's document (errors typed as problems), with the submission body added (it is
+    read by its route, after the token, so FastAPI does not know its schema) and the limits
+    the hub's intake sets on it."""
     if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes, tags=app.openapi_tags)
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                for status, answer in operation.get("responses", {}).items():
-                    content = answer.get("content", {})
-                    if status[0] in "45" and "application/json" in content:
-                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
-        # the submission body is read by its route (after the token), so FastAPI does not
-        # know its schema: add it, and the report's models it refers to
+        document = problem_document(app)
         body = SubmissionIn.model_json_schema(ref_template="#/components/schemas/{model}")
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components = document.setdefault("components", {}).setdefault("schemas", {})
         components.update(body.pop("$defs", {}))
         components["SubmissionIn"] = body
-        app.openapi_schema = schema
+        document_limits(components, app.state.settings.max_checks)
     return app.openapi_schema

@@ -18,11 +18,12 @@ import math
 import re
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
-from grader.report import Report, ReportUnreadable, report_from_data
-from hub.problems import ProblemException, field_errors
+from grader.report import SAFE_INTEGER, Report, ReportUnreadable, report_from_data
+from httpkit.problems import ProblemException, field_errors
 from hub.protocol import MAX_INT, json_members
 from hub.settings import HubSettings
 
@@ -165,6 +166,26 @@ def _bounded_text(where: str, model: object, limits: dict[str, int]) -> None:
         value = getattr(model, name, None)
         if isinstance(value, str) and len(value) > limit:
             raise _invalid(f"{where}.{name}", f"at most {limit} characters")
+
+
+def document_limits(schemas: dict[str, Any], max_checks: int) -> None:
+    """Write the limits above into the OpenAPI `schemas` of the report's models, so that the
+    hub's document says what its intake refuses (what a schema cannot say, that a report agrees
+    with itself, SubmissionIn says in words)."""
+    report, check = schemas["Report"]["properties"], schemas["CheckResult"]["properties"]
+    report["exercise"]["pattern"] = f"^{SLUG.pattern}$"
+    report["checks"]["maxItems"] = max_checks
+    report["seed"].update(minimum=-SAFE_INTEGER, maximum=SAFE_INTEGER)  # I-JSON: exact anywhere
+    report["duration_ms"]["minimum"] = 0
+    check["exchanges"]["maxItems"] = MAX_EXCHANGES_PER_CHECK
+    for name in ("points", "max_points"):
+        check[name].update(minimum=0, maximum=MAX_POINTS)
+    for properties, limits in ((report, REPORT_TEXT), (check, CHECK_TEXT)):
+        for name, limit in limits.items():
+            field = properties[name]
+            for schema in field.get("anyOf", [field]):  # `str | None`: the string's
+                if schema.get("type") == "string":
+                    schema["maxLength"] = limit
 
 
 def _invalid(field: str, message: str) -> ProblemException:

@@ -30,7 +30,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, core_schema
 
-from grader.report import Report, read_report
+from grader.report import SAFE_INTEGER, Report, read_report
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_INT = 2**63 - 1  # SQLite's INTEGER: a number beyond it is out of range, never a crash
@@ -128,7 +128,13 @@ class SubmissionIn(Body):
     kind: Kind = Field(description="`check` for a practice run, `submit` for a graded one.")
     report: Report = Field(description="The grader's report, as `apilab check --format json` "
                                        "prints it. A report with a newer `schema` than the hub "
-                                       "knows is accepted; the fields it knows are checked.")
+                                       "knows is accepted; the fields it knows are checked. "
+                                       "It must also agree with itself, as the grader writes "
+                                       "it: a check that passes earns its max_points and one "
+                                       "that fails earns 0; score and max_score are the sums "
+                                       "of the checks'; the status is pass when every check "
+                                       "passes and fail otherwise (error: no checks, score 0); "
+                                       "and check ids are unique.")
 
 
 class Review(Answer):
@@ -223,7 +229,7 @@ class FeedbackPage(Answer):
 
 class ReviewIn(Body):
     verdict: Verdict
-    score_override: int | None = Field(None, ge=0, le=MAX_INT,
+    score_override: int | None = Field(None, ge=0, le=SAFE_INTEGER,
                                        description="Replaces the grader's score; between 0 and "
                                                    "the report's max_score. Needs a reason.")
     reason: str | None = Field(None, max_length=2_000,

@@ -166,32 +166,26 @@ async def test_an_unreadable_submission_is_one_row_that_says_so(fixture_course):
         assert "unreadable feedback item" in thread and "seq: Field required" in thread
 
 
-async def test_an_unreadable_report_leaves_its_feedback_readable(fixture_course):
+@pytest.mark.parametrize(("row", "learner", "says", "key", "refusal"), [
+    (2, "bob", ("report is unreadable", "checks: Input should be a valid list"), "f",
+     "no readable report to comment on"),
+    (3, "cy", ("submission is unreadable", "learner: Field required"), "a",  # heading: its row
+     "submission is unreadable"),
+], ids=["its report", "its details"])
+async def test_what_cannot_be_read_of_a_submission_leaves_its_feedback_readable(
+        row, learner, says, key, refusal, fixture_course):
     app = MentorApp(broken_hub(), fixture_course)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = await open_row(pilot, 2)
+        screen = await open_row(pilot, row)
         assert screen.report is None
+        assert learner in str(screen.query_one("#submission-heading").render())
         said = str(screen.query_one(ReportView).query_one("#report-summary").render())
-        assert "report is unreadable" in said and "checks: Input should be a valid list" in said
+        assert all(words in said for words in says)
         assert "Looks fine" in screen.query_one("#thread").source
-        await pilot.press("f")  # no report: nothing to comment on yet, said plainly
+        await pilot.press(key)  # a note needs a report, a review the details: said plainly
         assert app.screen is screen
-
-
-async def test_an_unreadable_submission_leaves_its_feedback_readable(fixture_course):
-    app = MentorApp(broken_hub(), fixture_course)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = await open_row(pilot, 3)
-        assert screen.report is None
-        assert "cy" in str(screen.query_one("#submission-heading").render())  # from the queue
-        said = str(screen.query_one(ReportView).query_one("#report-summary").render())
-        assert "submission is unreadable" in said and "learner: Field required" in said
-        assert "Looks fine" in screen.query_one("#thread").source
-        await pilot.press("a")  # nothing to review against, said plainly
-        assert app.screen is screen
-        assert any("submission is unreadable" in n.message for n in app._notifications)
+        assert any(refusal in n.message for n in app._notifications)
 
 
 async def test_an_unreadable_check_in_the_cohort_is_one_row(fixture_course):

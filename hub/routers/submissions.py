@@ -16,14 +16,14 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from httpkit.conditional import none_match
+from httpkit.cursors import decode_cursor, encode_cursor, link_next
+from httpkit.problems import ProblemException
 from hub.access import visible_submission
 from hub.auth import CurrentUser, LearnerUser
-from hub.conditional import none_match
 from hub.deps import PageLimit, SettingsDep, StoreDep
 from hub.intake import read_submission
-from hub.pagination import decode_cursor, encode_cursor, link_next
-from hub.problems import ProblemException
-from hub.protocol import MAX_INT, QueueView, SubmissionPage, SubmissionSummary
+from hub.protocol import QueueView, SubmissionPage, SubmissionSummary
 from hub.records import PutOutcome, Quota, Submission, SubmissionFilter
 from hub.routers import problems
 
@@ -124,13 +124,10 @@ def list_submissions(
         learner = user.name
     filters = SubmissionFilter(exercise=exercise, learner=learner, status=status, review=review,
                                kind=kind, latest=view == "latest")
-    before = decode_cursor(cursor) if cursor else None
-    if before is not None and not 0 <= before <= MAX_INT:
-        raise ProblemException(400, "the cursor is not one this hub issued; start without one "
-                               "and follow next_cursor or the Link header", "invalid-cursor")
+    before = decode_cursor(cursor, "submissions", {"before": int})["before"] if cursor else None
     rows = store.submissions(filters, before, limit + 1)
     page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].seq) if len(rows) > limit else None
+    next_cursor = encode_cursor("submissions", {"before": page[-1].seq}) if len(rows) > limit else None
     if next_cursor:
         link_next(request, response, cursor=next_cursor)
     return SubmissionPage(items=[s.summary() for s in page], next_cursor=next_cursor)

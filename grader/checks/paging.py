@@ -69,7 +69,8 @@ async def pagination_under_changes(
                "delete started too late. A cursor that counts positions (offset = page × limit) "
                "skips a resource when an earlier one is deleted; make the cursor name the last "
                "resource of the page (its id, say) instead",
-               expected="every remaining resource listed once", received=f"never listed: {', '.join(missing)}")
+               expected="every remaining resource listed once",
+               received=f"never listed: {', '.join(missing)}")
 
 
 def _after(change: tuple[str, int] | None) -> str:

@@ -241,22 +241,22 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
         click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
         if recorded.warning:
             click.echo(recorded.warning, err=True)
-        if submit:
-            _after_submit(store, hub, recorded.run_id)
+        if submit:  # a script reading the report from stdout gets the report alone
+            _after_submit(store, hub, recorded.run_id, to_stderr=fmt != "text")
     sys.exit({"pass": 0, "fail": 1}.get(report.status, GRADING_ERROR))
 
 
-def _after_submit(store, hub, run_id: str | None) -> None:
+def _after_submit(store, hub, run_id: str | None, *, to_stderr: bool) -> None:
     if run_id is None:
         return
     if hub is None:
         click.echo("Recorded as a submission. To send submissions to your mentors, join a hub: "
-                   "apilab login HUB_URL --token TOKEN")
+                   "apilab login HUB_URL --token TOKEN", err=to_stderr)
         return
     from apilab.sync import sync
 
     result = sync(store, hub)
-    click.echo(clean(result.summary()))  # it may quote the hub
+    click.echo(clean(result.summary()), err=to_stderr)  # it may quote the hub
 
 
 _grade_options = [
@@ -277,10 +277,14 @@ def _with_grade_options(fn):
     return fn
 
 
+_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
+                              default="text", show_default=True,
+                              help="text for reading; json or junit for scripts and CI.")
+
+
 @main.command()
 @_with_grade_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
-              show_default=True)
+@_format_option
 def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
           sandbox_url: str | None, verbose: bool, fmt: str) -> None:
     """Grade your running server. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
@@ -290,10 +294,15 @@ def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
 
 @main.command()
 @_with_grade_options
+@_format_option
 def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
-           sandbox_url: str | None, verbose: bool) -> None:
-    """Grade with the hidden checks included, record it, and send it to your hub."""
-    _grade_command(exercise, url, "text", seed, allow_remote, verbose, submit=True,
+           sandbox_url: str | None, verbose: bool, fmt: str) -> None:
+    """Grade with the hidden checks included, record it, and send it to your hub.
+
+    Exit 0: all passed; 1: a check failed; 2: nothing graded. With --format json or junit,
+    standard output is the report alone; what happened to the submission goes to stderr.
+    """
+    _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=True,
                    sandbox_url=sandbox_url)
 
 

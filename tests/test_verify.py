@@ -29,7 +29,8 @@ def test_the_course_verifies(tmp_path):
     result = apilab("verify", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "✓ reading-list: solution: passes every check (72/72)" in lines
+    assert "✓ reading-list: solution: passes every check (91/91)" in lines
+    assert "✓ reading-list: README rules: each of the 33 rules it marks is enforced by a check" in lines
     assert any(line.startswith("✓ reading-list: starter: fails, as it should") for line in lines)
     mutants = sorted(p.stem for p in (ROOT / "exercises/reading-list/mutants").glob("*.toml"))
     for name in mutants:
@@ -41,7 +42,7 @@ def test_the_course_verifies(tmp_path):
         "untouched, it stops at its first blank",
         "each of its 19 blanks fails its self-check until it is answered",
     ]
-    assert lines[-1] == f"{len(mutants) + 2 + len(notebook)} passed, 0 failed"
+    assert lines[-1] == f"{len(mutants) + 3 + len(notebook)} passed, 0 failed"
 
 
 def test_a_mutant_that_escapes_fails_verification(tmp_path):
@@ -60,7 +61,7 @@ def test_a_mutant_that_escapes_fails_verification(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert ("✗ reading-list: mutant put-merges: should fail get-one but passed; "
             "also fails put-replace, which caught_by does not name") in result.stdout
-    assert result.stdout.splitlines()[-1] == "2 passed, 1 failed"
+    assert result.stdout.splitlines()[-1] == "3 passed, 1 failed"
 
 
 def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path):
@@ -79,3 +80,22 @@ def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path):
             assert server.port != taken and server.running()
         finally:
             server.stop()
+
+
+async def test_a_readme_rule_that_no_check_enforces_is_reported(tmp_path):
+    from apilab.catalog.loader import load_exercise
+    from apilab.verify import _verify_rules
+
+    folder = tmp_path / "reading-list"
+    shutil.copytree(ROOT / "exercises/reading-list", folder,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    readme = folder / "README.md"
+    readme.write_text(readme.read_text() + "\nA teapot answers 418. <!-- rule: teapot -->\n")
+    toml = folder / "exercise.toml"
+    toml.write_text(toml.read_text().replace('rules = ["get-one"]', 'rules = ["get-one", "get-once"]'))
+
+    [verdict] = await _verify_rules(load_exercise(folder))
+
+    assert not verdict.ok and verdict.subject == "reading-list: README rules"
+    assert "no check enforces teapot" in verdict.detail
+    assert "checks name rules the README does not mark: get-once (get-one)" in verdict.detail

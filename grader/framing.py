@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from grader.http1 import Message
 
-EXCERPT_BYTES = 60
+EXCERPT_CHARS = 60
 
 
 def overrun(method: str, message: Message, extra: bytes) -> str | None:
@@ -40,13 +40,15 @@ def overrun(method: str, message: Message, extra: bytes) -> str | None:
 def _longer_than_declared(declared: int, body: bytes, extra: bytes) -> str:
     total = declared + len(extra)
     try:
-        characters = len((body + extra).decode("utf-8"))
+        text = (body + extra).decode("utf-8")
     except UnicodeDecodeError:
-        characters = None
-    if characters == declared:
+        text = None
+    if text is not None and declared in (len(text), len(text.encode("utf-16-le")) // 2):
+        counted = ("characters" if declared == len(text)
+                   else "UTF-16 units, as JavaScript's string length does")
         return (f"Content-Length says {declared}, the body was {total} bytes: count bytes, not "
-                f"characters (the body's {characters} characters are {total} bytes in UTF-8, "
-                "and RFC 9110 §8.6 counts bytes)")
+                f"characters (it counts {counted}; the body is {total} bytes in UTF-8, and "
+                "RFC 9110 §8.6 counts bytes)")
     return (f"Content-Length says {declared}, but {len(extra)} more bytes followed the body "
             f"({total} in all): Content-Length is the exact number of bytes of the body "
             f"(RFC 9110 §8.6), and the rest is read as the start of the next response: "
@@ -54,5 +56,5 @@ def _longer_than_declared(declared: int, body: bytes, extra: bytes) -> str:
 
 
 def _shown(data: bytes) -> str:
-    text = data[:EXCERPT_BYTES].decode("utf-8", errors="backslashreplace")
-    return repr(text) + ("…" if len(data) > EXCERPT_BYTES else "")
+    text = data[: 4 * EXCERPT_CHARS].decode("utf-8", errors="backslashreplace")
+    return repr(text[:EXCERPT_CHARS]) + ("…" if len(text) > EXCERPT_CHARS else "")

@@ -36,7 +36,10 @@ _WHITESPACE = b" \t"  # optional whitespace around a field value (RFC 9110 §5.6
 
 
 class Http1Error(Exception):
-    """The server's bytes are not a complete HTTP/1.1 response. `str()` says what was wrong."""
+    """The server's bytes are not a complete HTTP/1.1 response. `str()` says what was wrong;
+    `partial` is the response as far as it was read when its head was whole (its body cut)."""
+
+    partial: Message | None = None
 
 
 class ProtocolError(Http1Error):
@@ -203,7 +206,12 @@ async def read_response(stream: Stream, method: str, max_body: int, *,
         _unused, head = await _read_head(stream, False)
         message = _parse_head(head)
     message.stray = stray
-    await _read_body(stream, message, method, max_body)
+    try:
+        await _read_body(stream, message, method, max_body)
+    except Http1Error as exc:
+        message.body, message.truncated = stream.take(max_body), True
+        exc.partial = message
+        raise
     return message
 
 

@@ -65,7 +65,9 @@ class KeptAlive:
             phase = self._stream.phase if self._stream else "connect"
             record.error = deadline_message(phase, self.limits.request_timeout)
         except (WireError, Http1Error, OSError) as exc:
-            record.error = failure_message(exc)
+            record.error = self._silent_after_answering(exc) or failure_message(exc)
+            if isinstance(exc, Http1Error) and exc.partial is not None:
+                self.wire.received(exc.partial, url, record, b"")
         finally:
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         if record.error:
@@ -115,6 +117,17 @@ class KeptAlive:
         self._writer.write(request.data)
         return await read_response(self._stream, method, self.limits.max_body_bytes,
                                    after_another=reused)
+
+    def _silent_after_answering(self, exc: Exception) -> str | None:
+        """What it means when a reused connection gets no answer at all."""
+        stream = self._stream
+        if not (isinstance(exc, Http1Error) and self._last and stream and stream.phase == "waiting"
+                and not stream.closed):
+            return None
+        return (f"your server answered {self._last.method} {self._last.record.request.url} on this "
+                f"kept-alive connection, then sent nothing for {stream.silence:g} s for the next "
+                "request: an HTTP/1.1 server reads the next request on the same connection, "
+                "unless it answers with Connection: close and closes it (RFC 9112 §9.3)")
 
     def _earlier_overrun(self, stray: bytes) -> str | None:
         """The framing error of the previous response when `stray` bytes followed it."""

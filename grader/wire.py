@@ -190,6 +190,8 @@ class Wire:
                 after = stream.take(len(stream.buffer))
         except (WireError, Http1Error, OSError) as exc:
             record.error = failure_message(exc)
+            if isinstance(exc, Http1Error) and exc.partial is not None:
+                self.received(exc.partial, url, record, b"")  # the head came: show it
         finally:
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         if record.error or message is None:

@@ -105,18 +105,19 @@ async def last_page_no_next(
     Proves the lesson's reading of RFC 8288 §3.3: a client follows rel="next" until a page has
     none, so the page holding the last resource has none, and a next link never leads to an
     empty page. Creates a resource from `body`, counts the list (pages of `max_limit`), then walks
-    it with a `limit` that divides the count, so that the last page is full: a server that links
-    every full page to a next one sends an empty page there.
+    it with a `limit` that divides the count (adding a few resources first when no divisor makes
+    few pages), so that the last page is full: a server that links every full page to a next
+    one sends an empty page there.
     """
     collection = ctx.fill(collection)
     await create(ctx, collection, body)
     # Counting walks the list too, so a next link to an empty page may already show here.
     total = len(await walk(ctx, with_query(collection, {**(query or {}), "limit": max_limit}),
                            items_path, max_pages, max_limit))
-    if total > max_limit and _largest_divisor(total, max_limit) == 1:
-        await create(ctx, collection, body)  # a prime count would need one resource a page
-        total += 1
-    limit = _largest_divisor(total, max_limit)
+    limit, more = _page_size(total, max_limit)
+    for _ in range(more):  # a count with no fitting divisor is topped up first
+        await create(ctx, collection, body)
+    total += more
     first = with_query(collection, {**(query or {}), "limit": limit})
     walked = [page async for page in pages(ctx, first, items_path, max_pages, limit)]
     listed = sum(len(page.items) for page in walked)
@@ -125,5 +126,12 @@ async def last_page_no_next(
                received=f"{listed} in {len(walked)} pages")
 
 
-def _largest_divisor(total: int, at_most: int) -> int:
-    return next(d for d in range(min(total, at_most), 0, -1) if total % d == 0)
+def _page_size(total: int, at_most: int) -> tuple[int, int]:
+    """(limit, resources to add) so that the pages of `limit` come out full, for the fewest
+    requests: one POST per resource added and one GET per page."""
+    def cost(limit: int) -> tuple[int, int]:
+        more = -total % limit
+        return more + (total + more) // limit, -limit
+
+    limit = min(range(1, min(total, at_most) + 1), key=cost)
+    return limit, -total % limit

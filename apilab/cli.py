@@ -10,15 +10,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from apilab import paths
-from apilab.catalog.loader import CatalogError, load_course
-from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.ports import SANDBOX_PORT, SERVER_PORT
 from apilab.untrusted import clean
-from hub.cli import hub
+
+if TYPE_CHECKING:
+    from apilab.catalog.models import Course, Exercise, Lesson
 
 GRADING_ERROR = 2  # exit code: nothing could be graded
 # The everyday commands that also send submissions left waiting while the hub was down (the app
@@ -27,10 +28,24 @@ QUICK_SYNC_COMMANDS = ("check", "lessons", "start")
 
 
 def _course() -> Course:
+    from apilab.catalog.loader import CatalogError, load_course
+
     try:
         return load_course(paths.course_root())
     except CatalogError as exc:
         raise click.ClickException(f"the course files have a problem: {exc}") from None
+
+
+def _course_exercise(name: str) -> Exercise:
+    """The exercise named by slug or number, loaded without the rest of the course."""
+    from apilab.catalog.loader import CatalogError, load_course_exercise
+
+    try:
+        return load_course_exercise(paths.course_root(), name)
+    except CatalogError as exc:
+        raise click.ClickException(f"the course files have a problem: {exc}") from None
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="EXERCISE") from None
 
 
 def _exercise(course: Course, name: str) -> Exercise:
@@ -49,7 +64,24 @@ def _store():
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(invoke_without_command=True)
+class _Commands(click.Group):
+    """apilab's commands, with the hub's (`apilab hub ...`, server code) loaded only when used."""
+
+    LAZY = {"hub": ("hub.cli", "hub")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib
+
+            module, attribute = self.LAZY[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(package_name="apilab")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -216,8 +248,7 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     from grader.services import ServiceTargetError
     from grader.target import TargetError
 
-    course = _course()
-    ex = _exercise(course, exercise)
+    ex = _course_exercise(exercise)
     try:
         hub = load_hub() if submit else None
     except SettingsError as exc:
@@ -532,6 +563,8 @@ def mentor() -> None:
         raise click.ClickException(str(exc)) from None
     if settings is None or settings.role != "mentor":
         raise click.ClickException("log in with a mentor token: apilab login HUB_URL --token TOKEN")
+    from apilab.catalog.loader import CatalogError, load_course
+
     try:  # the course only names exercises in the filters; the hub is enough without it
         course: Course | None = load_course(paths.course_root())
     except CatalogError:
@@ -540,8 +573,6 @@ def mentor() -> None:
 
     run_mentor_app(settings, course)
 
-
-main.add_command(hub)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -89,6 +89,10 @@ def main(ctx: click.Context) -> None:
 
     Run without a command to open the terminal app.
     """
+    if ctx.invoked_subcommand in ("check", "submit"):
+        # They make pydantic models for no plugin to watch, and pydantic's search for plugins
+        # reads every installed package's entry points: more time than loading the exercise.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if ctx.invoked_subcommand in QUICK_SYNC_COMMANDS and "--help" not in sys.argv:
         _send_waiting_submissions()
     if ctx.invoked_subcommand is None:

@@ -15,7 +15,6 @@ what the server sent and what HTTP/1.1 expects instead.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -25,14 +24,13 @@ Framing = Literal["none", "length", "chunked", "close"]
 MAX_HEAD_BYTES = 64 * 1024  # a status line and headers longer than this are not a response
 MAX_LINE_BYTES = 4096  # a chunk-size line or a trailer field
 READ_SIZE = 65536
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _TOKEN_TEXT = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # tab is allowed inside a field value
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _LINE_END = re.compile(rb"\r?\n")
 _STATUS_LINE = re.compile(r"HTTP/(\d)\.(\d) (\d{3})(?: (.*))?")
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
-_WHITESPACE = b" \t"  # optional whitespace around a field value (RFC 9110 §5.6.3)
+_WHITESPACE = b" \t"  # optional whitespace (RFC 9110 §5.6.3)
 
 
 class Http1Error(Exception):
@@ -120,23 +118,37 @@ class Message:
 
 
 class Stream:
-    """One connection's bytes as they arrive: a buffer over an asyncio reader, each wait for more
-    bounded by `silence` seconds. `phase` says what was being read, for messages about a wait
-    that ran out: "waiting" (no byte yet), "head", "body", or "after" (past the message's end)."""
+    """One connection: its bytes as they arrive, in a buffer, each wait for more bounded by
+    `silence` seconds. `phase` says what was being read, for messages about a wait that ran out:
+    "waiting" (no byte yet), "head", "body", or "after" (past the message's end).
 
-    def __init__(self, reader: asyncio.StreamReader, silence: float) -> None:
-        self.reader, self.silence = reader, silence
+    Subclasses say how bytes move (`receive`, `send`, `close`): a plain socket, or TLS (see
+    `grader.transport`).
+    """
+
+    def __init__(self, silence: float) -> None:
+        self.silence = silence
         self.buffer = bytearray()
         self.closed = False  # the server closed its side
         self.phase = "waiting"
+
+    async def receive(self, timeout: float) -> bytes:
+        """The next bytes that arrive (b"" once the server has closed); TimeoutError after
+        `timeout` seconds without any."""
+        raise NotImplementedError
+
+    async def send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
 
     async def more(self, timeout: float | None = None) -> bool:
         """Add what arrives next to the buffer; False once the server has closed. Raises
         TimeoutError after `timeout` (default `silence`) seconds without a byte."""
         if self.closed:
             return False
-        async with asyncio.timeout(self.silence if timeout is None else timeout):
-            chunk = await self.reader.read(READ_SIZE)
+        chunk = await self.receive(self.silence if timeout is None else timeout)
         if not chunk:
             self.closed = True
             return False
@@ -248,35 +260,39 @@ async def _read_head(stream: Stream, after_another: bool) -> tuple[bytes, bytes]
 
 
 def _parse_head(head: bytes) -> Message:
-    status_line, *lines = _LINE_END.split(head)
-    text = status_line.decode("latin-1")
-    match = _STATUS_LINE.fullmatch(text.rstrip(" "))
+    status_line, *lines = head.decode("latin-1").split("\n")
+    status_line = status_line.rstrip("\r")
+    match = _STATUS_LINE.fullmatch(status_line.rstrip(" "))
     if match is None:
-        raise ProtocolError(f"the status line is {text[:80]!r}, not HTTP/1.1 followed by a "
+        raise ProtocolError(f"the status line is {status_line[:80]!r}, not HTTP/1.1 followed by a "
                             "three-digit status code and a reason")
     major, minor, status, reason = match.groups()
     if major != "1":
         raise ProtocolError(f"the status line says HTTP/{major}.{minor}; the grader speaks HTTP/1.1")
     fields: list[tuple[str, str]] = []
     for line in lines:
-        if line[:1] in (b" ", b"\t") and fields:  # obs-fold: RFC 9112 §5.2 says replace with SP
+        line = line.rstrip("\r")
+        if line[:1] in (" ", "\t") and fields:  # obs-fold: RFC 9112 §5.2 says replace with SP
             name, value = fields[-1]
-            fields[-1] = (name, value + " " + _field_text(line.strip(_WHITESPACE)))
+            fields[-1] = (name, value + " " + _field_text(line.strip(" \t")))
             continue
-        name, colon, value = line.partition(b":")
-        if not colon or not _TOKEN.fullmatch(name):
-            raise ProtocolError(f"a header line is not `Name: value`: {_shown(line)}")
-        fields.append((name.decode("ascii"), _field_text(value.strip(_WHITESPACE))))
+        name, colon, value = line.partition(":")
+        if not colon or not _TOKEN_TEXT.fullmatch(name):
+            raise ProtocolError(f"a header line is not `Name: value`: {_shown(line.encode('latin-1'))}")
+        fields.append((name, _field_text(value.strip(" \t"))))
     return Message(http_version=f"HTTP/{major}.{minor}", status=int(status), reason=reason or "",
                    headers=Headers(fields))
 
 
-def _field_text(value: bytes) -> str:
-    # Field values are bytes (RFC 9110 §5.5); servers often put UTF-8 in them, shown as such.
+def _field_text(value: str) -> str:
+    """A field value read as Latin-1, shown as UTF-8 when it is (RFC 9110 §5.5: field values are
+    bytes; servers often put UTF-8 in them)."""
+    if value.isascii():
+        return value
     try:
-        return value.decode("utf-8")
+        return value.encode("latin-1").decode("utf-8")
     except UnicodeDecodeError:
-        return value.decode("latin-1")
+        return value
 
 
 async def _read_body(stream: Stream, message: Message, method: str, cap: int) -> None:

@@ -38,7 +38,6 @@ class KeptAlive:
     def __init__(self, wire: Wire) -> None:
         self.wire, self.limits = wire, wire.limits
         self.opened = 0  # connections opened, for checks that care
-        self._writer: asyncio.StreamWriter | None = None
         self._stream: Stream | None = None
         self._last: _Answered | None = None
 
@@ -109,12 +108,10 @@ class KeptAlive:
 
     async def _ask(self, request: Prepared, method: str, reused: bool) -> Message:
         if self._stream is None:
-            reader, self._writer = await self.wire.connect(request.parts)
-            self._stream = Stream(reader, self.limits.read_timeout)
+            self._stream = await self.wire.connect(request.parts)
             self.opened += 1
-        assert self._writer is not None
         self._stream.phase = "waiting"
-        self._writer.write(request.data)
+        await self._stream.send(request.data)
         return await read_response(self._stream, method, self.limits.max_body_bytes,
                                    after_another=reused)
 
@@ -142,9 +139,9 @@ class KeptAlive:
                 f"kept-alive connection did not end where its framing said: {problem}")
 
     def _close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self._writer = self._stream = None
+        if self._stream is not None:
+            self._stream.close()
+        self._stream = None
 
 
 def _asks_close(request: Prepared) -> bool:

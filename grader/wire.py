@@ -17,11 +17,9 @@ fail on them; `send(..., strict_framing=False)` hands them to a check instead (`
 from __future__ import annotations
 
 import asyncio
-import functools
 import json as jsonlib
 import re
 import shlex
-import ssl
 import time
 import zlib
 from collections.abc import Mapping
@@ -34,6 +32,7 @@ from grader.framing import overrun
 from grader.http1 import Headers, Http1Error, Message, ProtocolError, Stream, encode_request, read_response
 from grader.report import Exchange, ReceivedResponse, SentRequest
 from grader.target import on_server
+from grader.transport import Address, open_stream
 
 if TYPE_CHECKING:
     from grader.kept_alive import KeptAlive
@@ -43,6 +42,7 @@ MAX_REDIRECTS = 5
 METHODS_WITH_CONTENT = ("POST", "PUT", "PATCH")
 _SAFE_PATH = "/%!$&'()*+,;=:@-._~"
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_SENDABLE = re.compile(r"(?:[A-Za-z0-9/!$&'()*+,;=:@\-._~?]|%[0-9A-Fa-f]{2})*")
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,8 @@ class Wire:
     base_url: str
     limits: Limits = field(default_factory=Limits)
     exchanges: list[Exchange] = field(default_factory=list)
+    # The address that answered for each host and port: a name is resolved once per run.
+    _addresses: dict[tuple[str, int], Address] = field(default_factory=dict, repr=False)
 
     async def aclose(self) -> None:
         """Nothing to release: every exchange closes its own connection."""
@@ -173,15 +175,14 @@ class Wire:
         after = b""
         try:
             async with asyncio.timeout(self.limits.request_timeout):
-                reader, writer = await self.connect(request.parts)
+                stream = await self.connect(request.parts)
                 try:
-                    stream = Stream(reader, self.limits.read_timeout)
-                    writer.write(request.data)
+                    await stream.send(request.data)
                     message = await read_response(stream, method, self.limits.max_body_bytes)
                     if not message.truncated:
                         after = await stream.rest(self.limits.linger, self.limits.max_body_bytes)
                 finally:
-                    writer.close()
+                    stream.close()
         except TimeoutError:
             if message is None:
                 record.error = deadline_message(stream.phase if stream else "connect",
@@ -221,21 +222,21 @@ class Wire:
                             "taken from an earlier response is not valid in a URL or header") from None
         sent_url = f"{parts.scheme}://{parts.netloc}{target}"
         body, cut = _excerpt(content or b"", self.limits.excerpt_chars)
-        record = Exchange(
-            request=SentRequest(method=method, url=sent_url, headers=fields, body=body,
-                                body_truncated=cut),
+        # Built from values of the right types by construction: no validation to pay per request.
+        record = Exchange.model_construct(
+            request=SentRequest.model_construct(method=method, url=sent_url, headers=fields,
+                                                body=body, body_truncated=cut),
             curl=curl_command(method, sent_url, headers, content))
         return Prepared(parts, data, record)
 
-    async def connect(self, parts: SplitResult) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def connect(self, parts: SplitResult) -> Stream:
         """A connection to the host of `parts`; `WireError` saying why there is none."""
         where = parts.netloc
-        tls = parts.scheme == "https"
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
             async with asyncio.timeout(self.limits.connect_timeout):
-                return await asyncio.open_connection(
-                    parts.hostname, parts.port or (443 if tls else 80),
-                    ssl=_tls_context() if tls else None)
+                return await open_stream(parts.scheme, parts.hostname or "", port,
+                                         self.limits.read_timeout, self._addresses)
         except TimeoutError:
             raise WireError(f"could not connect to {where} within "
                             f"{self.limits.connect_timeout:g} s") from None
@@ -251,7 +252,7 @@ class Wire:
                             http_version=message.http_version, headers=message.headers, body=body,
                             truncated=message.truncated, url=url, after_end=after)
         excerpt, cut = _excerpt(body, self.limits.excerpt_chars)
-        record.response = ReceivedResponse(
+        record.response = ReceivedResponse.model_construct(
             status=message.status, reason=message.reason, http_version=message.http_version,
             headers=message.headers.raw, body=excerpt, body_size=len(body),
             body_truncated=cut or message.truncated)
@@ -267,14 +268,11 @@ class Prepared:
     record: Exchange
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes tens of milliseconds; one context serves every run.
-    return ssl.create_default_context()
-
-
 def _target(parts: SplitResult) -> str:
     """The request target (RFC 9112 §3.2.1): path and query, percent-encoded where needed."""
+    target = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
+    if _SENDABLE.fullmatch(target):  # the usual case: nothing to encode
+        return target
     path = quote(_LONE_PERCENT.sub("%25", parts.path or "/"), safe=_SAFE_PATH)
     if not parts.query:
         return path
@@ -345,6 +343,6 @@ def failure_message(exc: Exception) -> str:
         return str(exc)
     if isinstance(exc, ConnectionResetError | BrokenPipeError):
         return f"the connection was reset by the server ({exc.strerror or type(exc).__name__})"
-    if isinstance(exc, ssl.SSLError):
-        return f"the TLS connection failed ({exc.reason or exc})"
+    if type(exc).__module__ == "ssl":  # ssl is loaded only for https servers
+        return f"the TLS connection failed ({getattr(exc, 'reason', None) or exc})"
     return f"the connection failed ({type(exc).__name__}: {exc})"

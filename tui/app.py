@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.app import App
@@ -17,6 +17,9 @@ from apilab.sandbox_control import SandboxControl, SandboxState
 from apilab.sandbox_process import SandboxProcess
 from apilab.settings import HubLogin, SettingsError, load_hub
 from apilab.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from apilab.jupyter import JupyterServer
 
 T = TypeVar("T")
 
@@ -36,6 +39,8 @@ class ApilabApp(App[None]):
     TITLE = "apilab"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        # Learners press Ctrl-C to leave a terminal program; in a text field it still copies.
+        Binding("ctrl+c", "quit", "Quit", show=False),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("i", "inbox", "Inbox"),
         Binding("s", "toggle_sandbox", "Sandbox"),
@@ -48,19 +53,24 @@ class ApilabApp(App[None]):
                  start_sandbox: bool = False, server_url: str = DEFAULT_SERVER_URL,
                  processes: Processes | None = None, health_interval: float = 5.0,
                  progress_interval: float = 3.0,
-                 sandbox_fallback: bool = True, store_problem: str | None = None) -> None:
+                 sandbox_fallback: bool = True, store_problem: str | None = None,
+                 notices: Sequence[str] = ()) -> None:
         super().__init__()
         self.course = course
         self.store = store
         self.server_url = server_url
         self.processes = processes or Processes()
-        self.sandbox_control = SandboxControl(sandbox, fallback=sandbox_fallback)
+        self.sandbox_control = SandboxControl(
+            sandbox, fallback=sandbox_fallback,
+            factory=lambda port: SandboxProcess(port=port, processes=self.processes))
         self._start_sandbox = start_sandbox
         self._health_interval = health_interval
         self._progress_interval = progress_interval  # the course map re-reads progress this often
         self.store_problem: str | None = None
         self._opening_problem = store_problem
+        self._notices = list(notices)
         self.hub = _joined_hub()
+        self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
 
     def on_mount(self) -> None:
         from tui.screens.course_map import CourseMapScreen
@@ -68,6 +78,9 @@ class ApilabApp(App[None]):
         self.sub_title = self.course.title
         if self._opening_problem:
             self.store_failed(self._opening_problem)
+        for notice in self._notices:
+            self.notify(notice, title="Cleaned up after an earlier session", severity="warning",
+                        timeout=20)
         self.refresh_unread()
         self.push_screen(CourseMapScreen(refresh_interval=self._progress_interval))
         sandbox = self.sandbox_control.sandbox
@@ -99,9 +112,10 @@ class ApilabApp(App[None]):
     def on_unmount(self) -> None:
         self.stop_processes()
 
-    def stop_processes(self) -> None:
-        """Stop everything the app started: learner servers, Jupyter, the sandbox."""
-        self.processes.stop_all()
+    def stop_processes(self, final: bool = False) -> None:
+        """Stop everything the app started: learner servers, Jupyter, the sandbox. With
+        `final`, nothing more is started afterwards (the app is ending)."""
+        self.processes.stop_all(final=final)
         self.sandbox_control.stop()
 
     # --- the store, guarded -------------------------------------------------------------------

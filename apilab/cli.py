@@ -88,7 +88,9 @@ def _send_waiting_submissions() -> None:
 
 @main.command()
 @click.option("--no-sandbox", is_flag=True, help="Do not start the practice API in the background.")
-def app(no_sandbox: bool) -> None:
+@click.option("--url", help=f"Your server's address in the exercises (u changes it) "
+                            f"[default: http://127.0.0.1:{SERVER_PORT}].")
+def app(no_sandbox: bool, url: str | None) -> None:
     """Open the terminal app (the sandbox runs in the background while it is open)."""
     from apilab.launches import stop_leftovers
     from tui import run_app
@@ -96,7 +98,7 @@ def app(no_sandbox: bool) -> None:
     course = _course()
     store, problem = store_for_app()
     code = run_app(course, store, start_sandbox=not no_sandbox, store_problem=problem,
-                   notices=stop_leftovers())
+                   notices=stop_leftovers(), server_url=url)
     if code:
         sys.exit(code)
 

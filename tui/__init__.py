@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 
 
 def run_app(course: Course, store: Store, start_sandbox: bool = True,
-            store_problem: str | None = None, notices: Sequence[str] = ()) -> int:
+            store_problem: str | None = None, notices: Sequence[str] = (),
+            server_url: str | None = None) -> int:
     """Run the app until the learner quits; its exit code. With `start_sandbox`, the practice API
     starts in the background on port 8000 (or a free port if 8000 is busy; the app shows where).
     `store_problem` says why progress is not being saved, when the learner's own store could not
-    be opened; `notices` are shown once the app is up (what was cleaned up after an earlier run).
+    be opened; `notices` are shown once the app is up (what was cleaned up after an earlier run);
+    `server_url` is where the exercises find the learner's server, when not the default.
 
     Every process the app started ends with it, however it ends: `q`, Ctrl-C, a crash, or SIGHUP
     (the terminal closed), SIGTERM or SIGINT sent to it. On a signal, they are stopped at once,
@@ -37,7 +39,8 @@ def run_app(course: Course, store: Store, start_sandbox: bool = True,
     processes = Processes()
     sandbox = SandboxProcess(port=DEFAULT_PORT, processes=processes) if start_sandbox else None
     app = ApilabApp(course, store, sandbox, start_sandbox=start_sandbox, store_problem=store_problem,
-                    notices=notices, processes=processes)
+                    notices=notices, processes=processes,
+                    **({"server_url": server_url} if server_url else {}))
 
     def end(signum: int) -> None:
         app.stop_processes(final=True)

@@ -149,7 +149,8 @@ class ExerciseScreen(ApilabScreen):
             self.app.pop_screen()
 
     def action_edit_url(self) -> None:
-        self.query_one("#url", Input).focus()
+        # At once, not deferred as focus() is: what is typed next, even quickly, is the URL.
+        self.set_focus(self.query_one("#url", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(ReportView).focus()

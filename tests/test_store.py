@@ -280,3 +280,11 @@ def test_best_score_is_shown_over_the_maximum_of_its_own_run(store):
     store.record_run(make_report(passed=(True, True, True, False, False, False)), "submit")
     progress = store.progress()["hello-api"]
     assert (progress.best_score, progress.max_score) == (3, 6)  # a half beats a third
+
+
+def test_a_run_keeps_the_server_that_was_graded(store, report_factory):
+    store.record_run(report_factory(), server="node server.js")
+    store.record_run(report_factory())
+    servers = {run.server for run in store.runs()}
+    assert servers == {"node server.js", None}
+    assert {run.url for run in store.runs()} == {"http://127.0.0.1:8001"}

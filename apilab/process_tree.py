@@ -152,6 +152,15 @@ def _running(process: psutil.Process) -> bool:
         return False
 
 
+def listens(pid: int, port: int) -> bool:
+    """True when the process `pid` itself listens on TCP `port` (not another program there)."""
+    try:
+        connections = psutil.Process(pid).net_connections("tcp")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
+
+
 def identity(pid: int) -> float | None:
     """When the process `pid` started (a stable identity: pids are reused), or None if gone."""
     try:

@@ -20,6 +20,7 @@ from types import TracebackType
 
 import httpx
 
+from apilab import process_tree
 from apilab.ports import free_port, port_in_use
 from apilab.processes import LaunchError, Processes
 
@@ -85,7 +86,8 @@ class SandboxProcess:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 self._fail_dead()
-            if self.healthy():
+            # Its own answer: another sandbox that took the port first answers /health too.
+            if self.healthy() and process_tree.listens(self._process.pid, self.port):
                 return
             time.sleep(0.05)
         tail = self._log_tail()

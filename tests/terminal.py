@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+import pyte
 
 ANSI = re.compile(rb"\x1b\[[0-9;?<=>]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(\x07|\x1b\\)|\x1b.")
 KEYS = {"enter": "\r", "ctrl+c": "\x03", "ctrl+u": "\x15", "escape": "\x1b"}
@@ -44,6 +45,8 @@ class Terminal:
         os.close(slave)
         self.master: int | None = master
         self._output = bytearray()
+        self._screen = pyte.Screen(*size)
+        self._stream = pyte.ByteStream(self._screen)
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, args=(master,), daemon=True)
         self._reader.start()
@@ -58,6 +61,7 @@ class Terminal:
                 return
             with self._lock:
                 self._output += chunk
+                self._stream.feed(chunk)
 
     @property
     def pid(self) -> int:
@@ -69,9 +73,14 @@ class Terminal:
             raw = bytes(self._output)
         return ANSI.sub(b"", raw).decode(errors="replace")
 
+    def screen(self) -> str:
+        """What the terminal shows now, line by line."""
+        with self._lock:
+            return "\n".join(line.rstrip() for line in self._screen.display)
+
     def wait_for_text(self, text: str, timeout: float = 60) -> None:
         wait_until(lambda: text in self.text(), timeout,
-                   lambda: f"{text!r} never appeared; the terminal shows:\n{self.text()[-3000:]}")
+                   lambda: f"{text!r} never appeared; the terminal shows:\n{self.screen()}")
 
     def press(self, *keys: str) -> None:
         """Type keys: names from KEYS, or literal text, one keystroke at a time (a burst of

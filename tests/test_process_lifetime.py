@@ -86,13 +86,13 @@ def app_serving(learner, args: list[str] | None = None) -> tuple[Terminal, set[i
                         learner.env)
     learner.terminals.append(terminal)
     terminal.wait_for_text("Next step", 120)
+    sandbox = lambda: [p for p in left_behind(learner, terminal)  # noqa: E731
+                       if "sandbox_api.server" in p.cmdline()]
+    wait_until(lambda: bool(listening_ports(sandbox())), 120, terminal.screen)
     terminal.press("n")  # the next exercise
     terminal.wait_for_text("not serving (p", 120)
     terminal.press("p")
-    wait_until(lambda: port_open(port), 120, lambda: terminal.text()[-3000:])
-    sandbox = lambda: [p for p in left_behind(learner, terminal)  # noqa: E731
-                       if "sandbox_api.server" in p.cmdline()]
-    wait_until(lambda: bool(listening_ports(sandbox())), 120, lambda: terminal.text()[-3000:])
+    wait_until(lambda: port_open(port), 120, terminal.screen)
     ports = listening_ports(left_behind(learner, terminal))
     assert port in ports and len(ports) == 2  # the learner's server and the sandbox
     return terminal, ports
@@ -142,7 +142,7 @@ def serve_in_terminal(learner, *extra: str) -> tuple[Terminal, int]:
     port = free_port()
     terminal = Terminal([*APILAB, "serve", "hello-api", "--port", str(port), *extra], learner.env)
     learner.terminals.append(terminal)
-    wait_until(lambda: port_open(port), 60, lambda: terminal.text()[-3000:])
+    wait_until(lambda: port_open(port), 60, terminal.screen)
     return terminal, port
 
 

@@ -43,8 +43,8 @@ def run_app(course: Course, store: Store, start_sandbox: bool = True,
                     **({"server_url": server_url} if server_url else {}))
 
     def end(signum: int) -> None:
-        app.stop_processes(final=True)
         _exit_soon(128 + signum)  # in case the app cannot finish drawing on a closed terminal
+        app.stop_processes(final=True)
         try:
             asyncio.get_running_loop().call_soon_threadsafe(app.exit, None, 128 + signum)
         except RuntimeError:  # before the app's loop runs, or after it stopped
@@ -59,7 +59,7 @@ def run_app(course: Course, store: Store, start_sandbox: bool = True,
     return app.return_code or 0
 
 
-def _exit_soon(code: int, delay: float = 5.0) -> None:
+def _exit_soon(code: int, delay: float = 15.0) -> None:
     timer = threading.Timer(delay, os._exit, [code])
     timer.daemon = True
     timer.start()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -76,9 +78,13 @@ class LessonScreen(ApilabScreen):
         return text
 
     def show_message(self, message: str, severity: str = "information") -> None:
-        """Say something in the side panel (it stays) and as a notification."""
+        """Say something in the side panel (it stays) and as a notification. Addresses in it
+        are links, which terminals that know links open on a click even when wrapped."""
         panel = self.query_one("#lesson-message", Static)
-        panel.update(Text(message))
+        text = Text(message)
+        for found in re.finditer(r"https?://\S+", message):
+            text.stylize(Style(link=found.group()), found.start(), found.end())
+        panel.update(text)
         panel.display = True
         panel.set_classes(f"message -{severity}")
         self.notify(message, severity=severity, timeout=10)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apilab.catalog.models import Course, Exercise
+from apilab.untrusted import clean
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
 
@@ -32,15 +33,15 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
                    notebooks: Mapping[str, bool] | None = None) -> str:
     """One block per lesson, one line per exercise, and the next step at the end.
 
-    `notebooks` maps a lesson's slug to whether its last notebook check ran clean."""
+    `notebooks` maps a lesson's slug to whether its last notebook check passed every self-check."""
     lines = [course.title, ""]
     next_step = next_exercise(course, progress)
     for lesson in course.lessons:
         lines.append(f"{lesson.number}. {lesson.title}")
         if lesson.notebook:
             checked = (notebooks or {}).get(lesson.slug)
-            state = {True: "  (last check: every cell ran)", False: "  (last check: a cell failed)",
-                     None: ""}[checked]
+            state = {True: "  (done: every self-check passed)",
+                     False: "  (last check: not finished yet)", None: ""}[checked]
             lines.append(f"     notebook: apilab notebook {lesson.number}{state}")
         for exercise in course.exercises_of(lesson):
             state = progress.get(exercise.slug)
@@ -48,7 +49,7 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
             score = score_label(exercise, state)
             label = status.replace("_", " ")
             if state and state.verdict:
-                label += f", {state.verdict.replace('_', ' ')} by your mentor"
+                label += f", {clean(state.verdict.replace('_', ' '))} by your mentor"
             lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
         lines.append("")
     if next_step is None:

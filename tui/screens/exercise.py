@@ -28,6 +28,7 @@ from apilab.processes import LaunchError, ensure_workspace
 from apilab.server_commands import CommandError, ServerCommand, resolve
 from apilab.serving import FolderEvent, ServerEvent, ServerSupervisor, follow
 from apilab.submissions import grade_and_record
+from apilab.untrusted import clean
 from grader.report import Report
 from grader.runner import Progress
 from grader.target import TargetError
@@ -288,8 +289,9 @@ class ExerciseScreen(ApilabScreen):
     def _server_event(self, supervisor: ServerSupervisor, event: ServerEvent) -> None:
         if not self.is_attached or supervisor is not self.supervisor:  # stopped, or screen gone
             return
+        # The server's output is the learner's program's: shown, never obeyed (escape codes).
         self.query_one("#server-log", Log).write_line(
-            event.text if event.kind == "output" else f"── {event.text}")
+            clean(event.text) if event.kind == "output" else f"── {clean(event.text)}")
         if event.kind in ("gone", "back", "replaced"):
             self.workspace_gone = event.kind == "gone"
         if event.kind in NOTIFIED:

@@ -18,6 +18,7 @@ from apilab.browser import open_in_browser
 from apilab.catalog.models import Lesson
 from apilab.jupyter import JupyterError, JupyterServer
 from apilab.sandbox_control import DEFAULT_PORT
+from apilab.untrusted import safe_text
 from apilab.workspace import WorkspaceError, notebook_copy
 from tui.screens.base import ApilabScreen
 from tui.widgets.sandbox_panel import SandboxPanel
@@ -81,8 +82,8 @@ class LessonScreen(ApilabScreen):
         """Say something in the side panel (it stays) and as a notification. Addresses in it
         are links, which terminals that know links open on a click even when wrapped."""
         panel = self.query_one("#lesson-message", Static)
-        text = Text(message)
-        for found in re.finditer(r"https?://\S+", message):
+        text = safe_text(message)
+        for found in re.finditer(r"https?://\S+", text.plain):
             text.stylize(Style(link=found.group()), found.start(), found.end())
         panel.update(text)
         panel.display = True

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from apilab.untrusted import clean
+
 
 class ServerCommandScreen(ModalScreen[str | None]):
     """Edit the command; Enter gives it back (empty: the language's default), Escape nothing."""
@@ -24,9 +26,10 @@ class ServerCommandScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="command-box"):
             yield Static(Text("The command that runs your server", style="bold"))
-            yield Input(self.current, id="command", placeholder='node server.js, go run ., …')
+            # Shown cleaned: a command is typed by the learner, but remembered between sessions.
+            yield Input(clean(self.current), id="command", placeholder="node server.js, go run ., …")
             yield Static(Text(
-                f"It runs in {self.folder}, restarted when you save, with its port in the PORT "
+                f"It runs in {clean(str(self.folder))}, restarted when you save, with its port in the PORT "
                 "environment variable ($PORT in the command is replaced too). Leave it empty for "
                 "the default of your workspace's language: uvicorn for app.py, node for "
                 "server.js.\nEnter saves it for this exercise · Escape cancels", style="dim"))

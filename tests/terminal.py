@@ -14,6 +14,7 @@ import fcntl
 import os
 import pty
 import re
+import select
 import struct
 import subprocess
 import termios
@@ -48,14 +49,19 @@ class Terminal:
         self._screen = pyte.Screen(*size)
         self._stream = pyte.ByteStream(self._screen)
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         self._reader = threading.Thread(target=self._read, args=(master,), daemon=True)
         self._reader.start()
 
     def _read(self, master: int) -> None:
-        while True:
+        # Never blocked in read() for long: a read in progress keeps the terminal open even after
+        # close(), and the program would not get its SIGHUP.
+        while not self._closing.is_set():
+            if not select.select([master], [], [], 0.05)[0]:
+                continue
             try:
                 chunk = os.read(master, 65536)
-            except OSError:  # the program closed the terminal, or the test hung up
+            except OSError:  # the program closed the terminal
                 return
             if not chunk:
                 return
@@ -94,6 +100,8 @@ class Terminal:
         """Close the terminal, as closing its window does: the program gets SIGHUP."""
         master, self.master = self.master, None
         if master is not None:
+            self._closing.set()
+            self._reader.join()
             os.close(master)
 
     def wait(self, timeout: float = 60) -> int:

@@ -309,3 +309,37 @@ async def list_etag(ctx: CheckContext, path: str) -> str:
     ctx.expect(ENTITY_TAG.fullmatch(etag) is not None, f"the ETag of {path} is not an entity tag",
                expected='a quoted tag, "..." or W/"..."', received=f"ETag: {etag}")
     return etag
+
+
+@check("weak-form")
+async def weak_form(
+    ctx: CheckContext,
+    *,
+    path: str,
+    request: dict[str, Any],
+    status: int,
+    create: dict[str, Any] | None = None,
+    unchanged: bool = False,
+) -> None:
+    """A request carrying the weak form of the current ETag gets `status`.
+
+    Proves the comparison functions of RFC 9110 §8.8.3.2: If-None-Match compares weakly
+    (W/"x" matches "x": 304), If-Match strongly (W/"x" never matches: 412). `request` uses
+    `${weak_etag}`, the current ETag with W/ in front (once, even if it is weak already). With
+    `unchanged`, a GET afterwards must show the same ETag: the refused write changed nothing.
+    """
+    await prepare(ctx, create, (200, 201))
+    path = ctx.fill(path)
+    await read_etag(ctx, path)
+    etag = ctx.vars["etag"]
+    ctx.vars["weak_etag"] = etag if is_weak(etag) else f"W/{etag}"
+    response = await send(ctx, request, path)
+    sent = ctx.fill(request)
+    ctx.expect(response.status == status, f"{sent.get('method', 'GET')} {path} with "
+               f"{', '.join(f'{k}: {v}' for k, v in sent.get('headers', {}).items())} answered "
+               f"{response.status}", expected=f"status {status}",
+               received=f"status {response.status} {response.reason}")
+    if unchanged:
+        await read_etag(ctx, path)
+        ctx.expect(ctx.vars["etag"] == etag, "the page changed although the request was refused",
+                   expected=f"ETag: {etag}", received=f"ETag: {ctx.vars['etag']}")

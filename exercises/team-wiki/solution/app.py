@@ -37,15 +37,8 @@ class Representation:
     """The exact bytes a GET sends, and the validators that describe them."""
 
     body: bytes
+    etag: str
     last_modified: datetime | None = None
-    etag: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        # A strong ETag may only be shared by byte-identical representations (RFC 9110 §8.8.3),
-        # so it is a hash of those bytes: it changes exactly when they change, survives restarts,
-        # and a page deleted and created again with other text can never get an old ETag back.
-        digest = hashlib.sha256(self.body).hexdigest()[:32]
-        object.__setattr__(self, "etag", f'"{digest}"')
 
     def validators(self) -> dict[str, str]:
         """ETag, Last-Modified and Cache-Control: sent on a 200, on a 304 and after a write."""
@@ -53,6 +46,17 @@ class Representation:
         if self.last_modified is not None:
             headers["Last-Modified"] = format_datetime(self.last_modified, usegmt=True)
         return headers
+
+
+def represent(document: Any, last_modified: datetime | None = None) -> Representation:
+    """Encode `document` once; its ETag is a hash of exactly those bytes.
+
+    A strong ETag may only be shared by byte-identical representations (RFC 9110 §8.8.3). A hash
+    of the bytes changes exactly when they change, is the same after a restart, and a page
+    deleted and created again with other text can never get one of its old ETags back.
+    """
+    body = encode(document)
+    return Representation(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', last_modified)
 
 
 def encode(document: Any) -> bytes:
@@ -107,7 +111,7 @@ class Page:
         """Freeze the current fields into the representation GET serves, dated now."""
         document = {"slug": self.slug, "title": self.title, "body": self.body,
                     "revision": self.revision}
-        self.stored = Representation(encode(document), now())
+        self.stored = represent(document, now())
 
 
 # slug -> page. The routes are `async def`, so they run one at a time on the event loop: the check
@@ -118,7 +122,7 @@ PAGES: dict[str, Page] = {}
 def page_list() -> Representation:
     items = [{"slug": p.slug, "title": p.title, "revision": p.revision}
              for p in sorted(PAGES.values(), key=lambda p: p.slug)]
-    return Representation(encode({"items": items}))
+    return represent({"items": items})
 
 
 # --- conditional requests: RFC 9110 §13.2.2, in its order ----------------------------------------

@@ -174,6 +174,8 @@ class Wire:
             record.error = _deadline_message("connect", self.limits.request_timeout)
         except (OSError, ValueError) as exc:
             record.error = f"the server's reply could not be read ({type(exc).__name__}: {exc})"
+        except WireError as exc:
+            record.error = str(exc)
         finally:
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         if record.error:
@@ -189,10 +191,15 @@ class Wire:
                 f"{name}: {value}\r\n" for name, value in fields.items()) + "\r\n"
             writer.write(head.encode("latin-1"))
             await writer.drain()
-            raw = bytearray()
+            try:
+                raw = bytearray(await asyncio.wait_for(reader.read(65536), self.limits.read_timeout))
+            except TimeoutError:
+                raise WireError(f"the server accepted the connection but sent nothing for "
+                                f"{self.limits.read_timeout:g} s (timed out before the first byte)"
+                                ) from None
             # A server that ignores `Connection: close` is not waited for beyond a pause.
             with contextlib.suppress(TimeoutError):
-                while len(raw) < self.limits.max_body_bytes:
+                while raw and len(raw) < self.limits.max_body_bytes:
                     chunk = await asyncio.wait_for(reader.read(65536), self.limits.read_timeout / 5)
                     if not chunk:
                         break

@@ -30,12 +30,16 @@ def test_the_course_verifies(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "✓ reading-list: solution: passes every check (72/72)" in lines
-    assert any(line.startswith("✓ reading-list: starter: fails, as it should") for line in lines)
-    mutants = sorted(p.stem for p in (ROOT / "exercises/reading-list/mutants").glob("*.toml"))
-    for name in mutants:
-        assert any(line.startswith(f"✓ reading-list: mutant {name}: caught by") for line in lines), name
+    assert "✓ team-wiki: solution: passes every check (70/70)" in lines
+    verdicts = 0
+    for slug in ("reading-list", "team-wiki"):
+        assert any(line.startswith(f"✓ {slug}: starter: fails, as it should") for line in lines)
+        mutants = sorted(p.stem for p in (ROOT / f"exercises/{slug}/mutants").glob("*.toml"))
+        for name in mutants:
+            assert any(line.startswith(f"✓ {slug}: mutant {name}: caught by") for line in lines), name
+        verdicts += len(mutants) + 2
     assert any(line.startswith("✓ notebook: 01-rest-and-http.ipynb") for line in lines)
-    assert lines[-1] == f"{len(mutants) + 3} passed, 0 failed"
+    assert lines[-1] == f"{verdicts + 1} passed, 0 failed"
 
 
 def test_a_mutant_that_escapes_fails_verification(tmp_path):

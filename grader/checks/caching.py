@@ -118,7 +118,7 @@ async def not_modified(
     ctx.expect(not response.body, f"the 304 is followed by {len(response.body)} bytes of content; a "
                "304 has none, and a client reading the next response on this connection would "
                "take them for its start", expected="nothing after the 304's head",
-               received=show(response.text[:200]))
+               received=f"after the head: {response.text[:200]}")
     for name in REFRESHED_BY_304:
         want, have = full.headers.get_list(name), response.headers.get_list(name)
         ctx.expect(want == have, f"the 304's {name} differs from the 200's: a cache refreshes its "

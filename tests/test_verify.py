@@ -25,6 +25,7 @@ def apilab(*args: str, course: Path = ROOT, home: Path) -> subprocess.CompletedP
                           text=True, timeout=300)
 
 
+@pytest.mark.timeout(300)  # the whole course, every exercise's servers and its notebooks
 def test_the_course_verifies(tmp_path):
     result = apilab("verify", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

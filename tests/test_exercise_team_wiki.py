@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from apilab.catalog.loader import load_exercise
+from apilab.catalog.models import Edit, Mutant
 from apilab.verify import materialize, serve_app, serve_apps
 from grader.runner import grade
 
@@ -40,6 +41,46 @@ def mutant_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     folders = [materialize(EXERCISE, MUTANTS[name], root / name) for name in names]
     with serve_apps(folders) as urls:
         yield dict(zip(names, urls, strict=True))
+
+
+# Choices the README leaves to the learner, each made differently from the reference: a server
+# that makes them must still score full marks (the grader never fails what the contract allows).
+ALLOWED_CHOICES = {
+    "counter-etags": [  # ETags from a version counter that never goes back, not a hash
+        Edit(file="app.py", find="        self.stored = represent(document, now())",
+             replace="        self.stored = Representation(encode(document), f'\"v{next(VERSIONS)}\"', "
+                     "now())\n\n\nVERSIONS = __import__('itertools').count(1)"),
+    ],
+    "weak-list-etag": [  # the list's ETag may be weak
+        Edit(file="app.py", find="    return conditional_read(request, page_list())",
+             replace="    listing = page_list()\n    return conditional_read(request, "
+                     "Representation(listing.body, 'W/' + listing.etag))"),
+    ],
+    "more-directives": [  # other Cache-Control directives beside no-cache
+        Edit(file="app.py", find='CACHE_CONTROL = "no-cache"',
+             replace='CACHE_CONTROL = "private, no-cache, must-revalidate, max-age=0"'),
+    ],
+    "relative-location": [
+        Edit(file="app.py", find='Location=str(request.url_for("get_page", slug=slug))',
+             replace='Location=f"/pages/{slug}"'),
+    ],
+    "lean-304": [  # a 304 with only ETag and Cache-Control, but the 200's Content-Length
+        Edit(file="app.py", find="        return Response(status_code=304, headers=headers)",
+             replace="        return Response(status_code=304, headers={\n"
+                     "            'ETag': current.etag, 'Cache-Control': CACHE_CONTROL,\n"
+                     "            'Content-Length': str(len(current.body))})"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def allowed_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    root = tmp_path_factory.mktemp("allowed")
+    folders = [materialize(EXERCISE, Mutant(name=name, description="an allowed choice",
+                                            caught_by=["none"], edits=edits), root / name)
+               for name, edits in ALLOWED_CHOICES.items()]
+    with serve_apps(folders) as urls:
+        yield dict(zip(ALLOWED_CHOICES, urls, strict=True))
 
 
 def failures(report) -> str:
@@ -103,6 +144,12 @@ async def test_the_solution_scores_full_marks(solution_url, seed):
     report = await grade(EXERCISE, solution_url, seed=seed, include_hidden=True)
     assert report.status == "pass", failures(report)
     assert report.score == report.max_score == EXERCISE.points
+
+
+@pytest.mark.parametrize("choice", sorted(ALLOWED_CHOICES))
+async def test_every_choice_the_readme_allows_scores_full_marks(allowed_urls, choice):
+    report = await grade(EXERCISE, allowed_urls[choice], seed=11, include_hidden=True)
+    assert report.status == "pass", failures(report)
 
 
 async def test_a_304_with_a_body_is_caught_on_the_wire_and_explained(mutant_urls):

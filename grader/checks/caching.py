@@ -28,8 +28,10 @@ ENTITY_TAG = re.compile(r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"')
 # RFC 9110 §5.6.7: the preferred format, IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT"
 IMF_FIXDATE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
                          r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT")
-# Fields a 304 must repeat when the 200 has them (RFC 9110 §15.4.5), besides Date.
-REFRESHED_BY_304 = ("etag", "cache-control", "vary", "content-location", "expires")
+# Fields a 304 must send when the 200 has them (RFC 9110 §15.4.5), besides Date: the first
+# three with the 200's very values; Content-Location and Expires may be computed afresh.
+REPEATED_BY_304 = ("etag", "cache-control", "vary")
+RENEWED_BY_304 = ("content-location", "expires")
 CLOCK_SLACK = 5.0  # seconds between the grader's clock and the server's, on one machine
 
 
@@ -103,9 +105,9 @@ async def not_modified(
     """A conditional GET (or HEAD) for the current ETag is a 304 with no content on the wire.
 
     Proves RFC 9110 §15.4.5: a 304 ends at its head, and repeats the ETag, Cache-Control and
-    Vary (and Content-Location, Expires) that a 200 would carry, so that caches can refresh
-    their copy; a Content-Length on it must be the 200's (§8.6). The 304 is read byte by byte:
-    a body that a client would silently drop still fails.
+    Vary that a 200 would carry (and sends Content-Location and Expires when the 200 has them),
+    so that caches can refresh their copy; a Content-Length on it must be the 200's (§8.6).
+    The 304 is read byte by byte: a body that a client would silently drop still fails.
     """
     await prepare(ctx, create, (200, 201))
     path = ctx.fill(path)
@@ -119,12 +121,16 @@ async def not_modified(
                "304 has none, and a client reading the next response on this connection would "
                "take them for its start", expected="nothing after the 304's head",
                received=f"after the head: {response.text[:200]}")
-    for name in REFRESHED_BY_304:
+    for name in REPEATED_BY_304:
         want, have = full.headers.get_list(name), response.headers.get_list(name)
         ctx.expect(want == have, f"the 304's {name} differs from the 200's: a cache refreshes its "
                    f"stored copy with the 304's headers", expected=f"{name}: {', '.join(want)}"
                    if want else f"no {name}", received=f"{name}: {', '.join(have)}" if have
                    else f"no {name} header")
+    for name in RENEWED_BY_304:
+        ctx.expect(name not in full.headers or name in response.headers, f"the 200 has {name} "
+                   "but the 304 does not: a cache refreshing its copy would keep the old one",
+                   expected=f"{name}: ...", received=f"no {name} header")
     length = response.headers.get("content-length")
     ctx.expect(length is None or length == str(len(full.body)), "the 304's Content-Length is not "
                "the length of the 200's content; a cache would store it as the page's length",

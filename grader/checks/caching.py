@@ -68,8 +68,13 @@ async def prepare(ctx: CheckContext, create: dict[str, Any] | None, statuses: Se
     with ctx.preparing(f"creating what it works on ({ctx.fill(create.get('method', 'GET'))} "
                        f"{ctx.fill(create.get('path', ''))})"):
         response = await send(ctx, create)
+        advice = "make the create checks pass first"
+        if response.status in (409, 412):
+            # Replaying a seed creates the same resources again on a server that kept them.
+            advice = ("it already exists on your server: a replayed seed creates the same "
+                      "resources, so restart your server before replaying")
         ctx.expect(response.status in statuses, f"the request that creates the resource answered "
-                   f"{response.status}; make the create checks pass first",
+                   f"{response.status}; {advice}",
                    expected="status " + " or ".join(map(str, statuses)),
                    received=f"status {response.status} {response.reason}")
 

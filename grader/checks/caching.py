@@ -124,7 +124,8 @@ async def not_modified(
                expected="status 304 Not Modified", received=f"status {response.status} {response.reason}")
     ctx.expect(not response.body, f"the 304 is followed by {len(response.body)} bytes of content; a "
                "304 has none, and a client reading the next response on this connection would "
-               "take them for its start", expected="nothing after the 304's head",
+               "take them for its start (curl, like every HTTP client, hides them: they show "
+               "only on the raw connection)", expected="nothing after the 304's head",
                received=f"after the head: {response.text[:200]}")
     for name in REPEATED_BY_304:
         want, have = full.headers.get_list(name), response.headers.get_list(name)

@@ -170,6 +170,7 @@ class Wire:
             async with asyncio.timeout(self.limits.request_timeout):
                 raw = await self._read_until_close(parts, method, target, fields)
             received = _parse_unframed(raw, url)
+            received.truncated = len(raw) >= self.limits.max_body_bytes
         except TimeoutError:
             record.error = _deadline_message("connect", self.limits.request_timeout)
         except (OSError, ValueError) as exc:

@@ -37,7 +37,7 @@ async def keeps_open(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
 @pytest.fixture(scope="module")
 def servers():
     behaviours = {"with-body": not_modified_with_body, "clean": not_modified,
-                  "keeps-open": keeps_open, "silent": hs.silent}
+                  "keeps-open": keeps_open, "silent": hs.silent, "endless": hs.endless_fast}
     with hs.HostileServers(behaviours) as running:
         yield running
 
@@ -47,7 +47,7 @@ async def test_bytes_after_a_304_head_are_the_body(servers):
         received = await wire.send_unframed("GET", "/pages/a", headers={"If-None-Match": '"v1"'})
     assert received.status == 304 and received.reason == "Not Modified"
     assert received.headers["etag"] == '"v1"'
-    assert received.body == PAGE
+    assert received.body == PAGE and not received.truncated
     [exchange] = wire.exchanges
     assert exchange.response.body_size == len(PAGE)
     assert ("If-None-Match", '"v1"') in exchange.request.headers
@@ -66,6 +66,12 @@ async def test_a_server_that_keeps_the_connection_open_is_not_waited_for(servers
     async with Wire(servers.url("keeps-open"), Limits(read_timeout=1.0)) as wire:
         received = await wire.send_unframed("GET", "/")
     assert received.status == 304 and received.body == b""
+
+
+async def test_an_endless_reply_is_read_up_to_the_cap(servers):
+    async with Wire(servers.url("endless"), Limits(max_body_bytes=100_000)) as wire:
+        received = await wire.send_unframed("GET", "/")
+    assert received.truncated and 99_000 <= len(received.body) < 100_000 + 65536
 
 
 async def test_a_server_that_never_answers_is_a_wire_error(servers):

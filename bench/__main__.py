@@ -28,6 +28,7 @@ BENCHES = {
     "grader_overhead": "bench.grader_overhead",
     "hub_throughput": "bench.hub_throughput",
     "tui_startup": "bench.tui_startup",
+    "untrusted_text": "bench.untrusted_text",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -39,14 +39,16 @@ def test_the_course_verifies(tmp_path):
         for name in mutants:
             assert any(line.startswith(f"✓ {slug}: mutant {name}: caught by") for line in lines), name
         verdicts += len(mutants) + 2
-    notebook = [line for line in lines if line.startswith("✓ notebook 01-rest-and-http: ")]
-    assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in notebook] == [
-        "the published notebook is what its solution generates",
-        "the solution runs to the end",
-        "untouched, it stops at its first blank",
-        "each of its 19 blanks fails its self-check until it is answered",
-    ]
-    assert lines[-1] == f"{verdicts + len(notebook)} passed, 0 failed"
+    for name, blanks in (("01-rest-and-http", 19), ("04-caching", 14)):
+        notebook = [line for line in lines if line.startswith(f"✓ notebook {name}: ")]
+        assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in notebook] == [
+            "the published notebook is what its solution generates",
+            "the solution runs to the end",
+            "untouched, it stops at its first blank",
+            f"each of its {blanks} blanks fails its self-check until it is answered",
+        ], name
+        verdicts += len(notebook)
+    assert lines[-1] == f"{verdicts} passed, 0 failed"
 
 
 def test_a_mutant_that_escapes_fails_verification(tmp_path):

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from apilab.app_servers import materialize, serve_app, serve_apps
 from apilab.catalog.loader import load_exercise
 from apilab.catalog.models import Edit, Mutant
-from apilab.app_servers import materialize, serve_app, serve_apps
 from grader.runner import grade
 
 EXERCISE_DIR = Path(__file__).resolve().parent.parent / "exercises" / "team-wiki"

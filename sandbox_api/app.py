@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 
 from sandbox_api import docs
 from sandbox_api.db import BookshopDB
+from sandbox_api.features import identity
 from sandbox_api.methods import HeadAsGet
 from sandbox_api.problems import install_problem_handlers
 from sandbox_api.routers import admin, authors, books, problems
@@ -43,7 +44,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         title=docs.TITLE,
         version=docs.VERSION,
         description=docs.DESCRIPTION,
-        openapi_tags=docs.TAGS,
+        openapi_tags=docs.TAGS + identity.TAGS,
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
@@ -59,6 +60,7 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     for module in (books, authors, admin, problems):
         app.include_router(module.router)
+    identity.install(app, db_path.with_name(db_path.stem + "-identity.sqlite"), settings.seed)
 
     @app.get("/", tags=["service"], name="index")
     def index() -> dict[str, Any]:

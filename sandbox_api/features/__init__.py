@@ -1,0 +1,1 @@
+"""Sandbox features: one package per lesson's part of the practice API."""

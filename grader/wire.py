@@ -3,8 +3,8 @@
 Every request is bounded (connect and read timeouts, a deadline for the whole exchange, a cap on
 the body it reads), never follows a redirect off the learner's host, ignores proxy settings, and
 is recorded as an `Exchange` with a `curl` command that reproduces it, its secrets shortened (see
-`grader.redact`). A server that misbehaves on the wire (refuses, resets, hangs, speaks something other than HTTP) becomes a plain-language
-`WireError`, never a traceback.
+`grader.redact`). A server that misbehaves on the wire (refuses, resets, hangs, speaks something
+other than HTTP) becomes a plain-language `WireError`, never a traceback.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ valid and only the one defect it plants can make a server refuse it:
 - `hmac-public-key`: signed HS256 with the issuer's RSA public key (PEM) as the HMAC secret,
   which fools a server that lets the token choose the algorithm (RFC 8725 §2.1);
 - `tampered`: the payload changed after signing (more scope, another subject), signature kept;
-- `unknown-key`: signed with a key the issuer never published, that key embedded in the header
-  (`jwk`), which fools a server that trusts keys named by the token (RFC 8725 §3.10).
+- `unknown-key`: signed with a key the issuer never published, under a `kid` it never used;
+- `embedded-key`: the same, with that key embedded in the header (`jwk`), which fools a server
+  that trusts keys the token brings along (RFC 8725 §3.10, CVE-2018-0114).
 
 Defects that need the issuer's key (expired, wrong audience...) come from the sandbox instead.
 """
@@ -24,7 +25,7 @@ from joserfc import jws, jwt
 from joserfc.jwk import OctKey, RSAKey
 from joserfc.util import urlsafe_b64encode
 
-FORGERIES = ("alg-none", "hmac-public-key", "tampered", "unknown-key")
+FORGERIES = ("alg-none", "hmac-public-key", "tampered", "unknown-key", "embedded-key")
 
 
 def header_of(token: str) -> dict[str, Any]:
@@ -63,11 +64,12 @@ def tampered(token: str, **changes: Any) -> str:
     return f"{protected}.{payload}.{signature}"
 
 
-def signed_with_unknown_key(token: str) -> str:
-    """The token's claims, freshly dated, signed with a new key embedded in its own header."""
+def signed_with_unknown_key(token: str, embed: bool = False) -> str:
+    """The token's claims, freshly dated, signed with a new key (embedded in the header too)."""
     key = RSAKey.generate_key(2048, auto_kid=True)
-    header = {"alg": "RS256", "typ": header_of(token).get("typ", "at+jwt"), "kid": key.kid,
-              "jwk": key.as_dict(private=False)}
+    header = {"alg": "RS256", "typ": header_of(token).get("typ", "at+jwt"), "kid": key.kid}
+    if embed:
+        header["jwk"] = key.as_dict(private=False)
     now = int(time.time())
     return jwt.encode(header, {**claims_of(token), "iat": now, "exp": now + 600}, key,
                       algorithms=["RS256"])
@@ -87,6 +89,6 @@ def forge(kind: str, token: str, *, public_jwk: dict[str, Any] | None = None,
         if not changes:
             raise ValueError("a tampered token needs the claims to change")
         return tampered(token, **changes)
-    if kind == "unknown-key":
-        return signed_with_unknown_key(token)
+    if kind in ("unknown-key", "embedded-key"):
+        return signed_with_unknown_key(token, embed=kind == "embedded-key")
     raise ValueError(f"unknown forgery {kind!r}; known: {', '.join(FORGERIES)}")

@@ -16,6 +16,7 @@ Defects that need the issuer's key (expired, wrong audience...) come from the sa
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import warnings
@@ -64,9 +65,16 @@ def tampered(token: str, **changes: Any) -> str:
     return f"{protected}.{payload}.{signature}"
 
 
+@functools.cache
+def stranger_key() -> RSAKey:
+    """A key the issuer never published: made once per process, as making one takes a while."""
+    return RSAKey.generate_key(2048, auto_kid=True)
+
+
 def signed_with_unknown_key(token: str, embed: bool = False) -> str:
-    """The token's claims, freshly dated, signed with a new key (embedded in the header too)."""
-    key = RSAKey.generate_key(2048, auto_kid=True)
+    """The token's claims, freshly dated, signed with a stranger's key (embedded in the header
+    too)."""
+    key = stranger_key()
     header = {"alg": "RS256", "typ": header_of(token).get("typ", "at+jwt"), "kid": key.kid}
     if embed:
         header["jwk"] = key.as_dict(private=False)

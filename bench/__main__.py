@@ -27,6 +27,7 @@ from types import ModuleType
 BENCHES = {
     "grader_overhead": "bench.grader_overhead",
     "hub_throughput": "bench.hub_throughput",
+    "redaction": "bench.redaction",
     "tui_startup": "bench.tui_startup",
 }
 RESULTS = Path(__file__).resolve().parent / "results"

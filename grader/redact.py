@@ -26,6 +26,7 @@ SECRET_NAMES = re.compile(r"(?i)^(?:access_token|refresh_token|id_token|token|ap
 JWT = re.compile(r"eyJ[\w-]{6,}\.[\w-]+(?:\.[\w-]*)?")
 KEEP = 8  # characters of a secret that stay readable
 MIN_SECRET = 8  # shorter values are not worth hiding, and replacing them would garble text
+JWT_MARGIN = 8192  # characters searched past an excerpt's end: room for a whole token
 
 
 def shorten(secret: str) -> str:
@@ -39,11 +40,12 @@ class Redactor:
     """Remembers the secrets of one run and hides them in every text it is given."""
 
     def __init__(self) -> None:
-        self._known: set[str] = set()
+        self._known: list[str] = []  # longest first, so that a secret inside another goes second
 
     def learn(self, secret: str) -> None:
-        if len(secret) >= MIN_SECRET:
-            self._known.add(secret)
+        if len(secret) >= MIN_SECRET and secret not in self._known:
+            self._known.append(secret)
+            self._known.sort(key=len, reverse=True)
 
     def learn_headers(self, headers: Iterable[tuple[str, str]]) -> None:
         for name, value in headers:
@@ -64,10 +66,20 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """`text` with every known secret, and every JWT, shortened."""
-        for secret in sorted(self._known, key=len, reverse=True):
+        for secret in self._known:
             if secret in text:
                 text = text.replace(secret, shorten(secret))
-        return JWT.sub(lambda match: shorten(match.group()), text)
+        return JWT.sub(lambda match: shorten(match.group()), text) if "eyJ" in text else text
+
+    def excerpt(self, text: str, limit: int) -> tuple[str, bool]:
+        """The first `limit` characters of `text` with its secrets hidden, and whether it was cut.
+
+        Only the start of a long text is searched, with a margin: a secret that begins before
+        the cut lies whole inside it, so no excerpt ends with part of one.
+        """
+        margin = (len(self._known[0]) if self._known else 0) + JWT_MARGIN
+        shown = self.text(text[:limit + margin])
+        return shown[:limit], len(text) > limit or len(shown) > limit
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(name, self.text(value)) for name, value in headers]

@@ -244,9 +244,7 @@ def _text(data: bytes) -> str:
 
 
 def _excerpt(data: bytes, limit: int, redactor: Redactor) -> tuple[str, bool]:
-    # Secrets are hidden before the cut, so that no excerpt ends with part of one.
-    text = redactor.text(_text(data))
-    return (text[:limit], True) if len(text) > limit else (text, False)
+    return redactor.excerpt(_text(data), limit)
 
 
 def _sent(request: httpx.Request, content: bytes | None, limit: int, redactor: Redactor) -> SentRequest:

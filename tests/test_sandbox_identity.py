@@ -244,3 +244,14 @@ async def test_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_a_new_kid
     assert new["header"]["kid"] == rotated["kid"]
     for token in (old, new):
         assert (await client.get("/orders", headers=bearer(token["access_token"]))).status_code == 200
+
+
+async def test_ids_that_are_not_ids_are_simply_not_found(client):
+    token = bearer((await login(client, "orders:read orders:write"))["access_token"])
+    for path in ("/orders/abc", "/orders/99999999999999999999999", "/orders/0"):
+        assert (await client.get(path, headers=token)).status_code == 404, path
+        assert (await client.delete(path, headers=token)).status_code == 404, path
+    huge = await client.post("/orders", json={"book_id": 10**20}, headers=token)
+    assert huge.status_code == 422
+    gone = await client.delete("/me/api-keys/not-a-number", auth=("alice", "wonderland"))
+    assert gone.status_code == 404

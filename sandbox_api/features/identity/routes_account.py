@@ -19,6 +19,7 @@ from sandbox_api.deps import JsonBody
 from sandbox_api.docs import problem_docs
 from sandbox_api.features.identity.directory import USERS, USERS_BY_SUB, User
 from sandbox_api.features.identity.guard import REALM, Caller, authenticated, challenge, identity_server
+from sandbox_api.features.identity.store import row_id
 from sandbox_api.problems import ProblemException
 
 router = APIRouter(tags=["accounts"])
@@ -84,8 +85,8 @@ def list_api_keys(request: Request, user: Annotated[User, Depends(account)]) -> 
                response_class=Response,
                responses=problem_docs(e401="Wrong or missing username and password.",
                                       e404="You have no key with this id."))
-def revoke_api_key(key_id: int, request: Request, user: Annotated[User, Depends(account)]) -> Response:
+def revoke_api_key(key_id: str, request: Request, user: Annotated[User, Depends(account)]) -> Response:
     """Revoke a key: from now on it is refused."""
-    if not identity_server(request).store.delete_api_key(user.sub, key_id):
+    if not identity_server(request).store.delete_api_key(user.sub, row_id(key_id)):
         raise ProblemException(404, f"you have no API key with id {key_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

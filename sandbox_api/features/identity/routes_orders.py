@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sandbox_api.deps import JsonBody
 from sandbox_api.docs import problem_docs
 from sandbox_api.features.identity.guard import Caller, identity_server, requires
+from sandbox_api.features.identity.store import row_id
 from sandbox_api.problems import ProblemException
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -28,7 +29,7 @@ Writer = Annotated[Caller, Depends(requires("orders:write"))]
 
 class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    book_id: Annotated[int, Field(ge=1, description="The id of a book in /books.")]
+    book_id: Annotated[int, Field(ge=1, le=10**9, description="The id of a book in /books.")]
     quantity: Annotated[int, Field(ge=1, le=10)] = 1
 
 
@@ -55,9 +56,9 @@ def create_order(body: OrderCreate, request: Request, response: Response,
 
 @router.get("/{order_id}", name="get_order",
             responses={**_AUTH_ERRORS, **problem_docs(e404="You have no order with this id.")})
-def get_order(order_id: int, request: Request, caller: Reader) -> dict[str, Any]:
+def get_order(order_id: str, request: Request, caller: Reader) -> dict[str, Any]:
     """One of your orders. Someone else's answers 404: not even its existence is told."""
-    order = _store(request).order(order_id, caller.sub)
+    order = _store(request).order(row_id(order_id), caller.sub)
     if order is None:
         raise ProblemException(404, f"you have no order with id {order_id}")
     return order
@@ -65,8 +66,8 @@ def get_order(order_id: int, request: Request, caller: Reader) -> dict[str, Any]
 
 @router.delete("/{order_id}", name="cancel_order", status_code=204, response_class=Response,
                responses={**_AUTH_ERRORS, **problem_docs(e404="You have no order with this id.")})
-def cancel_order(order_id: int, request: Request, caller: Writer) -> Response:
+def cancel_order(order_id: str, request: Request, caller: Writer) -> Response:
     """Cancel one of your orders."""
-    if not _store(request).delete_order(order_id, caller.sub):
+    if not _store(request).delete_order(row_id(order_id), caller.sub):
         raise ProblemException(404, f"you have no order with id {order_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

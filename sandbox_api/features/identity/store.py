@@ -62,6 +62,12 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def row_id(text: str) -> int:
+    """The id a path segment names, or 0 (no row's id) for anything that is not one: ids are
+    opaque to clients, so `/orders/abc` is simply not found."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) < 19 else 0
+
+
 class IdentityStore:
     """Rows of the identity tables, as plain dicts."""
 

@@ -17,6 +17,7 @@ from apilab import paths
 from apilab.catalog.loader import CatalogError, load_course
 from apilab.catalog.models import Course, Exercise
 from apilab.ports import SANDBOX_PORT, SERVER_PORT
+from apilab.untrusted import clean
 from hub.cli import hub
 
 GRADING_ERROR = 2  # exit code: nothing could be graded
@@ -80,7 +81,7 @@ def _send_waiting_submissions() -> None:
     except (SettingsError, StoreError) as exc:
         click.echo(f"apilab: {exc}", err=True)
         return
-    click.echo(f"apilab: {result.summary()}", err=True)
+    click.echo(f"apilab: {clean(result.summary())}", err=True)  # it may quote the hub
 
 
 @main.command()
@@ -242,7 +243,7 @@ def _after_submit(store, hub, run_id: str | None) -> None:
     from apilab.sync import sync
 
     result = sync(store, hub)
-    click.echo(result.summary())
+    click.echo(clean(result.summary()))  # it may quote the hub
 
 
 _grade_options = [
@@ -292,12 +293,12 @@ def login(hub_url: str, token: str) -> None:
         raise click.ClickException(f"the hub at {hub_url} refused this token. Check it, or ask "
                                    "your mentor for a new one.") from None
     except HubError as exc:
-        raise click.ClickException(f"could not log in: {exc}") from None
+        raise click.ClickException(clean(f"could not log in: {exc}")) from None
     try:
         save_hub(HubLogin(url=hub_url.rstrip("/"), token=token, name=me["name"], role=me["role"]))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Logged in to {hub_url} as {me['name']} ({me['role']}).")
+    click.echo(clean(f"Logged in to {hub_url} as {me['name']} ({me['role']})."))
     if me["role"] == "mentor":
         click.echo("Open the review queue with: apilab mentor")
     else:
@@ -330,7 +331,7 @@ def sync_command() -> None:
         raise click.ClickException("not logged in to a hub: apilab login HUB_URL --token TOKEN")
     with _store() as store:
         result = sync(store, hub)
-    click.echo(result.summary())
+    click.echo(clean(result.summary()))  # it may quote the hub
     sys.exit(1 if result.problem else 0)
 
 

@@ -29,6 +29,7 @@ BENCHES = {
     "hub_throughput": "bench.hub_throughput",
     "redaction": "bench.redaction",
     "tui_startup": "bench.tui_startup",
+    "untrusted_text": "bench.untrusted_text",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -103,3 +103,27 @@ def sandbox_client(fresh_sandbox: str) -> Iterator[httpx.Client]:
     """An httpx client aimed at a freshly reset shared sandbox."""
     with httpx.Client(base_url=fresh_sandbox, timeout=10, trust_env=False) as client:
         yield client
+
+
+# --- untrusted text -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def markup_parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every string that Textual or Rich parses as markup while the test runs (Textual's own
+    labels included), so a test can assert that no untrusted string was among them."""
+    import rich.markup
+    import textual.markup
+
+    parsed: list[str] = []
+
+    def spying(parse: Callable[..., object]) -> Callable[..., object]:
+        def parse_and_record(markup: object, *args: object, **kwargs: object) -> object:
+            parsed.append(str(markup))
+            return parse(markup, *args, **kwargs)
+
+        return parse_and_record
+
+    monkeypatch.setattr(textual.markup, "to_content", spying(textual.markup.to_content))
+    monkeypatch.setattr(rich.markup, "render", spying(rich.markup.render))
+    return parsed

@@ -4,11 +4,15 @@ imported by name (`from tests.helpers import ...`), never conftest."""
 
 from __future__ import annotations
 
+import io
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apilab.hubclient import HubClient
 from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
@@ -76,6 +80,17 @@ def make_report(
     )
 
 
+@dataclass
+class Hub:
+    """A running hub for the apps' tests: its URL and a token for each user by name."""
+
+    url: str
+    tokens: dict[str, str]
+
+    def client(self, name: str) -> HubClient:
+        return HubClient(self.url, self.tokens[name])
+
+
 class TickingClock:
     """A clock for deterministic timestamps: each call is one minute after the previous."""
 
@@ -136,3 +151,145 @@ def queue_rows(screen) -> list[tuple[str, str]]:
     table = screen.query_one("#queue", DataTable)
     return [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1]))
             for i in range(table.row_count)]
+
+
+# --- untrusted text -------------------------------------------------------------------------------
+
+# Strings an attacker can put wherever a report, a server, a hub, a learner or a mentor writes text:
+# each would drive a terminal, reorder what is read, or be taken for markup if shown as is.
+TERMINAL_ATTACKS = {
+    "osc-title": "\x1b]0;OWNED\x1b\\",
+    "osc-clipboard": "\x1b]52;c;cm0gLXJmIH4=\x07",
+    "osc-hyperlink": "\x1b]8;;https://evil.example\x1b\\here\x1b]8;;\x1b\\",
+    "csi-clear": "\x1b[2J",
+    "c1-csi-clear": "\x9b2J",
+    "c1-osc-title": "\x9d0;OWNED\x9c",
+    "dcs": "\x1bP1$qm\x1b\\",
+    "apc": "\x1b_G;AAAA\x1b\\",
+    "pm": "\x1b^private\x1b\\",
+    "sos": "\x1bXstring\x1b\\",
+    "c1-dcs": "\x90q#0;2;0;0;0\x9c",
+    "lone-esc": "\x1b",
+    "bidi-override": "\u202eevil\u202c",
+    "bidi-isolate": "\u2067evil\u2069",
+    # ends a shell's bracketed paste: what follows a pasted command (a copied curl line) runs
+    "paste-escape": "\x1b[201~; touch OWNED\n",
+}
+MARKUP_ATTACKS = {
+    "closing-tag": "[/]",
+    "link": "[link=https://evil.example]click me[/link]",
+    "style": "[bold red]LOUD[/bold red]",
+    "action": "[@click=app.quit]quit[/]",
+}
+# Every attack in one string, between words that must survive it.
+HOSTILE = "«" + "·".join([*TERMINAL_ATTACKS.values(), *MARKUP_ATTACKS.values()]) + "»"
+
+
+def hostile_report(exercise: str = "hello-api", passed: tuple[bool, ...] = (True, False, False),
+                   started_at: datetime = FIXED_TIME, hostile: str = HOSTILE) -> Report:
+    """`make_report` with `hostile` in every string a learner's server or machine can write:
+    titles, check ids, messages, expectations, hints, request and response lines, headers,
+    bodies, transport errors and curl commands."""
+    report = make_report(exercise, passed=passed, started_at=started_at)
+    checks = []
+    for check in report.checks:
+        exchanges = []
+        for exchange in check.exchanges:
+            assert exchange.response is not None
+            request = exchange.request.model_copy(update={
+                "url": f"{exchange.request.url}?q={hostile}", "body": hostile,
+                "headers": [("accept", "application/json"), ("x-evil", hostile)]})
+            response = exchange.response.model_copy(update={
+                "reason": hostile, "body": hostile, "headers": [("x-evil", hostile)]})
+            exchanges.append(exchange.model_copy(update={
+                "request": request, "response": response, "error": hostile,
+                "curl": f"{exchange.curl} {hostile}"}))
+        update = {"id": f"{check.id}{hostile}", "title": f"{check.title} {hostile}",
+                  "why": hostile, "hint": hostile, "exchanges": exchanges}
+        if not check.passed:
+            update |= {"message": hostile, "expected": hostile, "received": hostile}
+        checks.append(check.model_copy(update=update))
+    return report.model_copy(update={"title": hostile, "url": "http://127.0.0.1:8001", 
+                                     "checks": checks})
+
+
+# --- what reaches the terminal --------------------------------------------------------------------
+
+# What Textual itself writes to draw a screen: cursor moves and colours (SGR).
+TEXTUAL_DRAWING = re.compile(r"\x1b\[[0-9;]*[Hm]")
+# What must never reach a terminal from content: controls (newline aside), C1, bidi overrides.
+_DRIVING = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_controls(output: str) -> list[str]:
+    """Each place in `output` (what an app or command wrote to a terminal) where something
+    other than Textual's own drawing could drive the terminal, with the characters after it."""
+    rest = TEXTUAL_DRAWING.sub("", output)
+    return [repr(rest[m.start():m.start() + 12]) for m in _DRIVING.finditer(rest)]
+
+
+class TerminalRecorder:
+    """Everything a Textual app under test would write to a real terminal: each update of its
+    screens, rendered as the ANSI text a terminal receives, and which screens drew them."""
+
+    def __init__(self, app) -> None:
+        from rich.console import Console
+
+        self.console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor",
+                               legacy_windows=False)
+        self.chunks: list[str] = []
+        self.screens: set[type] = set()
+        display = app._display
+
+        def recording(screen, renderable) -> None:
+            if renderable is not None and hasattr(renderable, "render_segments"):
+                self.chunks.append(renderable.render_segments(self.console))
+                self.screens.add(type(screen))
+            display(screen, renderable)
+
+        app._display = recording
+
+    @property
+    def output(self) -> str:
+        return "".join(self.chunks)
+
+    def text(self) -> str:
+        """What a reader sees: the output without Textual's drawing sequences."""
+        return TEXTUAL_DRAWING.sub("", self.output)
+
+
+def app_screens(app: str) -> set[type]:
+    """Every screen class of the "learner" or the "mentor" app, found in tui/screens (mentor_*
+    modules are the mentor's, the others the learner's; help serves both). Base classes that
+    other screens derive from are left out: they are never shown on their own."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import tui.screens
+
+    found: set[type] = set()
+    for module_info in pkgutil.iter_modules(tui.screens.__path__):
+        mentor = module_info.name.startswith("mentor_")
+        if module_info.name != "help" and mentor != (app == "mentor"):
+            continue
+        module = importlib.import_module(f"tui.screens.{module_info.name}")
+        found |= {cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                  if issubclass(cls, Screen) and cls.__module__ == module.__name__}
+    return {cls for cls in found if not any(issubclass(other, cls) and other is not cls
+                                            for other in found)}
+
+
+def assert_shown_as_inert_text(recorder: TerminalRecorder, markup_parsed: list[str],
+                               app: str) -> None:
+    """What a tour of every screen of `app` ("learner" or "mentor") with HOSTILE text must
+    leave: every screen visited, nothing that drives the terminal in what it wrote, no hostile
+    string parsed as markup, and the attacks shown (as text) rather than dropped."""
+    assert recorder.screens >= app_screens(app), f"a {app} screen was not visited"
+    assert terminal_controls(recorder.output) == []
+    markers = ("«", "OWNED", "evil", "LOUD")
+    assert [text for text in markup_parsed if any(marker in text for marker in markers)] == []
+    seen = recorder.text()
+    assert "OWNED" in seen and "red]LOUD[/bold" in seen  # as text (wrapped, maybe)

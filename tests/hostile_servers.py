@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import json
 import socket
 import struct
 import threading
@@ -107,6 +108,23 @@ async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
     writer.write(b"\x00\xff\xfeSSH-2.0-not-http\x1b[31m\r\n\x07\x00garbage\r\n\r\n")
     await writer.drain()
     writer.close()
+
+
+def terminal_attacks(text: str) -> Behaviour:
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Answers every request with `text` (terminal escape sequences, C1 controls, bidi
+        overrides, markup) in its reason phrase, a header and a JSON body, as UTF-8."""
+        while await read_request(reader):
+            # a header value may carry any byte from 0x80 up, so C1 and bidi arrive as UTF-8
+            in_header = "".join(c for c in text if ord(c) >= 0x20 and c != "\x7f")
+            body = json.dumps({"title": text, "detail": text}, ensure_ascii=False).encode() + (
+                b"\n" + text.encode())
+            writer.write(f"HTTP/1.1 500 Oops {in_header}\r\n".encode() +
+                         f"X-Evil: {in_header}\r\nContent-Type: application/json\r\n".encode() +
+                         f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            await writer.drain()
+
+    return behaviour
 
 
 def redirect_to(location: str) -> Behaviour:

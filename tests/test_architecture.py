@@ -55,15 +55,25 @@ def test_the_learner_side_shares_only_the_protocol_with_the_hub():
     assert found == []
 
 
-def test_grader_depends_on_catalog_models_only():
+# The grader may use the catalog's models and the sanitizer for untrusted text, both leaves.
+GRADER_MAY_IMPORT = ("apilab.catalog.models", "apilab.untrusted")
+
+
+def test_grader_depends_on_catalog_models_and_the_sanitizer_only():
     found = []
     for path in modules("grader"):
         for name in imports_of(path):
-            if name.startswith("apilab") and name != "apilab.catalog.models":
+            if name.startswith("apilab") and name not in GRADER_MAY_IMPORT:
                 found.append(f"{path.relative_to(ROOT)} imports {name}")
             if name.split(".")[0] in ("tui", "sandbox_api", "hub"):
                 found.append(f"{path.relative_to(ROOT)} imports {name}")
     assert found == []
+
+
+def test_the_sanitizer_is_a_leaf():
+    # The grader relies on it staying one: standard library only (Rich lazily, for the apps).
+    project = ("apilab", "grader", "hub", "sandbox_api", "tui", "httpkit", "textual")
+    assert offenders([ROOT / "apilab" / "untrusted.py"], project) == []
 
 
 def test_only_the_grader_speaks_to_learner_servers():
@@ -83,3 +93,91 @@ def test_the_cli_loads_without_textual():
     code = "import sys, apilab.cli; print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# --- untrusted text is never markup (tui/plain.py says how it is shown instead) -----------------
+
+# Textual widgets and methods that parse a plain string they are given as markup.
+MARKUP_SINKS = {"Static", "Label", "Button", "Collapsible", "RadioButton", "Checkbox", "Option",
+                "OptionList", "Select", "SelectionList", "Tab", "TabPane", "update"}
+MARKUP_ATTRIBUTES = {"border_title", "border_subtitle", "tooltip"}
+MARKUP_PARSERS = {"from_markup", "to_content", "render_markup"}
+
+
+def _name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _formatted(node: ast.AST) -> list[ast.AST]:
+    """The strings built at run time inside `node` (f-strings, + or % on strings, .format()),
+    not looking inside other calls: their results are what they are (safe_text gives Text)."""
+    if isinstance(node, ast.JoinedStr):
+        return [node]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod) and any(
+            isinstance(side, ast.Constant | ast.JoinedStr) and not isinstance(
+                getattr(side, "value", ""), int | float) for side in (node.left, node.right)):
+        return [node]
+    if isinstance(node, ast.Call):
+        return [node] if _name(node) in ("format", "str") else []
+    return [found for child in ast.iter_child_nodes(node) for found in _formatted(child)]
+
+
+def markup_offences(source: str, where: str) -> list[str]:
+    """Where `source` hands Textual a string built from values (which could be untrusted) to
+    be parsed as markup, or parses markup itself; by line."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = _name(node)
+            if name in MARKUP_PARSERS:
+                found.append((node.lineno, f"parses markup ({name})"))
+            for keyword in node.keywords:
+                if keyword.arg == "markup" and not (isinstance(keyword.value, ast.Constant)
+                                                    and keyword.value.value is False):
+                    found.append((node.lineno, f"asks for markup={ast.unparse(keyword.value)}"))
+            if name in MARKUP_SINKS:
+                arguments = [*node.args, *(k.value for k in node.keywords if k.arg != "id")]
+                if any(_formatted(argument) for argument in arguments):
+                    found.append((node.lineno, f"gives {name}() a formatted string: pass "
+                                                "safe_text(...) (apilab.untrusted) instead"))
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr in MARKUP_ATTRIBUTES and (
+                        _formatted(node.value)):
+                    found.append((node.lineno, f"sets {target.attr} to a formatted string"))
+    return [f"{where}:{line} {what}" for line, what in sorted(found)]
+
+
+def test_no_string_built_from_values_is_parsed_as_markup():
+    files = [*modules("tui"), *sorted((ROOT / "apilab" / "views").glob("*.py"))]
+    assert [offence for path in files for offence in markup_offences(
+        path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))] == []
+
+
+def test_the_rule_above_catches_what_it_is_for():
+    sample = ('Static(f"{learner} passed")\nLabel("Score " + score)\n'
+              'widget.update("{} said".format(who))\nStatic(safe_text(f"{learner} passed"))\n'
+              'Text.from_markup(title)\nLabel(title, markup=True)\n'
+              'pane.border_title = f"{learner}"\nSelect([(f"Check: {t}", c) for t, c in checks])\n'
+              'Label("Keys")\nLabel(f"{n} runs", markup=False)\n')
+    offences = markup_offences(sample, "sample.py")
+    assert [offence.split(":")[1].split(" ")[0] for offence in offences] == [
+        "1", "2", "3", "5", "6", "7", "8", "10"]
+
+
+def test_tables_and_apps_show_strings_literally():
+    # DataTable parses string cells as markup and App.notify parses messages: tui/plain.py has
+    # the literal versions, which every table and both apps use.
+    found = []
+    for path in modules("tui"):
+        if path.name == "plain.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(base).split("[")[0] for base in node.bases}
+                if bases & {"App", "DataTable"}:
+                    found.append(f"{path.relative_to(ROOT)}: {node.name} derives from {bases}")
+            if isinstance(node, ast.Call) and _name(node) == "DataTable":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} makes a DataTable")
+    assert found == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +17,7 @@ from apilab.ports import free_port
 from hub.auth import hash_token, new_token
 from hub.process import hub_process
 from hub.store import HubStore
-from tests.helpers import make_report, queue_rows, settle
+from tests.helpers import Hub, make_report, queue_rows, settle
 from tui.mentor_app import MentorApp
 from tui.screens.mentor_cohort import CohortScreen
 from tui.screens.mentor_editors import FeedbackEditor, ReviewDraft, ReviewModal, validate_review
@@ -28,15 +27,6 @@ from tui.widgets.mentor_cohort_table import CheckRates
 from tui.widgets.report_view import ReportView
 
 SIZE = (130, 40)
-
-
-@dataclass
-class Hub:
-    url: str
-    tokens: dict[str, str]
-
-    def client(self, name: str) -> HubClient:
-        return HubClient(self.url, self.tokens[name])
 
 
 @pytest.fixture(scope="module")

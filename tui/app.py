@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from textual import work
-from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
@@ -17,6 +16,7 @@ from apilab.sandbox_control import SandboxControl, SandboxState
 from apilab.sandbox_process import SandboxProcess
 from apilab.settings import HubLogin, SettingsError, load_hub
 from apilab.store import Store, StoreError
+from tui.plain import PlainTextApp
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ def _joined_hub() -> HubLogin | None:
 DEFAULT_SERVER_URL = f"http://127.0.0.1:{SERVER_PORT}"
 
 
-class ApilabApp(App[None]):
+class ApilabApp(PlainTextApp):
     """The course, the grader and the learner's progress, in one terminal window."""
 
     CSS_PATH = "apilab.tcss"

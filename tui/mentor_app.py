@@ -7,16 +7,16 @@ notification that says what to do, never a traceback.
 
 from __future__ import annotations
 
-from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
 from apilab.catalog.models import Course
 from apilab.hubclient import HubClient, HubError
 from apilab.views.mentor import explain
+from tui.plain import PlainTextApp
 
 
-class MentorApp(App[None]):
+class MentorApp(PlainTextApp):
     """Review learners' submissions on a hub: a queue, each report, feedback, reviews, cohort."""
 
     CSS_PATH = "apilab.tcss"
@@ -59,8 +59,7 @@ class MentorApp(App[None]):
         """Tell the mentor what went wrong while `doing` something, and what to do about it."""
         title, message = explain(exc)
         self.hub_problem = message
-        self.notify(message, title=f"{title} ({doing})", severity="error", timeout=15,
-                    markup=False)
+        self.notify(message, title=f"{title} ({doing})", severity="error", timeout=15)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

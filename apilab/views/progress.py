@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apilab.catalog.models import Course, Exercise
+from apilab.untrusted import clean
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
 
@@ -48,7 +49,7 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
             score = score_label(exercise, state)
             label = status.replace("_", " ")
             if state and state.verdict:
-                label += f", {state.verdict.replace('_', ' ')} by your mentor"
+                label += f", {clean(state.verdict.replace('_', ' '))} by your mentor"
             lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
         lines.append("")
     if next_step is None:

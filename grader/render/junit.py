@@ -2,8 +2,8 @@
 
 A failed check becomes `<failure>` whose text is the same explanation the terminal shows
 (without colour); a report that graded nothing becomes one testcase with `<error>`. Strings from
-the learner's server pass through `clean` first: ElementTree escapes markup but not control
-characters, which XML 1.0 forbids outright.
+the learner's server pass through `apilab.untrusted.clean` first: ElementTree escapes markup but
+not control characters, which XML 1.0 forbids outright.
 """
 
 from __future__ import annotations

@@ -1,18 +1,19 @@
 """The report for a terminal: a verdict per check, then what went wrong and how to reproduce it.
 
-Everything a learner's server sent is untrusted: bodies and headers may hold terminal escape
-sequences or bytes that are not text. `clean` turns every control character into a visible
-escape before anything is printed, so a hostile body cannot repaint the learner's terminal.
+Everything a learner's server sent is untrusted: bodies, headers, reason phrases and messages may
+hold terminal escape sequences or bytes that are not text. Every string of the report goes
+through `apilab.untrusted.clean` before anything is printed, so a hostile server cannot retitle,
+clear or write the clipboard of the learner's terminal.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from apilab.untrusted import clean, clean_all, json_is_clean
 from grader.report import CheckResult, Exchange, Report
 from grader.target import is_loopback
 
@@ -27,20 +28,15 @@ MAX_HEADERS = 12
 EXPLAINED_FAILURES = 3
 MAX_CURLS = 4  # the requests that led to a failure; a long walk keeps only its last steps
 
-# C0 controls except tab and newline, DEL, C1 controls, lone surrogates, and the two
-# non-characters that XML forbids. Newline stays; a bare carriage return does not.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def clean(text: str) -> str:
-    """`text` with every control character shown as an escape such as `\\x1b`."""
-    text = text.replace("\r\n", "\n")
-    return _UNPRINTABLE.sub(lambda m: _escape(m.group()), text)
-
-
 def cleaned(report: Report) -> Report:
-    """A copy of `report` in which every string is safe to print or to put in XML."""
-    return Report.model_validate(_clean_all(report.model_dump(by_alias=True)))
+    """`report` with every string safe to print or to put in XML: a copy when some string
+    needed cleaning, else `report` itself."""
+    try:
+        if json_is_clean(report.to_json(indent=None)):
+            return report
+    except ValueError:  # a string that cannot be serialized (a lone surrogate): clean it
+        pass
+    return Report.model_validate(clean_all(report.model_dump(by_alias=True)))
 
 
 def replay_command(report: Report) -> str:
@@ -246,17 +242,3 @@ def _labelled(label: str, text: str, paint: Callable[[str], str]) -> list[str]:
 def _indent(lines: list[str], width: int) -> list[str]:
     return [(" " * width + line) if line else "" for line in lines]
 
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _clean_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, dict):
-        return {key: _clean_all(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_clean_all(item) for item in value)
-    return value

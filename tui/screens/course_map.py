@@ -10,6 +10,7 @@ from textual.widgets import Footer, Header, ListView, Static
 
 from apilab.catalog.models import Course, Exercise
 from apilab.store import ExerciseProgress
+from apilab.untrusted import safe_text
 from apilab.views.progress import next_exercise
 from tui.screens.base import ApilabScreen
 from tui.widgets.course_list import CourseList, ExerciseItem, LessonItem, course_items
@@ -130,7 +131,7 @@ class CourseMapScreen(ApilabScreen):
         self.query_one("#reviews", Static).update(reviews or "")
         self.query_one("#reviews", Static).display = reviews is not None
         problem = self.query_one("#store-problem", Static)
-        problem.update(Text(app.store_problem or ""))
+        problem.update(safe_text(app.store_problem or ""))
         problem.display = bool(app.store_problem)
 
     def _show_how_to(self, _state: object = None) -> None:

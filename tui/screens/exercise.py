@@ -26,6 +26,7 @@ from apilab.catalog.models import Exercise
 from apilab.ports import SERVER_PORT, port_in_use
 from apilab.processes import LaunchError, ensure_workspace, server_command
 from apilab.submissions import grade_and_record
+from apilab.untrusted import clean
 from grader.report import Report
 from grader.runner import Progress
 from grader.target import TargetError
@@ -266,7 +267,7 @@ class ExerciseScreen(ApilabScreen):
 
     def _server_line(self, line: str) -> None:
         if self.server is not None:  # not after leaving the screen
-            self.query_one("#server-log", Log).write_line(line)
+            self.query_one("#server-log", Log).write_line(clean(line))
 
     def _server_exited(self, server: subprocess.Popen[bytes], code: int) -> None:
         if server is not self.server:  # stopped on purpose, or the screen is gone

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -31,7 +32,7 @@ def key_table(rows: list[tuple[str, str]]) -> Table:
     table.add_column("Key")
     table.add_column("Action")
     for key, description in rows:
-        table.add_row(key, description)
+        table.add_row(Text(key), Text(description))  # a key such as [ is not markup
     return table
 
 

@@ -10,8 +10,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from apilab.catalog.models import Exercise
 from apilab.store import RunSummary
+from apilab.untrusted import clean
 from apilab.views.times import when
 from grader.report_diff import CheckChange, diff_reports
+from tui.plain import PlainTable
 from tui.screens.base import ApilabScreen
 
 STATUS = {"pass": "passed", "fail": "failed", "error": "not graded"}
@@ -36,7 +38,7 @@ class HistoryScreen(ApilabScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="history-help")
-        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -125,8 +127,8 @@ def diff_text(older: RunSummary, newer: RunSummary, changes: list[CheckChange]) 
     styles = {"fixed": "green", "broken": "red", "new": "cyan", "gone": "dim"}
     for change in changes:
         text.append(f"{change.label:>7}  ", style=f"bold {styles.get(change.label, '')}")
-        text.append(f"{change.title}  ")
-        text.append(f"({change.before or '—'} → {change.after or '—'})\n", style="dim")
+        text.append(f"{clean(change.title)}  ")
+        text.append(clean(f"({change.before or '—'} → {change.after or '—'})") + "\n", style="dim")
     return text
 
 

@@ -8,9 +8,13 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
 from apilab.store import Feedback
+from apilab.untrusted import clean
+from apilab.views.markdown import preview
 from apilab.views.times import when
 from tui.screens.base import ApilabScreen
 from tui.screens.report import verdict_label
+
+PREVIEW_WIDTH = 90  # characters of a note's first paragraph shown in the list
 
 
 class FeedbackItem(ListItem):
@@ -19,22 +23,26 @@ class FeedbackItem(ListItem):
         self.note = note
 
     def compose(self) -> ComposeResult:
-        note = self.note
-        text = Text()
-        text.append("● " if not note.read else "  ", style="bold cyan")
-        text.append(f"{note.exercise}", style="bold")
-        if note.check_id:
-            text.append(f" · {note.check_id}")
-        if note.verdict:
-            text.append(f" · {verdict_label(note.verdict)}", style="yellow")
-        override = note.score_override
-        if override is not None:
-            text.append(f" · score set to {override}", style="yellow")
-        text.append(f"  {note.author}, {when(note.created_at)}\n", style="dim")
-        first_line = next((line for line in note.body.splitlines() if line.strip()), "")
-        # a review may come without a comment: then its reason says what it is about
-        text.append(f"  {(first_line or note.reason or '')[:90]}")
-        yield Label(text)
+        yield Label(note_summary(self.note))
+
+
+def note_summary(note: Feedback) -> Text:
+    """Two lines for the inbox: what the note is about and who wrote it when, then the start
+    of what it says, as plain text (its Markdown marks gone)."""
+    text = Text()
+    text.append("● " if not note.read else "  ", style="bold cyan")
+    text.append(clean(note.exercise), style="bold")
+    if note.check_id:
+        text.append(clean(f" · {note.check_id}"))
+    if note.verdict:
+        text.append(f" · {verdict_label(note.verdict)}", style="yellow")
+    override = note.score_override
+    if override is not None:
+        text.append(f" · score set to {override}", style="yellow")
+    text.append(clean(f"  {note.author}, {when(note.created_at)}") + "\n", style="dim")
+    # a review may come without a comment: then its reason says what it is about
+    first = preview(clean(note.body), PREVIEW_WIDTH) or clean(note.reason or "")[:PREVIEW_WIDTH]
+    return text.append(f"  {first}")
 
 
 class InboxScreen(ApilabScreen):

@@ -16,6 +16,7 @@ from apilab import paths
 from apilab.catalog.models import Lesson
 from apilab.processes import LaunchError
 from apilab.sandbox_control import DEFAULT_PORT
+from apilab.untrusted import safe_text
 from apilab.workspace import WorkspaceError, notebook_copy
 from tui.screens.base import ApilabScreen
 from tui.widgets.sandbox_panel import SandboxPanel
@@ -79,7 +80,7 @@ class LessonScreen(ApilabScreen):
     def show_message(self, message: str, severity: str = "information") -> None:
         """Say something in the side panel (it stays) and as a notification."""
         panel = self.query_one("#lesson-message", Static)
-        panel.update(Text(message))
+        panel.update(safe_text(message))
         panel.display = True
         panel.set_classes(f"message -{severity}")
         self.notify(message, severity=severity, timeout=10)  # type: ignore[arg-type]

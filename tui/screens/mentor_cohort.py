@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label, Select, Static
 
+from apilab.untrusted import safe_text
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.mentor_cohort_table import CheckRates, most_failing_text
 
@@ -44,7 +44,7 @@ class CohortScreen(MentorScreen):
         yield Header()
         with Horizontal(id="cohort-bar"):
             yield Label("Exercise", id="cohort-label")
-            yield Select([(slug, slug) for slug in exercises], id="cohort-exercise",
+            yield Select([(safe_text(slug), slug) for slug in exercises], id="cohort-exercise",
                          prompt="choose an exercise", value=chosen or Select.NULL)
             yield Static(id="cohort-summary")
         with Horizontal(id="cohort-body"):
@@ -83,13 +83,13 @@ class CohortScreen(MentorScreen):
         self.stats = stats
         self.query_one(CheckRates).show(stats)
         self.query_one("#cohort-failing", Static).update(most_failing_text(stats))
-        learners = stats["learners"]
+        learners = stats.get("learners")
         self._summary(f"{learners} learner{'' if learners == 1 else 's'}, each counted once by "
                       "their latest submission")
 
     def _summary(self, message: str, problem: bool = False) -> None:
         summary = self.query_one("#cohort-summary", Static)
-        summary.update(Text(message))
+        summary.update(safe_text(message))
         summary.set_class(problem, "-problem")
 
     def show_problem(self, message: str) -> None:

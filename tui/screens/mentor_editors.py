@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static, TextArea
+
+from apilab.untrusted import clean, safe_text
 
 WHOLE = "(whole submission)"  # the target value for a note on the submission as a whole
 VERDICTS = {"approved": "Approve", "changes_requested": "Request changes"}
@@ -68,10 +69,10 @@ class FeedbackEditor(ModalScreen[FeedbackDraft | None]):
         self.heading, self.checks, self.check_id = heading, checks, check_id
 
     def compose(self) -> ComposeResult:
-        targets = [("Whole submission", WHOLE), *((f"Check: {title}", cid)
-                                                  for cid, title in self.checks)]
+        targets = [(safe_text("Whole submission"), WHOLE),
+                   *((safe_text(f"Check: {title}"), cid) for cid, title in self.checks)]
         with Vertical(id="editor-box", classes="mentor-form"):
-            yield Static(Text(self.heading, style="bold"), classes="form-title")
+            yield Static(safe_text(self.heading, style="bold"), classes="form-title")
             yield Select(targets, allow_blank=False, value=self.check_id or WHOLE,
                          id="feedback-target")
             yield TextArea(id="feedback-body", soft_wrap=True, placeholder="Markdown…")
@@ -108,14 +109,16 @@ class ReviewModal(ModalScreen[ReviewDraft | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="review-box", classes="mentor-form"):
-            yield Static(Text(self.heading, style="bold"), classes="form-title")
+            yield Static(safe_text(self.heading, style="bold"), classes="form-title")
             with RadioSet(id="review-verdict"):
                 for verdict, label in VERDICTS.items():
                     yield RadioButton(label, value=verdict == self.verdict, id=f"verdict-{verdict}")
             yield Static(id="error-verdict", classes="form-error")
             with Horizontal(classes="form-row"):
-                yield Label(f"Score (grader: {self.score}/{self.max_score})", classes="form-label")
-                yield Input(placeholder=f"keep {self.score}", type="integer", id="review-override")
+                yield Label(safe_text(f"Score (grader: {self.score}/{self.max_score})"),
+                            classes="form-label")
+                yield Input(placeholder=clean(f"keep {self.score}"), type="integer",
+                            id="review-override")
             yield Static(id="error-override", classes="form-error")
             with Horizontal(classes="form-row"):
                 yield Label("Reason", classes="form-label")
@@ -141,7 +144,7 @@ class ReviewModal(ModalScreen[ReviewDraft | None]):
             self.query_one("#review-body", TextArea).text)
         for field in ("verdict", "override", "reason"):
             message = outcome.get(field, "") if isinstance(outcome, dict) else ""
-            self.query_one(f"#error-{field}", Static).update(message)
+            self.query_one(f"#error-{field}", Static).update(safe_text(message))
         if isinstance(outcome, ReviewDraft):
             self.dismiss(outcome)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -13,6 +12,8 @@ from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from apilab.untrusted import safe_text
+from apilab.views.mentor import UNREADABLE_WHY
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.mentor_queue_table import QueueTable
 
@@ -84,7 +85,8 @@ class QueueScreen(MentorScreen):
     def _show(self, submissions: list[dict[str, Any]]) -> None:
         selected = self.selected
         self.submissions, self.loaded = submissions, True
-        self.query_one(QueueTable).show(submissions, keep=selected["id"] if selected else None)
+        keep = selected.get("id") if isinstance(selected, dict) else None
+        self.query_one(QueueTable).show(submissions, keep=keep)
         self._status(self._summary())
 
     def _summary(self) -> str:
@@ -101,7 +103,7 @@ class QueueScreen(MentorScreen):
 
     def _status(self, message: str, problem: bool = False) -> None:
         status = self.query_one("#queue-status", Static)
-        status.update(Text(message))
+        status.update(safe_text(message))
         status.set_class(problem, "-problem")
 
     def show_problem(self, message: str) -> None:
@@ -148,14 +150,21 @@ class QueueScreen(MentorScreen):
     def action_open(self) -> None:
         from tui.screens.mentor_submission import SubmissionScreen
 
-        chosen = self.selected
-        if chosen is not None:
-            self.app.push_screen(SubmissionScreen(chosen))
+        chosen, table = self.selected, self.query_one(QueueTable)
+        if chosen is None:
+            return
+        if not table.is_readable(table.cursor_row):
+            self.notify(f"This submission could not be read: {UNREADABLE_WHY}.",
+                        severity="warning")
+            return
+        self.app.push_screen(SubmissionScreen(chosen))
 
     def action_cohort(self) -> None:
         from tui.screens.mentor_cohort import CohortScreen
 
-        seen = list(dict.fromkeys(item["exercise"] for item in self.submissions))
+        seen = list(dict.fromkeys(str(item.get("exercise")) for item in self.submissions
+                                  if isinstance(item, dict) and item.get("exercise")))
         chosen = self.selected
-        current = self.filters.get("exercise") or (chosen["exercise"] if chosen else None)
+        picked = chosen.get("exercise") if isinstance(chosen, dict) else None
+        current = self.filters.get("exercise") or (str(picked) if picked else None)
         self.app.push_screen(CohortScreen(current, seen))

@@ -8,10 +8,17 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Static
 
-from apilab.views.mentor import feedback_markdown, submission_heading
+from apilab.untrusted import clean
+from apilab.views.mentor import (
+    UNREADABLE_DATA,
+    UNREADABLE_WHY,
+    feedback_markdown,
+    submission_heading,
+)
 from grader.report import Report
+from tui.plain import FeedbackMarkdown
 from tui.screens.mentor_base import MentorScreen
 from tui.screens.mentor_editors import FeedbackDraft, FeedbackEditor, ReviewDraft, ReviewModal
 from tui.widgets.report_view import ReportView
@@ -46,7 +53,7 @@ class SubmissionScreen(MentorScreen):
         with Horizontal(id="submission-body"):
             yield ReportView(id="report")
             with VerticalScroll(id="thread-pane"):
-                yield Markdown("*Loading…*", id="thread")
+                yield FeedbackMarkdown("*Loading…*", id="thread")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -63,21 +70,26 @@ class SubmissionScreen(MentorScreen):
         detail, self.feedback = loaded
         self.submission = {k: v for k, v in detail.items() if k != "report"}
         self.query_one("#submission-heading", Static).update(submission_heading(self.submission))
-        report = Report.model_validate(detail["report"])
         first_load = self.report is None
-        self.report = report
-        if first_load:
-            await self.query_one(ReportView).show_report(report)
+        try:
+            self.report = Report.model_validate(detail["report"])
+        except UNREADABLE_DATA:  # a validation error is a ValueError
+            self.query_one(ReportView).clear_report(
+                f"This report is unreadable: {UNREADABLE_WHY}. Its feedback is beside it.")
+            first_load = False
+        if first_load and self.report is not None:
+            await self.query_one(ReportView).show_report(self.report)
             self.query_one(ReportView).focus()
         await self._show_thread()
 
     async def _show_thread(self) -> None:
         titles = {check.id: check.title for check in self.report.checks} if self.report else {}
-        await self.query_one("#thread", Markdown).update(feedback_markdown(self.feedback, titles))
+        await self.query_one("#thread", FeedbackMarkdown).update(
+            feedback_markdown(self.feedback, titles))
 
     def show_problem(self, message: str) -> None:
         heading = submission_heading(self.submission)
-        heading.append(f"\n{message}", style="bold red")
+        heading.append(f"\n{clean(message)}", style="bold red")
         self.query_one("#submission-heading", Static).update(heading)
 
     # --- the check under the cursor -------------------------------------------------------------
@@ -97,7 +109,7 @@ class SubmissionScreen(MentorScreen):
 
     def action_feedback(self, check_id: str | None = None) -> None:
         if self.report is None:
-            self.notify("The report has not arrived yet.", severity="warning")
+            self.notify("There is no readable report to comment on yet.", severity="warning")
             return
         checks = [(check.id, check.title) for check in self.report.checks]
         who = f"{self.submission['learner']} on {self.submission['exercise']}"
@@ -161,4 +173,4 @@ class SubmissionScreen(MentorScreen):
             self.notify("This check made no request to copy.", severity="warning")
             return
         self.app.copy_to_clipboard(curl)
-        self.notify(curl, title="Copied to the clipboard", markup=False)
+        self.notify(curl, title="Copied to the clipboard")

@@ -6,11 +6,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Static
 
 from apilab.store import Feedback
+from apilab.untrusted import clean
 from apilab.views.times import when
 from grader.report import Report
+from tui.plain import FeedbackMarkdown
 from tui.screens.base import ApilabScreen
 from tui.widgets.report_view import ReportView
 
@@ -18,21 +20,23 @@ VERDICT_LABELS = {"approved": "approved", "changes_requested": "changes requeste
 
 
 def verdict_label(verdict: str) -> str:
-    return VERDICT_LABELS.get(verdict, verdict)
+    """A mentor's verdict in words; one this version does not know, cleaned, as it came."""
+    return VERDICT_LABELS.get(verdict, clean(verdict))
 
 
 def feedback_heading(note: Feedback) -> Text:
     text = Text()
-    text.append(note.author, style="bold").append(f"  {when(note.created_at)}\n", style="dim")
+    text.append(clean(note.author), style="bold").append(f"  {when(note.created_at)}\n", style="dim")
     if note.verdict:
         style = "bold green" if note.verdict == "approved" else "bold yellow"
         text.append(f"verdict: {verdict_label(note.verdict)}\n", style=style)
     override = note.score_override
     if override is not None:
         reason = note.reason or "no reason given"
-        text.append(f"score set to {override}: ", style="bold yellow").append(f"{reason}\n")
+        text.append(clean(f"score set to {override}: "), style="bold yellow")
+        text.append(clean(reason) + "\n")
     if note.check_id:
-        text.append(f"on check: {note.check_id}\n", style="dim")
+        text.append(clean(f"on check: {note.check_id}") + "\n", style="dim")
     return text
 
 
@@ -54,7 +58,7 @@ class ReportScreen(ApilabScreen):
             if self.feedback is not None:
                 with VerticalScroll(id="feedback-pane"):
                     yield Static(feedback_heading(self.feedback), id="feedback-heading")
-                    yield Markdown(self.feedback.body, id="feedback-body")
+                    yield FeedbackMarkdown(self.feedback.body, id="feedback-body")
             yield ReportView(id="report")
         yield Footer(compact=True)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.markup import escape
 from textual.widgets import Label, ListItem, ListView, ProgressBar
 
 from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.store import ExerciseProgress
+from apilab.untrusted import safe_text
 from apilab.views.progress import next_exercise, score_label
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
@@ -26,12 +26,12 @@ class LessonItem(ListItem):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Label(f"{self.lesson.number}. {escape(self.lesson.title)}",
+            yield Label(safe_text(f"{self.lesson.number}. {self.lesson.title}"),
                         classes="lesson-title")
             bar = ProgressBar(total=max(self.total, 1), show_eta=False, classes="lesson-progress")
             bar.progress = self.passed
             yield bar
-            yield Label(f"{self.passed}/{self.total} passed", classes="lesson-count")
+            yield Label(safe_text(f"{self.passed}/{self.total} passed"), classes="lesson-count")
 
 
 class ExerciseItem(ListItem):
@@ -51,7 +51,7 @@ class ExerciseItem(ListItem):
         score = score_label(exercise, state)
         label = REVIEW_LABELS.get(state.verdict or "", LABELS[state.status])
         with Horizontal():
-            yield Label(f"{MARKS[state.status]} {exercise.number}. {escape(exercise.title)}",
+            yield Label(safe_text(f"{MARKS[state.status]} {exercise.number}. {exercise.title}"),
                         classes="exercise-title")
             yield Label(score, classes="exercise-score")
             yield Label(label, classes="exercise-status")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import DataTable
 
-from apilab.views.mentor import pass_rate_bar
+from apilab.untrusted import clean, safe_text
+from apilab.views.mentor import UNREADABLE_DATA, pass_rate_bar, unreadable
+from tui.plain import PlainTable
 
 
-class CheckRates(DataTable):
-    """One row per check, in the exercise's order."""
+class CheckRates(PlainTable):
+    """One row per check, in the exercise's order; a check that cannot be read says so."""
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -21,20 +22,29 @@ class CheckRates(DataTable):
 
     def show(self, stats: dict[str, Any]) -> None:
         self.clear()
-        for check in stats["checks"]:
-            self.add_row(Text(check["title"]), f"{check['passed']}/{check['attempts']}",
-                         pass_rate_bar(check["pass_rate"], width=10), key=check["id"])
+        for index, check in enumerate(stats.get("checks") or []):
+            try:
+                cells = (safe_text(check["title"]), safe_text(f"{check['passed']}/{check['attempts']}"),
+                         pass_rate_bar(check["pass_rate"], width=10))
+                key = str(check["id"])
+            except UNREADABLE_DATA:
+                cells, key = (unreadable(), Text(""), Text("")), None
+            self.add_row(*cells, key=key if key not in self.rows else f"{key}-{index}")
 
 
 def most_failing_text(stats: dict[str, Any]) -> Text:
     """The checks that fail most, worst first, with how many learners fail each; a plain
     sentence when none fails."""
-    if not stats["most_failing"]:
-        return Text("No check fails for anyone yet." if stats["learners"] else
+    if not stats.get("most_failing"):
+        return Text("No check fails for anyone yet." if stats.get("learners") else
                     "Nobody has submitted this exercise yet.", style="dim")
     text = Text()
     for check in stats["most_failing"]:
-        text.append(f"{check['failures']:>3} ({check['fail_rate']:>4.0%})  ", style="red")
-        text.append(check["title"] + "\n")
+        try:
+            line = (f"{check['failures']:>3} ({check['fail_rate']:>4.0%})  ", clean(check["title"]))
+        except UNREADABLE_DATA:
+            text.append_text(unreadable()).append("\n")
+            continue
+        text.append(line[0], style="red").append(line[1] + "\n")
     text.append("\nlearners failing it (share of those who ran it)", style="dim")
     return text

@@ -10,10 +10,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.widgets import Collapsible, Static
 
 from apilab.catalog.models import Check
+from apilab.untrusted import clean, safe_text
 from grader.report import CheckResult, Exchange, Report
 
 MARKS = {"pass": "✓", "fail": "✗", "pending": "·", "running": "…"}
@@ -22,7 +22,7 @@ BODY_LINES = 12
 
 def summary_line(report: Report) -> str:
     if report.status == "error":
-        return f"Nothing could be graded: {report.message}"
+        return clean(f"Nothing could be graded: {report.message}")
     verdict = "all checks passed" if report.status == "pass" else (
         f"{report.passed} of {len(report.checks)} checks passed")
     return (f"{report.score}/{report.max_score} points, {verdict} · seed {report.seed} · "
@@ -33,15 +33,15 @@ def check_detail(result: CheckResult) -> Text:
     """Everything a learner needs to understand and reproduce one check's result."""
     text = Text()
     if result.message:
-        text.append(result.message + "\n", style="bold")
+        text.append(clean(result.message) + "\n", style="bold")
     if result.expected is not None:
-        text.append("Expected  ", style="bold green").append(result.expected + "\n")
+        text.append("Expected  ", style="bold green").append(clean(result.expected) + "\n")
     if result.received is not None:
-        text.append("Received  ", style="bold red").append(result.received + "\n")
+        text.append("Received  ", style="bold red").append(clean(result.received) + "\n")
     if result.hint:
-        text.append("Hint      ", style="bold yellow").append(result.hint + "\n")
+        text.append("Hint      ", style="bold yellow").append(clean(result.hint) + "\n")
     if result.why:
-        text.append("Why       ", style="bold cyan").append(result.why + "\n")
+        text.append("Why       ", style="bold cyan").append(clean(result.why) + "\n")
     for exchange in result.exchanges:
         text.append("\n")
         text.append_text(exchange_text(exchange))
@@ -51,35 +51,35 @@ def check_detail(result: CheckResult) -> Text:
 def exchange_text(exchange: Exchange) -> Text:
     text = Text()
     request = exchange.request
-    text.append("Request   ", style="bold").append(request.line + "\n")
+    text.append("Request   ", style="bold").append(clean(request.line) + "\n")
     for name, value in request.headers:
-        text.append(f"          {name}: {value}\n", style="dim")
+        text.append(clean(f"          {name}: {value}") + "\n", style="dim")
     if request.body:
         text.append(_excerpt(request.body, request.body_truncated), style="dim")
     response = exchange.response
     if response is not None:
         text.append("Response  ", style="bold").append(
-            f"{response.line}  ({exchange.elapsed_ms:.0f} ms)\n")
+            f"{clean(response.line)}  ({exchange.elapsed_ms:.0f} ms)\n")
         for name, value in response.headers:
-            text.append(f"          {name}: {value}\n", style="dim")
+            text.append(clean(f"          {name}: {value}") + "\n", style="dim")
         if response.body:
             text.append(_excerpt(response.body, response.body_truncated), style="dim")
     if exchange.error:
-        text.append("Problem   ", style="bold red").append(exchange.error + "\n")
-    text.append("curl      ", style="bold").append(exchange.curl + "\n", style="italic")
+        text.append("Problem   ", style="bold red").append(clean(exchange.error) + "\n")
+    text.append("curl      ", style="bold").append(clean(exchange.curl) + "\n", style="italic")
     return text
 
 
 def _excerpt(body: str, truncated: bool) -> str:
-    lines = body.splitlines() or [body]
+    lines = clean(body).splitlines() or [body]
     shown = lines[:BODY_LINES]
     more = len(lines) > BODY_LINES or truncated
     return "".join(f"          {line}\n" for line in shown) + ("          …\n" if more else "")
 
 
-def _title(check_title: str, state: str, points: str = "") -> str:
-    label = f"{MARKS[state]} {escape(check_title)}"
-    return f"{label}  [dim]{points}[/]" if points else label
+def _title(check_title: str, state: str, points: str = "") -> Text:
+    title = safe_text(f"{MARKS[state]} {check_title}")
+    return title.append(f"  {points}", style="dim") if points else title
 
 
 class CheckRow(Collapsible):
@@ -180,5 +180,5 @@ class ReportView(VerticalScroll):
 
     def _summary(self, text: str, state: str) -> None:
         summary = self.query_one("#report-summary", Static)
-        summary.update(Text(text))
+        summary.update(safe_text(text))
         summary.set_classes(f"-{state}")

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from apilab.sandbox_control import SandboxState
+from apilab.untrusted import clean
 
 
 def sandbox_text(state: SandboxState) -> Text:
@@ -13,14 +14,14 @@ def sandbox_text(state: SandboxState) -> Text:
     text.append("Sandbox  ", style="bold")
     style = {"running": "green" if state.healthy else "yellow", "failed": "red"}.get(
         state.phase, "dim")
-    text.append(f"● {state.label}\n", style=style)
+    text.append(clean(f"● {state.label}") + "\n", style=style)
     if state.phase == "running":
-        text.append(f"{state.url}/docs · s stops it\n", style="dim")
+        text.append(clean(f"{state.url}/docs · s stops it") + "\n", style="dim")
     elif state.phase in ("off", "failed"):
         text.append("s starts it (or: apilab sandbox)\n", style="dim")
     if state.message:
         style = "red" if state.phase == "failed" else "yellow"
-        text.append(f"{state.message}\n", style=style)
+        text.append(clean(state.message) + "\n", style=style)
     text.rstrip()
     return text
 

@@ -1,0 +1,139 @@
+"""The learner's app against hostile text: a server under test that answers with terminal escape
+sequences, bidi overrides and markup, stored reports full of them, and a mentor's feedback
+written to attack. On every screen (course map, lesson, exercise and its report, history and
+diff, inbox and feedback) it reaches the terminal as inert text, and nothing is parsed as
+markup."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from textual.widgets import DataTable, Label, ListView, Log
+
+from tests import hostile_servers as hs
+from tests.helpers import (
+    FIXED_TIME,
+    HOSTILE,
+    TerminalRecorder,
+    assert_shown_as_inert_text,
+    hostile_report,
+    make_report,
+    open_exercise,
+    run_checks,
+    terminal_controls,
+    wait_for,
+)
+from tui.app import ApilabApp
+from tui.screens.exercise import ExerciseScreen
+from tui.screens.history import DiffScreen, HistoryScreen
+from tui.screens.inbox import InboxScreen
+from tui.screens.lesson import LessonScreen
+from tui.screens.report import ReportScreen
+
+SIZE = (130, 40)
+
+
+@pytest.fixture(scope="module")
+def attacking_server():
+    with hs.HostileServers({"attacks": hs.terminal_attacks(HOSTILE)}) as servers:
+        yield servers.url("attacks")
+
+
+@pytest.fixture
+def hostile_store(store):
+    """Two stored runs of hello-api full of attacks, and a mentor's review written to attack."""
+    store.record_run(hostile_report(passed=(True, False, False)))
+    latest = store.record_run(hostile_report(passed=(True, True, False),
+                                             started_at=FIXED_TIME + timedelta(minutes=7)))
+    check_id = hostile_report().checks[2].id
+    store.add_feedback(latest, f"mentor {HOSTILE}",
+                       f"# Heading {HOSTILE}\n\n**Close!** {HOSTILE}\n\n"
+                       "[the docs](https://evil.example/steal)\n\n```\n" + HOSTILE + "\n```",
+                       check_id=check_id, verdict="changes_requested", score_override=1,
+                       reason=HOSTILE)
+    store.add_feedback(latest, HOSTILE, HOSTILE, check_id=HOSTILE, verdict=HOSTILE)
+    return store
+
+
+async def test_every_learner_screen_shows_hostile_text_as_inert_text(
+        fixture_course, hostile_store, attacking_server, markup_parsed):
+    app = ApilabApp(fixture_course, hostile_store, server_url=attacking_server)
+    recorder = TerminalRecorder(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark", "escape")  # the keys, over the course map
+
+        await pilot.press("i")  # the inbox: two notes, each opens beside its report
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        await wait_for(pilot, lambda: len(inbox.query_one(ListView).children) == 2)
+        for index in (0, 1):
+            inbox.query_one(ListView).index = index
+            await pilot.press("enter")
+            assert isinstance(app.screen, ReportScreen)
+            await pilot.pause()
+            await pilot.press("escape")
+        await pilot.press("escape")
+
+        await app.push_screen(LessonScreen(fixture_course.lesson("1")))
+        await pilot.pause()
+        await pilot.press("escape")
+
+        exercise = await open_exercise(pilot, app)  # the last run, as stored
+        await pilot.pause()
+        await pilot.press("y")  # copy curl: a notification shows it
+        assert "curl -i" in app.clipboard and terminal_controls(app.clipboard) == []
+        await run_checks(pilot, exercise)  # grade the attacking server, live
+        assert exercise.report is not None and exercise.report.status == "fail"
+        assert any(HOSTILE[:3] in (c.received or "") or "OWNED" in (c.received or "")
+                   for c in exercise.report.checks)
+        await show_server_output(pilot, exercise, HOSTILE)
+
+        await pilot.press("h")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await pilot.pause()
+        history.query_one(DataTable).move_cursor(row=1)
+        await pilot.press("d")
+        assert isinstance(app.screen, DiffScreen)
+        await pilot.pause()
+        await pilot.press("escape", "enter")
+        assert isinstance(app.screen, ReportScreen)
+        await pilot.pause()
+
+    assert_shown_as_inert_text(recorder, markup_parsed, "learner")
+
+
+async def show_server_output(pilot, screen: ExerciseScreen, text: str) -> None:
+    """Make the learner's server print `text`, as if it failed to start: the log shows its
+    lines and a notification quotes the one that says what went wrong."""
+    script = f"print({text!r}); print('Error loading ASGI app. ' + {text!r})"
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    log = screen.query_one("#server-log", Log)
+    log.display = True
+    screen.server = server
+    screen._pump_log(server)
+    await wait_for(pilot, lambda: log.line_count >= 2)
+    await pilot.pause()
+
+
+async def test_a_link_in_feedback_shows_where_it_goes(fixture_course, store):
+    run = store.record_run(make_report())
+    store.add_feedback(run, "max", "**Read** [the docs](https://evil.example/steal) first.",
+                       check_id="check-2")
+    app = ApilabApp(fixture_course, store)
+    recorder = TerminalRecorder(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        inbox = app.screen
+        await wait_for(pilot, lambda: len(inbox.query_one(ListView).children) == 1)
+        preview = str(inbox.query_one(ListView).children[0].query_one(Label).render())
+        assert "Read the docs first." in preview  # plain text, no Markdown marks
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReportScreen)
+        await pilot.pause()
+        assert "the docs <https://evil.example/steal>" in recorder.text()

@@ -116,13 +116,18 @@ def store_for_app():
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=SANDBOX_PORT, show_default=True, help="Port to listen on.")
 @click.option("--seed", default=42, show_default=True, help="Seed for the sample data.")
-@click.option("--lab", "labs", multiple=True, help="Switch on a lab weakness (security lesson).")
+@click.option("--lab", "labs", multiple=True,
+              help="Switch on a lab: vulnerable on purpose, loopback only (security lesson).")
 def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
     """Run the practice API, seeded fresh; docs at /docs."""
+    from sandbox_api.feature import SandboxConfigError
     from sandbox_api.server import serve
     from sandbox_api.settings import SandboxSettings
 
-    serve(host, port, SandboxSettings(seed=seed, labs=frozenset(labs)))
+    try:
+        serve(host, port, SandboxSettings(seed=seed, labs=frozenset(labs)))
+    except SandboxConfigError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @main.command()
@@ -427,7 +432,8 @@ def _is_sandbox(url: str) -> bool:
         document = httpx.get(f"{url}/openapi.json", timeout=2, trust_env=False).json()
     except (httpx.HTTPError, ValueError):
         return False
-    return isinstance(document, dict) and document.get("info", {}).get("title") == TITLE
+    title = document.get("info", {}).get("title") if isinstance(document, dict) else None
+    return isinstance(title, str) and title.startswith(TITLE)  # a sandbox with labs says so
 
 
 @main.command()

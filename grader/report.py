@@ -7,11 +7,14 @@ The JSON form carries `schema` so that stored reports stay readable as the model
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
+# Scores are stored as SQLite integers by the progress store and the hub; within I-JSON's safe
+# range (RFC 7493), every JSON reader agrees on them.
+Score = Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)]
 
 Status = Literal["pass", "fail", "error"]
 
@@ -90,8 +93,8 @@ class Report(Model):
     exercise_id: str
     title: str = ""
     status: Status
-    score: int
-    max_score: int
+    score: Score
+    max_score: Score
     seed: int
     url: str
     grader_version: str

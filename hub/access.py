@@ -7,7 +7,7 @@ of other learners' submissions cannot be probed.
 
 from __future__ import annotations
 
-from hub.problems import ProblemException
+from httpkit.problems import ProblemException
 from hub.records import FeedbackItem, Submission, User
 from hub.store import HubStore
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from httpkit.bodies import JSON_BODIES
+from httpkit.handlers import install_problem_handlers, problem_type_router
+from httpkit.methods import HeadAsGet
+from httpkit.openapi import install_problem_document
+from httpkit.problems import STANDARD, ProblemType
+from httpkit.ratelimit import RateLimitHeaders, TokenBucketLimiter
 from hub.middleware import BodyLimit, DefaultHeaders
-from hub.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from hub.ratelimit import RateLimitHeaders, TokenBucketLimiter
 from hub.routers import cohort, feedback, me, reviews, service, submissions
 from hub.settings import HubSettings
 from hub.store import HubStore
-from sandbox_api.methods import HeadAsGet  # the same HEAD rule as the practice API
 
 VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -52,6 +53,17 @@ TAGS = [
     {"name": "service", "description": "Outside the versioned API: health and problem types."},
 ]
 
+# The kit's problem types, and the hub's own: who may do what.
+PROBLEM_TYPES = STANDARD.copy()
+PROBLEM_TYPES.register(
+    ProblemType("unauthorized", "Authentication required", 401, "Send a valid hub token: "
+                "Authorization: Bearer apilab_... (the WWW-Authenticate header says why this one "
+                "was refused). Ask your mentor for a token."),
+    ProblemType("forbidden", "Not allowed for your role", 403, "Your token is valid but your "
+                "role (learner or mentor) may not do this."),
+    ProblemType("not-found", "Not Found", 404, "There is nothing here that you can see."),
+    replace=True)
+
 
 def _operation_id(route: APIRoute) -> str:
     return route.name  # short, stable ids such as `put_submission` for generated clients
@@ -69,33 +81,19 @@ def create_hub_app(settings: HubSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="apilab hub", version=VERSION, description=DESCRIPTION,
                   openapi_tags=TAGS, generate_unique_id_function=_operation_id,
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=JSON_BODIES)
     app.state.settings = settings
     app.state.store = store
     app.state.limiter = TokenBucketLimiter(settings.rate_limit, settings.rate_window_s)
 
-    install_problem_handlers(app)
+    install_problem_handlers(app, PROBLEM_TYPES, server="the hub")
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(DefaultHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)
     app.include_router(service.router)
+    app.include_router(problem_type_router(tags=["service"]))
     for module in (me, submissions, feedback, reviews, cohort):
         app.include_router(module.router, prefix="/v1")
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    install_problem_document(app)
     return app
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The generated document, with error answers typed as application/problem+json."""
-    if app.openapi_schema is None:
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes, tags=app.openapi_tags)
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                for status, answer in operation.get("responses", {}).items():
-                    content = answer.get("content", {})
-                    if status[0] in "45" and "application/json" in content:
-                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
-        app.openapi_schema = schema
-    return app.openapi_schema

@@ -22,8 +22,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hub.problems import ProblemException
-from hub.ratelimit import STATE_KEY, TokenBucketLimiter
+from httpkit.problems import ProblemException
+from httpkit.ratelimit import spend
 from hub.records import Role, User
 from hub.store import HubStore
 
@@ -67,14 +67,7 @@ def challenge(error: str | None = None, description: str | None = None,
 
 
 def _spend(request: Request, key: str) -> None:
-    limiter: TokenBucketLimiter = request.app.state.limiter
-    decision = limiter.take(key)
-    setattr(request.state, STATE_KEY, decision)  # noqa: B010 (RateLimitHeaders reads it there)
-    if not decision.allowed:
-        raise ProblemException(
-            429, f"too many requests: this token may send {decision.limit} every "
-            f"{decision.window_s:g} s. Retry in {decision.retry_after_s} s.",
-            headers={"Retry-After": str(decision.retry_after_s)})
+    spend(request, request.app.state.limiter, key, who="this token")
 
 
 def current_user(

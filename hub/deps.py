@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from hub.problems import ProblemException
+from httpkit.problems import ProblemException
 from hub.settings import HubSettings
 from hub.store import HubStore
 
@@ -26,8 +26,9 @@ SettingsDep = Annotated[HubSettings, Depends(_settings)]
 
 
 async def _page_limit(settings: SettingsDep, limit: Annotated[int | None, Query(
-        ge=1, description="Items per page (default 20, at most 100 unless the hub says "
-                          "otherwise).")] = None) -> int:
+        ge=1, le=HubSettings.max_page_size,
+        description="Items per page (default 20, at most 100 unless the hub says "
+                    "otherwise).")] = None) -> int:
     if limit is None:
         return settings.page_size
     if limit > settings.max_page_size:

@@ -1,12 +1,11 @@
-"""ASGI middleware of the hub: HEAD wherever GET is, a cap on request bodies, and headers
-every answer carries."""
+"""ASGI middleware of the hub: a cap on request bodies, and headers every answer carries."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.problems import ProblemException, problem_response
+from httpkit.problems import ProblemException, problem_response
 
 # Authenticated answers are private to one user: no shared cache may keep them (RFC 9111 5.2),
 # unless a route says otherwise (submissions are revalidated with their ETag).

@@ -156,16 +156,3 @@ class CohortStats(Strict):
     checks: list[CheckStats] = Field(description="In the exercise's order.")
     most_failing: list[FailingCheck] = Field(description="Up to five, most failures first.")
 
-
-class Problem(BaseModel):
-    """An RFC 9457 problem: every error the hub answers has this shape."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str = Field(description="A URI; GET it for what the type means.")
-    title: str
-    status: int = Field(description="Equal to the HTTP status.")
-    detail: str = Field(description="What happened in this case, and what to do.")
-    instance: str
-    errors: list[dict[str, str]] | None = Field(None, description="For invalid input: each "
-                                                "field and what is wrong with it.")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
-from sandbox_api.models import Problem
+from sandbox_api.feature import Feature
 
-TITLE = "apilab bookshop sandbox"
+TITLE = "apilab sandbox"
 VERSION = "1.0"
 DESCRIPTION = """
-A small, realistic bookshop API to practise HTTP on. It runs on your own machine and is
-seeded with the same authors and books for everyone; `POST /admin/reset` brings them back.
+A small, realistic API to practise HTTP on. It runs on your own machine and is seeded with
+the same data for everyone; `POST /admin/reset` brings it back. `GET /` lists what it serves.
 
 What to look for while you explore:
 
@@ -18,75 +18,46 @@ What to look for while you explore:
   header; `DELETE` answers `204 No Content` with an empty body; `PUT` replaces, `PATCH` changes
   some fields; `HEAD` is `GET` without the body.
 * **Errors** are RFC 9457 problem details, `application/problem+json`, whose `status` repeats
-  the HTTP status and whose `errors` (on 422) names each invalid field.
+  the HTTP status and whose `errors` (on 422) names each invalid field. Each `type` URI, such as
+  `/problems/not-found`, explains itself.
+* **Ids are opaque**: use the URIs the API gives you (`Location`, `Link`); a path segment that
+  is not one of its ids is simply not found (404).
 * **Pagination**: lists return `{"items": [...], "next_cursor": ...}` and a
   `Link: <...>; rel="next"` header (RFC 8288) while there is more to read.
 * A method a resource does not support gets `405` with an `Allow` header; a body that is not
   JSON gets `415`; JSON that does not parse gets `400`.
 """
-
-TAGS = [
-    {
-        "name": "books",
-        "description": "The catalogue: create, read, replace, change and delete "
-        "books; filter, sort and page through them.",
-    },
-    {
-        "name": "authors",
-        "description": "Who wrote the books. An author with books cannot be "
-        "deleted (409 Conflict).",
-    },
-    {
-        "name": "service",
-        "description": "Health check, reset to the seed data, and the "
-        "documentation of each problem type.",
-    },
-]
-
-
-def problem_docs(**descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for error statuses: problem_docs(e404="No book has this id.")."""
-    return {
-        int(key.removeprefix("e")): {
-            "model": Problem,
-            "description": text,
-            "content": {"application/problem+json": {}},
-        }
-        for key, text in descriptions.items()
-    }
-
-
-WRITE_ERRORS = problem_docs(
-    e400="The body is not valid JSON.",
-    e415="The body was not sent as `Content-Type: application/json`.",
-    e422="A field is missing or invalid; `errors` names each one.",
-)
-QUERY_ERRORS = problem_docs(
-    e400="The cursor is not one this API issued for this sort order.",
-    e422="A query parameter is invalid, e.g. `limit` over 100 or an unknown `sort` field.",
-)
-LIST_RESPONSES = {
-    200: {
-        "description": "One page of the list.",
-        "headers": {
-            "Link": {
-                "description": 'The next page, as `<URL>; rel="next"` (RFC 8288); absent on '
-                "the last page.",
-                "schema": {"type": "string"},
-            }
-        },
-    },
-    **QUERY_ERRORS,
+SERVICE_TAG = {
+    "name": "service",
+    "description": "Where to start, health, reset to the seed data, and what each problem "
+                   "type means.",
 }
-CREATED_RESPONSES = {
-    201: {
-        "description": "Created.",
-        "headers": {
-            "Location": {
-                "description": "The URI of the new resource.",
-                "schema": {"type": "string"},
-            }
-        },
-    },
-    **WRITE_ERRORS,
-}
+LAB_MARK = "vulnerable on purpose"
+
+
+def title(labs: Sequence[Feature]) -> str:
+    """The document's title: a sandbox with labs says so where nobody can miss it."""
+    if not labs:
+        return TITLE
+    return f"{TITLE} (LAB {', '.join(lab.name for lab in labs)}: {LAB_MARK})"
+
+
+def description(labs: Sequence[Feature]) -> str:
+    if not labs:
+        return DESCRIPTION
+    warning = "\n".join(f"* **{lab.name}**: {lab.summary}" for lab in labs)
+    return (f"\n**Warning: this sandbox runs labs that are {LAB_MARK}.** They answer only on "
+            f"this machine (loopback), and every response carries `X-Apilab-Lab`. Never "
+            f"expose it to a network.\n\n{warning}\n" + DESCRIPTION)
+
+
+def tags(features: Sequence[Feature]) -> list[dict[str, str]]:
+    """The service tag, then each feature's, a lab's marked as such."""
+    found = [SERVICE_TAG]
+    for feature in features:
+        for tag in feature.tags:
+            text = tag.get("description", "")
+            if feature.lab:
+                text = f"LAB, {LAB_MARK}: {text}"
+            found.append({**tag, "description": text})
+    return found

@@ -4,19 +4,33 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import uvicorn
 
+from httpkit.status import use_rfc9110_reason_phrases
 from sandbox_api.app import create_app
+from sandbox_api.feature import Feature, SandboxConfigError
+from sandbox_api.labs import check_host
 from sandbox_api.settings import SandboxSettings
 
 
-def serve(host: str, port: int, settings: SandboxSettings) -> None:
-    """Serve the sandbox until interrupted, printing where to find it."""
-    app = create_app(settings)
+def serve(host: str, port: int, settings: SandboxSettings,
+          catalog: Mapping[str, Feature] | None = None) -> None:
+    """Serve the sandbox until interrupted, printing where to find it. Raises
+    SandboxConfigError, before listening, for an unknown feature or lab or a lab on a host
+    that other machines can reach."""
+    app = create_app(settings, catalog)
+    check_host(host, sorted(settings.labs))
     url = f"http://{host}:{port}"
-    print(f"apilab sandbox on {url}  (docs: {url}/docs; stop with Ctrl+C)", flush=True)
+    served = ", ".join(f.name for f in app.state.features)
+    print(f"apilab sandbox on {url}  ({served}; docs: {url}/docs; stop with Ctrl+C)", flush=True)
+    if settings.labs:
+        print(f"LABS ON: {', '.join(sorted(settings.labs))} are vulnerable on purpose; this "
+              "sandbox answers this machine only.", flush=True)
+    use_rfc9110_reason_phrases()
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -26,10 +40,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: temporary)")
-    parser.add_argument("--lab", action="append", default=[], help="switch on a lab weakness")
+    parser.add_argument("--feature", action="append", default=None,
+                        help="serve only this feature (repeat for several; default: all)")
+    parser.add_argument("--lab", action="append", default=[], help="switch on a lab")
     args = parser.parse_args(argv)
-    settings = SandboxSettings(db_path=args.db, seed=args.seed, labs=frozenset(args.lab))
-    serve(args.host, args.port, settings)
+    settings = SandboxSettings(
+        db_path=args.db, seed=args.seed, labs=frozenset(args.lab),
+        features=frozenset(args.feature) if args.feature is not None else None)
+    try:
+        serve(args.host, args.port, settings)
+    except SandboxConfigError as exc:
+        sys.exit(f"apilab sandbox: {exc}")
 
 
 if __name__ == "__main__":

@@ -11,10 +11,12 @@ class SandboxSettings:
     """Settings for one sandbox API instance.
 
     db_path: the SQLite file; None means a fresh temporary file per app.
-    seed: drives the generated bookshop data, so every learner sees the same books.
-    labs: names of switchable weaknesses for the security lesson (none exist yet).
+    seed: drives every feature's generated data, so every learner sees the same books.
+    features: the features to serve, by name; None means every feature that is not a lab.
+    labs: lab features to switch on, by name (vulnerable on purpose, loopback only).
     """
 
     db_path: Path | None = None
     seed: int = 42
+    features: frozenset[str] | None = None
     labs: frozenset[str] = field(default_factory=frozenset)

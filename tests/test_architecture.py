@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("apilab", "grader", "hub", "sandbox_api", "tui")
+PACKAGES = ("apilab", "grader", "httpkit", "hub", "sandbox_api", "tui")
 
 
 def imports_of(path: Path) -> set[str]:
@@ -42,8 +42,22 @@ def test_only_tui_imports_textual():
     assert offenders(files, ("textual",)) == []
 
 
-def test_sandbox_stands_alone():
-    assert offenders(modules("sandbox_api"), ("apilab", "grader", "hub", "tui")) == []
+def first_party(files: list[Path]) -> set[str]:
+    """The top-level packages of this repository that `files` import."""
+    ours = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
+    return {name.split(".")[0] for path in files for name in imports_of(path)} & ours
+
+
+def test_sandbox_imports_only_itself_and_the_http_kit():
+    assert first_party(modules("sandbox_api")) <= {"sandbox_api", "httpkit"}
+
+
+def test_the_http_kit_imports_neither_the_sandbox_nor_the_hub():
+    assert first_party(modules("httpkit")) <= {"httpkit"}
+
+
+def test_the_hub_never_imports_the_sandbox():
+    assert offenders(modules("hub"), ("sandbox_api",)) == []
 
 
 def test_the_learner_side_shares_only_the_protocol_with_the_hub():

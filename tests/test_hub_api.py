@@ -220,6 +220,14 @@ def test_every_error_is_a_problem(hub: Hub):
     assert described.status_code == 200 and described.json()["title"]
 
 
+def test_405_on_a_route_outside_the_document_still_lists_allow(hub: Hub):
+    # /docs is left out of the OpenAPI document; its Allow must still name what it supports
+    response = httpx.delete(f"{hub.url}/docs", trust_env=False)
+    problem = is_problem(response, 405)
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert "GET" in problem["detail"]
+
+
 def test_openapi_documents_every_route_with_tags_and_problems(hub: Hub):
     document = httpx.get(f"{hub.url}/openapi.json", trust_env=False).json()
     operations = [op for path, ops in document["paths"].items() if path.startswith("/v1")

@@ -102,9 +102,26 @@ def test_unknown_fields_are_rejected(sandbox_client):
     assert [e["field"] for e in body["errors"]] == ["rating"]
 
 
-def test_a_bad_path_parameter_is_422(sandbox_client):
-    body = assert_problem(sandbox_client.get("/books/abc"), 422)
-    assert body["errors"][0]["location"] == "path"
+@pytest.mark.parametrize("collection", ["/books", "/authors"])
+@pytest.mark.parametrize("segment", ["abc", "07", "-1", "0", "1.0", "99999999999999999999999"])
+def test_an_id_that_is_not_ours_is_simply_not_found(sandbox_client, collection, segment):
+    # ids are opaque: a segment the API never issued names nothing, for every method
+    body = {"name": "X"} if collection == "/authors" else {"price": 1}
+    for method in ("GET", "HEAD", "PUT", "PATCH", "DELETE"):
+        response = sandbox_client.request(method, f"{collection}/{segment}",
+                                          json=body if method in ("PUT", "PATCH") else None)
+        assert response.status_code == 404, (method, response.text)
+        if method != "HEAD":
+            assert_problem(response, 404)
+
+
+def test_the_document_says_unknown_ids_are_404_not_422(sandbox_client):
+    paths = sandbox_client.get("/openapi.json").json()["paths"]
+    for path in ("/books/{book_id}", "/authors/{author_id}"):
+        for method, operation in paths[path].items():
+            (parameter,) = [p for p in operation["parameters"] if p["in"] == "path"]
+            assert parameter["schema"]["type"] == "string", (method, path)
+            assert "404" in operation["responses"], (method, path)
 
 
 async def test_a_crash_is_a_500_problem_without_details(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.models import Problem
+from httpkit.problems import Problem
 
 _MEANING = {
     400: "Malformed JSON or an invalid cursor.",

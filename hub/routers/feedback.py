@@ -9,19 +9,21 @@ carries notes and reviews back to learners' apps.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BeforeValidator
 
 from grader.report import Report
+from httpkit.cursors import link_next
+from httpkit.problems import ProblemException
 from hub.access import visible_feedback, visible_submission
 from hub.auth import CurrentUser, MentorUser
 from hub.deps import PageLimit, StoreDep
 from hub.models import Feedback, FeedbackIn, FeedbackPage
-from hub.pagination import link_next
-from hub.problems import ProblemException
 from hub.records import Submission
 from hub.routers import problems
 
@@ -66,13 +68,21 @@ def feedback_on_submission(submission_id: SubmissionId, user: CurrentUser,
     return FeedbackPage(items=[Feedback.of(item) for item in items], next_cursor=None)
 
 
+def _rfc3339(value: object) -> object:
+    # a date-time as the document says, not a number of seconds that pydantic would also read
+    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}", value):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2025-03-14T09:26:53Z")
+    return value
+
+
 @router.get("/feedback", response_model=FeedbackPage, responses=problems(422))
 def feedback_stream(
     user: CurrentUser, store: StoreDep, request: Request, response: Response, limit: PageLimit,
     after: Annotated[int, Query(ge=0, description="The highest `seq` you already have; 0 for "
                                                   "everything.")] = 0,
-    since: Annotated[datetime | None, Query(description="Only items written at or after this "
-                                                        "time (RFC 3339).")] = None,
+    since: Annotated[datetime | None, BeforeValidator(_rfc3339),
+                     Query(description="Only items written at or after this time (RFC 3339, "
+                                       "with its time zone).")] = None,
 ) -> FeedbackPage:
     """Feedback in the order it was written, for syncing: a learner gets the notes and reviews
     on their own submissions, a mentor gets everything. Remember the highest `seq` you saw and

@@ -14,12 +14,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Path, Response
 
+from httpkit.conditional import match
+from httpkit.problems import ProblemException
 from hub.access import visible_submission
 from hub.auth import CurrentUser, MentorUser
-from hub.conditional import match
 from hub.deps import StoreDep
 from hub.models import ReviewIn, ReviewStatus, SubmissionSummary
-from hub.problems import ProblemException
 from hub.records import ReviewOutcome
 from hub.routers import problems
 

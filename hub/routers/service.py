@@ -1,13 +1,11 @@
-"""Routes outside the versioned API: where to start, liveness, and what each problem type means.
-None of them needs a token."""
+"""Routes outside the versioned API: where to start and liveness (the problem types are the
+kit's `/problems/{slug}`). None of them needs a token."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter
-
-from hub.problems import PROBLEM_TYPES, ProblemException
 
 router = APIRouter(tags=["service"])
 
@@ -23,11 +21,3 @@ def health() -> dict[str, str]:
     """200 while the hub is up; no token needed, so clients can tell "down" from "refused"."""
     return {"status": "ok"}
 
-
-@router.get("/problems/{slug}")
-def problem_type(slug: str) -> dict[str, str]:
-    """What a problem `type` means, and what to do about it."""
-    if slug not in PROBLEM_TYPES:
-        raise ProblemException(404, f"there is no problem type {slug!r}")
-    title, description = PROBLEM_TYPES[slug]
-    return {"type": f"/problems/{slug}", "title": title, "description": description}

@@ -13,13 +13,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
+from httpkit.conditional import none_match
+from httpkit.cursors import decode_cursor, encode_cursor, link_next
+from httpkit.problems import ProblemException
 from hub.access import visible_submission
 from hub.auth import CurrentUser, LearnerUser
-from hub.conditional import none_match
 from hub.deps import PageLimit, StoreDep
 from hub.models import SubmissionDetail, SubmissionIn, SubmissionPage, SubmissionSummary
-from hub.pagination import decode_cursor, encode_cursor, link_next
-from hub.problems import ProblemException
 from hub.records import PutOutcome, Submission, SubmissionFilter
 from hub.routers import problems
 
@@ -85,10 +85,10 @@ def list_submissions(
         learner = user.name
     filters = SubmissionFilter(exercise=exercise, learner=learner, status=status, review=review,
                                kind=kind)
-    before = decode_cursor(cursor) if cursor else None
+    before = decode_cursor(cursor, "submissions", {"before": int})["before"] if cursor else None
     rows = store.submissions(filters, before, limit + 1)
     page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].seq) if len(rows) > limit else None
+    next_cursor = encode_cursor("submissions", {"before": page[-1].seq}) if len(rows) > limit else None
     if next_cursor:
         link_next(request, response, cursor=next_cursor)
     return SubmissionPage(items=[SubmissionSummary.of(s) for s in page], next_cursor=next_cursor)

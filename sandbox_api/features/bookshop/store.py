@@ -1,21 +1,17 @@
-"""The bookshop's SQLite storage. All of the sandbox's SQL lives in this module."""
+"""The bookshop's tables and all of its SQL: rows of `books` and `authors`, as plain dicts."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sandbox_api.seed import generate
+from sandbox_api.database import SQLITE_INT_MAX, SandboxDB
+from sandbox_api.features.bookshop.seed import generate
+from sandbox_api.listing import Keyset
 
 SCHEMA = """
-DROP TABLE IF EXISTS books;
-DROP TABLE IF EXISTS authors;
 CREATE TABLE authors (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
@@ -53,73 +49,45 @@ class Filter:
     op: str = "="
 
 
-@dataclass(frozen=True)
-class Keyset:
-    """Where a page starts: after the row whose sort column has `value` and id `row_id`."""
+def seed(conn: sqlite3.Connection, seed_value: int) -> None:
+    """Fill the bookshop's tables with the authors and books of `seed_value`."""
+    authors, books = generate(seed_value)
+    author_ids = [
+        conn.execute("INSERT INTO authors (name, country, born) VALUES (?, ?, ?)",
+                     (a.name, a.country, a.born)).lastrowid
+        for a in authors
+    ]
+    conn.executemany(
+        "INSERT INTO books (title, author_id, year, isbn, price, genre, tags)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(b.title, author_ids[b.author_index], b.year, b.isbn, b.price, b.genre,
+          json.dumps(list(b.tags))) for b in books],
+    )
 
-    value: Any
-    row_id: int
 
+class BookshopStore:
+    """Reads and writes of one table at a time, over the sandbox's database."""
 
-class BookshopDB:
-    """Rows of the `books` and `authors` tables, as plain dicts."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._write_lock = threading.Lock()
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10)) as conn:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            with conn:  # commit on success, roll back on error
-                yield conn
-
-    def reset(self, seed: int) -> None:
-        """Drop every table and fill them again with the data for `seed`."""
-        authors, books = generate(seed)
-        with self._write_lock, self._connect() as conn:
-            # One transaction from DROP to the last INSERT: a request arriving mid-reset sees the
-            # old data or the new, never missing tables (executescript alone commits each step).
-            conn.executescript("BEGIN;\n" + SCHEMA)
-            author_ids = [
-                conn.execute(
-                    "INSERT INTO authors (name, country, born) VALUES (?, ?, ?)",
-                    (a.name, a.country, a.born),
-                ).lastrowid
-                for a in authors
-            ]
-            conn.executemany(
-                "INSERT INTO books (title, author_id, year, isbn, price, genre, tags)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (b.title, author_ids[b.author_index], b.year, b.isbn, b.price, b.genre,
-                     json.dumps(list(b.tags)))
-                    for b in books
-                ],
-            )  # fmt: skip
+    def __init__(self, db: SandboxDB) -> None:
+        self.db = db
 
     def get(self, table: str, row_id: int) -> dict[str, Any] | None:
         _check_table(table)
-        with self._connect() as conn:
+        if not _fits(row_id):
+            return None
+        with self.db.reading() as conn:
             row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
         return _to_dict(row) if row else None
 
     def exists(self, table: str, row_id: int) -> bool:
         return self.get(table, row_id) is not None
 
-    def list(
-        self,
-        table: str,
-        filters: list[Filter],
-        sort_column: str,
-        descending: bool,
-        after: Keyset | None,
-        limit: int,
-    ) -> list[dict[str, Any]]:
+    def list(self, table: str, filters: list[Filter], sort_column: str, descending: bool,
+             after: Keyset | None, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` rows in sort order (ties broken by id), starting after `after`."""
         _check_table(table)
+        if not all(_fits(f.value) for f in filters):
+            return []  # no row holds a number SQLite cannot even store
         where, params = [], []
         for f in filters:
             if f.op == "contains":
@@ -140,17 +108,16 @@ class BookshopDB:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {order} LIMIT ?"
-        with self._connect() as conn:
+        with self.db.reading() as conn:
             rows = conn.execute(sql, [*params, limit]).fetchall()
         return [_to_dict(r) for r in rows]
 
     def insert(self, table: str, values: dict[str, Any]) -> dict[str, Any]:
         _check_table(table)
         columns = list(values)
-        sql = (
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-        )
-        with self._write_lock, self._connect() as conn:
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        with self.db.writing() as conn:
             row_id = _write(conn, sql, [_to_sql(c, values[c]) for c in columns]).lastrowid
         assert row_id is not None
         return self.get(table, row_id) or {}
@@ -158,27 +125,30 @@ class BookshopDB:
     def update(self, table: str, row_id: int, values: dict[str, Any]) -> dict[str, Any] | None:
         """Set the given columns of one row; None when the row does not exist."""
         _check_table(table)
-        if values:
+        if values and _fits(row_id):
             assignments = ", ".join(f"{c} = ?" for c in values)
             params = [_to_sql(c, v) for c, v in values.items()] + [row_id]
-            with self._write_lock, self._connect() as conn:
+            with self.db.writing() as conn:
                 _write(conn, f"UPDATE {table} SET {assignments} WHERE id = ?", params)
         return self.get(table, row_id)
 
     def delete(self, table: str, row_id: int) -> bool:
         """Delete one row; False when it did not exist."""
         _check_table(table)
-        with self._write_lock, self._connect() as conn:
+        if not _fits(row_id):
+            return False
+        with self.db.writing() as conn:
             if table == "authors":
                 (books,) = conn.execute(
-                    "SELECT count(*) FROM books WHERE author_id = ?", (row_id,)
-                ).fetchone()
+                    "SELECT count(*) FROM books WHERE author_id = ?", (row_id,)).fetchone()
                 if books:
-                    raise ConflictError(
-                        f"author {row_id} still has {books} book(s); delete them or give"
-                        " them another author_id first"
-                    )
+                    raise ConflictError(f"author {row_id} still has {books} book(s); delete them "
+                                        "or give them another author_id first")
             return conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount > 0
+
+
+def _fits(value: Any) -> bool:
+    return not isinstance(value, int) or -SQLITE_INT_MAX <= value <= SQLITE_INT_MAX
 
 
 def _write(conn: sqlite3.Connection, sql: str, params: list[Any]) -> sqlite3.Cursor:

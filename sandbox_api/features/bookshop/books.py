@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from sandbox_api.db import ConflictError, Filter
-from sandbox_api.deps import DEFAULT_LIMIT, Cursor, DbDep, JsonBody, Limit
-from sandbox_api.docs import CREATED_RESPONSES, LIST_RESPONSES, WRITE_ERRORS, problem_docs
-from sandbox_api.models import BookCreate, BookPublic, BooksPublic, BookUpdate
-from sandbox_api.pagination import list_page
-from sandbox_api.problems import ProblemException
+from httpkit.openapi import problem_responses
+from httpkit.problems import ProblemException
+from sandbox_api.features.bookshop.deps import ExistingBook, StoreDep
+from sandbox_api.features.bookshop.models import BookCreate, BookPublic, BooksPublic, BookUpdate
+from sandbox_api.features.bookshop.store import BookshopStore, ConflictError, Filter
+from sandbox_api.listing import DEFAULT_LIMIT, LIST_RESPONSES, Cursor, Limit, page
 
 router = APIRouter(prefix="/books", tags=["books"])
 
 BookSort = Literal["id", "-id", "title", "-title", "year", "-year", "price", "-price"]
-_NOT_FOUND = problem_docs(
-    e404="No book has this id.", e422="The id in the path is not a whole number."
-)
-_CONFLICT = problem_docs(e409="Another book already has this ISBN.")
+_NOT_FOUND = problem_responses({404: "No book has this id."})
+_CONFLICT = problem_responses({409: "Another book already has this ISBN."})
+_UNKNOWN_AUTHOR = problem_responses({422: "A field is missing or invalid, or `author_id` names "
+                                          "no author; `errors` names each one."})
+_CREATED = {201: {"description": "Created.", "headers": {"Location": {
+    "description": "The URI of the new book.", "schema": {"type": "string"}}}}}
 
 
-def _book_or_404(db: DbDep, book_id: int) -> dict[str, Any]:
-    row = db.get("books", book_id)
-    if row is None:
-        raise ProblemException(404, f"no book with id {book_id}")
-    return row
-
-
-def _check_author(db: DbDep, author_id: int | None) -> None:
-    if author_id is not None and not db.exists("authors", author_id):
+def _check_author(store: BookshopStore, author_id: int | None) -> None:
+    if author_id is not None and not store.exists("authors", author_id):
         error = {
             "location": "body",
             "field": "author_id",
@@ -40,7 +36,7 @@ def _check_author(db: DbDep, author_id: int | None) -> None:
         raise ProblemException(422, "invalid: author_id", errors=[error])
 
 
-def _write(action: Any) -> dict[str, Any]:
+def _write(action: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
     try:
         return action()
     except ConflictError as exc:
@@ -49,7 +45,7 @@ def _write(action: Any) -> dict[str, Any]:
 
 @router.get("", name="list_books", response_model=BooksPublic, responses=LIST_RESPONSES)
 def list_books(
-    db: DbDep,
+    store: StoreDep,
     request: Request,
     response: Response,
     limit: Limit = DEFAULT_LIMIT,
@@ -72,17 +68,9 @@ def list_books(
     ]
     if q:
         filters.append(Filter("title", q, "contains"))
-    return list_page(
-        db,
-        "books",
-        request,
-        response,
-        filters=filters,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-        to_public=BookPublic.model_validate,
-    )
+    return page(request, response, collection="/books", sort=sort, limit=limit, cursor=cursor,
+                fetch=lambda column, descending, after, n: store.list(
+                    "books", filters, column, descending, after, n))
 
 
 @router.post(
@@ -90,51 +78,47 @@ def list_books(
     name="create_book",
     status_code=status.HTTP_201_CREATED,
     response_model=BookPublic,
-    dependencies=[JsonBody],
-    responses={**CREATED_RESPONSES, **_CONFLICT},
+    responses={**_CREATED, **_CONFLICT, **_UNKNOWN_AUTHOR},
 )
-def create_book(book: BookCreate, db: DbDep, request: Request, response: Response) -> Any:
+def create_book(book: BookCreate, store: StoreDep, request: Request, response: Response) -> Any:
     """Add a book. Answers 201 Created with the new book and its URI in `Location`."""
-    _check_author(db, book.author_id)
-    row = _write(lambda: db.insert("books", book.model_dump()))
+    _check_author(store, book.author_id)
+    row = _write(lambda: store.insert("books", book.model_dump()))
+    assert row is not None
     response.headers["Location"] = str(request.url_for("get_book", book_id=row["id"]))
     return row
 
 
 @router.get("/{book_id}", name="get_book", response_model=BookPublic, responses=_NOT_FOUND)
-def get_book(book_id: int, db: DbDep) -> Any:
+def get_book(book_id: ExistingBook, store: StoreDep) -> Any:
     """One book by id."""
-    return _book_or_404(db, book_id)
+    return store.get("books", book_id)
 
 
 @router.put(
     "/{book_id}",
     name="replace_book",
     response_model=BookPublic,
-    dependencies=[JsonBody],
-    responses={**_NOT_FOUND, **WRITE_ERRORS, **_CONFLICT},
+    responses={**_NOT_FOUND, **_CONFLICT, **_UNKNOWN_AUTHOR},
 )
-def replace_book(book_id: int, book: BookCreate, db: DbDep) -> Any:
+def replace_book(book_id: ExistingBook, book: BookCreate, store: StoreDep) -> Any:
     """Replace a book entirely: every field is required, as in POST. Fields left out of
     PUT are not kept from the old version, which is what makes PUT idempotent."""
-    _book_or_404(db, book_id)
-    _check_author(db, book.author_id)
-    return _write(lambda: db.update("books", book_id, book.model_dump()))
+    _check_author(store, book.author_id)
+    return _write(lambda: store.update("books", book_id, book.model_dump()))
 
 
 @router.patch(
     "/{book_id}",
     name="update_book",
     response_model=BookPublic,
-    dependencies=[JsonBody],
-    responses={**_NOT_FOUND, **WRITE_ERRORS, **_CONFLICT},
+    responses={**_NOT_FOUND, **_CONFLICT, **_UNKNOWN_AUTHOR},
 )
-def update_book(book_id: int, changes: BookUpdate, db: DbDep) -> Any:
+def update_book(book_id: ExistingBook, changes: BookUpdate, store: StoreDep) -> Any:
     """Change some fields of a book; the fields you leave out keep their value."""
-    _book_or_404(db, book_id)
     values = changes.model_dump(exclude_unset=True)
-    _check_author(db, values.get("author_id"))
-    return _write(lambda: db.update("books", book_id, values))
+    _check_author(store, values.get("author_id"))
+    return _write(lambda: store.update("books", book_id, values))
 
 
 @router.delete(
@@ -144,8 +128,8 @@ def update_book(book_id: int, changes: BookUpdate, db: DbDep) -> Any:
     response_class=Response,
     responses=_NOT_FOUND,
 )
-def delete_book(book_id: int, db: DbDep) -> Response:
+def delete_book(book_id: ExistingBook, store: StoreDep) -> Response:
     """Delete a book. Answers 204 No Content, with an empty body."""
-    if not db.delete("books", book_id):
+    if not store.delete("books", book_id):  # deleted by another request meanwhile
         raise ProblemException(404, f"no book with id {book_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

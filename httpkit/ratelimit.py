@@ -1,6 +1,6 @@
-"""Per-token rate limiting with a token bucket, announced in the IETF RateLimit header fields.
+"""Rate limiting with a token bucket per key, announced in the IETF RateLimit header fields.
 
-Each token (or, for requests without a valid token, each client address) owns a bucket of
+Each key (a token, say, or a client address) owns a bucket of
 `limit` requests that refills evenly over `window_s` seconds: bursts up to the whole quota are
 fine, a sustained rate above limit/window is not. A request that finds the bucket empty is
 refused with 429 and `Retry-After` (RFC 6585 section 4, RFC 9110 section 10.2.3).
@@ -22,7 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from httpkit.problems import ProblemException
 
 POLICY = "default"
 STATE_KEY = "ratelimit"  # where a decision waits in request.state for the header middleware
@@ -82,6 +85,19 @@ class TokenBucketLimiter:
         for key, (tokens, then) in list(self._buckets.items()):
             if tokens + (now - then) * self.rate >= self.limit:
                 del self._buckets[key]
+
+
+def spend(request: Request, limiter: TokenBucketLimiter, key: str, who: str = "this client") -> Decision:
+    """Spend one request of `key`'s quota; a 429 problem with Retry-After when none is left.
+    The decision waits in request.state for RateLimitHeaders to announce it on the answer."""
+    decision = limiter.take(key)
+    setattr(request.state, STATE_KEY, decision)  # noqa: B010 (a name shared with the middleware)
+    if not decision.allowed:
+        raise ProblemException(
+            429, f"too many requests: {who} may send {decision.limit} every "
+            f"{decision.window_s:g} s. Retry in {decision.retry_after_s} s.",
+            headers={"Retry-After": str(decision.retry_after_s)})
+    return decision
 
 
 class RateLimitHeaders:

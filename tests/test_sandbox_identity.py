@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import sqlite3
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -207,8 +206,8 @@ async def test_api_keys_are_shown_once_stored_hashed_listed_by_prefix_and_revoca
     assert key.startswith(created.json()["prefix"]) and len(key) > len(created.json()["prefix"]) + 16
     listed = (await client.get("/me/api-keys", auth=("bob", "builder"))).json()["items"]
     assert all("key" not in item for item in listed)
-    with sqlite3.connect(app.state.identity_server.store.path) as db:
-        assert key not in str(db.execute("SELECT * FROM id_api_keys").fetchall())
+    with app.state.db.reading() as db:
+        assert key not in str(db.execute("SELECT * FROM identity_api_keys").fetchall())
     me = await client.get("/me", headers={"X-API-Key": key})
     assert me.json()["username"] == "bob"
     wrong = await client.get("/me/api-keys", auth=("bob", "nope"))

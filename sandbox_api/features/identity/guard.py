@@ -16,15 +16,20 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    APIKeyHeader,
+    HTTPAuthorizationCredentials,
+    HTTPBearer,
+    OAuth2AuthorizationCodeBearer,
+)
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwt import JWTClaimsRegistry
 
-from sandbox_api.features.identity.directory import AUDIENCES
+from httpkit.problems import ProblemException
+from sandbox_api.features.identity.directory import AUDIENCES, SCOPES
 from sandbox_api.features.identity.keys import ALGORITHM
 from sandbox_api.features.identity.oauth import IdentityServer
-from sandbox_api.problems import ProblemException
 
 REALM = "bookshop"
 AUDIENCE = AUDIENCES["orders"]
@@ -35,6 +40,13 @@ API_KEY_SCOPES = frozenset({"orders:read", "orders:write"})
 bearer_scheme = HTTPBearer(auto_error=False, description="A JWT access token from /oauth/token.")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="An API key from POST /me/api-keys.")
+# Where tokens come from, for the document (clients and tools read tokenUrl from it); /docs cannot
+# run this flow itself, as the app's redirect URI is not its own: paste a token into the first.
+oauth_scheme = OAuth2AuthorizationCodeBearer(
+    authorizationUrl="/oauth/authorize", tokenUrl="/oauth/token", refreshUrl="/oauth/token",
+    scopes=SCOPES, auto_error=False, scheme_name="sandbox",
+    description="The sandbox's authorization server: authorization code with PKCE (public "
+                "client bookshop-app), or client credentials (bookshop-reports).")
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,7 @@ def authenticated(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
+    _documented: Annotated[str | None, Depends(oauth_scheme)],  # the same header, documented
 ) -> Caller:
     """The caller, from a bearer token or an API key; 401 when there is neither or it is bad."""
     if "access_token" in request.query_params:

@@ -15,12 +15,11 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox_api.deps import JsonBody
-from sandbox_api.docs import problem_docs
+from httpkit.openapi import problem_responses
+from httpkit.problems import ProblemException
+from sandbox_api.deps import row_id
 from sandbox_api.features.identity.directory import USERS, USERS_BY_SUB, User
 from sandbox_api.features.identity.guard import REALM, Caller, authenticated, challenge, identity_server
-from sandbox_api.features.identity.store import row_id
-from sandbox_api.problems import ProblemException
 
 router = APIRouter(tags=["accounts"])
 basic_scheme = HTTPBasic(auto_error=False, realm=REALM,
@@ -44,7 +43,9 @@ def account(request: Request,
     return user
 
 
-@router.get("/me", name="me", responses=problem_docs(e401="No valid token or API key was sent."))
+@router.get("/me", name="me", responses=problem_responses({
+    400: "A token in the URL (`access_token`): send it in the Authorization header.",
+    401: "No valid token or API key was sent."}))
 def me(caller: Annotated[Caller, Depends(authenticated)]) -> dict[str, Any]:
     """Who the token or API key belongs to, and what it allows."""
     user = USERS_BY_SUB.get(caller.sub)
@@ -61,8 +62,8 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
             "created_at": when(row["created_at"]), "last_used_at": when(row["last_used_at"])}
 
 
-@router.post("/me/api-keys", name="create_api_key", status_code=201, dependencies=[JsonBody],
-             responses=problem_docs(e401="Wrong or missing username and password."))
+@router.post("/me/api-keys", name="create_api_key", status_code=201,
+             responses=problem_responses({401: "Wrong or missing username and password."}))
 def create_api_key(body: ApiKeyCreate, request: Request, response: Response,
                    user: Annotated[User, Depends(account)]) -> dict[str, Any]:
     """A new API key. The `key` is in this response and nowhere else, ever: copy it now."""
@@ -75,7 +76,7 @@ def create_api_key(body: ApiKeyCreate, request: Request, response: Response,
 
 
 @router.get("/me/api-keys", name="list_api_keys",
-            responses=problem_docs(e401="Wrong or missing username and password."))
+            responses=problem_responses({401: "Wrong or missing username and password."}))
 def list_api_keys(request: Request, user: Annotated[User, Depends(account)]) -> dict[str, Any]:
     """Your keys, each shown by its prefix only: the full key is not stored, so it cannot be shown."""
     return {"items": [_public(row) for row in identity_server(request).store.api_keys_of(user.sub)]}
@@ -83,8 +84,8 @@ def list_api_keys(request: Request, user: Annotated[User, Depends(account)]) -> 
 
 @router.delete("/me/api-keys/{key_id}", name="revoke_api_key", status_code=204,
                response_class=Response,
-               responses=problem_docs(e401="Wrong or missing username and password.",
-                                      e404="You have no key with this id."))
+               responses=problem_responses({401: "Wrong or missing username and password.",
+                                            404: "You have no key with this id."}))
 def revoke_api_key(key_id: str, request: Request, user: Annotated[User, Depends(account)]) -> Response:
     """Revoke a key: from now on it is refused."""
     if not identity_server(request).store.delete_api_key(user.sub, row_id(key_id)):

@@ -18,17 +18,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from sandbox_api.features.identity import docs
 from sandbox_api.features.identity.directory import SCOPES, USERS
 from sandbox_api.features.identity.guard import identity_server, issuer_of
 from sandbox_api.features.identity.oauth import FormRequest, current_issuer
 
 router = APIRouter(tags=["oauth"])
 
-FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-_FORM_BODY = {
-    "required": True,
-    "content": {FORM_MEDIA_TYPE: {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}},
-}
+FORM_MEDIA_TYPE = docs.FORM
 
 
 async def oauth_request(request: Request) -> FormRequest:
@@ -70,7 +67,9 @@ def metadata(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/.well-known/jwks.json", name="jwks")
+@router.get("/.well-known/jwks.json", name="jwks", response_class=JSONResponse, responses={
+    200: {"description": "The public keys.",
+          "content": {"application/jwk-set+json": {"schema": docs.JWKS}}}})
 def jwks(request: Request) -> Response:
     """The public keys that verify the sandbox's tokens (RFC 7517). Each has a `kid`; a token
     names the key that signed it in its header. After a rotation, the old key stays here until
@@ -80,7 +79,10 @@ def jwks(request: Request) -> Response:
                         media_type="application/jwk-set+json")
 
 
-@router.get("/oauth/authorize", name="authorize_form", response_class=HTMLResponse)
+# The authorization endpoint is a page for people (a sign-in form), not part of the JSON API:
+# the metadata names it, the reading and the notebook show how to drive it.
+@router.get("/oauth/authorize", name="authorize_form", response_class=HTMLResponse,
+            include_in_schema=False)
 async def authorize_form(request: Request) -> Response:
     """The start of the authorization code flow: checks the client's request, then shows a
     login form (fill it in with `POST /oauth/authorize`)."""
@@ -93,9 +95,7 @@ async def authorize_form(request: Request) -> Response:
     return HTMLResponse(_login_page(oauth.args))
 
 
-@router.post("/oauth/authorize", name="authorize",
-             openapi_extra={"requestBody": _FORM_BODY}, status_code=302,
-             responses={302: {"description": "To the redirect URI, with `code` and `state`."}})
+@router.post("/oauth/authorize", name="authorize", include_in_schema=False)
 async def authorize(request: Request) -> Response:
     """Log in (form fields `username` and `password`, the query as in the GET) and grant the
     request: 302 to the client's redirect URI with `?code=...&state=...`."""
@@ -142,7 +142,10 @@ async def _endpoint(request: Request, name: str | None) -> Response:
     return response
 
 
-@router.post("/oauth/token", name="token", openapi_extra={"requestBody": _FORM_BODY})
+@router.post("/oauth/token", name="token", openapi_extra=docs.TOKEN_FORM,
+             responses=docs.answers(docs.TOKENS, "The tokens (RFC 6749 §5.1).",
+                                    e400="The grant is not valid (RFC 6749 §5.2).",
+                                    e401=docs.CLIENT_REFUSED))
 async def token(request: Request) -> Response:
     """Exchange a grant for tokens (form-encoded): `grant_type=authorization_code` with `code`,
     `redirect_uri`, `client_id` and `code_verifier`; `grant_type=refresh_token` with
@@ -151,14 +154,20 @@ async def token(request: Request) -> Response:
     return await _endpoint(request, None)
 
 
-@router.post("/oauth/revoke", name="revoke", openapi_extra={"requestBody": _FORM_BODY})
+@router.post("/oauth/revoke", name="revoke", openapi_extra=docs.TOKEN_LOOKUP_FORM,
+             responses=docs.answers({"type": "object"}, "Revoked, or never known (RFC 7009 §2.2).",
+                                    e400="No token, or an unknown token_type_hint.",
+                                    e401=docs.CLIENT_REFUSED))
 async def revoke(request: Request) -> Response:
     """Revoke an access or refresh token (RFC 7009): form field `token`, and the client's
     credentials (`client_id` alone for a public client). Answers 200 even for an unknown token."""
     return await _endpoint(request, "revocation")
 
 
-@router.post("/oauth/introspect", name="introspect", openapi_extra={"requestBody": _FORM_BODY})
+@router.post("/oauth/introspect", name="introspect", openapi_extra=docs.TOKEN_LOOKUP_FORM,
+             responses=docs.answers(docs.INTROSPECTION, "What the token is (RFC 7662 §2.2).",
+                                    e400="No token, or an unknown token_type_hint.",
+                                    e401=docs.CLIENT_REFUSED))
 async def introspect(request: Request) -> Response:
     """Is this token active, and what does it carry (RFC 7662)? For confidential clients (HTTP
     Basic with the client's secret); an unknown, expired or revoked token is `{"active": false}`."""

@@ -12,17 +12,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox_api.deps import JsonBody
-from sandbox_api.docs import problem_docs
+from httpkit.openapi import problem_responses
+from httpkit.problems import ProblemException
+from sandbox_api.deps import row_id
 from sandbox_api.features.identity.guard import Caller, identity_server, requires
-from sandbox_api.features.identity.store import row_id
-from sandbox_api.problems import ProblemException
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-_AUTH_ERRORS = problem_docs(
-    e401="No token or API key, or one that is not valid: see `WWW-Authenticate`.",
-    e403="The token lacks the scope this needs: `WWW-Authenticate` names it.",
-)
+_AUTH_ERRORS = problem_responses({
+    400: "A token in the URL (`access_token`): send it in the Authorization header.",
+    401: "No token or API key, or one that is not valid: see `WWW-Authenticate`.",
+    403: "The token lacks the scope this needs: `WWW-Authenticate` names it.",
+})
 Reader = Annotated[Caller, Depends(requires("orders:read"))]
 Writer = Annotated[Caller, Depends(requires("orders:write"))]
 
@@ -43,11 +43,11 @@ def list_orders(request: Request, caller: Reader) -> dict[str, Any]:
     return {"items": _store(request).orders_of(caller.sub)}
 
 
-@router.post("", name="create_order", status_code=201, dependencies=[JsonBody], responses=_AUTH_ERRORS)
+@router.post("", name="create_order", status_code=201, responses=_AUTH_ERRORS)
 def create_order(body: OrderCreate, request: Request, response: Response,
                  caller: Writer) -> dict[str, Any]:
     """Place an order for a book."""
-    if not request.app.state.db.exists("books", body.book_id):
+    if not _store(request).book_exists(body.book_id):
         raise ProblemException(422, f"no book with id {body.book_id}")
     order = _store(request).add_order(caller.sub, body.book_id, body.quantity)
     response.headers["Location"] = f"/orders/{order['id']}"
@@ -55,7 +55,7 @@ def create_order(body: OrderCreate, request: Request, response: Response,
 
 
 @router.get("/{order_id}", name="get_order",
-            responses={**_AUTH_ERRORS, **problem_docs(e404="You have no order with this id.")})
+            responses={**_AUTH_ERRORS, **problem_responses({404: "You have no order with this id."})})
 def get_order(order_id: str, request: Request, caller: Reader) -> dict[str, Any]:
     """One of your orders. Someone else's answers 404: not even its existence is told."""
     order = _store(request).order(row_id(order_id), caller.sub)
@@ -65,7 +65,7 @@ def get_order(order_id: str, request: Request, caller: Reader) -> dict[str, Any]
 
 
 @router.delete("/{order_id}", name="cancel_order", status_code=204, response_class=Response,
-               responses={**_AUTH_ERRORS, **problem_docs(e404="You have no order with this id.")})
+               responses={**_AUTH_ERRORS, **problem_responses({404: "You have no order with this id."})})
 def cancel_order(order_id: str, request: Request, caller: Writer) -> Response:
     """Cancel one of your orders."""
     if not _store(request).delete_order(row_id(order_id), caller.sub):

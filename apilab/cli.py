@@ -15,7 +15,7 @@ import click
 
 from apilab import paths
 from apilab.catalog.loader import CatalogError, load_course
-from apilab.catalog.models import Course, Exercise
+from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.ports import SANDBOX_PORT, SERVER_PORT
 from apilab.untrusted import clean
 from hub.cli import hub
@@ -359,10 +359,12 @@ def verify(exercise: str | None, no_notebooks: bool) -> None:
 @click.option("--port", default=SANDBOX_PORT, show_default=True, help="Sandbox port.")
 @click.option("--check", is_flag=True,
               help="Run your copy top to bottom against a fresh sandbox instead, and record it.")
-def notebook(lesson: str, port: int, check: bool) -> None:
+@click.option("--reset", is_flag=True,
+              help="Start over from the course's notebook: your copy is kept as a backup.")
+def notebook(lesson: str, port: int, check: bool, reset: bool) -> None:
     """Open a lesson's notebook (your own copy, in work/notebooks/) in Jupyter, with the sandbox."""
     from apilab.sandbox_process import SandboxError, SandboxProcess
-    from apilab.workspace import WorkspaceError, notebook_copy
+    from apilab.workspace import WorkspaceError, notebook_copy, reset_notebook_copy
 
     course = _course()
     try:
@@ -370,12 +372,15 @@ def notebook(lesson: str, port: int, check: bool) -> None:
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="LESSON") from None
     try:
+        if reset and (backup := reset_notebook_copy(course, chosen)):
+            click.echo(f"Your previous copy is kept in {backup}")
         path = notebook_copy(course, chosen)
     except WorkspaceError as exc:
         raise click.ClickException(str(exc)) from None
     if check:
-        _check_notebook(chosen.slug, path)
+        _check_notebook(course, chosen, path)
         return
+    _warn_if_stale(course, chosen, path)
     from apilab.notebooks import jupyter_command
 
     url = f"http://127.0.0.1:{port}"
@@ -400,26 +405,81 @@ def notebook(lesson: str, port: int, check: bool) -> None:
             sandbox.stop()
 
 
-def _check_notebook(lesson: str, path: Path) -> None:
-    """Run the learner's notebook against a sandbox of its own; record and report the result."""
-    from apilab.notebooks import run_notebook
+def _check_notebook(course: Course, lesson: Lesson, path: Path) -> None:
+    """Run the learner's copy against a sandbox of its own, with the course's self-checks; record
+    the result and say what is unfinished, if anything."""
+    from apilab.notebook_check import CopyError, check_copy, prepare_copy
     from apilab.sandbox_process import SandboxError, SandboxProcess
 
+    published = course.notebook_path(lesson)
+    assert published is not None  # notebook_copy refused a lesson without one
+    try:
+        prepared = prepare_copy(path, published)
+    except CopyError as exc:
+        raise click.ClickException(f"{exc}\n{_fresh_copy_hint(lesson)}") from None
     click.echo(f"Running {path} against a fresh sandbox…")
     try:
         with SandboxProcess() as sandbox:
-            result = run_notebook(path, sandbox.url)
+            checked = check_copy(prepared, sandbox.url)
     except SandboxError as exc:
         raise click.ClickException(f"the sandbox did not start: {exc}") from None
     with _store() as store:
-        error = None if result.error is None else f"{result.error.ename}: {result.error.evalue}"
-        store.record_notebook_run(lesson, result.ok, result.duration * 1000, error)
-    if result.ok:
-        click.echo(f"✓ {result.summary()}: every self-check passed.")
+        store.record_notebook_run(lesson.slug, checked.ok, checked.result.duration * 1000,
+                                  checked.short() or None)
+    for index in checked.replaced:
+        click.echo(f"Note: cell {index + 1} is a self-check you changed; it ran as the course wrote it.")
+    if checked.ok:
+        click.echo(f"✓ {checked.result.summary()}: every self-check passed. Recorded as done.")
         return
-    click.echo(f"✗ {result.summary()}\nOpen it with apilab notebook {lesson}, fix that cell, and "
-               "check again.")
+    click.echo(f"✗ Not finished yet. {checked.unfinished}\nOpen it with apilab notebook "
+               f"{lesson.number}, complete that cell, run it and its self-check, then check again.")
     sys.exit(1)
+
+
+def _warn_if_stale(course: Course, lesson: Lesson, path: Path) -> None:
+    """Say so when the learner's copy cannot count as done (made from an older notebook, say)."""
+    from apilab.notebook_check import CopyError, prepare_copy
+
+    published = course.notebook_path(lesson)
+    assert published is not None
+    try:
+        prepare_copy(path, published)
+    except CopyError as exc:
+        click.echo(f"Note: {exc}\n{_fresh_copy_hint(lesson)}")
+
+
+def _fresh_copy_hint(lesson: Lesson) -> str:
+    return f"Start a fresh copy with: apilab notebook {lesson.number} --reset (yours is kept as a backup)"
+
+
+@main.command("publish-notebooks")
+@click.argument("lesson", required=False)
+def publish_notebooks(lesson: str | None) -> None:
+    """For course authors: write each lesson's notebook from its solution, answers made blanks."""
+    from apilab.blanks import publish, solution_path
+
+    course = _course()
+    try:
+        lessons = [course.lesson(lesson)] if lesson else course.lessons
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="LESSON") from None
+    for chosen in lessons:
+        published = course.notebook_path(chosen)
+        if published is None:
+            if lesson:
+                click.echo(f"Lesson {chosen.number} ({chosen.slug}) has no notebook.")
+            continue
+        solution = solution_path(published)
+        if not solution.is_file():
+            raise click.ClickException(
+                f"{solution} is missing. The solution notebook is the one you edit: put the "
+                "answers in it, mark each with `# blank`, and run this again.")
+        try:
+            written, blanks = publish(solution, published)
+        except (OSError, ValueError) as exc:  # BlankError is a ValueError, as are unreadable notebooks
+            raise click.ClickException(f"{solution}: {exc}") from None
+        state = f"Wrote {published} from its solution" if written else f"{published} is up to date"
+        click.echo(f"{state} ({blanks} blanks)")
 
 
 def _is_sandbox(url: str) -> bool:

@@ -32,7 +32,7 @@ def jupyter_command(notebook: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class NotebookError:
-    """The first cell that failed: its 0-based index among all cells, and what it raised."""
+    """A cell that failed: its 0-based index among all cells, and what it raised."""
 
     cell_index: int
     ename: str
@@ -42,25 +42,42 @@ class NotebookError:
 @dataclass(frozen=True)
 class NotebookResult:
     path: Path
-    ok: bool
     cells_run: int
-    error: NotebookError | None
+    errors: tuple[NotebookError, ...]  # the first error only, unless the run kept going
     duration: float  # seconds
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def error(self) -> NotebookError | None:
+        return self.errors[0] if self.errors else None
 
     def summary(self) -> str:
         if self.error is None:
             return f"{self.path.name}: {self.cells_run} cells ran in {self.duration:.1f} s"
         e = self.error
-        return f"{self.path.name}: cell {e.cell_index} raised {e.ename}: {e.evalue}"
+        return f"{self.path.name}: cell {e.cell_index + 1} raised {e.ename}: {e.evalue}"
 
 
 def run_notebook(path: Path, sandbox_url: str, timeout: int = 60) -> NotebookResult:
     """Execute every cell of `path` in a fresh `python3` kernel whose SANDBOX_URL is
     `sandbox_url`, stopping at the first error. `timeout` bounds each cell, in seconds.
     The notebook file is not modified."""
-    notebook = nbformat.read(path, as_version=4)
+    return execute(nbformat.read(path, as_version=4), path, sandbox_url, timeout)
+
+
+def execute(notebook: nbformat.NotebookNode, path: Path, sandbox_url: str, timeout: int = 60,
+            keep_going: bool = False) -> NotebookResult:
+    """Execute `notebook` (which gets the outputs) as if it were the file `path`: the kernel
+    starts in `path`'s folder. Stops at the first error, unless `keep_going`: then every cell
+    runs and the result lists every cell that raised."""
+    for cell in notebook.cells:  # outputs saved in a learner's copy are not this run's
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     started = time.monotonic()
-    error: NotebookError | None = None
+    stopped: NotebookError | None = None
     # Unix-socket (IPC) transport: the kernel is reachable by this user only, and does not warn
     # about plain-text TCP on every run.
     with tempfile.TemporaryDirectory(prefix="apilab-kernel-") as sockets:
@@ -69,37 +86,36 @@ def run_notebook(path: Path, sandbox_url: str, timeout: int = 60) -> NotebookRes
             notebook,
             km=kernel,
             timeout=timeout,
+            allow_errors=keep_going,
             resources={"metadata": {"path": str(path.parent)}},  # the kernel's working directory
         )
         try:
             client.execute(env={**os.environ, "SANDBOX_URL": sandbox_url})
-        except CellExecutionError as exc:
-            error = NotebookError(_failed_cell(notebook), exc.ename, exc.evalue)
+        except CellExecutionError as exc:  # the cell's error output says more, when it has one
+            stopped = NotebookError(_last_started(notebook), exc.ename, exc.evalue)
         except CellTimeoutError as exc:
-            error = NotebookError(_failed_cell(notebook), "CellTimeoutError", str(exc).strip())
+            stopped = NotebookError(_last_started(notebook), "CellTimeoutError", str(exc).strip())
         except DeadKernelError as exc:
-            error = NotebookError(_failed_cell(notebook), "DeadKernelError", str(exc).strip())
+            stopped = NotebookError(_last_started(notebook), "DeadKernelError", str(exc).strip())
         finally:
             if kernel.has_kernel:  # a kernel manager we pass in is ours to shut down
                 kernel.shutdown_kernel(now=True)
+    errors = _cell_errors(notebook)
+    if stopped and not any(e.cell_index == stopped.cell_index for e in errors):
+        errors.append(stopped)
     cells_run = sum(1 for c in notebook.cells if c.cell_type == "code" and c.get("execution_count"))
-    return NotebookResult(
-        path=path,
-        ok=error is None,
-        cells_run=cells_run,
-        error=error,
-        duration=time.monotonic() - started,
-    )
+    return NotebookResult(path=path, cells_run=cells_run, errors=tuple(errors),
+                          duration=time.monotonic() - started)
 
 
-def _failed_cell(notebook: nbformat.NotebookNode) -> int:
-    """The index of the cell with an error output, or else the last cell that started."""
-    last_started = -1
-    for index, cell in enumerate(notebook.cells):
-        if cell.cell_type != "code":
-            continue
-        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
-            return index
-        if cell.get("execution_count") or cell.get("outputs"):
-            last_started = index
-    return last_started
+def _cell_errors(notebook: nbformat.NotebookNode) -> list[NotebookError]:
+    return [NotebookError(index, output.get("ename", "Error"), output.get("evalue", ""))
+            for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+
+
+def _last_started(notebook: nbformat.NotebookNode) -> int:
+    """The index of the last code cell that started (the one a timeout or a dead kernel stopped)."""
+    started = [index for index, cell in enumerate(notebook.cells)
+               if cell.cell_type == "code" and (cell.get("execution_count") or cell.get("outputs"))]
+    return started[-1] if started else -1

@@ -172,8 +172,9 @@ def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
     """Prove the course holds together; print one line per verdict; True when all hold.
 
     For every exercise the solution passes every check (hidden ones included), the starter
-    fails, and every mutant fails exactly the checks it names. Every notebook runs against a
-    fresh sandbox.
+    fails, and every mutant fails exactly the checks it names. For every lesson's notebook, its
+    solution runs against a fresh sandbox and each blank fails its self-check until answered
+    (see `apilab.verify_notebooks`).
     """
     verdicts: list[Verdict] = []
     for exercise in exercises or course.ordered_exercises():
@@ -181,10 +182,11 @@ def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
             echo(_line(verdict))
             verdicts.append(verdict)
     if notebooks:
+        from apilab.verify_notebooks import verify_notebook
+
         for lesson in course.lessons:
             path = course.notebook_path(lesson)
-            if path is not None:
-                verdict = verify_notebook(path)
+            for verdict in verify_notebook(path) if path is not None else []:
                 echo(_line(verdict))
                 verdicts.append(verdict)
     failed = sum(not v.ok for v in verdicts)
@@ -208,19 +210,6 @@ def verify_exercise(exercise: Exercise) -> list[Verdict]:
     verdicts = [_solution_verdict(exercise, solution), _starter_verdict(exercise, starter)]
     verdicts += [_mutant_verdict(exercise, m, r) for m, r in zip(exercise.mutants, mutants, strict=True)]
     return verdicts
-
-
-def verify_notebook(path: Path) -> Verdict:
-    """Run one notebook against a sandbox of its own, seeded fresh."""
-    from apilab.notebooks import run_notebook
-    from apilab.sandbox_process import SandboxError, SandboxProcess
-
-    try:
-        with SandboxProcess() as sandbox:
-            result = run_notebook(path, sandbox.url)
-    except SandboxError as exc:
-        return Verdict(False, "notebook", f"{path.name}: the sandbox did not start: {exc}")
-    return Verdict(result.ok, "notebook", result.summary())
 
 
 async def _grade_all(grade, exercise: Exercise, urls: list[str]) -> list[Report]:

@@ -45,12 +45,7 @@ def notebook_copy(course: Course, lesson: Lesson) -> Path:
     Learners edit and run their copy, so the course's notebook stays as published (a `git pull`
     of the course never meets their changes) and their work survives course updates.
     """
-    source = course.notebook_path(lesson)
-    if source is None:
-        raise WorkspaceError(f"lesson {lesson.number} ({lesson.slug}) has no notebook")
-    if not source.is_file():
-        raise WorkspaceError(f"the notebook {source} is missing; check that the course is "
-                             "complete (git status)")
+    source = _published_notebook(course, lesson)
     target = course.root / "work" / "notebooks" / source.name
     if not target.exists():
         try:
@@ -60,6 +55,31 @@ def notebook_copy(course: Course, lesson: Lesson) -> Path:
             raise WorkspaceError(f"could not copy the notebook to {target}: "
                                  f"{exc.strerror or exc}") from None
     return target
+
+
+def reset_notebook_copy(course: Course, lesson: Lesson) -> Path | None:
+    """Move the learner's copy of a lesson's notebook to a dated backup beside it, so that the
+    next `notebook_copy` starts from the course's notebook. Returns the backup (None: no copy)."""
+    source = _published_notebook(course, lesson)
+    target = course.root / "work" / "notebooks" / source.name
+    if not target.exists():
+        return None
+    backup = _unused(target.with_name(f"{target.stem}.backup-{datetime.now():%Y%m%d-%H%M%S}{target.suffix}"))
+    try:
+        target.rename(backup)
+    except OSError as exc:
+        raise WorkspaceError(f"could not move your copy {target} aside: {exc.strerror or exc}") from None
+    return backup
+
+
+def _published_notebook(course: Course, lesson: Lesson) -> Path:
+    source = course.notebook_path(lesson)
+    if source is None:
+        raise WorkspaceError(f"lesson {lesson.number} ({lesson.slug}) has no notebook")
+    if not source.is_file():
+        raise WorkspaceError(f"the notebook {source} is missing; check that the course is "
+                             "complete (git status)")
+    return source
 
 
 def _unused(path: Path) -> Path:

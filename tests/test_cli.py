@@ -189,24 +189,3 @@ def test_the_sandbox_is_recognised_and_another_program_is_not(sandbox_url):
     assert not _is_sandbox(f"http://127.0.0.1:{free_port()}")  # nothing there
     with serve_app(FIXTURE_COURSE / "exercises/hello-api/solution") as other:
         assert not _is_sandbox(other)  # something, but not the sandbox
-
-
-@pytest.mark.slow
-def test_notebook_check_runs_the_learners_copy_and_records_it(cli, course_copy):
-    passed = cli("notebook", "1", "--check")
-    assert passed.exit_code == 0, passed.output
-    assert "every self-check passed" in passed.output
-    assert "(last check: every cell ran)" in cli("lessons").output
-
-    copy = course_copy / "work" / "notebooks" / "01-http-basics.ipynb"
-    original = (course_copy / "notebooks" / "01-http-basics.ipynb").read_text()
-    broken = json.loads(copy.read_text())
-    broken["cells"].append({"cell_type": "code", "id": "my-bug", "metadata": {}, "outputs": [],
-                            "execution_count": None, "source": "assert 1 + 1 == 3, 'my bug'"})
-    copy.write_text(json.dumps(broken))
-
-    failed = cli("notebook", "1", "--check")
-    assert failed.exit_code == 1 and "AssertionError: my bug" in failed.output
-    assert "(last check: a cell failed)" in cli("lessons").output
-    assert (course_copy / "notebooks" / "01-http-basics.ipynb").read_text() == original
-    assert "my bug" in copy.read_text()  # the learner's copy is never replaced

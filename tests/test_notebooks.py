@@ -1,4 +1,8 @@
-"""Every lesson notebook runs top to bottom, in a real Jupyter kernel, against a fresh sandbox."""
+"""Every lesson notebook teaches by asking, proven in real Jupyter kernels against the sandbox.
+
+Its solution runs top to bottom; the published notebook is exactly what the solution generates,
+stops at its first blank when untouched, and every blank fails its self-check until answered.
+"""
 
 from __future__ import annotations
 
@@ -7,45 +11,83 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from apilab.notebooks import run_notebook
+from apilab.blanks import SELF_CHECK_TAG, is_self_check, published_text, solution_path
+from apilab.notebooks import execute, run_notebook
+from apilab.verify_notebooks import verify_notebook
+from tests.helpers import FIXTURE_COURSE
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_without_errors(path: Path, sandbox_url: str):
-    assert httpx.post(f"{sandbox_url}/admin/reset").status_code == 204  # fresh seed data
-    result = run_notebook(path, sandbox_url, timeout=60)
-    assert result.ok, result.summary()
-    assert result.error is None
-    assert result.cells_run == sum(1 for c in nbformat.read(path, 4).cells if c.cell_type == "code")
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PUBLISHED = [*LESSONS, FIXTURE_COURSE / "notebooks/01-http-basics.ipynb"]
+EVERY_NOTEBOOK = PUBLISHED + [solution_path(path) for path in PUBLISHED]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def _id(path: Path) -> str:
+    return str(path.relative_to(ROOT).with_suffix(""))
+
+
+@pytest.mark.parametrize("path", EVERY_NOTEBOOK, ids=[_id(p) for p in EVERY_NOTEBOOK])
 def test_notebook_is_committed_clean(path: Path):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     assert notebook.metadata["kernelspec"]["name"] == "python3"
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, "strip outputs first"
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"strip the outputs of {path} first: jupyter nbconvert --clear-output --inplace {path}")
     sources = "\n".join(c.source for c in notebook.cells)
     assert "SANDBOX_URL" in sources
 
 
+@pytest.mark.parametrize("path", PUBLISHED, ids=[_id(p) for p in PUBLISHED])
+def test_published_notebook_is_what_its_solution_generates(path: Path):
+    assert path.read_text(encoding="utf-8") == published_text(solution_path(path)), (
+        f"{path} differs from what {solution_path(path)} generates: edit the solution, then run "
+        "apilab publish-notebooks")
+
+
+@pytest.mark.parametrize("path", PUBLISHED, ids=[_id(p) for p in PUBLISHED])
+def test_only_self_checks_are_locked(path: Path):
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        locked = cell.metadata.get("editable") is False
+        folded = cell.metadata.get("jupyter", {}).get("source_hidden") is True
+        assert locked == folded == is_self_check(cell) == (SELF_CHECK_TAG in cell.metadata.get("tags", []))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LESSONS, ids=[_id(p) for p in LESSONS])
+def test_lesson_notebook_asks_and_its_solution_answers(path: Path, sandbox_url: str):
+    verdicts = verify_notebook(path, sandbox_url)
+    assert all(v.ok for v in verdicts), "\n".join(f"{v.ok}: {v.detail}" for v in verdicts)
+    details = [v.detail for v in verdicts]
+    assert details[0] == "the published notebook is what its solution generates"
+    assert details[1].startswith("the solution runs to the end")
+    assert details[2].startswith("untouched, it stops at its first blank")
+    assert "is still a blank (...)" in details[2]
+    assert details[3].startswith("each of its")
+    assert details[3].endswith("fails its self-check until it is answered")
+
+
+# --- the runner and the proofs, on small notebooks made here ------------------------------------
+
+
+def _notebook(*cells) -> nbformat.NotebookNode:
+    made = new_notebook(cells=list(cells))
+    made.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    return made
+
+
 @pytest.mark.slow
 def test_a_failing_notebook_reports_the_cell(tmp_path: Path, sandbox_url: str):
-    notebook = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_markdown_cell("# broken"),
-            nbformat.v4.new_code_cell("import os\nurl = os.environ['SANDBOX_URL']"),
-            nbformat.v4.new_code_cell("assert url == 'elsewhere', 'wrong sandbox: ' + url"),
-            nbformat.v4.new_code_cell("print('never reached')"),
-        ]
+    notebook = _notebook(
+        new_markdown_cell("# broken"),
+        new_code_cell("import os\nurl = os.environ['SANDBOX_URL']"),
+        new_code_cell("assert url == 'elsewhere', 'wrong sandbox: ' + url"),
+        new_code_cell("print('never reached')"),
     )
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     path = tmp_path / "broken.ipynb"
     nbformat.write(notebook, path)
     result = run_notebook(path, sandbox_url, timeout=30)
@@ -55,3 +97,45 @@ def test_a_failing_notebook_reports_the_cell(tmp_path: Path, sandbox_url: str):
     assert result.error.ename == "AssertionError"
     assert sandbox_url in result.error.evalue  # the kernel saw the URL we passed
     assert result.cells_run == 2
+    assert result.summary() == f"broken.ipynb: cell 3 raised AssertionError: wrong sandbox: {sandbox_url}"
+
+
+@pytest.mark.slow
+def test_keep_going_lists_every_failing_cell_and_a_self_check_shows_no_traceback(tmp_path, sandbox_url):
+    notebook = _notebook(
+        new_code_cell("from apilab.selfcheck import expect, self_check"),
+        new_code_cell('with self_check("t"):\n    expect(False, "PUT replaces the whole book.")'),
+        new_code_cell("1 / 0"),
+        new_code_cell("print('still ran')"),
+    )
+    result = execute(notebook, tmp_path / "probe.ipynb", sandbox_url, keep_going=True)
+    failed = [(e.cell_index, e.ename) for e in result.errors]
+    assert failed == [(1, "SelfCheckFailed"), (2, "ZeroDivisionError")]
+    assert result.cells_run == 4
+    # What the learner sees in Jupyter: the sentence, not the frames of apilab.selfcheck
+    assert notebook.cells[1].outputs[0]["traceback"] == [
+        "\x1b[31m✗ Not yet:\x1b[0m PUT replaces the whole book."]
+
+
+@pytest.mark.slow
+def test_a_self_check_that_passes_with_its_blank_left_fails_verification(tmp_path, sandbox_url):
+    """A blank nobody checks would let an untouched copy count as done: verification says which."""
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    solution = _notebook(
+        new_code_cell("import os\nfrom apilab.selfcheck import answered, expect, self_check\n"
+                      "SANDBOX_URL = os.environ['SANDBOX_URL']"),
+        new_markdown_cell("## Your turn: two answers"),
+        new_code_cell("checked = 204  # blank: checked\nforgotten = 404  # blank: never checked"),
+        new_code_cell('with self_check("only one answer"):\n    answered("checked")\n'
+                      '    expect(checked == 204, "DELETE answers 204.")'),
+    )
+    nbformat.write(solution, solutions / "weak.ipynb")
+    published = tmp_path / "weak.ipynb"
+    published.write_text(published_text(solutions / "weak.ipynb"))
+    assert httpx.post(f"{sandbox_url}/admin/reset", trust_env=False).status_code == 204
+
+    verdicts = verify_notebook(published, sandbox_url)
+
+    assert [v.ok for v in verdicts] == [True, True, True, False]
+    assert verdicts[3].detail == ("with `forgotten` left blank (cell 3), its self-check passes")

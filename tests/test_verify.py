@@ -34,8 +34,14 @@ def test_the_course_verifies(tmp_path):
     mutants = sorted(p.stem for p in (ROOT / "exercises/reading-list/mutants").glob("*.toml"))
     for name in mutants:
         assert any(line.startswith(f"✓ reading-list: mutant {name}: caught by") for line in lines), name
-    assert any(line.startswith("✓ notebook: 01-rest-and-http.ipynb") for line in lines)
-    assert lines[-1] == f"{len(mutants) + 3} passed, 0 failed"
+    notebook = [line for line in lines if line.startswith("✓ notebook 01-rest-and-http: ")]
+    assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in notebook] == [
+        "the published notebook is what its solution generates",
+        "the solution runs to the end",
+        "untouched, it stops at its first blank",
+        "each of its 19 blanks fails its self-check until it is answered",
+    ]
+    assert lines[-1] == f"{len(mutants) + 2 + len(notebook)} passed, 0 failed"
 
 
 def test_a_mutant_that_escapes_fails_verification(tmp_path):

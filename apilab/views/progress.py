@@ -33,15 +33,15 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
                    notebooks: Mapping[str, bool] | None = None) -> str:
     """One block per lesson, one line per exercise, and the next step at the end.
 
-    `notebooks` maps a lesson's slug to whether its last notebook check ran clean."""
+    `notebooks` maps a lesson's slug to whether its last notebook check passed every self-check."""
     lines = [course.title, ""]
     next_step = next_exercise(course, progress)
     for lesson in course.lessons:
         lines.append(f"{lesson.number}. {lesson.title}")
         if lesson.notebook:
             checked = (notebooks or {}).get(lesson.slug)
-            state = {True: "  (last check: every cell ran)", False: "  (last check: a cell failed)",
-                     None: ""}[checked]
+            state = {True: "  (done: every self-check passed)",
+                     False: "  (last check: not finished yet)", None: ""}[checked]
             lines.append(f"     notebook: apilab notebook {lesson.number}{state}")
         for exercise in course.exercises_of(lesson):
             state = progress.get(exercise.slug)

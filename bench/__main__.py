@@ -31,6 +31,7 @@ BENCHES = {
     "notebook_proofs": "bench.notebook_proofs",
     "redaction": "bench.redaction",
     "tui_startup": "bench.tui_startup",
+    "verify_course": "bench.verify_course",
     "untrusted_text": "bench.untrusted_text",
 }
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from apilab.catalog.loader import load_exercise
-from apilab.verify import materialize, serve_app
+from apilab.app_servers import materialize, serve_app
 from grader.runner import grade
 
 EXERCISE = load_exercise(Path(__file__).resolve().parent.parent / "exercises" / "api-keys")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from apilab.catalog.loader import load_exercise
-from apilab.verify import materialize, serve_apps
+from apilab.app_servers import materialize, serve_apps
 from grader.runner import grade
 
 EXERCISE = load_exercise(Path(__file__).resolve().parent.parent / "exercises" / "private-notes")
@@ -28,10 +28,8 @@ def servers(sandbox_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     sources = {"solution": "solution", "no-audience-check": MUTANTS["no-audience-check"],
                "others-note-readable": MUTANTS["others-note-readable"]}
     folders = [materialize(EXERCISE, source, root / name) for name, source in sources.items()]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SANDBOX_URL", sandbox_url)
-        with serve_apps(folders) as urls:
-            yield dict(zip(sources, urls, strict=True))
+    with serve_apps(folders, env={"SANDBOX_URL": sandbox_url}) as urls:
+        yield dict(zip(sources, urls, strict=True))
 
 
 def failures(report) -> str:

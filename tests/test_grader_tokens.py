@@ -14,7 +14,7 @@ from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import KeySet, RSAKey
 from joserfc.util import urlsafe_b64decode, urlsafe_b64encode
 
-from grader.checks.auth import parse_challenges
+from grader.http_helpers import parse_challenges
 from grader.tokens import claims_of, forge, header_of
 
 ISSUER_KEY = RSAKey.generate_key(2048, auto_kid=True)

@@ -254,3 +254,17 @@ async def test_ids_that_are_not_ids_are_simply_not_found(client):
     assert huge.status_code == 422
     gone = await client.delete("/me/api-keys/not-a-number", auth=("alice", "wonderland"))
     assert gone.status_code == 404
+
+
+async def test_a_refresh_may_narrow_the_scope_and_the_grant_keeps_its_own(client):
+    tokens = await login(client, "orders:read orders:write")
+    refresh = {"grant_type": "refresh_token", **APP}
+    narrow = await client.post("/oauth/token", data={**refresh, "scope": "orders:read",
+                                                     "refresh_token": tokens["refresh_token"]})
+    assert narrow.status_code == 200 and narrow.json()["scope"] == "orders:read"
+    wide_again = await client.post("/oauth/token", data={**refresh, "scope": "orders:write",
+                                                         "refresh_token": narrow.json()["refresh_token"]})
+    assert wide_again.status_code == 200 and wide_again.json()["scope"] == "orders:write"
+    more = await client.post("/oauth/token", data={**refresh, "scope": "notes:read",
+                                                   "refresh_token": wide_again.json()["refresh_token"]})
+    assert more.json()["error"] == "invalid_scope", "never more than was granted"

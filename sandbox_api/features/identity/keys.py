@@ -41,6 +41,10 @@ class KeyRing:
         with self._lock:
             return self._keys[-1].key
 
+    def published(self, kid: str) -> RSAKey | None:
+        """The published key named `kid` (private half included), or None."""
+        return next((key for key in self.verifying_set() if key.kid == kid), None)
+
     def signing_set(self) -> KeySet:
         """A key set holding only the signing key, so that a JWT signed with it names its kid."""
         return KeySet([self.signing_key])

@@ -165,9 +165,12 @@ class IdentityServer(AuthorizationServer):
         claims = self.decode(token["access_token"])
         family = None
         if "refresh_token" in token:
-            family = getattr(request.refresh_token, "row", {}).get("family") or uuid.uuid4().hex
+            previous = getattr(request.refresh_token, "row", None)
+            family = previous["family"] if previous else uuid.uuid4().hex
+            # A refresh may ask for less (RFC 6749 §6); the grant itself keeps its whole scope.
+            granted = previous["scope"] if previous else claims["scope"]
             self.store.save_refresh_token(token["refresh_token"], family, claims["client_id"],
-                                          claims["sub"], claims["scope"], REFRESH_TOKEN_LIFETIME)
+                                          claims["sub"], granted, REFRESH_TOKEN_LIFETIME)
         self.store.save_access_token(claims, family)
 
     def validate_requested_scope(self, scope: str | None) -> None:

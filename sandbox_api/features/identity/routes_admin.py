@@ -66,11 +66,17 @@ class TokenRequest(BaseModel):
     not_before_in: seconds(le=3600, description="Set to make a token that is not valid yet.") | None = None
     typ: Annotated[str, Field(description="The JOSE header's typ; `JWT` makes a token that is not "
                               "an access token.")] = "at+jwt"
+    kid: Annotated[str | None, Field(description="Sign with this key if it is still published (one a "
+                                     "resource server already knows), else with the current "
+                                     "one: the answer's header says which.")] = None
 
 
 @router.post("/tokens", name="mint_token")
 def mint_token(body: TokenRequest, request: Request) -> dict[str, Any]:
-    """Mint a token signed with the current signing key, with exactly these claims."""
+    """Mint a token with exactly these claims, signed with the current signing key (or with the
+    published key `kid`)."""
+    keys = identity_server(request).keys
+    key = (keys.published(body.kid) if body.kid else None) or keys.signing_key
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": body.issuer or issuer_of(request),
@@ -84,10 +90,8 @@ def mint_token(body: TokenRequest, request: Request) -> dict[str, Any]:
     }
     if body.not_before_in is not None:
         claims["nbf"] = now + body.not_before_in
-    keys = identity_server(request).keys
-    header = {"alg": ALGORITHM, "typ": body.typ, "kid": keys.signing_key.kid}
-    return {"access_token": jwt.encode(header, claims, keys.signing_key), "header": header,
-            "claims": claims}
+    header = {"alg": ALGORITHM, "typ": body.typ, "kid": key.kid}
+    return {"access_token": jwt.encode(header, claims, key), "header": header, "claims": claims}
 
 
 @router.post("/keys/rotate", name="rotate_keys")

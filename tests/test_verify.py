@@ -25,15 +25,21 @@ def apilab(*args: str, course: Path = ROOT, home: Path) -> subprocess.CompletedP
                           text=True, timeout=300)
 
 
+@pytest.mark.timeout(300)  # every exercise and notebook of the course: the longest test there is
 def test_the_course_verifies(tmp_path):
     result = apilab("verify", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "✓ reading-list: solution: passes every check (72/72)" in lines
-    assert any(line.startswith("✓ reading-list: starter: fails, as it should") for line in lines)
-    mutants = sorted(p.stem for p in (ROOT / "exercises/reading-list/mutants").glob("*.toml"))
-    for name in mutants:
-        assert any(line.startswith(f"✓ reading-list: mutant {name}: caught by") for line in lines), name
+    expected = 0
+    for folder in sorted((ROOT / "exercises").iterdir()):
+        assert any(line.startswith(f"✓ {folder.name}: solution: passes every check") for line in lines)
+        assert any(line.startswith(f"✓ {folder.name}: starter: fails, as it should") for line in lines)
+        mutants = sorted(p.stem for p in (folder / "mutants").glob("*.toml"))
+        for name in mutants:
+            assert any(line.startswith(f"✓ {folder.name}: mutant {name}: caught by")
+                       for line in lines), name
+        expected += len(mutants) + 2
     notebook = [line for line in lines if line.startswith("✓ notebook 01-rest-and-http: ")]
     assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in notebook] == [
         "the published notebook is what its solution generates",
@@ -41,7 +47,9 @@ def test_the_course_verifies(tmp_path):
         "untouched, it stops at its first blank",
         "each of its 19 blanks fails its self-check until it is answered",
     ]
-    assert lines[-1] == f"{len(mutants) + 2 + len(notebook)} passed, 0 failed"
+    notebooks = [line for line in lines if line.startswith("✓ notebook ")]
+    assert len(notebooks) == 4 * len(list((ROOT / "notebooks").glob("*.ipynb")))
+    assert lines[-1] == f"{expected + len(notebooks)} passed, 0 failed"
 
 
 def test_a_mutant_that_escapes_fails_verification(tmp_path):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from apilab.catalog.loader import load_exercise
 from apilab.app_servers import materialize, serve_app
+from apilab.catalog.loader import load_exercise
 from grader.runner import grade
 
 EXERCISE = load_exercise(Path(__file__).resolve().parent.parent / "exercises" / "api-keys")

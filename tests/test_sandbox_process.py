@@ -82,3 +82,17 @@ def test_a_dying_process_reports_its_log(monkeypatch):
     with pytest.raises(SandboxError, match="exited with code 1"):
         sandbox.start(timeout=5)
     assert sandbox.pid is None
+
+
+@pytest.mark.slow
+def test_a_port_taken_after_it_was_chosen_moves_the_sandbox_to_another():
+    sandbox = SandboxProcess()
+    taken = sandbox.port
+    with socket.socket() as thief:  # another program takes it between choosing and binding
+        thief.bind(("127.0.0.1", taken))
+        thief.listen()
+        try:
+            sandbox.start()
+            assert sandbox.port != taken and sandbox.healthy()
+        finally:
+            sandbox.stop()

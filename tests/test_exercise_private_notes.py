@@ -78,4 +78,4 @@ async def test_another_users_note_readable_is_caught_by_the_ownership_check(serv
     report = await grade(EXERCISE, servers["others-note-readable"], seed=4,
                          services={"sandbox": sandbox_url})
     result = next(c for c in report.checks if c.id == "others-note-404")
-    assert result.status == "fail" and "bob_rw's token" in result.message
+    assert result.status == "fail" and "with Bob's token, on Alice's resource" in result.message

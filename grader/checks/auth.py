@@ -100,7 +100,7 @@ async def sandbox_login(ctx: CheckContext, *, username: str, password: str, scop
     ctx.expect(tokens.status == 200, f"the sandbox's token endpoint answered {tokens.status}",
                expected="200 with tokens", received=tokens.text[:300])
     document = ctx.json(tokens)
-    return {**document, "sub": claims_of(document["access_token"])["sub"]}
+    return {**document, "sub": claims_of(document["access_token"])["sub"], "user": username}
 
 
 @fixture("sandbox-refresh")
@@ -117,7 +117,8 @@ async def sandbox_refresh(ctx: CheckContext, *, of: str, scope: str,
     ctx.expect(tokens.status == 200, f"the sandbox's token endpoint answered {tokens.status} to "
                f"a refresh for {scope}", expected="200 with tokens", received=tokens.text[:300])
     document = ctx.json(tokens)
-    return {**document, "sub": claims_of(document["access_token"])["sub"]}
+    return {**document, "sub": claims_of(document["access_token"])["sub"],
+            "user": ctx.fixtures[of].get("user", of)}
 
 
 # --- tokens and targets -------------------------------------------------------------------------
@@ -163,6 +164,11 @@ async def token_from(ctx: CheckContext, spec: dict[str, Any]) -> str:
     ctx.fail("this check is misconfigured: a token is { fixture | mint | forge | raw = ... }")
 
 
+def whose(ctx: CheckContext, fixture_name: str) -> str:
+    """Whose token a fixture holds, for messages: "Alice's"."""
+    return str(ctx.fixtures[fixture_name].get("user", fixture_name)).capitalize() + "'s"
+
+
 def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
     return {"Authorization": f"{scheme} {token}"}
 
@@ -171,7 +177,8 @@ async def create_as(ctx: CheckContext, owner: str, collection: str, body: Any) -
     """Create a resource with `owner`'s token; its absolute URL and JSON body."""
     collection, body = ctx.fill(collection), ctx.fill(body)
     token = ctx.fixtures[owner]["access_token"]
-    with ctx.preparing(f"creating the resource it works on (POST {collection} with {owner}'s token)"):
+    with ctx.preparing(f"creating the resource it works on (POST {collection} with "
+                       f"{whose(ctx, owner)} token)"):
         response = await ctx.request("POST", collection, json_body=body, headers=bearer(token))
         ctx.expect(response.status == 201 and bool(response.headers.get("location")),
                    f"POST {collection} with a valid token answered {response.status}; make "
@@ -303,7 +310,8 @@ async def owner_only(ctx: CheckContext, *, owner: str, other: str, create_in: st
     _url, before = await create_as(ctx, owner, create_in, body)
     stranger = bearer(ctx.fixtures[other]["access_token"])
     for label, response in await send_all(ctx, requests, stranger):
-        ctx.expect(response.status == 404, f"{label} with {other}'s token, on {owner}'s resource, "
+        ctx.expect(response.status == 404, f"{label} with {whose(ctx, other)} token, on "
+                   f"{whose(ctx, owner)} resource, "
                    f"answered {response.status}", expected="status 404, as if it did not exist",
                    received=f"status {response.status} {response.reason}")
     await expect_unchanged(ctx, owner, ctx.vars["target"], before)
@@ -318,14 +326,15 @@ async def list_excludes_others(ctx: CheckContext, *, owner: str, other: str, cre
     for who, wanted in ((owner, True), (other, False)):
         listing = await ctx.request("GET", ctx.fill(create_in),
                                     headers=bearer(ctx.fixtures[who]["access_token"]))
-        ctx.expect(listing.status == 200, f"GET {ctx.fill(create_in)} with {who}'s token answered "
+        ctx.expect(listing.status == 200, f"GET {ctx.fill(create_in)} with {whose(ctx, who)} token answered "
                    f"{listing.status}", expected="status 200", received=f"status {listing.status}")
         ids = [item.get(id_field) for item in ctx.json(listing).get("items", [])
                if isinstance(item, dict)]
         listed = created.get(id_field) in ids
-        ctx.expect(listed == wanted, f"GET {ctx.fill(create_in)} with {who}'s token "
-                   f"{'does not list' if wanted else 'lists'} the resource {owner} just created",
-                   expected=f"{owner}'s resource {'listed' if wanted else 'not listed'}",
+        ctx.expect(listed == wanted, f"GET {ctx.fill(create_in)} with {whose(ctx, who)} token "
+                   f"{'does not list' if wanted else 'lists'} the resource "
+                   f"{ctx.fixtures[owner].get('user', owner).capitalize()} just created",
+                   expected=f"{whose(ctx, owner)} resource {'listed' if wanted else 'not listed'}",
                    received=f"{id_field}s listed: {show(ids[:20])}")
 
 
@@ -345,7 +354,7 @@ async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_
     stored = ctx.json(response).get(owner_field)
     ctx.expect(stored == ctx.fixtures[owner]["sub"], f"the new resource's {owner_field} is the one "
                f"the body named, not the sub of the token that created it",
-               expected=f"{owner_field} = {show(ctx.fixtures[owner]['sub'])} ({owner}'s sub)",
+               expected=f"{owner_field} = {show(ctx.fixtures[owner]['sub'])} ({whose(ctx, owner)} sub)",
                received=f"{owner_field} = {show(stored)}")
 
 

@@ -2,7 +2,8 @@
 
 Every request is bounded (connect and read timeouts, a deadline for the whole exchange, a cap on
 the body it reads), never follows a redirect off the learner's host, goes straight to the server
-(no proxy), and is recorded as an `Exchange` with a `curl` command that reproduces it. A server
+(no proxy), and is recorded as an `Exchange` with a `curl` command that reproduces it, its secrets shortened
+(see `grader.redact`). A server
 that misbehaves on the wire (refuses, resets, hangs, speaks something other than HTTP) becomes a
 plain-language `WireError`, never a traceback.
 
@@ -10,13 +11,15 @@ The grader judges what is on the wire, not what an HTTP library makes of it (see
 each request says `Connection: close`, and everything the server sends until it closes is read.
 Bytes after the end of a response (a body after HEAD, a body longer than its Content-Length) are
 a framing error that fails the request with the reason, as a client reusing the connection would
-fail on them; `send(..., strict_framing=False)` hands them to a check instead (`after_end`).
+fail on them; `send(..., strict_framing=False)` hands them to a check instead (`after_end`),
+and `send_unframed` returns them as the body of a response that has none (a 304, a HEAD).
 `Wire.connection()` sends several requests on one kept-alive connection, as browsers do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json as jsonlib
 import re
 import shlex
@@ -30,6 +33,7 @@ from urllib.parse import SplitResult, quote, urljoin, urlsplit
 from grader import __version__
 from grader.framing import overrun
 from grader.http1 import Headers, Http1Error, Message, ProtocolError, Stream, encode_request, read_response
+from grader.redact import JWT_MARGIN, Redactor
 from grader.report import Exchange, ReceivedResponse, SentRequest
 from grader.target import on_server
 from grader.transport import Address, open_stream
@@ -43,6 +47,7 @@ METHODS_WITH_CONTENT = ("POST", "PUT", "PATCH")
 _SAFE_PATH = "/%!$&'()*+,;=:@-._~"
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SENDABLE = re.compile(r"(?:[A-Za-z0-9/!$&'()*+,;=:@\-._~?]|%[0-9A-Fa-f]{2})*")
+LEARN_BODY_BYTES = 256 * 1024  # larger bodies are still redacted, but not searched for new secrets
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class Wire:
     base_url: str
     limits: Limits = field(default_factory=Limits)
     exchanges: list[Exchange] = field(default_factory=list)
+    redactor: Redactor = field(default_factory=Redactor)  # the run's secrets, hidden in records
     # The address that answered for each host and port: a name is resolved once per run.
     _addresses: dict[tuple[str, int], Address] = field(default_factory=dict, repr=False)
 
@@ -147,6 +153,25 @@ class Wire:
             if received.status == 303 or (received.status in (301, 302) and method == "POST"):
                 method, content = "GET", None
         raise WireError(f"more than {MAX_REDIRECTS} redirects in a row; the grader stopped following")
+
+    async def send_unframed(self, method: str, path: str, *,
+                            headers: Mapping[str, str] | None = None) -> Received:
+        """Send one bodiless request and return, as the body, every byte the server writes after
+        the head until it closes (at most `Limits.max_body_bytes`).
+
+        A client reads a 304's or a HEAD's head and stops: by HTTP/1.1 framing they have no body
+        (RFC 9112 §6.3), so whatever a server writes after the head is dropped unseen, or worse,
+        read as the start of the next response on a kept-alive connection. Here `body` is that,
+        for a check to judge. Bounded like `send`.
+        """
+        url = self.on_server(self.url_for(path))
+        received = await self._exchange(method, url, dict(headers or {}), None, strict=False)
+        everything = received.body + received.after_end
+        unframed = dataclasses.replace(
+            received, body=everything, after_end=b"",
+            truncated=received.truncated or len(everything) >= self.limits.max_body_bytes)
+        self._record(unframed, self.exchanges[-1])
+        return unframed
 
     def connection(self) -> KeptAlive:
         """Several requests on one kept-alive connection: `async with wire.connection() as c:`."""
@@ -221,12 +246,18 @@ class Wire:
             raise WireError(f"the grader cannot build the request to {shown} ({exc}): a value "
                             "taken from an earlier response is not valid in a URL or header") from None
         sent_url = f"{parts.scheme}://{parts.netloc}{target}"
-        body, cut = _excerpt(content or b"", self.limits.excerpt_chars)
+        hide = self.redactor
+        hide.learn_headers(fields)
+        hide.learn_url(sent_url)
+        if content:
+            hide.learn_body(_text(content[:LEARN_BODY_BYTES]))
+        body, cut = _excerpt(content or b"", self.limits.excerpt_chars, hide)
         # Built from values of the right types by construction: no validation to pay per request.
         record = Exchange.model_construct(
-            request=SentRequest.model_construct(method=method, url=sent_url, headers=fields,
-                                                body=body, body_truncated=cut),
-            curl=curl_command(method, sent_url, headers, content))
+            request=SentRequest.model_construct(method=method, url=hide.text(sent_url),
+                                                headers=hide.headers(fields), body=body,
+                                                body_truncated=cut),
+            curl=hide.text(curl_command(method, sent_url, headers, content)))
         return Prepared(parts, data, record)
 
     async def connect(self, parts: SplitResult) -> Stream:
@@ -251,12 +282,20 @@ class Wire:
         received = Received(status=message.status, reason=message.reason,
                             http_version=message.http_version, headers=message.headers, body=body,
                             truncated=message.truncated, url=url, after_end=after)
-        excerpt, cut = _excerpt(body, self.limits.excerpt_chars)
-        record.response = ReceivedResponse.model_construct(
-            status=message.status, reason=message.reason, http_version=message.http_version,
-            headers=message.headers.raw, body=excerpt, body_size=len(body),
-            body_truncated=cut or message.truncated)
+        self._record(received, record)
         return received
+
+    def _record(self, received: Received, record: Exchange) -> None:
+        """Put `received` on `record`, its secrets learnt and hidden."""
+        hide = self.redactor
+        hide.learn_headers(received.headers.raw)
+        if received.body and len(received.body) <= LEARN_BODY_BYTES:
+            hide.learn_body(received.text)
+        excerpt, cut = _excerpt(received.body, self.limits.excerpt_chars, hide)
+        record.response = ReceivedResponse.model_construct(
+            status=received.status, reason=received.reason, http_version=received.http_version,
+            headers=hide.headers(received.headers.raw), body=excerpt, body_size=len(received.body),
+            body_truncated=cut or received.truncated)
 
 
 @dataclass(frozen=True)
@@ -320,9 +359,17 @@ def _decoded(raw: bytes, headers: Headers) -> bytes:
         return raw
 
 
-def _excerpt(data: bytes, limit: int) -> tuple[str, bool]:
-    text = data[: 4 * limit + 4].decode("utf-8", errors="backslashreplace")
-    return (text[:limit], True) if len(text) > limit else (text, False)
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="backslashreplace")
+
+
+def _excerpt(data: bytes, limit: int, redactor: Redactor) -> tuple[str, bool]:
+    """The start of a body as text for the report, its secrets hidden, and whether it was cut.
+    Only a prefix is decoded: enough bytes for `limit` characters and the margin the redactor
+    searches past them (see `Redactor.excerpt`)."""
+    prefix = data[: 4 * (limit + JWT_MARGIN) + 65536]
+    shown, cut = redactor.excerpt(_text(prefix), limit)
+    return shown, cut or len(prefix) < len(data)
 
 
 def deadline_message(phase: str, seconds: float) -> str:

@@ -82,3 +82,28 @@ def test_a_dying_process_reports_its_log(monkeypatch):
     with pytest.raises(SandboxError, match="exited with code 1"):
         sandbox.start(timeout=5)
     assert sandbox.pid is None
+
+
+def test_another_sandbox_answering_on_the_port_is_not_taken_for_ours(sandbox_url, monkeypatch):
+    # Two apps starting at once both find the port free; the one that loses must not take the
+    # winner's /health answer for its own sandbox's.
+    port = int(sandbox_url.rsplit(":", 1)[1])
+    monkeypatch.setattr("apilab.sandbox_process.port_in_use", lambda host, port: False)
+    loser = SandboxProcess(port=port)
+    with pytest.raises(SandboxError, match=f"port {port} is already in use"):
+        loser.start()
+    assert loser.pid is None
+
+
+@pytest.mark.slow
+def test_a_port_taken_after_it_was_chosen_moves_the_sandbox_to_another():
+    sandbox = SandboxProcess()
+    taken = sandbox.port
+    with socket.socket() as thief:  # another program takes it between choosing and binding
+        thief.bind(("127.0.0.1", taken))
+        thief.listen()
+        try:
+            sandbox.start()
+            assert sandbox.port != taken and sandbox.healthy()
+        finally:
+            sandbox.stop()

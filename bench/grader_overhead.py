@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from apilab.catalog.models import Exercise
+from bench.table import Figure
 from grader.report import Report
 from grader.runner import grade
 
@@ -73,8 +74,10 @@ def run(exercise: str | None = None, runs: int = 9, warmup: int = 2, seed: int =
         profile: bool = False) -> dict:
     """Measure grader, replays and the `apilab check` process against the reference solution."""
     chosen = load(exercise)
+    load_before = [round(load, 2) for load in os.getloadavg()]
     result = asyncio.run(_measure(chosen, runs, warmup, seed, profile))
-    return {"exercise": chosen.slug, "seed": seed, "runs": runs, "warmup": warmup, **result}
+    return {"exercise": chosen.slug, "seed": seed, "runs": runs, "warmup": warmup,
+            "load_average_before": load_before, **result}
 
 
 def load(name: str | None) -> Exercise:
@@ -223,22 +226,19 @@ def spread(values: list[float]) -> dict:
         "q1": q1, "q3": q3}.items()}
 
 
-def figures(result: dict) -> list[dict]:
-    """The headline figures, each with its baseline, ratio and goal (see bench/__main__.py)."""
-    raw = result["raw_ms"]["median"]
+def figures(result: dict) -> list[Figure]:
+    """The headline figures (see `bench.table`): grade() and `apilab check` against the raw
+    replay of the same exchanges, and the httpx replay for context."""
+    raw, bare = result["raw_ms"]["median"], result["bare_ms"]["median"]
+    requests = f"{result['requests_per_run']} requests of {result['exercise']}"
     return [
-        {"figure": f"grade() of {result['exercise']} ({result['requests_per_run']} requests)",
-         "value_ms": result["grader_ms"]["median"], "baseline": "raw-socket replay",
-         "baseline_ms": raw, "ratio": result["grader_over_raw"]["median"],
-         "goal": f"≤ {GOAL_GRADER:g}", "met": result["grader_over_raw"]["median"] <= GOAL_GRADER},
-        {"figure": "httpx replay of the same requests", "value_ms": result["httpx_ms"]["median"],
-         "baseline": "raw-socket replay", "baseline_ms": raw,
-         "ratio": result["httpx_over_raw"]["median"], "goal": "", "met": None},
-        {"figure": "apilab check, whole process, minus a bare interpreter",
-         "value_ms": result["check_ms"]["median"] - result["bare_ms"]["median"],
-         "baseline": "raw-socket replay", "baseline_ms": raw,
-         "ratio": result["check_beyond_bare_over_raw"]["median"], "goal": f"≤ {GOAL_CHECK:g}",
-         "met": result["check_beyond_bare_over_raw"]["median"] <= GOAL_CHECK},
+        Figure(f"grade(), {requests}", result["grader_ms"]["median"], "raw-socket replay", raw,
+               result["grader_over_raw"]["median"], GOAL_GRADER),
+        Figure(f"apilab check as a process, minus a bare interpreter ({bare:.0f} ms)",
+               result["check_ms"]["median"] - bare, "raw-socket replay", raw,
+               result["check_beyond_bare_over_raw"]["median"], GOAL_CHECK),
+        Figure(f"a bare httpx client, {requests}", result["httpx_ms"]["median"],
+               "raw-socket replay", raw, result["httpx_over_raw"]["median"]),
     ]
 
 
@@ -246,7 +246,8 @@ def summarize(result: dict) -> str:
     lines = [
         f"grader_overhead: {result['exercise']} (reference: {result['reference_status']}, "
         f"{result['reference_score']}), {result['requests_per_run']} requests per run, "
-        f"{result['runs']} rounds after {result['warmup']} warm-ups, seed {result['seed']}",
+        f"{result['runs']} rounds after {result['warmup']} warm-ups, seed {result['seed']}, "
+        f"load average {result['load_average_before'][0]:g} before",
         "",
         f"{'':<22}{'median':>10}{'min':>10}{'max':>10}{'IQR':>20}",
         *(_row(f"{name} (ms)", result[f"{name}_ms"], "{:.1f}")

@@ -14,6 +14,8 @@ import sys
 import time
 from typing import Any
 
+from bench.table import Figure
+
 RUNS = 15
 MODULE = "apilab.sync"
 
@@ -39,6 +41,12 @@ def run(runs: int = RUNS) -> dict[str, Any]:
     return {"runs": runs, "bare_interpreter_s": round(bare_s, 3), "import_s": round(sync_s, 3),
             "import_only_s": round(sync_s - bare_s, 3), "ratio": round(sync_s / bare_s, 2),
             "server_packages_loaded": probe.stdout.split()}
+
+
+def figures(result: dict[str, Any]) -> list[Figure]:
+    """`import apilab.sync` against a bare interpreter, for context (see `bench.table`)."""
+    return [Figure(f"python -c 'import {MODULE}'", result["import_s"] * 1000, "bare interpreter",
+                   result["bare_interpreter_s"] * 1000, result["ratio"])]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

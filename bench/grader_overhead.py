@@ -105,7 +105,10 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
     mismatches = 0
     with tempfile.TemporaryDirectory(prefix="apilab-bench-home-") as home:
         command = [str(APILAB), "check", exercise.slug, "--seed", str(seed)]
-        env = {**os.environ, "APILAB_HOME": home}  # the child's progress store, not the person's
+        # The child's progress store, not the person's; and bytecode cached as a learner's is
+        # (with PYTHONDONTWRITEBYTECODE every start would compile apilab's modules again).
+        env = {**os.environ, "APILAB_HOME": home}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         for index in range(warmup + runs):
             with serve_apps([exercise.solution_dir] * 4) as urls:
                 contenders: dict[str, Callable[[str], Awaitable[Any]]] = {
@@ -121,7 +124,7 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
                     if index >= warmup:
                         times[name].append(elapsed)
                         mismatches += outcome if name in ("raw", "httpx") else 0
-            bare, _ = await _timed(asyncio.to_thread(_process, [sys.executable, "-c", "pass"]))
+            bare, _ = await _timed(asyncio.to_thread(_process, [sys.executable, "-c", "pass"], env))
             if index >= warmup:
                 times["bare"].append(bare)
     grader_ratios = [g / r for g, r in zip(times["grader"], times["raw"], strict=True)]

@@ -1,4 +1,5 @@
-"""Run apilab's benchmarks: `python -m bench` runs them all, `python -m bench NAME [options]` one.
+"""Run apilab's benchmarks: `python -m bench` runs them all, `python -m bench NAME [options]` one,
+`python -m bench NAME NAME...` several with their defaults.
 
 A benchmark is a module listed in `BENCHES` with:
 - `run(**options) -> dict`: measure, and return figures that can be saved as JSON;
@@ -50,11 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__.strip() + "\n\nBenchmarks: " + ", ".join(BENCHES))
         return 0
     if argv and not argv[0].startswith("-"):
-        name, options = argv[0], argv[1:]
-        if name not in BENCHES:
-            print(f"no benchmark {name!r}; known: {', '.join(BENCHES)}", file=sys.stderr)
+        names = [arg for arg in argv if not arg.startswith("-")]
+        selected, options = (names, []) if len(names) == len(argv) else (argv[:1], argv[1:])
+        if unknown := [name for name in selected if name not in BENCHES]:
+            print(f"no benchmark {unknown[0]!r}; known: {', '.join(BENCHES)}", file=sys.stderr)
             return 2
-        selected = [name]
     else:
         selected, options = list(BENCHES), argv
         if options:

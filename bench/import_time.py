@@ -8,6 +8,7 @@ interpreter started the same way, in the same run; the learner's side must never
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -20,9 +21,13 @@ RUNS = 15
 MODULE = "apilab.sync"
 
 
+# Bytecode cached as a learner's is: with PYTHONDONTWRITEBYTECODE every start compiles again.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _seconds(code: str) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=ENV)
     return time.perf_counter() - started
 
 

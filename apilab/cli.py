@@ -552,7 +552,7 @@ def verify(exercise: str | None, no_notebooks: bool, jobs: int | None) -> None:
 @click.option("--reset", is_flag=True,
               help="Start over from the course's notebook: your copy is kept as a backup.")
 def notebook(lesson: str, port: int, check: bool, reset: bool) -> None:
-    """Open a lesson's notebook (your own copy, in work/notebooks/) in Jupyter, with the sandbox."""
+    """Open a lesson's notebook (your own copy, in your workspace) in Jupyter, with the sandbox."""
     from apilab.workspace import WorkspaceError, notebook_copy, reset_notebook_copy
 
     course = _course()

@@ -163,7 +163,8 @@ def lessons() -> None:
         for run in store.notebook_runs():  # newest first
             latest.setdefault(run["lesson"], run["ok"])
         changes = task_changes(course, workspace) if workspace else {}
-        click.echo(course_as_text(course, store.progress(), latest, changes))
+        started = {slug for slug in course.exercises if workspace and (workspace / slug).is_dir()}
+        click.echo(course_as_text(course, store.progress(), latest, changes, started))
     if workspace is None:
         click.echo(f"\n{elsewhere[0].upper()}{elsewhere[1:]}")
 

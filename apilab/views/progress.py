@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from apilab.catalog.models import Course, Exercise
@@ -38,11 +38,12 @@ def task_change_note(change: TaskChange) -> str:
 
 def course_as_text(course: Course, progress: Mapping[str, Any],
                    notebooks: Mapping[str, bool] | None = None,
-                   changes: Mapping[str, TaskChange] | None = None) -> str:
+                   changes: Mapping[str, TaskChange] | None = None, started: Collection[str] = ()) -> str:
     """One block per lesson, one line per exercise, and the next step at the end.
 
     `notebooks` maps a lesson's slug to whether its last notebook check passed every self-check;
-    `changes`, an exercise's slug to how its task changed since the learner started it."""
+    `changes`, an exercise's slug to how its task changed since the learner started it; `started`
+    holds the exercises whose folder is in the learner's workspace already."""
     lines = [course.title, ""]
     next_step = next_exercise(course, progress)
     for lesson in course.lessons:
@@ -68,5 +69,6 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
     if next_step is None:
         lines.append("Every exercise passed. Well done!")
     else:
-        lines.append(f"Next: apilab start {next_step.slug}, then apilab check {next_step.slug}")
+        first = "serve" if next_step.slug in started else "start"
+        lines.append(f"Next: apilab {first} {next_step.slug}, then apilab check {next_step.slug}")
     return "\n".join(lines)

@@ -71,6 +71,10 @@ def test_the_wheel_and_the_sdist_carry_the_course_without_the_answers(dist):
     assert in_wheel == shown
     assert "tui/apilab.tcss" in names
     assert {name.split("/")[0] for name in names} == {*PACKAGES, f"apilab-{VERSION}.dist-info"}
+    # Every package of the checkout is shipped (pyproject.toml names them), but the tests and
+    # the benchmarks, which need the checkout.
+    packages = {path.parent.name for path in CHECKOUT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert packages == set(PACKAGES), "add the new package to the wheel's only-include in pyproject.toml"
 
     with tarfile.open(dist / f"apilab-{VERSION}.tar.gz") as sdist:
         members = {name.removeprefix(f"apilab-{VERSION}/") for name in sdist.getnames()}

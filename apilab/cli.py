@@ -297,11 +297,14 @@ def serve(exercise: str, port: int, source: str, command: str | None, language: 
 
 def _echo_task_change(exercise: Exercise, workspace: Path, accept: bool) -> None:
     """Say how the task changed since the learner started it; with `accept`, take the new one."""
-    from apilab.contracts import accept_task, task_change
+    from apilab.contracts import accept_task, task_change, task_diff
     from apilab.views.progress import task_change_note
 
     try:
-        change = accept_task(workspace, exercise) if accept else task_change(workspace, exercise)
+        change = task_change(workspace, exercise)
+        diff = task_diff(workspace, change, exercise) if change else None
+        if accept:
+            accept_task(workspace, exercise)
     except OSError as exc:
         raise click.ClickException(f"could not note the new task in {workspace}: "
                                    f"{exc.strerror or exc}") from None
@@ -309,7 +312,10 @@ def _echo_task_change(exercise: Exercise, workspace: Path, accept: bool) -> None
         if accept:
             click.echo("The task has not changed since you started it.")
         return
-    click.echo(f"\nThe task {task_change_note(change)}: read it again in {exercise.root}")
+    if diff:
+        click.echo(f"\nThe task {task_change_note(change)}. What changed:\n\n{diff}")
+    else:
+        click.echo(f"\nThe task {task_change_note(change)}: read it again in {exercise.root}")
     click.echo("Noted: this is now your task." if accept else
                f"Once you have: apilab start {exercise.slug} --accept-task")
 

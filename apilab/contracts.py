@@ -3,12 +3,14 @@
 When `apilab start` copies a starter, it records in the workspace (`.apilab/started/<slug>.json`,
 beside the learner's folder, which holds only their own files) the task it was started against:
 a fingerprint (SHA-256) of each file that states the contract, the README and the OpenAPI
-document. An upgraded course may change them; `apilab lessons` and the course map then say which
+document, and a copy of each (`.apilab/started/<slug>/`), so that what changed can be shown line
+by line. An upgraded course may change them; `apilab lessons` and the course map then say which
 changed, until the learner accepts the new task (`apilab start EXERCISE --accept-task`).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -35,13 +37,17 @@ class TaskChange:
 def fingerprint(exercise: Exercise) -> dict[str, str]:
     """The SHA-256 of each contract file the exercise has, by name. Line endings do not count: a
     clone checked out on Windows has the same task."""
-    digests = {}
+    return {name: "sha256:" + hashlib.sha256(text).hexdigest() for name, text in _contract(exercise).items()}
+
+
+def _contract(exercise: Exercise) -> dict[str, bytes]:
+    """The text of each contract file the exercise has, with Unix line endings, by name."""
+    texts = {}
     for name in CONTRACT_FILES:
         path = exercise.root / name
         if path.is_file():
-            text = path.read_bytes().replace(b"\r\n", b"\n")
-            digests[name] = "sha256:" + hashlib.sha256(text).hexdigest()
-    return digests
+            texts[name] = path.read_bytes().replace(b"\r\n", b"\n")
+    return texts
 
 
 def record_start(workspace: Path, exercise: Exercise, started_at: datetime | None = None) -> None:
@@ -52,8 +58,33 @@ def record_start(workspace: Path, exercise: Exercise, started_at: datetime | Non
               "started_at": moment.isoformat(timespec="seconds"), "apilab": version(),
               "contract": fingerprint(exercise)}
     path = _record_path(workspace, exercise)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    copies = path.with_suffix("")
+    copies.mkdir(parents=True, exist_ok=True)
+    contract = _contract(exercise)
+    for name in CONTRACT_FILES:
+        if name in contract:
+            (copies / name).write_bytes(contract[name])
+        else:
+            (copies / name).unlink(missing_ok=True)
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def task_diff(workspace: Path, change: TaskChange, exercise: Exercise) -> str | None:
+    """What changed in the task, as a unified diff of each changed file from the copy kept when
+    the learner started to the course's file now; None when no copy was kept (started with an
+    older apilab)."""
+    copies = _record_path(workspace, exercise).with_suffix("")
+    if not copies.is_dir():
+        return None
+    now = _contract(exercise)
+    parts = []
+    for name in change.files:
+        then = (copies / name).read_bytes() if (copies / name).is_file() else b""
+        parts.extend(difflib.unified_diff(
+            then.decode("utf-8", "replace").splitlines(keepends=True),
+            now.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True),
+            fromfile=f"{name} (when you started)", tofile=f"{name} (now)"))
+    return "".join(part if part.endswith("\n") else part + "\n" for part in parts)
 
 
 def accept_task(workspace: Path, exercise: Exercise) -> TaskChange | None:

@@ -17,6 +17,8 @@ or from any folder below, by `apilab-workspace.toml` (keep that file).
 
 - `<exercise>/`: my server for an exercise, copied from its starter by `apilab start <exercise>`.
 - `notebooks/`: my copies of the lessons' notebooks, made by `apilab notebook <lesson>`.
+- `.apilab/`: the task of each exercise as it was when I started it, so that apilab can show
+  what changed when the course is updated.
 
 Updating apilab brings new lessons and fixed checks and never changes anything here; when the
 task of an exercise I started changes, `apilab lessons` says so. My progress (every check and

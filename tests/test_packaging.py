@@ -261,5 +261,6 @@ def test_an_upgrade_brings_the_new_course_and_leaves_the_learners_work_alone(dis
 
     accepted = apilab("start", changed.slug, "--accept-task", cwd=workspace)
     assert accepted.returncode == 0, accepted.stderr
+    assert "What changed:" in accepted.stdout and f"+{ADDED_RULE.strip()}\n" in accepted.stdout
     assert "its task changed" not in apilab("lessons", cwd=workspace).stdout
     assert mine.read_text().endswith("# my own work\n")

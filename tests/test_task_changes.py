@@ -72,8 +72,8 @@ def test_an_upgrade_that_changes_the_task_is_shown_and_touches_nothing_of_the_le
     hello = next(i for i, line in enumerate(lines) if "1. Hello, API" in line)
     assert lines[hello + 1].startswith(f"        {CHANGED} on ")
     assert lines[hello + 1].endswith("(README.md, openapi.yaml):")
-    assert lines[hello + 2] == (f"          read it again in {course / 'exercises/hello-api'}, then: "
-                                "apilab start hello-api --accept-task")
+    assert lines[hello + 2] == ("          apilab start hello-api shows what changed; to take the new task "
+                                "as yours: apilab start hello-api --accept-task")
     assert sum(CHANGED in line for line in lines) == 1  # whoami was never started
 
     assert mine.read_text() == "# my work\n" and notebook.read_bytes() == before
@@ -88,7 +88,9 @@ def test_start_again_says_what_changed_and_accepting_the_task_clears_it(cli, cou
     again = cli("start", "hello-api")
     assert "Your work is untouched" in again.output
     assert "The task changed since you started it on " in again.output
-    assert "(README.md): read it again in" in again.output
+    assert "(README.md). What changed:" in again.output
+    assert "--- README.md (when you started)\n+++ README.md (now)\n" in again.output
+    assert "\n+Now with a new rule.\n" in again.output
     assert "Once you have: apilab start hello-api --accept-task" in again.output
 
     accepted = cli("start", "hello-api", "--accept-task")
@@ -104,12 +106,21 @@ def test_line_endings_are_no_change_and_work_without_a_record_says_nothing(cli, 
     readme.write_bytes(readme.read_bytes().replace(b"\n", b"\r\n"))  # a clone on Windows
     assert CHANGED not in cli("lessons").output
 
-    (course / "work/.apilab/started/hello-api.json").unlink()  # started by an older apilab
+    (course / "work/.apilab/started/hello-api.json").unlink()  # started by an apilab that kept no record
     upgrade(course, "hello-api", "README.md", "# Hello, API\n\nNow with a new rule.\n")
     assert CHANGED not in cli("lessons").output
     (course / "work/.apilab/started").mkdir(exist_ok=True)
     (course / "work/.apilab/started/hello-api.json").write_text("{not json")  # edited by hand
     assert cli("lessons").exit_code == 0 and CHANGED not in cli("lessons").output
+
+
+def test_a_task_started_without_copies_kept_says_where_to_read_it(cli, course):
+    assert cli("start", "hello-api").exit_code == 0
+    shutil.rmtree(course / "work/.apilab/started/hello-api")  # its record holds fingerprints only
+    upgrade(course, "hello-api", "README.md", "# Hello, API\n\nNow with a new rule.\n")
+    again = cli("start", "hello-api").output
+    assert f"(README.md): read it again in {course / 'exercises/hello-api'}" in again
+    assert "What changed" not in again
 
 
 def test_a_reset_starts_against_the_current_task(cli, course):

@@ -87,7 +87,8 @@ def test_a_workspace_under_git_keeps_the_work_and_leaves_out_caches(cli, install
     listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=workspace,
                             check=True, capture_output=True, text=True).stdout
     assert sorted(line[3:] for line in listed.splitlines()) == [
-        ".apilab/started/hello-api.json", ".gitignore", "README.md", MARKER, "hello-api/app.py"]
+        ".apilab/started/hello-api.json", ".apilab/started/hello-api/README.md", ".gitignore",
+        "README.md", MARKER, "hello-api/app.py"]
 
 
 def test_init_changes_nothing_that_exists(cli, installed, elsewhere):

@@ -63,8 +63,8 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
             lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
             if change := (changes or {}).get(exercise.slug):
                 lines.append(f"        ⚠ its task {task_change_note(change)}:")
-                lines.append(f"          read it again in {exercise.root}, then: apilab start "
-                             f"{exercise.slug} --accept-task")
+                lines.append(f"          apilab start {exercise.slug} shows what changed; to take the new "
+                             f"task as yours: apilab start {exercise.slug} --accept-task")
         lines.append("")
     if next_step is None:
         lines.append("Every exercise passed. Well done!")

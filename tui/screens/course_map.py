@@ -74,8 +74,10 @@ def changes_text(course: Course, changes: dict[str, TaskChange]) -> Text | None:
         exercise = course.exercises[slug]
         note = task_change_note(change)
         text.append(f"{exercise.number}. {exercise.title}\n", style="bold")
-        text.append(f"{note[0].upper()}{note[1:]}. Read it again, then: ", style="dim").append(
-            f"apilab start {slug} --accept-task\n", style="bold")
+        text.append(f"{note[0].upper()}{note[1:]}. See what changed: ", style="dim")
+        text.append(f"apilab start {slug}", style="bold")
+        text.append("; take the new task as yours: ", style="dim")
+        text.append(f"apilab start {slug} --accept-task\n", style="bold")
     return text
 
 

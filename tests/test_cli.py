@@ -52,6 +52,11 @@ def test_lessons_shows_the_course_and_the_next_step(cli):
     assert "Next: apilab start hello-api, then apilab check hello-api" in lines
 
 
+def test_once_started_the_next_step_is_to_serve_it(cli, course_copy):
+    assert cli("start", "hello-api").exit_code == 0
+    assert "Next: apilab serve hello-api, then apilab check hello-api" in cli("lessons").output.splitlines()
+
+
 def test_a_passing_check_exits_0_and_counts_as_progress(cli, hello_solution_url):
     result = cli("check", "hello-api", "--url", hello_solution_url, "--seed", "7")
     assert result.exit_code == 0, result.output

@@ -26,6 +26,9 @@ from apilab.catalog.models import Course, Exercise, Mutant
 from grader.report import Report
 
 VERIFY_SEED = 20250314  # fixed, so a failing verification replays with `apilab check --seed`
+# Servers share the machine with each other: the contract probes get longer than a learner's run
+# gives them, so that what they reach depends on the seed, never on the machine's load.
+PROBE_SCALE = 4.0
 Source = Literal["starter", "solution"] | Mutant
 # The environment variable that gives a served app each service's URL.
 SERVICE_ENV = {"sandbox": "SANDBOX_URL"}
@@ -97,7 +100,7 @@ async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: S
                          services: Mapping[str, str | Exception]) -> list[Verdict]:
     """Serve one version of an exercise, grade it, and judge the report. Starting and grading
     take one of the `limit` places; stopping the server (which waits) does not."""
-    from grader.runner import grade
+    from grader.runner import Limits, grade
 
     subject = f"{exercise.slug}: {_label(source)}"
     missing = {name: services[name] for name in exercise.services if isinstance(services[name], Exception)}
@@ -112,7 +115,7 @@ async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: S
             server = AppServer(materialize(exercise, source, folder), None, env=env)
             await server.ready(time.monotonic() + START_TIMEOUT)
             report = await grade(exercise, server.url, seed=VERIFY_SEED, include_hidden=True,
-                                 services=urls)
+                                 services=urls, limits=Limits(probe_scale=PROBE_SCALE))
     except ServerStartError as exc:
         return [Verdict(False, subject, f"did not start: {exc}")]
     finally:

@@ -42,6 +42,10 @@ class Limits:
     run_timeout: float = 120.0
     max_body_bytes: int = 1024 * 1024
     excerpt_chars: int = 2000  # how much of a body goes into the report
+    # Contract probes explore for their exercise's budget times this. `apilab verify` grades
+    # many servers at once on a shared machine: it gives them longer, so that the load of the
+    # machine never decides which planted bug they reach.
+    probe_scale: float = 1.0
 
 
 class WireError(Exception):

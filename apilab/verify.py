@@ -27,8 +27,9 @@ from grader.report import Report
 
 VERIFY_SEED = 20250314  # fixed, so a failing verification replays with `apilab check --seed`
 # Servers share the machine with each other: the contract probes get longer than a learner's run
-# gives them, so that what they reach depends on the seed, never on the machine's load.
-PROBE_SCALE = 4.0
+# gives them (and checks with them), so that what they reach depends on the seed, never on the
+# machine's load.
+PROBE_SCALE = 10.0
 Source = Literal["starter", "solution"] | Mutant
 # The environment variable that gives a served app each service's URL.
 SERVICE_ENV = {"sandbox": "SANDBOX_URL"}
@@ -114,8 +115,10 @@ async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: S
         async with limit:
             server = AppServer(materialize(exercise, source, folder), None, env=env)
             await server.ready(time.monotonic() + START_TIMEOUT)
-            report = await grade(exercise, server.url, seed=VERIFY_SEED, include_hidden=True,
-                                 services=urls, limits=Limits(probe_scale=PROBE_SCALE))
+            report = await grade(graded(exercise, source), server.url, seed=VERIFY_SEED,
+                                 include_hidden=True, services=urls,
+                                 limits=Limits(probe_scale=PROBE_SCALE, check_timeout=90,
+                                               run_timeout=600))
     except ServerStartError as exc:
         return [Verdict(False, subject, f"did not start: {exc}")]
     finally:
@@ -125,6 +128,19 @@ async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: S
         return [_mutant_verdict(exercise, source, report)]
     judge = _solution_verdict if source == "solution" else _starter_verdict
     return [judge(exercise, report)]
+
+
+def graded(exercise: Exercise, source: Source) -> Exercise:
+    """The exercise as `source` is graded: the solution with every check; a mutant with the
+    exercise's own checks and the contract probes its `caught_by` names; the starter without
+    the probes. The probes are the costly checks, and a mutant the checks it names catch proves
+    what it is for whatever else would also catch it."""
+    probes = set(exercise.probes.checks) if exercise.probes else set()
+    if source == "solution" or not probes:
+        return exercise
+    named = set(source.caught_by) if isinstance(source, Mutant) else set()
+    return exercise.model_copy(update={"checks": [
+        check for check in exercise.checks if check.id not in probes or check.id in named]})
 
 
 @contextlib.contextmanager

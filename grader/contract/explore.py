@@ -10,12 +10,13 @@ Hypothesis runs its test function synchronously, so each search runs in a worker
 every example to the event loop, where the wire lives: requests still go through the one bounded,
 recorded wire. Seeds come from the check's generator, itself drawn from the run's seed, so a run
 replays exactly with `--seed` (as long as the server answers the same and the time budget is not
-reached). Exploring stops at the check's deadline; shrinking a failure found has a little longer.
+reached). Exploring stops at the check's deadline; a failure found is shrunk for a few seconds more.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 import time
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 
 from grader.report import Exchange
 
-SHRINK_SECONDS = 3.0  # how long a failure found may be shrunk after exploring time is up
+SHRINK_SECONDS = 3.0  # how long a failure found may be shrunk, from when it is found
 
 
 @dataclass
@@ -86,7 +87,7 @@ class Explorer:
             finding = asyncio.run_coroutine_threadsafe(probe(value), loop).result()
             if finding is not None:
                 if not shrink_until:
-                    shrink_until.append(min(max(now, self.deadline), deadline) + SHRINK_SECONDS)
+                    shrink_until.append(now + SHRINK_SECONDS)
                 findings.append(finding)
                 self.shrinks += 1
                 raise _Found
@@ -98,26 +99,40 @@ class Explorer:
             stop.set()
         return findings[-1] if findings else None
 
-    async def sweep(self, cases: Sequence[tuple[Any, Any]], probe: CaseProbe,
-                    examples: int) -> Finding | None:
+    async def sweep(self, cases: Sequence[tuple[Any, Any]], probe: CaseProbe, examples: int,
+                    common: Any = None) -> Finding | None:
         """Probe every case (a label and a strategy) in each example, in order: one Hypothesis
         search draws a value for each. The first case to fail is the one shrunk: from then on
-        only it is probed, so a failure costs its own requests, not the whole sweep's."""
+        only it is probed, so a failure costs its own requests, not the whole sweep's.
+
+        With `common` (a strategy), each example also draws one value of it, shared by every
+        case: the probe is given (that value, the case's value). A body drawn once and varied
+        one field per case costs one draw, not one per case.
+        """
         if not cases:
             return None
         focus: list[int] = []
+        # While the failing case shrinks, Hypothesis also shrinks the other cases' values, which
+        # no longer matter: a value already probed is not sent again.
+        seen: dict[tuple[int, str], Finding | None] = {}
 
-        async def each(values: tuple[Any, ...]) -> Finding | None:
+        async def each(drawn: tuple[Any, ...]) -> Finding | None:
+            shared, values = drawn[0], drawn[1:]
             for index in focus or range(len(cases)):
                 if not focus and self.out_of_time:
                     return None
-                finding = await probe(cases[index][0], values[index])
-                if finding is not None:
+                value = values[index] if common is None else (shared, values[index])
+                key = (index, json.dumps(value, sort_keys=True, default=repr))
+                if key not in seen:
+                    seen[key] = await probe(cases[index][0], value)
+                if (finding := seen[key]) is not None:
                     focus[:] = [index]
                     return finding
             return None
 
-        return await self.search(st.tuples(*(strategy for _label, strategy in cases)), each, examples)
+        strategies = (strategy for _label, strategy in cases)
+        return await self.search(st.tuples(common if common is not None else st.none(), *strategies),
+                                 each, examples)
 
     async def draw(self, strategy: Any) -> Any:
         """One value from `strategy`, drawn from this explorer's seed."""

@@ -21,6 +21,8 @@ class Probing:
 
 @dataclass
 class Resource:
-    url: str  # absolute
+    url: str  # a path on the learner's server (or an absolute URL elsewhere)
     path: str  # the template it is an instance of
     document: Any  # as the server last showed it
+    # Refused writes sent since the server last showed it: (body, their exchanges).
+    refused: list[tuple[Any, list[Any]]] = field(default_factory=list)

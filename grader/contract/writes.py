@@ -27,6 +27,9 @@ from grader.contract.values import ABSENT, Variant, edges, valid, violations
 VIOLATION_EXAMPLES = 2
 EDGE_EXAMPLES = 2
 WHOLE_BODIES = 3
+# A refused write to a resource is followed by a GET of it every few writes, not after each:
+# when the resource changed, its new values name the write that changed it.
+UNCHANGED_EVERY = 8
 
 
 async def rejects_invalid(session: Session) -> Finding | None:
@@ -34,12 +37,13 @@ async def rejects_invalid(session: Session) -> Finding | None:
     for operation in session.contract.writes():
         target = await _target(session, operation)
         before = await _listed(session, operation) if target is None else None
-        base = valid(operation.body or {})
-        cases = [(variant, st.tuples(base, variant.values).map(_filled(variant)))
-                 for variant in _fields(operation, violations)]
+        cases = [(variant, variant.values) for variant in _fields(operation, violations)]
         if finding := await session.explorer.sweep(
-                cases, lambda variant, body, o=operation, t=target: _refused(session, o, t, variant, body),
-                VIOLATION_EXAMPLES):
+                cases, lambda variant, pair, o=operation, t=target: _refused(
+                    session, o, t, variant, _filled(variant)(pair)),
+                VIOLATION_EXAMPLES, common=valid(operation.body or {})):
+            return finding
+        if target is not None and (finding := await _unchanged(session, target)):
             return finding
         if before is not None and (finding := await _nothing_stored(session, operation, before)):
             return finding
@@ -52,12 +56,16 @@ async def accepts_valid(session: Session) -> Finding | None:
         target = await _target(session, operation)
         base = valid(operation.body or {})
         whole = Variant("", "a body drawn anywhere in the schema", st.just(ABSENT))
-        cases = [(whole, base)] * WHOLE_BODIES + [
-            (variant, st.tuples(base, variant.values).map(_filled(variant)))
-            for variant in _fields(operation, edges)]
-        if finding := await session.explorer.sweep(
-                cases, lambda variant, body, o=operation, t=target: _accepted(session, o, t, variant, body),
-                EDGE_EXAMPLES):
+        cases = [(whole, base.map(lambda body: (body, ABSENT)))] * WHOLE_BODIES + [
+            (variant, variant.values) for variant in _fields(operation, edges)]
+
+        async def probe(variant: Variant, pair: tuple[Any, Any], o: Operation = operation,
+                        t: Resource | None = target) -> Finding | None:
+            shared, value = pair
+            body = value[0] if variant is whole else _filled(variant)((shared, value))
+            return await _accepted(session, o, t, variant, body)
+
+        if finding := await session.explorer.sweep(cases, probe, EDGE_EXAMPLES, common=base):
             return finding
     return None
 
@@ -84,17 +92,32 @@ async def _refused(session: Session, operation: Operation, target: Resource | No
                            exchanges=session.since(mark))
         if target is None:
             return None
-        _response, after = await session.read(target)
-        if _same(after, target.document):
-            return None
-        changed = _difference(target.document, after)
-        target.document = after
-        return Finding(f"{operation.method} {url} refused a body with {what} ({response.status}) "
-                       "but changed the resource anyway: a refused write must change nothing",
-                       expected="the resource as it was", received=changed,
-                       exchanges=session.since(mark))
+        target.refused.append((body, session.since(mark)))
+        return await _unchanged(session, target) if len(target.refused) >= UNCHANGED_EVERY else None
 
     return await session.guarded(mark, work())
+
+
+async def _unchanged(session: Session, target: Resource) -> Finding | None:
+    """None when the resource is as it was before the refused writes sent since it was last
+    read; else a finding naming the write whose values it now holds."""
+    if not target.refused:
+        return None
+    mark = session.mark()
+    _response, after = await session.read(target)
+    refused, target.refused = target.refused, []
+    if _same(after, target.document):
+        return None
+    before, target.document = target.document, after
+    changed = [k for k in (after if isinstance(after, dict) else {}) if not _same(
+        after.get(k), before.get(k, ABSENT) if isinstance(before, dict) else ABSENT)]
+    culprit = next(((body, exchanges) for body, exchanges in reversed(refused)
+                    if any(k in body and _same(body[k], after[k]) for k in changed)), refused[-1])
+    request = culprit[1][0].request if culprit[1] else None
+    return Finding(f"{request.method if request else 'A write'} {target.url} refused a body "
+                   f"({shown(culprit[0])[:160]}) but changed the resource anyway: a refused write "
+                   "must change nothing", expected="the resource as it was",
+                   received=_difference(before, after), exchanges=[*culprit[1], *session.since(mark)])
 
 
 async def _accepted(session: Session, operation: Operation, target: Resource | None,

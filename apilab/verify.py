@@ -1,5 +1,6 @@
-"""The course checks itself: every solution passes, every starter fails, every mutant is caught by
-exactly the checks it names, every notebook runs.
+"""The course checks itself: every exercise's openapi.yaml states the contract its README states,
+every solution passes, every starter fails, every mutant is caught by exactly the checks it
+names, every notebook runs.
 
 Each exercise's solution, starter and mutants (and each notebook) is a job: build it, serve it,
 grade it, stop it. Jobs of the whole course run concurrently, but at most `jobs` at a time
@@ -55,8 +56,9 @@ def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
                   jobs: int | None = None) -> bool:
     """Prove the course holds together; print one line per verdict; True when all hold.
 
-    For every exercise the solution passes every check (hidden ones included), the starter
-    fails, and every mutant fails exactly the checks it names. For every lesson's notebook, its
+    For every exercise its OpenAPI document is valid and agrees with its README, the solution
+    passes every check (hidden ones and contract probes included), the starter fails, and every
+    mutant fails exactly the checks it names (see `graded`). For every lesson's notebook, its
     solution runs against a fresh sandbox and each blank fails its self-check until answered
     (see `apilab.verify_notebooks`). At most `jobs` (default `default_jobs()`) servers or
     notebooks at a time.
@@ -79,9 +81,10 @@ async def _verify(exercises: list[Exercise], notebooks: list[Path], echo: Callab
                           for path in notebooks]
         groups: list[list[asyncio.Task[list[Verdict]]]] = []
         for exercise in exercises:
-            groups.append([asyncio.create_task(_verify_source(
-                limit, exercise, source, Path(tmp) / exercise.slug / _name(source), services))
-                for source in ["solution", "starter", *exercise.mutants]])
+            groups.append([asyncio.create_task(asyncio.to_thread(_contract_verdicts, exercise)), *(
+                asyncio.create_task(_verify_source(
+                    limit, exercise, source, Path(tmp) / exercise.slug / _name(source), services))
+                for source in ["solution", "starter", *exercise.mutants])])
         groups += notebook_tasks
         verdicts = []
         for group in groups:  # in course order, each as soon as it and those before it are done
@@ -167,6 +170,18 @@ async def _verify_notebook(path: Path) -> list[Verdict]:
 
 
 # --- verdicts -----------------------------------------------------------------------------------
+
+
+def _contract_verdicts(exercise: Exercise) -> list[Verdict]:
+    """Its openapi.yaml is valid and states the contract README.md states, item for item."""
+    from apilab.contract_agreement import disagreements, summary
+
+    subject = f"{exercise.slug}: contract"
+    problems = disagreements(exercise)
+    if problems:
+        listed = "".join(f"\n    - {problem}" for problem in problems)
+        return [Verdict(False, subject, f"{exercise.contract.name} and README.md disagree:{listed}")]
+    return [Verdict(True, subject, f"{exercise.contract.name} and README.md agree ({summary(exercise)})")]
 
 
 def _solution_verdict(exercise: Exercise, report: Report) -> Verdict:

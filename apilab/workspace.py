@@ -23,8 +23,9 @@ class Workspace:
 
 
 def start_workspace(course: Course, exercise: Exercise, reset: bool = False) -> Workspace:
-    """Copy the starter into the workspace if it is missing. Existing work is never touched;
-    with `reset` it is moved to a dated backup folder first, so starting over loses nothing."""
+    """Copy the starter, with the exercise's OpenAPI document, into the workspace if it is
+    missing. Existing work is never touched; with `reset` it is moved to a dated backup folder
+    first, so starting over loses nothing."""
     target = paths.workspace(course.root, exercise.slug)
     backup = None
     try:
@@ -34,6 +35,8 @@ def start_workspace(course: Course, exercise: Exercise, reset: bool = False) -> 
             backup = _unused(target.with_name(f"{exercise.slug}.backup-{datetime.now():%Y%m%d-%H%M%S}"))
             target.rename(backup)
         shutil.copytree(exercise.starter_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+        if exercise.contract.is_file():  # the contract, in the form the learner's tools read
+            shutil.copy2(exercise.contract, target / exercise.contract.name)
     except OSError as exc:
         raise WorkspaceError(f"could not create your workspace {target}: {exc.strerror or exc}") from None
     return Workspace(target, created=True, backup=backup)

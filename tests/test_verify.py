@@ -29,7 +29,9 @@ def test_the_course_verifies(tmp_path):
     result = apilab("verify", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "✓ reading-list: solution: passes every check (72/72)" in lines
+    assert "✓ reading-list: solution: passes every check (86/86)" in lines
+    assert any(line.startswith("✓ reading-list: contract: openapi.yaml and README.md agree")
+               for line in lines)
     assert any(line.startswith("✓ reading-list: starter: fails, as it should") for line in lines)
     mutants = sorted(p.stem for p in (ROOT / "exercises/reading-list/mutants").glob("*.toml"))
     for name in mutants:
@@ -41,7 +43,7 @@ def test_the_course_verifies(tmp_path):
         "untouched, it stops at its first blank",
         "each of its 19 blanks fails its self-check until it is answered",
     ]
-    assert lines[-1] == f"{len(mutants) + 2 + len(notebook)} passed, 0 failed"
+    assert lines[-1] == f"{len(mutants) + 3 + len(notebook)} passed, 0 failed"
 
 
 def test_a_mutant_that_escapes_fails_verification(tmp_path):
@@ -60,7 +62,7 @@ def test_a_mutant_that_escapes_fails_verification(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert ("✗ reading-list: mutant put-merges: should fail get-one but passed; "
             "also fails put-replace, which caught_by does not name") in result.stdout
-    assert result.stdout.splitlines()[-1] == "2 passed, 1 failed"
+    assert result.stdout.splitlines()[-1] == "3 passed, 1 failed"
 
 
 def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path):

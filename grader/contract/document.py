@@ -115,6 +115,12 @@ class Contract:
         parent = item.rsplit("/", 1)[0]
         return parent if item.endswith("}") and parent in self.paths else None
 
+    def schemas(self) -> dict[str, dict[str, Any]]:
+        """The document's named schemas (components.schemas), their references resolved."""
+        named = (self.document.get("components") or {}).get("schemas") or {}
+        return {name: _resolve(schema, self.document, (), self.source)
+                for name, schema in named.items() if isinstance(schema, dict)}
+
     def problem(self) -> tuple[str, dict[str, Any] | None]:
         """The shape of an error the contract has no operation for (an unknown route, a 405):
         the media type and schema of its 404 answers, or else of its first error answer."""

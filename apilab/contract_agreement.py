@@ -152,9 +152,12 @@ def _fields(table: FieldTable, contract: Any) -> Iterator[str]:
         represented = _properties(match)[name]
         yield from _types(stated, represented, f"{place} vs {contract.source}'s answers")
         bodies = [op for op in writes if name in _properties(op.body)]
-        if stated.server:
+        if stated.server or stated.in_url:
             for op in bodies:
-                yield f"{place} is chosen by the server, but {op.label}'s body has it"
+                yield (f"{place} is {'chosen by the server' if stated.server else 'in the URL'}, "
+                       f"but {op.label}'s body has it")
+            yield from _same_schema(stated, represented, f"{place} vs {contract.source}'s answers",
+                                    types=False)
             continue
         if writes and not bodies:
             yield (f"{place}: no request body of {contract.source} has it; if the server sets it, "

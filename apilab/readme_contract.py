@@ -9,7 +9,8 @@ A README explains in prose, but it states its contract in tables, and only the t
   (`"to-read"`, `"reading"` or `"done"`). `rules` are terms separated by `;` or `,`: `required`,
   `optional`, `not empty`, `at least N`, `at most N`, `N to M` (a unit, such as `characters`,
   makes it a length, or a number of items), `default `V``, `matches `REGEX``, `format `NAME``,
-  `each <term>` (for the items of an array), and `chosen by the server` (or `set by`). Text in
+  `each <term>` (for the items of an array), `chosen by the server` (or `set by`), and `in
+  the URL` (a field the path names, such as a slug). Text in
   parentheses, and terms that state no rule, explain; a term with a number or a rule's word in
   it that the grammar cannot read is an error, so a rule is never silently missed.
 - a **route table** (first column `request`): each row a `METHOD /path` in code, and every
@@ -53,6 +54,7 @@ class Field:
     required: bool | None = None  # None: neither required nor optional was said
     default: Any = UNSET
     server: bool = False  # chosen by the server: never in a request body
+    in_url: bool = False  # named by the URL (`/pages/{slug}`): never in a request body either
 
 
 @dataclass
@@ -219,6 +221,8 @@ def _rule(result: Field, term: str, rules: dict[str, Any]) -> None:
         pass  # said so that nobody assumes a minimum
     elif lower.startswith(("chosen by the server", "set by the server")):
         result.server = True
+    elif re.search(r"\bin (its|the) url\b", lower):
+        result.in_url = True
     elif match := re.fullmatch(r"default `(.*)`", term, re.IGNORECASE):
         result.default = _json(match[1], must=True)
     elif match := re.fullmatch(r"matches `(.*)`", term, re.IGNORECASE):

@@ -242,6 +242,11 @@ class Probes(Model):
     needs: list[str] = []
     headers: dict[str, str] = {}
     id_field: str | None = None  # the field whose value an item's URL holds, if not the path's name
+    # How the probes make a resource to work on: POST to its collection (the default), or PUT at
+    # a URL of its own (a client-named resource), with these headers (`If-None-Match = "*"`).
+    create_method: Literal["POST", "PUT"] = "POST"
+    create_headers: dict[str, str] = {}
+    if_match: bool = False  # writes to a resource send If-Match with the ETag it last showed
 
     @field_validator("checks")
     @classmethod

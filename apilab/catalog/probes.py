@@ -5,6 +5,9 @@
     checks = { contract-rejects-invalid = 3, contract-accepts-valid = 3 }   # kind = points
     needs = ["alice"]               # run fixtures whose values the headers use (optional)
     headers = { Authorization = "Bearer ${alice.token}" }                  # (optional)
+    create_method = "PUT"           # resources named by the client: made with PUT (optional)
+    create_headers = { If-None-Match = "*" }                                # (optional)
+    if_match = true                 # writes send If-Match with the current ETag (optional)
 
 becomes a run fixture `contract` (`use = "contract"`, reading openapi.yaml beside the file) and,
 after the exercise's own checks, one check per kind named, with the title, why and hint the
@@ -62,7 +65,9 @@ def with_probes(data: dict[str, Any], folder: Path, registry: Registry) -> dict[
         "needs": list(probes.needs),
         "with": {"document": str(document.resolve()), "budget": float(probes.budget),
                  "checks": list(probes.checks), **({"headers": probes.headers} if probes.headers else {}),
-                 **({"id_field": probes.id_field} if probes.id_field else {})},
+                 **({"id_field": probes.id_field} if probes.id_field else {}),
+                 "create_method": probes.create_method, "create_headers": dict(probes.create_headers),
+                 "if_match": probes.if_match},
     }
     checks = [*data.get("checks", []), *(
         {"id": name, "points": points, "use": name, "needs": [FIXTURE],

@@ -31,7 +31,9 @@ KEPT_ON_FAILURE = 3  # exchanges kept when a check stops before a finding (a set
 
 @fixture("contract")
 async def contract(ctx: CheckContext, *, document: str, budget: float, checks: list[str],
-                   headers: dict[str, str] | None = None, id_field: str | None = None) -> Probing:
+                   headers: dict[str, str] | None = None, id_field: str | None = None,
+                   create_method: str = "POST", create_headers: dict[str, str] | None = None,
+                   if_match: bool = False) -> Probing:
     """Reads the exercise's OpenAPI document for the probes, with the headers every probe sends,
     and makes one resource at each item path (POST to its collection: 2xx and a Location), as
     the probes will: when that fails, it fails once, here, and the probes do not run.
@@ -47,12 +49,14 @@ async def contract(ctx: CheckContext, *, document: str, budget: float, checks: l
     budget *= ctx.wire.limits.probe_scale
     seconds = {name: budget * WEIGHTS.get(name, 1) / total for name in checks}
     probing = Probing(loaded, {name: str(ctx.fill(value)) for name, value in (headers or {}).items()},
-                      seconds, id_field)
+                      seconds, id_field, create_method, dict(create_headers or {}), if_match)
     from grader.contract.session import Session  # loads Hypothesis: only a run that probes pays
 
     session = Session(ctx, probing, "setup")
     for path in loaded.paths:  # the probes make resources to work on: once here, or never
-        if loaded.collection_path(path) and loaded.operation("POST", loaded.collection_path(path)):
+        parent = loaded.collection_path(path)
+        if (create_method == "POST" and parent and loaded.operation("POST", parent)) or (
+                create_method == "PUT" and "{" in path and loaded.operation("PUT", path)):
             await session.create(path)
     return probing
 

@@ -134,15 +134,16 @@ class Explorer:
         return await self.search(st.tuples(common if common is not None else st.none(), *strategies),
                                  each, examples)
 
-    async def draw(self, strategy: Any) -> Any:
-        """One value from `strategy`, drawn from this explorer's seed."""
+    async def draw(self, strategy: Any, novel: bool = False) -> Any:
+        """One value from `strategy`, drawn from this explorer's seed: the simplest one (which
+        Hypothesis always tries first), or with `novel` one drawn at random after it."""
         drawn: list[Any] = []
 
         async def keep(value: Any) -> None:
             drawn.append(value)
 
-        await self.search(strategy, keep, examples=1, bounded=False)
-        return drawn[0]
+        await self.search(strategy, keep, examples=2 if novel else 1, bounded=False)
+        return drawn[-1]
 
 
 def _hypothesis_test(strategy: Any, run_probe: Callable[[Any], None], examples: int,

@@ -71,8 +71,11 @@ class Session:
     # --- resources ------------------------------------------------------------------------------
 
     async def create(self, item_path: str) -> Resource:
-        """A new resource at `item_path` (POST of a valid body to its collection, found by its
-        Location); a failure here is a preparation, not what the check tests."""
+        """A new resource at `item_path`, made with a valid body: POSTed to its collection and
+        found by its Location, or (when the exercise says so) PUT at a fresh URL of its own.
+        A failure here is a preparation, not what the check tests."""
+        if self.probing.create_method == "PUT":
+            return await self._put_new(item_path)
         collection = self.contract.collection_path(item_path)
         operation = self.contract.operation("POST", collection) if collection else None
         if operation is None or operation.body is None:
@@ -81,20 +84,56 @@ class Session:
         body = await self.explorer.draw(valid(operation.body))
         label = f"POST {collection}"
         with self.ctx.preparing(f"creating a resource to probe ({label})"):
-            response = await self.send("POST", self.url(collection), json_body=body)
-            success = operation.success
-            self.ctx.expect(success is not None and response.status == success.status,
-                            f"{label} with a valid body answered {response.status}",
-                            expected=f"status {success.status if success else 201}",
-                            received=f"status {response.status} {response.reason}")
+            response = await self.send("POST", self.url(collection), json_body=body,
+                                       headers=self.probing.create_headers)
+            self._created(label, operation, response)
             location = response.headers.get("location")
             self.ctx.expect(bool(location), f"{label} answered without a Location header",
                             expected="a Location header naming the new resource", received="none")
             document = self.ctx.json(response)
-        return Resource(self.rel(urljoin(response.url, location)), item_path, document)
+        return Resource(self.rel(urljoin(response.url, location)), item_path, document,
+                        response.headers.get("etag"))
+
+    async def _put_new(self, item_path: str) -> Resource:
+        operation = self.contract.operation("PUT", item_path)
+        if operation is None or operation.body is None:
+            self.ctx.fail(f"the probes cannot make a resource at {item_path}: the contract has no "
+                          "PUT with a JSON body there")
+        names = {p.name: p.schema for p in operation.params("path")}
+        label = f"PUT {item_path}"
+        with self.ctx.preparing(f"creating a resource to probe ({label})"):
+            for _attempt in range(5):  # a name drawn twice is taken: draw another
+                values = {name: str(await self.explorer.draw(valid(schema), novel=True))
+                          for name, schema in names.items()}
+                url = self.url(item_path, values)
+                body = await self.explorer.draw(valid(operation.body))
+                response = await self.send("PUT", url, json_body=body,
+                                           headers=self.probing.create_headers)
+                if response.status not in (409, 412):
+                    break
+            self._created(label, operation, response)
+            document = self.ctx.json(response)
+        return Resource(url, item_path, document, response.headers.get("etag"))
+
+    def _created(self, label: str, operation: Operation, response: Received) -> None:
+        created = [s for s in operation.statuses if 200 <= s < 300]
+        self.ctx.expect(response.status in created, f"{label} with a valid body answered "
+                        f"{response.status}", expected="status " + " or ".join(map(str, created)),
+                        received=f"status {response.status} {response.reason}")
+
+    async def write(self, method: str, resource: Resource, body: Any) -> Received:
+        """A write to `resource`, with If-Match when the exercise's writes need it; the ETag of a
+        successful answer is remembered for the next."""
+        headers = {"If-Match": resource.etag} if self.probing.if_match and resource.etag else {}
+        response = await self.send(method, resource.url, json_body=body, headers=headers)
+        if 200 <= response.status < 300 and response.headers.get("etag"):
+            resource.etag = response.headers["etag"]
+        return response
 
     async def read(self, resource: Resource) -> tuple[Received, Any]:
         response = await self.send("GET", resource.url)
+        if response.status == 200 and response.headers.get("etag"):
+            resource.etag = response.headers["etag"]
         try:
             return response, response.json()
         except ValueError:

@@ -79,7 +79,8 @@ async def _refused(session: Session, operation: Operation, target: Resource | No
 
     async def work() -> Finding | None:
         url = target.url if target else session.url(operation.path)
-        response = await session.send(operation.method, url, json_body=body)
+        response = await (session.write(operation.method, target, body) if target else
+                          session.send(operation.method, url, json_body=body))
         value = body.get(variant.field, ABSENT)
         what = f"{variant.field} {shown(value)}" if value is not ABSENT else f"no {variant.field}"
         refusals = " or ".join(str(s) for s in operation.refusals)
@@ -126,7 +127,8 @@ async def _accepted(session: Session, operation: Operation, target: Resource | N
 
     async def work() -> Finding | None:
         url = target.url if target else session.url(operation.path)
-        response = await session.send(operation.method, url, json_body=body)
+        response = await (session.write(operation.method, target, body) if target else
+                          session.send(operation.method, url, json_body=body))
         success = operation.success
         assert success is not None  # a write without a 2xx is refused when the contract loads
         why = variant.rule if variant.field == "" else f"{variant.field}: {variant.rule}"

@@ -196,10 +196,10 @@ def _types(stated: Field, schema: dict[str, Any], where: str) -> Iterator[str]:
     if stated.types != documented:
         yield (f"{where}: the type is {_either(stated.types)} in the README and "
                f"{_either(documented)} in the document")
-    if stated.enum is not None or "enum" in schema:
-        if sorted(map(json.dumps, stated.enum or [])) != sorted(
-                json.dumps(v) for v in schema.get("enum", []) if v is not None):
-            yield (f"{where}: the values are {_shown(stated.enum)} in the README and "
+    listed = sorted(json.dumps(v) for v in schema.get("enum", []) if v is not None)
+    if (stated.enum is not None or "enum" in schema) and sorted(
+            map(json.dumps, stated.enum or [])) != listed:
+        yield (f"{where}: the values are {_shown(stated.enum)} in the README and "
                    f"{_shown(schema.get('enum'))} in the document")
 
 

@@ -60,9 +60,9 @@ async def accepts_valid(session: Session) -> Finding | None:
             (variant, variant.values) for variant in _fields(operation, edges)]
 
         async def probe(variant: Variant, pair: tuple[Any, Any], o: Operation = operation,
-                        t: Resource | None = target) -> Finding | None:
+                        t: Resource | None = target, w: Variant = whole) -> Finding | None:
             shared, value = pair
-            body = value[0] if variant is whole else _filled(variant)((shared, value))
+            body = value[0] if variant is w else _filled(variant)((shared, value))
             return await _accepted(session, o, t, variant, body)
 
         if finding := await session.explorer.sweep(cases, probe, EDGE_EXAMPLES, common=base):

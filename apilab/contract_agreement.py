@@ -226,7 +226,9 @@ def _named_schemas(contract: Any) -> dict[str, dict[str, Any]]:
 
 
 def _properties(schema: dict[str, Any] | None) -> dict[str, Any]:
-    return (schema or {}).get("properties") or {}
+    from grader.contract.document import members
+
+    return members(schema)
 
 
 def _answer(operation: Any) -> dict[str, Any]:

@@ -115,6 +115,17 @@ class Contract:
         parent = item.rsplit("/", 1)[0]
         return parent if item.endswith("}") and parent in self.paths else None
 
+    def as_read(self, path: str, document: Any) -> Any:
+        """`document` (a write's answer for a resource at `path`, its item or collection path) as
+        a GET of the item shows it: without the members the GET's schema leaves out (a secret
+        shown only in the 201, say), or whole when that schema names no members."""
+        item = path if path.endswith("}") else self.item_path(path)
+        read = self.operation("GET", item) if item else None
+        names = members(read.json_schema(200) if read else None)
+        if not names or not isinstance(document, dict):
+            return document
+        return {name: value for name, value in document.items() if name in names}
+
     def schemas(self) -> dict[str, dict[str, Any]]:
         """The document's named schemas (components.schemas), their references resolved."""
         named = (self.document.get("components") or {}).get("schemas") or {}
@@ -131,6 +142,17 @@ class Contract:
             return PROBLEM_JSON, None
         media_type, schema = next(iter(chosen.content.items()))
         return media_type, schema
+
+
+def members(schema: Any) -> dict[str, Any]:
+    """The members an object schema names, with their schemas, those of its `allOf` parts
+    included (`allOf: [Key, {key}]` has Key's members and `key`)."""
+    if not isinstance(schema, dict):
+        return {}
+    found: dict[str, Any] = {}
+    for part in schema.get("allOf") or []:
+        found |= members(part)
+    return found | (schema.get("properties") or {})
 
 
 def is_json(media_type: str) -> bool:

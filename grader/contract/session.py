@@ -90,7 +90,7 @@ class Session:
             location = response.headers.get("location")
             self.ctx.expect(bool(location), f"{label} answered without a Location header",
                             expected="a Location header naming the new resource", received="none")
-            document = self.ctx.json(response)
+            document = self.contract.as_read(item_path, self.ctx.json(response))
         return Resource(self.rel(urljoin(response.url, location)), item_path, document,
                         response.headers.get("etag"))
 
@@ -112,7 +112,7 @@ class Session:
                 if response.status not in (409, 412):
                     break
             self._created(label, operation, response)
-            document = self.ctx.json(response)
+            document = self.contract.as_read(item_path, self.ctx.json(response))
         return Resource(url, item_path, document, response.headers.get("etag"))
 
     def _created(self, label: str, operation: Operation, response: Received) -> None:

@@ -153,7 +153,8 @@ async def _accepted(session: Session, operation: Operation, target: Resource | N
         resource = target or Resource(session.rel(urljoin(response.url, location)) if location
                                       else url, operation.path, document)
         reading, shown_now = await session.read(resource)
-        if reading.status != 200 or not _same(shown_now, document):
+        document = session.contract.as_read(resource.path, document)
+        if reading.status != 200 or not _same(session.contract.as_read(resource.path, shown_now), document):
             return Finding(f"GET {resource.url} does not show what {operation.method} answered",
                            expected=f"status 200 and {_excerpt(document)}",
                            received=f"status {reading.status}: " + (

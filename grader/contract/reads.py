@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from grader.contract.document import Operation
 from grader.contract.explore import Finding
 from grader.contract.judge import body_problem, schema_problem, status_problem
+from grader.contract.probing import Resource
 from grader.contract.session import Session, shown
 from grader.contract.values import types_of, valid
 from grader.http_helpers import next_link
@@ -83,14 +84,15 @@ async def parameters(session: Session) -> Finding | None:
 
 
 async def lists_match_items(session: Session) -> Finding | None:
-    """The first listed item whose fields differ from a GET of that item."""
+    """The first listed item whose fields differ from a GET of that item, in a list holding items
+    made for it, one of them written again since."""
     for operation in session.contract.operations:
         item_path = session.contract.item_path(operation.path)
         if operation.method != "GET" or item_path is None or session.contract.operation(
                 "GET", item_path) is None or _items_key(operation) is None:
             continue
-        for _ in range(3):  # a list with something in it, whatever ran before
-            await session.create(item_path)
+        made = [await session.create(item_path) for _ in range(3)]  # whatever ran before
+        await _rewritten(session, item_path, made[-1])
         mark = session.mark()
         items = await walk(session, operation.path)
         for item in session.explorer.rng.sample(items, min(len(items), MAX_ITEMS)):
@@ -100,6 +102,18 @@ async def lists_match_items(session: Session) -> Finding | None:
                 return finding
             mark = session.mark()
     return None
+
+
+async def _rewritten(session: Session, item_path: str, resource: Resource) -> None:
+    """`resource` written again with another valid body (PUT, else PATCH), so that the list holds
+    an item changed since it was made: a list kept apart from its items shows it as it was. How
+    the write is answered is the write probes' business."""
+    for method in ("PUT", "PATCH"):
+        operation = session.contract.operation(method, item_path)
+        if operation is not None and operation.body is not None:
+            body = await session.explorer.draw(valid(operation.body), novel=True)
+            await session.write(method, resource, body)
+            return
 
 
 # --- one example ----------------------------------------------------------------------------------

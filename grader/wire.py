@@ -188,7 +188,7 @@ class Wire:
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         if record.error:
             raise WireError(record.error)
-        record.response = _received_record(received, self.limits.excerpt_chars)
+        record.response = _received_record(received, self.limits.excerpt_chars, self.redactor)
         return received
 
     async def _read_until_close(self, parts, method: str, target: str,

@@ -92,3 +92,20 @@ async def test_each_planted_mistake_is_caught_by_its_probe(mistake):
     assert [c.id for c in report.failed] == [probe], failures(report)
     failed = report.failed[0]
     assert "found among" in failed.message and failed.exchanges, failed.message
+
+
+@pytest.mark.timeout(180)
+async def test_a_seed_replays_the_same_minimal_failure():
+    probe = MISTAKES["cursor-crash"]
+    only_the_probe = EXERCISE.model_copy(update={"checks": [
+        check for check in EXERCISE.checks if check.id == probe]})
+    limits = Limits(probe_scale=math.inf, check_timeout=150, run_timeout=170)
+    shown = []
+    for _ in range(2):  # a fresh server each time, as `apilab check --seed` replays on a restart
+        with node_server("cursor-crash") as url:
+            report = await grade(only_the_probe, url, seed=SEED, include_hidden=True, limits=limits)
+        failed = report.failed[0]
+        shown.append((failed.message.split(" (found among")[0],
+                      [e.request.url.split("/", 3)[-1] for e in failed.exchanges]))
+    assert shown[0] == shown[1]
+    assert "answered 500" in shown[0][0] and "cursor" in shown[0][0], shown[0]

@@ -265,9 +265,12 @@ def start(exercise: str, reset: bool, language: str | None, accept_task: bool) -
         if workspace.backup:
             click.echo(f"Your previous work is kept in {workspace.backup}")
         click.echo(f"Started {ex.title} in {workspace.path}")
+    contract = workspace.path / ex.contract.name
     click.echo(
         f"\nNext:\n  read the task:  {ex.readme}\n"
-        f"  run it:         apilab serve {ex.slug}    (restarts when you save)\n"
+        + (f"  the contract:   {contract} (OpenAPI 3.1, for your API tools)\n"
+           if contract.is_file() else "")
+        + f"  run it:         apilab serve {ex.slug}    (restarts when you save)\n"
         f"  check it:       apilab check {ex.slug}\n"
         f"Any language works: apilab serve {ex.slug} --cmd \"COMMAND\" runs your own server, "
         "with its port in PORT."

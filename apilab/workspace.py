@@ -116,10 +116,11 @@ class Workspace:
 
 def start_workspace(course: Course, exercise: Exercise, reset: bool = False,
                     language: str | None = None) -> Workspace:
-    """Copy the starter (in `language`, Python unless told) into the workspace if it is missing,
-    and record the task it was started against (`apilab.contracts`). Existing work is never
-    touched; with `reset` it is moved to a dated backup folder first, so starting over loses
-    nothing. NoWorkspaceError when there is no workspace to copy it into."""
+    """Copy the starter (in `language`, Python unless told), with the exercise's OpenAPI
+    document, into the workspace if it is missing, and record the task it was started against
+    (`apilab.contracts`). Existing work is never touched; with `reset` it is moved to a dated
+    backup folder first, so starting over loses nothing. NoWorkspaceError when there is no
+    workspace to copy it into."""
     target = exercise_folder(course.root, exercise.slug)
     starter = starter_for(exercise, language)
     backup = None
@@ -130,6 +131,8 @@ def start_workspace(course: Course, exercise: Exercise, reset: bool = False,
             backup = _unused(target.with_name(f"{exercise.slug}.backup-{datetime.now():%Y%m%d-%H%M%S}"))
             target.rename(backup)
         shutil.copytree(starter, target, ignore=shutil.ignore_patterns("__pycache__"))
+        if exercise.contract.is_file():  # the contract, in the form the learner's tools read
+            shutil.copy2(exercise.contract, target / exercise.contract.name)
         record_start(target.parent, exercise)
     except OSError as exc:
         raise WorkspaceError(f"could not create your workspace {target}: {exc.strerror or exc}") from None

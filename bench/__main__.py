@@ -37,6 +37,7 @@ BENCHES = {
     "hub_throughput": "bench.hub_throughput",
     "import_time": "bench.import_time",
     "notebook_proofs": "bench.notebook_proofs",
+    "probe_cost": "bench.probe_cost",
     "redaction": "bench.redaction",
     "tui_startup": "bench.tui_startup",
     "verify_course": "bench.verify_course",

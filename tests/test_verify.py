@@ -32,18 +32,20 @@ def test_the_course_verifies(tmp_path):
     result = apilab("verify", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "✓ reading-list: solution: passes every check (91/91)" in lines
+    assert "✓ reading-list: solution: passes every check (105/105)" in lines
     assert "✓ reading-list: README rules: each of the 33 rules it marks is enforced by a check" in lines
+    assert "✓ team-wiki: solution: passes every check (84/84)" in lines
     verdicts = 0
     for folder in sorted((ROOT / "exercises").iterdir()):
         slug = folder.name
+        assert any(line.startswith(f"✓ {slug}: contract: openapi.yaml and README.md agree")
+                   for line in lines), slug
         assert any(line.startswith(f"✓ {slug}: solution: passes every check") for line in lines)
         assert any(line.startswith(f"✓ {slug}: starter: fails, as it should") for line in lines)
         mutants = sorted(p.stem for p in (folder / "mutants").glob("*.toml"))
         for name in mutants:
             assert any(line.startswith(f"✓ {slug}: mutant {name}: caught by") for line in lines), name
-        verdicts += len(mutants) + 2 + bool(readme_rules(folder / "README.md"))
-    assert "✓ team-wiki: solution: passes every check (70/70)" in lines
+        verdicts += len(mutants) + 3 + bool(readme_rules(folder / "README.md"))
     for name, blanks in (("01-rest-and-http", 19), ("02-auth", 12), ("04-caching", 14)):
         notebook = [line for line in lines if line.startswith(f"✓ notebook {name}: ")]
         assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in notebook] == [

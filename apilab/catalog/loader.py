@@ -10,12 +10,14 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from apilab.catalog.models import Course, Exercise, Mutant
+from apilab.catalog.probes import ProbesError, with_probes
 
 if TYPE_CHECKING:
     from grader.checks.registry import Registry
@@ -113,7 +115,10 @@ def _default_registry() -> Registry:
 
 def _load_exercise(folder: Path, registry: Registry, number: int, mutants: bool = True) -> Exercise:
     path = folder / "exercise.toml"
-    exercise = _parse(Exercise, path)
+    try:
+        exercise = _parse(Exercise, path, expand=lambda data: with_probes(data, folder, registry))
+    except ProbesError as exc:
+        raise CatalogError(path, f"probes.{exc.key}".rstrip("."), str(exc)) from None
     _no_duplicates(path, "checks", [check.id for check in exercise.checks], "id")
     earlier: list[str] = []
     for name, fixture in exercise.fixtures.items():
@@ -204,13 +209,16 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _parse(model: type[M], path: Path, extra: dict[str, Any] | None = None) -> M:
+def _parse(model: type[M], path: Path, extra: dict[str, Any] | None = None,
+           expand: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> M:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogError(path, None, "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(path, None, f"not valid TOML: {exc}") from None
+    if expand is not None:
+        data = expand(data)
     try:
         return model.model_validate({**data, **(extra or {})})
     except ValidationError as exc:

@@ -45,6 +45,8 @@ class Registered:
     name: str
     fn: Callable[..., Awaitable[Any]]
     fields: dict[str, Any] = field(repr=False)  # parameter name -> Required[hint] or NotRequired
+    # What an exercise file may leave out when it uses this check: its title, why and hint.
+    defaults: Mapping[str, str] = field(default_factory=dict)
 
     @functools.cached_property
     def params(self) -> TypeAdapter[dict[str, Any]]:
@@ -65,9 +67,13 @@ class Registered:
         return self.params.validate_python(dict(params))
 
 
-def check(name: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Mark `fn` as the registered check `name`. Its module must be a topic under grader/checks/."""
-    return _marker("check", name)
+def check(name: str, **defaults: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Mark `fn` as the registered check `name`. Its module must be a topic under grader/checks/.
+
+    `defaults` (title, why, hint) are used by checks the course adds on its own, such as the
+    contract probes an exercise switches on with `[probes]`.
+    """
+    return _marker("check", name, defaults)
 
 
 def fixture(name: str) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
@@ -143,13 +149,14 @@ def get_fixture(name: str) -> Registered:
 # --- building the parameter validator -----------------------------------------------------------
 
 
-def _marker(kind: Kind, name: str) -> Callable[[Any], Any]:
+def _marker(kind: Kind, name: str, defaults: Mapping[str, str] | None = None) -> Callable[[Any], Any]:
     def mark(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         if not inspect.iscoroutinefunction(fn):
             raise RegistryError(f"{kind} {name!r} must be an async function")
         if not (fn.__doc__ or "").strip():
             raise RegistryError(f"{kind} {name!r} needs a docstring saying what it proves")
-        setattr(fn, _MARK, Registered(kind, name, fn, _params_fields(kind, name, fn)))
+        setattr(fn, _MARK, Registered(kind, name, fn, _params_fields(kind, name, fn),
+                                      dict(defaults or {})))
         return fn
 
     return mark

@@ -33,12 +33,20 @@ class CheckFailed(Exception):
 
 
 class CheckContext:
-    """One check's view of the run: `vars` holds seeded data and captured values."""
+    """One check's view of the run: `vars` holds seeded data and captured values; `base_path`
+    goes in front of every path the check writes (see `based`)."""
 
-    def __init__(self, wire: Wire, data: dict[str, Any], rng: random.Random) -> None:
+    def __init__(self, wire: Wire, data: dict[str, Any], rng: random.Random,
+                 base_path: str = "") -> None:
         self.wire = wire
         self.vars: dict[str, Any] = dict(data)
         self.rng = rng
+        self.base_path = base_path
+
+    def based(self, path: str) -> str:
+        """`path` under the check's base path when it is a path from the root (`/books` becomes
+        `/v1/books`); an absolute URL, such as one the server gave, is left as it is."""
+        return self.base_path + path if path.startswith("/") else path
 
     def fill(self, template: Any) -> Any:
         """Replace `${name}` placeholders; a string that is only a placeholder keeps its type."""
@@ -69,9 +77,14 @@ class CheckContext:
         body: str | bytes | None = None,
         query: dict[str, str] | None = None,
         follow_redirects: bool = False,
+        based: bool = True,
     ) -> Received:
-        """Send a request to the learner's server; a wire problem fails the check clearly."""
+        """Send a request to the learner's server; a wire problem fails the check clearly.
+
+        `path` goes under the check's base path unless `based` is false: a path the server gave
+        (a relative Location, say) names its resource already."""
         headers = dict(headers or {})
+        path = self.based(path) if based else path
         content: bytes | None = None
         if json_body is not NO_BODY:
             content = json.dumps(json_body).encode()

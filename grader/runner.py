@@ -117,7 +117,7 @@ async def _run_check(wire: Wire, check: Check, data: dict, seed: int, limits: Li
     first_exchange = len(wire.exchanges)
     started = time.perf_counter()
     budget = min(limits.check_timeout, deadline - started)
-    ctx = CheckContext(wire, data, rng_for(seed, check.id))
+    ctx = CheckContext(wire, data, rng_for(seed, check.id), base_path=check.base_path)
     try:
         if budget <= 0:
             raise CheckFailed(f"not run: the whole run reached its time limit of {limits.run_timeout:g} s")

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from apilab.catalog.includes import IncludeError, with_included
 from apilab.catalog.models import Check, Course, Exercise, Mutant
 
 M = TypeVar("M", bound=BaseModel)
@@ -87,7 +88,10 @@ def load_exercise(folder: Path, known_checks: Mapping[str, Any] | None = None) -
 
 def _load_exercise(folder: Path, known_checks: Mapping[str, Any], number: int) -> Exercise:
     path = folder / "exercise.toml"
-    exercise = _parse(Exercise, path)
+    try:
+        exercise = with_included(_parse(Exercise, path), path, lambda p: _parse(Exercise, p))
+    except IncludeError as exc:
+        raise CatalogError(path, exc.key, str(exc)) from None
     _no_duplicates(path, "checks", [check.id for check in exercise.checks], "id")
     for index, check in enumerate(exercise.checks):
         _check_registered(path, f"checks[{index}]", check, known_checks)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}
@@ -120,6 +120,29 @@ class Step(Model):
         return self
 
 
+def _base_path(value: str) -> str:
+    if value and (not value.startswith("/") or value.endswith("/") or "?" in value or "${" in value):
+        raise ValueError(f"{value!r} is not a base path: write one like /v1 (a leading slash, no "
+                         "trailing one, no query, no placeholder)")
+    return value
+
+
+BasePath = Annotated[str, AfterValidator(_base_path)]
+
+
+class Include(Model):
+    """Every check of another exercise, run again here under a base path: a later version of an
+    API keeps its earlier contract without a copy of its checks.
+
+    The included checks come first, their ids prefixed (`v1-` + `create-201`), their paths under
+    `base_path`, hidden ones still hidden; the other exercise's seeded data comes with them.
+    """
+
+    exercise: str = Field(pattern=SLUG)
+    base_path: BasePath
+    prefix: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*-$")
+
+
 class Check(Model):
     """One graded behaviour: declarative `steps`, or a registered check named by `use`."""
 
@@ -132,6 +155,9 @@ class Check(Model):
     steps: list[Step] = []
     use: str | None = None
     params: dict[str, Any] = Field(default={}, alias="with")
+    # Put in front of every path the check writes (not those the server gave it, such as a
+    # Location): "/v1" runs a check written for /books against /v1/books.
+    base_path: BasePath = ""
 
     @model_validator(mode="after")
     def _steps_or_use(self) -> Check:
@@ -186,6 +212,7 @@ class Exercise(Model):
     lesson: str = Field(pattern=SLUG)
     points: int = Field(gt=0)
     summary: str = ""
+    include: list[Include] = []
     data: dict[str, DataSpec] = {}
     checks: list[Check] = Field(min_length=1)
     # Filled in by the loader, not read from exercise.toml:

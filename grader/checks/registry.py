@@ -43,4 +43,4 @@ def get(name: str) -> CheckFunction:
 
 def _load_builtin() -> None:
     # Importing the modules runs their @check decorators.
-    from grader.checks import rest  # noqa: F401
+    from grader.checks import openapi_documents, rest, versioning  # noqa: F401

@@ -23,7 +23,7 @@ BookIdPath = Annotated[str, Path(min_length=1, description="The book's id, as it
                                  "is simply not found (404).")]
 
 
-async def _existing_book(book_id: BookIdPath, store: StoreDep) -> dict[str, Any]:
+async def existing_book(book_id: BookIdPath, store: StoreDep) -> dict[str, Any]:
     found = row_id(book_id)
     row = store.get(found) if found is not None else None
     if row is None:
@@ -32,7 +32,7 @@ async def _existing_book(book_id: BookIdPath, store: StoreDep) -> dict[str, Any]
 
 
 # The stored row of the book in the path, or a 404 on every method before the body is read.
-ExistingBook = Annotated[dict[str, Any], Depends(_existing_book)]
+ExistingBook = Annotated[dict[str, Any], Depends(existing_book)]
 
 
 def check_authors(store: CatalogueStore, author_ids: list[int] | None, field: str) -> None:

@@ -19,8 +19,7 @@ from pydantic import TypeAdapter
 from httpkit.openapi import problem_responses
 from httpkit.problems import ProblemException
 from sandbox_api.features.versions import shapes
-from sandbox_api.features.versions.deps import StoreDep, _existing_book
-from sandbox_api.features.versions.deps import BookIdPath
+from sandbox_api.features.versions.deps import BookIdPath, StoreDep, existing_book
 
 router = APIRouter(prefix="/catalog/books", tags=["media type"])
 
@@ -88,7 +87,7 @@ async def get_book_negotiated(book_id: BookIdPath, request: Request, store: Stor
             406, f"this resource has versions {', '.join(VERSIONS)}: ask for one with Accept: "
             f"{offered('2')}", available=[offered(v) for v in VERSIONS], headers=VARY)
     try:
-        row = await _existing_book(book_id, store)
+        row = await existing_book(book_id, store)
     except ProblemException as exc:
         exc.headers = {**(exc.headers or {}), **VARY}
         raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 from urllib.parse import urlsplit
 
 from grader.checks.registry import check
@@ -139,26 +139,28 @@ def _ops(operations: Sequence[tuple[str, str]]) -> str:
     return ", ".join(f"{method.upper()} {path}" for path, method in operations)
 
 
+class Shape(TypedDict):
+    properties: list[str]
+    absent: NotRequired[list[str]]
+
+
 @check("openapi-describes")
-async def openapi_describes(
-    ctx: CheckContext,
-    *,
-    path: str,
-    properties: Sequence[str],
-    absent: Sequence[str] = (),
-) -> None:
-    """The document at `path` describes the resource it should: one of its schemas has all of
+async def openapi_describes(ctx: CheckContext, *, documents: dict[str, Shape]) -> None:
+    """Each document (by path) describes the resource it should: one of its schemas has all the
     `properties` (OpenAPI Schema Object `properties`), and none has any of `absent`."""
-    document = await fetch_document(ctx, path)
-    schemas = [set(s["properties"]) for s in _schemas(document)]
-    ctx.expect(any(set(properties) <= names for names in schemas), "no schema in the document "
-               f"has all of {', '.join(properties)}", expected="a schema with properties "
-               f"{', '.join(properties)}", received="schemas with " + "; ".join(
-                   ", ".join(sorted(n)) for n in schemas[:6]) if schemas else "no schemas")
-    wrong = sorted({name for names in schemas for name in names if name in absent})
-    ctx.expect(not wrong, f"the document describes {', '.join(wrong)}, which belong to another "
-               "version", expected=f"no property {', '.join(absent)}",
-               received=f"a schema with {', '.join(wrong)}")
+    for path, shape in documents.items():
+        document = await fetch_document(ctx, path)
+        label = ctx.based(ctx.fill(path))
+        schemas = [set(s["properties"]) for s in _schemas(document)]
+        wanted, absent = shape["properties"], shape.get("absent", [])
+        described = "; ".join(", ".join(sorted(n)) for n in schemas[:6]) or "no schemas"
+        ctx.expect(any(set(wanted) <= names for names in schemas), f"no schema in {label} has all "
+                   f"of {', '.join(wanted)}", expected=f"a schema with properties {', '.join(wanted)}",
+                   received=f"schemas with {described}")
+        wrong = sorted({name for names in schemas for name in names if name in absent})
+        ctx.expect(not wrong, f"{label} describes {', '.join(wrong)}, which belong to another "
+                   "version", expected=f"no property {', '.join(absent)}",
+                   received=f"a schema with {', '.join(wrong)}")
 
 
 def _schemas(node: Any) -> Iterator[Mapping[str, Any]]:

@@ -82,9 +82,9 @@ def with_query(path: str, query: dict[str, Any]) -> str:
 
 async def create(ctx: CheckContext, collection: str, body: Any) -> tuple[Received, Any]:
     """POST `body` (placeholders filled) to `collection`; the 201 response and its JSON body."""
-    collection = ctx.fill(collection)
+    collection = ctx.based(ctx.fill(collection))
     with ctx.preparing(f"creating the resource it works on (POST {collection})"):
-        response = await ctx.request("POST", collection, json_body=ctx.fill(body))
+        response = await ctx.request("POST", collection, json_body=ctx.fill(body), based=False)
         ctx.expect(
             response.status == 201,
             f"POST {collection} answered {response.status}, so this check could not create the "
@@ -133,9 +133,9 @@ async def walk(ctx: CheckContext, first: str, items_path: str, max_pages: int,
     Fails when a page is not a 200 JSON page, holds more than `limit` items, when a next link
     leads back to a page already visited, or when there is still a next link after `max_pages`.
     """
-    url, visited, found = first, set(), []
+    url, visited, found = ctx.based(first), set(), []
     for page in range(1, max_pages + 1):
-        response = await ctx.request("GET", url)
+        response = await ctx.request("GET", url, based=False)
         ctx.expect(response.status == 200,
                    f"page {page} of the list (GET {url}) answered {response.status}",
                    expected="status 200", received=f"status {response.status}")

@@ -10,7 +10,7 @@ its rule; `${url}` and `${path}` name the resource the check created first, if i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NotRequired, TypedDict
 from urllib.parse import urljoin, urlsplit
@@ -63,28 +63,27 @@ def _one_field(ctx: CheckContext, response: Received, name: str, label: str) -> 
 
 
 async def _exchanges(ctx: CheckContext, create_in: str | None, body: Any,
-                     requests: Sequence[RequestSpec]) -> list[tuple[str, str, Received]]:
-    """Create the resource (when asked), then send each request; (method, request line,
-    response) of each."""
-    made: list[tuple[str, str, Received]] = []
+                     requests: Sequence[RequestSpec]) -> AsyncIterator[tuple[str, str, Received]]:
+    """Create the resource (when asked), then send each request, yielding (method, request line,
+    response) of each before sending the next, so that a check can follow a link of one
+    response before a later request (a DELETE) changes what it leads to."""
     if create_in is not None:
         response, _document = await create(ctx, create_in, body)
-        made.append(("POST", f"POST {ctx.based(ctx.fill(create_in))}", response))
         location = response.headers.get("location")
         with ctx.preparing(f"finding the resource it created (POST {ctx.fill(create_in)})"):
             ctx.expect(bool(location), "the 201 has no Location header, so the new resource "
                        "cannot be found", expected="a Location header", received="none")
         ctx.vars["url"] = urljoin(response.url, location)
         ctx.vars["path"] = urlsplit(ctx.vars["url"]).path
+        yield "POST", f"POST {ctx.based(ctx.fill(create_in))}", response
     for spec in requests:
         path = ctx.fill(spec["path"])
         json_body = ctx.fill(spec["json"]) if "json" in spec else NO_BODY
-        response = await ctx.request(spec["method"].upper(), path, json_body=json_body,
+        method = spec["method"].upper()
+        response = await ctx.request(method, path, json_body=json_body,
                                      body=ctx.fill(spec.get("body")),
                                      headers=ctx.fill(spec.get("headers", {})))
-        method = spec["method"].upper()
-        made.append((method, f"{method} {ctx.based(path)}", response))
-    return made
+        yield method, f"{method} {ctx.based(path)}", response
 
 
 @check("deprecation-announced")
@@ -107,11 +106,9 @@ async def deprecation_announced(
     8594 §6) and rel="successor-version" (RFC 5829) naming the same path under `new_prefix`,
     which answers 200 where the request did.
     """
-    made = await _exchanges(ctx, create_in, body, requests)
     now = datetime.now(UTC)
     seen: dict[str, set[str]] = {"deprecation": set(), "sunset": set()}
-    deprecated_at = None
-    for method, label, response in made:
+    async for method, label, response in _exchanges(ctx, create_in, body, requests):
         if "deprecation" in rules:
             value = _one_field(ctx, response, "Deprecation", label)
             deprecated_at = sf_date(value)
@@ -182,7 +179,7 @@ async def not_deprecated(
 ) -> None:
     """A current version announces no deprecation: no `Deprecation` (RFC 9745), no `Sunset` (RFC
     8594), no link with rel deprecation, sunset or successor-version, on any response."""
-    for _method, label, response in await _exchanges(ctx, create_in, body, requests):
+    async for _method, label, response in _exchanges(ctx, create_in, body, requests):
         for name in ("Deprecation", "Sunset"):
             value = response.headers.get(name)
             ctx.expect(value is None, f"{label} carries {name}, but this version is current",
@@ -202,10 +199,12 @@ async def created_timestamp(
     body: Any,
     field: str,
     updates: Sequence[RequestSpec] = (),
+    id_field: str = "id",
 ) -> None:
     """A server-set creation time is an RFC 3339 date-time in UTC (RFC 3339 §5.6), the moment of
     the request that created the resource (within a minute), and never changes: not when read
-    again, not after each of `updates` (a PUT, a PATCH, a write through another version)."""
+    again, not after each of `updates` (a PUT, a PATCH, a write through another version), which
+    may name the resource as `${url}`, `${path}` or `${id}`."""
     before = datetime.now(UTC)
     response, document = await create(ctx, create_in, body)
     after = datetime.now(UTC)
@@ -215,6 +214,7 @@ async def created_timestamp(
                "minute)", received=f"{field}: {show(json_path(document, field))}")
     ctx.vars["url"] = urljoin(response.url, response.headers.get("location", ""))
     ctx.vars["path"] = urlsplit(ctx.vars["url"]).path
+    ctx.vars["id"] = id_of(ctx, document, id_field, "the created resource")
     for spec in [None, *updates]:
         if spec is not None:
             path = ctx.fill(spec["path"])

@@ -120,10 +120,14 @@ def store_for_app():
               help="Switch on a lab: vulnerable on purpose, loopback only (security lesson).")
 def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
     """Run the practice API, seeded fresh; docs at /docs."""
+    from apilab.ports import port_in_use
     from sandbox_api.feature import SandboxConfigError
     from sandbox_api.server import serve
     from sandbox_api.settings import SandboxSettings
 
+    if port_in_use(host, port):
+        raise click.ClickException(f"port {port} on {host} is taken (is a sandbox already "
+                                   "running?); stop it, or choose another with --port")
     try:
         serve(host, port, SandboxSettings(seed=seed, labs=frozenset(labs)))
     except SandboxConfigError as exc:
@@ -300,11 +304,11 @@ def login(hub_url: str, token: str) -> None:
     except HubError as exc:
         raise click.ClickException(clean(f"could not log in: {exc}")) from None
     try:
-        save_hub(HubLogin(url=hub_url.rstrip("/"), token=token, name=me["name"], role=me["role"]))
+        save_hub(HubLogin(url=hub_url.rstrip("/"), token=token, name=me.name, role=me.role))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(clean(f"Logged in to {hub_url} as {me['name']} ({me['role']})."))
-    if me["role"] == "mentor":
+    click.echo(clean(f"Logged in to {hub_url} as {me.name} ({me.role})."))
+    if me.role == "mentor":
         click.echo("Open the review queue with: apilab mentor")
     else:
         click.echo("Submissions (apilab submit EXERCISE) now go to your mentors.")

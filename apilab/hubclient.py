@@ -1,4 +1,5 @@
-"""HubClient: how the learner's and mentor's apps talk to a hub (synchronous, httpx).
+"""HubClient: how the learner's and mentor's apps talk to a hub (synchronous, httpx), in the typed
+models of `hub.protocol`.
 
     with HubClient("https://hub.example.org", token) as hub:
         created = hub.put_submission(run_id, report.to_json(), "submit")
@@ -7,26 +8,54 @@
 Every failure is a HubError carrying the request it belongs to, the HTTP status (if an answer
 came) and the problem document (if the hub sent one):
 
-    HubError                  the hub refused the request, or could not be asked
-    ├── HubUnavailable        unreachable, timed out, or a 5xx: keep the work, retry later
-    │   └── HubRateLimited    429: retry after `retry_after` seconds
-    ├── HubAuthError          401 or 403: the token is missing, wrong, revoked or lacks the role
-    ├── HubNotFound           404: no such thing, or not yours to see
-    └── HubConflict           409: the submission id already holds a different report
+    HubError                    the hub refused the request, or could not be asked
+    ├── HubUnavailable          unreachable, timed out, or a 5xx: keep the work, retry later
+    │   └── HubRateLimited      429: retry after `retry_after` seconds
+    ├── HubAuthError            401 or 403: the token is missing, wrong, revoked or lacks the role
+    ├── HubNotFound             404: no such thing, or not yours to see
+    ├── HubConflict             409: the submission id already holds a different report
+    ├── HubPreconditionFailed   412: someone changed it since you read it (If-Match)
+    └── HubUnreadable           an answer this version cannot read (or not a hub's at all)
 
 So a caller with an outbox keeps an item on HubUnavailable and drops or flags it otherwise.
+
+An answer's list is read item by item (`hub.protocol.Item`): an item this version cannot read
+is an `Unreadable` in its place, saying why, and the others are returned as models. Only an
+answer whose envelope cannot be read is a HubUnreadable.
+
+Reports are sent gzip-compressed and exactly as given (never parsed and dumped again), and the
+time allowed for an upload grows with its size. Given `relogin`, a client whose token is refused
+asks it for the current one (a new `apilab login` in another terminal) and tries once more.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import gzip
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from hub.protocol import PROBLEM_MEDIA_TYPE
+from hub.protocol import (
+    PROBLEM_MEDIA_TYPE,
+    CohortStats,
+    Feedback,
+    FeedbackPage,
+    Me,
+    SubmissionDetail,
+    SubmissionPage,
+    SubmissionSummary,
+    Unreadable,
+    envelope,
+    unreadable_because,
+)
+
+M = TypeVar("M", bound=BaseModel)
+COMPRESS_FROM = 1024  # bytes: smaller bodies gain nothing from gzip
+UPLOAD_BYTES_PER_S = 100_000  # the slowest link an upload's time limit allows for
+UPLOAD_WAIT_S = 30.0  # and the longest a busy hub may take to answer once it has the body
 
 
 class HubError(Exception):
@@ -60,22 +89,35 @@ class HubConflict(HubError):
     """409."""
 
 
+class HubPreconditionFailed(HubError):
+    """412: the resource changed since it was read; read it again before deciding."""
+
+
+class HubUnreadable(HubError):
+    """The hub answered with something this version cannot read: not JSON, or JSON of another
+    shape (a newer hub, a broken one, or not a hub at all)."""
+
+
 _BY_STATUS: dict[int, type[HubError]] = {401: HubAuthError, 403: HubAuthError,
-                                         404: HubNotFound, 409: HubConflict}
+                                         404: HubNotFound, 409: HubConflict,
+                                         412: HubPreconditionFailed}
 
 
 class HubClient:
-    """A connection to the hub at `base_url`, authenticated by `token`."""
+    """A connection to the hub at `base_url`, authenticated by `token`. `timeout` bounds
+    connecting and each answer; uploads get more time, in proportion to their size."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 10.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 relogin: Callable[[], str | None] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self._relogin = relogin
+        self._token = token
         self._http = httpx.Client(
             base_url=self.base_url, timeout=timeout, transport=transport,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                     "User-Agent": "apilab-hub-client/1"})
-        self._etags: dict[str, tuple[str, dict[str, Any]]] = {}  # submission id -> (ETag, body)
+            headers={"Accept": "application/json", "User-Agent": "apilab-hub-client/2"})
+        self._cache: dict[str, SubmissionDetail] = {}  # submission id -> as last read
 
     def close(self) -> None:
         self._http.close()
@@ -88,64 +130,89 @@ class HubClient:
 
     # --- the API --------------------------------------------------------------------------------
 
-    def me(self) -> dict[str, Any]:
-        """{"name": ..., "role": "learner" | "mentor"}: also a quick test of the token."""
-        return _json(self._request("GET", "/v1/me"))
+    def me(self) -> Me:
+        """Who the token belongs to: also a quick test of the token."""
+        return _model(self._request("GET", "/v1/me"), Me)
 
     def put_submission(self, submission_id: str, report_json: str, kind: str) -> bool:
         """Send a grader run under its id; True if the hub stored it now, False if it already
-        had it (a resend). Safe to repeat: that is what the id is for."""
-        # the report is spliced in as it is, so what the hub stores is byte for byte what we have
-        body = f'{{"kind": {json.dumps(kind)}, "report": {report_json}}}'
+        had it (a resend). Safe to repeat: that is what the id is for. The report goes exactly
+        as given, so what the hub stores is byte for byte what this machine has."""
+        body = envelope(kind, report_json).encode()
+        headers = {"Content-Type": "application/json"}
+        if len(body) >= COMPRESS_FROM:
+            body = gzip.compress(body, compresslevel=6)
+            headers["Content-Encoding"] = "gzip"
         response = self._request("PUT", f"/v1/submissions/{submission_id}", content=body,
-                                 headers={"Content-Type": "application/json"})
+                                 headers=headers, timeout=self.upload_timeout(len(body)))
         return response.status_code == 201
 
-    def submissions(self, **filters: str | int) -> Iterator[dict[str, Any]]:
-        """Every submission the token may see that matches `filters` (exercise, learner,
-        status, review, kind, limit), newest first, following the pages' Link rel="next"."""
-        response = self._request("GET", "/v1/submissions", params=filters)
-        while True:
-            yield from _json(response)["items"]
-            next_url = response.links.get("next", {}).get("url")
-            if not next_url:
-                return
-            response = self._request("GET", next_url)
+    def upload_timeout(self, size: int) -> httpx.Timeout:
+        """Connecting is quick or not at all; sending `size` bytes and hearing back may take
+        a while when many learners submit at once, and giving up early only sends it again."""
+        long = max(self.timeout, UPLOAD_WAIT_S) + size / UPLOAD_BYTES_PER_S
+        return httpx.Timeout(long, connect=self.timeout)
 
-    def submission(self, submission_id: str) -> dict[str, Any]:
-        """One submission with its report and review; revalidated with its ETag when seen
-        before, so an unchanged submission is not downloaded again."""
-        cached = self._etags.get(submission_id)
-        headers = {"If-None-Match": cached[0]} if cached else {}
+    def submissions_page(self, cursor: str | None = None, **filters: str | int) -> SubmissionPage:
+        """One page of the submissions the token may see that match `filters` (exercise,
+        learner, status, review, kind, view, limit), newest first; `cursor` is the previous
+        page's next_cursor."""
+        params = {name: value for name, value in filters.items() if value not in (None, "")}
+        if cursor:
+            params["cursor"] = cursor
+        return _model(self._request("GET", "/v1/submissions", params=params), SubmissionPage)
+
+    def submissions(self, **filters: str | int) -> Iterator[SubmissionSummary | Unreadable]:
+        """Every submission matching `filters`, following the pages to the end. For a screen,
+        prefer `submissions_page`: a large cohort is many pages."""
+        cursor: str | None = None
+        while True:
+            page = self.submissions_page(cursor, **filters)
+            yield from page.items
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def submission(self, submission_id: str) -> SubmissionDetail:
+        """One submission with its report (as sent) and its ETag; revalidated with that ETag
+        when seen before, so an unchanged submission is not downloaded again."""
+        cached = self._cache.get(submission_id)
+        headers = {"If-None-Match": cached.etag} if cached and cached.etag else {}
         response = self._request("GET", f"/v1/submissions/{submission_id}", headers=headers)
         if response.status_code == 304 and cached:
-            return cached[1]
-        body = _json(response)
-        if etag := response.headers.get("ETag"):
-            self._etags[submission_id] = (etag, body)
-        return body
+            return cached
+        try:
+            detail = SubmissionDetail.from_wire(response.text, response.headers.get("ETag"))
+        except (ValueError, ValidationError) as exc:
+            raise _unreadable(response, exc) from None
+        if detail.etag:
+            self._cache[submission_id] = detail
+        return detail
 
-    def feedback_on(self, submission_id: str) -> list[dict[str, Any]]:
-        return _json(self._request("GET", f"/v1/submissions/{submission_id}/feedback"))["items"]
+    def feedback_on(self, submission_id: str) -> list[Feedback | Unreadable]:
+        """The feedback thread of a submission, oldest first."""
+        response = self._request("GET", f"/v1/submissions/{submission_id}/feedback")
+        return _model(response, FeedbackPage).items
 
     def add_feedback(self, submission_id: str, body: str,
-                     check_id: str | None = None) -> dict[str, Any]:
+                     check_id: str | None = None) -> Feedback:
         """A mentor's Markdown note on a submission, or on one of its checks."""
-        return _json(self._request("POST", f"/v1/submissions/{submission_id}/feedback",
-                                   json={"body": body, "check_id": check_id}))
+        return _model(self._request("POST", f"/v1/submissions/{submission_id}/feedback",
+                                    json={"body": body, "check_id": check_id}), Feedback)
 
-    def feedback_since(self, cursor_or_time: int | datetime = 0) -> list[dict[str, Any]]:
+    def feedback_since(self, cursor_or_time: int | datetime = 0) -> list[Feedback | Unreadable]:
         """Every feedback item (notes and reviews) after sequence number N, or written at or
-        after a time, oldest first. Keep the highest `seq` you received for the next call."""
+        after a time, oldest first. Keep the highest `seq` you received for the next call; an
+        Unreadable has none, so stop before it to ask for it again once apilab is updated."""
         params: dict[str, Any] = {"limit": 100}
         if isinstance(cursor_or_time, datetime):
             params["since"] = cursor_or_time.isoformat()
         else:
             params["after"] = cursor_or_time
-        items: list[dict[str, Any]] = []
+        items: list[Feedback | Unreadable] = []
         response = self._request("GET", "/v1/feedback", params=params)
         while True:
-            items += _json(response)["items"]
+            items += _model(response, FeedbackPage).items
             next_url = response.links.get("next", {}).get("url")
             if not next_url:
                 return items
@@ -153,48 +220,71 @@ class HubClient:
 
     def review(self, submission_id: str, verdict: str, score_override: int | None = None,
                reason: str | None = None, body: str = "",
-               if_match: str | None = None) -> dict[str, Any]:
+               if_match: str | None = None) -> SubmissionSummary:
         """Approve ("approved") or send back ("changes_requested") a submission; a score
-        override needs a reason. `if_match` (an ETag) refuses the change if it moved since."""
+        override needs a reason. With `if_match` (the ETag it was read with), a submission that
+        another mentor reviewed meanwhile raises HubPreconditionFailed instead of being
+        overwritten."""
         headers = {"If-Match": if_match} if if_match else {}
-        return _json(self._request(
+        response = self._request(
             "PUT", f"/v1/submissions/{submission_id}/review", headers=headers,
             json={"verdict": verdict, "score_override": score_override, "reason": reason,
-                  "body": body}))
+                  "body": body})
+        self._cache.pop(submission_id, None)  # its review and ETag changed
+        return _model(response, SubmissionSummary)
 
-    def cohort_stats(self, exercise: str, kind: str | None = None) -> dict[str, Any]:
+    def cohort_stats(self, exercise: str, kind: str | None = None) -> CohortStats:
         """Each check's pass rate over learners' latest submissions, and the most failing."""
         params = {"kind": kind} if kind else {}
-        return _json(self._request("GET", f"/v1/cohort/exercises/{exercise}/stats",
-                                   params=params))
+        return _model(self._request("GET", f"/v1/cohort/exercises/{exercise}/stats",
+                                    params=params), CohortStats)
 
     # --- the wire -------------------------------------------------------------------------------
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self._http.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise HubUnavailable(
-                f"the hub at {self.base_url} did not answer {method} {url} within "
-                f"{self.timeout:g} s; try again later", request=exc.request) from exc
-        except httpx.TransportError as exc:
-            raise HubUnavailable(
-                f"cannot reach the hub at {self.base_url} ({exc.__class__.__name__}: {exc}); "
-                "it may be down, or the address may be wrong", request=exc.request) from exc
+        response = self._send(method, url, **kwargs)
+        if response.status_code == 401 and self._relogin is not None:
+            current = self._relogin()
+            if current and current != self._token:  # logged in again meanwhile: use it
+                self._token = current
+                response = self._send(method, url, **kwargs)
         if response.status_code < 400 or response.status_code == 304:
             return response
         raise _error(response)
 
+    def _send(self, method: str, url: str, headers: dict[str, str] | None = None,
+              **kwargs: Any) -> httpx.Response:
+        headers = {**(headers or {}), "Authorization": f"Bearer {self._token}"}
+        try:
+            return self._http.request(method, url, headers=headers, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise HubUnavailable(
+                f"the hub at {self.base_url} did not answer {method} {url} in time; "
+                "try again later", request=exc.request) from exc
+        except httpx.TransportError as exc:
+            raise HubUnavailable(
+                f"cannot reach the hub at {self.base_url} ({exc.__class__.__name__}: {exc}); "
+                "it may be down, or the address may be wrong", request=exc.request) from exc
 
-def _json(response: httpx.Response) -> Any:
-    """The body as JSON; a HubError when it is not, which usually means a wrong address."""
+
+def _model(response: httpx.Response, model: type[M]) -> M:
+    """The body as `model`; a HubError when it is not one (usually a wrong address)."""
     try:
-        return response.json()
-    except ValueError:
-        kind = response.headers.get("content-type") or "no Content-Type"
-        raise HubError(f"{response.request.url} answered with something that is not JSON ({kind}); "
-                       "is this the address of an apilab hub?", request=response.request,
-                       status=response.status_code) from None
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise _unreadable(response, exc) from None
+
+
+def _unreadable(response: httpx.Response, exc: Exception) -> HubUnreadable:
+    kind = response.headers.get("content-type") or "no Content-Type"
+    if "json" not in kind:
+        message = (f"{response.request.url} answered with something that is not JSON ({kind}); "
+                   "is this the address of an apilab hub?")
+    else:
+        why = unreadable_because(exc) if isinstance(exc, ValidationError) else str(exc)
+        message = (f"{response.request.url} answered with JSON this version of apilab cannot "
+                   f"read ({why}); update apilab, or check the address")
+    return HubUnreadable(message, request=response.request, status=response.status_code)
 
 
 def _error(response: httpx.Response) -> HubError:
@@ -203,7 +293,8 @@ def _error(response: httpx.Response) -> HubError:
     content_type = response.headers.get("content-type", "")
     if content_type.startswith((PROBLEM_MEDIA_TYPE, "application/json")):
         try:
-            problem = response.json()
+            found = response.json()
+            problem = found if isinstance(found, dict) else {}
         except ValueError:
             problem = {}
     detail = problem.get("detail") or response.reason_phrase or "no explanation"

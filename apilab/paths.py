@@ -33,3 +33,14 @@ def workspace(course: Path, exercise_slug: str) -> Path:
 
 def progress_db() -> Path:
     return data_home() / "progress.db"
+
+
+def create_private(path: Path) -> bool:
+    """Create the empty file `path` readable and writable by its owner only (0600), unless it
+    exists; True if it was created. For databases, whose journals SQLite creates with the same
+    mode: progress, tokens' hashes and reports are nobody else's business."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return False
+    return True

@@ -45,6 +45,16 @@ def load_hub() -> HubLogin | None:
                             "`apilab login HUB_URL --token TOKEN` to rewrite it.") from None
 
 
+def current_token(url: str) -> str | None:
+    """The token this machine is logged in with at the hub `url` now, if it still is: an app
+    that is already open picks up a new `apilab login` through this."""
+    try:
+        hub = load_hub()
+    except SettingsError:
+        return None
+    return hub.token if hub is not None and hub.url.rstrip("/") == url.rstrip("/") else None
+
+
 def save_hub(hub: HubLogin | None) -> None:
     """Store (or with None, forget) the hub, replacing the file atomically."""
     path = settings_path()

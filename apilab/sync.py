@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
-from apilab.hubclient import HubAuthError, HubClient, HubError, HubUnavailable
-from apilab.settings import HubLogin
+from apilab.hubclient import HubAuthError, HubClient, HubError, HubRateLimited, HubUnavailable
+from apilab.settings import HubLogin, current_token
 from apilab.store import Store
-from grader.report import Report
+from grader.report import ReportUnreadable
+from hub.protocol import Unreadable
 
 FEEDBACK_CURSOR = "feedback_cursor"
 QUICK_TIMEOUT = 3.0  # seconds: a sync at start-up must not hold the learner up for long
@@ -44,7 +43,8 @@ def sync(store: Store, hub: HubLogin, *, pull: bool = True, timeout: float = QUI
          client: HubClient | None = None) -> SyncResult:
     """Send the outbox, then (with `pull`) fetch new feedback. Never raises for the hub's sake."""
     own_client = client is None
-    client = client or HubClient(hub.url, hub.token, timeout=timeout)
+    client = client or HubClient(hub.url, hub.token, timeout=timeout,
+                                 relogin=lambda: current_token(hub.url))
     result = SyncResult()
     try:
         push(store, client, result)
@@ -62,6 +62,12 @@ def push(store: Store, client: HubClient, result: SyncResult) -> None:
     for item in store.outbox():
         try:
             client.put_submission(item.run_id, item.report_json, item.kind)
+        except HubRateLimited as exc:
+            store.mark_attempt(item.run_id, str(exc))
+            result.problem = (f"The hub asks you to wait {exc.retry_after:g} s ({exc}). Your "
+                              "submissions are saved and will be sent with your next apilab "
+                              "check, lessons, start, submit or sync after that.")
+            return
         except HubUnavailable as exc:
             store.mark_attempt(item.run_id, str(exc))
             result.problem = (f"The hub is unreachable ({exc}). Your submissions are saved and "
@@ -87,22 +93,24 @@ def fetch_feedback(store: Store, client: HubClient, result: SyncResult) -> None:
     """Copy new feedback into the store, fetching any submission this machine has not seen."""
     cursor = int(store.state(FEEDBACK_CURSOR, "0") or 0)
     try:
-        items = client.feedback_since(cursor)
-        for item in items:
-            run_id = item["submission_id"]
-            if not store.has_run(run_id):  # submitted from another machine
-                detail = client.submission(run_id)
-                store.record_run(Report.model_validate(detail["report"]), detail["kind"],
-                                 run_id=run_id)
+        for item in client.feedback_since(cursor):
+            if isinstance(item, Unreadable):  # it stays on the hub: the cursor stops before it
+                result.problem = (f"The hub sent feedback this version of apilab cannot read "
+                                  f"({item.why}); update apilab, then run apilab sync.")
+                return
+            if not store.has_run(item.submission_id):  # submitted from another machine
+                detail = client.submission(item.submission_id)
+                store.record_run(detail.report(), detail.kind, run_id=detail.id,
+                                 report_json=detail.report_json)
             store.add_feedback(
-                run_id, item["author"], item["body"], check_id=item["check_id"],
-                verdict=item["verdict"], feedback_id=item["id"],
-                score_override=item["score_override"], reason=item["reason"])
-            store.set_state(FEEDBACK_CURSOR, str(item["seq"]))
+                item.submission_id, item.author, item.body, check_id=item.check_id,
+                verdict=item.verdict, feedback_id=item.id, score_override=item.score_override,
+                reason=item.reason)
+            store.set_state(FEEDBACK_CURSOR, str(item.seq))
             result.new_feedback += 1
     except HubError as exc:
         result.problem = f"Could not fetch mentor feedback: {exc}"
-    except (ValidationError, KeyError, TypeError) as exc:
-        # Feedback this version cannot read stays on the hub: the cursor stopped before it.
-        result.problem = (f"The hub sent feedback this version of apilab cannot read "
-                          f"({type(exc).__name__}); update apilab, then run apilab sync.")
+    except ReportUnreadable as exc:
+        # Feedback this version cannot file stays on the hub: the cursor stopped before it.
+        result.problem = (f"The hub sent a report this version of apilab cannot read "
+                          f"({str(exc).splitlines()[0]}); update apilab, then run apilab sync.")

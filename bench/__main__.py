@@ -27,6 +27,7 @@ from types import ModuleType
 BENCHES = {
     "grader_overhead": "bench.grader_overhead",
     "hub_throughput": "bench.hub_throughput",
+    "import_time": "bench.import_time",
     "notebook_proofs": "bench.notebook_proofs",
     "tui_startup": "bench.tui_startup",
     "untrusted_text": "bench.untrusted_text",

@@ -1,26 +1,40 @@
 """The report: one type from the runner to the store, the terminal app and the hub.
 
 A learner's failure is a result, recorded here; a broken platform is an exception, never a report.
-The JSON form carries `schema` so that stored reports stay readable as the model grows.
+The JSON form carries `schema` so that stored reports stay readable as the model grows:
+`read_report` reads a report of this version strictly, and one written by a newer apilab
+(a higher `schema`) leniently, keeping the fields this version knows and ignoring the others.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 SCHEMA_VERSION = 1
 # Scores are stored as SQLite integers by the progress store and the hub; within I-JSON's safe
 # range (RFC 7493), every JSON reader agrees on them.
-Score = Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)]
+SAFE_INTEGER = 2**53 - 1
+Score = Annotated[int, Field(ge=-SAFE_INTEGER, le=SAFE_INTEGER)]
 
 Status = Literal["pass", "fail", "error"]
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_when_lenient(cls, data: Any, info: ValidationInfo) -> Any:
+        """Reading a newer schema (`read_report`), fields this version does not know are
+        dropped instead of refused; reading this schema, they are refused (a typo, a bug)."""
+        if info.context and info.context.get("lenient") and isinstance(data, dict):
+            known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+            return {key: value for key, value in data.items() if key in known}
+        return data
 
 
 class SentRequest(Model):
@@ -111,6 +125,11 @@ class Report(Model):
         return sum(1 for check in self.checks if check.passed)
 
     @property
+    def from_newer_version(self) -> bool:
+        """Written by a newer apilab: some of what it holds may not be shown."""
+        return self.schema_version > SCHEMA_VERSION
+
+    @property
     def failed(self) -> list[CheckResult]:
         return [check for check in self.checks if not check.passed]
 
@@ -120,3 +139,30 @@ class Report(Model):
     @classmethod
     def from_json(cls, text: str | bytes) -> Report:
         return cls.model_validate_json(text)
+
+
+class ReportUnreadable(ValueError):
+    """A report that cannot be read: not JSON, or missing what even a lenient reading needs."""
+
+
+def read_report(text: str | bytes) -> Report:
+    """A report from its JSON, keyed on its `schema`: strictly for this version or older, and
+    leniently for a newer one (fields this version does not know are ignored, so a report
+    from a newer apilab is still shown). Raises ReportUnreadable, a ValueError, saying why."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ReportUnreadable(f"the report is not JSON ({exc})") from None
+    return report_from_data(data)
+
+
+def report_from_data(data: Any) -> Report:
+    """`read_report` for a report already parsed from JSON (a dict)."""
+    if not isinstance(data, dict):
+        raise ReportUnreadable("the report is not a JSON object")
+    schema = data.get("schema", SCHEMA_VERSION)
+    newer = isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION
+    try:
+        return Report.model_validate(data, context={"lenient": newer})
+    except ValueError as exc:  # pydantic's ValidationError is one
+        raise ReportUnreadable(str(exc)) from exc

@@ -2,17 +2,25 @@
 
 Users exist only through these commands (the API has no endpoint that creates one). A token is
 printed once, when it is made; the hub keeps only its hash, so a lost token is replaced
-(`apilab hub token NAME`), never recovered.
+(`apilab hub token NAME`, which revokes the old ones), never recovered.
+
+Only `serve` and `init` create a database: the other commands, given a path where there is
+none (a typo), say so instead of making an empty hub and reporting success.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from hub.settings import MEMORY, HubSettings, default_db_path
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DEFAULT_PORT = 8765
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -22,10 +30,13 @@ db_option = click.option(
     help="The hub's SQLite file [default: hub.db under APILAB_HOME].")
 
 
-def _store(db_path: Path | None):
-    from hub.store import HubStore
+def _store(db_path: Path | None, create: bool = False):
+    from hub.store import HubStore, HubStoreError
 
-    return HubStore(db_path or default_db_path())
+    try:
+        return HubStore(db_path or default_db_path(), create=create)
+    except HubStoreError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _print_token(name: str, token: str) -> None:
@@ -48,19 +59,63 @@ def hub() -> None:
 @click.option("--memory", is_flag=True, help="Keep everything in memory (gone on exit).")
 @click.option("--rate-limit", default=HubSettings.rate_limit, show_default=True,
               help="Requests each token may make per minute.")
-def serve(db_path: Path | None, host: str, port: int, memory: bool, rate_limit: int) -> None:
-    """Serve the hub API (docs at /docs)."""
+@click.option("--quota-mb", default=HubSettings.quota_bytes // 1_000_000, show_default=True,
+              help="Megabytes of reports each learner may store.")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="A reverse proxy whose X-Forwarded-For names the client (repeatable). "
+                   "Without one, the address that connects is the client.")
+def serve(db_path: Path | None, host: str, port: int, memory: bool, rate_limit: int,
+          quota_mb: int, trusted_proxies: tuple[str, ...]) -> None:
+    """Serve the hub API (docs at /docs), creating its database if there is none."""
+    from apilab.ports import port_in_use
+
+    if port_in_use(host, port):
+        raise click.ClickException(f"port {port} on {host} is taken, by another hub or another "
+                                   "server; stop it, or choose another with --port")
+    settings = HubSettings(db_path=MEMORY if memory else (db_path or default_db_path()),
+                           rate_limit=rate_limit, rate_window_s=60,
+                           quota_bytes=quota_mb * 1_000_000, trusted_proxies=trusted_proxies)
+    url = f"http://{host}:{port}"
+    run_hub(settings, host, port, announce=f"apilab hub on {url}  (database: "
+                                           f"{settings.db_path}; docs: {url}/docs; stop with "
+                                           "Ctrl+C)")
+
+
+def run_hub(settings: HubSettings, host: str, port: int, announce: str | None = None,
+            prepare: Callable[[FastAPI], None] | None = None) -> None:
+    """Serve a hub with uvicorn until interrupted: the file claimed (one hub per file), and
+    X-Forwarded-For believed only from `settings.trusted_proxies` (uvicorn's default trusts
+    it from loopback, which would let anyone on the machine dodge the token-guessing throttle
+    by inventing addresses)."""
     import uvicorn
 
     from hub.app import create_hub_app
+    from hub.store import HubStoreError
 
-    settings = HubSettings(db_path=MEMORY if memory else (db_path or default_db_path()),
-                           rate_limit=rate_limit, rate_window_s=60)
-    app = create_hub_app(settings)
-    url = f"http://{host}:{port}"
-    click.echo(f"apilab hub on {url}  (database: {settings.db_path}; docs: {url}/docs; "
-               "stop with Ctrl+C)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        app = create_hub_app(settings, serving=True)
+    except HubStoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    if prepare is not None:
+        prepare(app)
+    if announce:
+        click.echo(announce)
+    trusted = list(settings.trusted_proxies)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=bool(trusted),
+                forwarded_allow_ips=trusted or None)
+
+
+@hub.command()
+@db_option
+def init(db_path: Path | None) -> None:
+    """Create an empty hub database (hub serve also creates one when there is none)."""
+    path = db_path or default_db_path()
+    if path.exists():
+        raise click.ClickException(f"{path} already exists; serve it with apilab hub serve "
+                                   f"--db {path}")
+    _store(path, create=True).close()
+    click.echo(f"Created the hub database {path}. Add people with: apilab hub add-user NAME "
+               "--role learner|mentor")
 
 
 @hub.command("add-user")
@@ -90,19 +145,24 @@ def add_user(name: str, role: str, db_path: Path | None) -> None:
 @hub.command()
 @click.argument("name")
 @db_option
-def token(name: str, db_path: Path | None) -> None:
-    """Give an existing user a new token (their other tokens keep working until revoked)."""
+@click.option("--keep-others", is_flag=True,
+              help="Leave the user's other tokens working (a second machine, not a lost one).")
+def token(name: str, db_path: Path | None, keep_others: bool) -> None:
+    """Give a user a new token and revoke their others (a lost or stolen laptop)."""
     from hub.auth import hash_token, new_token
     from hub.store import HubStoreError
 
     new = new_token()
     store = _store(db_path)
     try:
-        store.add_token(name, hash_token(new))
+        revoked = store.add_token(name, hash_token(new), revoke_others=not keep_others)
     except HubStoreError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         store.close()
+    if revoked:
+        click.echo(f"Revoked {revoked} older token{'s' if revoked != 1 else ''} of {name}: "
+                   "they stop working at once.")
     _print_token(name, new)
 
 
@@ -129,11 +189,15 @@ def revoke(name: str, db_path: Path | None) -> None:
 @db_option
 def backup(destination: Path, db_path: Path | None) -> None:
     """Copy the hub's database to DESTINATION, safely, even while the hub is serving."""
+    from hub.store import HubStoreError
+
     if destination.exists():
         raise click.ClickException(f"{destination} already exists; choose a new file name")
     store = _store(db_path)
     try:
         store.backup(destination)
+    except HubStoreError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         store.close()
     click.echo(f"Backed up the hub to {destination}. Restore by serving it: "

@@ -28,19 +28,24 @@ from hub.settings import MEMORY, HubSettings
 
 @contextlib.contextmanager
 def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = None,
-                users: dict[str, tuple[str, str]] | None = None,
-                timeout: float = 20) -> Iterator[str]:
+                users: dict[str, tuple[str, str]] | None = None, timeout: float = 20,
+                trusted_proxies: tuple[str, ...] = (),
+                limits: dict[str, int] | None = None) -> Iterator[str]:
     """Run a hub on `db_path` (a file, or ":memory:") and yield its base URL once /health
-    answers; stop it on exit."""
+    answers; stop it on exit. `limits` sets other HubSettings (quotas, say; with `users`)."""
     port = port or free_port()
     if users is None:
         command = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port),
                    "--rate-limit", str(rate_limit)]
         command += ["--memory"] if str(db_path) == MEMORY else ["--db", str(db_path)]
+        for proxy in trusted_proxies:
+            command += ["--trusted-proxy", proxy]
     else:
         hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
-        command = [sys.executable, "-m", "hub.process", str(db_path), str(port),
-                   str(rate_limit), json.dumps(hashed)]
+        config = {"db_path": str(db_path), "port": port, "rate_limit": rate_limit,
+                  "users": hashed, "trusted_proxies": list(trusted_proxies),
+                  "limits": limits or {}}
+        command = [sys.executable, "-m", "hub.process", json.dumps(config)]
     # a file, not a pipe: nobody reads a pipe while the hub runs, and a full one would block it
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the process)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
@@ -68,17 +73,17 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
         log.close()
 
 
-def _serve_with_users(argv: list[str]) -> None:
-    import uvicorn
+def _serve_with_users(config: dict) -> None:
+    from hub.cli import run_hub
 
-    from hub.app import create_hub_app
+    def add_users(app) -> None:
+        for name, (role, token_hash) in config["users"].items():
+            app.state.store.add_user(name, role, token_hash)
 
-    db_path, port, rate_limit, users = argv
-    app = create_hub_app(HubSettings(db_path=db_path, rate_limit=int(rate_limit)))
-    for name, (role, token_hash) in json.loads(users).items():
-        app.state.store.add_user(name, role, token_hash)
-    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning")
+    settings = HubSettings(db_path=config["db_path"], rate_limit=config["rate_limit"],
+                           trusted_proxies=tuple(config["trusted_proxies"]), **config["limits"])
+    run_hub(settings, "127.0.0.1", config["port"], prepare=add_users)
 
 
 if __name__ == "__main__":
-    _serve_with_users(sys.argv[1:])
+    _serve_with_users(json.loads(sys.argv[1]))

@@ -27,7 +27,21 @@ class HubSettings:
     page_size: int = field(default=20, metadata={"help": "Items per page when `limit` is absent."})
     max_page_size: int = field(default=100, metadata={"help": "The largest `limit` accepted."})
     max_body_bytes: int = field(
-        default=4_000_000, metadata={"help": "Largest request body accepted (413 beyond)."})
+        default=4_000_000, metadata={"help": "Largest request body accepted, as sent (413 "
+                                             "beyond)."})
+    max_report_bytes: int = field(
+        default=4_000_000, metadata={"help": "Largest report accepted once decompressed (413 "
+                                             "beyond)."})
+    max_checks: int = field(default=500, metadata={"help": "Most checks one report may hold."})
+    quota_bytes: int = field(
+        default=200_000_000, metadata={"help": "Report bytes each learner may store in all "
+                                               "(413 beyond, until a mentor makes room)."})
+    quota_hour_bytes: int = field(
+        default=25_000_000, metadata={"help": "Report bytes each learner may send per hour "
+                                              "(429 beyond, with Retry-After)."})
+    trusted_proxies: tuple[str, ...] = field(
+        default=(), metadata={"help": "Addresses of reverse proxies whose X-Forwarded-For is "
+                                      "believed; nobody's by default."})
 
     def __post_init__(self) -> None:
         if self.rate_limit < 1 or self.rate_window_s <= 0:

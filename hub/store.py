@@ -3,34 +3,41 @@ and reviews. This is the only module of the hub that holds SQL.
 
 One SQLite connection serves every thread, guarded by a lock. That is what a `:memory:` database
 needs (each new connection to `:memory:` would be a different, empty database) and it keeps the
-file-backed hub simple: SQLite runs one writer at a time anyway. The schema grows through named
-migrations recorded in `_migrations`, each applied once, in its own transaction.
+file-backed hub simple: SQLite runs one writer at a time anyway. The schema grows through
+sqlite-utils migrations, each applied once, in its own transaction.
 
     store = HubStore(Path("hub.db"))
     user = store.add_user("ada", "learner", token_hash)
     outcome, submission = store.put_submission(user, submission_id, "submit", report)
+
+A hub's database is created `0600` (it holds token hashes and every learner's reports), and only
+when asked (`create=True`): an administration command aimed at a mistyped path says so instead
+of making an empty hub and reporting success.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from apilab.migrations import apply_migrations
+from apilab.migrations import applied, upgrade
+from apilab.paths import create_private
 from grader.report import Report
 from hub.records import (
     FeedbackItem,
     PutOutcome,
+    Quota,
     ReviewOutcome,
     Role,
     Submission,
@@ -45,83 +52,87 @@ Clock = Callable[[], datetime]
 
 
 class HubStoreError(Exception):
-    """A request the data cannot honour: a duplicate user name, an unknown user."""
+    """A request the data cannot honour (a duplicate user name, an unknown user), or a database
+    that cannot be used (missing, read-only, damaged, served by another hub); the message says
+    what to do."""
 
 
 # --- migrations ---------------------------------------------------------------------------------
-# Plain DDL, because sqlite-utils' create() cannot say AUTOINCREMENT or CHECK. Never edit or
-# rename a shipped migration: its name is what marks it applied. Add a new one instead.
+# sqlite-utils migrations, in the set "hub". Plain DDL, because sqlite-utils' create() cannot say
+# AUTOINCREMENT or CHECK. Never edit or rename a shipped migration: its name is what marks it
+# applied. Add a new one instead.
 
-MIGRATIONS: list[tuple[str, list[str]]] = [
-    ("create_users", [
-        """CREATE TABLE users (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            role TEXT NOT NULL CHECK (role IN ('learner', 'mentor')),
-            created_at TEXT NOT NULL)""",
-    ]),
-    ("create_tokens", [
-        """CREATE TABLE tokens (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL REFERENCES users(id),
-            token_hash TEXT NOT NULL UNIQUE,
-            created_at TEXT NOT NULL,
-            revoked_at TEXT)""",
-    ]),
-    ("create_submissions", [
-        """CREATE TABLE submissions (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id TEXT NOT NULL UNIQUE,
-            learner_id INTEGER NOT NULL REFERENCES users(id),
-            exercise TEXT NOT NULL,
-            exercise_id TEXT NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('check', 'submit')),
-            status TEXT NOT NULL,
-            score INTEGER NOT NULL,
-            max_score INTEGER NOT NULL,
-            report TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            revision INTEGER NOT NULL DEFAULT 0,
-            verdict TEXT CHECK (verdict IN ('approved', 'changes_requested')),
-            score_override INTEGER,
-            override_reason TEXT,
-            reviewed_by INTEGER REFERENCES users(id),
-            reviewed_at TEXT)""",
-        "CREATE INDEX submissions_learner ON submissions (learner_id, seq)",
-        "CREATE INDEX submissions_exercise ON submissions (exercise, learner_id, seq)",
-    ]),
-    ("create_feedback", [
-        """CREATE TABLE feedback (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id TEXT NOT NULL UNIQUE,
-            submission_id TEXT NOT NULL REFERENCES submissions(id),
-            learner_id INTEGER NOT NULL REFERENCES users(id),
-            author_id INTEGER NOT NULL REFERENCES users(id),
-            check_id TEXT,
-            body TEXT NOT NULL,
-            verdict TEXT,
-            score_override INTEGER,
-            reason TEXT,
-            created_at TEXT NOT NULL)""",
-        "CREATE INDEX feedback_learner ON feedback (learner_id, seq)",
-        "CREATE INDEX feedback_submission ON feedback (submission_id, seq)",
-    ]),
-]
+migrations = sqlite_utils.Migrations("hub")
 
 
-def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
-    """Bring a hub database up to date; the names of the migrations applied now."""
-    steps = [(name, _executing(statements)) for name, statements in MIGRATIONS]
-    return apply_migrations(db, steps, now)
+@migrations()
+def create_users(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('learner', 'mentor')),
+        created_at TEXT NOT NULL)""")
 
 
-def _executing(statements: list[str]) -> Callable[[sqlite_utils.Database], None]:
-    def change(db: sqlite_utils.Database) -> None:
-        for statement in statements:
-            db.execute(statement)
+@migrations()
+def create_tokens(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT)""")
 
-    return change
+
+@migrations()
+def create_submissions(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE submissions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        learner_id INTEGER NOT NULL REFERENCES users(id),
+        exercise TEXT NOT NULL,
+        exercise_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('check', 'submit')),
+        status TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        max_score INTEGER NOT NULL,
+        report TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 0,
+        verdict TEXT CHECK (verdict IN ('approved', 'changes_requested')),
+        score_override INTEGER,
+        override_reason TEXT,
+        reviewed_by INTEGER REFERENCES users(id),
+        reviewed_at TEXT)""")
+    db.execute("CREATE INDEX submissions_learner ON submissions (learner_id, seq)")
+    db.execute("CREATE INDEX submissions_exercise ON submissions (exercise, learner_id, seq)")
+
+
+@migrations()
+def create_feedback(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE feedback (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        submission_id TEXT NOT NULL REFERENCES submissions(id),
+        learner_id INTEGER NOT NULL REFERENCES users(id),
+        author_id INTEGER NOT NULL REFERENCES users(id),
+        check_id TEXT,
+        body TEXT NOT NULL,
+        verdict TEXT,
+        score_override INTEGER,
+        reason TEXT,
+        created_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX feedback_learner ON feedback (learner_id, seq)")
+    db.execute("CREATE INDEX feedback_submission ON feedback (submission_id, seq)")
+
+
+@migrations()
+def add_report_bytes(db: sqlite_utils.Database) -> None:
+    # What each report weighs, kept beside it, so a learner's storage quota is a cheap sum.
+    db.execute("ALTER TABLE submissions ADD COLUMN report_bytes INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE submissions SET report_bytes = length(CAST(report AS BLOB))")
+    db.execute("CREATE INDEX submissions_latest ON submissions (learner_id, exercise, seq)")
 
 
 _SUBMISSION_COLUMNS = """s.id, s.seq, s.learner_id, u.name AS learner, s.exercise, s.exercise_id,
@@ -143,13 +154,20 @@ def content_hash(kind: str, report_json: str) -> str:
 class HubStore:
     """The hub's database at `path` (a file, or ":memory:"), safe to share between threads."""
 
-    def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
+    def __init__(self, path: Path | str, clock: Clock | None = None, *,
+                 create: bool = True) -> None:
+        """Open the hub's database at `path` and bring its schema up to date. Without `create`,
+        a missing file is a HubStoreError instead of a new, empty hub."""
         self.path = path
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
+        self._serving: int | None = None  # the descriptor that holds the serving lock
         if str(path) != MEMORY:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            _prepare_file(Path(path), create)
+        try:
+            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        except sqlite3.Error as exc:
+            raise _explain(path, exc) from None
         self.db = sqlite_utils.Database(conn)
         try:
             if str(path) != MEMORY:
@@ -158,14 +176,38 @@ class HubStore:
             # so a commit must survive a power cut, not only a crash of this process.
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.applied = migrate(self.db, self._now())
+            self.applied = upgrade(self.db, migrations)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise _explain(path, exc) from None
         except BaseException:
             conn.close()
             raise
 
+    def claim_for_serving(self) -> None:
+        """Take the file for this process's hub: a second hub on the same file would answer
+        500s as the two fight over it, so it refuses to start instead (HubStoreError). The
+        administration commands do not claim: they work beside a serving hub."""
+        if str(self.path) == MEMORY or self._serving is not None:
+            return
+        import fcntl
+
+        handle = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(handle)
+            raise HubStoreError(f"another hub is already serving {self.path}; stop it first, "
+                                "or serve another file with --db") from None
+        self._serving = handle
+
     def _now(self) -> str:
+        return self._iso(self._clock())
+
+    @staticmethod
+    def _iso(moment: datetime) -> str:
         # one fixed format, so that comparing the text compares the times
-        return self._clock().astimezone(UTC).isoformat(timespec="microseconds")
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
     @contextmanager
     def _locked(self) -> Iterator[sqlite_utils.Database]:
@@ -175,15 +217,29 @@ class HubStore:
     def close(self) -> None:
         with self._lock:
             self.db.close()
+            if self._serving is not None:
+                os.close(self._serving)  # and with it the serving lock
+                self._serving = None
 
     def backup(self, destination: Path) -> None:
-        """A consistent copy of the whole database at `destination`, taken while the hub runs.
+        """A consistent copy of the whole database at `destination` (0600), taken while the hub
+        runs. It is written under a temporary name and renamed when complete, so a backup that
+        is interrupted never leaves a file under the name you asked for.
 
         SQLite's online backup reads a snapshot, so submissions arriving meanwhile are either
         wholly in the copy or wholly not; copying the file by hand could catch half a write.
         """
-        with self._locked(), contextlib.closing(sqlite3.connect(str(destination))) as target:
-            self.db.conn.backup(target)
+        partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+        try:
+            partial.unlink(missing_ok=True)
+            create_private(partial)
+            with self._locked(), contextlib.closing(sqlite3.connect(str(partial))) as target:
+                self.db.conn.backup(target)
+            os.replace(partial, destination)
+        except (OSError, sqlite3.Error) as exc:
+            partial.unlink(missing_ok=True)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise HubStoreError(f"could not write the backup {destination}: {reason}") from None
 
     def journal_mode(self) -> str:
         with self._locked() as db:
@@ -191,7 +247,7 @@ class HubStore:
 
     def migrations(self) -> list[str]:
         with self._locked() as db:
-            return [r["name"] for r in db.query("SELECT name FROM _migrations ORDER BY rowid")]
+            return applied(db, migrations)
 
     # --- users and tokens -----------------------------------------------------------------------
 
@@ -209,12 +265,20 @@ class HubStore:
                        [user.id, token_hash, now])
             return user
 
-    def add_token(self, name: str, token_hash: str) -> None:
-        """Give an existing user one more token (after a revocation, or a new laptop)."""
+    def add_token(self, name: str, token_hash: str, revoke_others: bool = False) -> int:
+        """Give an existing user a new token; with `revoke_others`, in the same transaction,
+        revoke every other one (a lost laptop). Returns how many were revoked."""
         with self._locked() as db, db.atomic():
             user = self._user_named(name)
+            now = self._now()
+            revoked = 0
+            if revoke_others:
+                revoked = db.execute(
+                    "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                    [now, user.id]).rowcount
             db.execute("INSERT INTO tokens (user_id, token_hash, created_at) VALUES (?, ?, ?)",
-                       [user.id, token_hash, self._now()])
+                       [user.id, token_hash, now])
+            return revoked
 
     def revoke(self, name: str) -> int:
         """Revoke every active token of `name`; return how many were active."""
@@ -251,12 +315,16 @@ class HubStore:
 
     # --- submissions ----------------------------------------------------------------------------
 
-    def put_submission(self, learner: User, submission_id: str, kind: str,
-                       report: Report) -> tuple[PutOutcome, Submission | None]:
-        """Store a submission under its client-chosen id, once. Sending the same id again with
-        the same content changes nothing (UNCHANGED); with other content it is a CONFLICT; an id
-        that another learner holds is NOT_YOURS (and nothing about it is returned)."""
-        report_json = report.to_json(indent=None)
+    def put_submission(self, learner: User, submission_id: str, kind: str, report: Report,
+                       report_json: str | None = None, quota: Quota | None = None,
+                       ) -> tuple[PutOutcome, Submission | None]:
+        """Store a submission under its client-chosen id, once, keeping `report_json` (the
+        report's text as received; by default `report` as JSON) byte for byte. Sending the same
+        id again with the same content changes nothing (UNCHANGED); with other content it is a
+        CONFLICT; an id that another learner holds is NOT_YOURS (and nothing about it is
+        returned). A new submission beyond the learner's `quota` is OVER_QUOTA or OVER_RATE."""
+        report_json = report_json if report_json is not None else report.to_json(indent=None)
+        size = len(report_json.encode())
         digest = content_hash(kind, report_json)
         with self._locked() as db:
             existing = self._submission(submission_id)
@@ -266,15 +334,48 @@ class HubStore:
                 if existing.content_hash != digest:
                     return PutOutcome.CONFLICT, existing
                 return PutOutcome.UNCHANGED, existing
+            if quota is not None:
+                refused = self._over_quota(learner.id, size, quota)
+                if refused is not None:
+                    return refused, None
             with db.atomic():
                 db.execute(
                     """INSERT INTO submissions (id, learner_id, exercise, exercise_id, kind, status,
-                       score, max_score, report, content_hash, created_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       score, max_score, report, report_bytes, content_hash, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     [submission_id, learner.id, report.exercise, report.exercise_id, kind,
-                     report.status, report.score, report.max_score, report_json, digest,
+                     report.status, report.score, report.max_score, report_json, size, digest,
                      self._now()])
             return PutOutcome.CREATED, self._submission(submission_id)
+
+    def _over_quota(self, learner_id: int, size: int, quota: Quota) -> PutOutcome | None:
+        hour_ago = self._iso(self._clock() - timedelta(hours=1))
+        total, recent = self.db.execute(
+            """SELECT COALESCE(SUM(report_bytes), 0),
+                      COALESCE(SUM(report_bytes) FILTER (WHERE created_at > ?), 0)
+               FROM submissions WHERE learner_id = ?""", [hour_ago, learner_id]).fetchone()
+        if total + size > quota.total_bytes:
+            return PutOutcome.OVER_QUOTA
+        if recent + size > quota.hour_bytes:
+            return PutOutcome.OVER_RATE
+        return None
+
+    def retry_upload_after(self, learner: User, size: int, hour_bytes: int) -> int:
+        """Seconds until `size` more bytes fit in `learner`'s hourly budget: until enough of the
+        last hour's submissions are an hour old."""
+        now = self._clock()
+        with self._locked() as db:
+            rows = db.execute(
+                """SELECT created_at, report_bytes FROM submissions
+                   WHERE learner_id = ? AND created_at > ? ORDER BY created_at""",
+                [learner.id, self._iso(now - timedelta(hours=1))]).fetchall()
+        held = sum(weight for _when, weight in rows)
+        for when, weight in rows:
+            held -= weight
+            if held + size <= hour_bytes:
+                freed = datetime.fromisoformat(when) + timedelta(hours=1) - now
+                return max(1, int(freed.total_seconds()) + 1)
+        return 3600
 
     def submission(self, submission_id: str, with_report: bool = False) -> Submission | None:
         with self._locked():
@@ -300,6 +401,11 @@ class HubStore:
         elif filters.review is not None:
             where.append("s.verdict = ?")
             params.append(filters.review)
+        if filters.latest:  # each learner's latest of each exercise (of the kind asked for)
+            kind = "WHERE kind = ?" if filters.kind else ""
+            where.append(f"""s.seq IN (SELECT MAX(seq) FROM submissions {kind}
+                                       GROUP BY learner_id, exercise)""")
+            params += [filters.kind] if filters.kind else []
         if before_seq is not None:
             where.append("s.seq < ?")
             params.append(before_seq)
@@ -404,6 +510,36 @@ class HubStore:
         sql = f"{_FEEDBACK_SELECT} WHERE {' AND '.join(where)} ORDER BY f.seq LIMIT ?"
         with self._locked() as db:
             return [FeedbackItem(**row) for row in db.query(sql, [*params, limit])]
+
+
+def _prepare_file(path: Path, create: bool) -> None:
+    if path.exists():
+        return
+    if not create:
+        raise HubStoreError(f"there is no hub database at {path}. Check the path; a new hub "
+                            f"is created by apilab hub init --db {path} (or hub serve)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
+    except OSError as exc:
+        raise HubStoreError(f"cannot create the hub database {path}: {exc.strerror or exc}. "
+                            "Choose a folder you can write to with --db") from None
+
+
+def _explain(path: Path | str, exc: sqlite3.Error) -> HubStoreError:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        advice = ("it or its folder is read-only (SQLite also writes beside it: hub.db-wal, "
+                  "hub.db-shm). Make them writable, or choose another folder with --db")
+    elif "locked" in text or "busy" in text:
+        advice = "another process holds it; try again in a moment"
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+        advice = "it is not a hub database, or it is damaged; restore a backup"
+    elif "disk is full" in text or "disk i/o" in text:
+        advice = "the disk is full or failing; free some space"
+    else:
+        advice = "this looks like a bug in apilab; please report it"
+    return HubStoreError(f"cannot use the hub database {path} ({exc}): {advice}")
 
 
 def _submission(row: dict[str, Any]) -> Submission:

@@ -109,6 +109,16 @@ def test_the_cli_loads_without_textual():
     assert result.stdout.strip() == "False"
 
 
+def test_the_learner_side_loads_without_the_hubs_server_code():
+    # `apilab check`, `lessons` and `submit` load apilab.sync to send waiting submissions; the
+    # hub's server stack (FastAPI, Starlette, uvicorn) is no part of that.
+    code = ("import sys, apilab.sync, apilab.hubclient; "
+            "print(sorted({'fastapi', 'starlette', 'uvicorn', 'hub.app', 'hub.store'} "
+            "& set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 # --- untrusted text is never markup (tui/plain.py says how it is shown instead) -----------------
 
 # Textual widgets and methods that parse a plain string they are given as markup.

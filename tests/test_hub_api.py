@@ -413,17 +413,3 @@ async def test_oversized_bodies_are_refused(tmp_path: Path):
         response = await client.put(f"/v1/submissions/{uuid.uuid4()}", json=submission())
     is_problem(response, 413)
     assert app.state.store.count_submissions() == 0
-
-
-def test_store_runs_named_migrations_in_wal_mode(tmp_path: Path):
-    store = HubStore(tmp_path / "hub.db")
-    assert store.journal_mode() == "wal"
-    assert store.migrations() == ["create_users", "create_tokens", "create_submissions",
-                                  "create_feedback"]
-    store.close()
-    again = HubStore(tmp_path / "hub.db")
-    assert again.applied == []
-    again.close()
-    memory = HubStore(":memory:")
-    assert memory.migrations()[-1] == "create_feedback"
-    memory.close()

@@ -1,15 +1,20 @@
-"""`apilab hub`: users are made by the CLI only, a token is shown once and stored as a hash."""
+"""`apilab hub`: users are made by the CLI only, a token is shown once and stored as a hash; a
+new token revokes the old ones; only `init` and `serve` create a database."""
 
 from __future__ import annotations
 
 import re
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from apilab.cli import main
+from apilab.ports import free_port
 from hub.auth import hash_token
 from hub.cli import hub
 from hub.store import HubStore
@@ -19,7 +24,9 @@ TOKEN = re.compile(r"apilab_[A-Za-z0-9_-]{43}")
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    return tmp_path / "hub.db"
+    path = tmp_path / "hub.db"
+    assert "Created the hub database" in invoke("init", "--db", str(path))
+    return path
 
 
 def invoke(*args: str) -> str:
@@ -60,7 +67,7 @@ def test_revoke_and_issue_a_new_token(db: Path):
     first = TOKEN.search(invoke("add-user", "ada", "--role", "learner", "--db", str(db)))[0]
     assert "Revoked 1 token of ada" in invoke("revoke", "ada", "--db", str(db))
     assert "none was active" in invoke("revoke", "ada", "--db", str(db))
-    second = TOKEN.search(invoke("token", "ada", "--db", str(db)))[0]
+    second = TOKEN.search(invoke("token", "ada", "--keep-others", "--db", str(db)))[0]
     store = HubStore(db)
     assert store.user_for_token(hash_token(first)) is None
     assert store.user_for_token(hash_token(second)).name == "ada"
@@ -75,9 +82,88 @@ def test_users_on_an_empty_hub_says_how_to_add_one(db: Path):
     assert "apilab hub add-user" in invoke("users", "--db", str(db))
 
 
+def test_a_new_token_for_a_lost_laptop_revokes_the_stolen_one(db: Path):
+    # The README's advice for a lost laptop: `apilab hub token ada`. The thief's token must die.
+    stolen = TOKEN.search(invoke("add-user", "ada", "--role", "learner", "--db", str(db)))[0]
+    output = invoke("token", "ada", "--db", str(db))
+    assert "Revoked 1 older token of ada" in output
+    fresh = TOKEN.search(output)[0]
+    kept = TOKEN.search(invoke("token", "ada", "--keep-others", "--db", str(db)))[0]
+    store = HubStore(db)
+    assert store.user_for_token(hash_token(stolen)) is None
+    assert store.user_for_token(hash_token(fresh)).name == "ada"
+    assert store.user_for_token(hash_token(kept)).name == "ada"
+    store.close()
+
+
+@pytest.mark.parametrize("command", [["users"], ["revoke", "ada"], ["token", "ada"],
+                                     ["add-user", "ada", "--role", "learner"],
+                                     ["backup", "copy.db"]])
+def test_a_mistyped_database_is_refused_and_nothing_is_created(tmp_path: Path, command):
+    typo = tmp_path / "typo.db"
+    args = [arg if arg != "copy.db" else str(tmp_path / "copy.db") for arg in command]
+    result = CliRunner().invoke(hub, [*args, "--db", str(typo)])
+    assert result.exit_code == 1, result.output
+    assert f"there is no hub database at {typo}" in result.output
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_refuses_an_existing_database(db: Path):
+    again = CliRunner().invoke(hub, ["init", "--db", str(db)])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root writes anywhere")
+def test_a_read_only_folder_is_said_plainly(tmp_path: Path):
+    tmp_path.chmod(0o555)
+    try:
+        result = CliRunner().invoke(hub, ["init", "--db", str(tmp_path / "hub.db")])
+    finally:
+        tmp_path.chmod(0o755)
+    assert result.exit_code == 1 and "cannot create the hub database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_folder_that_cannot_be_written_is_said_plainly(tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the hub's folder should be")
+    result = CliRunner().invoke(hub, ["init", "--db", str(blocker / "hub.db")])
+    assert result.exit_code == 1 and "cannot create the hub database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line_and_creates_nothing(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--db",
+             str(tmp_path / "hub.db")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: port {port} on 127.0.0.1 is taken, by another hub or another server; stop it, "
+        "or choose another with --port"]
+    assert not (tmp_path / "hub.db").exists()
+
+
+def test_a_second_hub_on_the_same_file_refuses_to_start(tmp_path: Path):
+    from hub.process import hub_process
+
+    db = tmp_path / "hub.db"
+    with hub_process(db):
+        second = subprocess.run([sys.executable, "-m", "hub.cli", "serve", "--port",
+                                 str(free_port()), "--db", str(db)],
+                                capture_output=True, text=True, timeout=60)
+    assert second.returncode == 1
+    assert f"another hub is already serving {db}" in second.stderr
+
+
 def test_the_default_database_lives_under_apilab_home(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+    invoke("init")
     invoke("add-user", "ada", "--role", "learner")
     assert (tmp_path / "home" / "hub.db").is_file()
 
@@ -95,6 +181,7 @@ def test_backup_is_a_working_copy_of_a_hub_in_use(tmp_path):
 
     db = tmp_path / "hub.db"
     runner = CliRunner()
+    assert runner.invoke(hub, ["init", "--db", str(db)]).exit_code == 0
     assert runner.invoke(hub, ["add-user", "ada", "--role", "learner", "--db", str(db)]).exit_code == 0
     live = HubStore(db)  # the hub is "serving": its database stays open during the backup
     try:

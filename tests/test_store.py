@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from apilab.store import ExerciseProgress, Store, StoreError
 from apilab.store import errors as store_errors
 from apilab.store import migrations as store_module
 from tests.helpers import FIXED_TIME, TickingClock, make_report
 
+LEGACY = Path(__file__).parent / "fixtures" / "legacy"
+
+
+PROGRESS_MIGRATIONS = ["create_runs", "create_notebook_runs", "create_feedback",
+                       "add_reviews_to_feedback", "create_outbox", "create_sync_state"]
+
+
+def steps_with(*extra) -> sqlite_utils.Migrations:
+    """The progress migrations as shipped, then `extra` functions, as one set."""
+    extended = sqlite_utils.Migrations("progress")
+    for step in store_module.migrations.pending(sqlite_utils.Database(memory=True)):
+        extended(name=step.name)(step.fn)
+    for function in extra:
+        extended()(function)
+    return extended
+
 
 def test_new_file_has_every_migration_recorded_by_name(tmp_path):
     with Store(tmp_path / "sub" / "progress.db") as store:
-        assert store.applied_migrations() == [name for name, _ in store_module.MIGRATIONS]
-        assert store.applied_migrations()[:3] == ["create_runs", "create_notebook_runs",
-                                                  "create_feedback"]
+        assert store.applied_migrations() == PROGRESS_MIGRATIONS
+        assert not store.db["_migrations"].exists()  # sqlite-utils keeps the history now
     assert (tmp_path / "sub" / "progress.db").is_file()
 
 
@@ -26,16 +44,9 @@ def test_wal_mode_is_on(store):
     assert store.journal_mode() == "wal"
 
 
-def test_migrations_are_not_rerun_on_reopen(tmp_path, monkeypatch):
-    path = tmp_path / "progress.db"
-    Store(path).close()
-    calls = []
-    monkeypatch.setattr(store_module, "MIGRATIONS",
-                        [(name, lambda db, n=name: calls.append(n)) for name, _ in
-                         store_module.MIGRATIONS])
-    with Store(path) as store:
-        assert calls == []
-        assert len(store.applied_migrations()) == len(store_module.MIGRATIONS)
+def test_the_database_is_private_to_its_owner(tmp_path):
+    Store(tmp_path / "progress.db").close()
+    assert (tmp_path / "progress.db").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_new_migration_runs_once_and_is_recorded(tmp_path, monkeypatch):
@@ -47,12 +58,11 @@ def test_a_new_migration_runs_once_and_is_recorded(tmp_path, monkeypatch):
         calls.append("ran")
         db["notes"].create({"id": int, "text": str}, pk="id")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS,
-                                                     ("add_notes", add_notes)])
+    monkeypatch.setattr(store_module, "migrations", steps_with(add_notes))
     Store(path).close()
     with Store(path) as store:
         assert calls == ["ran"]
-        assert store.applied_migrations()[-1] == "add_notes"
+        assert store.applied_migrations() == [*PROGRESS_MIGRATIONS, "add_notes"]
 
 
 def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
@@ -60,14 +70,40 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
         db["half"].create({"id": int}, pk="id")
         raise sqlite3.OperationalError("boom")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS,
-                                                     ("half_done", half_done)])
+    monkeypatch.setattr(store_module, "migrations", steps_with(half_done))
     with pytest.raises(StoreError):
         Store(tmp_path / "progress.db")
     monkeypatch.undo()
     with Store(tmp_path / "progress.db") as store:
         assert "half_done" not in store.applied_migrations()
         assert not store.db["half"].exists()
+
+
+def test_a_database_from_the_hand_written_runner_upgrades_with_nothing_lost(tmp_path):
+    # progress.db was written by apilab before it used sqlite-utils' migrations: its history
+    # is in `_migrations`. Every step there counts as done; nothing is run twice or lost.
+    path = tmp_path / "progress.db"
+    shutil.copy(LEGACY / "progress.db", path)
+    with Store(path) as store:
+        assert store.applied_migrations() == PROGRESS_MIGRATIONS
+        assert not store.db["_migrations"].exists()
+        checked, submitted = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
+        assert [run.id for run in store.runs()] == [submitted, checked]
+        assert store.report(checked).seed == 1 and store.report(submitted).seed == 2
+        [waiting] = store.outbox()
+        assert (waiting.run_id, waiting.attempts, waiting.last_error) == (
+            submitted, 1, "hub unreachable")
+        notes = {note.id: note for note in store.feedback()}
+        assert notes["f-1"].read and notes["f-1"].check_id == "check-2"
+        assert (notes["f-2"].verdict, notes["f-2"].score_override, notes["f-2"].reason) == (
+            "approved", 3, "fair")
+        assert store.progress()["hello-api"].verdict == "approved"
+        assert store.notebook_runs("http-basics")[0]["ok"] is True
+        assert store.state("feedback_cursor") == "7"
+        store.record_run(make_report(seed=3))  # and it takes new runs
+    with Store(path) as again:
+        assert again.applied_migrations() == PROGRESS_MIGRATIONS
+        assert len(again.runs()) == 3
 
 
 def test_a_run_keeps_the_whole_report(store):

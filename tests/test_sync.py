@@ -42,7 +42,7 @@ def hub_at(tmp_path):
 
 def submissions_on(url: str) -> list[str]:
     with HubClient(url, MENTOR) as mentor:
-        return sorted(item["id"] for item in mentor.submissions())
+        return sorted(item.id for item in mentor.submissions())
 
 
 def test_the_outbox_survives_a_hub_that_is_down_and_is_delivered_once(home, hub_at):
@@ -128,3 +128,18 @@ def test_submit_while_the_hub_is_down_keeps_the_submission(home, hub_at, hello_s
     assert "hub is unreachable" in result.output and "1 waiting to be sent" in result.output
     with Store.open_default() as store:
         assert store.outbox_count() == 1
+
+
+def test_a_learner_over_the_hourly_budget_is_told_to_wait_not_that_the_hub_is_down(home):
+    import httpx
+
+    answer = httpx.Response(429, headers={"Retry-After": "7",
+                                          "Content-Type": "application/problem+json"},
+                            json={"type": "/problems/upload-rate-limited", "status": 429,
+                                  "title": "Too much sent this hour", "detail": "retry in 7 s"})
+    client = HubClient("http://hub", LEARNER, transport=httpx.MockTransport(lambda r: answer))
+    with Store.open_default() as store:
+        store.record_run(make_report(), "submit", send_to_hub=True)
+        result = sync(store, HubLogin(url="http://hub", token=LEARNER), client=client)
+    assert result.sent == 0 and result.waiting == 1
+    assert "asks you to wait 7 s" in result.problem and "unreachable" not in result.problem

@@ -59,7 +59,7 @@ async def test_a_submission_from_the_app_round_trips_through_the_mentor(
             await pilot.press("tab", "3", "tab", *"bonus for docs", "ctrl+s")
             await settle(pilot)
             assert mentor.screen is submission
-            assert submission.submission["review_state"] == "approved"
+            assert submission.submission.review_state == "approved"
 
     again = ApilabApp(fixture_course, store)
     async with again.run_test(size=(120, 40)) as pilot:
@@ -82,3 +82,14 @@ async def test_an_empty_inbox_says_how_to_join_a_hub(fixture_course, store, tmp_
         await pilot.pause()
         summary = str(app.screen.query_one("#inbox-summary").render())
         assert "apilab login HUB_URL --token TOKEN" in summary
+
+
+async def test_a_login_made_while_the_app_is_open_is_used(fixture_course, store, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "later"))
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.hub is None
+        save_hub(HubLogin(url="http://127.0.0.1:9", token=LEARNER, name="ada", role="learner"))
+        assert app.hub is not None and app.hub.token == LEARNER

@@ -20,7 +20,13 @@ from hub.store import HubStore
 from tests.helpers import Hub, make_report, queue_rows, settle
 from tui.mentor_app import MentorApp
 from tui.screens.mentor_cohort import CohortScreen
-from tui.screens.mentor_editors import FeedbackEditor, ReviewDraft, ReviewModal, validate_review
+from tui.screens.mentor_editors import (
+    ConfirmModal,
+    FeedbackEditor,
+    ReviewDraft,
+    ReviewModal,
+    validate_review,
+)
 from tui.screens.mentor_queue import QueueScreen
 from tui.screens.mentor_submission import SubmissionScreen
 from tui.widgets.mentor_cohort_table import CheckRates
@@ -82,7 +88,7 @@ async def test_the_queue_lists_what_awaits_review_and_the_filters_narrow_it(hub,
             screen.query_one("#filter-status", Select).value = "pass"
             await settle(pilot)
             assert queue_rows(screen) == [("ada", "whoami")]
-            assert screen.filters == {"status": "pass", "review": "awaiting"}
+            assert screen.filters == {"status": "pass", "review": "awaiting", "view": "latest"}
 
             screen.query_one("#filter-status", Select).value = "error"
             await settle(pilot)
@@ -157,15 +163,15 @@ async def test_feedback_on_a_check_and_an_approval_with_an_override_reach_the_le
             await pilot.press("tab", *"late but clear", "ctrl+s")
             await settle(pilot)
             assert app.screen is screen
-            assert screen.submission["review_state"] == "approved"
+            assert screen.submission.review_state == "approved"
             heading = str(screen.query_one("#submission-heading").render())
             assert "approved by mia" in heading and "score overridden: 2 → 2" in heading
 
     with hub.client("cy") as learner:
         items = learner.feedback_since(0)
-    assert [(i["kind"], i["check_id"]) for i in items] == [("note", "check-2"), ("review", None)]
-    assert items[0]["body"] == "Return **201** with a Location."
-    assert (items[1]["verdict"], items[1]["score_override"], items[1]["reason"]) == (
+    assert [(i.kind, i.check_id) for i in items] == [("note", "check-2"), ("review", None)]
+    assert items[0].body == "Return **201** with a Location."
+    assert (items[1].verdict, items[1].score_override, items[1].reason) == (
         "approved", 2, "late but clear")
 
 
@@ -192,14 +198,14 @@ async def test_the_cohort_view_shows_pass_rates_and_the_most_failing_checks(hub,
             assert table.row_count == 3
             rates = {row.key.value: str(table.get_row(row.key)[1]) for row in table.rows.values()}
             # ada, bob and (if the review test ran) cy: check-2 fails for everyone
-            learners = screen.stats["learners"]
+            learners = screen.stats.learners
             assert rates["check-0"] == f"{learners}/{learners}" and rates["check-2"] == f"0/{learners}"
-            assert screen.stats["most_failing"][0]["id"] == "check-2"
+            assert screen.stats.most_failing[0].id == "check-2"
             assert "Check number 2" in str(screen.query_one("#cohort-failing").render())
 
             screen.query_one("#cohort-exercise", Select).value = "whoami"
             await settle(pilot)
-            assert screen.stats["exercise"] == "whoami" and table.row_count == 1
+            assert screen.stats.exercise == "whoami" and table.row_count == 1
             assert "No check fails" in str(screen.query_one("#cohort-failing").render())
             await pilot.press("escape")
             assert isinstance(app.screen, QueueScreen)
@@ -232,16 +238,16 @@ async def test_a_revoked_token_says_to_log_in_again(hub, fixture_course):
 
 async def test_a_review_the_hub_cannot_take_keeps_the_screen_and_says_why(hub, fixture_course):
     submission_id = submit(hub, "ada", make_report("hello-api", passed=(False, False, False)))
-    with hub.client("mia") as mia:
-        summary = {k: v for k, v in mia.submission(submission_id).items() if k != "report"}
-    # the hub went away after the queue was read
-    with HubClient(f"http://127.0.0.1:{free_port()}", hub.tokens["mia"], timeout=2) as client:
-        app = MentorApp(client, fixture_course)
+    with hub.client("mia") as mia, HubClient(f"http://127.0.0.1:{free_port()}",
+                                             hub.tokens["mia"], timeout=2) as gone:
+        app = MentorApp(mia, fixture_course)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await app.push_screen(SubmissionScreen(summary))
+            await app.push_screen(SubmissionScreen(mia.submission(submission_id)))
             await settle(pilot)
             screen = app.screen
+            assert screen.etag is not None
+            app.client = gone  # the hub went away while the mentor was reading
             await pilot.press("x", "ctrl+s")
             await settle(pilot)
             assert app.screen is screen
@@ -268,3 +274,39 @@ def test_apilab_mentor_needs_a_mentor_login(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["mentor"])
     assert result.exit_code == 0, result.output
     assert opened[0][0].name == "mia"
+
+
+async def test_a_review_that_crossed_another_mentors_shows_theirs_and_asks(hub, fixture_course):
+    # Two mentors open the same submission; the other one approves first. Without If-Match the
+    # second verdict silently replaced the first; now the app shows it and asks.
+    submission_id = submit(hub, "ada", make_report("hello-api", passed=(True, False, False)))
+    with hub.client("mia") as client, hub.client("mia") as other:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await app.push_screen(SubmissionScreen(client.submission(submission_id)))
+            await settle(pilot)
+            screen = app.screen
+            other.review(submission_id, "approved", score_override=3, reason="our bug")
+
+            await pilot.press("x", "ctrl+s")
+            await settle(pilot)
+            question = app.screen
+            assert isinstance(question, ConfirmModal)
+            text = str(question.query_one("#confirm-question").render())
+            assert "mia approved it" in text and "score set to 3/3 (our bug)" in text
+            await pilot.press("n")  # keep theirs
+            await settle(pilot)
+            assert app.screen is screen and screen.submission.review_state == "approved"
+
+            other.review(submission_id, "approved", body="and a second thought")
+            await pilot.press("x", "ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmModal)
+            await pilot.press("y")  # replace it
+            await settle(pilot)
+            assert app.screen is screen
+            assert screen.submission.review_state == "changes_requested"
+    with hub.client("mia") as mia:
+        verdicts = [item.verdict for item in mia.feedback_on(submission_id)]
+    assert verdicts == ["approved", "approved", "changes_requested"]

@@ -10,6 +10,14 @@ from typing import Any
 
 import pytest
 
+from hub.protocol import (
+    CohortStats,
+    Feedback,
+    Me,
+    SubmissionDetail,
+    SubmissionPage,
+    SubmissionSummary,
+)
 from tests.helpers import make_report, settle
 from tui.mentor_app import MentorApp
 
@@ -18,18 +26,18 @@ CREATED = "2025-03-14T09:30:00+00:00"
 
 
 def summary(sid: str, learner: str, exercise: str, passed: tuple[bool, ...],
-            review: dict[str, Any] | None = None, minute: int = 30) -> dict[str, Any]:
+            review: dict[str, Any] | None = None, minute: int = 30) -> SubmissionDetail:
     report = make_report(exercise, passed=passed)
     override = review.get("score_override") if review else None
-    return {
+    return SubmissionDetail.model_validate({
         "id": sid, "url": f"/v1/submissions/{sid}", "learner": learner, "exercise": exercise,
         "exercise_id": report.exercise_id, "kind": "submit", "status": report.status,
         "score": report.score, "max_score": report.max_score,
         "effective_score": report.score if override is None else override,
         "created_at": f"2025-03-14T09:{minute:02d}:00+00:00",
         "review_state": review["verdict"] if review else "awaiting", "review": review,
-        "report": report.model_dump(mode="json", by_alias=True),
-    }
+        "report_json": report.to_json(), "etag": f'"{sid}"',
+    })
 
 
 class FixedHub:
@@ -47,32 +55,33 @@ class FixedHub:
             summary("s-2", "cy", "whoami", (True,), minute=35),
             summary("s-1", "dee", "hello-api", (True, True, True), reviewed, minute=30),
         ]
-        self.feedback = {"s-4": [{
-            "id": "f-1", "seq": 1, "submission_id": "s-4", "exercise": "hello-api",
-            "learner": "ada", "author": "mia", "kind": "note", "check_id": "check-2",
-            "body": "Return **201 Created** and a `Location` header.", "verdict": None,
-            "score_override": None, "reason": None, "created_at": "2025-03-14T10:00:00+00:00"}]}
+        self.feedback = {"s-4": [Feedback(
+            id="f-1", seq=1, url="/v1/feedback/f-1", submission_id="s-4", exercise="hello-api",
+            learner="ada", author="mia", kind="note", check_id="check-2",
+            body="Return **201 Created** and a `Location` header.", verdict=None,
+            score_override=None, reason=None, created_at="2025-03-14T10:00:00+00:00")]}
 
-    def me(self) -> dict[str, str]:
-        return {"name": "mia", "role": "mentor"}
+    def me(self) -> Me:
+        return Me(name="mia", role="mentor")
 
-    def submissions(self, **filters: str) -> list[dict[str, Any]]:
-        def keep(item: dict[str, Any]) -> bool:
-            fields = {"exercise": item["exercise"], "learner": item["learner"],
-                      "status": item["status"], "review": item["review_state"]}
+    def submissions_page(self, cursor: str | None = None, limit: int = 50,
+                         view: str = "latest", **filters: str) -> SubmissionPage:
+        def keep(item: SubmissionSummary) -> bool:
+            fields = {"exercise": item.exercise, "learner": item.learner,
+                      "status": item.status, "review": item.review_state}
             return all(fields[name] == value for name, value in filters.items())
 
-        return [{k: v for k, v in item.items() if k != "report"}
-                for item in self.items if keep(item)]
+        return SubmissionPage(items=[SubmissionSummary.model_validate(item.model_dump())
+                                     for item in self.items if keep(item)], next_cursor=None)
 
-    def submission(self, sid: str) -> dict[str, Any]:
-        return next(item for item in self.items if item["id"] == sid)
+    def submission(self, sid: str) -> SubmissionDetail:
+        return next(item for item in self.items if item.id == sid)
 
-    def feedback_on(self, sid: str) -> list[dict[str, Any]]:
+    def feedback_on(self, sid: str) -> list[Feedback]:
         return self.feedback.get(sid, [])
 
-    def cohort_stats(self, exercise: str, kind: str | None = None) -> dict[str, Any]:
-        return {"exercise": exercise, "kind": kind, "learners": 3, "checks": [
+    def cohort_stats(self, exercise: str, kind: str | None = None) -> CohortStats:
+        return CohortStats.model_validate({"exercise": exercise, "kind": kind, "learners": 3, "checks": [
             {"id": "check-0", "title": "GET /health answers 200", "attempts": 3, "passed": 3,
              "pass_rate": 1.0},
             {"id": "check-1", "title": "An unknown item is 404", "attempts": 3, "passed": 2,
@@ -83,7 +92,7 @@ class FixedHub:
                 {"id": "check-2", "title": "POST /items answers 201 with Location",
                  "failures": 2, "fail_rate": 0.6667},
                 {"id": "check-1", "title": "An unknown item is 404", "failures": 1,
-                 "fail_rate": 0.3333}]}
+                 "fail_rate": 0.3333}]})
 
 
 pytestmark = pytest.mark.usefixtures("utc")

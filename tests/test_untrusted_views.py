@@ -7,17 +7,28 @@ from markdown_it import MarkdownIt
 
 from apilab.views.markdown import escape, parser, preview
 from apilab.views.mentor import (
-    UNREADABLE_DATA,
     feedback_markdown,
     queue_row,
+    review_conflict,
     submission_heading,
 )
-from tests.helpers import HOSTILE, MARKUP_ATTACKS
+from hub.protocol import Feedback, Review, SubmissionSummary, Unreadable
+from tests.helpers import HOSTILE, MARKUP_ATTACKS, make_report
 
-SUBMISSION = {"id": "s-1", "learner": "ada", "exercise": "hello-api", "kind": "submit",
-              "status": "fail", "score": 1, "max_score": 3, "effective_score": 1,
+SUBMISSION = {"id": "s-1", "url": "/v1/submissions/s-1", "learner": "ada",
+              "exercise": "hello-api", "exercise_id": "e-1", "kind": "submit", "status": "fail",
+              "score": 1, "max_score": 3, "effective_score": 1,
               "created_at": "2025-03-14T09:30:00+00:00", "review_state": "awaiting",
               "review": None}
+
+
+def feedback(**fields: object) -> Feedback:
+    """A note by mia, "Well done", with `fields` changed."""
+    return Feedback.model_validate({
+        "id": "f-1", "seq": 1, "url": "/v1/feedback/f-1", "submission_id": "s-1",
+        "exercise": "hello-api", "learner": "ada", "author": "mia", "kind": "note",
+        "check_id": None, "body": "Well done", "verdict": None, "score_override": None,
+        "reason": None, "created_at": "2025-03-14T10:00:00+00:00", **fields})
 
 
 def inline(markdown: str, md: MarkdownIt | None = None) -> list[tuple[str, str]]:
@@ -76,10 +87,9 @@ def test_escape_keeps_untrusted_words_literal_in_markdown():
 
 
 def test_a_feedback_thread_is_markdown_only_in_its_bodies():
-    items = [{"author": f"[max](https://evil.example) {HOSTILE}", "kind": "review",
-              "created_at": "2025-03-14T10:00:00+00:00", "check_id": "c-1",
-              "verdict": "**approved**", "score_override": 2, "reason": "[why](https://evil.example)",
-              "body": "Fine **work**\x1b[2J"}]
+    items = [feedback(author=f"[max](https://evil.example) {HOSTILE}", kind="review",
+                      check_id="c-1", verdict="approved", score_override=2,
+                      reason="[why](https://evil.example)", body="Fine **work**\x1b[2J")]
     document = feedback_markdown(items, {"c-1": "*Lists* [books](https://evil.example)"})
     tokens = MarkdownIt("gfm-like").parse(document)
     kinds = [child.type for token in tokens if token.children for child in token.children]
@@ -88,26 +98,36 @@ def test_a_feedback_thread_is_markdown_only_in_its_bodies():
     assert "\x1b" not in document and "\\x1b[2J" in document
 
 
-def test_an_unreadable_feedback_item_says_so_and_the_rest_shows():
-    good = {"author": "mia", "created_at": "2025-03-14T10:00:00+00:00", "body": "Well done"}
-    document = feedback_markdown([{"body": "no author"}, good], {})
-    assert "unreadable feedback item" in document and "Well done" in document
+def test_an_unreadable_feedback_item_says_so_and_why_and_the_rest_shows():
+    document = feedback_markdown([Unreadable("author: Field required"), feedback()], {})
+    assert "unreadable feedback item" in document and "author: Field required" in document
+    assert "Well done" in document
 
 
-def test_a_queue_row_is_literal_text_and_a_broken_one_is_refused():
-    row = queue_row({**SUBMISSION, "learner": HOSTILE, "exercise": "reading-list[/]"})
+def test_a_queue_row_is_literal_text_and_an_unreadable_one_says_so():
+    row = queue_row(SubmissionSummary(**{**SUBMISSION, "learner": HOSTILE,
+                                         "exercise": "reading-list[/]"}))
     assert row[1].plain == "reading-list[/]" and not row[1].spans
     assert "\x1b" not in row[0].plain and "OWNED" in row[0].plain
-    for broken in ({k: v for k, v in SUBMISSION.items() if k != "learner"},
-                   {**SUBMISSION, "created_at": 12}, "not even a dict"):
-        try:
-            queue_row(broken)  # type: ignore[arg-type]
-        except UNREADABLE_DATA:
-            continue
-        raise AssertionError(f"{broken!r} was read")
+    assert [cell.plain for cell in queue_row(Unreadable("learner: Field required"))] == [
+        "unreadable", "", "", "", "", ""]
 
 
-def test_a_heading_of_an_unreadable_submission_says_so():
-    assert "unreadable" in submission_heading({"id": "s-1"}).plain
-    heading = submission_heading({**SUBMISSION, "learner": HOSTILE}).plain
+def test_a_heading_is_literal_and_says_when_a_newer_apilab_wrote_the_report():
+    summary = SubmissionSummary(**{**SUBMISSION, "learner": HOSTILE})
+    heading = submission_heading(summary).plain
     assert "\x1b" not in heading and "ada" not in heading and "OWNED" in heading
+    assert "newer apilab" not in heading
+    newer = make_report().model_copy(update={"schema_version": 2})
+    assert "Written by a newer apilab (report schema 2)" in submission_heading(summary,
+                                                                                newer).plain
+
+
+def test_the_question_after_a_crossed_review_quotes_the_other_mentor_literally():
+    review = Review(verdict="approved", reviewed_by=f"max {HOSTILE}",
+                    reviewed_at="2025-03-14T10:00:00+00:00", score_override=2, reason=HOSTILE)
+    current = SubmissionSummary(**{**SUBMISSION, "review_state": "approved", "review": review})
+    question = review_conflict(current, "changes_requested")
+    assert "\x1b" not in question.plain and "\u202e" not in question.plain
+    assert question.plain.count("OWNED") >= 2 and "[/]" in question.plain
+    assert "score set to 2/3" in question.plain and "(changes requested)?" in question.plain

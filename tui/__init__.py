@@ -37,7 +37,9 @@ def run_mentor_app(hub: HubLogin, course: Course | None = None) -> None:
     """Run the mentor's app against `hub` until the mentor quits. `course`, when there is one,
     names the exercises for the filters and the cohort view; the hub is enough without it."""
     from apilab.hubclient import HubClient
+    from apilab.settings import current_token
     from tui.mentor_app import MentorApp
 
-    with HubClient(hub.url, hub.token) as client:
+    # a new `apilab login` made while the app is open is picked up at the next refused call
+    with HubClient(hub.url, hub.token, relogin=lambda: current_token(hub.url)) as client:
         MentorApp(client, course).run()

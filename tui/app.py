@@ -60,7 +60,12 @@ class ApilabApp(PlainTextApp):
         self._progress_interval = progress_interval  # the course map re-reads progress this often
         self.store_problem: str | None = None
         self._opening_problem = store_problem
-        self.hub = _joined_hub()
+
+    @property
+    def hub(self) -> HubLogin | None:
+        """The hub this machine is logged in to now: read each time, so that an `apilab login`
+        made while the app is open takes effect without a restart."""
+        return _joined_hub()
 
     def on_mount(self) -> None:
         from tui.screens.course_map import CourseMapScreen
@@ -84,10 +89,13 @@ class ApilabApp(PlainTextApp):
         """Send waiting submissions and fetch mentor feedback, off the event loop."""
         from apilab.sync import sync
 
+        hub = self.hub
+        if hub is None:
+            return
         try:
             # SQLite connections belong to their thread: this one has its own, on the same file.
             with Store(self.store.path) as store:
-                result = sync(store, self.hub)
+                result = sync(store, hub)
         except StoreError as exc:
             self.call_from_thread(self.notify, str(exc), title="Hub sync", severity="error")
             return

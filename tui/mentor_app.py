@@ -13,6 +13,7 @@ from textual.worker import get_current_worker
 from apilab.catalog.models import Course
 from apilab.hubclient import HubClient, HubError
 from apilab.views.mentor import explain
+from hub.protocol import Me
 from tui.plain import PlainTextApp
 
 
@@ -48,9 +49,9 @@ class MentorApp(PlainTextApp):
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._signed_in, me)
 
-    def _signed_in(self, me: dict) -> None:
-        self.sub_title = f"{me.get('name', '?')} ({me.get('role', '?')})"
-        if me.get("role") != "mentor":
+    def _signed_in(self, me: Me) -> None:
+        self.sub_title = f"{me.name} ({me.role})"
+        if me.role != "mentor":
             self.notify("This token belongs to a learner: the queue and reviews need a mentor "
                         "token. apilab login HUB_URL --token TOKEN", title="Not a mentor",
                         severity="error", timeout=20)

@@ -1,7 +1,7 @@
 """The progress store: one SQLite file with every run's report, notebook runs and mentor feedback.
 
-This is the only module that writes SQL. The schema grows through named migrations, recorded in
-`_migrations` and applied once each, in a transaction. Every sqlite3 failure a learner could meet
+This is the only module that writes SQL. The schema grows through sqlite-utils' named
+migrations, applied once each, in a transaction. Every sqlite3 failure a learner could meet
 (a damaged file, a read-only folder, a full disk) becomes a `StoreError` that says what to do.
 
     store = Store.open_default()

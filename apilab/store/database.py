@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from pydantic import ValidationError
 
+from apilab.paths import create_private
 from apilab.store.errors import StoreError, guarded
-from apilab.store.migrations import migrate
+from apilab.store.migrations import applied_names, migrate
 from apilab.store.records import (
     Clock,
     ExerciseProgress,
@@ -23,7 +23,7 @@ from apilab.store.records import (
     RunKind,
     RunSummary,
 )
-from grader.report import Report
+from grader.report import Report, ReportUnreadable, read_report
 
 
 class Store:
@@ -38,15 +38,16 @@ class Store:
         self._clock = clock or (lambda: datetime.now(UTC))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
         except OSError as exc:
             raise StoreError(
-                f"cannot create the folder for the progress database {self.path}: "
+                f"cannot create the progress database {self.path} or its folder: "
                 f"{exc.strerror or exc}. Set APILAB_HOME to a writable folder.") from None
         self.db = sqlite_utils.Database(self.path)
         try:
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
-            migrate(self.db, self._now())
+            migrate(self.db)
         except BaseException:
             self.db.close()
             raise
@@ -64,7 +65,7 @@ class Store:
     @guarded
     def applied_migrations(self) -> list[str]:
         """Names of the migrations applied to this file, in the order they ran."""
-        return [row["name"] for row in self.db["_migrations"].rows_where(order_by="rowid")]
+        return applied_names(self.db)
 
     @guarded
     def journal_mode(self) -> str:
@@ -74,11 +75,13 @@ class Store:
 
     @guarded
     def record_run(self, report: Report, kind: RunKind = "check", *, send_to_hub: bool = False,
-                   run_id: str | None = None) -> str:
+                   run_id: str | None = None, report_json: str | None = None) -> str:
         """Keep a grader report (the whole of it); return the run's id.
 
         With `send_to_hub`, the run is also queued in the outbox, in the same transaction.
-        `run_id` keeps the id of a run recorded elsewhere (a submission fetched from the hub).
+        `run_id` keeps the id of a run recorded elsewhere (a submission fetched from the hub),
+        and `report_json` the report's text as it came, which may hold fields of a newer schema
+        that `report` (read leniently) does not.
         """
         run_id = run_id or str(uuid.uuid4())
         with self.db.atomic():
@@ -87,7 +90,7 @@ class Store:
                 "kind": kind, "status": report.status, "score": report.score,
                 "max_score": report.max_score, "seed": report.seed, "url": report.url,
                 "started_at": _iso(report.started_at), "duration_ms": report.duration_ms,
-                "report": report.to_json(indent=None),
+                "report": report_json or report.to_json(indent=None),
             })
             if send_to_hub:
                 self.db["outbox"].insert({"run_id": run_id, "queued_at": self._now(), "attempts": 0})
@@ -113,11 +116,10 @@ class Store:
         except sqlite_utils.db.NotFoundError:
             raise KeyError(f"no run {run_id!r} in {self.path}") from None
         try:
-            return Report.from_json(row["report"])
-        except ValidationError as exc:
+            return read_report(row["report"])
+        except ReportUnreadable as exc:
             raise StoreError(f"the report of run {run_id} in {self.path} cannot be read "
-                             f"({exc.error_count()} problems); it was written by another version "
-                             "of apilab or the file is damaged.") from None
+                             f"({str(exc).splitlines()[0]}); the file may be damaged.") from None
 
     @guarded
     def progress(self) -> dict[str, ExerciseProgress]:

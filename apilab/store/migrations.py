@@ -1,26 +1,19 @@
-"""The progress store's schema, as named migrations applied once each, in order.
+"""The progress store's schema, as sqlite-utils migrations applied once each, in order.
 
-Never rename or edit a migration once shipped: add a new one, since the name is what marks it
-applied in `_migrations`.
+Never rename or edit a migration once shipped: add a new one, since its function's name is what
+marks it applied (in `_sqlite_migrations`, under the set "progress").
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-from apilab.migrations import Migration, apply_migrations
+from apilab.migrations import applied, upgrade
 
-MIGRATIONS: list[tuple[str, Migration]] = []
-
-
-def migration(function: Migration) -> Migration:
-    """Register a schema change under its function name. Never rename or edit one once shipped:
-    add a new migration instead, since the name is what marks it applied."""
-    MIGRATIONS.append((function.__name__, function))
-    return function
+migrations = sqlite_utils.Migrations("progress")
 
 
-@migration
+@migrations()
 def create_runs(db: sqlite_utils.Database) -> None:
     db["runs"].create(
         {"id": str, "exercise": str, "exercise_id": str, "kind": str, "status": str,
@@ -31,7 +24,7 @@ def create_runs(db: sqlite_utils.Database) -> None:
     db["runs"].create_index(["exercise", "started_at"])
 
 
-@migration
+@migrations()
 def create_notebook_runs(db: sqlite_utils.Database) -> None:
     db["notebook_runs"].create(
         {"id": str, "lesson": str, "ok": int, "duration_ms": float, "error": str, "ran_at": str},
@@ -39,7 +32,7 @@ def create_notebook_runs(db: sqlite_utils.Database) -> None:
     )
 
 
-@migration
+@migrations()
 def create_feedback(db: sqlite_utils.Database) -> None:
     db["feedback"].create(
         {"id": str, "run_id": str, "exercise": str, "check_id": str, "author": str, "body": str,
@@ -49,14 +42,14 @@ def create_feedback(db: sqlite_utils.Database) -> None:
     )
 
 
-@migration
+@migrations()
 def add_reviews_to_feedback(db: sqlite_utils.Database) -> None:
     db["feedback"].add_column("kind", str, not_null_default="note")
     db["feedback"].add_column("score_override", int)
     db["feedback"].add_column("reason", str)
 
 
-@migration
+@migrations()
 def create_outbox(db: sqlite_utils.Database) -> None:
     # A run to send to the hub. The row is written in the same transaction as the run, so a
     # crash can lose neither one without the other; it is deleted only once the hub has it.
@@ -68,11 +61,16 @@ def create_outbox(db: sqlite_utils.Database) -> None:
     )
 
 
-@migration
+@migrations()
 def create_sync_state(db: sqlite_utils.Database) -> None:
     db["sync_state"].create({"key": str, "value": str}, pk="key")
 
 
-def migrate(db: sqlite_utils.Database, now: str) -> list[str]:
+def migrate(db: sqlite_utils.Database) -> list[str]:
     """Bring a progress database up to date; the names of the migrations applied now."""
-    return apply_migrations(db, MIGRATIONS, now)
+    return upgrade(db, migrations)
+
+
+def applied_names(db: sqlite_utils.Database) -> list[str]:
+    """The names of the progress migrations recorded in `db`, in the order they ran."""
+    return applied(db, migrations)

@@ -14,10 +14,10 @@ _MEANING = {
     404: "Not found, or not yours to see.",
     409: "The submission id already holds a different report.",
     412: "If-Match did not match the current ETag.",
-    413: "The body is too large.",
-    415: "The body is not JSON.",
+    413: "The body is too large, or the learner's storage quota is full.",
+    415: "The body is not JSON, or is compressed other than with gzip.",
     422: "The body or a parameter is invalid; `errors` says which.",
-    429: "Rate limited: wait for Retry-After seconds.",
+    429: "Rate limited (requests, or report bytes per hour): wait for Retry-After seconds.",
 }
 
 

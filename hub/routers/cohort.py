@@ -10,10 +10,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from grader.report import Report
+from grader.report import read_report
 from hub.auth import MentorUser
 from hub.deps import StoreDep
-from hub.models import CheckStats, CohortStats, FailingCheck
+from hub.protocol import CheckStats, CohortStats, FailingCheck
 from hub.routers import problems
 
 router = APIRouter(prefix="/cohort", tags=["cohort"])
@@ -34,7 +34,7 @@ def exercise_stats(
     so a learner who tried twenty times weighs as much as one who tried once, and the numbers
     show where the cohort stands now. An exercise nobody submitted yet has zero learners.
     """
-    reports = [Report.from_json(text) for text in store.latest_reports(exercise, kind)]
+    reports = [read_report(text) for text in store.latest_reports(exercise, kind)]
     titles: dict[str, str] = {}
     attempts: Counter[str] = Counter()
     passed: Counter[str] = Counter()

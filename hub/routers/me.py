@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hub.auth import CurrentUser
-from hub.models import Me
+from hub.protocol import Me
 from hub.routers import problems
 
 router = APIRouter(tags=["me"])

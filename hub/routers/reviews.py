@@ -19,7 +19,7 @@ from httpkit.problems import ProblemException
 from hub.access import visible_submission
 from hub.auth import CurrentUser, MentorUser
 from hub.deps import StoreDep
-from hub.models import ReviewIn, ReviewStatus, SubmissionSummary
+from hub.protocol import ReviewIn, ReviewStatus, SubmissionSummary
 from hub.records import ReviewOutcome
 from hub.routers import problems
 
@@ -65,12 +65,12 @@ def put_review(
                                headers={"ETag": updated.etag})
     response.status_code = 201 if outcome is ReviewOutcome.CREATED else 200
     response.headers["ETag"] = updated.etag
-    return SubmissionSummary.of(updated)
+    return updated.summary()
 
 
 @router.get("", response_model=ReviewStatus, responses=problems(404, 422))
 def get_review(submission_id: SubmissionId, user: CurrentUser, store: StoreDep) -> ReviewStatus:
     """Where the submission's review stands: `awaiting`, `approved` or `changes_requested`."""
-    summary = SubmissionSummary.of(visible_submission(store, user, str(submission_id)))
+    summary = visible_submission(store, user, str(submission_id)).summary()
     return ReviewStatus(submission_id=summary.id, review_state=summary.review_state,
                         review=summary.review)

@@ -3,14 +3,13 @@ latest submission, and the checks that fail most."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label, Select, Static
 
 from apilab.untrusted import safe_text
+from hub.protocol import CohortStats
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.mentor_cohort_table import CheckRates, most_failing_text
 
@@ -28,7 +27,7 @@ class CohortScreen(MentorScreen):
         super().__init__()
         self.first_choice = exercise
         self.seen = seen
-        self.stats: dict[str, Any] | None = None
+        self.stats: CohortStats | None = None
         self._asked: str | None = None  # the exercise of the last request
 
     @property
@@ -79,11 +78,11 @@ class CohortScreen(MentorScreen):
         self.call_hub(lambda: self.mentor.client.cohort_stats(exercise), self._show,
                       f"loading the cohort for {exercise}", group="cohort")
 
-    def _show(self, stats: dict[str, Any]) -> None:
+    def _show(self, stats: CohortStats) -> None:
         self.stats = stats
         self.query_one(CheckRates).show(stats)
         self.query_one("#cohort-failing", Static).update(most_failing_text(stats))
-        learners = stats.get("learners")
+        learners = stats.learners
         self._summary(f"{learners} learner{'' if learners == 1 else 's'}, each counted once by "
                       "their latest submission")
 

@@ -1,16 +1,18 @@
-"""The mentor's two forms, as modals that return what was written through dismiss():
+"""The mentor's forms, as modals that return what was written through dismiss():
 FeedbackEditor -> FeedbackDraft (Markdown on the submission or one check), ReviewModal ->
-ReviewDraft (a verdict, maybe a score override with its reason). None means cancelled."""
+ReviewDraft (a verdict, maybe a score override with its reason). None means cancelled.
+ConfirmModal asks a yes-or-no question (True or False)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
 
 from apilab.untrusted import clean, safe_text
 
@@ -153,3 +155,34 @@ class ReviewModal(ModalScreen[ReviewDraft | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A question with two answers: y (or the first button) is True, n or esc is False.
+    `question` is Rich Text, so what it quotes is shown as it is, never read as markup."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: Text, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box", classes="mentor-form"):
+            yield Static(self.question, id="confirm-question")
+            with Horizontal(classes="form-row"):
+                yield Button(safe_text(f"{self.yes} (y)"), variant="warning", id="confirm-yes")
+                yield Button(safe_text(f"{self.no} (n)"), id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

@@ -1,9 +1,11 @@
 """The mentor's first screen: submissions awaiting review, narrowed by exercise, learner, status
-and review state; Enter opens one."""
+and review state; Enter opens one.
+
+The hub filters and pages: the screen asks for one page (each learner's latest submission of each
+exercise, by default) and the next only when the mentor wants it, so a cohort of thousands of
+submissions costs one request, not hundreds."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,14 +15,17 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from apilab.untrusted import safe_text
-from apilab.views.mentor import UNREADABLE_WHY
+from apilab.views.mentor import why_unreadable
+from hub.protocol import SubmissionPage, SubmissionSummary, Unreadable
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.mentor_queue_table import QueueTable
 
 STATUSES = [("passed", "pass"), ("failed", "fail"), ("error", "error")]
 REVIEWS = [("awaiting review", "awaiting"), ("approved", "approved"),
            ("changes requested", "changes_requested")]
+VIEWS = [("latest runs", "latest"), ("all runs", "all")]
 TYPING_PAUSE = 0.4  # seconds after the last key in a filter before the queue reloads
+PAGE = 50  # submissions per request
 
 
 class QueueScreen(MentorScreen):
@@ -28,14 +33,16 @@ class QueueScreen(MentorScreen):
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("escape", "to_table", "Back to the table", show=False),
+        Binding("escape", "stop", "Stop loading / back to the table", show=False),
         Binding("r", "refresh", "Refresh"),
+        Binding("m", "more", "More"),
         Binding("o", "cohort", "Cohort"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.submissions: list[dict[str, Any]] = []
+        self.submissions: list[SubmissionSummary | Unreadable] = []
+        self.next_cursor: str | None = None
         self.loaded = False
         self._typing: Timer | None = None
         self._asked: dict[str, str] | None = None  # the filters of the last request
@@ -50,7 +57,8 @@ class QueueScreen(MentorScreen):
             yield Input(placeholder="learner", id="filter-learner")
             yield Select(STATUSES, prompt="any status", id="filter-status")
             yield Select(REVIEWS, prompt="any review", value="awaiting", id="filter-review")
-        yield Static("Loading the queue…", id="queue-status")
+            yield Select(VIEWS, allow_blank=False, value="latest", id="filter-view")
+        yield Static("Loading the queue… (esc stops)", id="queue-status")
         yield QueueTable(id="queue")
         yield Footer(compact=True)
 
@@ -68,7 +76,7 @@ class QueueScreen(MentorScreen):
         """The hub's query parameters for what the filter bar says."""
         found = {"exercise": self.query_one("#filter-exercise", Input).value.strip(),
                  "learner": self.query_one("#filter-learner", Input).value.strip()}
-        for name in ("status", "review"):
+        for name in ("status", "review", "view"):
             value = self.query_one(f"#filter-{name}", Select).value
             found[name] = "" if value is Select.NULL else str(value)
         return {name: value for name, value in found.items() if value}
@@ -79,26 +87,47 @@ class QueueScreen(MentorScreen):
         if not force and filters == self._asked:
             return
         self._asked = filters
-        self.call_hub(lambda: list(self.mentor.client.submissions(**filters)), self._show,
-                      "loading the queue", group="queue")
+        self.call_hub(lambda: self.mentor.client.submissions_page(None, limit=PAGE, **filters),
+                      self._show, "loading the queue", group="queue")
 
-    def _show(self, submissions: list[dict[str, Any]]) -> None:
+    def _show(self, page: SubmissionPage) -> None:
         selected = self.selected
-        self.submissions, self.loaded = submissions, True
-        keep = selected.get("id") if isinstance(selected, dict) else None
-        self.query_one(QueueTable).show(submissions, keep=keep)
+        self.submissions, self.next_cursor, self.loaded = page.items, page.next_cursor, True
+        keep = selected.id if isinstance(selected, SubmissionSummary) else None
+        self.query_one(QueueTable).show(page.items, keep=keep)
+        self._status(self._summary())
+
+    def action_more(self) -> None:
+        """Fetch the next page of the queue, if the hub has one."""
+        cursor, filters = self.next_cursor, self._asked or {}
+        if cursor is None:
+            self.notify("That is the whole queue.", timeout=3)
+            return
+        self._status("Loading more… (esc stops)")
+        self.call_hub(lambda: self.mentor.client.submissions_page(cursor, limit=PAGE, **filters),
+                      self._show_more, "loading more of the queue", group="queue")
+
+    def _show_more(self, page: SubmissionPage) -> None:
+        self.submissions = [*self.submissions, *page.items]
+        self.next_cursor = page.next_cursor
+        self.query_one(QueueTable).add(page.items)
         self._status(self._summary())
 
     def _summary(self) -> str:
         count, filters = len(self.submissions), self._asked or {}  # what the rows answer
         what = {"awaiting": " awaiting review", "approved": " approved",
                 "changes_requested": " with changes requested"}.get(filters.get("review", ""), "")
-        narrowed = ", ".join(f"{k}={v}" for k, v in filters.items() if k != "review")
+        narrowed = ", ".join(f"{k}={v}" for k, v in filters.items() if k not in ("review", "view"))
+        latest = " (latest of each learner)" if filters.get("view") == "latest" else ""
         if not count:
             return (f"No submissions{what}" + (f" for {narrowed}" if narrowed else "") +
-                    ". Change the filters (/) or press r to refresh.")
+                    f"{latest}. Change the filters (/) or press r to refresh.")
         plural = "submission" if count == 1 else "submissions"
-        return (f"{count} {plural}{what}" + (f" · {narrowed}" if narrowed else "") +
+        unreadable = sum(isinstance(item, Unreadable) for item in self.submissions)
+        more = " · m shows more" if self.next_cursor else ""
+        return (f"{count}{'+' if self.next_cursor else ''} {plural}{what}{latest}" +
+                (f" · {narrowed}" if narrowed else "") +
+                (f" · {unreadable} unreadable (Enter says why)" if unreadable else "") + more +
                 " · Enter opens one · * marks a score a mentor overrode")
 
     def _status(self, message: str, problem: bool = False) -> None:
@@ -110,7 +139,7 @@ class QueueScreen(MentorScreen):
         self._status(f"Could not load the queue. {message}", problem=True)
 
     @property
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> SubmissionSummary | Unreadable | None:
         table = self.query_one(QueueTable)
         if not self.submissions or table.cursor_row >= len(self.submissions):
             return None
@@ -135,7 +164,13 @@ class QueueScreen(MentorScreen):
     def action_filter(self) -> None:
         self.query_one("#filter-exercise", Input).focus()
 
-    def action_to_table(self) -> None:
+    def action_stop(self) -> None:
+        """Escape: stop a load in progress (the hub may be slow), else back to the table."""
+        loading = [w for w in self.workers if w.group == "queue" and not w.is_finished]
+        for worker in loading:
+            worker.cancel()
+        if loading:
+            self._status("Stopped loading. Press r to try again.")
         self.query_one(QueueTable).focus()
 
     # --- actions --------------------------------------------------------------------------------
@@ -150,21 +185,19 @@ class QueueScreen(MentorScreen):
     def action_open(self) -> None:
         from tui.screens.mentor_submission import SubmissionScreen
 
-        chosen, table = self.selected, self.query_one(QueueTable)
-        if chosen is None:
-            return
-        if not table.is_readable(table.cursor_row):
-            self.notify(f"This submission could not be read: {UNREADABLE_WHY}.",
+        chosen = self.selected
+        if isinstance(chosen, Unreadable):
+            self.notify(f"This submission could not be read: {why_unreadable(chosen)}.",
                         severity="warning")
-            return
-        self.app.push_screen(SubmissionScreen(chosen))
+        elif chosen is not None:
+            self.app.push_screen(SubmissionScreen(chosen))
 
     def action_cohort(self) -> None:
         from tui.screens.mentor_cohort import CohortScreen
 
-        seen = list(dict.fromkeys(str(item.get("exercise")) for item in self.submissions
-                                  if isinstance(item, dict) and item.get("exercise")))
+        seen = list(dict.fromkeys(item.exercise for item in self.submissions
+                                  if isinstance(item, SubmissionSummary)))
         chosen = self.selected
-        picked = chosen.get("exercise") if isinstance(chosen, dict) else None
-        current = self.filters.get("exercise") or (str(picked) if picked else None)
+        picked = chosen.exercise if isinstance(chosen, SubmissionSummary) else None
+        current = self.filters.get("exercise") or picked
         self.app.push_screen(CohortScreen(current, seen))

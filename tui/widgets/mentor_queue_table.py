@@ -1,15 +1,14 @@
-"""The review queue's table: one row per submission, newest first; Enter opens the row."""
+"""The mentor's queue: one row per submission, newest first."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.binding import Binding
 
-from apilab.views.mentor import QUEUE_COLUMNS, UNREADABLE_DATA, queue_row, unreadable
+from apilab.views.mentor import QUEUE_COLUMNS, queue_row
+from hub.protocol import SubmissionSummary, Unreadable
 from tui.plain import PlainTable
 
-UNREADABLE_KEY = "unreadable-"  # the key of a row whose submission could not be read
+UNREADABLE_KEY = "unreadable"  # the key of a row whose submission could not be read
 
 
 class QueueTable(PlainTable):
@@ -22,27 +21,25 @@ class QueueTable(PlainTable):
         for column in QUEUE_COLUMNS:
             self.add_column(column, key=column)
 
-    def show(self, submissions: list[dict[str, Any]], keep: str | None = None) -> None:
-        """Replace the rows; the cursor stays on submission `keep` if it is still listed. A
-        submission that cannot be read is a row that says so; the others are unaffected."""
+    def show(self, submissions: list[SubmissionSummary | Unreadable],
+             keep: str | None = None) -> None:
+        """Replace the rows; the cursor stays on submission `keep` if it is still listed."""
         self.clear()
-        keys = []
-        for index, item in enumerate(submissions):
-            try:
-                cells, key = queue_row(item), str(item["id"])
-            except UNREADABLE_DATA:
-                cells = (unreadable(), *(unreadable("") for _ in QUEUE_COLUMNS[1:]))
-                key = f"{UNREADABLE_KEY}{index}"
-            if key in keys:  # the hub listed one twice: keep both rows, one key each
-                key = f"{key}-{index}"
-            keys.append(key)
-            self.add_row(*cells, key=key)
-        if keep in keys:
-            self.move_cursor(row=keys.index(keep))
+        self.add(submissions)
+        if keep is not None and keep in self.rows:
+            self.move_cursor(row=self.get_row_index(keep))
 
-    def is_readable(self, row: int) -> bool:
-        """Whether the submission on `row` could be read (and so can be opened)."""
-        if not 0 <= row < self.row_count:
-            return False
-        key = self.coordinate_to_cell_key((row, 0)).row_key.value or ""
-        return not key.startswith(UNREADABLE_KEY)
+    def add(self, submissions: list[SubmissionSummary | Unreadable]) -> None:
+        """Append rows (the next page), leaving the cursor where it is. A submission that could
+        not be read is a row that says so; the others are unaffected."""
+        for item in submissions:
+            key = item.id if isinstance(item, SubmissionSummary) else UNREADABLE_KEY
+            self.add_row(*queue_row(item), key=self._fresh(key))
+
+    def _fresh(self, key: str) -> str:
+        """`key`, or a variant of it no row has: the hub may list a submission twice (on two
+        pages, say), and both rows stay, one key each."""
+        fresh, count = key, self.row_count
+        while fresh in self.rows:
+            fresh, count = f"{key}-{count}", count + 1
+        return fresh

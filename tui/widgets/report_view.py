@@ -18,6 +18,8 @@ from grader.report import CheckResult, Exchange, Report
 
 MARKS = {"pass": "✓", "fail": "✗", "pending": "·", "running": "…"}
 BODY_LINES = 12
+MAX_ROWS = 300  # a report may hold more checks (one from a hostile or broken machine): the
+# failed ones come first among those shown, and a line says how many are left out
 
 
 def summary_line(report: Report) -> str:
@@ -97,7 +99,16 @@ class CheckRow(Collapsible):
                          classes=f"check -{state}")
 
     def on_mount(self) -> None:
-        if self.result is not None:
+        if not self.collapsed:
+            self._mount_detail()
+
+    def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
+        # Details are built when first opened: a long report costs its titles, not its bodies.
+        if event.collapsible is self and not self.collapsed:
+            self._mount_detail()
+
+    def _mount_detail(self) -> None:
+        if self.result is not None and not self.query(".check-detail"):
             self.query_one(Collapsible.Contents).mount(
                 Static(check_detail(self.result), classes="check-detail"))
 
@@ -149,13 +160,18 @@ class ReportView(VerticalScroll):
         one (the others a key or a click away)."""
         if focus_check is None:
             focus_check = next((c.id for c in report.checks if not c.passed), None)
+        shown = _bounded(report.checks)
         rows = []
-        for result in report.checks:
+        for result in shown:
             row = CheckRow(result.id, result.title, result.status, result)
             row.collapsed = result.id != focus_check
             rows.append(row)
         await self._replace(rows)
-        self._summary(summary_line(report), report.status)
+        summary = summary_line(report)
+        if len(shown) < len(report.checks):
+            summary += (f" · showing {len(shown)} of {len(report.checks)} checks, failed ones "
+                        "first")
+        self._summary(summary, report.status)
 
     def clear_report(self, message: str) -> None:
         self.query(CheckRow).remove()
@@ -182,3 +198,13 @@ class ReportView(VerticalScroll):
         summary = self.query_one("#report-summary", Static)
         summary.update(safe_text(text))
         summary.set_classes(f"-{state}")
+
+
+def _bounded(checks: list[CheckResult]) -> list[CheckResult]:
+    """At most MAX_ROWS checks, in the report's order: the failed ones, then passed ones."""
+    if len(checks) <= MAX_ROWS:
+        return checks
+    failed = [index for index, check in enumerate(checks) if not check.passed][:MAX_ROWS]
+    passed = [index for index, check in enumerate(checks) if check.passed]
+    chosen = sorted([*failed, *passed[:MAX_ROWS - len(failed)]])
+    return [checks[index] for index in chosen]

@@ -30,18 +30,24 @@ def test_the_course_verifies(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "✓ reading-list: solution: passes every check (72/72)" in lines
-    assert any(line.startswith("✓ reading-list: starter: fails, as it should") for line in lines)
-    mutants = sorted(p.stem for p in (ROOT / "exercises/reading-list/mutants").glob("*.toml"))
-    for name in mutants:
-        assert any(line.startswith(f"✓ reading-list: mutant {name}: caught by") for line in lines), name
-    notebook = [line for line in lines if line.startswith("✓ notebook 01-rest-and-http: ")]
-    assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in notebook] == [
-        "the published notebook is what its solution generates",
-        "the solution runs to the end",
-        "untouched, it stops at its first blank",
-        "each of its 19 blanks fails its self-check until it is answered",
-    ]
-    assert lines[-1] == f"{len(mutants) + 2 + len(notebook)} passed, 0 failed"
+    assert "✓ reading-list-v2: solution: passes every check (147/147)" in lines
+    proofs = 0
+    for exercise in ("reading-list", "reading-list-v2"):
+        assert any(line.startswith(f"✓ {exercise}: starter: fails, as it should") for line in lines)
+        mutants = sorted(p.stem for p in (ROOT / "exercises" / exercise / "mutants").glob("*.toml"))
+        for name in mutants:
+            assert any(line.startswith(f"✓ {exercise}: mutant {name}: caught by") for line in lines), name
+        proofs += len(mutants) + 2
+    for notebook, blanks in (("01-rest-and-http", 19), ("03-versioning", 14)):
+        found = [line for line in lines if line.startswith(f"✓ notebook {notebook}: ")]
+        assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in found] == [
+            "the published notebook is what its solution generates",
+            "the solution runs to the end",
+            "untouched, it stops at its first blank",
+            f"each of its {blanks} blanks fails its self-check until it is answered",
+        ]
+        proofs += len(found)
+    assert lines[-1] == f"{proofs} passed, 0 failed"
 
 
 def test_a_mutant_that_escapes_fails_verification(tmp_path):

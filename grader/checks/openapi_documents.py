@@ -96,14 +96,16 @@ async def openapi_operations(
     also_allowed: dict[str, Sequence[str]] | None = None,
 ) -> None:
     """The document at `path` lists exactly `operations` ({path: [methods]}): none missing, none
-    extra (a version's document lists that version only). Methods in `optional` may be listed on
+    extra (a version's document lists that version only; OpenAPI 3.x Paths Object). Methods in `optional` may be listed on
     the expected paths; `also_allowed` names other operations a document may list (its own URL).
     Paths are compared in full, after any path of the first `servers` URL, and path templates
-    match whatever their parameters are named (`/books/{id}` is `/books/{book_id}`)."""
+    match whatever their parameters are named (`/books/{id}` is `/books/{book_id}`). The
+    expected paths are under the check's base path, like the paths it requests."""
     document = await fetch_document(ctx, path)
     listed = listed_operations(document)
-    wanted = {(template(p), m.lower()) for p, methods in operations.items() for m in methods}
-    extra_ok = {(template(p), m.lower()) for p, methods in (also_allowed or {}).items()
+    wanted = {(template(ctx.based(p)), m.lower()) for p, methods in operations.items()
+              for m in methods}
+    extra_ok = {(template(ctx.based(p)), m.lower()) for p, methods in (also_allowed or {}).items()
                 for m in methods}
     extra_ok |= {(p, m) for p, _ in wanted for m in optional}
     missing = sorted(wanted - listed)

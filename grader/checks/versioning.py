@@ -78,13 +78,22 @@ async def _exchanges(ctx: CheckContext, create_in: str | None, body: Any,
         ctx.vars["path"] = urlsplit(ctx.vars["url"]).path
         yield "POST", f"POST {ctx.based(ctx.fill(create_in))}", response
     for spec in requests:
-        path = ctx.fill(spec["path"])
-        json_body = ctx.fill(spec["json"]) if "json" in spec else NO_BODY
-        method = spec["method"].upper()
-        response = await ctx.request(method, path, json_body=json_body,
-                                     body=ctx.fill(spec.get("body")),
-                                     headers=ctx.fill(spec.get("headers", {})))
-        yield method, f"{method} {ctx.based(path)}", response
+        label, response = await send(ctx, spec)
+        yield spec["method"].upper(), label, response
+
+
+async def send(ctx: CheckContext, spec: RequestSpec) -> tuple[str, Received]:
+    """Send one request given as data; (its request line, the response). A path written from the
+    root goes under the check's base path; one that is a placeholder (`${path}`, a URL the server
+    gave) is used as it is, as in declarative steps."""
+    written = spec["path"].startswith("/")
+    path = ctx.fill(spec["path"])
+    path = ctx.based(path) if written else path
+    method = spec["method"].upper()
+    json_body = ctx.fill(spec["json"]) if "json" in spec else NO_BODY
+    response = await ctx.request(method, path, json_body=json_body, body=ctx.fill(spec.get("body")),
+                                 headers=ctx.fill(spec.get("headers", {})), based=False)
+    return f"{method} {path}", response
 
 
 @check("deprecation-announced")
@@ -172,7 +181,7 @@ async def _links(ctx: CheckContext, response: Received, method: str, label: str,
                    f'rel="{relation}"', expected=f'Link: <...>; rel="{relation}"', received=shown)
     successor = link_to(response, "successor-version") or ""
     request_path = urlsplit(response.url).path
-    wanted = new_prefix + request_path.removeprefix(old_prefix)
+    wanted = ctx.based(new_prefix) + request_path.removeprefix(ctx.based(old_prefix))
     ctx.expect(urlsplit(successor).path == wanted, f"{label}: the successor-version link does not "
                "name the same resource in the new version", expected=f"<{wanted}>; "
                'rel="successor-version"', received=f"<{successor}>")
@@ -235,15 +244,14 @@ async def created_timestamp(
         # same value within the second it created the resource: let that second pass.
         await asyncio.sleep(wait_s)
     for spec in [None, *updates]:
+        after_what = ""
         if spec is not None:
-            path = ctx.fill(spec["path"])
-            json_body = ctx.fill(spec["json"]) if "json" in spec else NO_BODY
-            with ctx.preparing(f"changing the resource ({spec['method']} {ctx.based(path)})"):
-                done = await ctx.request(spec["method"].upper(), path, json_body=json_body)
-                ctx.expect(200 <= done.status < 300, f"{spec['method']} {path} answered "
-                           f"{done.status}", expected="a 2xx status", received=str(done.status))
+            with ctx.preparing(f"changing the resource ({spec['method']} {ctx.fill(spec['path'])})"):
+                label, done = await send(ctx, spec)
+                ctx.expect(200 <= done.status < 300, f"{label} answered {done.status}",
+                           expected="a 2xx status", received=str(done.status))
+            after_what = f" after {label}"
         read = await ctx.request("GET", ctx.vars["url"], based=False)
-        after_what = f" after {spec['method']} {ctx.fill(spec['path'])}" if spec else ""
         later = _timestamp(ctx, ctx.json(read), field, f"GET {ctx.vars['url']}{after_what}")
         ctx.expect(later == created, f"{field} changed{after_what}: it says when the resource was "
                    "created, which never changes", expected=f"{field} the same instant as when "

@@ -96,8 +96,9 @@ async def openapi_operations(
     also_allowed: dict[str, Sequence[str]] | None = None,
 ) -> None:
     """The document at `path` lists exactly `operations` ({path: [methods]}): none missing, none
-    extra (a version's document lists that version only; OpenAPI 3.x Paths Object). Methods in `optional` may be listed on
-    the expected paths; `also_allowed` names other operations a document may list (its own URL).
+    extra (a version's document lists that version only; OpenAPI 3.x Paths Object). Methods in
+    `optional` may be listed on the expected paths; `also_allowed` names other operations a
+    document may list (its own URL).
     Paths are compared in full, after any path of the first `servers` URL, and path templates
     match whatever their parameters are named (`/books/{id}` is `/books/{book_id}`). The
     expected paths are under the check's base path, like the paths it requests."""

@@ -5,7 +5,8 @@ A deprecated version announces itself on every response (RFC 9745 `Deprecation`,
 successor); a current version announces none of it; a server-set timestamp is RFC 3339 and
 never changes; two versions over one set of data list the same resources. Requests are given as
 data (`requests = [{method, path, json}]`), so one check covers every method that could break
-its rule; `${url}` and `${path}` name the resource the check created first, if it creates one.
+its rule; `${url}`, `${path}` and `${id}` name the resource the check created first, if it
+creates one.
 """
 
 from __future__ import annotations
@@ -63,19 +64,28 @@ def _one_field(ctx: CheckContext, response: Received, name: str, label: str) -> 
 # --- the checks ---------------------------------------------------------------------------------
 
 
+async def created(ctx: CheckContext, create_in: str, body: Any,
+                  id_field: str = "id") -> tuple[Received, Any]:
+    """Create the resource a check works on; its URL, path and id become `${url}`, `${path}` and
+    `${id}` for the requests the check is given."""
+    response, document = await create(ctx, create_in, body)
+    location = response.headers.get("location")
+    with ctx.preparing(f"finding the resource it created (POST {ctx.fill(create_in)})"):
+        ctx.expect(bool(location), "the 201 has no Location header, so the new resource cannot be "
+                   "found", expected="a Location header", received="none")
+        ctx.vars["id"] = id_of(ctx, document, id_field, "the created resource")
+    ctx.vars["url"] = urljoin(response.url, location)
+    ctx.vars["path"] = urlsplit(ctx.vars["url"]).path
+    return response, document
+
+
 async def _exchanges(ctx: CheckContext, create_in: str | None, body: Any,
                      requests: Sequence[RequestSpec]) -> AsyncIterator[tuple[str, str, Received]]:
     """Create the resource (when asked), then send each request, yielding (method, request line,
     response) of each before sending the next, so that a check can follow a link of one
     response before a later request (a DELETE) changes what it leads to."""
     if create_in is not None:
-        response, _document = await create(ctx, create_in, body)
-        location = response.headers.get("location")
-        with ctx.preparing(f"finding the resource it created (POST {ctx.fill(create_in)})"):
-            ctx.expect(bool(location), "the 201 has no Location header, so the new resource "
-                       "cannot be found", expected="a Location header", received="none")
-        ctx.vars["url"] = urljoin(response.url, location)
-        ctx.vars["path"] = urlsplit(ctx.vars["url"]).path
+        response, _document = await created(ctx, create_in, body)
         yield "POST", f"POST {ctx.based(ctx.fill(create_in))}", response
     for spec in requests:
         label, response = await send(ctx, spec)
@@ -230,15 +240,12 @@ async def created_timestamp(
     again, not after each of `updates` (a PUT, a PATCH, a write through another version), which
     may name the resource as `${url}`, `${path}` or `${id}`."""
     before = datetime.now(UTC)
-    response, document = await create(ctx, create_in, body)
+    _response, document = await created(ctx, create_in, body, id_field)
     after = datetime.now(UTC)
-    created = _timestamp(ctx, document, field, f"POST {ctx.based(ctx.fill(create_in))}")
-    ctx.expect(before - CLOCK_SKEW <= created <= after + CLOCK_SKEW, f"{field} is not the moment "
+    made_at = _timestamp(ctx, document, field, f"POST {ctx.based(ctx.fill(create_in))}")
+    ctx.expect(before - CLOCK_SKEW <= made_at <= after + CLOCK_SKEW, f"{field} is not the moment "
                "the resource was created", expected=f"about {before:%Y-%m-%dT%H:%M:%SZ} (within a "
                "minute)", received=f"{field}: {show(json_path(document, field))}")
-    ctx.vars["url"] = urljoin(response.url, response.headers.get("location", ""))
-    ctx.vars["path"] = urlsplit(ctx.vars["url"]).path
-    ctx.vars["id"] = id_of(ctx, document, id_field, "the created resource")
     if updates:
         # A server that wrongly sets the time again on an update, to the second, would write the
         # same value within the second it created the resource: let that second pass.
@@ -253,9 +260,9 @@ async def created_timestamp(
             after_what = f" after {label}"
         read = await ctx.request("GET", ctx.vars["url"], based=False)
         later = _timestamp(ctx, ctx.json(read), field, f"GET {ctx.vars['url']}{after_what}")
-        ctx.expect(later == created, f"{field} changed{after_what}: it says when the resource was "
+        ctx.expect(later == made_at, f"{field} changed{after_what}: it says when the resource was "
                    "created, which never changes", expected=f"{field} the same instant as when "
-                   f"created ({created:%Y-%m-%dT%H:%M:%S}Z)",
+                   f"created ({made_at:%Y-%m-%dT%H:%M:%S}Z)",
                    received=f"{field}: {show(json_path(ctx.json(read), field))}")
 
 

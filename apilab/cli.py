@@ -207,12 +207,13 @@ def serve(exercise: str, port: int, source: str) -> None:
 
 
 def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
-                   verbose: bool, submit: bool) -> None:
+                   verbose: bool, submit: bool, sandbox_url: str | None = None) -> None:
     import asyncio
 
     from apilab.settings import SettingsError, load_hub
     from apilab.submissions import grade_and_record
     from grader.render import render
+    from grader.services import ServiceTargetError
     from grader.target import TargetError
 
     course = _course()
@@ -230,7 +231,10 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
         try:
             recorded = asyncio.run(grade_and_record(
                 ex, url, store, seed=seed, submit=submit, send_to_hub=hub is not None,
-                allow_remote=allow_remote, start_hint=start_hint))
+                allow_remote=allow_remote, start_hint=start_hint,
+                services={"sandbox": sandbox_url} if sandbox_url else None))
+        except ServiceTargetError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"--{exc.service}-url") from None
         except TargetError as exc:
             raise click.BadParameter(str(exc), param_hint="--url") from None
         report = recorded.report
@@ -260,6 +264,9 @@ _grade_options = [
     click.option("--url", help=f"Your server's address [default: http://127.0.0.1:{SERVER_PORT}]."),
     click.option("--seed", type=int, help="Replay a run: the same seed sends the same data."),
     click.option("--allow-remote", is_flag=True, help="Allow a server that is not on this machine."),
+    click.option("--sandbox-url", envvar="SANDBOX_URL",
+                 help=f"Where the sandbox runs, for exercises that use it "
+                      f"[default: http://127.0.0.1:{SANDBOX_PORT}, or $SANDBOX_URL]."),
     click.option("-v", "--verbose", is_flag=True, help="Show the requests of passed checks too."),
 ]
 
@@ -274,17 +281,20 @@ def _with_grade_options(fn):
 @_with_grade_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
               show_default=True)
-def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool, verbose: bool,
-          fmt: str) -> None:
+def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
+          sandbox_url: str | None, verbose: bool, fmt: str) -> None:
     """Grade your running server. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
-    _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=False)
+    _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=False,
+                   sandbox_url=sandbox_url)
 
 
 @main.command()
 @_with_grade_options
-def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool, verbose: bool) -> None:
+def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
+           sandbox_url: str | None, verbose: bool) -> None:
     """Grade with the hidden checks included, record it, and send it to your hub."""
-    _grade_command(exercise, url, "text", seed, allow_remote, verbose, submit=True)
+    _grade_command(exercise, url, "text", seed, allow_remote, verbose, submit=True,
+                   sandbox_url=sandbox_url)
 
 
 @main.command()
@@ -347,14 +357,16 @@ def sync_command() -> None:
 @main.command()
 @click.argument("exercise", required=False)
 @click.option("--no-notebooks", is_flag=True, help="Skip running the notebooks.")
-def verify(exercise: str | None, no_notebooks: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1),
+              help="Servers or notebooks at once [default: two per core].")
+def verify(exercise: str | None, no_notebooks: bool, jobs: int | None) -> None:
     """Check the course itself: solutions pass, starters fail, mutants are caught, notebooks run."""
     from apilab.verify import verify_course
 
     course = _course()
     only = [_exercise(course, exercise)] if exercise else None
     ok = verify_course(course, exercises=only, notebooks=not no_notebooks and not exercise,
-                       echo=click.echo)
+                       echo=click.echo, jobs=jobs)
     sys.exit(0 if ok else 1)
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from apilab.catalog.models import Exercise
+from apilab.ports import SANDBOX_PORT
 from apilab.store import Store, StoreError
 from grader.report import Report
 from grader.runner import ProgressCallback, grade
+
+# Where the services an exercise may need run unless told otherwise (`apilab sandbox`'s default).
+DEFAULT_SERVICES = {"sandbox": f"http://127.0.0.1:{SANDBOX_PORT}"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ async def grade_and_record(
     submit: bool = False,
     send_to_hub: bool = False,
     allow_remote: bool = False,
+    services: Mapping[str, str] | None = None,
     start_hint: str | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Recorded:
@@ -34,10 +40,13 @@ async def grade_and_record(
     A submission (`submit`) includes the hidden checks; with `send_to_hub` it is also queued in
     the outbox, in the same transaction. When the run cannot be saved (a full disk, a damaged
     database) the report is still returned with a warning: the result on screen is not lost.
+    `services` gives the URLs of services such as the sandbox; those not given run at their
+    default address (`DEFAULT_SERVICES`).
     """
     report = await grade(
         exercise, url, seed=seed, include_hidden=submit, allow_remote=allow_remote,
-        start_hint=start_hint, on_progress=on_progress,
+        services={**DEFAULT_SERVICES, **(services or {})}, start_hint=start_hint,
+        on_progress=on_progress,
     )
     try:
         run_id = store.record_run(report, "submit" if submit else "check",

@@ -1,8 +1,12 @@
-"""The course checks itself: building an exercise's starter, solution or mutant, and serving it.
+"""The course checks itself: every solution passes, every starter fails, every mutant is caught by
+exactly the checks it names, every notebook runs.
 
-`materialize` writes one runnable copy of an exercise (a mutant is the solution with its edits
-applied); `serve_app` and `serve_apps` run `app:app` with uvicorn on loopback ports for as long as
-a `with` block lasts. `apilab verify` and the tests grade what they serve.
+Each exercise's solution, starter and mutants (and each notebook) is a job: build it, serve it,
+grade it, stop it. Jobs of the whole course run concurrently, but at most `jobs` at a time
+(`default_jobs()`: a few per core), since starting a server is CPU-bound and a machine with two
+cores must not be swamped. The services the exercises declare (the sandbox) are started once for
+the run; every server is given their URLs in its environment (`SANDBOX_URL`) and the grader is
+told the same. Verdicts are printed in course order as soon as they are known.
 """
 
 from __future__ import annotations
@@ -10,152 +14,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
+from apilab.app_servers import START_TIMEOUT, AppServer, ServerStartError, materialize
 from apilab.catalog.models import Course, Exercise, Mutant
-from apilab.ports import free_port, free_ports
 from grader.report import Report
 
-START_TIMEOUT = 20.0
-
-
-class ServerStartError(RuntimeError):
-    """A server did not start listening; the message carries the end of its stderr."""
-
-
-def materialize(exercise: Exercise, source: Literal["starter", "solution"] | Mutant,
-                into: Path) -> Path:
-    """Copy the starter, the solution, or the solution with a mutant's edits into `into`.
-
-    Returns `into`. Each edit's `find` must occur exactly once in its file (the loader checks
-    this too); otherwise `ValueError` names the mutant, the file and the text.
-    """
-    origin = exercise.starter_dir if source == "starter" else exercise.solution_dir
-    shutil.copytree(origin, into, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    if isinstance(source, Mutant):
-        for edit in source.edits:
-            target = into / edit.file
-            text = target.read_text(encoding="utf-8")
-            found = text.count(edit.find)
-            if found != 1:
-                raise ValueError(f"mutant {source.name}: {edit.find!r} occurs {found} times in "
-                                 f"{edit.file}; it must occur exactly once")
-            target.write_text(text.replace(edit.find, edit.replace), encoding="utf-8")
-    return into
-
-
-class _Server:
-    """One `uvicorn app:app` child process, its port and its captured stderr."""
-
-    def __init__(self, folder: Path, port: int | None, *, port_chosen_here: bool = False) -> None:
-        # A port picked here may be taken by another program before uvicorn binds it; such a
-        # server is started once more on a new port rather than failing the course check.
-        self.folder, self.port = folder, port or free_port()
-        self.may_move = port_chosen_here or port is None
-        self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
-        self._spawn()
-
-    def _spawn(self) -> None:
-        self.log.seek(0)
-        self.log.truncate()
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
-            cwd=self.folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def listening(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
-            return True
-        return False
-
-    def stderr(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", errors="replace")[-3000:]
-
-    def wait_ready(self, deadline: float) -> None:
-        while not self.listening():
-            if self.process.poll() is not None:
-                if self.may_move and "address already in use" in self.stderr().lower():
-                    self.may_move = False
-                    self.port = free_port()
-                    self._spawn()
-                    continue
-                raise ServerStartError(
-                    f"uvicorn app:app in {self.folder} exited with code {self.process.returncode} "
-                    f"before listening on port {self.port}:\n{self.stderr()}")
-            if time.monotonic() > deadline:
-                raise ServerStartError(
-                    f"uvicorn app:app in {self.folder} did not listen on port {self.port} in "
-                    f"time:\n{self.stderr()}")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
-@contextlib.contextmanager
-def serve_apps(folders: Sequence[Path]) -> Iterator[list[str]]:
-    """Serve every folder's `app:app` at once, each on its own free loopback port.
-
-    Yields their base URLs in order once all accept connections; stops them all on exit.
-    Starting them together makes a dozen mutants cost about as much as one server.
-    """
-    servers: list[_Server] = []
-    try:
-        for folder, port in zip(folders, free_ports(len(folders)), strict=True):
-            servers.append(_Server(Path(folder), port, port_chosen_here=True))
-        # Starting many at once shares the cores: allow each core's share of them the full time.
-        deadline = time.monotonic() + START_TIMEOUT * max(1.0, len(servers) / (os.cpu_count() or 1))
-        for server in servers:
-            server.wait_ready(deadline)
-        yield [server.url for server in servers]
-    finally:
-        for server in servers:
-            server.stop()
-
-
-@contextlib.contextmanager
-def serve_app(folder: Path, port: int | None = None) -> Iterator[str]:
-    """Run `python -m uvicorn app:app --host 127.0.0.1 --port P` in `folder`; yield its base URL.
-
-    Waits until the server accepts connections. If it exits first (an import error, a taken
-    port), `ServerStartError` carries its stderr. The server is stopped when the block ends.
-    """
-    server = _Server(Path(folder), port)
-    try:
-        server.wait_ready(time.monotonic() + START_TIMEOUT)
-        yield server.url
-    finally:
-        server.stop()
-
-
-# --- the whole course -------------------------------------------------------------------------
-
 VERIFY_SEED = 20250314  # fixed, so a failing verification replays with `apilab check --seed`
+Source = Literal["starter", "solution"] | Mutant
+# The environment variable that gives a served app each service's URL.
+SERVICE_ENV = {"sandbox": "SANDBOX_URL"}
 
 
 @dataclass
@@ -167,54 +40,114 @@ class Verdict:
     detail: str
 
 
+def default_jobs() -> int:
+    """How many jobs run at once: two per core, so that one server starts while another is graded
+    (measured in bench/verify_course.py)."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
-                  notebooks: bool = True, echo: Callable[[str], None] = print) -> bool:
+                  notebooks: bool = True, echo: Callable[[str], None] = print,
+                  jobs: int | None = None) -> bool:
     """Prove the course holds together; print one line per verdict; True when all hold.
 
     For every exercise the solution passes every check (hidden ones included), the starter
     fails, and every mutant fails exactly the checks it names. For every lesson's notebook, its
     solution runs against a fresh sandbox and each blank fails its self-check until answered
-    (see `apilab.verify_notebooks`).
+    (see `apilab.verify_notebooks`). At most `jobs` (default `default_jobs()`) servers or
+    notebooks at a time.
     """
-    verdicts: list[Verdict] = []
-    for exercise in exercises or course.ordered_exercises():
-        for verdict in verify_exercise(exercise):
-            echo(_line(verdict))
-            verdicts.append(verdict)
-    if notebooks:
-        from apilab.verify_notebooks import verify_notebook
-
-        for lesson in course.lessons:
-            path = course.notebook_path(lesson)
-            for verdict in verify_notebook(path) if path is not None else []:
-                echo(_line(verdict))
-                verdicts.append(verdict)
+    chosen = list(exercises or course.ordered_exercises())
+    paths = [p for lesson in course.lessons if (p := course.notebook_path(lesson))] if notebooks else []
+    verdicts = asyncio.run(_verify(chosen, paths, echo, jobs or default_jobs()))
     failed = sum(not v.ok for v in verdicts)
     echo(f"\n{len(verdicts) - failed} passed, {failed} failed")
     return failed == 0
 
 
-def verify_exercise(exercise: Exercise) -> list[Verdict]:
-    """Serve the solution, the starter and every mutant at once and grade them all."""
-    from grader.runner import grade
-
-    sources: list[Literal["starter", "solution"] | Mutant] = ["solution", "starter", *exercise.mutants]
-    with tempfile.TemporaryDirectory(prefix=f"apilab-verify-{exercise.slug}-") as tmp:
-        folders = [materialize(exercise, source, Path(tmp) / _name(source)) for source in sources]
-        try:
-            with serve_apps(folders) as urls:
-                reports = asyncio.run(_grade_all(grade, exercise, urls))
-        except ServerStartError as exc:
-            return [Verdict(False, f"{exercise.slug}: servers", str(exc))]
-    solution, starter, *mutants = reports
-    verdicts = [_solution_verdict(exercise, solution), _starter_verdict(exercise, starter)]
-    verdicts += [_mutant_verdict(exercise, m, r) for m, r in zip(exercise.mutants, mutants, strict=True)]
+async def _verify(exercises: list[Exercise], notebooks: list[Path], echo: Callable[[str], None],
+                  jobs: int) -> list[Verdict]:
+    limit = asyncio.Semaphore(jobs)
+    needed = sorted({name for exercise in exercises for name in exercise.services})
+    with tempfile.TemporaryDirectory(prefix="apilab-verify-") as tmp, _services(needed) as services:
+        # Notebooks are the longest jobs: they take their places first, so they do not finish last.
+        notebook_tasks = [[asyncio.create_task(_bounded(limit, _verify_notebook(path)))]
+                          for path in notebooks]
+        groups: list[list[asyncio.Task[list[Verdict]]]] = []
+        for exercise in exercises:
+            groups.append([asyncio.create_task(_verify_source(
+                limit, exercise, source, Path(tmp) / exercise.slug / _name(source), services))
+                for source in ["solution", "starter", *exercise.mutants]])
+        groups += notebook_tasks
+        verdicts = []
+        for group in groups:  # in course order, each as soon as it and those before it are done
+            for task in group:
+                for verdict in await task:
+                    echo(_line(verdict))
+                    verdicts.append(verdict)
     return verdicts
 
 
-async def _grade_all(grade, exercise: Exercise, urls: list[str]) -> list[Report]:
-    return list(await asyncio.gather(*(
-        grade(exercise, url, seed=VERIFY_SEED, include_hidden=True) for url in urls)))
+async def _bounded(limit: asyncio.Semaphore, work: Awaitable[list[Verdict]]) -> list[Verdict]:
+    async with limit:
+        return await work
+
+
+async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: Source, folder: Path,
+                         services: Mapping[str, str | Exception]) -> list[Verdict]:
+    """Serve one version of an exercise, grade it, and judge the report. Starting and grading
+    take one of the `limit` places; stopping the server (which waits) does not."""
+    from grader.runner import grade
+
+    subject = f"{exercise.slug}: {_label(source)}"
+    missing = {name: services[name] for name in exercise.services if isinstance(services[name], Exception)}
+    if missing:
+        return [Verdict(False, subject, f"the {name} did not start: {problem}")
+                for name, problem in missing.items()]
+    urls = {name: str(services[name]) for name in exercise.services}
+    env = {SERVICE_ENV[name]: url for name, url in urls.items()}
+    server = None
+    try:
+        async with limit:
+            server = AppServer(materialize(exercise, source, folder), None, env=env)
+            await server.ready(time.monotonic() + START_TIMEOUT)
+            report = await grade(exercise, server.url, seed=VERIFY_SEED, include_hidden=True,
+                                 services=urls)
+    except ServerStartError as exc:
+        return [Verdict(False, subject, f"did not start: {exc}")]
+    finally:
+        if server is not None:
+            await asyncio.to_thread(server.stop)
+    if isinstance(source, Mutant):
+        return [_mutant_verdict(exercise, source, report)]
+    judge = _solution_verdict if source == "solution" else _starter_verdict
+    return [judge(exercise, report)]
+
+
+@contextlib.contextmanager
+def _services(names: Sequence[str]) -> Iterator[dict[str, str | Exception]]:
+    """Start each named service once for the run; its URL, or why it did not start."""
+    from apilab.sandbox_process import SandboxError, SandboxProcess
+
+    started: dict[str, str | Exception] = {}
+    with contextlib.ExitStack() as stack:
+        for name in names:
+            if name != "sandbox":  # the only service so far; the catalog refuses other names
+                raise ValueError(f"apilab verify does not know how to start the {name}")
+            try:
+                started[name] = stack.enter_context(SandboxProcess()).url
+            except SandboxError as exc:
+                started[name] = exc
+        yield started
+
+
+async def _verify_notebook(path: Path) -> list[Verdict]:
+    from apilab.verify_notebooks import verify_notebook
+
+    return await asyncio.to_thread(verify_notebook, path)
+
+
+# --- verdicts -----------------------------------------------------------------------------------
 
 
 def _solution_verdict(exercise: Exercise, report: Report) -> Verdict:
@@ -250,11 +183,17 @@ def _mutant_verdict(exercise: Exercise, mutant: Mutant, report: Report) -> Verdi
 def _describe_failures(report: Report) -> str:
     if report.status == "error":
         return f"could not be graded: {report.message}"
-    return "fails " + "; ".join(f"{c.id} ({c.message})" for c in report.failed)
+    problems = [f"setup {s.name} ({s.message})" for s in report.setup if not s.passed]
+    problems += [f"{c.id} ({c.message})" for c in report.failed]
+    return "fails " + "; ".join(problems)
 
 
-def _name(source: Literal["starter", "solution"] | Mutant) -> str:
+def _name(source: Source) -> str:
     return source.name if isinstance(source, Mutant) else source
+
+
+def _label(source: Source) -> str:
+    return f"mutant {source.name}" if isinstance(source, Mutant) else source
 
 
 def _line(verdict: Verdict) -> str:

@@ -30,6 +30,7 @@ BENCHES = {
     "import_time": "bench.import_time",
     "notebook_proofs": "bench.notebook_proofs",
     "tui_startup": "bench.tui_startup",
+    "verify_course": "bench.verify_course",
     "untrusted_text": "bench.untrusted_text",
 }
 RESULTS = Path(__file__).resolve().parent / "results"

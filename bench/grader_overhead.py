@@ -76,7 +76,7 @@ def load(name: str | None) -> Exercise:
 
 
 async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int) -> dict:
-    from apilab.verify import serve_app, serve_apps
+    from apilab.app_servers import serve_app, serve_apps
 
     with serve_app(exercise.solution_dir) as url:
         first = await grade(exercise, url, seed=seed)

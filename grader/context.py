@@ -10,12 +10,15 @@ import contextlib
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn
+from urllib.parse import urlencode
 
 from grader.wire import Received, Wire, WireError
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ${name} (seeded data, a capture) or ${fixture.field.field} (a run fixture's value).
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}")
 NO_BODY = object()
 
 
@@ -32,20 +35,85 @@ class CheckFailed(Exception):
         self.setup: str | None = None
 
 
-class CheckContext:
-    """One check's view of the run: `vars` holds seeded data and captured values; `base_path`
-    goes in front of every path the check writes (see `based`)."""
+class Server:
+    """A server that checks send requests to: the learner's, or a service such as the sandbox.
 
-    def __init__(self, wire: Wire, data: dict[str, Any], rng: random.Random,
-                 base_path: str = "") -> None:
+    Every request goes through a bounded, recording `Wire`; a wire problem fails the check with
+    a sentence naming the server when it is a service, so the learner is not blamed for it.
+    """
+
+    def __init__(self, wire: Wire, service: str | None = None) -> None:
+        self.wire, self.service = wire, service
+
+    @property
+    def url(self) -> str:
+        return self.wire.base_url
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        json_body: Any = NO_BODY,
+        body: str | bytes | None = None,
+        query: dict[str, str] | None = None,
+        follow_redirects: bool = False,
+    ) -> Received:
+        """Send a request; a wire problem fails the check clearly."""
+        headers = dict(headers or {})
+        content: bytes | None = None
+        if json_body is not NO_BODY:
+            content = json.dumps(json_body).encode()
+            if not any(name.lower() == "content-type" for name in headers):
+                headers["Content-Type"] = "application/json"
+        elif body is not None:
+            content = body.encode() if isinstance(body, str) else body
+        if query:
+            path = f"{path}{'&' if '?' in path else '?'}{urlencode(query)}"
+        try:
+            return await self.wire.send(method, path, headers=headers, content=content,
+                                        follow_redirects=follow_redirects)
+        except WireError as exc:
+            where = f"the {self.service} ({self.url}) did not answer: " if self.service else ""
+            raise CheckFailed(f"{where}{method} {path}: {exc}", received="no usable response") from None
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every check and fixture of one run shares."""
+
+    wire: Wire  # to the learner's server
+    services: Mapping[str, Server]
+    data: dict[str, Any]  # drawn from the seed
+    seed: int
+    check_timeout: float  # the default limit of one check (or fixture)
+    run_limit: float
+    deadline: float  # when the run's time is up, on the time.perf_counter() clock
+
+
+class CheckContext:
+    """One check's (or fixture's) view of the run.
+
+    `vars` holds seeded data and captured values; `fixtures` the values of the run fixtures it
+    needs; `service(name)` reaches a service the exercise declares (the sandbox, say).
+    """
+
+    def __init__(self, wire: Wire, data: dict[str, Any], rng: random.Random, *,
+                 fixtures: Mapping[str, Any] | None = None,
+                 services: Mapping[str, Server] | None = None, base_path: str = "") -> None:
         self.wire = wire
+        self.server = Server(wire)
         self.vars: dict[str, Any] = dict(data)
         self.rng = rng
+        self.fixtures = Fixtures(fixtures or {})
+        self._services = dict(services or {})
         self.base_path = base_path
 
     def based(self, path: str) -> str:
-        """`path` under the check's base path when it is a path from the root (`/books` becomes
-        `/v1/books`); an absolute URL, such as one the server gave, is left as it is."""
+        """`path` under the check's base path (`base_path` in exercise.toml) when it is a path
+        from the root: with base path /v1, `/books` is `/v1/books`. An absolute URL, such as one
+        the server gave, is left as it is."""
         return self.base_path + path if path.startswith("/") else path
 
     def fill(self, template: Any) -> Any:
@@ -62,45 +130,35 @@ class CheckContext:
         return template
 
     def _lookup(self, name: str) -> Any:
-        if name not in self.vars:
+        head, *fields = name.split(".")
+        if not fields and head in self.vars:
+            return self.vars[head]
+        if head not in self.fixtures.available and not fields:
             # An authoring mistake, caught by `apilab verify` against the reference solution.
             raise CheckFailed(f"this check refers to ${{{name}}}, which no earlier step captured")
-        return self.vars[name]
+        value = self.fixtures[head]
+        for depth, field in enumerate(fields):
+            if not isinstance(value, Mapping) or field not in value:
+                known = ", ".join(map(str, value)) if isinstance(value, Mapping) else "no fields"
+                where = ".".join([head, *fields[:depth]])
+                raise CheckFailed(f"${{{name}}}: the value of {where} has no field {field!r} "
+                                  f"(it has {known})")
+            value = value[field]
+        return value
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: dict[str, str] | None = None,
-        json_body: Any = NO_BODY,
-        body: str | bytes | None = None,
-        query: dict[str, str] | None = None,
-        follow_redirects: bool = False,
-        based: bool = True,
-    ) -> Received:
-        """Send a request to the learner's server; a wire problem fails the check clearly.
+    def service(self, name: str) -> Server:
+        """The service `name` (declared in the exercise's `services`), to send requests to."""
+        if name not in self._services:
+            raise CheckFailed(f"this check uses the {name}, which the exercise does not declare; "
+                              f"add services = [\"{name}\"] to its exercise.toml")
+        return self._services[name]
 
-        `path` goes under the check's base path unless `based` is false: a path the server gave
-        (a relative Location, say) names its resource already."""
-        headers = dict(headers or {})
-        path = self.based(path) if based else path
-        content: bytes | None = None
-        if json_body is not NO_BODY:
-            content = json.dumps(json_body).encode()
-            if not any(name.lower() == "content-type" for name in headers):
-                headers["Content-Type"] = "application/json"
-        elif body is not None:
-            content = body.encode() if isinstance(body, str) else body
-        if query:
-            from urllib.parse import urlencode
-
-            path = f"{path}{'&' if '?' in path else '?'}{urlencode(query)}"
-        try:
-            return await self.wire.send(method, path, headers=headers, content=content,
-                                        follow_redirects=follow_redirects)
-        except WireError as exc:
-            raise CheckFailed(f"{method} {path}: {exc}", received="no usable response") from None
+    async def request(self, method: str, path: str, *, based: bool = True,
+                      **options: Any) -> Received:
+        """Send a request to the learner's server (see `Server.request` for the options), `path`
+        under the check's base path unless `based` is false: a path the server gave (a relative
+        Location, say) names its resource already."""
+        return await self.server.request(method, self.based(path) if based else path, **options)
 
     def json(self, response: Received) -> Any:
         """The response body as JSON, or a failure saying why it is not JSON."""
@@ -131,3 +189,23 @@ class CheckContext:
                received: str | None = None) -> None:
         if not condition:
             self.fail(message, expected=expected, received=received)
+
+
+class Fixtures(Mapping[str, Any]):
+    """The run fixtures a check listed in `needs`, by name; reading another is an authoring
+    mistake that fails the check saying so, rather than a KeyError."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.available = dict(values)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.available:
+            raise CheckFailed(f"this check reads the fixture {name!r} but does not list it in "
+                              f"needs; add needs = [\"{name}\"] to it in exercise.toml")
+        return self.available[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.available)
+
+    def __len__(self) -> int:
+        return len(self.available)

@@ -1,12 +1,31 @@
-"""Evaluate the `Matcher` rules of an exercise file against values read from a response."""
+"""Evaluate the `Matcher` rules of an exercise file against values read from a response.
+
+A JSON path is an RFC 9535 query, so it may select several values (nodes), or none. The rule
+for a path that selects several (`$.items[*].password`, `$..id`) is the one that cannot pass by
+accident:
+
+- `present = false`: the path selects nothing at all. `$.items[*].password` absent means no
+  item has a password; one item holding one fails, naming that item.
+- `present = true`: the path selects at least one value.
+- any other rule (`equals`, `one_of`, `contains`, `matches`, `type`, `length`, `min_length`):
+  the path selects at least one value, and every value it selects follows the rule. A wildcard
+  over an empty list does not pass a rule vacuously.
+- no rule at all (`{}`): anything, even nothing.
+
+"Every item has a field" is said with a filter: `"$.items[?!@.title]" = { present = false }`
+(no item lacks a title). For a singular path (names and indexes only, such as `$.items[0].id`)
+these rules are the familiar ones: the one value, or its absence.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from apilab.catalog.models import Matcher
+from apilab.catalog.models import Matcher, compile_json_path
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 
@@ -63,19 +82,58 @@ def is_json_type(value: Any, name: str) -> bool:
     return isinstance(value, _JSON_TYPES[name])
 
 
-def json_path(document: Any, path: str) -> Any:
-    """Resolve `$.items[0].id` (the `$.` is optional); MISSING when any part is absent."""
-    value = document
-    for key, index in re.findall(r"([^.\[\]]+)|\[(-?\d+)\]", path.removeprefix("$").lstrip(".")):
-        if key:
-            if not isinstance(value, dict) or key not in value:
-                return MISSING
-            value = value[key]
-        else:
-            if not isinstance(value, list) or not -len(value) <= int(index) < len(value):
-                return MISSING
-            value = value[int(index)]
-    return value
+@dataclass(frozen=True)
+class Node:
+    """One value a JSON path selected, and where: its normalized path (RFC 9535 §2.7)."""
+
+    location: str
+    value: Any
+
+
+def select(document: Any, path: str) -> list[Node]:
+    """Every value `path` (an RFC 9535 query; `id` is short for `$.id`) selects in `document`."""
+    return [Node(node.path(), node.value) for node in compile_json_path(path).finditer(document)]
+
+
+def value_at(document: Any, path: str) -> Any:
+    """The value a singular path selects in `document`, or MISSING when it selects nothing."""
+    nodes = select(document, path)
+    return nodes[0].value if nodes else MISSING
+
+
+def filled(matcher: Matcher, fill: Callable[[Any], Any]) -> Matcher:
+    """`matcher` with the placeholders of its expected values filled in."""
+    return matcher.model_copy(update={"equals": fill(matcher.equals), "one_of": fill(matcher.one_of)})
+
+
+def nodes_mismatch(matcher: Matcher, path: str, document: Any) -> str | None:
+    """None when what `path` selects in `document` follows `matcher` (see the module's rule);
+    otherwise what was received, naming the value that broke the rule."""
+    nodes = select(document, path)
+    if matcher.present is False:
+        return None if not nodes else _received(path, nodes[0])
+    if not nodes:
+        return None if _only_presence(matcher) and matcher.present is None else f"{path} = {show(MISSING)}"
+    for node in nodes:
+        if not matches(matcher, node.value):
+            return _received(path, node)
+    return None
+
+
+def expectation(matcher: Matcher, path: str) -> str:
+    """The rule for `path` in words, for the report's `expected` line."""
+    several = not compile_json_path(path).singular_query()
+    if several and matcher.present is None and not _only_presence(matcher):
+        return f"every {path} {describe(matcher)} (and at least one)"
+    if several and matcher.present is False:
+        return f"{path} absent everywhere"
+    return f"{path} {describe(matcher)}"
+
+
+def _received(path: str, node: Node) -> str:
+    # A singular path is shown as the author wrote it; a wildcard names the value that broke it.
+    where = path if compile_json_path(path).singular_query() else node.location
+    return f"{where} = {show(node.value)}"
 
 
 def show(value: Any) -> str:

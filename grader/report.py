@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-SCHEMA_VERSION = 1
+# 2 added `services`, `setup` (run fixtures), `time_limits`, and per check `time_limit_s` and
+# `blocked_by`; reports of schema 1 read as before (they have none of these).
+SCHEMA_VERSION = 2
 # Scores are stored as SQLite integers by the progress store and the hub; within I-JSON's safe
 # range (RFC 7493), every JSON reader agrees on them.
 SAFE_INTEGER = 2**53 - 1
@@ -79,12 +81,11 @@ class Exchange(Model):
     curl: str
 
 
-class CheckResult(Model):
-    id: str
+class Outcome(Model):
+    """What a check or a run fixture did: its verdict, what went wrong, and its exchanges."""
+
     title: str
     status: Literal["pass", "fail"]
-    points: int  # earned
-    max_points: int
     message: str = ""  # what went wrong, in a sentence; empty on a pass
     expected: str | None = None
     received: str | None = None
@@ -101,6 +102,28 @@ class CheckResult(Model):
         return self.status == "pass"
 
 
+class CheckResult(Outcome):
+    id: str
+    points: int  # earned
+    max_points: int
+    time_limit_s: float | None = None  # the limit this check ran under (None: before schema 2)
+    blocked_by: list[str] = []  # run fixtures it needs that failed, so it was never run
+
+
+class SetupResult(Outcome):
+    """A run fixture, prepared once before the checks (a resource, a user and its token...)."""
+
+    name: str  # as in exercise.toml's [fixtures.NAME]
+    needed_by: list[str] = []  # the ids of the checks that need it
+
+
+class TimeLimits(Model):
+    """The time limits a run was graded under."""
+
+    check_s: float  # a check's limit, unless it sets its own `timeout`
+    run_s: float  # the whole run: the default, grown by what checks and fixtures ask beyond it
+
+
 class Report(Model):
     schema_version: int = Field(default=SCHEMA_VERSION, alias="schema")
     exercise: str  # slug
@@ -111,11 +134,14 @@ class Report(Model):
     max_score: Score
     seed: int
     url: str
+    services: dict[str, str] = {}  # the URL of each service the run used, such as the sandbox
     grader_version: str
     started_at: datetime
     duration_ms: float
     hidden_included: bool = False
     message: str = ""  # for status `error`: why nothing could be graded, and what to do
+    time_limits: TimeLimits | None = None
+    setup: list[SetupResult] = []  # run fixtures, in the order they were prepared
     checks: list[CheckResult] = []
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

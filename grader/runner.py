@@ -1,27 +1,30 @@
 """Grade a running server against an exercise and produce a `Report`.
 
-The run is bounded end to end: each check has a time limit, the run has one, and every request
-inside has its own (see `Limits`). Whatever the learner's server does, `grade` returns a report.
+The run is bounded end to end: each check has a time limit (its own `timeout`, or the default),
+the run has one (grown by what checks ask beyond the default), and every request inside has its
+own (see `Limits`). The run fixtures the checks need are prepared first (see `run_fixtures`).
+Whatever the learner's server does, `grade` returns a report.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
-from apilab.catalog.models import Check, Exercise
+from apilab.catalog.models import Check, Exercise, Fixture
 from grader import __version__
 from grader.checks import registry
-from grader.context import CheckContext, CheckFailed
-from grader.report import CheckResult, Report
+from grader.context import CheckContext, Run, Server
+from grader.outcomes import attempt, redacted
+from grader.report import CheckResult, Exchange, Report, TimeLimits
+from grader.run_fixtures import needed, prepare
 from grader.seeding import draw, new_seed, rng_for
+from grader.services import service_urls, unreachable_services
 from grader.steps import run_steps
-from grader.target import check_target
+from grader.target import check_target, unreachable
 from grader.wire import Limits, Wire
 
 
@@ -39,6 +42,8 @@ ProgressCallback = Callable[[Progress], None]
 # After this many checks in a row get no answer at all, the server is gone: the rest are not
 # run, so a hung server costs seconds rather than every check's full time limit.
 GIVE_UP_AFTER = 3
+STOPPED_HINT = ("This check stopped while {setup}, before what it tests. Make that request work "
+                "first; the checks above that test it explain how.")
 
 
 async def grade(
@@ -49,138 +54,126 @@ async def grade(
     include_hidden: bool = False,
     limits: Limits | None = None,
     allow_remote: bool = False,
+    services: Mapping[str, str] | None = None,
     start_hint: str | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Report:
     """Run the exercise's checks against the server at `url`.
 
-    Raises `TargetError` for a URL the grader may not use. A server that cannot be reached gives
-    a report with status `error`; `start_hint` is a sentence saying how to start it.
+    `services` gives the URL of each service the exercise declares (`{"sandbox": url}`); they
+    must be on this machine. Raises `TargetError` (`ServiceTargetError` for a service) for a URL
+    the grader may not use. A server or service that cannot be reached gives a report with
+    status `error`; `start_hint` is a sentence saying how to start the learner's server.
     """
     url = check_target(url, allow_remote)
+    service_at = service_urls(exercise.services, services)
     limits = limits or Limits()
     seed = seed if seed is not None else new_seed()
     started_at, clock = datetime.now(UTC), time.perf_counter()
     checks = exercise.visible_checks(include_hidden)
+    fixtures = [exercise.fixtures[name] for name in needed(exercise, checks)]
     report = Report(
         exercise=exercise.slug, exercise_id=str(exercise.id), title=exercise.title, status="error",
-        score=0, max_score=sum(c.points for c in checks), seed=seed, url=url,
+        score=0, max_score=sum(c.points for c in checks), seed=seed, url=url, services=service_at,
         grader_version=__version__, started_at=started_at, duration_ms=0,
-        hidden_included=include_hidden,
+        hidden_included=include_hidden, time_limits=time_limits(limits, checks, fixtures),
     )
-    problem = await _unreachable(url, limits)
+    problem = await unreachable(url, limits.connect_timeout)
     if problem:
         report.message = f"{problem}. {start_hint or 'Start your server, then check again.'}"
+    elif (problem := await unreachable_services(service_at, limits.connect_timeout)) is not None:
+        report.message = problem
     else:
-        data = draw(exercise.data, seed)
-        deadline = clock + limits.run_timeout
-        async with Wire(url, limits) as wire:
-            silent = 0  # checks in a row whose last request got no answer at all
-            for index, check in enumerate(checks):
-                if on_progress:
-                    on_progress(Progress(index, len(checks), check))
-                if silent >= GIVE_UP_AFTER:
-                    result = _not_run(check, f"not run: your server stopped answering ({silent} "
-                                             "checks in a row got no response). Restart it and "
-                                             "check again")
-                else:
-                    before = len(wire.exchanges)
-                    result = await _run_check(wire, check, data, seed, limits, deadline)
-                    silent = silent + 1 if _unanswered(wire, before, result) else 0
-                report.checks.append(result)
-                if on_progress:
-                    on_progress(Progress(index, len(checks), check, result))
+        await _run_checks(exercise, checks, report, service_at, limits, clock, on_progress)
         report.score = sum(c.points for c in report.checks)
         report.status = "pass" if all(c.passed for c in report.checks) else "fail"
     report.duration_ms = round((time.perf_counter() - clock) * 1000, 1)
     return report
 
 
-def _unanswered(wire: Wire, before: int, result: CheckResult) -> bool:
+def time_limits(limits: Limits, checks: Sequence[Check], fixtures: Sequence[Fixture]) -> TimeLimits:
+    """The default check limit, and the run's limit grown by every extra second a check or a
+    fixture of this run asks for beyond that default."""
+    asked = [item.timeout for item in [*checks, *fixtures] if item.timeout is not None]
+    extra = sum(max(0.0, seconds - limits.check_timeout) for seconds in asked)
+    return TimeLimits(check_s=limits.check_timeout, run_s=limits.run_timeout + extra)
+
+
+async def _run_checks(exercise: Exercise, checks: list[Check], report: Report,
+                      service_at: Mapping[str, str], limits: Limits, clock: float,
+                      on_progress: ProgressCallback | None) -> None:
+    assert report.time_limits is not None
+    data = draw(exercise.data, report.seed)
+    exchanges: list[Exchange] = []  # one record for every server, in the order they happened
+    async with contextlib.AsyncExitStack() as stack:
+        wire = await stack.enter_async_context(Wire(report.url, limits, exchanges))
+        services = {name: Server(await stack.enter_async_context(Wire(u, limits, exchanges)), name)
+                    for name, u in service_at.items()}
+        run = Run(wire, services, data, report.seed, limits.check_timeout, report.time_limits.run_s,
+                  deadline=clock + report.time_limits.run_s)
+        prepared = await prepare(exercise, checks, run)
+        report.setup = prepared.results
+        silent = 0  # checks in a row whose last request got no answer at all
+        for index, check in enumerate(checks):
+            if on_progress:
+                on_progress(Progress(index, len(checks), check))
+            if why_not := _why_not_run(check, prepared.failed, silent):
+                result = _not_run(check, report.time_limits, why_not, prepared.failed)
+            else:
+                before = len(exchanges)
+                result = await _run_check(run, check, prepared.values)
+                silent = silent + 1 if _unanswered(exchanges, before, result) else 0
+            report.checks.append(result)
+            if on_progress:
+                on_progress(Progress(index, len(checks), check, result))
+
+
+def _why_not_run(check: Check, failed_fixtures: set[str], silent: int) -> str | None:
+    if blocked := [name for name in check.needs if name in failed_fixtures]:
+        return f"not run: it needs {', '.join(blocked)}, which could not be prepared (see Setup)"
+    if silent >= GIVE_UP_AFTER:
+        return (f"not run: your server stopped answering ({silent} checks in a row got no "
+                "response). Restart it and check again")
+    return None
+
+
+def _unanswered(exchanges: list[Exchange], before: int, result: CheckResult) -> bool:
     """True when a failed check's last request got no HTTP response (timeout, refused, reset)."""
-    made = wire.exchanges[before:]
+    made = exchanges[before:]
     return not result.passed and bool(made) and made[-1].response is None
 
 
-def _not_run(check: Check, message: str) -> CheckResult:
-    result = CheckResult(id=check.id, title=check.title, status="fail", points=0,
-                         max_points=check.points, message=message, why=check.why, hint=check.hint,
-                         hidden=check.hidden)
+def _result(check: Check, time_limit: float) -> CheckResult:
+    return CheckResult(id=check.id, title=check.title, status="fail", points=0,
+                       max_points=check.points, why=check.why, hint=check.hint,
+                       hidden=check.hidden, time_limit_s=time_limit)
+
+
+def _not_run(check: Check, limits: TimeLimits, message: str, failed_fixtures: set[str]) -> CheckResult:
+    result = _result(check, check.timeout or limits.check_s)
+    result.message = message
+    result.blocked_by = [name for name in check.needs if name in failed_fixtures]
     return result  # no requests were made, so nothing to hide even for a hidden check
 
 
-async def _run_check(wire: Wire, check: Check, data: dict, seed: int, limits: Limits,
-                     deadline: float) -> CheckResult:
-    result = CheckResult(id=check.id, title=check.title, status="fail", points=0,
-                         max_points=check.points, why=check.why, hint=check.hint,
-                         hidden=check.hidden)
-    first_exchange = len(wire.exchanges)
-    started = time.perf_counter()
-    budget = min(limits.check_timeout, deadline - started)
-    ctx = CheckContext(wire, data, rng_for(seed, check.id), base_path=check.base_path)
-    try:
-        if budget <= 0:
-            raise CheckFailed(f"not run: the whole run reached its time limit of {limits.run_timeout:g} s")
-        async with asyncio.timeout(budget):
-            if check.use:
-                await registry.get(check.use)(ctx, **check.params)
-            else:
-                await run_steps(ctx, check.steps)
-        result.status, result.points = "pass", check.points
-    except CheckFailed as failure:
-        result.message, result.expected, result.received = (
-            _storable(failure.message), _storable(failure.expected), _storable(failure.received))
-        if failure.setup:
-            # The check's own why and hint are about what it tests, which it never reached.
-            result.stopped_while, result.why = failure.setup, ""
-            result.hint = (f"This check stopped while {failure.setup}, before what it tests. "
-                           "Make that request work first; the checks above that test it "
-                           "explain how.")
-    except TimeoutError:
-        result.message = (f"the check took longer than its limit of {budget:g} s; "
-                          "your server is too slow or stopped answering")
-    except Exception as exc:  # a bug in a check must cost that check, not the learner's report
-        result.message = (f"the grader itself failed in this check ({type(exc).__name__}: {exc}); "
-                          "this is a bug in apilab, not in your server. Please report it with "
-                          "the replay command below.")
-    result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    result.exchanges = wire.exchanges[first_exchange:]
-    return _redacted(result) if check.hidden else result
+async def _run_check(run: Run, check: Check, fixtures: Mapping[str, object]) -> CheckResult:
+    limit = check.timeout or run.check_timeout
+    result = _result(check, limit)
+    first_exchange = len(run.wire.exchanges)
+    ctx = CheckContext(run.wire, run.data, rng_for(run.seed, check.id), services=run.services,
+                       fixtures={name: fixtures[name] for name in check.needs if name in fixtures},
+                       base_path=check.base_path)
 
+    async def work() -> None:
+        if check.use:
+            registered = registry.get_check(check.use)
+            await registered.fn(ctx, **registered.validate(check.params))
+        else:
+            await run_steps(ctx, check.steps)
 
-def _storable(text: str | None) -> str | None:
-    # JSON from a learner's server may hold lone surrogates ("\ud800"); they cannot be encoded
-    # as UTF-8, so a report quoting them could not be saved or printed. Keep them as escapes.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8") if text else text
-
-
-def _redacted(result: CheckResult) -> CheckResult:
-    # Hidden checks use data the learner must not see: pass or fail only, never the requests.
+    budget = min(limit, run.deadline - time.perf_counter())
+    await attempt(result, work, budget, run.run_limit, stopped_hint=STOPPED_HINT)
     if result.passed:
-        message = ""
-    elif result.stopped_while:
-        message = (f"a hidden check stopped while {result.stopped_while}, before what it tests; "
-                   "make the visible checks pass first")
-    else:
-        message = "a hidden check failed; its requests are not shown"
-    return result.model_copy(update={"exchanges": [], "message": message, "expected": None,
-                                     "received": None})
-
-
-async def _unreachable(url: str, limits: Limits) -> str | None:
-    """Why nothing could be graded at `url`, or None when something accepts connections there."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        async with asyncio.timeout(limits.connect_timeout):
-            _reader, writer = await asyncio.open_connection(parts.hostname, port)
-    except TimeoutError:
-        return f"could not connect to {parts.netloc} within {limits.connect_timeout:g} s"
-    except OSError as exc:
-        if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
-            return f"nothing is listening on {parts.netloc} (connection refused)"
-        return f"could not connect to {parts.netloc}: {exc.strerror or exc}"
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return None
+        result.points = check.points
+    redacted(result, run.wire.exchanges[first_exchange:])
+    return result

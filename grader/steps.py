@@ -6,7 +6,7 @@ from typing import Any
 
 from apilab.catalog.models import Expect, Step
 from grader.context import NO_BODY, CheckContext
-from grader.matchers import MISSING, describe, json_path, matches, show
+from grader.matchers import MISSING, describe, expectation, filled, matches, nodes_mismatch, value_at
 from grader.wire import Received
 
 
@@ -68,7 +68,7 @@ def expect(ctx: CheckContext, label: str, rules: Expect, response: Received) -> 
             received=f"Content-Type {response.headers.get('content-type', '(none)')}",
         )
     for name, matcher in rules.headers.items():
-        matcher = matcher.model_copy(update={"equals": ctx.fill(matcher.equals)})
+        matcher = filled(matcher, ctx.fill)
         value = response.headers.get(name, MISSING)
         if not matches(matcher, value):
             ctx.fail(
@@ -85,16 +85,11 @@ def expect(ctx: CheckContext, label: str, rules: Expect, response: Received) -> 
     if rules.json_paths:
         document = ctx.json(response)
         for path, matcher in rules.json_paths.items():
-            matcher = matcher.model_copy(
-                update={"equals": ctx.fill(matcher.equals), "one_of": ctx.fill(matcher.one_of)}
-            )
-            value = json_path(document, path)
-            if not matches(matcher, value):
-                ctx.fail(
-                    f"{label}: body field {path} is not as expected",
-                    expected=f"{path} {describe(matcher)}",
-                    received=f"{path} = {show(value)}",
-                )
+            matcher = filled(matcher, ctx.fill)
+            received = nodes_mismatch(matcher, path, document)
+            if received is not None:
+                ctx.fail(f"{label}: body field {path} is not as expected",
+                         expected=expectation(matcher, path), received=received)
 
 
 def _capture(ctx: CheckContext, name: str, header: str | None, path: str | None,
@@ -105,7 +100,7 @@ def _capture(ctx: CheckContext, name: str, header: str | None, path: str | None,
             ctx.fail(f"the response has no {header} header, which the next step needs",
                      expected=f"a {header} header", received="none")
         return value
-    value = json_path(ctx.json(response), path or "")
+    value = value_at(ctx.json(response), path or "$")
     if value is MISSING:
         ctx.fail(f"the response body has no {path}, which the next step needs (as ${{{name}}})",
                  expected=f"a field {path}", received="absent")

@@ -6,6 +6,8 @@ only targets this machine: it must not become a way to probe other hosts.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import socket
 from urllib.parse import SplitResult, urlsplit, urlunsplit
@@ -87,3 +89,22 @@ def on_server(url: str, base: str) -> str | None:
 def _port(parts: SplitResult) -> int | None:
     # http://host and http://host:80 are the same origin (RFC 6454 §4).
     return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+
+async def unreachable(url: str, connect_timeout: float) -> str | None:
+    """Why nothing could be graded at `url`, or None when something accepts connections there."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        async with asyncio.timeout(connect_timeout):
+            _reader, writer = await asyncio.open_connection(parts.hostname, port)
+    except TimeoutError:
+        return f"could not connect to {parts.netloc} within {connect_timeout:g} s"
+    except OSError as exc:
+        if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
+            return f"nothing is listening on {parts.netloc} (connection refused)"
+        return f"could not connect to {parts.netloc}: {exc.strerror or exc}"
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return None

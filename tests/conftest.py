@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from apilab.app_servers import serve_app
 from apilab.catalog.loader import load_course
 from apilab.catalog.models import Course
 from apilab.store import Store
-from apilab.verify import serve_app
 from grader.report import Report
 from tests.helpers import FIXTURE_COURSE, TickingClock, make_report
 

@@ -16,6 +16,8 @@ from apilab.hubclient import HubClient
 from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
+# A one-exercise course whose exercise needs the sandbox and shares run fixtures between checks.
+SERVICES_COURSE = Path(__file__).parent / "fixtures" / "services_course"
 FIXED_TIME = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 

@@ -255,14 +255,16 @@ def serve_app(app: Any) -> Iterator[str]:
 # --- exercises ------------------------------------------------------------------------------------
 
 
-def exercise(*checks: dict[str, Any], slug: str = "hostile", data: dict | None = None) -> Exercise:
-    """An in-memory exercise from check dicts written like `[[checks]]` in exercise.toml."""
+def exercise(*checks: dict[str, Any], slug: str = "hostile", data: dict | None = None,
+             fixtures: dict | None = None) -> Exercise:
+    """An in-memory exercise from check dicts written like `[[checks]]` in exercise.toml (and
+    fixtures like its `[fixtures.NAME]` tables)."""
     filled = [{"why": "RFC 9110 §15: a server answers every request with a complete response",
                **check} for check in checks]
     return Exercise.model_validate({
         "id": str(uuid.uuid4()), "slug": slug, "title": f"Exercise {slug}",
         "lesson": "rest", "points": sum(c["points"] for c in filled), "checks": filled,
-        "data": data or {},
+        "data": data or {}, "fixtures": fixtures or {},
     })
 
 

@@ -153,13 +153,14 @@ def test_unknown_check_name_in_use(course):
 def test_bad_parameter_in_with(course):
     edit(exercise_file(course), 'path = "/ping", method', 'pth = "/ping", method')
     error = load_error(course)
-    assert error.key == "checks[1].with" and "pth" in error.problem
+    assert error.key == "checks[1].with.pth" and "unknown key" in error.problem
+    assert "exercise.toml: checks[1].with.pth: unknown key" in str(error)
 
 
 def test_missing_parameter_in_with(course):
     edit(exercise_file(course), ', allowed = ["GET", "HEAD"]', "")
     error = load_error(course)
-    assert error.key == "checks[1].with" and "allowed" in error.problem
+    assert error.key == "checks[1].with.allowed" and "required key is missing" in error.problem
 
 
 def test_duplicate_check_id(course):
@@ -209,3 +210,115 @@ def test_points_must_add_up(course):
     edit(exercise_file(course), "points = 3", "points = 4")
     error = load_error(course)
     assert error.key == "points" and "add up to 3" in error.problem
+
+
+# --- typed parameters, run fixtures, services, JSON paths ----------------------------------------
+
+FIXTURES = '''
+services = ["sandbox"]
+
+[fixtures.thing]
+use = "created-resource"
+with = { collection = "/things", body = { name = "x" } }
+
+[fixtures.other]
+use = "created-resource"
+needs = ["thing"]
+with = { collection = "/others", body = { thing = "${thing.id}" } }
+'''
+
+
+@pytest.fixture
+def with_fixtures(course: Path) -> Path:
+    edit(exercise_file(course), "points = 3\n", "points = 3\n" + FIXTURES)
+    edit(exercise_file(course), 'id = "ping"\n', 'id = "ping"\nneeds = ["thing"]\n')
+    return course
+
+
+def test_fixtures_and_services_load(with_fixtures):
+    exercise = load_course(with_fixtures).exercise("ex-one")
+    assert exercise.services == ["sandbox"] and list(exercise.fixtures) == ["thing", "other"]
+    assert exercise.fixtures["other"].needs == ["thing"] and exercise.checks[0].needs == ["thing"]
+
+
+def test_a_parameter_of_the_wrong_type(course):
+    edit(exercise_file(course), 'allowed = ["GET", "HEAD"]', 'allowed = "GET, HEAD"')
+    error = load_error(course)
+    assert error.key == "checks[1].with.allowed" and "'str' instances are not allowed" in error.problem
+    assert error.problem.endswith("(allow-header)")
+
+
+def test_an_unknown_registered_fixture(with_fixtures):
+    edit(exercise_file(with_fixtures), 'use = "created-resource"', 'use = "created-thing"')
+    error = load_error(with_fixtures)
+    assert error.key == "fixtures.thing.use" and "unknown fixture 'created-thing'" in error.problem
+    assert "registered fixtures: created-resource" in error.problem
+
+
+def test_a_fixture_with_a_bad_parameter(with_fixtures):
+    edit(exercise_file(with_fixtures), 'collection = "/things"', 'colection = "/things"')
+    error = load_error(with_fixtures)
+    assert error.key == "fixtures.thing.with.colection" and "unknown key" in error.problem
+
+
+def test_a_check_that_needs_an_undeclared_fixture(with_fixtures):
+    edit(exercise_file(with_fixtures), 'id = "ping"\nneeds = ["thing"]', 'id = "ping"\nneeds = ["thin"]')
+    error = load_error(with_fixtures)
+    assert error.key == "checks[0].needs[0]" and "'thin' is not a fixture of this exercise" in error.problem
+
+
+def test_a_fixture_needs_only_earlier_ones(with_fixtures):
+    text = exercise_file(with_fixtures).read_text()
+    first, second = text.index("[fixtures.thing]"), text.index("[fixtures.other]")
+    end = text.index("[[checks]]")
+    swapped = text[:first] + text[second:end] + text[first:second] + text[end:]
+    exercise_file(with_fixtures).write_text(swapped)
+    error = load_error(with_fixtures)
+    assert error.key == "fixtures.other.needs[0]" and "not an earlier fixture" in error.problem
+
+
+def test_a_placeholder_that_reads_a_fixture_not_in_needs(with_fixtures):
+    edit(exercise_file(with_fixtures), 'path = "/ping"\nexpect', 'path = "/ping/${other.id}"\nexpect')
+    error = load_error(with_fixtures)
+    assert error.key == "checks[0]" and "${other.id} reads the fixture 'other'" in error.problem
+
+
+def test_a_fixture_name_must_be_a_word(with_fixtures):
+    edit(exercise_file(with_fixtures), "[fixtures.thing]", "[fixtures.the-thing]")
+    error = load_error(with_fixtures)
+    assert error.key == "fixtures.the-thing" and "letters, digits and _" in error.problem
+
+
+def test_an_unknown_service(with_fixtures):
+    edit(exercise_file(with_fixtures), 'services = ["sandbox"]', 'services = ["sandbox", "hub"]')
+    error = load_error(with_fixtures)
+    assert error.key == "services[1]" and "'sandbox'" in error.problem
+
+
+def test_a_per_check_timeout_is_positive_and_bounded(course):
+    edit(exercise_file(course), 'id = "ping"\n', 'id = "ping"\ntimeout = 0\n')
+    assert load_error(course).key == "checks[0].timeout"
+
+
+def test_an_invalid_json_path_fails_at_load_with_its_key(course):
+    edit(exercise_file(course), 'expect.json."$.pong" = true', 'expect.json."$.headers.x-pong" = true')
+    error = load_error(course)
+    assert error.key == "checks[0].steps[0].expect.json.$.headers.x-pong"
+    assert "invalid JSONPath '$.headers.x-pong' (RFC 9535)" in error.problem
+
+
+def test_a_capture_path_must_select_one_value(course):
+    edit(exercise_file(course), 'expect.json."$.pong" = true',
+         'expect.json."$.pong" = true\ncapture.all = { json = "$.items[*].id" }')
+    error = load_error(course)
+    assert error.key == "checks[0].steps[0].capture.all.json" and "several values" in error.problem
+
+
+def test_the_real_course_compiles_every_path():
+    from apilab.catalog.models import compile_json_path
+
+    root = Path(__file__).resolve().parent.parent
+    course = load_course(root)
+    paths = [path for exercise in course.exercises.values() for check in exercise.checks
+             for step in check.steps for path in step.expect.json_paths]
+    assert paths and all(compile_json_path(path) for path in paths)

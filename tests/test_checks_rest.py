@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from apilab.verify import serve_app
+from apilab.app_servers import serve_app
 from grader.checks import registry
-from grader.checks.rest import parse_link_header
 from grader.context import CheckContext, CheckFailed
+from grader.http_helpers import parse_link_header
 from grader.wire import Wire
 
 APP = Path(__file__).parent / "fixtures" / "rest_checks_app"
@@ -34,7 +34,8 @@ async def run(url: str, name: str, **params) -> CheckContext:
     """Run registered check `name` against `url`; return its context (raises CheckFailed)."""
     async with Wire(url) as wire:
         ctx = CheckContext(wire, {"name": "Gadget"}, random.Random(0))
-        await registry.get(name)(ctx, **params)
+        registered = registry.get_check(name)
+        await registered.fn(ctx, **registered.validate(params))
         return ctx
 
 
@@ -48,7 +49,7 @@ def test_every_rest_check_says_what_it_proves_and_which_standard():
     names = ["allow-header", "head-like-get", "pagination-walk", "collection-includes",
              "problem-details", "no-trace"]
     for name in names:
-        doc = registry.get(name).__doc__ or ""
+        doc = registry.get_check(name).doc
         assert "Proves" in doc and any(s in doc for s in ("RFC", "OWASP")), name
 
 
@@ -122,7 +123,7 @@ async def test_head_like_get_fails_a_different_head(url, mode, says):
 
 async def test_checks_that_create_say_so_when_creating_fails(url):
     failure = await fails(url, "head-like-get", create_in="/create-200/things", body=THING)
-    assert "could not create" in failure.message and failure.expected == "status 201 Created"
+    assert "could not be created" in failure.message and failure.expected == "status 201 Created"
     failure = await fails(url, "head-like-get", create_in="/no-location/things", body=THING)
     assert "without a Location" in failure.message
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from apilab.verify import serve_app
+from apilab.app_servers import serve_app
 from grader.checks import registry
 from grader.checks.openapi_documents import external_references, listed_operations
 from grader.context import CheckContext, CheckFailed

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from apilab.app_servers import serve_app
 from apilab.cli import main
 from apilab.ports import free_port
 from apilab.store import Store
-from apilab.verify import serve_app
+from grader.report import SCHEMA_VERSION
 from tests.helpers import FIXTURE_COURSE, make_report
 
 
@@ -124,7 +125,7 @@ def test_exercises_are_named_by_number_too(cli, hello_solution_url):
 def test_json_and_junit_formats(cli, hello_starter_url):
     as_json = cli("check", "hello-api", "--url", hello_starter_url, "--format", "json", "--seed", "3")
     report = json.loads(as_json.output)
-    assert report["schema"] == 1 and report["seed"] == 3 and report["status"] == "fail"
+    assert report["schema"] == SCHEMA_VERSION and report["seed"] == 3 and report["status"] == "fail"
     as_junit = cli("check", "hello-api", "--url", hello_starter_url, "--format", "junit")
     suite = ET.fromstring(as_junit.output).find("testsuite")
     assert int(suite.get("failures")) >= 1

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from apilab.app_servers import materialize, serve_app, serve_apps
 from apilab.catalog.loader import load_exercise
 from apilab.catalog.models import Exercise
-from apilab.verify import materialize, serve_app, serve_apps
 from grader.runner import grade
 
 EXERCISE_DIR = Path(__file__).resolve().parent.parent / "exercises" / "reading-list"

@@ -12,7 +12,7 @@ import yaml
 from openapi_spec_validator import validate
 
 from apilab.catalog.loader import load_exercise
-from apilab.verify import materialize, serve_apps
+from apilab.app_servers import materialize, serve_apps
 from grader.checks.openapi_documents import listed_operations
 from grader.runner import grade
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from textual.widgets import DataTable, Select
 
-from grader.report import Report
+from grader.report import SCHEMA_VERSION, Report
 from hub.auth import hash_token, new_token
 from hub.process import hub_process
 from hub.protocol import SubmissionSummary
@@ -45,10 +45,10 @@ HOSTILE_ID = "0b5f2c1e-6f4d-4a8e-9c3b-7d1e2f3a4b5c"  # eve's SLUG submission, re
 
 
 def newer_schema(report: Report) -> str:
-    """`report` as a newer apilab would write it: schema 2, with fields this version does not
+    """`report` as a newer apilab would write it: a higher schema, with fields this version does not
     know (hostile too), and check ids short enough for the hub's intake."""
     data = json.loads(report.to_json())
-    data["schema"] = 2
+    data["schema"] = SCHEMA_VERSION + 1
     data["provenance"] = HOSTILE
     for index, check in enumerate(data["checks"]):
         check["id"] = f"check-{index}{MARKUP_ATTACKS['closing-tag']}"

@@ -12,6 +12,7 @@ from apilab.views.mentor import (
     review_conflict,
     submission_heading,
 )
+from grader.report import SCHEMA_VERSION
 from hub.protocol import Feedback, Review, SubmissionSummary, Unreadable
 from tests.helpers import HOSTILE, MARKUP_ATTACKS, make_report
 
@@ -118,9 +119,9 @@ def test_a_heading_is_literal_and_says_when_a_newer_apilab_wrote_the_report():
     heading = submission_heading(summary).plain
     assert "\x1b" not in heading and "ada" not in heading and "OWNED" in heading
     assert "newer apilab" not in heading
-    newer = make_report().model_copy(update={"schema_version": 2})
-    assert "Written by a newer apilab (report schema 2)" in submission_heading(summary,
-                                                                                newer).plain
+    newer = make_report().model_copy(update={"schema_version": SCHEMA_VERSION + 1})
+    assert f"Written by a newer apilab (report schema {SCHEMA_VERSION + 1})" in submission_heading(
+        summary, newer).plain
 
 
 def test_the_question_after_a_crossed_review_quotes_the_other_mentor_literally():

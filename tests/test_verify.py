@@ -72,16 +72,16 @@ def test_a_mutant_that_escapes_fails_verification(tmp_path):
 def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path):
     import socket
 
-    from apilab.verify import _Server
+    from apilab.app_servers import AppServer
 
     app = tmp_path / "app.py"
     app.write_text("async def app(scope, receive, send):\n    pass\n")
     with socket.socket() as thief:  # another program takes the port between pick and bind
         thief.bind(("127.0.0.1", 0))  # bound, not listening: uvicorn cannot bind it either
         taken = thief.getsockname()[1]
-        server = _Server(tmp_path, taken, port_chosen_here=True)
+        server = AppServer(tmp_path, taken, port_chosen_here=True)
         try:
             server.wait_ready(time.monotonic() + 20)
-            assert server.port != taken and server.process.poll() is None
+            assert server.port != taken and server.running()
         finally:
             server.stop()

@@ -2,8 +2,9 @@
 an API is graded on its earlier contract too, under a base path, without a copy of its checks.
 
 `with_included(exercise, path)` returns the exercise with the included checks first (ids
-prefixed, base path set, hidden ones still hidden) and the included exercises' seeded data merged
-into its own. Exercises are found beside this one, by slug.
+prefixed, base path set, hidden ones still hidden), and the included exercises' seeded data, run
+fixtures (under the same base path) and services merged into its own. Exercises are found beside
+this one, by slug.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from apilab.catalog.models import Check, DataSpec, Exercise
+from apilab.catalog.models import Check, DataSpec, Exercise, Fixture, Service
 
 Parse = Callable[[Path], Exercise]
 
@@ -33,6 +34,8 @@ def with_included(exercise: Exercise, path: Path, parse: Parse,
         return exercise
     checks: list[Check] = []
     data: dict[str, DataSpec] = {}
+    fixtures: dict[str, Fixture] = {}
+    services: list[Service] = []
     for index, include in enumerate(exercise.include):
         key = f"include[{index}]"
         source = path.parent.parent / include.exercise / "exercise.toml"
@@ -45,15 +48,23 @@ def with_included(exercise: Exercise, path: Path, parse: Parse,
         checks += [check.model_copy(update={"id": include.prefix + check.id,
                                             "base_path": include.base_path + check.base_path})
                    for check in other.checks]
-        _merge(data, other.data, f"{key}.exercise", include.exercise)
-    _merge(data, exercise.data, "data", exercise.slug)
-    return exercise.model_copy(update={"checks": [*checks, *exercise.checks], "data": data})
+        _merge(data, other.data, f"{key}.exercise", include.exercise, "draws ${{{name}}} as")
+        based = {name: fixture.model_copy(update={"base_path": include.base_path + fixture.base_path})
+                 for name, fixture in other.fixtures.items()}
+        _merge(fixtures, based, f"{key}.exercise", include.exercise, "prepares the fixture {name} as")
+        services += [name for name in other.services if name not in services]
+    _merge(data, exercise.data, "data", exercise.slug, "draws ${{{name}}} as")
+    _merge(fixtures, exercise.fixtures, "fixtures", exercise.slug, "prepares the fixture {name} as")
+    services += [name for name in exercise.services if name not in services]
+    return exercise.model_copy(update={"checks": [*checks, *exercise.checks], "data": data,
+                                       "fixtures": fixtures, "services": services})
 
 
-def _merge(into: dict[str, DataSpec], data: dict[str, DataSpec], key: str, origin: str) -> None:
-    for name, spec in data.items():
-        if name in into and into[name] != spec:
-            raise IncludeError(key, f"{origin} draws ${{{name}}} as {spec.model_dump(exclude_defaults=True)} "
-                               f"but an included exercise draws it as "
-                               f"{into[name].model_dump(exclude_defaults=True)}; use another name")
-        into[name] = spec
+def _merge(into: dict, items: dict, key: str, origin: str, what: str) -> None:
+    """Add `items` to `into`; a name already there with another value is an error."""
+    for name, value in items.items():
+        if name in into and into[name] != value:
+            raise IncludeError(key, f"{origin} {what.format(name=name)} "
+                               f"{value.model_dump(exclude_defaults=True)} but an included exercise "
+                               f"has {into[name].model_dump(exclude_defaults=True)}; use another name")
+        into[name] = value

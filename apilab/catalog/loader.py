@@ -8,18 +8,22 @@ course author can go straight to the line to fix.
 from __future__ import annotations
 
 import difflib
-import inspect
+import re
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from apilab.catalog.includes import IncludeError, with_included
-from apilab.catalog.models import Check, Course, Exercise, Mutant
+from apilab.catalog.models import Course, Exercise, Mutant
+
+if TYPE_CHECKING:
+    from grader.checks.registry import Registry
 
 M = TypeVar("M", bound=BaseModel)
+# ${fixture.field}: a placeholder that reads a run fixture (plain ${name} is data or a capture).
+_FIXTURE_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\.[^}]*\}")
 
 
 class CatalogError(Exception):
@@ -31,17 +35,14 @@ class CatalogError(Exception):
         super().__init__(f"{where}: {problem}")
 
 
-def load_course(root: Path, known_checks: Mapping[str, Any] | None = None) -> Course:
+def load_course(root: Path, registry: Registry | None = None) -> Course:
     """Load the course under `root` (the folder holding lessons/ and exercises/).
 
-    `known_checks` maps registered check names to their functions; by default the grader's
-    registry. A check that `use`s a name not in it, or passes a parameter the function does not
-    take, is an error.
+    `registry` holds the registered checks and fixtures (by default the grader's). A check or
+    fixture that `use`s a name not in it, or whose `with` does not fit the function's typed
+    parameters, is an error naming the file and the key (`checks[3].with.limit`).
     """
-    if known_checks is None:
-        from grader.checks import registry
-
-        known_checks = registry.all_checks()
+    registry = registry or _default_registry()
     manifest = root / "lessons" / "course.toml"
     course = _parse(Course, manifest)
     lessons = [lesson.model_copy(update={"number": n}) for n, lesson in enumerate(course.lessons, 1)]
@@ -62,7 +63,7 @@ def load_course(root: Path, known_checks: Mapping[str, Any] | None = None) -> Co
             if slug in exercises:
                 raise CatalogError(manifest, f"{key}.exercises", f"exercise {slug!r} is listed twice")
             number += 1
-            exercise = _load_exercise(root / "exercises" / slug, known_checks, number)
+            exercise = _load_exercise(root / "exercises" / slug, registry, number)
             if exercise.slug != slug:
                 raise CatalogError(exercise.root / "exercise.toml", "slug",
                                    f"is {exercise.slug!r} but the folder and course.toml say {slug!r}")
@@ -77,24 +78,38 @@ def load_course(root: Path, known_checks: Mapping[str, Any] | None = None) -> Co
     return course.model_copy(update={"lessons": lessons, "exercises": exercises, "root": root})
 
 
-def load_exercise(folder: Path, known_checks: Mapping[str, Any] | None = None) -> Exercise:
+def load_exercise(folder: Path, registry: Registry | None = None) -> Exercise:
     """Load one exercise folder on its own (for authors testing a new exercise)."""
-    if known_checks is None:
-        from grader.checks import registry
-
-        known_checks = registry.all_checks()
-    return _load_exercise(folder, known_checks, number=0)
+    return _load_exercise(folder, registry or _default_registry(), number=0)
 
 
-def _load_exercise(folder: Path, known_checks: Mapping[str, Any], number: int) -> Exercise:
+def _default_registry() -> Registry:
+    from grader.checks.registry import default
+
+    return default()
+
+
+def _load_exercise(folder: Path, registry: Registry, number: int) -> Exercise:
     path = folder / "exercise.toml"
     try:
         exercise = with_included(_parse(Exercise, path), path, lambda p: _parse(Exercise, p))
     except IncludeError as exc:
         raise CatalogError(path, exc.key, str(exc)) from None
     _no_duplicates(path, "checks", [check.id for check in exercise.checks], "id")
+    earlier: list[str] = []
+    for name, fixture in exercise.fixtures.items():
+        key = f"fixtures.{name}"
+        _check_registered(path, key, "fixture", fixture.use, fixture.params, registry)
+        _check_needs(path, key, fixture.needs, earlier, "an earlier fixture")
+        _check_placeholders(path, key, fixture.params, fixture.needs)
+        earlier.append(name)
     for index, check in enumerate(exercise.checks):
-        _check_registered(path, f"checks[{index}]", check, known_checks)
+        key = f"checks[{index}]"
+        if check.use is not None:
+            _check_registered(path, key, "check", check.use, check.params, registry)
+        _check_needs(path, key, check.needs, earlier, "a fixture of this exercise")
+        _check_placeholders(path, key, [check.params, [s.model_dump(by_alias=True) for s in check.steps]],
+                            check.needs)
     total = sum(check.points for check in exercise.checks)
     if total != exercise.points:
         raise CatalogError(path, "points", f"is {exercise.points} but the checks add up to {total}")
@@ -127,17 +142,46 @@ def _load_mutants(folder: Path, exercise: Exercise) -> list[Mutant]:
     return mutants
 
 
-def _check_registered(path: Path, key: str, check: Check, known: Mapping[str, Any]) -> None:
-    if check.use is None:
-        return
-    if check.use not in known:
+def _check_registered(path: Path, key: str, kind: str, use: str, params: dict[str, Any],
+                      registry: Registry) -> None:
+    known = registry.checks if kind == "check" else registry.fixtures
+    if use not in known:
         names = ", ".join(sorted(known)) or "none"
-        raise CatalogError(path, f"{key}.use", f"unknown check {check.use!r}; registered checks: {names}")
-    signature = inspect.signature(known[check.use])
+        raise CatalogError(path, f"{key}.use", f"unknown {kind} {use!r}; registered {kind}s: {names}")
     try:
-        signature.bind(None, **check.params)
-    except TypeError as exc:
-        raise CatalogError(path, f"{key}.with", f"{check.use}: {exc}") from None
+        known[use].validate(params)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        where = _dotted(("with", *first["loc"]))
+        raise CatalogError(path, f"{key}.{where}", f"{_explain(first, errors)} ({use})") from None
+
+
+def _check_needs(path: Path, key: str, needs: list[str], known: list[str], what: str) -> None:
+    for index, name in enumerate(needs):
+        if name not in known:
+            names = ", ".join(known) or "none"
+            raise CatalogError(path, f"{key}.needs[{index}]",
+                               f"{name!r} is not {what} (fixtures declared before it: {names})")
+
+
+def _check_placeholders(path: Path, key: str, values: Any, needs: list[str]) -> None:
+    """Every ${fixture.field} in `values` names a fixture listed in `needs`."""
+    for text in _strings(values):
+        for match in _FIXTURE_PLACEHOLDER.finditer(text):
+            if match.group(1) not in needs:
+                raise CatalogError(path, key, f"{match.group()} reads the fixture {match.group(1)!r}, "
+                                   f"which is not in its needs; add needs = [\"{match.group(1)}\"]")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 def _parse(model: type[M], path: Path, extra: dict[str, Any] | None = None) -> M:
@@ -162,7 +206,7 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
-        elif part in ("function-before[_shorthand(), Matcher]", "int", "list[int]"):
+        elif part in ("function-before[_shorthand(), Matcher]", "int", "list[int]", "[key]"):
             continue
         else:
             parts.append(str(part))
@@ -178,6 +222,8 @@ def _explain(error: Any, errors: list[Any]) -> str:
         return f"unknown key; did you mean {close[0]!r}?" if close else "unknown key; check its spelling"
     if kind == "missing":
         return "required key is missing"
+    if kind == "string_pattern_mismatch" and error["loc"][-1] == "[key]" and error["loc"][0] == "fixtures":
+        return "a fixture name is a word of letters, digits and _ (it is read as ${name.field})"
     return error["msg"].removeprefix("Value error, ")
 
 

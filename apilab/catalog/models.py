@@ -7,20 +7,72 @@ is an error that names the file and the key, never a silently ignored setting.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+if TYPE_CHECKING:
+    from jsonpath_rfc9535 import JSONPathQuery
+
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# Fixture names appear in placeholders such as ${book.url}, so they are identifiers.
+FIXTURE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}
 JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object", "null"}
+# Servers besides the learner's that an exercise may need; `apilab verify` starts them.
+Service = Literal["sandbox"]
+# A check or fixture may ask for more time than the default, up to this (token expiry, rate windows).
+MAX_TIMEOUT = 600
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- JSONPath -----------------------------------------------------------------------------------
+
+
+def json_path_text(text: str) -> str:
+    """A path as an RFC 9535 query: `id` and `items[0].id` are read as `$.id`, `$.items[0].id`."""
+    if not text:
+        raise ValueError("an empty JSONPath; write $ for the whole body")
+    return text if text.startswith("$") else "$" + ("" if text.startswith("[") else ".") + text
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_json_path(text: str) -> JSONPathQuery:
+    """The compiled RFC 9535 query for `text` (shorthand allowed, see `json_path_text`).
+
+    Raises ValueError naming the path and what is wrong with it.
+    """
+    import jsonpath_rfc9535  # loaded on first use: `apilab` commands that read no paths start faster
+
+    try:
+        return jsonpath_rfc9535.compile(json_path_text(text))
+    except jsonpath_rfc9535.JSONPathError as exc:
+        raise ValueError(f"invalid JSONPath {text!r} (RFC 9535): {exc}") from None
+
+
+def _valid_json_path(text: str) -> str:
+    compile_json_path(text)
+    return json_path_text(text)
+
+
+def _singular_json_path(text: str) -> str:
+    if not compile_json_path(text).singular_query():
+        raise ValueError(f"{text!r} may select several values; here a path must name one value "
+                         "(names and indexes only, such as $.items[0].id)")
+    return json_path_text(text)
+
+
+# An RFC 9535 query, checked when the course loads; it may select any number of values.
+JsonPath = Annotated[str, AfterValidator(_valid_json_path)]
+# A query that selects at most one value (RFC 9535 §2.3.5.1 singular query): for captures and ids.
+SingularJsonPath = Annotated[str, AfterValidator(_singular_json_path)]
 
 
 # --- expectations -------------------------------------------------------------------------------
@@ -70,7 +122,8 @@ class Expect(Model):
 
     status: int | list[int] | None = None
     headers: dict[str, Matcher] = {}
-    json_paths: dict[str, Matcher] = Field(default={}, alias="json")
+    # Each path may select several values; see `grader.matchers.nodes_mismatch` for the rule.
+    json_paths: dict[JsonPath, Matcher] = Field(default={}, alias="json")
     content_type: str | None = None  # media type, compared without parameters
     body_empty: bool | None = None
 
@@ -79,7 +132,7 @@ class Capture(Model):
     """A value taken from a response for later steps, as `${name}`."""
 
     header: str | None = None
-    json_path: str | None = Field(default=None, alias="json")
+    json_path: SingularJsonPath | None = Field(default=None, alias="json")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Capture:
@@ -127,6 +180,8 @@ def _base_path(value: str) -> str:
     return value
 
 
+# Put in front of every path a check writes (not those the server gave it, such as a Location):
+# "/v1" runs a check written for /books against /v1/books.
 BasePath = Annotated[str, AfterValidator(_base_path)]
 
 
@@ -135,7 +190,8 @@ class Include(Model):
     API keeps its earlier contract without a copy of its checks.
 
     The included checks come first, their ids prefixed (`v1-` + `create-201`), their paths under
-    `base_path`, hidden ones still hidden; the other exercise's seeded data comes with them.
+    `base_path`, hidden ones still hidden; the other exercise's seeded data and run fixtures come
+    with them (fixtures under the same base path).
     """
 
     exercise: str = Field(pattern=SLUG)
@@ -155,8 +211,8 @@ class Check(Model):
     steps: list[Step] = []
     use: str | None = None
     params: dict[str, Any] = Field(default={}, alias="with")
-    # Put in front of every path the check writes (not those the server gave it, such as a
-    # Location): "/v1" runs a check written for /books against /v1/books.
+    needs: list[str] = []  # run fixtures this check uses; it is not run when one of them failed
+    timeout: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT)  # seconds, if not the default
     base_path: BasePath = ""
 
     @model_validator(mode="after")
@@ -166,6 +222,21 @@ class Check(Model):
         if self.params and not self.use:
             raise ValueError("`with` gives parameters to a registered check; add `use`")
         return self
+
+
+class Fixture(Model):
+    """A value prepared once per run, before the checks, by a registered fixture (`use`).
+
+    Checks that list it in `needs` read it as `${name.field}` (or `ctx.fixtures[name]`); when it
+    fails, the report shows it once, as setup, and those checks are not run.
+    """
+
+    use: str
+    title: str | None = None  # what it prepares, in words; the report shows it
+    params: dict[str, Any] = Field(default={}, alias="with")
+    needs: list[str] = []  # earlier fixtures it builds on
+    timeout: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT)
+    base_path: BasePath = ""
 
 
 class DataSpec(Model):
@@ -212,8 +283,11 @@ class Exercise(Model):
     lesson: str = Field(pattern=SLUG)
     points: int = Field(gt=0)
     summary: str = ""
+    services: list[Service] = []
     include: list[Include] = []
     data: dict[str, DataSpec] = {}
+    # Prepared in this order (TOML keeps the order of tables as written).
+    fixtures: dict[Annotated[str, Field(pattern=FIXTURE_NAME)], Fixture] = {}
     checks: list[Check] = Field(min_length=1)
     # Filled in by the loader, not read from exercise.toml:
     number: int = 0

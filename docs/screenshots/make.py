@@ -17,9 +17,9 @@ HERE = Path(__file__).resolve().parent
 
 async def main() -> None:
     from apilab import paths
+    from apilab.app_servers import materialize, serve_app
     from apilab.catalog.loader import load_course
     from apilab.store import Store
-    from apilab.verify import materialize, serve_app
     from tui.app import ApilabApp
     from tui.widgets.course_list import ExerciseItem
 

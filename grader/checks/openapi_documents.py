@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired
 from urllib.parse import urlsplit
+
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from grader.checks.registry import check
 from grader.context import CheckContext

@@ -1,4 +1,4 @@
-"""Registered checks for REST and HTTP semantics (lesson 1).
+"""Registered checks and fixtures for REST and HTTP semantics (lesson 1).
 
 Each check is reusable by any exercise that has a collection of JSON resources: the collection's
 path, the body that creates a resource, where the list keeps its items and which field is the id
@@ -8,158 +8,51 @@ and then work on the URL its `Location` header names.
 
 from __future__ import annotations
 
-import json as jsonlib
-import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode, urljoin
 
-from apilab.catalog.models import Matcher
-from grader.checks.registry import check
+from apilab.catalog.models import JsonPath, Matcher, Service, SingularJsonPath
+from grader.checks.registry import check, fixture
 from grader.context import CheckContext
-from grader.matchers import MISSING, describe, json_path, matches, show
-from grader.wire import Received
+from grader.http_helpers import (
+    VOLATILE_HEADERS,
+    allow_methods,
+    create,
+    expect_problem,
+    id_of,
+    key,
+    leaked_internals,
+    location_of,
+    target_of,
+    walk,
+    with_query,
+)
+from grader.matchers import expectation, filled, nodes_mismatch, show
 
-PROBLEM_JSON = "application/problem+json"
-# Headers that legitimately differ between two responses to the same request.
-VOLATILE_HEADERS = ("date", "server", "connection", "keep-alive", "transfer-encoding",
-                    "x-request-id", "x-response-time")
-# Signs that an error body reveals the server's insides (OWASP API8:2023).
-TRACE_PATTERNS = {
-    "a Python traceback": r"Traceback \(most recent call last\)",
-    "a Python stack frame": r'File "[^"]+", line \d+',
-    "a source file and line": r"\b[\w-]+\.(?:py|js|mjs|ts|rb|java|go|php|cs|rs|kt)\b:\d+",
-    "a Python source file": r"\b[\w-]+\.py\b",
-    "an installed-packages folder": r"site-packages|dist-packages|node_modules",
-    "a file system path": r"(?:^|[\s\"'(=])/(?:usr|home|opt|var|srv|tmp|Users|root)/[\w.@-]+",
-    "a Windows path": r"\b[A-Za-z]:\\[\w.-]+",
-    "a stack frame": r"(?m)^\s+at [\w.$<>/]+[ (]",
-    "a Go panic": r"goroutine \d+ \[",
-}
+# --- fixtures -----------------------------------------------------------------------------------
 
 
-# --- helpers ------------------------------------------------------------------------------------
+@fixture("created-resource")
+async def created_resource(
+    ctx: CheckContext,
+    *,
+    collection: str,
+    body: Any,
+    on: Service | None = None,
+    id_field: SingularJsonPath = "id",
+) -> dict[str, Any]:
+    """Creates one resource for the whole run: POST `body` to `collection`, 201 with a Location.
 
-
-def parse_link_header(value: str) -> list[tuple[str, dict[str, str]]]:
-    """The links in one `Link` field value (RFC 8288 §3): [(target, {param: value})].
-
-    Parameter names are lowercased; quoted values are unquoted. Commas inside `<...>` or quotes
-    do not split links.
+    Proves nothing by itself (the create checks do, RFC 9110 §15.3.2); it shares the resource
+    with the checks that need it, as `${NAME.url}` (absolute URL from Location), `${NAME.path}`,
+    `${NAME.id}` and `${NAME.body}` (the JSON the server answered). It is created on the
+    learner's server, or on the service named by `on` (such as the sandbox).
     """
-    links = []
-    for match in re.finditer(r"<([^>]*)>((?:[^,\"]|\"(?:[^\"\\]|\\.)*\")*)", value):
-        params: dict[str, str] = {}
-        for name, raw in re.findall(r";\s*([^\s;,=]+)\s*(?:=\s*(\"(?:[^\"\\]|\\.)*\"|[^;,\s]*))?",
-                                    match.group(2)):
-            if raw.startswith('"'):
-                raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
-            params.setdefault(name.lower(), raw)
-        links.append((match.group(1).strip(), params))
-    return links
-
-
-def next_link(response: Received) -> str | None:
-    """The absolute URL of the `rel="next"` link of a response, if it has one."""
-    for value in response.headers.get_list("link"):
-        for target, params in parse_link_header(value):
-            if "next" in params.get("rel", "").lower().split():
-                return urljoin(response.url, target)
-    return None
-
-
-def allow_methods(response: Received) -> list[str]:
-    """The method tokens of every `Allow` field of a response, in order (RFC 9110 §10.2.1)."""
-    return [token.strip() for value in response.headers.get_list("allow")
-            for token in value.split(",") if token.strip()]
-
-
-def with_query(path: str, query: dict[str, Any]) -> str:
-    if not query:
-        return path
-    return f"{path}{'&' if '?' in path else '?'}{urlencode({k: str(v) for k, v in query.items()})}"
-
-
-async def create(ctx: CheckContext, collection: str, body: Any) -> tuple[Received, Any]:
-    """POST `body` (placeholders filled) to `collection`; the 201 response and its JSON body."""
-    collection = ctx.based(ctx.fill(collection))
-    with ctx.preparing(f"creating the resource it works on (POST {collection})"):
-        response = await ctx.request("POST", collection, json_body=ctx.fill(body), based=False)
-        ctx.expect(
-            response.status == 201,
-            f"POST {collection} answered {response.status}, so this check could not create the "
-            "resource it works on; make the create checks pass first",
-            expected="status 201 Created", received=f"status {response.status} {response.reason}",
-        )
-        return response, ctx.json(response)
-
-
-async def created_url(ctx: CheckContext, collection: str, body: Any) -> str:
-    """Create a resource and return the absolute URL its Location header names."""
-    response, _document = await create(ctx, collection, body)
-    location = response.headers.get("location")
-    with ctx.preparing(f"finding the resource it created (POST {ctx.fill(collection)})"):
-        ctx.expect(bool(location), f"POST {ctx.fill(collection)} answered 201 without a Location "
-                   "header, so this check cannot find the new resource",
-                   expected="a Location header", received="none")
-    return urljoin(response.url, location)
-
-
-async def target_of(ctx: CheckContext, path: str | None, create_in: str | None, body: Any) -> str:
-    """The URL a check works on: `path`, or a resource it creates in `create_in` first."""
-    if create_in is not None:
-        return await created_url(ctx, create_in, body)
-    if not path:
-        ctx.fail("this check is misconfigured: it needs `path` or `create_in` in its `with`")
-    return ctx.fill(path)
-
-
-def id_of(ctx: CheckContext, document: Any, id_field: str, where: str) -> Any:
-    value = json_path(document, id_field)
-    ctx.expect(value is not MISSING, f"{where} has no {id_field}",
-               expected=f"a field {id_field}", received=show(document))
-    return value
-
-
-def key(value: Any) -> str:
-    """A hashable form of a JSON value, so that ids of any JSON type can be compared."""
-    return jsonlib.dumps(value, sort_keys=True)
-
-
-async def walk(ctx: CheckContext, first: str, items_path: str, max_pages: int,
-               limit: int | None = None) -> list[tuple[int, Any]]:
-    """Follow `rel="next"` from `first`; every (page number, item) in order.
-
-    Fails when a page is not a 200 JSON page, holds more than `limit` items, when a next link
-    leads back to a page already visited, or when there is still a next link after `max_pages`.
-    """
-    url, visited, found = ctx.based(first), set(), []
-    for page in range(1, max_pages + 1):
-        response = await ctx.request("GET", url, based=False)
-        ctx.expect(response.status == 200,
-                   f"page {page} of the list (GET {url}) answered {response.status}",
-                   expected="status 200", received=f"status {response.status}")
-        items = json_path(ctx.json(response), items_path)
-        where = f"the list's {items_path!r} field" if items_path else "the list body"
-        ctx.expect(isinstance(items, list), f"page {page}: {where} is not a JSON array",
-                   expected="an array of resources", received=show(items))
-        if limit is not None:
-            ctx.expect(len(items) <= limit, f"page {page} ({url}) holds {len(items)} items, "
-                       f"more than the limit={limit} asked for",
-                       expected=f"at most {limit} items", received=f"{len(items)} items")
-        found += [(page, item) for item in items]
-        visited.add(response.url)
-        url = next_link(response)
-        if url is None:
-            return found
-        ctx.expect(url not in visited, f"page {page}'s rel=\"next\" link leads back to a page "
-                   "already visited, so a client following it would loop forever",
-                   expected="a link to a new page", received=f"next: {url}")
-    ctx.fail(f"after {max_pages} pages ({len(found)} items) there is still a rel=\"next\" link. "
-             "Either the list never ends (the last page must have no next link, or a client never "
-             "knows it has reached the end), or your server holds more data than this check walks: "
-             "restart it with an empty store and check again",
-             expected="a last page without rel=\"next\"", received=f"next: {url}")
+    server = ctx.service(on) if on else ctx.server
+    response, document = await create(ctx, collection, body, server)
+    url = location_of(ctx, response, f"POST {ctx.fill(collection)}")
+    return {"url": url, "path": url.removeprefix(server.url) or "/",
+            "id": id_of(ctx, document, id_field, "the created resource"), "body": document}
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -187,7 +80,7 @@ async def allow_header(
     content = {} if method.upper() in ("POST", "PUT", "PATCH") else None
     kwargs = {"json_body": content} if content is not None else {}
     response = await ctx.request(method.upper(), url, **kwargs)
-    ctx.expect(response.status == 405, f"{method.upper()} {url} answered {response.status}",
+    ctx.expect(response.status == 405, f"{method.upper()} {ctx.based(url)} answered {response.status}",
                expected="status 405 Method Not Allowed",
                received=f"status {response.status} {response.reason}")
     got = allow_methods(response)
@@ -225,10 +118,10 @@ async def head_like_get(
     """
     url = await target_of(ctx, path, create_in, body)
     got = await ctx.request("GET", url)
-    ctx.expect(got.status == 200, f"GET {url} answered {got.status}, so HEAD has nothing to match",
+    ctx.expect(got.status == 200, f"GET {ctx.based(url)} answered {got.status}, so HEAD has nothing to match",
                expected="status 200", received=f"status {got.status} {got.reason}")
     head = await ctx.request("HEAD", url)
-    ctx.expect(head.status == got.status, f"HEAD {url} answered {head.status} but GET answered "
+    ctx.expect(head.status == got.status, f"HEAD {ctx.based(url)} answered {head.status} but GET answered "
                f"{got.status}", expected=f"status {got.status}", received=f"status {head.status}")
     ctx.expect(not head.body, "HEAD returned a body; a HEAD response never has content",
                expected="no body", received=f"{len(head.body)} bytes")
@@ -256,8 +149,8 @@ async def pagination_walk(
     count: int = 5,
     limit: int = 2,
     query: dict[str, Any] | None = None,
-    items_path: str = "items",
-    id_field: str = "id",
+    items_path: SingularJsonPath = "items",
+    id_field: SingularJsonPath = "id",
     max_pages: int = 500,
 ) -> None:
     """Following `rel="next"` from `?limit=N` visits every resource exactly once, then stops.
@@ -272,7 +165,7 @@ async def pagination_walk(
         ctx.vars["n"] = n
         _response, document = await create(ctx, collection, body)
         created.append(id_of(ctx, document, id_field, f"the created resource #{n}"))
-    first = with_query(ctx.fill(collection), {**(query or {}), "limit": limit})
+    first = ctx.based(with_query(ctx.fill(collection), {**(query or {}), "limit": limit}))
     pages = await walk(ctx, first, items_path, max_pages, limit)
     seen: dict[str, int] = {}
     for page, item in pages:
@@ -299,11 +192,11 @@ async def collection_includes(
     collection: str,
     body: Any,
     query: dict[str, Any] | None = None,
-    where: dict[str, Any] | None = None,
+    where: dict[JsonPath, Matcher] | None = None,
     excluded_body: Any = None,
     count: int = 1,
-    items_path: str = "items",
-    id_field: str = "id",
+    items_path: SingularJsonPath = "items",
+    id_field: SingularJsonPath = "id",
     max_pages: int = 500,
 ) -> None:
     """Resources just created are listed in their collection (and a filter lists only matches).
@@ -324,9 +217,9 @@ async def collection_includes(
     if excluded_body is not None:
         _response, other = await create(ctx, collection, excluded_body)
         unwanted = id_of(ctx, other, id_field, "the second created resource")
-    first = with_query(ctx.fill(collection), query or {})
+    first = ctx.based(with_query(ctx.fill(collection), query or {}))
     pages = await walk(ctx, first, items_path, max_pages)
-    rules = {path: Matcher.model_validate(ctx.fill(rule)) for path, rule in (where or {}).items()}
+    rules = {path: filled(rule, ctx.fill) for path, rule in (where or {}).items()}
     times = {key(created): 0 for created in wanted}
     for page, item in pages:
         item_id = id_of(ctx, item, id_field, f"GET {first}: an item on page {page}")
@@ -336,10 +229,10 @@ async def collection_includes(
                    f"GET {first} lists {id_field} {show(unwanted)}, which the filter excludes",
                    expected="only matching resources", received=show(item))
         for path, rule in rules.items():
-            value = json_path(item, path)
-            ctx.expect(matches(rule, value), f"GET {first}: an item on page {page} has {path} = "
-                       f"{show(value)}, which does not match the filter",
-                       expected=f"every item's {path} {describe(rule)}", received=show(item))
+            broken = nodes_mismatch(rule, path, item)
+            ctx.expect(broken is None, f"GET {first}: an item on page {page} has {broken}, "
+                       "which does not match the filter",
+                       expected=f"in every item, {expectation(rule, path)}", received=show(item))
     for created in wanted:
         seen = times[key(created)]
         ctx.expect(seen == 1, f"GET {first} lists the resource just created "
@@ -368,25 +261,10 @@ async def problem_details(
     path = ctx.fill(path)
     kwargs = {"json_body": ctx.fill(json)} if json is not None else {}
     response = await ctx.request(method.upper(), path, headers=ctx.fill(headers or {}), **kwargs)
-    ctx.expect(response.status in statuses, f"{method.upper()} {path} answered {response.status}",
+    ctx.expect(response.status in statuses, f"{method.upper()} {ctx.based(path)} answered {response.status}",
                expected="status " + " or ".join(str(s) for s in statuses),
                received=f"status {response.status} {response.reason}")
-    ctx.expect(response.media_type == PROBLEM_JSON, "the error is not sent as a problem details "
-               "document", expected=f"Content-Type: {PROBLEM_JSON}",
-               received=f"Content-Type: {response.headers.get('content-type', '(none)')}")
-    document = ctx.json(response)
-    ctx.expect(isinstance(document, dict), "a problem details body is a JSON object",
-               expected="a JSON object", received=show(document))
-    for member in members:
-        value = document.get(member, MISSING)
-        if member == "status":
-            ctx.expect(value == response.status and type(value) is int,
-                       "the problem's status member is not the response's status code",
-                       expected=f"\"status\": {response.status}",
-                       received=f"status = {show(value)}")
-        else:
-            ctx.expect(isinstance(value, str), f"the problem's {member} member is not a string",
-                       expected=f"{member}: a string", received=f"{member} = {show(value)}")
+    expect_problem(ctx, response, members)
 
 
 @check("no-trace")
@@ -408,15 +286,12 @@ async def no_trace(
     path = ctx.fill(path)
     response = await ctx.request(method.upper(), path, body=ctx.fill(body),
                                  headers={"Content-Type": content_type})
-    text = response.text
-    for what, pattern in TRACE_PATTERNS.items():
-        found = re.search(pattern, text)
-        if found:
-            start = max(0, found.start() - 40)
-            ctx.fail(f"the error body shows {what}: it tells an attacker how your server is built",
-                     expected="an error message without internals",
-                     received="..." + text[start:found.end() + 40].strip() + "...")
-    ctx.expect(response.status in statuses, f"{method.upper()} {path} with a malformed body "
+    leak = leaked_internals(response.text)
+    if leak is not None:
+        what, excerpt = leak
+        ctx.fail(f"the error body shows {what}: it tells an attacker how your server is built",
+                 expected="an error message without internals", received=excerpt)
+    ctx.expect(response.status in statuses, f"{method.upper()} {ctx.based(path)} with a malformed body "
                f"answered {response.status}",
                expected="status " + " or ".join(str(s) for s in statuses),
                received=f"status {response.status} {response.reason}")

@@ -14,14 +14,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired
 from urllib.parse import urljoin, urlsplit
 
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+
+from apilab.catalog.models import SingularJsonPath
 from grader.checks.registry import check
-from grader.checks.rest import create, id_of, key, parse_link_header, walk, with_query
 from grader.context import NO_BODY, CheckContext
 from grader.field_values import imf_fixdate, rfc3339_utc, sf_date
-from grader.matchers import json_path, show
+from grader.http_helpers import create, id_of, key, parse_link_header, walk
+from grader.matchers import show, value_at
 from grader.wire import Received
 
 # Clocks of the grader and the server may differ a little, even on one machine.
@@ -65,7 +68,7 @@ def _one_field(ctx: CheckContext, response: Received, name: str, label: str) -> 
 
 
 async def created(ctx: CheckContext, create_in: str, body: Any,
-                  id_field: str = "id") -> tuple[Received, Any]:
+                  id_field: SingularJsonPath = "id") -> tuple[Received, Any]:
     """Create the resource a check works on; its URL, path and id become `${url}`, `${path}` and
     `${id}` for the requests the check is given."""
     response, document = await create(ctx, create_in, body)
@@ -230,9 +233,9 @@ async def created_timestamp(
     *,
     create_in: str,
     body: Any,
-    field: str,
+    field: SingularJsonPath,
     updates: Sequence[RequestSpec] = (),
-    id_field: str = "id",
+    id_field: SingularJsonPath = "id",
     wait_s: float = 1.1,
 ) -> None:
     """A server-set creation time is an RFC 3339 date-time in UTC (RFC 3339 §5.6), the moment of
@@ -245,7 +248,7 @@ async def created_timestamp(
     made_at = _timestamp(ctx, document, field, f"POST {ctx.based(ctx.fill(create_in))}")
     ctx.expect(before - CLOCK_SKEW <= made_at <= after + CLOCK_SKEW, f"{field} is not the moment "
                "the resource was created", expected=f"about {before:%Y-%m-%dT%H:%M:%SZ} (within a "
-               "minute)", received=f"{field}: {show(json_path(document, field))}")
+               "minute)", received=f"{field}: {show(value_at(document, field))}")
     if updates:
         # A server that wrongly sets the time again on an update, to the second, would write the
         # same value within the second it created the resource: let that second pass.
@@ -263,11 +266,11 @@ async def created_timestamp(
         ctx.expect(later == made_at, f"{field} changed{after_what}: it says when the resource was "
                    "created, which never changes", expected=f"{field} the same instant as when "
                    f"created ({made_at:%Y-%m-%dT%H:%M:%S}Z)",
-                   received=f"{field}: {show(json_path(ctx.json(read), field))}")
+                   received=f"{field}: {show(value_at(ctx.json(read), field))}")
 
 
 def _timestamp(ctx: CheckContext, document: Any, field: str, label: str) -> datetime:
-    value = json_path(document, field)
+    value = value_at(document, field)
     moment = rfc3339_utc(value)
     ctx.expect(moment is not None, f"{label}: {field} is not an RFC 3339 date-time in UTC",
                expected=f"{field} such as \"2026-12-02T05:28:07Z\" (upper-case T and Z, or +00:00)",
@@ -283,9 +286,9 @@ async def listed_across(
     create_in: str,
     body: Any,
     collection: str,
-    shows: dict[str, Any],
-    items_path: str = "items",
-    id_field: str = "id",
+    shows: dict[SingularJsonPath, Any],
+    items_path: SingularJsonPath = "items",
+    id_field: SingularJsonPath = "id",
     max_pages: int = 500,
 ) -> None:
     """A resource created in one collection is listed, once, by another view of the same data
@@ -294,14 +297,14 @@ async def listed_across(
     representations); pages are followed by rel="next" (RFC 8288)."""
     _response, document = await create(ctx, create_in, body)
     wanted = id_of(ctx, document, id_field, "the created resource")
-    first = with_query(ctx.fill(collection), {})
+    first = ctx.based(ctx.fill(collection))
     found = [(page, item) for page, item in await walk(ctx, first, items_path, max_pages)
-             if isinstance(item, dict) and key(json_path(item, id_field)) == key(wanted)]
-    ctx.expect(len(found) == 1, f"GET {ctx.based(first)} lists the resource created through "
+             if isinstance(item, dict) and key(value_at(item, id_field)) == key(wanted)]
+    ctx.expect(len(found) == 1, f"GET {first} lists the resource created through "
                f"{ctx.fill(create_in)} ({id_field} {show(wanted)}) {len(found)} times",
                expected="listed exactly once", received=f"listed {len(found)} times")
     item = found[0][1]
     for field, value in ctx.fill(shows).items():
-        ctx.expect(json_path(item, field) == value, f"GET {ctx.based(first)} shows the resource "
-                   f"with {field} = {show(json_path(item, field))}",
+        ctx.expect(value_at(item, field) == value, f"GET {first} shows the resource "
+                   f"with {field} = {show(value_at(item, field))}",
                    expected=f"{field}: {show(value)}", received=show(item))

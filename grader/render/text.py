@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from apilab.untrusted import clean, clean_all, json_is_clean
-from grader.report import CheckResult, Exchange, Report
+from grader.report import CheckResult, Exchange, Outcome, Report, SetupResult
 from grader.target import is_loopback
 
 PASS_MARK, FAIL_MARK = "✓", "✗"
@@ -43,7 +43,8 @@ def replay_command(report: Report) -> str:
     """The command that grades the same server again with the same data."""
     remote = "" if is_loopback(urlsplit(report.url).hostname or "") else " --allow-remote"
     command = "submit" if report.hidden_included else "check"  # submit is what runs hidden checks
-    return f"apilab {command} {report.exercise} --url {report.url} --seed {report.seed}{remote}"
+    services = "".join(f" --{name}-url {url}" for name, url in report.services.items())
+    return f"apilab {command} {report.exercise} --url {report.url}{services} --seed {report.seed}{remote}"
 
 
 def summary(report: Report) -> str:
@@ -55,8 +56,8 @@ def summary(report: Report) -> str:
             f" · {report.duration_ms / 1000:.1f} s{hidden}")
 
 
-def explain(check: CheckResult, *, verbose: bool = False, style: Styler | None = None) -> list[str]:
-    """The lines that explain one check's result: what was sent and received, and why."""
+def explain(check: Outcome, *, verbose: bool = False, style: Styler | None = None) -> list[str]:
+    """The lines that explain one check's (or setup's) result: what was sent and received, and why."""
     s = style or Styler(False)
     lines = []
     if check.message:
@@ -101,11 +102,13 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
     if report.status == "error":
         lines += ["", s.red(report.message or "Nothing could be graded."), ""]
     else:
-        lines += [""] + _verdicts(report, s)
+        lines += [""] + _setup_verdicts(report, s) + _verdicts(report, s)
+        lines += _setup_explained(report, verbose, s)
         explained, briefly = 0, []
         for check in report.checks:
-            failed = not check.passed and not check.hidden
-            if failed and not verbose and explained >= EXPLAINED_FAILURES:
+            # A check blocked by a failed setup has nothing to explain beyond its message.
+            failed = not check.passed and not check.hidden and not check.blocked_by
+            if check.blocked_by or (failed and not verbose and explained >= EXPLAINED_FAILURES):
                 briefly.append(check)
             elif failed or (verbose and check.exchanges):
                 explained += failed
@@ -114,7 +117,10 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
                 lines += _indent(explain(check, verbose=verbose, style=s), 2)
         if briefly:
             more = f"{len(briefly)} more failed check{'s' * (len(briefly) != 1)}"
-            lines += ["", s.bold(f"{more}, in short (--verbose explains each one):")]
+            if all(check.blocked_by for check in briefly):
+                lines += ["", s.bold(f"{more}, not run:")]
+            else:
+                lines += ["", s.bold(f"{more}, in short (--verbose explains each one):")]
             lines += [f"  {s.red(FAIL_MARK)} {c.id}: {c.message}" for c in briefly]
         lines.append("")
     if report.status != "error":  # nothing ran, so there is nothing to replay
@@ -167,7 +173,41 @@ def _header(report: Report, s: Styler) -> list[str]:
         f"  Server  {report.url}",
         f"  Seed    {report.seed}",
         f"  Score   {report.score}/{report.max_score}  {verdict[report.status]}",
-    ]
+    ] + _limits(report)
+
+
+def _limits(report: Report) -> list[str]:
+    # Only worth a line when a check runs under a limit of its own (a rate-limit window, say).
+    limits = report.time_limits
+    own = [c for c in report.checks if limits and c.time_limit_s not in (None, limits.check_s)]
+    if limits is None or not own:
+        return []
+    special = ", ".join(f"{c.id}: {c.time_limit_s:g} s" for c in own)
+    return [f"  Limits  {limits.check_s:g} s a check ({special}), {limits.run_s:g} s the run"]
+
+
+def _setup_verdicts(report: Report, s: Styler) -> list[str]:
+    lines = []
+    for result in report.setup:
+        mark = s.green(PASS_MARK) if result.passed else s.red(FAIL_MARK)
+        lines.append(f"  {mark} {s.dim('setup:')} {result.title}")
+    return lines
+
+
+def _setup_explained(report: Report, verbose: bool, s: Styler) -> list[str]:
+    lines = []
+    for result in report.setup:
+        if result.passed and not (verbose and result.exchanges):
+            continue
+        mark = s.green(PASS_MARK) if result.passed else s.red(FAIL_MARK)
+        lines += ["", f"{mark} {s.bold('Setup: ' + result.title)} {s.dim(f'({result.name})')}"]
+        lines += _indent(explain(result, verbose=verbose, style=s) + _blocked(result, report), 2)
+    return lines
+
+
+def _blocked(result: SetupResult, report: Report) -> list[str]:
+    blocked = [c.id for c in report.checks if result.name in c.blocked_by]
+    return [f"{'Not run:':<10}{', '.join(blocked)} (they need it)"] if blocked else []
 
 
 def _verdicts(report: Report, s: Styler) -> list[str]:

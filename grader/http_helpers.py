@@ -1,0 +1,219 @@
+"""HTTP moves that checks of every topic share: reading `Link` and `Allow`, creating a resource and
+finding it, walking a paginated list, checking a problem details body, spotting leaked internals.
+
+Topic modules under `grader/checks/` import from here, never from one another, so that a lesson's
+checks can be added or removed without touching another lesson's.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode, urljoin
+
+from grader.context import CheckContext, Server
+from grader.matchers import MISSING, show, value_at
+from grader.wire import Received
+
+PROBLEM_JSON = "application/problem+json"
+# Headers that legitimately differ between two responses to the same request.
+VOLATILE_HEADERS = ("date", "server", "connection", "keep-alive", "transfer-encoding",
+                    "x-request-id", "x-response-time")
+# Signs that an error body reveals the server's insides (OWASP API8:2023).
+TRACE_PATTERNS = {
+    "a Python traceback": r"Traceback \(most recent call last\)",
+    "a Python stack frame": r'File "[^"]+", line \d+',
+    "a source file and line": r"\b[\w-]+\.(?:py|js|mjs|ts|rb|java|go|php|cs|rs|kt)\b:\d+",
+    "a Python source file": r"\b[\w-]+\.py\b",
+    "an installed-packages folder": r"site-packages|dist-packages|node_modules",
+    "a file system path": r"(?:^|[\s\"'(=])/(?:usr|home|opt|var|srv|tmp|Users|root)/[\w.@-]+",
+    "a Windows path": r"\b[A-Za-z]:\\[\w.-]+",
+    "a stack frame": r"(?m)^\s+at [\w.$<>/]+[ (]",
+    "a Go panic": r"goroutine \d+ \[",
+}
+
+
+# --- header fields ------------------------------------------------------------------------------
+
+
+def parse_link_header(value: str) -> list[tuple[str, dict[str, str]]]:
+    """The links in one `Link` field value (RFC 8288 §3): [(target, {param: value})].
+
+    Parameter names are lowercased; quoted values are unquoted. Commas inside `<...>` or quotes
+    do not split links.
+    """
+    links = []
+    for match in re.finditer(r"<([^>]*)>((?:[^,\"]|\"(?:[^\"\\]|\\.)*\")*)", value):
+        params: dict[str, str] = {}
+        for name, raw in re.findall(r";\s*([^\s;,=]+)\s*(?:=\s*(\"(?:[^\"\\]|\\.)*\"|[^;,\s]*))?",
+                                    match.group(2)):
+            if raw.startswith('"'):
+                raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            params.setdefault(name.lower(), raw)
+        links.append((match.group(1).strip(), params))
+    return links
+
+
+def next_link(response: Received) -> str | None:
+    """The absolute URL of the `rel="next"` link of a response, if it has one."""
+    for value in response.headers.get_list("link"):
+        for target, params in parse_link_header(value):
+            if "next" in params.get("rel", "").lower().split():
+                return urljoin(response.url, target)
+    return None
+
+
+def allow_methods(response: Received) -> list[str]:
+    """The method tokens of every `Allow` field of a response, in order (RFC 9110 §10.2.1)."""
+    return [token.strip() for value in response.headers.get_list("allow")
+            for token in value.split(",") if token.strip()]
+
+
+def with_query(path: str, query: dict[str, Any]) -> str:
+    """`path` with `query` appended (values as text), keeping a query it already has."""
+    if not query:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urlencode({k: str(v) for k, v in query.items()})}"
+
+
+# --- resources ----------------------------------------------------------------------------------
+
+
+async def create(ctx: CheckContext, collection: str, body: Any,
+                 server: Server | None = None) -> tuple[Received, Any]:
+    """POST `body` (placeholders filled) to `collection` on `server` (the learner's by default);
+    the 201 response and its JSON body. Anything else fails as a preparation, not as the test."""
+    server = server or ctx.server
+    collection = ctx.fill(collection)
+    if server is ctx.server:  # a service such as the sandbox has no base path
+        collection = ctx.based(collection)
+    with ctx.preparing(f"creating the resource it works on (POST {collection})"):
+        response = await server.request("POST", collection, json_body=ctx.fill(body))
+        ctx.expect(
+            response.status == 201,
+            f"POST {collection} answered {response.status}, so the resource to work on could not be "
+            "created; make the create checks pass first",
+            expected="status 201 Created", received=f"status {response.status} {response.reason}",
+        )
+        return response, ctx.json(response)
+
+
+async def created_url(ctx: CheckContext, collection: str, body: Any,
+                      server: Server | None = None) -> str:
+    """Create a resource and return the absolute URL its Location header names."""
+    response, _document = await create(ctx, collection, body, server)
+    return location_of(ctx, response, f"POST {ctx.based(ctx.fill(collection))}")
+
+
+def location_of(ctx: CheckContext, response: Received, request_line: str) -> str:
+    """The absolute URL of a 201's Location header; a preparation failure when there is none."""
+    location = response.headers.get("location")
+    with ctx.preparing(f"finding the resource it created ({request_line})"):
+        ctx.expect(bool(location), f"{request_line} answered 201 without a Location header, so "
+                   "the new resource cannot be found",
+                   expected="a Location header", received="none")
+    return urljoin(response.url, location)
+
+
+async def target_of(ctx: CheckContext, path: str | None, create_in: str | None, body: Any) -> str:
+    """The URL a check works on: `path`, or a resource it creates in `create_in` first."""
+    if create_in is not None:
+        return await created_url(ctx, create_in, body)
+    if not path:
+        ctx.fail("this check is misconfigured: it needs `path` or `create_in` in its `with`")
+    return ctx.fill(path)
+
+
+def id_of(ctx: CheckContext, document: Any, id_field: str, where: str) -> Any:
+    """The value at `id_field` (a singular JSONPath) in `document`, or a failure naming `where`."""
+    value = value_at(document, id_field)
+    ctx.expect(value is not MISSING, f"{where} has no {id_field}",
+               expected=f"a field {id_field}", received=show(document))
+    return value
+
+
+def key(value: Any) -> str:
+    """A hashable form of a JSON value, so that ids of any JSON type can be compared."""
+    return jsonlib.dumps(value, sort_keys=True)
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+async def walk(ctx: CheckContext, first: str, items_path: str, max_pages: int,
+               limit: int | None = None) -> list[tuple[int, Any]]:
+    """Follow `rel="next"` from `first`; every (page number, item) in order.
+
+    `first` is requested as it is: a check with a base path passes `ctx.based(...)`.
+    `items_path` is the singular JSONPath of each page's array (`$` for a bare array). Fails when
+    a page is not a 200 JSON page, holds more than `limit` items, when a next link leads back to
+    a page already visited, or when there is still a next link after `max_pages`.
+    """
+    url, visited, found = first, set(), []
+    for page in range(1, max_pages + 1):
+        response = await ctx.request("GET", url, based=False)
+        ctx.expect(response.status == 200,
+                   f"page {page} of the list (GET {url}) answered {response.status}",
+                   expected="status 200", received=f"status {response.status}")
+        items = value_at(ctx.json(response), items_path)
+        where = "the list body" if items_path == "$" else f"the list's {items_path!r} field"
+        ctx.expect(isinstance(items, list), f"page {page}: {where} is not a JSON array",
+                   expected="an array of resources", received=show(items))
+        if limit is not None:
+            ctx.expect(len(items) <= limit, f"page {page} ({url}) holds {len(items)} items, "
+                       f"more than the limit={limit} asked for",
+                       expected=f"at most {limit} items", received=f"{len(items)} items")
+        found += [(page, item) for item in items]
+        visited.add(response.url)
+        url = next_link(response)
+        if url is None:
+            return found
+        ctx.expect(url not in visited, f"page {page}'s rel=\"next\" link leads back to a page "
+                   "already visited, so a client following it would loop forever",
+                   expected="a link to a new page", received=f"next: {url}")
+    ctx.fail(f"after {max_pages} pages ({len(found)} items) there is still a rel=\"next\" link. "
+             "Either the list never ends (the last page must have no next link, or a client never "
+             "knows it has reached the end), or your server holds more data than this check walks: "
+             "restart it with an empty store and check again",
+             expected="a last page without rel=\"next\"", received=f"next: {url}")
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def expect_problem(ctx: CheckContext, response: Received, members: Sequence[str]) -> dict:
+    """Fail unless `response` is an RFC 9457 problem details object with `members`.
+
+    Content-Type application/problem+json, a JSON object, `status` equal to the HTTP status
+    (§3.1.3) and every other member in `members` a string. Returns the object.
+    """
+    ctx.expect(response.media_type == PROBLEM_JSON, "the error is not sent as a problem details "
+               "document", expected=f"Content-Type: {PROBLEM_JSON}",
+               received=f"Content-Type: {response.headers.get('content-type', '(none)')}")
+    document = ctx.json(response)
+    ctx.expect(isinstance(document, dict), "a problem details body is a JSON object",
+               expected="a JSON object", received=show(document))
+    for member in members:
+        value = document.get(member, MISSING)
+        if member == "status":
+            ctx.expect(value == response.status and type(value) is int,
+                       "the problem's status member is not the response's status code",
+                       expected=f"\"status\": {response.status}",
+                       received=f"status = {show(value)}")
+        else:
+            ctx.expect(isinstance(value, str), f"the problem's {member} member is not a string",
+                       expected=f"{member}: a string", received=f"{member} = {show(value)}")
+    return document
+
+
+def leaked_internals(text: str) -> tuple[str, str] | None:
+    """(what, excerpt) for the first sign in `text` of the server's insides (a stack trace, a
+    source file, a file system path), or None when it shows none (OWASP API8:2023)."""
+    for what, pattern in TRACE_PATTERNS.items():
+        found = re.search(pattern, text)
+        if found:
+            start = max(0, found.start() - 40)
+            return what, "..." + text[start:found.end() + 40].strip() + "..."
+    return None

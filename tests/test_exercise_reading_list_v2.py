@@ -11,8 +11,8 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from apilab.catalog.loader import load_exercise
 from apilab.app_servers import materialize, serve_apps
+from apilab.catalog.loader import load_exercise
 from grader.checks.openapi_documents import listed_operations
 from grader.runner import grade
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from apilab.app_servers import serve_app
 from apilab.catalog.loader import CatalogError, load_course, load_exercise
 from apilab.catalog.models import Step
-from apilab.app_servers import serve_app
 from grader.context import CheckContext
 from grader.steps import run_steps
 from grader.wire import Wire

@@ -95,3 +95,33 @@ def test_data_drawn_differently_under_one_name_is_refused(tmp_path):
     with pytest.raises(CatalogError) as error:
         load_exercise(folder)
     assert "draws ${title} as" in str(error.value) and "use another name" in str(error.value)
+
+
+def test_included_fixtures_run_under_the_base_path_and_services_come_along(tmp_path):
+    import tomllib
+
+    from apilab.catalog.includes import with_included
+    from apilab.catalog.models import Exercise
+
+    def write(slug: str, text: str) -> Path:
+        path = tmp_path / slug / "exercise.toml"
+        path.parent.mkdir()
+        path.write_text(f'id = "{len(slug):08d}-0000-4000-8000-000000000000"\nslug = "{slug}"\n'
+                        f'title = "t"\nlesson = "l"\npoints = 1\n{text}')
+        return path
+
+    def parse(path: Path) -> Exercise:
+        return Exercise.model_validate(tomllib.loads(path.read_text()))
+
+    write("first", 'services = ["sandbox"]\n[fixtures.book]\nuse = "created-resource"\n'
+                   'with = { collection = "/books", body = {} }\n[[checks]]\nid = "uses-book"\n'
+                   'title = "t"\npoints = 1\nwhy = "w"\nneeds = ["book"]\n'
+                   '[[checks.steps]]\nmethod = "GET"\npath = "${book.path}"\n')
+    second = write("second", '[[include]]\nexercise = "first"\nbase_path = "/v1"\nprefix = "v1-"\n'
+                             '[[checks]]\nid = "own"\ntitle = "t"\npoints = 1\nwhy = "w"\n'
+                             '[[checks.steps]]\nmethod = "GET"\npath = "/v2/books"\n')
+    resolved = with_included(parse(second), second, parse)
+    assert [(c.id, c.base_path, c.needs) for c in resolved.checks] == [
+        ("v1-uses-book", "/v1", ["book"]), ("own", "", [])]
+    assert resolved.fixtures["book"].base_path == "/v1"
+    assert resolved.services == ["sandbox"]

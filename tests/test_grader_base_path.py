@@ -52,6 +52,7 @@ def test_an_exercise_includes_another_under_its_base_path():
     assert [c.id for c in included] == [f"v1-{c.id}" for c in lesson_1.checks]
     assert [(c.hidden, c.points, c.steps, c.use, c.params) for c in included] == [
         (c.hidden, c.points, c.steps, c.use, c.params) for c in lesson_1.checks]
+    assert included[0].title == f"Under /v1: {lesson_1.checks[0].title}"
     assert v2.checks[: len(included)] == included  # v1 first, as the README lists it
     assert lesson_1.data.items() <= v2.data.items()
     assert v2.points == v2.max_score

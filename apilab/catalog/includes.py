@@ -45,7 +45,9 @@ def with_included(exercise: Exercise, path: Path, parse: Parse,
         if source.resolve() in (path.resolve(), *seen):
             raise IncludeError(f"{key}.exercise", f"including {include.exercise!r} makes a cycle")
         other = with_included(parse(source), source, parse, (*seen, path.resolve()))
+        # The title says where the check runs: its own names paths from the included root.
         checks += [check.model_copy(update={"id": include.prefix + check.id,
+                                            "title": f"Under {include.base_path}: {check.title}",
                                             "base_path": include.base_path + check.base_path})
                    for check in other.checks]
         _merge(data, other.data, f"{key}.exercise", include.exercise, "draws ${{{name}}} as")

@@ -189,8 +189,8 @@ class Include(Model):
     """Every check of another exercise, run again here under a base path: a later version of an
     API keeps its earlier contract without a copy of its checks.
 
-    The included checks come first, their ids prefixed (`v1-` + `create-201`), their paths under
-    `base_path`, hidden ones still hidden; the other exercise's seeded data and run fixtures come
+    The included checks come first, their ids prefixed (`v1-` + `create-201`), their titles
+    saying where they run (`Under /v1: ...`), their paths under `base_path`, hidden ones hidden; the other exercise's seeded data and run fixtures come
     with them (fixtures under the same base path).
     """
 

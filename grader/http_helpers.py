@@ -65,6 +65,18 @@ def next_link(response: Received) -> str | None:
     return None
 
 
+def links(response: Received) -> list[tuple[str, set[str]]]:
+    """Every link of every Link field: (absolute target, its relation types, lower-case)."""
+    return [(urljoin(response.url, target), set(params.get("rel", "").lower().split()))
+            for value in response.headers.get_list("link")
+            for target, params in parse_link_header(value)]
+
+
+def link_to(response: Received, relation: str) -> str | None:
+    """The absolute target of the first link with relation type `relation`, if any."""
+    return next((target for target, rels in links(response) if relation in rels), None)
+
+
 def allow_methods(response: Received) -> list[str]:
     """The method tokens of every `Allow` field of a response, in order (RFC 9110 §10.2.1)."""
     return [token.strip() for value in response.headers.get_list("allow")

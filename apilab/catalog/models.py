@@ -190,8 +190,9 @@ class Include(Model):
     API keeps its earlier contract without a copy of its checks.
 
     The included checks come first, their ids prefixed (`v1-` + `create-201`), their titles
-    saying where they run (`Under /v1: ...`), their paths under `base_path`, hidden ones hidden; the other exercise's seeded data and run fixtures come
-    with them (fixtures under the same base path).
+    saying where they run (`Under /v1: ...`), their paths under `base_path`, hidden ones still
+    hidden; the other exercise's seeded data and run fixtures (under the same base path) come
+    with them.
     """
 
     exercise: str = Field(pattern=SLUG)

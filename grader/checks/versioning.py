@@ -23,7 +23,7 @@ from apilab.catalog.models import SingularJsonPath
 from grader.checks.registry import check
 from grader.context import NO_BODY, CheckContext
 from grader.field_values import imf_fixdate, rfc3339_utc, sf_date
-from grader.http_helpers import create, id_of, key, parse_link_header, walk
+from grader.http_helpers import create, id_of, key, link_to, links, walk
 from grader.matchers import show, value_at
 from grader.wire import Received
 
@@ -42,17 +42,6 @@ class RequestSpec(TypedDict):
 
 
 # --- what a response says -----------------------------------------------------------------------
-
-
-def links(response: Received) -> list[tuple[str, set[str]]]:
-    """Every link of every Link field: (absolute target, its relation types, lower-case)."""
-    return [(urljoin(response.url, target), set(params.get("rel", "").lower().split()))
-            for value in response.headers.get_list("link")
-            for target, params in parse_link_header(value)]
-
-
-def link_to(response: Received, relation: str) -> str | None:
-    return next((target for target, rels in links(response) if relation in rels), None)
 
 
 def _one_field(ctx: CheckContext, response: Received, name: str, label: str) -> str:

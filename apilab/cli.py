@@ -6,9 +6,11 @@ the commands that need them, so `apilab check` starts fast.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
-import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ import click
 from apilab import paths
 from apilab.catalog.loader import CatalogError, load_course
 from apilab.catalog.models import Course, Exercise, Lesson
+from apilab.languages import LANGUAGES
 from apilab.ports import SANDBOX_PORT, SERVER_PORT
 from apilab.untrusted import clean
 from hub.cli import hub
@@ -86,13 +89,19 @@ def _send_waiting_submissions() -> None:
 
 @main.command()
 @click.option("--no-sandbox", is_flag=True, help="Do not start the practice API in the background.")
-def app(no_sandbox: bool) -> None:
+@click.option("--url", help=f"Your server's address in the exercises (u changes it) "
+                            f"[default: http://127.0.0.1:{SERVER_PORT}].")
+def app(no_sandbox: bool, url: str | None) -> None:
     """Open the terminal app (the sandbox runs in the background while it is open)."""
+    from apilab.launches import stop_leftovers
     from tui import run_app
 
     course = _course()
     store, problem = store_for_app()
-    run_app(course, store, start_sandbox=not no_sandbox, store_problem=problem)
+    code = run_app(course, store, start_sandbox=not no_sandbox, store_problem=problem,
+                   notices=stop_leftovers(), server_url=url)
+    if code:
+        sys.exit(code)
 
 
 def store_for_app():
@@ -150,66 +159,144 @@ def lessons() -> None:
 @main.command()
 @click.argument("exercise")
 @click.option("--reset", is_flag=True, help="Start over: your current work is kept in a backup folder.")
-def start(exercise: str, reset: bool) -> None:
+@click.option("--lang", "language", type=click.Choice(sorted(LANGUAGES)),
+              help="The starter's language [default: python].")
+def start(exercise: str, reset: bool, language: str | None) -> None:
     """Copy an exercise's starter into your workspace (work/<exercise>/)."""
+    from apilab.server_commands import remember
     from apilab.workspace import WorkspaceError, start_workspace
 
     course = _course()
     ex = _exercise(course, exercise)
     try:
-        workspace = start_workspace(course, ex, reset=reset)
+        workspace = start_workspace(course, ex, reset=reset, language=language)
     except WorkspaceError as exc:
         raise click.ClickException(str(exc)) from None
     if not workspace.created:
+        again = f" --lang {language}" if language else ""
         click.echo(f"Your workspace already exists: {workspace.path}\nYour work is untouched. "
-                   f"To start over (keeping a backup): apilab start {ex.slug} --reset")
+                   f"To start over (keeping a backup): apilab start {ex.slug}{again} --reset")
     else:
+        remember(ex.slug, None)  # a command given for the old workspace may not fit the new one
         if workspace.backup:
             click.echo(f"Your previous work is kept in {workspace.backup}")
         click.echo(f"Started {ex.title} in {workspace.path}")
     click.echo(
         f"\nNext:\n  read the task:  {ex.readme}\n"
-        f"  run it:         apilab serve {ex.slug}    (reloads when you save)\n"
+        f"  run it:         apilab serve {ex.slug}    (restarts when you save)\n"
         f"  check it:       apilab check {ex.slug}\n"
-        f"Any language works: run your own server and pass --url to apilab check."
+        f"Any language works: apilab serve {ex.slug} --cmd \"COMMAND\" runs your own server, "
+        "with its port in PORT."
     )
 
 
 @main.command()
 @click.argument("exercise")
-@click.option("--port", default=SERVER_PORT, show_default=True)
+@click.option("--port", default=SERVER_PORT, show_default=True, help="The port your server gets in PORT.")
 @click.option("--from", "source", type=click.Choice(["work", "starter", "solution"]), default="work",
               show_default=True, help="Which copy to run: your workspace, the starter or the reference.")
-def serve(exercise: str, port: int, source: str) -> None:
-    """Run a Python (FastAPI) solution with uvicorn; `work` reloads on change."""
-    import uvicorn
+@click.option("--cmd", "command", metavar="COMMAND",
+              help='The command that runs your server, such as "node server.js" or "go run ."; it '
+                   'finds its port in PORT. Remembered for this exercise; "default" forgets it.')
+@click.option("--lang", "language", type=click.Choice(sorted(LANGUAGES)),
+              help="With --from starter: the starter in this language.")
+def serve(exercise: str, port: int, source: str, command: str | None, language: str | None) -> None:
+    """Run your server, in any language, and restart it whenever you save.
 
+    Python (app.py) runs with uvicorn, JavaScript (server.js) with node, anything else with --cmd.
+    """
+    from apilab.launches import stop_leftovers
     from apilab.ports import port_in_use
+    from apilab.processes import Processes
+    from apilab.server_commands import CommandError, resolve
+    from apilab.serving import ServerSupervisor
+    from apilab.workspace import WorkspaceError, starter_for
 
     course = _course()
     ex = _exercise(course, exercise)
-    folder = {"work": paths.workspace(course.root, ex.slug), "starter": ex.starter_dir,
-              "solution": ex.solution_dir}[source]
+    if language and source != "starter":
+        raise click.BadParameter("chooses the starter's language: use it with --from starter "
+                                 "(your workspace runs in the language of its files)",
+                                 param_hint="--lang")
+    _echo_notices(stop_leftovers())
+    try:
+        folder = (paths.workspace(course.root, ex.slug) if source == "work" else
+                  starter_for(ex, language) if source == "starter" else ex.solution_dir)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
     if not folder.is_dir():
-        raise click.ClickException(f"no workspace for {ex.slug} yet. Create it with: apilab start {ex.slug}")
-    if not (folder / "app.py").is_file():
-        raise click.ClickException(
-            f"{folder} has no app.py. apilab serve runs Python (FastAPI) apps; for another language, "
-            f"start your server yourself and run: apilab check {ex.slug} --url http://127.0.0.1:PORT")
+        raise click.ClickException(f"no workspace for {ex.slug} yet. Create it with: apilab start "
+                                   f"{ex.slug} (--lang js for JavaScript)")
+    try:
+        resolved = resolve(folder, ex.slug, command, remember_it=source == "work")
+    except CommandError as exc:
+        raise click.ClickException(f'{exc}: apilab serve {ex.slug} --cmd "COMMAND"') from None
     if port_in_use("127.0.0.1", port):
-        raise click.ClickException(
-            f"port {port} is already in use: is your server already running in another terminal? "
-            f"Stop it, or choose another port: apilab serve {ex.slug} --port {port + 1} "
-            f"(then: apilab check {ex.slug} --url http://127.0.0.1:{port + 1})")
-    click.echo(f"Serving {folder} on http://127.0.0.1:{port}  (check it with: apilab check {ex.slug})")
-    uvicorn.run("app:app", host="127.0.0.1", port=port, app_dir=str(folder),
-                reload=source == "work", reload_dirs=[str(folder)] if source == "work" else None)
+        raise click.ClickException(_port_taken(ex.slug, port))
+    watch = source == "work"
+    click.echo(f"Serving {folder} on http://127.0.0.1:{port} with: {resolved.shown}  "
+               f"({resolved.origin}{', restarted when you save' if watch else ''})\n"
+               f"Check it with: {_check_command(ex.slug, port)}    Stop it with Ctrl-C.")
+    processes = Processes()
+    supervisor = ServerSupervisor(
+        processes, folder=folder, command=resolved, port=port, exercise=ex.slug, watch=watch,
+        sandbox_url=os.environ.get("SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}"),
+        on_event=_echo_server_event)
+    _until_stopped(processes, lambda: asyncio.run(supervisor.run()))
+
+
+def _echo_server_event(event) -> None:
+    if event.kind == "output":  # the server's own output, on stdout as if it ran here
+        click.echo(event.text)
+    else:
+        click.echo(f"apilab: {event.text}", err=True)
+
+
+def _check_command(slug: str, port: int) -> str:
+    url = "" if port == SERVER_PORT else f" --url http://127.0.0.1:{port}"
+    return f"apilab check {slug}{url}"
+
+
+def _port_taken(slug: str, port: int) -> str:
+    from apilab.launches import serving
+
+    launch = serving(port)
+    holder = (f"{launch.describe()}, run by apilab (pid {launch.owner_pid}) in another terminal"
+              if launch else "another program")
+    return (f"port {port} is already in use by {holder}: is your server already running? Stop "
+            f"it, or choose another port: apilab serve {slug} --port {port + 1} "
+            f"(then: {_check_command(slug, port + 1)})")
+
+
+def _echo_notices(notices: list[str]) -> None:
+    for notice in notices:
+        click.echo(f"apilab: {notice}", err=True)
+
+
+def _until_stopped(processes, run: Callable[[], object]) -> None:
+    """Call `run()` until it returns, Ctrl-C, or SIGHUP or SIGTERM (a closed terminal, `kill`);
+    however it ends, every program `processes` started is stopped before apilab exits."""
+    from apilab.processes import ending_on_signals
+
+    def end(signum: int) -> None:
+        processes.stop_all(final=True)
+        raise SystemExit(128 + signum)
+
+    try:
+        with ending_on_signals(end):
+            run()
+    except KeyboardInterrupt:
+        processes.stop_all(final=True)
+        with contextlib.suppress(OSError):  # the terminal may be gone
+            click.echo("apilab: stopped.", err=True)
+        sys.exit(130)
+    finally:
+        processes.stop_all(final=True)
 
 
 def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
                    verbose: bool, submit: bool, sandbox_url: str | None = None) -> None:
-    import asyncio
-
+    from apilab.launches import server_at, stop_leftovers
     from apilab.settings import SettingsError, load_hub
     from apilab.submissions import grade_and_record
     from grader.render import render
@@ -228,10 +315,13 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
             start_hint = f"Start your server first: apilab serve {ex.slug}"
         else:
             start_hint = "Start your server so that it listens there, then check again."
+        _echo_notices(stop_leftovers())  # never grade a server a killed apilab left behind
+        server = server_at(url)
         try:
             recorded = asyncio.run(grade_and_record(
                 ex, url, store, seed=seed, submit=submit, send_to_hub=hub is not None,
                 allow_remote=allow_remote, start_hint=start_hint,
+                server=server.shown_command if server else None,
                 services={"sandbox": sandbox_url} if sandbox_url else None))
         except ServiceTargetError as exc:
             raise click.BadParameter(str(exc), param_hint=f"--{exc.service}-url") from None
@@ -379,7 +469,6 @@ def verify(exercise: str | None, no_notebooks: bool, jobs: int | None) -> None:
               help="Start over from the course's notebook: your copy is kept as a backup.")
 def notebook(lesson: str, port: int, check: bool, reset: bool) -> None:
     """Open a lesson's notebook (your own copy, in work/notebooks/) in Jupyter, with the sandbox."""
-    from apilab.sandbox_process import SandboxError, SandboxProcess
     from apilab.workspace import WorkspaceError, notebook_copy, reset_notebook_copy
 
     course = _course()
@@ -397,28 +486,45 @@ def notebook(lesson: str, port: int, check: bool, reset: bool) -> None:
         _check_notebook(course, chosen, path)
         return
     _warn_if_stale(course, chosen, path)
-    from apilab.notebooks import jupyter_command
+    from apilab.launches import stop_leftovers
+    from apilab.processes import Processes
+
+    _echo_notices(stop_leftovers())
+    processes = Processes()
+    _until_stopped(processes, lambda: _open_notebook(processes, path, port))
+
+
+def _open_notebook(processes, path: Path, port: int) -> None:
+    """Serve the notebook with Jupyter (and the sandbox, unless one runs already) until Jupyter
+    ends; say where to open it."""
+    from apilab.browser import open_in_browser
+    from apilab.jupyter import JupyterError, JupyterServer
+    from apilab.sandbox_process import SandboxError, SandboxProcess
 
     url = f"http://127.0.0.1:{port}"
-    sandbox = None
     if _is_sandbox(url):
         click.echo(f"Using the sandbox already running at {url}")
     else:
-        sandbox = SandboxProcess(port=port, log_path=paths.data_home() / "sandbox.log")
+        sandbox = SandboxProcess(port=port, log_path=paths.data_home() / "sandbox.log",
+                                 processes=processes)
         try:
             sandbox.start()
         except SandboxError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"Started the sandbox at {url} (it stops when Jupyter does)")
-    click.echo(f"Opening your copy of the notebook: {path}")
+    jupyter = JupyterServer(processes, root=path.parent, sandbox_url=url, output="inherit")
+    click.echo("Starting Jupyter…")
     try:
-        env = {**os.environ, "SANDBOX_URL": url}
-        subprocess.run(jupyter_command(path), env=env, check=False)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if sandbox:
-            sandbox.stop()
+        jupyter.start()
+    except JupyterError as exc:
+        raise click.ClickException(str(exc)) from None
+    link = jupyter.url_for(path)
+    opened = open_in_browser(link)
+    click.echo(f"\n{'Opened' if opened else 'Open'} your copy of the notebook: {link}\n"
+               + ("" if opened else "(No browser here: on another machine, forward the port "
+                  f"first: ssh -L {jupyter.port}:127.0.0.1:{jupyter.port} THIS-HOST)\n")
+               + "Jupyter and the sandbox run until you press Ctrl-C here.\n")
+    jupyter.wait()
 
 
 def _check_notebook(course: Course, lesson: Lesson, path: Path) -> None:

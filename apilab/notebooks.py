@@ -6,9 +6,7 @@ the kernel (not of this process), so several notebooks can run against different
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -20,14 +18,6 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 KERNEL_NAME = "python3"
-
-
-def jupyter_command(notebook: Path) -> list[str]:
-    """The command that opens `notebook` for a learner: Jupyter Lab, else the classic notebook."""
-    flavour = "lab" if importlib.util.find_spec("jupyterlab") else "notebook"
-    command = [sys.executable, "-m", "jupyter", flavour, str(notebook)]
-    # Jupyter refuses to start as root (containers, some lab machines) unless told it may.
-    return [*command, "--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else command
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,33 @@
-"""The programs the terminal app starts for the learner, and how it stops them all on quit.
+"""The programs an apilab process starts for the learner, and how they all end with it.
 
-No Textual here: this is plain process handling that the screens call. Every child gets its own
-process group so that stopping it also stops what it spawned (uvicorn's reloader and worker,
-Jupyter's kernels), and the app stops every child it started when it quits, even on a crash.
+No Textual here: the app, `apilab serve`, `apilab notebook` and the sandbox all start programs
+through `Processes`. Each program runs in a session of its own with a parent-death signal and a
+tag in its environment (see `apilab.process_tree`), and is recorded under APILAB_HOME (see
+`apilab.launches`). `stop_all()` stops every program with all it spawned, and
+`ending_on_signals()` makes SIGHUP (a closed terminal, a dropped SSH connection) and SIGTERM end
+apilab through that same path.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
 import subprocess
-import sys
-from collections.abc import Sequence
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
+from apilab import launches, process_tree
 from apilab.catalog.models import Course, Exercise
 from apilab.workspace import WorkspaceError, start_workspace
+
+Output = Literal["discard", "pipe", "inherit"] | Path
 
 
 class LaunchError(Exception):
@@ -35,72 +46,105 @@ def ensure_workspace(course: Course, exercise: Exercise) -> tuple[Path, bool]:
     return workspace.path, workspace.created
 
 
-def server_command(port: int, reload: bool = True) -> list[str]:
-    """How the app runs a learner's Python server from inside its workspace."""
-    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
-               "--port", str(port)]
-    return [*command, "--reload"] if reload else command
+@dataclass
+class _Child:
+    process: subprocess.Popen[bytes]
+    launch: launches.Launch
+    record: Path
 
 
 class Processes:
-    """Every child process the app started, so that quitting can stop them all."""
+    """Every program one apilab process started, so that it can stop them all."""
 
     def __init__(self) -> None:
-        self._children: list[subprocess.Popen[bytes]] = []
+        self._children: list[_Child] = []
+        self._lock = threading.RLock()  # a signal handler may stop all while spawn holds it
+        self._closed = False
+        self._owner = os.getpid(), process_tree.identity(os.getpid())
+        atexit.register(self.stop_all)
 
-    def spawn(self, command: Sequence[str], *, cwd: Path | None = None,
-              env: dict[str, str] | None = None, log_path: Path | None = None,
-              pipe_output: bool = False) -> subprocess.Popen[bytes]:
-        """Start `command` detached from the terminal. Its output goes to `log_path`, or to a
-        pipe the caller reads (`child.stdout`) with `pipe_output`, or nowhere."""
-        no_file = subprocess.PIPE if pipe_output else subprocess.DEVNULL
-        log = open(log_path, "ab") if log_path else no_file  # noqa: SIM115 (closed below)
+    def spawn(self, command: Sequence[str], *, kind: str, cwd: Path | None = None,
+              env: dict[str, str] | None = None, output: Output = "discard",
+              port: int | None = None, exercise: str | None = None) -> subprocess.Popen[bytes]:
+        """Start `command`, with no terminal input, in a session of its own, and record it.
+
+        Its output goes to a log file (a Path, appended to), to a pipe the caller reads
+        (`child.stdout`), to this process's own output ("inherit"), or nowhere ("discard").
+        """
+        if self._closed:
+            raise LaunchError("apilab is stopping; nothing new is started")
+        launch_id = uuid.uuid4().hex[:12]
+        environment = {**(env if env is not None else os.environ), process_tree.TAG: launch_id}
         try:
-            child = subprocess.Popen(
-                list(command), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
+            with _output_stream(output) as stream:
+                child = process_tree.popen(
+                    list(command), cwd=cwd, env=environment, stdin=subprocess.DEVNULL,
+                    stdout=stream, stderr=subprocess.STDOUT)
         except OSError as exc:
             raise LaunchError(f"could not run {command[0]}: {exc.strerror or exc}") from None
-        finally:
-            if log_path:
-                log.close()  # type: ignore[union-attr]
-        self._children.append(child)
+        launch = launches.Launch(
+            id=launch_id, kind=kind, command=list(command), cwd=str(cwd) if cwd else None,
+            port=port, pid=child.pid, pgid=child.pid, exercise=exercise,
+            started_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+            owner_pid=self._owner[0], owner_started=self._owner[1])
+        with self._lock:
+            self._children.append(_Child(child, launch, launches.record(launch)))
         return child
 
     def running(self) -> list[int]:
-        return [child.pid for child in self._children if child.poll() is None]
+        with self._lock:
+            return [c.process.pid for c in self._children if c.process.poll() is None]
+
+    def launch_of(self, pid: int) -> launches.Launch | None:
+        with self._lock:
+            return next((c.launch for c in self._children if c.process.pid == pid), None)
 
     def stop(self, pid: int) -> None:
-        """Stop one child and its process group: terminate, then kill if it lingers."""
-        for child in list(self._children):
-            if child.pid == pid:
-                _stop(child)
-                self._children.remove(child)
-
-    def stop_all(self) -> None:
-        """Stop every child still running. Safe to call more than once."""
-        for child in self._children:
+        """Stop one program and everything it spawned: SIGTERM, then SIGKILL if it lingers."""
+        with self._lock:
+            found = [c for c in self._children if c.process.pid == pid]
+            self._children = [c for c in self._children if c.process.pid != pid]
+        for child in found:
             _stop(child)
-        self._children.clear()
+
+    def stop_all(self, final: bool = False) -> None:
+        """Stop every program still running. Safe to call more than once, from any thread.
+        With `final`, nothing more can be started (apilab is ending)."""
+        with self._lock:
+            self._closed = self._closed or final
+            children, self._children = self._children, []
+        for child in children:
+            _stop(child)
 
 
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is not None:
+def _stop(child: _Child) -> None:
+    process_tree.stop(child.process, child.launch.id)
+    launches.forget(child.record)
+
+
+@contextlib.contextmanager
+def _output_stream(output: Output) -> Iterator[int | None]:
+    if isinstance(output, Path):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with open(output, "ab") as log:
+            yield log.fileno()
         return
-    _signal_group(child.pid, signal.SIGTERM)
-    try:
-        child.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        _signal_group(child.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(timeout=5)
+    yield {"discard": subprocess.DEVNULL, "pipe": subprocess.PIPE, "inherit": None}[output]
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    # The child leads its own session (start_new_session), so its group id is its pid.
+ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def ending_on_signals(on_signal: Callable[[int], None],
+                      signals: Sequence[signal.Signals] = ENDING_SIGNALS) -> Iterator[None]:
+    """Within the block, call `on_signal(signum)` on SIGHUP (the terminal closed, an SSH
+    connection dropped) and SIGTERM, whose default action would end apilab on the spot, past
+    every `finally`. The previous handlers come back afterwards. Main thread only."""
+    previous = {sig: signal.signal(sig, lambda signum, _frame: on_signal(signum))
+                for sig in signals}
     try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -2,12 +2,12 @@
 
 Used by the terminal app, `apilab notebook`, `apilab verify` and the tests. The child's
 output goes to a log file, never to the parent's terminal, where a full-screen app may be
-drawing.
+drawing. It is started through `apilab.processes`, so it ends when its apilab does, however
+that ends.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import importlib.util
 import os
@@ -20,7 +20,9 @@ from types import TracebackType
 
 import httpx
 
+from apilab import process_tree
 from apilab.ports import free_port, port_in_use
+from apilab.processes import LaunchError, Processes
 
 
 class SandboxError(Exception):
@@ -36,6 +38,7 @@ class SandboxProcess:
         port: int | None = None,
         seed: int = 42,
         log_path: Path | None = None,
+        processes: Processes | None = None,
     ) -> None:
         self.host = host
         self.port = port if port is not None else free_port(host)
@@ -43,6 +46,7 @@ class SandboxProcess:
         self.log_path = log_path  # a temporary file is chosen at start when None
         self._own_log = log_path is None
         self._process: subprocess.Popen[bytes] | None = None
+        self._processes = processes or Processes()  # shared, so one stop_all ends them all
 
     @property
     def url(self) -> str:
@@ -73,21 +77,17 @@ class SandboxProcess:
             "--seed",
             str(self.seed),
         ]
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            self._process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=_child_environment(),
-            )
-        atexit.register(self.stop)
+        try:
+            self._process = self._processes.spawn(command, kind="sandbox", env=_child_environment(),
+                                                  output=self.log_path, port=self.port)
+        except LaunchError as exc:
+            raise SandboxError(f"the sandbox did not start: {exc}") from None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 self._fail_dead()
-            if self.healthy():
+            # Its own answer: another sandbox that took the port first answers /health too.
+            if self.healthy() and process_tree.listens(self._process.pid, self.port):
                 return
             time.sleep(0.05)
         tail = self._log_tail()
@@ -100,14 +100,7 @@ class SandboxProcess:
         """Stop the server: terminate, wait, kill if it lingers. Safe to call twice."""
         process, self._process = self._process, None
         if process is not None:
-            atexit.unregister(self.stop)
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
+            self._processes.stop(process.pid)
         if self._own_log and self.log_path is not None:
             with contextlib.suppress(OSError):
                 self.log_path.unlink()

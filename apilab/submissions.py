@@ -34,8 +34,10 @@ async def grade_and_record(
     services: Mapping[str, str] | None = None,
     start_hint: str | None = None,
     on_progress: ProgressCallback | None = None,
+    server: str | None = None,
 ) -> Recorded:
-    """Grade the server at `url` and record the run.
+    """Grade the server at `url` and record the run, with `server`, the command that serves it
+    when apilab started it.
 
     A submission (`submit`) includes the hidden checks; with `send_to_hub` it is also queued in
     the outbox, in the same transaction. When the run cannot be saved (a full disk, a damaged
@@ -50,7 +52,7 @@ async def grade_and_record(
     )
     try:
         run_id = store.record_run(report, "submit" if submit else "check",
-                                  send_to_hub=send_to_hub and submit)
+                                  send_to_hub=send_to_hub and submit, server=server)
     except StoreError as exc:
         return Recorded(report, None, f"Your result was not saved: {exc}")
     return Recorded(report, run_id)

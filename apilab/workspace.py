@@ -9,6 +9,7 @@ from pathlib import Path
 
 from apilab import paths
 from apilab.catalog.models import Course, Exercise, Lesson
+from apilab.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 
 class WorkspaceError(Exception):
@@ -22,10 +23,13 @@ class Workspace:
     backup: Path | None = None  # where the previous work went, after a reset
 
 
-def start_workspace(course: Course, exercise: Exercise, reset: bool = False) -> Workspace:
-    """Copy the starter into the workspace if it is missing. Existing work is never touched;
-    with `reset` it is moved to a dated backup folder first, so starting over loses nothing."""
+def start_workspace(course: Course, exercise: Exercise, reset: bool = False,
+                    language: str | None = None) -> Workspace:
+    """Copy the starter (in `language`, Python unless told) into the workspace if it is missing.
+    Existing work is never touched; with `reset` it is moved to a dated backup folder first, so
+    starting over loses nothing."""
     target = paths.workspace(course.root, exercise.slug)
+    starter = starter_for(exercise, language)
     backup = None
     try:
         if target.exists():
@@ -33,10 +37,23 @@ def start_workspace(course: Course, exercise: Exercise, reset: bool = False) -> 
                 return Workspace(target, created=False)
             backup = _unused(target.with_name(f"{exercise.slug}.backup-{datetime.now():%Y%m%d-%H%M%S}"))
             target.rename(backup)
-        shutil.copytree(exercise.starter_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(starter, target, ignore=shutil.ignore_patterns("__pycache__"))
     except OSError as exc:
         raise WorkspaceError(f"could not create your workspace {target}: {exc.strerror or exc}") from None
     return Workspace(target, created=True, backup=backup)
+
+
+def starter_for(exercise: Exercise, language: str | None = None) -> Path:
+    """The starter folder of `exercise` in `language` (by default Python, or its only one).
+    WorkspaceError naming the languages it has when it has no starter in that one."""
+    starters = exercise.starters
+    if language is None:
+        language = DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in starters else next(iter(starters), None)
+    if language not in starters:
+        have = ", ".join(f"{lang} ({LANGUAGES[lang].name})" if lang in LANGUAGES else lang
+                         for lang in starters)
+        raise WorkspaceError(f"{exercise.slug} has no starter in {language}; it has: {have}")
+    return starters[language]
 
 
 def notebook_copy(course: Course, lesson: Lesson) -> Path:

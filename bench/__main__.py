@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 
 BENCHES = {
+    "cache_savings": "bench.cache_savings",
     "grader_overhead": "bench.grader_overhead",
     "hub_throughput": "bench.hub_throughput",
     "import_time": "bench.import_time",

@@ -160,6 +160,15 @@ class CheckContext:
         Location, say) names its resource already."""
         return await self.server.request(method, self.based(path) if based else path, **options)
 
+    async def request_unframed(self, method: str, path: str,
+                               headers: dict[str, str] | None = None) -> Received:
+        """Send a bodiless request and read the raw reply to the end (see `Wire.send_unframed`):
+        for a 304 or HEAD, `body` is whatever the server wrongly wrote after the head."""
+        try:
+            return await self.wire.send_unframed(method, path, headers=headers)
+        except WireError as exc:
+            raise CheckFailed(f"{method} {path}: {exc}", received="no usable response") from None
+
     def json(self, response: Received) -> Any:
         """The response body as JSON, or a failure saying why it is not JSON."""
         try:

@@ -10,6 +10,7 @@ the wire (refuses, resets, hangs, speaks something other than HTTP) becomes a pl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json as jsonlib
 import re
@@ -143,6 +144,73 @@ class Wire:
                 method, content = "GET", None
         raise WireError(f"more than {MAX_REDIRECTS} redirects in a row; the grader stopped following")
 
+    async def send_unframed(self, method: str, path: str, *,
+                            headers: dict[str, str] | None = None) -> Received:
+        """Send one bodiless request and keep every byte the server writes until it closes.
+
+        A client reads a 304's or a HEAD's head and stops: by HTTP/1.1 framing they have no body
+        (RFC 9112 §6.3), so whatever a server writes after the head is dropped unseen, or worse,
+        read as the start of the next response on a kept-alive connection. Here the request says
+        `Connection: close` and `body` is everything after the head, for a check to judge.
+        Plain `http` only; bounded like `send`.
+        """
+        url = on_server(self.url_for(path), self.base_url)
+        parts = urlsplit(url or "")
+        if url is None or parts.scheme != "http":
+            raise WireError(f"the grader reads raw responses over plain http on your server only, "
+                            f"not {self.url_for(path)}")
+        target = parts.path + (f"?{parts.query}" if parts.query else "") or "/"
+        fields = {"Host": parts.netloc, "User-Agent": USER_AGENT, **(headers or {}),
+                  "Connection": "close"}
+        record = Exchange(request=SentRequest(method=method, url=url, headers=list(fields.items())),
+                          curl=curl_command(method, url, headers or {}, None))
+        self.exchanges.append(record)
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.limits.request_timeout):
+                raw = await self._read_until_close(parts, method, target, fields)
+            received = _parse_unframed(raw, url)
+            received.truncated = len(raw) >= self.limits.max_body_bytes
+        except TimeoutError:
+            record.error = _deadline_message("connect", self.limits.request_timeout)
+        except (OSError, ValueError) as exc:
+            record.error = f"the server's reply could not be read ({type(exc).__name__}: {exc})"
+        except WireError as exc:
+            record.error = str(exc)
+        finally:
+            record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        if record.error:
+            raise WireError(record.error)
+        record.response = _received_record(received, self.limits.excerpt_chars)
+        return received
+
+    async def _read_until_close(self, parts, method: str, target: str,
+                                fields: dict[str, str]) -> bytes:
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+        try:
+            head = f"{method} {target} HTTP/1.1\r\n" + "".join(
+                f"{name}: {value}\r\n" for name, value in fields.items()) + "\r\n"
+            writer.write(head.encode("latin-1"))
+            await writer.drain()
+            try:
+                raw = bytearray(await asyncio.wait_for(reader.read(65536), self.limits.read_timeout))
+            except TimeoutError:
+                raise WireError(f"the server accepted the connection but sent nothing for "
+                                f"{self.limits.read_timeout:g} s (timed out before the first byte)"
+                                ) from None
+            # A server that ignores `Connection: close` is not waited for beyond a pause.
+            with contextlib.suppress(TimeoutError):
+                while raw and len(raw) < self.limits.max_body_bytes:
+                    chunk = await asyncio.wait_for(reader.read(65536), self.limits.read_timeout / 5)
+                    if not chunk:
+                        break
+                    raw += chunk
+            return bytes(raw)
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
     async def _exchange(
         self, method: str, url: str, headers: dict[str, str], content: bytes | None
     ) -> Received:
@@ -247,6 +315,23 @@ def _received_record(received: Received, limit: int) -> ReceivedResponse:
         headers=list(received.headers.items()), body=body, body_size=len(received.body),
         body_truncated=cut or received.truncated,
     )
+
+
+def _parse_unframed(raw: bytes, url: str) -> Received:
+    """A response head and everything after it, read without HTTP framing."""
+    head, separator, rest = raw.partition(b"\r\n\r\n")
+    if not separator:
+        raise ValueError("the connection closed before the end of the response head" if raw
+                         else "the server closed the connection without sending a response")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    match = re.fullmatch(r"HTTP/(\d\.\d) (\d{3})(?: (.*))?", status_line)
+    if not match:
+        raise ValueError(f"the status line is not HTTP/1.x: {status_line[:80]!r}")
+    headers = httpx.Headers([tuple(part.strip() for part in line.split(":", 1))
+                             for line in lines if ":" in line])
+    return Received(status=int(match.group(2)), reason=match.group(3) or "",
+                    http_version=f"HTTP/{match.group(1)}", headers=headers, body=rest,
+                    truncated=False, url=url)
 
 
 def _plain(parser_error: str) -> str:

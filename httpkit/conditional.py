@@ -19,6 +19,8 @@ _ENTITY_TAG = re.compile(r'\s*((?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 
 NOT_MODIFIED = 304
 PRECONDITION_FAILED = 412
+PRECONDITION_REQUIRED = 428
+_PRECONDITIONS = ("if-match", "if-unmodified-since", "if-none-match")
 
 
 def make_etag(representation: bytes, weak: bool = False) -> str:
@@ -95,14 +97,18 @@ def parse_http_date(value: str | None) -> datetime | None:
 
 
 def evaluate(method: str, headers: Mapping[str, str], *, etag: str | None = None,
-             last_modified: datetime | None = None) -> int | None:
+             last_modified: datetime | None = None, required: bool = False) -> int | None:
     """Evaluate the request's preconditions in the order of RFC 9110 section 13.2.2 against
     the target's current `etag` and `last_modified` (None when there is no representation).
 
     Returns 412 (a precondition failed), 304 (a GET or HEAD whose representation the client
-    already has) or None (carry on with the request). `headers` is case-insensitive.
+    already has) or None (carry on with the request). `headers` is case-insensitive. With
+    `required`, a request that would change the resource without any precondition is answered
+    428 (RFC 6585 section 3): a server's way of refusing writes that could lose an update.
     """
     safe = method.upper() in ("GET", "HEAD")
+    if required and not safe and not any(name in headers for name in _PRECONDITIONS):
+        return PRECONDITION_REQUIRED
     modified = last_modified.replace(microsecond=0) if last_modified else None
     if_match = headers.get("if-match")
     if if_match is not None:  # step 1

@@ -106,6 +106,9 @@ STANDARD = ProblemTypes([
     ProblemType("validation-error", "Unprocessable Content", 422, "The body is well-formed, but "
                 "one or more fields or query parameters are missing or wrong; `errors` names "
                 "each one."),
+    ProblemType("precondition-required", "Precondition Required", 428, "This resource only "
+                "accepts conditional changes: GET it, then send its ETag in If-Match (RFC 6585 "
+                "section 3)."),
     ProblemType("rate-limited", "Too Many Requests", 429, "More requests than the quota allows. "
                 "Wait for the seconds in Retry-After; RateLimit-Policy states the quota."),
     ProblemType("internal-error", "Internal Server Error", 500, "Something broke on the server "

@@ -26,6 +26,10 @@ What to look for while you explore:
   `Link: <...>; rel="next"` header (RFC 8288) while there is more to read.
 * A method a resource does not support gets `405` with an `Allow` header; a body that is not
   JSON gets `415`; JSON that does not parse gets `400`.
+* **Caching** (RFC 9111, RFC 9110 §13), under `/caching`: `ETag` and `Last-Modified` on every
+  read, `304 Not Modified` for `If-None-Match` and `If-Modified-Since`, `Cache-Control` chosen
+  per resource with `Vary` where the representation is negotiated, `412` when `If-Match` names
+  an old version, and `428` where a write must say which version it is based on.
 """
 SERVICE_TAG = {
     "name": "service",

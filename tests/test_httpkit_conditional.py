@@ -77,6 +77,18 @@ def test_preconditions_are_evaluated_in_rfc_9110_order(method, headers, outcome)
     assert evaluate(method, headers, etag=ETAG, last_modified=MODIFIED) == outcome
 
 
+@pytest.mark.parametrize(("method", "headers", "outcome"), [
+    ("PUT", {}, 428), ("PATCH", {}, 428), ("DELETE", {}, 428),
+    ("GET", {}, None), ("HEAD", {}, None),  # reads need no precondition
+    ("PUT", {"if-match": ETAG}, None), ("PUT", {"if-match": '"old"'}, 412),
+    ("PUT", {"if-unmodified-since": AFTER}, None),
+    ("PUT", {"if-none-match": "*"}, 412),  # a precondition, and it fails: the resource exists
+])
+def test_a_required_precondition_that_is_missing_is_428(method, headers, outcome):
+    assert evaluate(method, headers, etag=ETAG, last_modified=MODIFIED, required=True) == outcome
+    assert evaluate(method, {}, etag=ETAG, last_modified=MODIFIED) is None  # not unless required
+
+
 def test_sub_second_modification_times_compare_at_http_date_precision():
     precise = MODIFIED + timedelta(milliseconds=400)
     assert evaluate("GET", {"if-modified-since": http_date(MODIFIED)}, etag=None,

@@ -82,3 +82,14 @@ def test_a_dying_process_reports_its_log(monkeypatch):
     with pytest.raises(SandboxError, match="exited with code 1"):
         sandbox.start(timeout=5)
     assert sandbox.pid is None
+
+
+def test_another_sandbox_answering_on_the_port_is_not_taken_for_ours(sandbox_url, monkeypatch):
+    # Two apps starting at once both find the port free; the one that loses must not take the
+    # winner's /health answer for its own sandbox's.
+    port = int(sandbox_url.rsplit(":", 1)[1])
+    monkeypatch.setattr("apilab.sandbox_process.port_in_use", lambda host, port: False)
+    loser = SandboxProcess(port=port)
+    with pytest.raises(SandboxError, match=f"port {port} is already in use"):
+        loser.start()
+    assert loser.pid is None

@@ -20,7 +20,8 @@ LEGACY = Path(__file__).parent / "fixtures" / "legacy"
 
 
 PROGRESS_MIGRATIONS = ["create_runs", "create_notebook_runs", "create_feedback",
-                       "add_reviews_to_feedback", "create_outbox", "create_sync_state"]
+                       "add_reviews_to_feedback", "create_outbox", "create_sync_state",
+                       "add_server_to_runs"]
 
 
 def steps_with(*extra) -> sqlite_utils.Migrations:
@@ -89,6 +90,7 @@ def test_a_database_from_the_hand_written_runner_upgrades_with_nothing_lost(tmp_
         assert not store.db["_migrations"].exists()
         checked, submitted = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
         assert [run.id for run in store.runs()] == [submitted, checked]
+        assert [run.server for run in store.runs()] == [None, None]  # runs from before it
         assert store.report(checked).seed == 1 and store.report(submitted).seed == 2
         [waiting] = store.outbox()
         assert (waiting.run_id, waiting.attempts, waiting.last_error) == (
@@ -316,3 +318,11 @@ def test_best_score_is_shown_over_the_maximum_of_its_own_run(store):
     store.record_run(make_report(passed=(True, True, True, False, False, False)), "submit")
     progress = store.progress()["hello-api"]
     assert (progress.best_score, progress.max_score) == (3, 6)  # a half beats a third
+
+
+def test_a_run_keeps_the_server_that_was_graded(store, report_factory):
+    store.record_run(report_factory(), server="node server.js")
+    store.record_run(report_factory())
+    servers = {run.server for run in store.runs()}
+    assert servers == {"node server.js", None}
+    assert {run.url for run in store.runs()} == {"http://127.0.0.1:8001"}

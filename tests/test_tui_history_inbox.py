@@ -131,7 +131,7 @@ def test_run_app_stops_everything_even_when_the_app_crashes(fixture_course, stor
         raise RuntimeError("boom")
 
     monkeypatch.setattr(App, "run", crash)
-    monkeypatch.setattr(App, "stop_processes", lambda self: stopped.append(self))
+    monkeypatch.setattr(App, "stop_processes", lambda self, final=False: stopped.append(self))
     with pytest.raises(RuntimeError, match="boom"):
         tui.run_app(fixture_course, store, start_sandbox=False)
     assert len(stopped) == 1

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import socket
-import sys
 
+import httpx
+import psutil
 import pytest
 from textual.widgets import Markdown
 
@@ -39,29 +40,37 @@ async def test_the_reading_is_shown_as_markdown(fixture_course, store):
         assert "apilab notebook 1" in str(screen.query_one("#lesson-actions").render())
 
 
-async def test_the_notebook_opens_with_sandbox_url_set(store, tmp_path, monkeypatch):
+@pytest.mark.slow
+async def test_o_shows_the_notebook_url_with_its_token_and_reuses_jupyter(store, tmp_path,
+                                                                          monkeypatch):
     shutil.copytree(FIXTURE_COURSE, tmp_path / "course")
     course = load_course(tmp_path / "course")
-    seen = tmp_path / "seen.txt"
-    # Stand in for Jupyter: a program that records the notebook and SANDBOX_URL it was given.
-    # The lesson screen imports it when the notebook opens (nbformat is slow to import).
-    monkeypatch.setattr("apilab.notebooks.jupyter_command", lambda path: [
-        sys.executable, "-c",
-        "import os, sys; open(sys.argv[1], 'w').write(os.environ['SANDBOX_URL'] + ' ' + "
-        "sys.argv[2])", str(seen), str(path)])
+    monkeypatch.delenv("DISPLAY", raising=False)  # over SSH: no browser to open
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     app = ApilabApp(course, store)
     app.sandbox_state = SandboxState("running", "http://127.0.0.1:8123", healthy=True)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_lesson(pilot, app, 1)
         await pilot.press("o")
-        await wait_for(pilot, seen.exists)
-        await wait_for(pilot, lambda: seen.read_text().endswith(".ipynb"))
-        url, notebook = seen.read_text().split(" ")
-        assert url == "http://127.0.0.1:8123"
-        # The learner's own copy opens, so the course's notebook stays as published.
-        assert notebook == str(tmp_path / "course" / "work" / "notebooks" / "01-http-basics.ipynb")
-        assert (tmp_path / "course" / "notebooks" / "01-http-basics.ipynb").is_file()
-        assert "SANDBOX_URL=http://127.0.0.1:8123" in message(screen)
+        assert "Starting Jupyter" in message(screen)
+        await wait_for(pilot, lambda: "token=" in message(screen), 90)
+        jupyter = app.jupyter
+        url = jupyter.url_for(jupyter.root / "01-http-basics.ipynb")
+        assert url in message(screen) and "No browser here" in message(screen)
+        # The learner's own copy is what Jupyter serves, so the course's notebook stays as
+        # published; the address with its token opens it.
+        assert jupyter.root == tmp_path / "course" / "work" / "notebooks"
+        contents = url.replace("/lab/tree/", "/api/contents/")
+        assert httpx.get(contents, trust_env=False, timeout=10).json()["type"] == "notebook"
+        assert httpx.get(contents.split("?")[0], trust_env=False, timeout=10).status_code == 403
+        # Its kernels find the sandbox in SANDBOX_URL.
+        [pid] = app.processes.running()
+        assert psutil.Process(pid).environ()["SANDBOX_URL"] == "http://127.0.0.1:8123"
+
+        await pilot.press("o")  # again: the same Jupyter, not a second one
+        assert app.processes.running() == [pid] and app.jupyter is jupyter
+        assert url in message(screen)
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
 async def test_a_lesson_without_a_notebook_says_so(fixture_course, store):
@@ -87,7 +96,7 @@ async def test_a_missing_notebook_file_is_a_clear_message(store, tmp_path):
 
 async def test_docs_open_in_a_browser_or_the_url_is_shown(fixture_course, store, monkeypatch):
     opened: list[str] = []
-    monkeypatch.setattr(lesson_module.webbrowser, "open", lambda url: opened.append(url) or False)
+    monkeypatch.setattr(lesson_module, "open_in_browser", lambda url: opened.append(url) or False)
     app = ApilabApp(fixture_course, store)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_lesson(pilot, app, 1)

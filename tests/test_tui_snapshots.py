@@ -26,7 +26,8 @@ def app_with_history(fixture_course, store):
     store.record_run(make_report("hello-api", passed=(True, False, False), points=(1, 1, 3)))
     latest = store.record_run(make_report("hello-api", passed=(True, True, False),
                                           points=(1, 1, 3),
-                                          started_at=FIXED_TIME + timedelta(minutes=7)))
+                                          started_at=FIXED_TIME + timedelta(minutes=7)),
+                              server="node server.js")
     store.record_run(make_report("whoami", passed=(False,), points=(2,),
                                  started_at=FIXED_TIME + timedelta(minutes=9)))
     store.add_feedback(latest, "Mentor Mo", "Close! Your **POST** answers 500.\n\n"

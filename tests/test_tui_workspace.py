@@ -73,7 +73,7 @@ async def test_serve_the_workspace_then_watch_regrades_on_save(course_copy, stor
 
 
 @pytest.mark.slow
-async def test_a_server_that_will_not_start_is_a_clear_message(course_copy, store):
+async def test_a_server_that_will_not_start_says_why_and_starts_again_on_save(course_copy, store):
     workspace = course_copy.root / "work" / "hello-api"
     workspace.mkdir(parents=True)
     (workspace / "app.py").write_text("from fastapi import FastAPI\napp = FastAPI(\n")
@@ -81,10 +81,17 @@ async def test_a_server_that_will_not_start_is_a_clear_message(course_copy, stor
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_exercise(pilot, app)
         await pilot.press("p")
-        await wait_for(pilot, lambda: "Your server did not start" in titles(app), 30)
-        assert "SyntaxError" in messages(app)
+        await wait_for(pilot, lambda: "exited with code 1" in messages(app), 30)
+        assert "save a file to start it again" in messages(app)
+        log = screen.query_one("#server-log", Log)
+        assert any("SyntaxError" in line for line in log.lines)
         assert "Workspace created" not in titles(app)  # an existing workspace is left alone
+        assert "stopped" in str(screen.query_one("#mode-line").render())
+
+        shutil.copy(course_copy.exercise("hello-api").solution_dir / "app.py", workspace / "app.py")
+        await wait_for(pilot, lambda: screen.supervisor.listening, 30)
         pid = screen.server.pid
+        assert "listening" in str(screen.query_one("#mode-line").render())
     assert not alive(pid)  # quitting stops it
 
 

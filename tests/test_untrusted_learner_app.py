@@ -6,13 +6,15 @@ markup."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Label, ListView, Log
 
+from apilab.ports import free_port
+from apilab.server_commands import ServerCommand, remember
 from tests import hostile_servers as hs
 from tests.helpers import (
     FIXED_TIME,
@@ -32,6 +34,7 @@ from tui.screens.history import DiffScreen, HistoryScreen
 from tui.screens.inbox import InboxScreen
 from tui.screens.lesson import LessonScreen
 from tui.screens.report import ReportScreen
+from tui.screens.server_command import ServerCommandScreen
 
 SIZE = (130, 40)
 
@@ -59,7 +62,7 @@ def hostile_store(store):
 
 
 async def test_every_learner_screen_shows_hostile_text_as_inert_text(
-        fixture_course, hostile_store, attacking_server, markup_parsed):
+        fixture_course, hostile_store, attacking_server, markup_parsed, tmp_path):
     app = ApilabApp(fixture_course, hostile_store, server_url=attacking_server)
     recorder = TerminalRecorder(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -90,7 +93,12 @@ async def test_every_learner_screen_shows_hostile_text_as_inert_text(
         assert exercise.report is not None and exercise.report.status == "fail"
         assert any(HOSTILE[:3] in (c.received or "") or "OWNED" in (c.received or "")
                    for c in exercise.report.checks)
-        await show_server_output(pilot, exercise, HOSTILE)
+        await show_server_output(pilot, exercise, HOSTILE, tmp_path)
+        remember("hello-api", ["node", HOSTILE])  # the command the learner gave, remembered
+        await pilot.press("c")  # shown in the form that changes it
+        assert isinstance(app.screen, ServerCommandScreen)
+        await pilot.pause()
+        await pilot.press("escape")
 
         await pilot.press("h")
         history = app.screen
@@ -107,17 +115,15 @@ async def test_every_learner_screen_shows_hostile_text_as_inert_text(
     assert_shown_as_inert_text(recorder, markup_parsed, "learner")
 
 
-async def show_server_output(pilot, screen: ExerciseScreen, text: str) -> None:
-    """Make the learner's server print `text`, as if it failed to start: the log shows its
-    lines and a notification quotes the one that says what went wrong."""
+async def show_server_output(pilot, screen: ExerciseScreen, text: str, folder: Path) -> None:
+    """Make the learner's server print `text`, as if it failed to start, and exit: the log shows
+    its lines and a notification says that it exited."""
     script = f"print({text!r}); print('Error loading ASGI app. ' + {text!r})"
-    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+    screen._serve(folder, ServerCommand([sys.executable, "-c", script], "your command"),
+                  free_port())
     log = screen.query_one("#server-log", Log)
-    log.display = True
-    screen.server = server
-    screen._pump_log(server)
-    await wait_for(pilot, lambda: log.line_count >= 2)
+    await wait_for(pilot, lambda: any("exited" in n.message for n in screen.app._notifications))
+    assert log.line_count >= 4  # the command, the server's two lines, its exit
     await pilot.pause()
 
 

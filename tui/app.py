@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.binding import Binding
@@ -17,6 +17,9 @@ from apilab.sandbox_process import SandboxProcess
 from apilab.settings import HubLogin, SettingsError, load_hub
 from apilab.store import Store, StoreError
 from tui.plain import PlainTextApp
+
+if TYPE_CHECKING:
+    from apilab.jupyter import JupyterServer
 
 T = TypeVar("T")
 
@@ -36,6 +39,8 @@ class ApilabApp(PlainTextApp):
     TITLE = "apilab"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        # Learners press Ctrl-C to leave a terminal program; in a text field it still copies.
+        Binding("ctrl+c", "quit", "Quit", show=False),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("i", "inbox", "Inbox"),
         Binding("s", "toggle_sandbox", "Sandbox"),
@@ -48,18 +53,23 @@ class ApilabApp(PlainTextApp):
                  start_sandbox: bool = False, server_url: str = DEFAULT_SERVER_URL,
                  processes: Processes | None = None, health_interval: float = 5.0,
                  progress_interval: float = 3.0,
-                 sandbox_fallback: bool = True, store_problem: str | None = None) -> None:
+                 sandbox_fallback: bool = True, store_problem: str | None = None,
+                 notices: Sequence[str] = ()) -> None:
         super().__init__()
         self.course = course
         self.store = store
         self.server_url = server_url
         self.processes = processes or Processes()
-        self.sandbox_control = SandboxControl(sandbox, fallback=sandbox_fallback)
+        self.sandbox_control = SandboxControl(
+            sandbox, fallback=sandbox_fallback,
+            factory=lambda port: SandboxProcess(port=port, processes=self.processes))
         self._start_sandbox = start_sandbox
         self._health_interval = health_interval
         self._progress_interval = progress_interval  # the course map re-reads progress this often
         self.store_problem: str | None = None
         self._opening_problem = store_problem
+        self._notices = list(notices)
+        self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
 
     @property
     def hub(self) -> HubLogin | None:
@@ -73,6 +83,9 @@ class ApilabApp(PlainTextApp):
         self.sub_title = self.course.title
         if self._opening_problem:
             self.store_failed(self._opening_problem)
+        for notice in self._notices:
+            self.notify(notice, title="Cleaned up after an earlier session", severity="warning",
+                        timeout=20)
         self.refresh_unread()
         self.push_screen(CourseMapScreen(refresh_interval=self._progress_interval))
         sandbox = self.sandbox_control.sandbox
@@ -107,9 +120,10 @@ class ApilabApp(PlainTextApp):
     def on_unmount(self) -> None:
         self.stop_processes()
 
-    def stop_processes(self) -> None:
-        """Stop everything the app started: learner servers, Jupyter, the sandbox."""
-        self.processes.stop_all()
+    def stop_processes(self, final: bool = False) -> None:
+        """Stop everything the app started: learner servers, Jupyter, the sandbox. With
+        `final`, nothing more is started afterwards (the app is ending)."""
+        self.processes.stop_all(final=final)
         self.sandbox_control.stop()
 
     # --- the store, guarded -------------------------------------------------------------------

@@ -300,8 +300,19 @@ class Exercise(Model):
         return self.root / "README.md"
 
     @property
+    def starters(self) -> dict[str, Path]:
+        """The starter of each language, by language id: `starter/<id>/` folders, or a
+        `starter/` holding files, which is a Python starter."""
+        folder = self.root / "starter"
+        if not folder.is_dir() or any(entry.is_file() for entry in folder.iterdir()):
+            return {"python": folder}
+        return {entry.name: entry for entry in sorted(folder.iterdir()) if entry.is_dir()
+                and entry.name != "__pycache__"}
+
+    @property
     def starter_dir(self) -> Path:
-        return self.root / "starter"
+        """The Python starter (the one `apilab verify` serves)."""
+        return self.starters.get("python", self.root / "starter")
 
     @property
     def solution_dir(self) -> Path:

@@ -75,13 +75,15 @@ class Store:
 
     @guarded
     def record_run(self, report: Report, kind: RunKind = "check", *, send_to_hub: bool = False,
-                   run_id: str | None = None, report_json: str | None = None) -> str:
+                   run_id: str | None = None, report_json: str | None = None,
+                   server: str | None = None) -> str:
         """Keep a grader report (the whole of it); return the run's id.
 
         With `send_to_hub`, the run is also queued in the outbox, in the same transaction.
         `run_id` keeps the id of a run recorded elsewhere (a submission fetched from the hub),
         and `report_json` the report's text as it came, which may hold fields of a newer schema
-        that `report` (read leniently) does not.
+        that `report` (read leniently) does not. `server` is the command that served what was
+        graded, when apilab started it.
         """
         run_id = run_id or str(uuid.uuid4())
         with self.db.atomic():
@@ -90,7 +92,7 @@ class Store:
                 "kind": kind, "status": report.status, "score": report.score,
                 "max_score": report.max_score, "seed": report.seed, "url": report.url,
                 "started_at": _iso(report.started_at), "duration_ms": report.duration_ms,
-                "report": report_json or report.to_json(indent=None),
+                "report": report_json or report.to_json(indent=None), "server": server,
             })
             if send_to_hub:
                 self.db["outbox"].insert({"run_id": run_id, "queued_at": self._now(), "attempts": 0})
@@ -294,6 +296,7 @@ def _summary(row: dict[str, Any]) -> RunSummary:
         id=row["id"], exercise=row["exercise"], kind=row["kind"], status=row["status"],
         score=row["score"], max_score=row["max_score"], seed=row["seed"],
         started_at=datetime.fromisoformat(row["started_at"]), duration_ms=row["duration_ms"],
+        url=row["url"], server=row["server"],
     )
 
 

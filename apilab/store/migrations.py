@@ -66,6 +66,12 @@ def create_sync_state(db: sqlite_utils.Database) -> None:
     db["sync_state"].create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def add_server_to_runs(db: sqlite_utils.Database) -> None:
+    # The command that served what a run graded (when apilab started it), beside its URL.
+    db["runs"].add_column("server", str)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Bring a progress database up to date; the names of the migrations applied now."""
     return upgrade(db, migrations)

@@ -23,6 +23,8 @@ class RunSummary:
     seed: int
     started_at: datetime
     duration_ms: float
+    url: str = ""  # the address graded
+    server: str | None = None  # the command that served it, when apilab started it
 
 
 @dataclass(frozen=True)

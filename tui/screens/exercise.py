@@ -1,14 +1,14 @@
 """An exercise: the task, the learner's server, and the grader's report, live.
 
 Grading runs in a worker (the grader is async), so the screen keeps answering while checks run.
-The learner's server can run from here too (uvicorn --reload in their workspace, its log shown),
-and watch mode re-runs the checks whenever a file in the workspace changes.
+The learner's server can run from here too, in any language (`apilab.serving`: restarted on save,
+following the workspace if it is reset or removed, its log shown), and watch mode re-runs the
+checks whenever the server is back up after a save, or a file changes when it runs elsewhere.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,10 +21,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Log, Markdown, Static
 from textual.worker import Worker
 
-from apilab import paths
+from apilab import launches, paths
 from apilab.catalog.models import Exercise
 from apilab.ports import SERVER_PORT, port_in_use
-from apilab.processes import LaunchError, ensure_workspace, server_command
+from apilab.processes import LaunchError, ensure_workspace
+from apilab.server_commands import CommandError, ServerCommand, resolve
+from apilab.serving import FolderEvent, ServerEvent, ServerSupervisor, follow
 from apilab.submissions import grade_and_record
 from apilab.untrusted import clean
 from grader.report import Report
@@ -34,9 +36,9 @@ from tui.screens.base import ApilabScreen
 from tui.screens.lesson import read_text
 from tui.widgets.report_view import ReportView, summary_line
 
-# Lines in a server's output that mean it did not start (uvicorn keeps its reloader running).
-STARTUP_ERRORS = ("Error loading ASGI app", "SyntaxError", "ModuleNotFoundError",
-                  "ImportError", "NameError", "IndentationError", "address already in use")
+# Server events worth a notification, and how loud.
+NOTIFIED = {"exited": "error", "failed": "error", "not-listening": "warning", "gone": "warning",
+            "replaced": "warning", "back": "information"}
 
 
 class ExerciseScreen(ApilabScreen):
@@ -48,6 +50,7 @@ class ExerciseScreen(ApilabScreen):
         Binding("t", "submit", "Submit"),
         Binding("y", "copy_curl", "Copy curl"),
         Binding("p", "toggle_server", "Serve"),
+        Binding("c", "edit_command", "Server command", show=False),  # in the mode line and ?
         Binding("w", "toggle_watch", "Watch"),
         Binding("h", "history", "History"),
         Binding("u", "edit_url", "URL"),
@@ -59,9 +62,10 @@ class ExerciseScreen(ApilabScreen):
         self.report: Report | None = None
         self.run_id: str | None = None
         self.runs_started = 0
-        self.server: subprocess.Popen[bytes] | None = None
+        self.supervisor: ServerSupervisor | None = None
         self.watching = False
-        self.reload_delay = reload_delay  # after a change, give uvicorn time to reload
+        self.reload_delay = reload_delay  # after a change, give a server run elsewhere time to reload
+        self.workspace_gone = False
         self._watch_worker: Worker[None] | None = None
         self._watch_stop = asyncio.Event()
 
@@ -110,12 +114,27 @@ class ExerciseScreen(ApilabScreen):
     def workspace(self) -> Path:
         return paths.workspace(self.apilab.course.root, self.exercise.slug)
 
+    @property
+    def server(self) -> subprocess.Popen[bytes] | None:
+        """The learner's server process while the app runs it."""
+        return self.supervisor.child if self.supervisor else None
+
+    @property
+    def serving(self) -> bool:
+        return self.supervisor is not None
+
     def _show_mode(self) -> None:
         text = Text()
-        if self.server is not None and self.server.poll() is None:
-            text.append("● serving ", style="green").append(f"{self.workspace} ", style="dim")
+        supervisor = self.supervisor
+        if supervisor is None:
+            text.append("○ not serving (p; c sets the command) ", style="dim")
+        elif self.workspace_gone:
+            text.append("○ workspace gone: waiting for it ", style="yellow")
         else:
-            text.append("○ not serving (p) ", style="dim")
+            state, style = (("listening", "green") if supervisor.listening else
+                            ("starting", "yellow") if supervisor.running else ("stopped", "red"))
+            text.append(f"● {state}: ", style=style).append(f"{supervisor.command.shown} ",
+                                                              style="dim")
         if self.watching:
             text.append(" ● watching: checks re-run on save", style="green")
         else:
@@ -131,7 +150,8 @@ class ExerciseScreen(ApilabScreen):
             self.app.pop_screen()
 
     def action_edit_url(self) -> None:
-        self.query_one("#url", Input).focus()
+        # At once, not deferred as focus() is: what is typed next, even quickly, is the URL.
+        self.set_focus(self.query_one("#url", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(ReportView).focus()
@@ -177,13 +197,14 @@ class ExerciseScreen(ApilabScreen):
                 view.show_result(progress.index, progress.result)
 
         try:
+            server = await asyncio.to_thread(self._server_at, self.url)
             sandbox = app.sandbox_state  # the app's own sandbox, wherever it had to start
             recorded = await grade_and_record(
                 self.exercise, self.url, app.store, submit=submit,
                 send_to_hub=submit and app.hub is not None, on_progress=on_progress,
                 services={"sandbox": sandbox.url} if sandbox.phase == "running" and sandbox.url else None,
                 start_hint=f"Start your server first: press p to run it here, or run "
-                           f"apilab serve {self.exercise.slug} in a terminal.")
+                           f"apilab serve {self.exercise.slug} in a terminal.", server=server)
         except TargetError as exc:
             view.clear_report(str(exc))
             self.notify(str(exc), title="Cannot grade this URL", severity="error")
@@ -202,90 +223,117 @@ class ExerciseScreen(ApilabScreen):
         self.notify(summary_line(report), title=self.exercise.title, severity=severity)
         return report
 
+    def _server_at(self, url: str) -> str | None:
+        """The command serving `url`, when apilab runs it; a server an earlier, killed apilab
+        left there is stopped first (and the learner told), never graded. Blocks: a thread."""
+        for notice in launches.stop_leftovers():
+            self.app.call_from_thread(self.notify, notice, title="Cleaned up", severity="warning",
+                                      timeout=20)
+        launch = launches.server_at(url)
+        return launch.shown_command if launch else None
+
     # --- the learner's server -----------------------------------------------------------------
 
     def action_toggle_server(self) -> None:
-        if self.server is not None and self.server.poll() is None:
+        if self.serving:
             self._stop_server()
             self.notify("Your server is stopped.")
         else:
             self.start_server()
 
-    def start_server(self) -> None:
-        """Run the learner's workspace with uvicorn --reload on the URL's port."""
+    def _fail(self, message: str, timeout: float = 15) -> None:
+        self.notify(message, title="Your server did not start", severity="error", timeout=timeout)
+
+    def start_server(self, command_text: str | None = None) -> None:
+        """Run the learner's workspace with its command (its language's, or theirs) on the URL's
+        port, restarted on save; create the workspace from the starter if it is missing."""
         app = self.apilab
         try:
             folder, created = ensure_workspace(app.course, self.exercise)
         except LaunchError as exc:
-            self.notify(str(exc), title="Your server did not start", severity="error")
-            return
+            return self._fail(str(exc), timeout=10)
         if created:
-            self.notify(f"Your workspace is ready: {folder} (a copy of the starter).",
+            self.notify(f"Your workspace is ready: {folder} (a copy of the Python starter; for "
+                        f"JavaScript: apilab start {self.exercise.slug} --lang js --reset).",
                         title="Workspace created")
-        if not (folder / "app.py").is_file():
-            self.notify(f"{folder} has no app.py. The app runs Python (FastAPI) servers; for "
-                        "another language, start your server yourself and press r.",
-                        title="Your server did not start", severity="error", timeout=15)
-            return
+        try:
+            command = resolve(folder, self.exercise.slug, command_text)
+        except CommandError as exc:
+            return self._fail(f"{exc}: press c to give it.")
         try:
             port = urlsplit(self.url).port or SERVER_PORT
         except ValueError:
-            self.notify(f"{self.url} has an invalid port. Fix the URL (press u), then p again.",
-                        title="Your server did not start", severity="error")
-            return
+            return self._fail(f"{self.url} has an invalid port. Fix the URL (press u), then p again.")
         if port_in_use("127.0.0.1", port):
-            self.notify(f"Port {port} is already in use: is your server already running "
-                        "somewhere else? Press r to check it, stop it, or change the URL.",
-                        title="Your server did not start", severity="error", timeout=15)
-            return
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        try:
-            self.server = app.processes.spawn(server_command(port), cwd=folder, env=env,
-                                              pipe_output=True)
-        except LaunchError as exc:
-            self.notify(str(exc), title="Your server did not start", severity="error")
-            return
+            launch = launches.serving(port)
+            holder = f"{launch.describe()}, run by another apilab" if launch else "another program"
+            return self._fail(f"Port {port} is already in use by {holder}. Press r to check "
+                              "what runs there, stop it, or change the URL (u).")
+        self._serve(folder, command, port)
+
+    def _serve(self, folder: Path, command: ServerCommand, port: int) -> None:
+        sandbox = self.apilab.sandbox_state
+        supervisor = ServerSupervisor(
+            self.apilab.processes, folder=folder, command=command, port=port,
+            exercise=self.exercise.slug, on_event=lambda event: self._server_event(supervisor, event),
+            sandbox_url=sandbox.url if sandbox.phase == "running" else None)
+        self.supervisor, self.workspace_gone = supervisor, False
         log = self.query_one("#server-log", Log)
         log.clear()
         log.display = True
-        log.write_line(f"$ uvicorn app:app --reload --port {port}   (in {folder})")
-        self._pump_log(self.server)
+        self._run_server(self.supervisor)
         self._show_mode()
 
-    @work(thread=True, group="server-log")
-    def _pump_log(self, server: subprocess.Popen[bytes]) -> None:
-        warned = False
-        assert server.stdout is not None
-        for raw in server.stdout:
-            line = raw.decode(errors="replace").rstrip()
-            self.app.call_from_thread(self._server_line, line)
-            if not warned and any(marker in line for marker in STARTUP_ERRORS):
-                warned = True
-                self.app.call_from_thread(
-                    self.notify, f"{line}\nFix it and save: the server reloads by itself.",
-                    title="Your server did not start", severity="error", timeout=15)
-        code = server.wait()
-        self.app.call_from_thread(self._server_exited, server, code)
+    @work(exclusive=True, group="server")
+    async def _run_server(self, supervisor: ServerSupervisor) -> None:
+        await supervisor.run()
 
-    def _server_line(self, line: str) -> None:
-        if self.server is not None:  # not after leaving the screen
-            self.query_one("#server-log", Log).write_line(clean(line))
-
-    def _server_exited(self, server: subprocess.Popen[bytes], code: int) -> None:
-        if server is not self.server:  # stopped on purpose, or the screen is gone
+    def _server_event(self, supervisor: ServerSupervisor, event: ServerEvent) -> None:
+        if not self.is_attached or supervisor is not self.supervisor:  # stopped, or screen gone
             return
-        self.server = None
+        # The server's output is the learner's program's: shown, never obeyed (escape codes).
+        self.query_one("#server-log", Log).write_line(
+            clean(event.text) if event.kind == "output" else f"── {clean(event.text)}")
+        if event.kind in ("gone", "back", "replaced"):
+            self.workspace_gone = event.kind == "gone"
+        if event.kind in NOTIFIED:
+            self.notify(event.text, title="Your server", severity=NOTIFIED[event.kind],
+                        timeout=15 if NOTIFIED[event.kind] == "error" else 8)
+        if event.kind == "listening" and self.watching:
+            self.run_checks()
         self._show_mode()
-        if code not in (0, -15):  # -15: we stopped it
-            self.notify(f"Your server exited with code {code}; its log is below.",
-                        title="Your server stopped", severity="error", timeout=15)
 
     def _stop_server(self, redraw: bool = True) -> None:
-        server, self.server = self.server, None
-        if server is not None:
-            self.apilab.processes.stop(server.pid)
+        supervisor, self.supervisor = self.supervisor, None
+        if supervisor is not None:
+            self.workers.cancel_group(self, "server")
+            supervisor.stop()
         if redraw:
             self._show_mode()
+
+    def action_edit_command(self) -> None:
+        from tui.screens.server_command import ServerCommandScreen
+
+        folder = self.workspace
+        try:
+            current = resolve(folder, self.exercise.slug).shown
+        except CommandError:
+            current = ""
+        self.app.push_screen(ServerCommandScreen(current, folder), self._command_chosen)
+
+    def _command_chosen(self, text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            command = resolve(self.workspace, self.exercise.slug, text or "default")
+        except CommandError as exc:
+            self.notify(str(exc), title="Server command", severity="error", timeout=15)
+            return
+        self.notify(f"Your server runs with: {command.shown} ({command.origin}).",
+                    title="Server command")
+        if self.serving:  # run the new command at once
+            self._stop_server()
+            self.start_server()
 
     # --- watch mode ---------------------------------------------------------------------------
 
@@ -307,12 +355,24 @@ class ExerciseScreen(ApilabScreen):
 
     @work(group="watch", exclusive=True)
     async def _watch(self, folder: Path) -> None:
-        from watchfiles import awatch
-
-        async for _changes in awatch(folder, stop_event=self._watch_stop, debounce=300):
-            await asyncio.sleep(self.reload_delay)
+        # While the app serves the workspace, the server's own restarts trigger the checks
+        # (once it listens again); this follows the folder for a server run elsewhere.
+        async for event in follow(folder, self._watch_stop):
             if not self.watching:
                 break
+            if self.serving or event.kind == "present":
+                continue
+            if event.kind == "gone":
+                self.notify(f"Your workspace {folder} is gone (moved or deleted): watch waits "
+                            "until it is back.", title="Watch", severity="warning")
+                continue
+            await self._regrade_after_reload(event)
+
+    async def _regrade_after_reload(self, event: FolderEvent) -> None:
+        if event.kind in ("back", "replaced"):
+            self.notify(f"Watching {self.workspace} again.", title="Watch")
+        await asyncio.sleep(self.reload_delay)
+        if self.watching and not self.serving:
             self.run_checks()
 
     def _stop_watch(self, redraw: bool = True) -> None:

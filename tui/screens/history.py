@@ -46,7 +46,7 @@ class HistoryScreen(ApilabScreen):
         app = self.apilab
         self.runs = app.safe_store(app.store.runs, self.exercise.slug, limit=200, default=[])
         table = self.query_one(DataTable)
-        table.add_columns(" ", "When", "Kind", "Result", "Score", "Seed", "Took")
+        table.add_columns(" ", "When", "Kind", "Result", "Score", "Seed", "Took", "URL", "Server")
         for run in self.runs:
             table.add_row(*self._cells(run), key=run.id)
         self.query_one("#history-help", Static).update(Text(
@@ -60,7 +60,8 @@ class HistoryScreen(ApilabScreen):
         style = {"pass": "green", "fail": "red"}.get(run.status, "yellow")
         return [mark, when(run.started_at), run.kind, Text(STATUS.get(run.status, run.status),
                                                            style=style),
-                f"{run.score}/{run.max_score}", str(run.seed), f"{run.duration_ms:.0f} ms"]
+                f"{run.score}/{run.max_score}", str(run.seed), f"{run.duration_ms:.0f} ms",
+                run.url, Text(run.server or "—", style="" if run.server else "dim")]
 
     def _highlighted(self) -> RunSummary | None:
         table = self.query_one(DataTable)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import webbrowser
+import re
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Markdown, Static
 
 from apilab import paths
+from apilab.browser import open_in_browser
 from apilab.catalog.models import Lesson
-from apilab.processes import LaunchError
+from apilab.jupyter import JupyterError, JupyterServer
 from apilab.sandbox_control import DEFAULT_PORT
 from apilab.untrusted import safe_text
 from apilab.workspace import WorkspaceError, notebook_copy
@@ -42,7 +44,6 @@ class LessonScreen(ApilabScreen):
     def __init__(self, lesson: Lesson) -> None:
         super().__init__()
         self.lesson = lesson
-        self.last_launch: list[str] | None = None  # the last command started, for the tests
 
     def compose(self) -> ComposeResult:
         course = self.apilab.course
@@ -78,9 +79,13 @@ class LessonScreen(ApilabScreen):
         return text
 
     def show_message(self, message: str, severity: str = "information") -> None:
-        """Say something in the side panel (it stays) and as a notification."""
+        """Say something in the side panel (it stays) and as a notification. Addresses in it
+        are links, which terminals that know links open on a click even when wrapped."""
         panel = self.query_one("#lesson-message", Static)
-        panel.update(safe_text(message))
+        text = safe_text(message)
+        for found in re.finditer(r"https?://\S+", text.plain):
+            text.stylize(Style(link=found.group()), found.start(), found.end())
+        panel.update(text)
         panel.display = True
         panel.set_classes(f"message -{severity}")
         self.notify(message, severity=severity, timeout=10)  # type: ignore[arg-type]
@@ -114,24 +119,55 @@ class LessonScreen(ApilabScreen):
             self.show_message(f"The notebook could not be opened: {exc}. Ask the course authors "
                               "if the course is incomplete.", "error")
             return
-        # Imported here: nbformat takes over a second to import, and the first Enter on the course
-        # map would freeze the app that long before the screen appeared.
-        from apilab.notebooks import jupyter_command
-
-        url = self.sandbox_url()
-        command = jupyter_command(path)
-        log = paths.data_home() / "jupyter.log"
-        try:
-            app.processes.spawn(command, cwd=path.parent, env={**os.environ, "SANDBOX_URL": url},
-                                log_path=log)
-        except LaunchError as exc:
-            self.show_message(f"Jupyter did not start: {exc}", "error")
+        jupyter = app.jupyter
+        if jupyter is not None and jupyter.running:
+            if jupyter.ready:  # pressed again: the same server, never a second one
+                self._show_notebook(jupyter, path)
+            else:
+                self.show_message("Jupyter is still starting; the notebook's address appears here "
+                                  "as soon as it answers.")
             return
-        self.last_launch = command
-        note = "" if app.sandbox_state.phase == "running" else (
-            " The sandbox is not running: press s so the notebook has an API to call.")
-        self.show_message(f"Opening {path.name} in Jupyter with SANDBOX_URL={url} "
-                          f"(its log: {log}).{note}", "information" if not note else "warning")
+        log = paths.data_home() / "jupyter.log"
+        app.jupyter = JupyterServer(app.processes, root=path.parent, sandbox_url=self.sandbox_url(),
+                                    output=log)
+        self.show_message(f"Starting Jupyter… (its log: {log})")
+        self._start_jupyter(app.jupyter, path)
+
+    @work(thread=True, group="jupyter")
+    def _start_jupyter(self, jupyter: JupyterServer, path: Path) -> None:
+        try:
+            jupyter.start()
+        except JupyterError as exc:
+            self.app.call_from_thread(self._jupyter_failed, jupyter, exc)
+            return
+        self.app.call_from_thread(self._show_notebook, jupyter, path)
+
+    def _jupyter_failed(self, jupyter: JupyterServer, problem: JupyterError) -> None:
+        if self.apilab.jupyter is jupyter:
+            self.apilab.jupyter = None
+        if self.is_attached:
+            self.show_message(str(problem), "error")
+
+    def _show_notebook(self, jupyter: JupyterServer, path: Path) -> None:
+        """Say where the notebook is (its URL, token included) and open it where a browser is."""
+        if not self.is_attached:
+            return
+        url = jupyter.url_for(path)
+        opened = open_in_browser(url)
+        lines = [f"{'Opened' if opened else 'Open'} {path.name} in Jupyter:", url]
+        if not opened:
+            lines.append(f"(No browser here. From another machine, forward the port first: "
+                         f"ssh -L {jupyter.port}:127.0.0.1:{jupyter.port} THIS-HOST)")
+        lines.append(f"Its kernels have SANDBOX_URL={jupyter.sandbox_url}.")
+        severity = "information"
+        if self.apilab.sandbox_state.phase != "running":
+            lines.append("The sandbox is not running: press s so the notebook has an API to call.")
+            severity = "warning"
+        elif jupyter.sandbox_url != self.sandbox_url():
+            lines.append(f"The sandbox now runs at {self.sandbox_url()}: set SANDBOX_URL to that "
+                         "in the notebook, or quit and reopen the app.")
+            severity = "warning"
+        self.show_message("\n".join(lines), severity)
 
     def action_open_docs(self) -> None:
         url = f"{self.sandbox_url()}/docs"
@@ -139,11 +175,7 @@ class LessonScreen(ApilabScreen):
             self.show_message(f"The sandbox is not running; press s to start it, then open {url}",
                               "warning")
             return
-        try:
-            opened = webbrowser.open(url)
-        except webbrowser.Error:
-            opened = False
-        if not opened:
+        if not open_in_browser(url):
             self.show_message(f"No browser available here. Open {url} yourself.")
         else:
             self.notify(f"Opened {url} in your browser.")

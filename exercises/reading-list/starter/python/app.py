@@ -1,6 +1,6 @@
 """Reading list: your starting point for exercise 1 (REST and HTTP semantics).
 
-Run it:    apilab serve reading-list        (reloads when you save)
+Run it:    apilab serve reading-list        (restarts when you save)
 Check it:  apilab check reading-list
 
 It runs, and it lists an empty reading list. Everything else is yours to build: README.md has

@@ -131,16 +131,18 @@ def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
     """Run the practice API, seeded fresh; docs at /docs."""
     from apilab.ports import port_in_use
     from sandbox_api.feature import SandboxConfigError
-    from sandbox_api.server import serve
+    from sandbox_api.server import check_config, serve
     from sandbox_api.settings import SandboxSettings
 
+    settings = SandboxSettings(seed=seed, labs=frozenset(labs))
+    try:  # a wrong argument is said first, whatever else is wrong (exit 2)
+        check_config(host, settings)
+    except SandboxConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     if port_in_use(host, port):
         raise click.ClickException(f"port {port} on {host} is taken (is a sandbox already "
                                    "running?); stop it, or choose another with --port")
-    try:
-        serve(host, port, SandboxSettings(seed=seed, labs=frozenset(labs)))
-    except SandboxConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    serve(host, port, settings)
 
 
 @main.command()

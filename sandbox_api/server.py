@@ -12,18 +12,25 @@ import uvicorn
 
 from httpkit.status import use_rfc9110_reason_phrases
 from sandbox_api.app import create_app
-from sandbox_api.feature import Feature, SandboxConfigError
+from sandbox_api.feature import Feature, SandboxConfigError, discover, select
 from sandbox_api.labs import check_host
 from sandbox_api.settings import SandboxSettings
+
+
+def check_config(host: str, settings: SandboxSettings,
+                 catalog: Mapping[str, Feature] | None = None) -> None:
+    """Raise SandboxConfigError for an unknown feature or lab, or a lab on a host that other
+    machines can reach: the mistakes to report before anything else (a busy port, say)."""
+    select(catalog if catalog is not None else discover(), settings.features, settings.labs)
+    check_host(host, sorted(settings.labs))
 
 
 def serve(host: str, port: int, settings: SandboxSettings,
           catalog: Mapping[str, Feature] | None = None) -> None:
     """Serve the sandbox until interrupted, printing where to find it. Raises
-    SandboxConfigError, before listening, for an unknown feature or lab or a lab on a host
-    that other machines can reach."""
+    SandboxConfigError, before listening, for the mistakes `check_config` finds."""
+    check_config(host, settings, catalog)
     app = create_app(settings, catalog)
-    check_host(host, sorted(settings.labs))
     url = f"http://{host}:{port}"
     served = ", ".join(f.name for f in app.state.features)
     print(f"apilab sandbox on {url}  ({served}; docs: {url}/docs; stop with Ctrl+C)", flush=True)

@@ -29,6 +29,10 @@ class SandboxError(Exception):
     """The sandbox could not be started: its port is taken, or the process died or hung."""
 
 
+class _PortTaken(Exception):
+    """The sandbox's port was taken by another program."""
+
+
 class SandboxProcess:
     """A sandbox server in a child process on a loopback port."""
 
@@ -42,6 +46,9 @@ class SandboxProcess:
     ) -> None:
         self.host = host
         self.port = port if port is not None else free_port(host)
+        # A port picked here may be taken by another program before the server binds it; such a
+        # sandbox moves to another free port instead of failing (a port asked for never moves).
+        self._may_move = port is None
         self.seed = seed
         self.log_path = log_path  # a temporary file is chosen at start when None
         self._own_log = log_path is None
@@ -60,8 +67,19 @@ class SandboxProcess:
         """Spawn the server and return once GET /health answers; SandboxError otherwise."""
         if self._process is not None and self._process.poll() is None:
             return
+        for _attempt in range(3):
+            try:
+                self._start_once(timeout)
+                return
+            except _PortTaken:
+                if not self._may_move:
+                    raise SandboxError(self._port_taken_message()) from None
+                self.port = free_port(self.host)
+        raise SandboxError(self._port_taken_message())
+
+    def _start_once(self, timeout: float) -> None:
         if port_in_use(self.host, self.port):
-            raise SandboxError(self._port_taken_message())
+            raise _PortTaken
         if self.log_path is None:
             fd, name = tempfile.mkstemp(prefix="apilab-sandbox-", suffix=".log")
             os.close(fd)
@@ -135,7 +153,7 @@ class SandboxProcess:
         tail = self._log_tail()
         self.stop()
         if "address already in use" in tail.lower():
-            raise SandboxError(self._port_taken_message())
+            raise _PortTaken
         raise SandboxError(f"the sandbox process exited with code {code} while starting.\n{tail}")
 
     def _port_taken_message(self) -> str:

@@ -30,6 +30,7 @@ BENCHES = {
     "hub_throughput": "bench.hub_throughput",
     "import_time": "bench.import_time",
     "notebook_proofs": "bench.notebook_proofs",
+    "redaction": "bench.redaction",
     "tui_startup": "bench.tui_startup",
     "verify_course": "bench.verify_course",
     "untrusted_text": "bench.untrusted_text",

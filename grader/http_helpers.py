@@ -1,5 +1,6 @@
-"""HTTP moves that checks of every topic share: reading `Link` and `Allow`, creating a resource and
-finding it, walking a paginated list, checking a problem details body, spotting leaked internals.
+"""HTTP moves that checks of every topic share: reading `Link`, `Allow` and `WWW-Authenticate`,
+creating a resource and finding it, walking a paginated list, checking a problem details body,
+spotting leaked internals.
 
 Topic modules under `grader/checks/` import from here, never from one another, so that a lesson's
 checks can be added or removed without touching another lesson's.
@@ -7,6 +8,7 @@ checks can be added or removed without touching another lesson's.
 
 from __future__ import annotations
 
+import base64
 import json as jsonlib
 import re
 from collections.abc import Sequence
@@ -18,6 +20,8 @@ from grader.matchers import MISSING, show, value_at
 from grader.wire import Received
 
 PROBLEM_JSON = "application/problem+json"
+# What the course's lessons ask of every problem (RFC 9457 makes each member optional).
+PROBLEM_MEMBERS = ("type", "title", "status", "detail")
 # Headers that legitimately differ between two responses to the same request.
 VOLATILE_HEADERS = ("date", "server", "connection", "keep-alive", "transfer-encoding",
                     "x-request-id", "x-response-time")
@@ -56,15 +60,6 @@ def parse_link_header(value: str) -> list[tuple[str, dict[str, str]]]:
     return links
 
 
-def next_link(response: Received) -> str | None:
-    """The absolute URL of the `rel="next"` link of a response, if it has one."""
-    for value in response.headers.get_list("link"):
-        for target, params in parse_link_header(value):
-            if "next" in params.get("rel", "").lower().split():
-                return urljoin(response.url, target)
-    return None
-
-
 def links(response: Received) -> list[tuple[str, set[str]]]:
     """Every link of every Link field: (absolute target, its relation types, lower-case)."""
     return [(urljoin(response.url, target), set(params.get("rel", "").lower().split()))
@@ -75,6 +70,45 @@ def links(response: Received) -> list[tuple[str, set[str]]]:
 def link_to(response: Received, relation: str) -> str | None:
     """The absolute target of the first link with relation type `relation`, if any."""
     return next((target for target, rels in links(response) if relation in rels), None)
+
+
+def next_link(response: Received) -> str | None:
+    """The absolute URL of the `rel="next"` link of a response, if it has one."""
+    return link_to(response, "next")
+
+
+def parse_challenges(values: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """The challenges of `WWW-Authenticate` field values (RFC 9110 §11.6.1): [(scheme, params)].
+
+    Schemes keep their spelling (compare them case-insensitively); parameter names are
+    lowercased and quoted values unquoted. Commas inside quoted strings do not split.
+    """
+    found: list[tuple[str, dict[str, str]]] = []
+    for value in values:
+        for item in re.findall(r'(?:[^,"]|"(?:[^"\\]|\\.)*")+', value):
+            item = item.strip()
+            param = re.fullmatch(r'([^\s=]+)\s*=\s*(.*)', item, re.S)
+            if param and found:
+                found[-1][1][param.group(1).lower()] = _unquote(param.group(2))
+                continue
+            scheme, _, rest = item.partition(" ")
+            params: dict[str, str] = {}
+            if (first := re.fullmatch(r'([^\s=]+)\s*=\s*(.*)', rest.strip(), re.S)) is not None:
+                params[first.group(1).lower()] = _unquote(first.group(2))
+            if scheme:
+                found.append((scheme, params))
+    return found
+
+
+def _unquote(raw: str) -> str:
+    raw = raw.strip()
+    return re.sub(r"\\(.)", r"\1", raw[1:-1]) if raw.startswith('"') and raw.endswith('"') else raw
+
+
+def basic_credentials(username: str, password: str) -> dict[str, str]:
+    """An `Authorization: Basic` header (RFC 7617 §2)."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
 
 
 def allow_methods(response: Received) -> list[str]:

@@ -13,19 +13,23 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from apilab.catalog.models import Check, Exercise, Fixture
 from grader import __version__
 from grader.checks import registry
 from grader.context import CheckContext, Run, Server
 from grader.outcomes import attempt, redacted
-from grader.report import CheckResult, Exchange, Report, TimeLimits
+from grader.redact import Redactor
+from grader.report import CheckResult, Exchange, Outcome, Report, TimeLimits
 from grader.run_fixtures import needed, prepare
 from grader.seeding import draw, new_seed, rng_for
 from grader.services import service_urls, unreachable_services
 from grader.steps import run_steps
 from grader.target import check_target, unreachable
 from grader.wire import Limits, Wire
+
+OutcomeT = TypeVar("OutcomeT", bound=Outcome)
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,11 @@ async def _run_checks(exercise: Exercise, checks: list[Check], report: Report,
     assert report.time_limits is not None
     data = draw(exercise.data, report.seed)
     exchanges: list[Exchange] = []  # one record for every server, in the order they happened
+    secrets = Redactor()  # one for the run: a token the sandbox issued is hidden when sent on
     async with contextlib.AsyncExitStack() as stack:
-        wire = await stack.enter_async_context(Wire(report.url, limits, exchanges))
-        services = {name: Server(await stack.enter_async_context(Wire(u, limits, exchanges)), name)
+        wire = await stack.enter_async_context(Wire(report.url, limits, exchanges, secrets))
+        services = {name: Server(await stack.enter_async_context(Wire(u, limits, exchanges, secrets)),
+                                 name)
                     for name, u in service_at.items()}
         run = Run(wire, services, data, report.seed, limits.check_timeout, report.time_limits.run_s,
                   deadline=clock + report.time_limits.run_s)
@@ -123,9 +129,18 @@ async def _run_checks(exercise: Exercise, checks: list[Check], report: Report,
                 before = len(exchanges)
                 result = await _run_check(run, check, prepared.values)
                 silent = silent + 1 if _unanswered(exchanges, before, result) else 0
+            result = _without_secrets(result, secrets)
             report.checks.append(result)
             if on_progress:
                 on_progress(Progress(index, len(checks), check, result))
+        report.setup = [_without_secrets(outcome, secrets) for outcome in report.setup]
+
+
+def _without_secrets(outcome: OutcomeT, secrets: Redactor) -> OutcomeT:
+    # What a check says may quote what it sent or received; the exchanges are hidden already.
+    said = {name: secrets.text(value) for name in ("message", "expected", "received")
+            if isinstance(value := getattr(outcome, name), str)}
+    return outcome.model_copy(update=said)
 
 
 def _why_not_run(check: Check, failed_fixtures: set[str], silent: int) -> str | None:

@@ -2,9 +2,9 @@
 
 Every request is bounded (connect and read timeouts, a deadline for the whole exchange, a cap on
 the body it reads), never follows a redirect off the learner's host, ignores proxy settings, and
-is recorded as an `Exchange` with a `curl` command that reproduces it. A server that misbehaves on
-the wire (refuses, resets, hangs, speaks something other than HTTP) becomes a plain-language
-`WireError`, never a traceback.
+is recorded as an `Exchange` with a `curl` command that reproduces it, its secrets shortened (see
+`grader.redact`). A server that misbehaves on the wire (refuses, resets, hangs, speaks something
+other than HTTP) becomes a plain-language `WireError`, never a traceback.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from grader import __version__
+from grader.redact import Redactor
 from grader.report import Exchange, ReceivedResponse, SentRequest
 from grader.target import on_server
 
 USER_AGENT = f"apilab-grader/{__version__}"
 MAX_REDIRECTS = 5
+LEARN_BODY_BYTES = 256 * 1024  # larger bodies are still redacted, but not searched for new secrets
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Wire:
     base_url: str
     limits: Limits = field(default_factory=Limits)
     exchanges: list[Exchange] = field(default_factory=list)
+    redactor: Redactor = field(default_factory=Redactor)  # the run's secrets, hidden in records
 
     def __post_init__(self) -> None:
         timeout = httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout)
@@ -221,8 +224,12 @@ class Wire:
             raise WireError(f"the grader cannot build the request to {shown} "
                             f"({type(exc).__name__}): a value taken from an earlier response "
                             "is not valid in a URL or header") from None
-        sent = _sent(request, content, self.limits.excerpt_chars)
-        record = Exchange(request=sent, curl=curl_command(method, url, headers, content))
+        self.redactor.learn_headers(request.headers.items())
+        self.redactor.learn_url(url)
+        self.redactor.learn_body(_text(content or b""))
+        sent = _sent(request, content, self.limits.excerpt_chars, self.redactor)
+        record = Exchange(request=sent,
+                          curl=self.redactor.text(curl_command(method, url, headers, content)))
         self.exchanges.append(record)
         started = time.perf_counter()
         phase = ["connect"]
@@ -239,7 +246,10 @@ class Wire:
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         if record.error:
             raise WireError(record.error)
-        record.response = _received_record(received, self.limits.excerpt_chars)
+        self.redactor.learn_headers(received.headers.items())
+        if len(received.body) <= LEARN_BODY_BYTES:
+            self.redactor.learn_body(received.text)
+        record.response = _received_record(received, self.limits.excerpt_chars, self.redactor)
         return received
 
     async def _read(self, request: httpx.Request, phase: list[str]) -> Received:
@@ -297,22 +307,26 @@ def _decoded(raw: bytes, headers: httpx.Headers) -> bytes:
         return raw
 
 
-def _excerpt(data: bytes, limit: int) -> tuple[str, bool]:
-    text = data.decode("utf-8", errors="backslashreplace")
-    return (text[:limit], True) if len(text) > limit else (text, False)
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="backslashreplace")
 
 
-def _sent(request: httpx.Request, content: bytes | None, limit: int) -> SentRequest:
-    body, truncated = _excerpt(content or b"", limit)
-    return SentRequest(method=request.method, url=str(request.url),
-                       headers=list(request.headers.items()), body=body, body_truncated=truncated)
+def _excerpt(data: bytes, limit: int, redactor: Redactor) -> tuple[str, bool]:
+    return redactor.excerpt(_text(data), limit)
 
 
-def _received_record(received: Received, limit: int) -> ReceivedResponse:
-    body, cut = _excerpt(received.body, limit)
+def _sent(request: httpx.Request, content: bytes | None, limit: int, redactor: Redactor) -> SentRequest:
+    body, truncated = _excerpt(content or b"", limit, redactor)
+    return SentRequest(method=request.method, url=redactor.text(str(request.url)),
+                       headers=redactor.headers(request.headers.items()), body=body,
+                       body_truncated=truncated)
+
+
+def _received_record(received: Received, limit: int, redactor: Redactor) -> ReceivedResponse:
+    body, cut = _excerpt(received.body, limit, redactor)
     return ReceivedResponse(
         status=received.status, reason=received.reason, http_version=received.http_version,
-        headers=list(received.headers.items()), body=body, body_size=len(received.body),
+        headers=redactor.headers(received.headers.items()), body=body, body_size=len(received.body),
         body_truncated=cut or received.truncated,
     )
 

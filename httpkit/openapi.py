@@ -24,6 +24,9 @@ _BODY_ERRORS = {
     "422": "A field is missing or invalid; `errors` names each one.",
 }
 _QUERY_ERROR = "A parameter is invalid; `errors` names each one."
+# An operation marked with this (`openapi_extra={OWN_ERROR_FORMAT: "RFC 6749 §5.2"}`) answers its
+# errors in another standard's format, such as OAuth 2's `{"error": ...}`, and documents them.
+OWN_ERROR_FORMAT = "x-own-error-format"
 
 
 def problem_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
@@ -61,6 +64,8 @@ def problems_typed(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _type_errors_as_problems(operation: dict[str, Any]) -> None:
+    if OWN_ERROR_FORMAT in operation:  # errors in a standard format of their own, documented so
+        return
     responses = operation.setdefault("responses", {})
     framework_422 = responses.get("422", {}).get("description") == "Validation Error"
     if framework_422 and not _can_be_invalid(operation):

@@ -93,3 +93,17 @@ def test_another_sandbox_answering_on_the_port_is_not_taken_for_ours(sandbox_url
     with pytest.raises(SandboxError, match=f"port {port} is already in use"):
         loser.start()
     assert loser.pid is None
+
+
+@pytest.mark.slow
+def test_a_port_taken_after_it_was_chosen_moves_the_sandbox_to_another():
+    sandbox = SandboxProcess()
+    taken = sandbox.port
+    with socket.socket() as thief:  # another program takes it between choosing and binding
+        thief.bind(("127.0.0.1", taken))
+        thief.listen()
+        try:
+            sandbox.start()
+            assert sandbox.port != taken and sandbox.healthy()
+        finally:
+            sandbox.stop()

@@ -33,7 +33,7 @@ def test_exercise_1_ships_python_and_javascript():
 @pytest.mark.slow
 @pytest.mark.parametrize(("exercise", "language"), STARTERS,
                          ids=[f"{e.slug}-{lang}" for e, lang in STARTERS])
-async def test_each_starter_runs_and_fails_most_checks(exercise, language):
+async def test_each_starter_runs_and_fails_most_checks(exercise, language, sandbox_url):
     folder = exercise.starters[language]
     supervisor = ServerSupervisor(Processes(), folder=folder, port=free_port(), watch=False,
                                   command=resolve(folder, exercise.slug, remember_it=False),
@@ -44,7 +44,8 @@ async def test_each_starter_runs_and_fails_most_checks(exercise, language):
             while not supervisor.listening:
                 assert not task.done(), "the starter exited"
                 await asyncio.sleep(0.05)
-        report = await grade(exercise, f"http://127.0.0.1:{supervisor.port}", seed=7)
+        report = await grade(exercise, f"http://127.0.0.1:{supervisor.port}", seed=7,
+                             services={name: sandbox_url for name in exercise.services})
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,198 @@
+"""Registered checks for API keys (lesson 2): keys issued once and long enough, never shown
+again, listed by prefix, revocable, compared in full, read from a header only, and guessing
+slowed down with 429 and Retry-After.
+
+Keys are managed with the account owner's password (HTTP Basic, RFC 7617): checks that need a
+key create one first, with `login = { username, password }` from the exercise file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from grader.checks.registry import check
+from grader.context import CheckContext
+from grader.http_helpers import PROBLEM_MEMBERS, basic_credentials, expect_problem, parse_challenges
+from grader.matchers import show
+
+Requests = list[dict[str, Any]]
+
+
+def basic(login: dict[str, str]) -> dict[str, str]:
+    return basic_credentials(login["username"], login["password"])
+
+
+async def issue_key(ctx: CheckContext, keys: str, name: str, login: dict[str, str]) -> dict[str, Any]:
+    """POST a new key with the owner's password; its JSON (with `key`) and `url`."""
+    with ctx.preparing(f"creating an API key (POST {keys} with the password)"):
+        response = await ctx.request("POST", keys, json_body={"name": ctx.fill(name)},
+                                     headers=basic(login))
+        ctx.expect(response.status == 201, f"POST {keys} answered {response.status}; make "
+                   "create-key-201 pass first", expected="status 201",
+                   received=f"status {response.status}")
+        document = ctx.json(response)
+        ctx.expect(isinstance(document.get("key"), str), "the 201 has no key",
+                   expected='a "key" member', received=show(sorted(document)))
+    location = response.headers.get("location")
+    return {**document, "url": urljoin(response.url, location) if location else None}
+
+
+@check("key-issued")
+async def key_issued(ctx: CheckContext, *, keys: str, name: str, login: dict[str, str],
+                     min_length: int = 32, prefix_lengths: list[int] | None = None) -> None:
+    """Creating a key answers 201 with a Location and the key, shown this once: at least
+    `min_length` characters safe in a header, starting with its `prefix` (OWASP API2:2023:
+    keys must be unguessable; RFC 9110 §15.3.2 for 201 and Location)."""
+    low, high = prefix_lengths or [8, 16]
+    response = await ctx.request("POST", keys, json_body={"name": ctx.fill(name)},
+                                 headers=basic(login))
+    ctx.expect(response.status == 201, f"POST {keys} answered {response.status}",
+               expected="status 201", received=f"status {response.status} {response.reason}")
+    ctx.expect(bool(response.headers.get("location")), "the 201 has no Location header",
+               expected="Location: /keys/{id}", received="none")
+    document = ctx.json(response)
+    key, prefix = document.get("key"), document.get("prefix")
+    ctx.expect(document.get("name") == ctx.fill(name), "the new key's name is not the one sent",
+               expected=f"name = {show(ctx.fill(name))}", received=f"name = {show(document.get('name'))}")
+    ctx.expect(isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_-]+", key) is not None
+               and len(key) >= min_length, "the key is too short to be unguessable, or has "
+               "characters that are not safe in a header",
+               expected=f"at least {min_length} of A-Z a-z 0-9 _ -",
+               received=f"{len(key) if isinstance(key, str) else show(key)} characters")
+    ctx.expect(isinstance(prefix, str) and low <= len(prefix) <= high and key.startswith(prefix),
+               "the prefix is not the key's first characters",
+               expected=f"the first {low} to {high} characters of the key",
+               received=f"prefix = {show(prefix)}")
+
+
+@check("key-shown-once")
+async def key_shown_once(ctx: CheckContext, *, keys: str, name: str, login: dict[str, str]) -> None:
+    """After the 201 that created it, no response shows the key again: the list and the key's
+    own URL show its prefix only (a server that can show a key has stored it; OWASP API2:2023)."""
+    issued = await issue_key(ctx, keys, name, login)
+    owner_headers = basic(login)
+    for url in (keys, issued["url"] or f"{keys}/{issued.get('id')}"):
+        response = await ctx.request("GET", url, headers=owner_headers)
+        ctx.expect(response.status == 200, f"GET {url} answered {response.status}",
+                   expected="status 200", received=f"status {response.status}")
+        where = "body" if issued["key"] in response.text else next(
+            (name for name, value in response.headers.items() if issued["key"] in value), None)
+        ctx.expect(where is None, f"GET {url} shows the whole key again (in its {where})",
+                   expected="the prefix only", received="the key")
+        ctx.expect(issued.get("prefix", "") in response.text, f"GET {url} does not show the "
+                   "key's prefix", expected=f"prefix {show(issued.get('prefix'))}",
+                   received=response.text[:200])
+
+
+@check("keys-differ")
+async def keys_differ(ctx: CheckContext, *, keys: str, name: str, login: dict[str, str]) -> None:
+    """Two keys created in a row differ, and so do their prefixes (a prefix names one key)."""
+    first, second = [await issue_key(ctx, keys, name, login) for _ in range(2)]
+    ctx.expect(first["key"] != second["key"], "two new keys are the same key",
+               expected="different keys", received="the same key twice")
+    ctx.expect(first.get("prefix") != second.get("prefix"), "two new keys have the same prefix, "
+               "so the list cannot tell them apart", expected="different prefixes",
+               received=f"{show(first.get('prefix'))} twice")
+
+
+@check("challenged")
+async def challenged(ctx: CheckContext, *, requests: Requests, scheme: str,
+                     keys: str | None = None, login: dict[str, str] | None = None) -> None:
+    """Each request answers 401 with a `WWW-Authenticate` challenge of `scheme` and a problem
+    details body (RFC 9110 §15.5.2: a 401 always says how to authenticate). With `keys` and
+    `login`, a valid API key is issued first, as `${key}`."""
+    if keys and login:
+        ctx.vars["key"] = (await issue_key(ctx, keys, "grader", login))["key"]
+    for request in requests:
+        method, path = request["method"].upper(), ctx.fill(request["path"])
+        options: dict[str, Any] = {"headers": ctx.fill(request.get("headers", {}))}
+        if "json" in request:
+            options["json_body"] = ctx.fill(request["json"])
+        response = await ctx.request(method, path, **options)
+        label = request.get("label", f"{method} {path}")
+        ctx.expect(response.status == 401, f"{label} answered {response.status}",
+                   expected="status 401", received=f"status {response.status} {response.reason}")
+        challenges = parse_challenges(response.headers.get_list("www-authenticate"))
+        ctx.expect(any(s.lower() == scheme.lower() for s, _ in challenges),
+                   f"{label}: the 401 does not name the {scheme} scheme in WWW-Authenticate",
+                   expected=f"WWW-Authenticate: {scheme} ...",
+                   received="; ".join(response.headers.get_list("www-authenticate")) or "none")
+        expect_problem(ctx, response, PROBLEM_MEMBERS)
+
+
+@check("revoked-key-refused")
+async def revoked_key_refused(ctx: CheckContext, *, keys: str, use: str, name: str,
+                              login: dict[str, str], header: str = "X-API-Key") -> None:
+    """A revoked key is refused (401) from the moment DELETE answers 204, and leaves the list."""
+    issued = await issue_key(ctx, keys, name, login)
+    with ctx.preparing(f"using the new key (GET {use})"):
+        before = await ctx.request("GET", use, headers={header: issued["key"]})
+        ctx.expect(before.status == 200, f"GET {use} with a new key answered {before.status}",
+                   expected="status 200", received=f"status {before.status}")
+    owner_headers = basic(login)
+    url = issued["url"] or f"{keys}/{issued.get('id')}"
+    deleted = await ctx.request("DELETE", url, headers=owner_headers)
+    ctx.expect(deleted.status == 204, f"DELETE {url} answered {deleted.status}",
+               expected="status 204", received=f"status {deleted.status}")
+    after = await ctx.request("GET", use, headers={header: issued["key"]})
+    ctx.expect(after.status == 401, f"GET {use} with the revoked key answered {after.status}",
+               expected="status 401: revoked keys are refused at once", received=f"status {after.status}")
+    listing = ctx.json(await ctx.request("GET", keys, headers=owner_headers))
+    ids = [item.get("id") for item in listing.get("items", []) if isinstance(item, dict)]
+    ctx.expect(issued.get("id") not in ids, f"GET {keys} still lists the revoked key",
+               expected="the revoked key gone from the list", received=f"ids: {show(ids[:20])}")
+
+
+@check("almost-right-key-refused")
+async def almost_right_key_refused(ctx: CheckContext, *, keys: str, use: str, name: str,
+                                   login: dict[str, str], header: str = "X-API-Key") -> None:
+    """A real key with its last character changed is refused: keys are compared in full, not by
+    their prefix or their start (OWASP API2:2023)."""
+    key = (await issue_key(ctx, keys, name, login))["key"]
+    near = key[:-1] + ("A" if key[-1] != "A" else "B")
+    response = await ctx.request("GET", use, headers={header: near})
+    ctx.expect(response.status == 401, f"GET {use} with a key one character off a real one "
+               f"answered {response.status}", expected="status 401",
+               received=f"status {response.status}")
+
+
+@check("guessing-locked-out")
+async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: dict[str, str],
+                              attempts: int = 11, lockout: int = 5, header: str = "X-API-Key") -> None:
+    """Repeated wrong keys lead to 429 with Retry-After (RFC 6585 §4, OWASP API4:2023) within
+    `attempts` tries; while locked out even a right key gets 429 (so guessing learns nothing);
+    after Retry-After seconds, the right key works again."""
+    right = (await issue_key(ctx, keys, "grader", login))["key"]
+    locked = None
+    for attempt in range(1, attempts + 1):
+        wrong = "ak_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(40))
+        response = await ctx.request("GET", use, headers={header: wrong})
+        if response.status == 429:
+            locked = response
+            break
+        ctx.expect(response.status == 401, f"wrong key #{attempt} answered {response.status}",
+                   expected="401 (or 429 once locked out)", received=f"status {response.status}")
+    ctx.expect(locked is not None, f"{attempts} wrong keys in a row were all answered 401: "
+               "nothing slows a guesser down", expected=f"429 by attempt {attempts}",
+               received=f"{attempts} × 401")
+    raw = locked.headers.get("retry-after", "").strip()
+    pause = (int(raw) if raw.isdigit() and int(raw) <= lockout else lockout) + 0.3
+    try:
+        ctx.expect(raw.isdigit() and 1 <= int(raw) <= lockout, "the 429 has no usable Retry-After",
+                   expected=f"Retry-After: a whole number of seconds from 1 to {lockout}",
+                   received=f"Retry-After: {raw}" if raw else "no Retry-After header")
+        expect_problem(ctx, locked, PROBLEM_MEMBERS)
+        during = await ctx.request("GET", use, headers={header: right})
+        ctx.expect(during.status == 429, f"while locked out, a right key answered {during.status}: "
+                   "a guesser can still tell right from wrong", expected="status 429",
+                   received=f"status {during.status}")
+    finally:
+        # Wait the lockout out even when failing, so that the checks after this one start clean.
+        await asyncio.sleep(pause)
+    after = await ctx.request("GET", use, headers={header: right})
+    ctx.expect(after.status == 200, f"{raw} s after the 429 (its Retry-After), a right key "
+               f"answered {after.status}", expected="status 200: the lockout is over",
+               received=f"status {after.status}")

@@ -1,0 +1,370 @@
+"""Registered checks and fixtures for authentication and authorization (lesson 2).
+
+The learner's server is a resource server for the sandbox's tokens. Fixtures sign users in at
+the sandbox (authorization code with PKCE, as a real client does) and keep their tokens; checks
+send those tokens, tokens the sandbox mints with a chosen defect, and forgeries
+(`grader.tokens`), and judge the answers by RFC 6750 §3: 401 with a `Bearer` challenge, 403 with
+`insufficient_scope`, and 404 for another user's resource.
+
+A token is named in a check's `with` by a table: `{ fixture = "alice_rw" }` (a signed-in user's
+token), `{ mint = {...} }` (minted by the sandbox's course tool with those claims; add
+`key_of = "alice_rw"` to sign with the key of that fixture's token, or `rotate = true` to rotate
+the signing key first), `{ forge = "alg-none", from = "alice_rw" }`
+(see `grader.tokens`), or `{ raw = "..." }`. Requests are `{ method, path, json }` tables;
+`${target}` in a path is the resource a check created first (`create_in`, `body`, `owner`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import secrets
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from grader.checks.registry import check, fixture
+from grader.context import CheckContext
+from grader.http_helpers import PROBLEM_MEMBERS, expect_problem, parse_challenges
+from grader.matchers import show
+from grader.tokens import claims_of, forge, header_of
+from grader.wire import Received
+
+APP_CLIENT = "bookshop-app"
+APP_REDIRECT = "http://127.0.0.1:9999/callback"
+# The sandbox keeps publishing old keys; a resource server may wait this long between two
+# fetches of the JWKS (README), so a check waits it out after rotating.
+REFETCH_PAUSE = 1.1
+
+Requests = list[dict[str, Any]]
+
+
+# --- answers to a bearer token -----------------------------------------------------------------
+
+
+def expect_challenge(ctx: CheckContext, response: Received, label: str, *, status: int,
+                     error: str | None, scope: str | None = None) -> None:
+    """`response` is `status` with a Bearer challenge carrying `error` (none at all when None)
+    and naming `scope`, and a problem details body (RFC 6750 §3, RFC 9457)."""
+    ctx.expect(response.status == status, f"{label} answered {response.status}",
+               expected=f"status {status}", received=f"status {response.status} {response.reason}")
+    values = response.headers.get_list("www-authenticate")
+    bearer = [params for scheme, params in parse_challenges(values) if scheme.lower() == "bearer"]
+    shown = "; ".join(values) or "no WWW-Authenticate header"
+    ctx.expect(bool(bearer), f"{label}: the {status} has no Bearer challenge, so the client "
+               "cannot tell how to authenticate", expected="WWW-Authenticate: Bearer ...",
+               received=shown)
+    params = bearer[0]
+    if error is None:
+        ctx.expect("error" not in params, f"{label}: a request that sent no token gets a challenge "
+                   "without an error code", expected='WWW-Authenticate: Bearer (no error="...")',
+                   received=shown)
+    else:
+        ctx.expect(params.get("error") == error, f"{label}: the challenge does not say "
+                   f'error="{error}"', expected=f'WWW-Authenticate: Bearer error="{error}"',
+                   received=shown)
+    if scope is not None:
+        ctx.expect(scope in params.get("scope", "").split(), f"{label}: the challenge does not "
+                   f"name the scope needed ({scope})",
+                   expected=f'WWW-Authenticate: Bearer error="{error}", scope="{scope}"',
+                   received=shown)
+    expect_problem(ctx, response, PROBLEM_MEMBERS)
+
+
+# --- fixtures: signed-in users ------------------------------------------------------------------
+
+
+@fixture("sandbox-login")
+async def sandbox_login(ctx: CheckContext, *, username: str, password: str, scope: str,
+                        client_id: str = APP_CLIENT, redirect_uri: str = APP_REDIRECT) -> dict[str, Any]:
+    """Sign `username` in at the sandbox with the authorization code flow and PKCE (RFC 7636),
+    as a public client does, and return the tokens: `access_token`, `refresh_token`, `scope`,
+    and `sub`, the subject the access token speaks for."""
+    sandbox = ctx.service("sandbox")
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+             "scope": scope, "state": secrets.token_urlsafe(8), "code_challenge": challenge.decode(),
+             "code_challenge_method": "S256"}
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    login = await sandbox.request("POST", "/oauth/authorize", query=query, headers=form,
+                                  body=f"username={username}&password={password}")
+    location = login.headers.get("location", "")
+    code = parse_qs(urlsplit(location).query).get("code", [""])[0]
+    ctx.expect(login.status == 302 and bool(code), f"the sandbox did not sign {username} in "
+               f"(POST /oauth/authorize answered {login.status})", expected="302 with a code",
+               received=f"{login.status} {location or login.text[:200]}")
+    exchange = (f"grant_type=authorization_code&code={code}&client_id={client_id}"
+                f"&redirect_uri={redirect_uri}&code_verifier={verifier}")
+    tokens = await sandbox.request("POST", "/oauth/token", headers=form, body=exchange)
+    ctx.expect(tokens.status == 200, f"the sandbox's token endpoint answered {tokens.status}",
+               expected="200 with tokens", received=tokens.text[:300])
+    document = ctx.json(tokens)
+    return {**document, "sub": claims_of(document["access_token"])["sub"], "user": username}
+
+
+@fixture("sandbox-refresh")
+async def sandbox_refresh(ctx: CheckContext, *, of: str, scope: str,
+                          client_id: str = APP_CLIENT) -> dict[str, Any]:
+    """Use the refresh token of the fixture `of` to get an access token with less `scope`
+    (RFC 6749 §6: a refresh may narrow the scope), as an app does before calling an API that
+    needs less. The refresh token rotates: later fixtures refresh from this one."""
+    sandbox = ctx.service("sandbox")
+    refresh = (f"grant_type=refresh_token&refresh_token={ctx.fixtures[of]['refresh_token']}"
+               f"&client_id={client_id}&scope={scope}")
+    tokens = await sandbox.request("POST", "/oauth/token", body=refresh,
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    ctx.expect(tokens.status == 200, f"the sandbox's token endpoint answered {tokens.status} to "
+               f"a refresh for {scope}", expected="200 with tokens", received=tokens.text[:300])
+    document = ctx.json(tokens)
+    return {**document, "sub": claims_of(document["access_token"])["sub"],
+            "user": ctx.fixtures[of].get("user", of)}
+
+
+# --- tokens and targets -------------------------------------------------------------------------
+
+
+async def token_from(ctx: CheckContext, spec: dict[str, Any]) -> str:
+    """The token a `{fixture | mint | forge | raw}` table names (see the module docstring)."""
+    if "fixture" in spec:
+        return ctx.fixtures[spec["fixture"]]["access_token"]
+    if "raw" in spec:
+        return str(spec["raw"])
+    sandbox = ctx.service("sandbox")
+    if "mint" in spec:
+        with ctx.preparing("getting a token from the sandbox (POST /admin/tokens)"):
+            if spec.get("rotate"):
+                rotated = await sandbox.request("POST", "/admin/keys/rotate")
+                ctx.expect(rotated.status == 200, "the sandbox did not rotate its key",
+                           expected="200", received=f"{rotated.status} {rotated.text[:200]}")
+                await asyncio.sleep(REFETCH_PAUSE)
+            claims = ctx.fill(spec["mint"])
+            if "key_of" in spec:
+                # Signed with a key the server already knows: if the sandbox's key rotated
+                # meanwhile (another run's check), the server must still refuse the token for its
+                # defect, not for a key it has not fetched yet.
+                claims["kid"] = header_of(ctx.fixtures[spec["key_of"]]["access_token"])["kid"]
+            minted = await sandbox.request("POST", "/admin/tokens", json_body=claims)
+            ctx.expect(minted.status == 200, "the sandbox did not mint the token",
+                       expected="200", received=f"{minted.status} {minted.text[:200]}")
+            document = ctx.json(minted)
+            ctx.expect(claims.get("kid") in (None, document["header"]["kid"]), "the sandbox no "
+                       "longer publishes the key this check needs; run the check again",
+                       expected=f"kid {claims.get('kid')}", received=f"kid {document['header']['kid']}")
+        return document["access_token"]
+    if "forge" in spec:
+        base = ctx.fixtures[spec["from"]]["access_token"]
+        public_jwk = None
+        if spec["forge"] == "hmac-public-key":
+            with ctx.preparing("reading the sandbox's public keys (GET /.well-known/jwks.json)"):
+                keys = ctx.json(await sandbox.request("GET", "/.well-known/jwks.json"))["keys"]
+            kid = header_of(base).get("kid")
+            public_jwk = next((key for key in keys if key.get("kid") == kid), None)
+        return forge(spec["forge"], base, public_jwk=public_jwk, changes=ctx.fill(spec.get("changes")))
+    ctx.fail("this check is misconfigured: a token is { fixture | mint | forge | raw = ... }")
+
+
+def whose(ctx: CheckContext, fixture_name: str) -> str:
+    """Whose token a fixture holds, for messages: "Alice's"."""
+    return str(ctx.fixtures[fixture_name].get("user", fixture_name)).capitalize() + "'s"
+
+
+def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
+    return {"Authorization": f"{scheme} {token}"}
+
+
+async def create_as(ctx: CheckContext, owner: str, collection: str, body: Any) -> tuple[str, Any]:
+    """Create a resource with `owner`'s token; its absolute URL and JSON body."""
+    collection, body = ctx.fill(collection), ctx.fill(body)
+    token = ctx.fixtures[owner]["access_token"]
+    with ctx.preparing(f"creating the resource it works on (POST {collection} with "
+                       f"{whose(ctx, owner)} token)"):
+        response = await ctx.request("POST", collection, json_body=body, headers=bearer(token))
+        ctx.expect(response.status == 201 and bool(response.headers.get("location")),
+                   f"POST {collection} with a valid token answered {response.status}; make "
+                   "valid-token-create pass first", expected="201 with a Location header",
+                   received=f"{response.status}, Location: {response.headers.get('location')}")
+        document = ctx.json(response)
+    url = urljoin(response.url, response.headers["location"])
+    ctx.vars["target"] = url
+    return url, document
+
+
+async def send_all(ctx: CheckContext, requests: Requests, headers: dict[str, str],
+                   query: dict[str, str] | None = None) -> list[tuple[str, Received]]:
+    """Send each `{method, path, json}` request with `headers`; (request line, response) pairs."""
+    sent = []
+    for request in requests:
+        method, path = request["method"].upper(), ctx.fill(request["path"])
+        options: dict[str, Any] = {"headers": headers, "query": query}
+        if "json" in request:
+            options["json_body"] = ctx.fill(request["json"])
+        sent.append((f"{method} {path}", await ctx.request(method, path, **options)))
+    return sent
+
+
+async def expect_unchanged(ctx: CheckContext, owner: str, url: str, before: Any,
+                           fields: tuple[str, ...] = ("title", "body")) -> None:
+    """The resource at `url` still reads, for its owner, as `before` did."""
+    after = await ctx.request("GET", url, headers=bearer(ctx.fixtures[owner]["access_token"]))
+    ctx.expect(after.status == 200, f"after the refused requests, GET {url} by its owner answered "
+               f"{after.status}: a refused DELETE must not delete", expected="status 200",
+               received=f"status {after.status}")
+    document = ctx.json(after)
+    for name in fields:
+        ctx.expect(document.get(name) == before.get(name), f"after the refused requests, the "
+                   f"resource's {name} changed: a refused PUT must not write",
+                   expected=f"{name} = {show(before.get(name))}",
+                   received=f"{name} = {show(document.get(name))}")
+
+
+async def expect_not_created(ctx: CheckContext, owner: str, collection: str, requests: Requests) -> None:
+    """No refused POST to `collection` left a resource behind in the owner's list."""
+    posted = [ctx.fill(r["json"]) for r in requests if r["method"].upper() == "POST" and "json" in r]
+    if not posted:
+        return
+    listing = await ctx.request("GET", ctx.fill(collection),
+                                headers=bearer(ctx.fixtures[owner]["access_token"]))
+    items = ctx.json(listing).get("items", []) if listing.status == 200 else []
+    for body in posted:
+        made = [item for item in items if all(item.get(k) == v for k, v in body.items())]
+        ctx.expect(not made, "a POST that was refused created the resource anyway",
+                   expected="nothing created", received=show(made[0]) if made else "")
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+@check("credentials-required")
+async def credentials_required(ctx: CheckContext, *, requests: Requests, create_in: str | None = None,
+                               body: dict[str, Any] | None = None, owner: str | None = None) -> None:
+    """Every request without credentials answers 401 with `WWW-Authenticate: Bearer` and no
+    error code (RFC 6750 §3.1), as a problem details body. With `create_in`, a resource is
+    created first (by `owner`) and `${target}` names it."""
+    if create_in and owner:
+        await create_as(ctx, owner, create_in, body)
+    for label, response in await send_all(ctx, requests, {}):
+        expect_challenge(ctx, response, f"{label} without a token", status=401, error=None)
+
+
+@check("token-refused")
+async def token_refused(ctx: CheckContext, *, token: dict[str, Any], requests: Requests,
+                        create_in: str | None = None, body: dict[str, Any] | None = None,
+                        owner: str | None = None) -> None:
+    """A token that is not valid gets 401 with `WWW-Authenticate: Bearer error="invalid_token"`
+    (RFC 6750 §3.1) on every request, and changes nothing. Which rule the token breaks
+    (expiry, audience, issuer, signature...) is the check's `token`."""
+    before = None
+    if create_in and owner:
+        _url, before = await create_as(ctx, owner, create_in, body)
+    refused = await token_from(ctx, token)
+    for label, response in await send_all(ctx, requests, bearer(refused)):
+        expect_challenge(ctx, response, f"{label} with this token", status=401, error="invalid_token")
+    if before is not None and owner:
+        await expect_unchanged(ctx, owner, ctx.vars["target"], before)
+    if create_in and owner:
+        await expect_not_created(ctx, owner, create_in, requests)
+
+
+@check("token-accepted")
+async def token_accepted(ctx: CheckContext, *, token: dict[str, Any], requests: Requests,
+                         scheme: str = "Bearer", statuses: list[int] | None = None) -> None:
+    """A valid token is accepted: each request answers 2xx (or one of `statuses`). With a
+    rotated key, this proves the server fetches the JWKS again for a kid it does not know
+    (RFC 7517, RFC 8725 §3.10); with `scheme = "bearer"`, that the scheme is case-insensitive
+    (RFC 9110 §11.1)."""
+    accepted = await token_from(ctx, token)
+    for label, response in await send_all(ctx, requests, bearer(accepted, scheme)):
+        ok = response.status in statuses if statuses else 200 <= response.status < 300
+        challenge = "; ".join(response.headers.get_list("www-authenticate"))
+        ctx.expect(ok, f"{label} with a valid token answered {response.status}",
+                   expected="a 2xx status" if not statuses else f"status {statuses}",
+                   received=f"status {response.status}" + (f", WWW-Authenticate: {challenge}"
+                                                          if challenge else ""))
+
+
+@check("scope-required")
+async def scope_required(ctx: CheckContext, *, token: dict[str, Any], scope: str, requests: Requests,
+                         create_in: str | None = None, body: dict[str, Any] | None = None,
+                         owner: str | None = None) -> None:
+    """A valid token without the scope a route needs gets 403 with
+    `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."` naming it (RFC 6750 §3.1),
+    and changes nothing."""
+    before = None
+    if create_in and owner:
+        _url, before = await create_as(ctx, owner, create_in, body)
+    limited = await token_from(ctx, token)
+    for label, response in await send_all(ctx, requests, bearer(limited)):
+        expect_challenge(ctx, response, f"{label} with a token lacking {scope}", status=403,
+                         error="insufficient_scope", scope=scope)
+    if before is not None and owner:
+        await expect_unchanged(ctx, owner, ctx.vars["target"], before)
+        await expect_not_created(ctx, owner, create_in or "", requests)
+
+
+@check("owner-only")
+async def owner_only(ctx: CheckContext, *, owner: str, other: str, create_in: str,
+                     body: dict[str, Any], requests: Requests) -> None:
+    """Another user's resource answers 404 to every request, exactly like one that does not
+    exist, and stays unchanged (OWASP API1:2023, broken object level authorization)."""
+    _url, before = await create_as(ctx, owner, create_in, body)
+    stranger = bearer(ctx.fixtures[other]["access_token"])
+    for label, response in await send_all(ctx, requests, stranger):
+        ctx.expect(response.status == 404, f"{label} with {whose(ctx, other)} token, on "
+                   f"{whose(ctx, owner)} resource, "
+                   f"answered {response.status}", expected="status 404, as if it did not exist",
+                   received=f"status {response.status} {response.reason}")
+    await expect_unchanged(ctx, owner, ctx.vars["target"], before)
+
+
+@check("list-excludes-others")
+async def list_excludes_others(ctx: CheckContext, *, owner: str, other: str, create_in: str,
+                               body: dict[str, Any], id_field: str = "id") -> None:
+    """A collection lists the caller's resources only: the owner sees a new one, another user
+    does not (OWASP API1:2023)."""
+    _url, created = await create_as(ctx, owner, create_in, body)
+    for who, wanted in ((owner, True), (other, False)):
+        listing = await ctx.request("GET", ctx.fill(create_in),
+                                    headers=bearer(ctx.fixtures[who]["access_token"]))
+        ctx.expect(listing.status == 200, f"GET {ctx.fill(create_in)} with {whose(ctx, who)} token answered "
+                   f"{listing.status}", expected="status 200", received=f"status {listing.status}")
+        ids = [item.get(id_field) for item in ctx.json(listing).get("items", [])
+               if isinstance(item, dict)]
+        listed = created.get(id_field) in ids
+        ctx.expect(listed == wanted, f"GET {ctx.fill(create_in)} with {whose(ctx, who)} token "
+                   f"{'does not list' if wanted else 'lists'} the resource "
+                   f"{ctx.fixtures[owner].get('user', owner).capitalize()} just created",
+                   expected=f"{whose(ctx, owner)} resource {'listed' if wanted else 'not listed'}",
+                   received=f"{id_field}s listed: {show(ids[:20])}")
+
+
+@check("owner-from-token")
+async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_in: str,
+                           body: dict[str, Any], owner_field: str = "owner") -> None:
+    """The owner of a new resource is the token's subject, whatever the body says: a body naming
+    another user is ignored or refused (OWASP API3:2023, mass assignment; API1:2023)."""
+    collection = ctx.fill(create_in)
+    sneaky = {**ctx.fill(body), owner_field: ctx.fixtures[other]["sub"]}
+    response = await ctx.request("POST", collection, json_body=sneaky,
+                                 headers=bearer(ctx.fixtures[owner]["access_token"]))
+    if response.status in (400, 422):
+        return  # refusing the field is fine
+    ctx.expect(response.status == 201, f"POST {collection} answered {response.status}",
+               expected="201 (owner ignored) or 422", received=f"status {response.status}")
+    stored = ctx.json(response).get(owner_field)
+    ctx.expect(stored == ctx.fixtures[owner]["sub"], f"the new resource's {owner_field} is the one "
+               f"the body named, not the sub of the token that created it",
+               expected=f"{owner_field} = {show(ctx.fixtures[owner]['sub'])} ({whose(ctx, owner)} sub)",
+               received=f"{owner_field} = {show(stored)}")
+
+
+@check("token-in-query-refused")
+async def token_in_query_refused(ctx: CheckContext, *, token: dict[str, Any], requests: Requests,
+                                 param: str = "access_token") -> None:
+    """A valid token sent in the URL's query string (and nowhere else) is refused with 401 or
+    400, never served: URLs end up in logs and Referer headers (OAuth 2.1, RFC 9700 §4.3)."""
+    valid = await token_from(ctx, token)
+    for label, response in await send_all(ctx, requests, {}, query={param: valid}):
+        ctx.expect(response.status in (400, 401), f"{label}?{param}=<a valid token> answered "
+                   f"{response.status}", expected="status 401 or 400: a token in the URL is refused",
+                   received=f"status {response.status} {response.reason}")

@@ -108,6 +108,15 @@ async def test_a_resource_is_listed_by_the_other_version(url):
     assert 'shows the resource with author = "Ada, Grace"' in failure.message
 
 
+async def test_every_listed_item_is_in_the_listing_versions_shape(url):
+    params = {"create_in": "/v1/books", "body": V1_BOOK, "collection": "/v2/books",
+              "shows": {"authors": ["Ada"]}, "each_has": ["authors", "added_at"]}
+    await run(url, "good", "listed-across", **params)
+    failure = await fails(url, "v1-shaped-list", "listed-across", **params)
+    assert "lists an item without authors, added_at" in failure.message
+    assert '"author": "Ada"' in failure.received
+
+
 async def test_a_document_relative_to_its_server_lists_exactly_its_operations(url):
     await run(url, "good", "openapi-valid", path="/v2/openapi.json")
     await run(url, "good", "openapi-operations", path="/v2/openapi.json", operations=V2_OPERATIONS)

@@ -24,7 +24,7 @@ from grader.checks.registry import check
 from grader.context import NO_BODY, CheckContext
 from grader.field_values import imf_fixdate, rfc3339_utc, sf_date
 from grader.http_helpers import create, id_of, key, link_to, links, walk
-from grader.matchers import show, value_at
+from grader.matchers import MISSING, show, value_at
 from grader.wire import Received
 
 # Clocks of the grader and the server may differ a little, even on one machine.
@@ -276,18 +276,28 @@ async def listed_across(
     body: Any,
     collection: str,
     shows: dict[SingularJsonPath, Any],
+    each_has: Sequence[SingularJsonPath] = (),
     items_path: SingularJsonPath = "items",
     id_field: SingularJsonPath = "id",
     max_pages: int = 500,
 ) -> None:
     """A resource created in one collection is listed, once, by another view of the same data
-    (the same resources through another version), showing `shows` (field: value) there.
-    Proves that two versions serve one set of data (RFC 9110 §3.1: one resource, several
-    representations); pages are followed by rel="next" (RFC 8288)."""
+    (the same resources through another version), showing `shows` (field: value) there, and
+    every item on every page carries the fields `each_has` names (that view's shape, whichever
+    version created the item). Proves that two versions serve one set of data (RFC 9110 §3.1:
+    one resource, several representations); pages are followed by rel="next" (RFC 8288)."""
     _response, document = await create(ctx, create_in, body)
     wanted = id_of(ctx, document, id_field, "the created resource")
     first = ctx.based(ctx.fill(collection))
-    found = [(page, item) for page, item in await walk(ctx, first, items_path, max_pages)
+    listed = await walk(ctx, first, items_path, max_pages)
+    for page, item in listed:
+        missing = [field for field in each_has
+                   if not isinstance(item, dict) or value_at(item, field) is MISSING]
+        ctx.expect(not missing, f"page {page} of GET {first} (following its next links) lists an "
+                   f"item without {', '.join(missing)}: an item in another version's shape, or "
+                   "a next link that leaves this version", expected=f"every item with "
+                   f"{', '.join(each_has)}", received=show(item))
+    found = [(page, item) for page, item in listed
              if isinstance(item, dict) and key(value_at(item, id_field)) == key(wanted)]
     ctx.expect(len(found) == 1, f"GET {first} lists the resource created through "
                f"{ctx.fill(create_in)} ({id_field} {show(wanted)}) {len(found)} times",

@@ -31,7 +31,7 @@ def test_the_course_verifies(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "✓ reading-list: solution: passes every check (72/72)" in lines
-    assert "✓ reading-list-v2: solution: passes every check (147/147)" in lines
+    assert "✓ reading-list-v2: solution: passes every check (149/149)" in lines
     assert "✓ team-wiki: solution: passes every check (70/70)" in lines
     verdicts = 0
     for folder in sorted((ROOT / "exercises").iterdir()):

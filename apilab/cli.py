@@ -12,16 +12,17 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from apilab import paths
-from apilab.catalog.loader import CatalogError, load_course
-from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.languages import LANGUAGES
 from apilab.ports import SANDBOX_PORT, SERVER_PORT
 from apilab.untrusted import clean
-from hub.cli import hub
+
+if TYPE_CHECKING:
+    from apilab.catalog.models import Course, Exercise, Lesson
 
 GRADING_ERROR = 2  # exit code: nothing could be graded
 # The everyday commands that also send submissions left waiting while the hub was down (the app
@@ -30,10 +31,24 @@ QUICK_SYNC_COMMANDS = ("check", "lessons", "start")
 
 
 def _course() -> Course:
+    from apilab.catalog.loader import CatalogError, load_course
+
     try:
         return load_course(paths.course_root())
     except CatalogError as exc:
         raise click.ClickException(f"the course files have a problem: {exc}") from None
+
+
+def _course_exercise(name: str) -> Exercise:
+    """The exercise named by slug or number, loaded without the rest of the course."""
+    from apilab.catalog.loader import CatalogError, load_course_exercise
+
+    try:
+        return load_course_exercise(paths.course_root(), name)
+    except CatalogError as exc:
+        raise click.ClickException(f"the course files have a problem: {exc}") from None
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="EXERCISE") from None
 
 
 def _exercise(course: Course, name: str) -> Exercise:
@@ -52,7 +67,24 @@ def _store():
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(invoke_without_command=True)
+class _Commands(click.Group):
+    """apilab's commands, with the hub's (`apilab hub ...`, server code) loaded only when used."""
+
+    LAZY = {"hub": ("hub.cli", "hub")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib
+
+            module, attribute = self.LAZY[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(package_name="apilab")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -60,6 +92,10 @@ def main(ctx: click.Context) -> None:
 
     Run without a command to open the terminal app.
     """
+    if ctx.invoked_subcommand in ("check", "submit"):
+        # They make pydantic models for no plugin to watch, and pydantic's search for plugins
+        # reads every installed package's entry points: more time than loading the exercise.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if ctx.invoked_subcommand in QUICK_SYNC_COMMANDS and "--help" not in sys.argv:
         _send_waiting_submissions()
     if ctx.invoked_subcommand is None:
@@ -305,8 +341,7 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     from grader.services import ServiceTargetError
     from grader.target import TargetError
 
-    course = _course()
-    ex = _exercise(course, exercise)
+    ex = _course_exercise(exercise)
     try:
         hub = load_hub() if submit else None
     except SettingsError as exc:
@@ -333,22 +368,22 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
         click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
         if recorded.warning:
             click.echo(recorded.warning, err=True)
-        if submit:
-            _after_submit(store, hub, recorded.run_id)
+        if submit:  # a script reading the report from stdout gets the report alone
+            _after_submit(store, hub, recorded.run_id, to_stderr=fmt != "text")
     sys.exit({"pass": 0, "fail": 1}.get(report.status, GRADING_ERROR))
 
 
-def _after_submit(store, hub, run_id: str | None) -> None:
+def _after_submit(store, hub, run_id: str | None, *, to_stderr: bool) -> None:
     if run_id is None:
         return
     if hub is None:
         click.echo("Recorded as a submission. To send submissions to your mentors, join a hub: "
-                   "apilab login HUB_URL --token TOKEN")
+                   "apilab login HUB_URL --token TOKEN", err=to_stderr)
         return
     from apilab.sync import sync
 
     result = sync(store, hub)
-    click.echo(clean(result.summary()))  # it may quote the hub
+    click.echo(clean(result.summary()), err=to_stderr)  # it may quote the hub
 
 
 _grade_options = [
@@ -369,10 +404,14 @@ def _with_grade_options(fn):
     return fn
 
 
+_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
+                              default="text", show_default=True,
+                              help="text for reading; json or junit for scripts and CI.")
+
+
 @main.command()
 @_with_grade_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
-              show_default=True)
+@_format_option
 def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
           sandbox_url: str | None, verbose: bool, fmt: str) -> None:
     """Grade your running server. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
@@ -382,10 +421,15 @@ def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
 
 @main.command()
 @_with_grade_options
+@_format_option
 def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
-           sandbox_url: str | None, verbose: bool) -> None:
-    """Grade with the hidden checks included, record it, and send it to your hub."""
-    _grade_command(exercise, url, "text", seed, allow_remote, verbose, submit=True,
+           sandbox_url: str | None, verbose: bool, fmt: str) -> None:
+    """Grade with the hidden checks included, record it, and send it to your hub.
+
+    Exit 0: all passed; 1: a check failed; 2: nothing graded. With --format json or junit,
+    standard output is the report alone; what happened to the submission goes to stderr.
+    """
+    _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=True,
                    sandbox_url=sandbox_url)
 
 
@@ -631,6 +675,8 @@ def mentor() -> None:
         raise click.ClickException(str(exc)) from None
     if settings is None or settings.role != "mentor":
         raise click.ClickException("log in with a mentor token: apilab login HUB_URL --token TOKEN")
+    from apilab.catalog.loader import CatalogError, load_course
+
     try:  # the course only names exercises in the filters; the hub is enough without it
         course: Course | None = load_course(paths.course_root())
     except CatalogError:
@@ -639,8 +685,6 @@ def mentor() -> None:
 
     run_mentor_app(settings, course)
 
-
-main.add_command(hub)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

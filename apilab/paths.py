@@ -10,16 +10,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def data_home() -> Path:
     """The folder for the progress database and settings, created on first use."""
-    home = Path(os.environ.get("APILAB_HOME") or platformdirs.user_data_dir("apilab"))
+    home = Path(os.environ.get("APILAB_HOME") or _platform_data_dir())
     home.mkdir(parents=True, exist_ok=True)
     return home
+
+
+def _platform_data_dir() -> str:
+    import platformdirs  # only when APILAB_HOME does not say where
+
+    return platformdirs.user_data_dir("apilab")
 
 
 def course_root() -> Path:

@@ -139,6 +139,22 @@ def test_submit_is_recorded_as_a_submission(cli, hello_solution_url, tmp_path):
     assert run.kind == "submit" and run.status == "pass"
 
 
+def test_submit_speaks_json_and_junit_with_checks_exit_codes(cli, hello_solution_url,
+                                                           hello_starter_url):
+    passed = cli("submit", "hello-api", "--url", hello_solution_url, "--format", "json")
+    assert passed.exit_code == 0
+    report = json.loads(passed.stdout)  # the report alone: the submission's fate is on stderr
+    assert report["hidden_included"] is True and report["status"] == "pass"
+    assert "Recorded as a submission" in passed.stderr
+    failed = cli("submit", "hello-api", "--url", hello_starter_url, "--format", "junit")
+    assert failed.exit_code == 1
+    assert int(ET.fromstring(failed.stdout).find("testsuite").get("failures")) >= 1
+    nothing = cli("submit", "hello-api", "--url", f"http://127.0.0.1:{free_port()}",
+                  "--format", "json")
+    assert nothing.exit_code == 2
+    assert json.loads(nothing.stdout)["status"] == "error"
+
+
 def test_start_copies_the_starter_and_never_overwrites_work(cli, course_copy):
     result = cli("start", "hello-api")
     assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ import contextlib
 import json
 import random
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlencode
@@ -94,14 +94,16 @@ class Server:
 class KeptAliveServer:
     """Requests on one kept-alive connection, with `Server.request`'s options."""
 
-    def __init__(self, server: Server, connection: KeptAlive) -> None:
-        self.server, self.connection = server, connection
+    def __init__(self, server: Server, connection: KeptAlive,
+                 based: Callable[[str], str] = str) -> None:
+        self.server, self.connection, self.based = server, connection, based
 
     async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
                       json_body: Any = NO_BODY, body: str | bytes | None = None,
                       close: bool = False) -> Received:
         """Send a request on the connection; `close` asks the server to close it afterwards."""
         headers, content = request_body(headers, json_body, body)
+        path = self.based(path)
         try:
             return await self.connection.send(method, path, headers=headers, content=content,
                                               close=close)
@@ -211,14 +213,18 @@ class CheckContext:
         Location, say) names its resource already."""
         return await self.server.request(method, self.based(path) if based else path, **options)
 
-    def kept_alive(self) -> contextlib.AbstractAsyncContextManager[KeptAliveServer]:
-        """One kept-alive connection to the learner's server (see `Server.kept_alive`)."""
-        return self.server.kept_alive()
+    @contextlib.asynccontextmanager
+    async def kept_alive(self) -> AsyncIterator[KeptAliveServer]:
+        """One kept-alive connection to the learner's server (see `Server.kept_alive`), its paths
+        under the check's base path."""
+        async with self.server.kept_alive() as kept:
+            yield KeptAliveServer(kept.server, kept.connection, self.based)
 
     async def request_unframed(self, method: str, path: str,
                                headers: dict[str, str] | None = None) -> Received:
         """Send a bodiless request and read the raw reply to the end (see `Wire.send_unframed`):
         for a 304 or HEAD, `body` is whatever the server wrongly wrote after the head."""
+        path = self.based(path)
         try:
             return await self.wire.send_unframed(method, path, headers=headers)
         except WireError as exc:

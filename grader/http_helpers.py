@@ -196,14 +196,14 @@ async def pages(ctx: CheckContext, first: str, items_path: str, max_pages: int,
                 limit: int | None = None) -> AsyncIterator[Page]:
     """Each page from `first` on, following `rel="next"` (RFC 8288 §3.3) until a page has none.
 
-    `first` is requested as it is: a check with a base path passes `ctx.based(...)`.
+    `first` is a path from the root, under the check's base path, or a URL the server gave.
     `items_path` is the singular JSONPath of each page's array (`$` for a bare array). Fails when
     a page is not a 200 JSON page, holds more than `limit` items, is empty after the first page
     (the page before it held the last item, so it should have had no next link), when a next
     link leads back to a page already visited, or when there is still a next link after
     `max_pages`.
     """
-    url: str | None = first
+    url: str | None = ctx.based(first)
     visited: set[str] = set()
     for number in range(1, max_pages + 1):
         assert url is not None

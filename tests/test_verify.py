@@ -34,7 +34,7 @@ def test_the_course_verifies(tmp_path):
     lines = result.stdout.splitlines()
     assert "✓ reading-list: solution: passes every check (91/91)" in lines
     assert "✓ reading-list: README rules: each of the 33 rules it marks is enforced by a check" in lines
-    assert "✓ reading-list-v2: solution: passes every check (149/149)" in lines
+    assert "✓ reading-list-v2: solution: passes every check (168/168)" in lines
     verdicts = 0
     for folder in sorted((ROOT / "exercises").iterdir()):
         slug = folder.name

@@ -48,7 +48,9 @@ def with_included(exercise: Exercise, path: Path, parse: Parse,
         # The title says where the check runs: its own names paths from the included root.
         checks += [check.model_copy(update={"id": include.prefix + check.id,
                                             "title": f"Under {include.base_path}: {check.title}",
-                                            "base_path": include.base_path + check.base_path})
+                                            "base_path": include.base_path + check.base_path,
+                                            # marked in the included exercise's README, verified there
+                                            "rules": []})
                    for check in other.checks]
         _merge(data, other.data, f"{key}.exercise", include.exercise, "draws ${{{name}}} as")
         based = {name: fixture.model_copy(update={"base_path": include.base_path + fixture.base_path})

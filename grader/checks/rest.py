@@ -164,7 +164,7 @@ async def pagination_walk(
         ctx.vars["n"] = n
         _response, document = await create(ctx, collection, body)
         created.append(id_of(ctx, document, id_field, f"the created resource #{n}"))
-    first = ctx.based(with_query(ctx.fill(collection), {**(query or {}), "limit": limit}))
+    first = with_query(ctx.fill(collection), {**(query or {}), "limit": limit})
     pages = await walk(ctx, first, items_path, max_pages, limit)
     seen: dict[str, int] = {}
     for page, item in pages:
@@ -177,7 +177,7 @@ async def pagination_walk(
     missing = [item_id for item_id in created if key(item_id) not in seen]
     if missing:
         last = pages[-1][0] if pages else 1
-        ctx.fail(f"following rel=\"next\" from {first} never reached {len(missing)} of the "
+        ctx.fail(f"following rel=\"next\" from {ctx.based(first)} never reached {len(missing)} of the "
                  f"{count} resources this check created (the walk ended after page {last}); "
                  "a page was skipped or the next link is missing",
                  expected=f"{id_field}s {', '.join(show(i) for i in created)} on some page",
@@ -216,25 +216,25 @@ async def collection_includes(
     if excluded_body is not None:
         _response, other = await create(ctx, collection, excluded_body)
         unwanted = id_of(ctx, other, id_field, "the second created resource")
-    first = ctx.based(with_query(ctx.fill(collection), query or {}))
+    first = with_query(ctx.fill(collection), query or {})
     pages = await walk(ctx, first, items_path, max_pages)
     rules = {path: filled(rule, ctx.fill) for path, rule in (where or {}).items()}
     times = {key(created): 0 for created in wanted}
     for page, item in pages:
-        item_id = id_of(ctx, item, id_field, f"GET {first}: an item on page {page}")
+        item_id = id_of(ctx, item, id_field, f"GET {ctx.based(first)}: an item on page {page}")
         if key(item_id) in times:
             times[key(item_id)] += 1
         ctx.expect(unwanted is None or key(item_id) != key(unwanted),
-                   f"GET {first} lists {id_field} {show(unwanted)}, which the filter excludes",
+                   f"GET {ctx.based(first)} lists {id_field} {show(unwanted)}, which the filter excludes",
                    expected="only matching resources", received=show(item))
         for path, rule in rules.items():
             broken = nodes_mismatch(rule, path, item)
-            ctx.expect(broken is None, f"GET {first}: an item on page {page} has {broken}, "
+            ctx.expect(broken is None, f"GET {ctx.based(first)}: an item on page {page} has {broken}, "
                        "which does not match the filter",
                        expected=f"in every item, {expectation(rule, path)}", received=show(item))
     for created in wanted:
         seen = times[key(created)]
-        ctx.expect(seen == 1, f"GET {first} lists the resource just created "
+        ctx.expect(seen == 1, f"GET {ctx.based(first)} lists the resource just created "
                    f"({id_field} {show(created)}) {seen} times",
                    expected="listed exactly once", received=f"listed {seen} times "
                    f"among {len(pages)} items")

@@ -288,22 +288,22 @@ async def listed_across(
     one resource, several representations); pages are followed by rel="next" (RFC 8288)."""
     _response, document = await create(ctx, create_in, body)
     wanted = id_of(ctx, document, id_field, "the created resource")
-    first = ctx.based(ctx.fill(collection))
+    first = ctx.fill(collection)
     listed = await walk(ctx, first, items_path, max_pages)
     for page, item in listed:
         missing = [field for field in each_has
                    if not isinstance(item, dict) or value_at(item, field) is MISSING]
-        ctx.expect(not missing, f"page {page} of GET {first} (following its next links) lists an "
+        ctx.expect(not missing, f"page {page} of GET {ctx.based(first)} (following its next links) lists an "
                    f"item without {', '.join(missing)}: an item in another version's shape, or "
                    "a next link that leaves this version", expected=f"every item with "
                    f"{', '.join(each_has)}", received=show(item))
     found = [(page, item) for page, item in listed
              if isinstance(item, dict) and key(value_at(item, id_field)) == key(wanted)]
-    ctx.expect(len(found) == 1, f"GET {first} lists the resource created through "
+    ctx.expect(len(found) == 1, f"GET {ctx.based(first)} lists the resource created through "
                f"{ctx.fill(create_in)} ({id_field} {show(wanted)}) {len(found)} times",
                expected="listed exactly once", received=f"listed {len(found)} times")
     item = found[0][1]
     for field, value in ctx.fill(shows).items():
-        ctx.expect(value_at(item, field) == value, f"GET {first} shows the resource "
+        ctx.expect(value_at(item, field) == value, f"GET {ctx.based(first)} shows the resource "
                    f"with {field} = {show(value_at(item, field))}",
                    expected=f"{field}: {show(value)}", received=show(item))

@@ -100,10 +100,11 @@ class KeptAliveServer:
 
     async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
                       json_body: Any = NO_BODY, body: str | bytes | None = None,
-                      close: bool = False) -> Received:
-        """Send a request on the connection; `close` asks the server to close it afterwards."""
+                      close: bool = False, based: bool = True) -> Received:
+        """Send a request on the connection; `close` asks the server to close it afterwards.
+        `path` goes under the check's base path unless `based` is false (a path the server gave)."""
         headers, content = request_body(headers, json_body, body)
-        path = self.based(path)
+        path = self.based(path) if based else path
         try:
             return await self.connection.send(method, path, headers=headers, content=content,
                                               close=close)

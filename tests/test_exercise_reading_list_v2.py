@@ -65,8 +65,8 @@ def test_the_readme_states_every_check():
         assert f"| `{check.id}` | {check.points} |" in readme, check.id
     points = sum(c.points for c in LESSON_1.checks)
     hidden = sum(c.hidden for c in LESSON_1.checks)
-    assert f"{len(LESSON_1.checks)} checks, {points} points, two of them hidden" in readme
-    assert hidden == 2
+    said = {2: "two", 3: "three", 4: "four", 5: "five"}[hidden]
+    assert f"{len(LESSON_1.checks)} checks, {points} points, {said} of them hidden" in readme
 
 
 def test_hints_speak_http_not_one_framework():

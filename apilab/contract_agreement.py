@@ -13,6 +13,7 @@ required to create or replace it, and which the server alone sets.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -37,6 +38,15 @@ def disagreements(exercise: Exercise) -> list[str]:
     except ContractError as exc:
         return [str(exc)]
     problems = _invalid(contract.document, path.name)
+    # Routes under an included exercise's base path are that exercise's contract, which its own
+    # README states and its own verification compares.
+    included = {include.base_path + op.path
+                for include in exercise.include
+                if (source := exercise.root.parent / include.exercise / "openapi.yaml").is_file()
+                for op in load_contract(source).operations}
+    if included:
+        contract = dataclasses.replace(contract, operations=tuple(
+            op for op in contract.operations if op.path not in included))
     try:
         readme = read_readme(exercise.readme)
     except ReadmeError as exc:

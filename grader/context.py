@@ -10,7 +10,7 @@ import contextlib
 import json
 import random
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlencode
@@ -94,14 +94,17 @@ class Server:
 class KeptAliveServer:
     """Requests on one kept-alive connection, with `Server.request`'s options."""
 
-    def __init__(self, server: Server, connection: KeptAlive) -> None:
-        self.server, self.connection = server, connection
+    def __init__(self, server: Server, connection: KeptAlive,
+                 based: Callable[[str], str] = str) -> None:
+        self.server, self.connection, self.based = server, connection, based
 
     async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
                       json_body: Any = NO_BODY, body: str | bytes | None = None,
-                      close: bool = False) -> Received:
-        """Send a request on the connection; `close` asks the server to close it afterwards."""
+                      close: bool = False, based: bool = True) -> Received:
+        """Send a request on the connection; `close` asks the server to close it afterwards.
+        `path` goes under the check's base path unless `based` is false (a path the server gave)."""
         headers, content = request_body(headers, json_body, body)
+        path = self.based(path) if based else path
         try:
             return await self.connection.send(method, path, headers=headers, content=content,
                                               close=close)
@@ -152,13 +155,20 @@ class CheckContext:
 
     def __init__(self, wire: Wire, data: dict[str, Any], rng: random.Random, *,
                  fixtures: Mapping[str, Any] | None = None,
-                 services: Mapping[str, Server] | None = None) -> None:
+                 services: Mapping[str, Server] | None = None, base_path: str = "") -> None:
         self.wire = wire
         self.server = Server(wire)
         self.vars: dict[str, Any] = dict(data)
         self.rng = rng
         self.fixtures = Fixtures(fixtures or {})
         self._services = dict(services or {})
+        self.base_path = base_path
+
+    def based(self, path: str) -> str:
+        """`path` under the check's base path (`base_path` in exercise.toml) when it is a path
+        from the root: with base path /v1, `/books` is `/v1/books`. An absolute URL, such as one
+        the server gave, is left as it is."""
+        return self.base_path + path if path.startswith("/") else path
 
     def fill(self, template: Any) -> Any:
         """Replace `${name}` placeholders; a string that is only a placeholder keeps its type."""
@@ -197,18 +207,25 @@ class CheckContext:
                               f"add services = [\"{name}\"] to its exercise.toml")
         return self._services[name]
 
-    async def request(self, method: str, path: str, **options: Any) -> Received:
-        """Send a request to the learner's server (see `Server.request` for the options)."""
-        return await self.server.request(method, path, **options)
+    async def request(self, method: str, path: str, *, based: bool = True,
+                      **options: Any) -> Received:
+        """Send a request to the learner's server (see `Server.request` for the options), `path`
+        under the check's base path unless `based` is false: a path the server gave (a relative
+        Location, say) names its resource already."""
+        return await self.server.request(method, self.based(path) if based else path, **options)
 
-    def kept_alive(self) -> contextlib.AbstractAsyncContextManager[KeptAliveServer]:
-        """One kept-alive connection to the learner's server (see `Server.kept_alive`)."""
-        return self.server.kept_alive()
+    @contextlib.asynccontextmanager
+    async def kept_alive(self) -> AsyncIterator[KeptAliveServer]:
+        """One kept-alive connection to the learner's server (see `Server.kept_alive`), its paths
+        under the check's base path."""
+        async with self.server.kept_alive() as kept:
+            yield KeptAliveServer(kept.server, kept.connection, self.based)
 
     async def request_unframed(self, method: str, path: str,
                                headers: dict[str, str] | None = None) -> Received:
         """Send a bodiless request and read the raw reply to the end (see `Wire.send_unframed`):
         for a 304 or HEAD, `body` is whatever the server wrongly wrote after the head."""
+        path = self.based(path)
         try:
             return await self.wire.send_unframed(method, path, headers=headers)
         except WireError as exc:

@@ -61,13 +61,21 @@ def parse_link_header(value: str) -> list[tuple[str, dict[str, str]]]:
     return links
 
 
+def links(response: Received) -> list[tuple[str, set[str]]]:
+    """Every link of every Link field: (absolute target, its relation types, lower-case)."""
+    return [(urljoin(response.url, target), set(params.get("rel", "").lower().split()))
+            for value in response.headers.get_list("link")
+            for target, params in parse_link_header(value)]
+
+
+def link_to(response: Received, relation: str) -> str | None:
+    """The absolute target of the first link with relation type `relation`, if any."""
+    return next((target for target, rels in links(response) if relation in rels), None)
+
+
 def next_link(response: Received) -> str | None:
     """The absolute URL of the `rel="next"` link of a response, if it has one."""
-    for value in response.headers.get_list("link"):
-        for target, params in parse_link_header(value):
-            if "next" in params.get("rel", "").lower().split():
-                return urljoin(response.url, target)
-    return None
+    return link_to(response, "next")
 
 
 def parse_challenges(values: list[str]) -> list[tuple[str, dict[str, str]]]:
@@ -119,6 +127,8 @@ async def create(ctx: CheckContext, collection: str, body: Any,
     the 201 response and its JSON body. Anything else fails as a preparation, not as the test."""
     server = server or ctx.server
     collection = ctx.fill(collection)
+    if server is ctx.server:  # a service such as the sandbox has no base path
+        collection = ctx.based(collection)
     with ctx.preparing(f"creating the resource it works on (POST {collection})"):
         response = await server.request("POST", collection, json_body=ctx.fill(body))
         ctx.expect(
@@ -134,7 +144,7 @@ async def created_url(ctx: CheckContext, collection: str, body: Any,
                       server: Server | None = None) -> str:
     """Create a resource and return the absolute URL its Location header names."""
     response, _document = await create(ctx, collection, body, server)
-    return location_of(ctx, response, f"POST {ctx.fill(collection)}")
+    return location_of(ctx, response, f"POST {ctx.based(ctx.fill(collection))}")
 
 
 def location_of(ctx: CheckContext, response: Received, request_line: str) -> str:
@@ -186,17 +196,18 @@ async def pages(ctx: CheckContext, first: str, items_path: str, max_pages: int,
                 limit: int | None = None) -> AsyncIterator[Page]:
     """Each page from `first` on, following `rel="next"` (RFC 8288 §3.3) until a page has none.
 
+    `first` is a path from the root, under the check's base path, or a URL the server gave.
     `items_path` is the singular JSONPath of each page's array (`$` for a bare array). Fails when
     a page is not a 200 JSON page, holds more than `limit` items, is empty after the first page
     (the page before it held the last item, so it should have had no next link), when a next
     link leads back to a page already visited, or when there is still a next link after
     `max_pages`.
     """
-    url: str | None = first
+    url: str | None = ctx.based(first)
     visited: set[str] = set()
     for number in range(1, max_pages + 1):
         assert url is not None
-        response = await ctx.request("GET", url)
+        response = await ctx.request("GET", url, based=False)
         ctx.expect(response.status == 200,
                    f"page {number} of the list (GET {url}) answered {response.status}",
                    expected="status 200", received=f"status {response.status}")

@@ -90,5 +90,6 @@ async def _call(fixture: Fixture, run: Run, prepared: Prepared, rng: random.Rand
                           "(`apilab verify` names the problem)") from None
     params = registered.validate(fixture.params)
     ctx = CheckContext(run.wire, run.data, rng, services=run.services,
-                       fixtures={n: prepared.values[n] for n in fixture.needs})
+                       fixtures={n: prepared.values[n] for n in fixture.needs},
+                       base_path=fixture.base_path)
     return await registered.fn(ctx, **params)

@@ -176,7 +176,8 @@ async def _run_check(run: Run, check: Check, fixtures: Mapping[str, object]) -> 
     result = _result(check, limit)
     first_exchange = len(run.wire.exchanges)
     ctx = CheckContext(run.wire, run.data, rng_for(run.seed, check.id), services=run.services,
-                       fixtures={name: fixtures[name] for name in check.needs if name in fixtures})
+                       fixtures={name: fixtures[name] for name in check.needs if name in fixtures},
+                       base_path=check.base_path)
 
     async def work() -> None:
         if check.use:

@@ -25,18 +25,27 @@ async def run_steps(ctx: CheckContext, steps: list[Step]) -> Received | None:
     for number, step in enumerate(steps, 1):
         if step.setup:
             with ctx.preparing(f"preparing: step {number} of {len(steps)} "
-                               f"({step.method} {ctx.fill(step.path)})"):
+                               f"({step.method} {target(ctx, step)})"):
                 response = await run_step(ctx, step)
         else:
             response = await run_step(ctx, step)
     return response
 
 
-async def run_step(ctx: CheckContext, step: Step) -> Received:
+def target(ctx: CheckContext, step: Step) -> str:
+    """Where a step sends its request. A path written from the root goes under the check's base
+    path; one that is all placeholder (a Location captured earlier) is the server's own and is
+    used as it is."""
     path = ctx.fill(step.path)
+    return ctx.based(path) if step.path.startswith("/") else path
+
+
+async def run_step(ctx: CheckContext, step: Step) -> Received:
+    path = target(ctx, step)
     response = await ctx.request(
         step.method,
         path,
+        based=False,
         headers={k: str(ctx.fill(v)) for k, v in step.headers.items()},
         json_body=ctx.fill(step.json_body) if step.json_body is not None else NO_BODY,
         body=ctx.fill(step.body) if step.body is not None else None,

@@ -43,19 +43,24 @@ def install_problem_document(app: FastAPI) -> None:
 def problem_document(app: FastAPI) -> dict[str, Any]:
     """The app's OpenAPI document with its error answers typed as problems."""
     if app.openapi_schema is None:
-        document = get_openapi(title=app.title, version=app.version,
-                               description=app.description, routes=app.routes,
-                               tags=app.openapi_tags)
-        for operations in document.get("paths", {}).values():
-            for operation in operations.values():
-                _type_errors_as_problems(operation)
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for name in _FRAMEWORK_SCHEMAS:
-            schemas.pop(name, None)
-        if "Problem" not in schemas:
-            schemas.update(_problem_schemas())
-        app.openapi_schema = document
+        app.openapi_schema = problems_typed(get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes,
+            tags=app.openapi_tags))
     return app.openapi_schema
+
+
+def problems_typed(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` (a generated OpenAPI document, changed in place and returned) with its error
+    answers typed as problems: for a document of some of an app's routes, such as one version's."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            _type_errors_as_problems(operation)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in _FRAMEWORK_SCHEMAS:
+        schemas.pop(name, None)
+    if "Problem" not in schemas:
+        schemas.update(_problem_schemas())
+    return document
 
 
 def _type_errors_as_problems(operation: dict[str, Any]) -> None:

@@ -50,7 +50,11 @@ async def test_each_starter_runs_and_fails_most_checks(exercise, language, sandb
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert report.status == "fail"  # it answers: graded, not an error
-    assert len(report.failed) > len(report.checks) / 2
+    # Checks included from an earlier exercise (lesson 1's, under /v1 for its version 2) test what
+    # the starter already does; most of the exercise's own checks must fail.
+    included = [include.prefix for include in exercise.include]
+    own = [check for check in report.checks if not any(check.id.startswith(p) for p in included)]
+    assert len([check for check in own if not check.passed]) > len(own) / 2
 
 
 def test_start_lang_copies_that_starter(tmp_path, monkeypatch):

@@ -35,6 +35,7 @@ def test_the_course_verifies(tmp_path):
     assert "✓ reading-list: solution: passes every check (105/105)" in lines
     assert "✓ reading-list: README rules: each of the 33 rules it marks is enforced by a check" in lines
     assert "✓ team-wiki: solution: passes every check (84/84)" in lines
+    assert "✓ reading-list-v2: solution: passes every check (168/168)" in lines
     verdicts = 0
     for folder in sorted((ROOT / "exercises").iterdir()):
         slug = folder.name
@@ -46,7 +47,8 @@ def test_the_course_verifies(tmp_path):
         for name in mutants:
             assert any(line.startswith(f"✓ {slug}: mutant {name}: caught by") for line in lines), name
         verdicts += len(mutants) + 3 + bool(readme_rules(folder / "README.md"))
-    for name, blanks in (("01-rest-and-http", 19), ("02-auth", 12), ("04-caching", 14)):
+    for name, blanks in (("01-rest-and-http", 19), ("02-auth", 12), ("03-versioning", 14),
+                         ("04-caching", 14)):
         notebook = [line for line in lines if line.startswith(f"✓ notebook {name}: ")]
         assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in notebook] == [
             "the published notebook is what its solution generates",

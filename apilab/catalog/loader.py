@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from apilab.catalog.includes import IncludeError, with_included
 from apilab.catalog.models import Course, Exercise, Mutant
 from apilab.catalog.probes import ProbesError, with_probes
 
@@ -116,9 +117,15 @@ def _default_registry() -> Registry:
 def _load_exercise(folder: Path, registry: Registry, number: int, mutants: bool = True) -> Exercise:
     path = folder / "exercise.toml"
     try:
-        exercise = _parse(Exercise, path, expand=lambda data: with_probes(data, folder, registry))
+        # Probes explore this exercise's own contract; an included exercise brings its checks,
+        # not its probes (its contract describes its own paths, not those under a base path).
+        exercise = with_included(
+            _parse(Exercise, path, expand=lambda data: with_probes(data, folder, registry)),
+            path, lambda p: _parse(Exercise, p))
     except ProbesError as exc:
         raise CatalogError(path, f"probes.{exc.key}".rstrip("."), str(exc)) from None
+    except IncludeError as exc:
+        raise CatalogError(path, exc.key, str(exc)) from None
     _no_duplicates(path, "checks", [check.id for check in exercise.checks], "id")
     earlier: list[str] = []
     for name, fixture in exercise.fixtures.items():

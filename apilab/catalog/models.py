@@ -173,6 +173,33 @@ class Step(Model):
         return self
 
 
+def _base_path(value: str) -> str:
+    if value and (not value.startswith("/") or value.endswith("/") or "?" in value or "${" in value):
+        raise ValueError(f"{value!r} is not a base path: write one like /v1 (a leading slash, no "
+                         "trailing one, no query, no placeholder)")
+    return value
+
+
+# Put in front of every path a check writes (not those the server gave it, such as a Location):
+# "/v1" runs a check written for /books against /v1/books.
+BasePath = Annotated[str, AfterValidator(_base_path)]
+
+
+class Include(Model):
+    """Every check of another exercise, run again here under a base path: a later version of an
+    API keeps its earlier contract without a copy of its checks.
+
+    The included checks come first, their ids prefixed (`v1-` + `create-201`), their titles
+    saying where they run (`Under /v1: ...`), their paths under `base_path`, hidden ones still
+    hidden; the other exercise's seeded data and run fixtures (under the same base path) come
+    with them.
+    """
+
+    exercise: str = Field(pattern=SLUG)
+    base_path: BasePath
+    prefix: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*-$")
+
+
 class Check(Model):
     """One graded behaviour: declarative `steps`, or a registered check named by `use`."""
 
@@ -187,6 +214,7 @@ class Check(Model):
     params: dict[str, Any] = Field(default={}, alias="with")
     needs: list[str] = []  # run fixtures this check uses; it is not run when one of them failed
     timeout: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT)  # seconds, if not the default
+    base_path: BasePath = ""
     # The README rules it enforces, by the id marked beside each rule (`<!-- rule: ID -->`);
     # `apilab verify` reports a marked rule that no check names.
     rules: list[Annotated[str, Field(pattern=SLUG)]] = []
@@ -212,6 +240,7 @@ class Fixture(Model):
     params: dict[str, Any] = Field(default={}, alias="with")
     needs: list[str] = []  # earlier fixtures it builds on
     timeout: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT)
+    base_path: BasePath = ""
 
 
 class DataSpec(Model):
@@ -290,6 +319,7 @@ class Exercise(Model):
     points: int = Field(gt=0)
     summary: str = ""
     services: list[Service] = []
+    include: list[Include] = []
     data: dict[str, DataSpec] = {}
     # Prepared in this order (TOML keeps the order of tables as written).
     fixtures: dict[Annotated[str, Field(pattern=FIXTURE_NAME)], Fixture] = {}

@@ -42,16 +42,17 @@ async def keep_alive(
         location = created.headers.get("location")
         ctx.expect(bool(location), f"POST {collection} answered 201 without a Location header",
                    expected="a Location header", received="none")
-        item = await _expect(ctx, connection, "GET", location, 200)
+        item = await _expect(ctx, connection, "GET", location, 200, based=False)
         _same_fields(ctx, item, body, f"GET {location}")
-        await _expect(ctx, connection, "HEAD", location, 200)
+        await _expect(ctx, connection, "HEAD", location, 200, based=False)
         await _expect(ctx, connection, "GET", collection, 200)
         await _expect(ctx, connection, "HEAD", collection, 200)
         if update is not None:
-            changed = await _expect(ctx, connection, "PATCH", location, 200, json_body=ctx.fill(update))
+            changed = await _expect(ctx, connection, "PATCH", location, 200, json_body=ctx.fill(update),
+                                    based=False)
             _same_fields(ctx, changed, ctx.fill(update), f"PATCH {location}")
-        await _expect(ctx, connection, "DELETE", location, 204)
-        await _expect(ctx, connection, "GET", location, 404, close=True)
+        await _expect(ctx, connection, "DELETE", location, 204, based=False)
+        await _expect(ctx, connection, "GET", location, 404, close=True, based=False)
 
 
 async def _expect(ctx: CheckContext, connection: KeptAliveServer, method: str, path: str,

@@ -79,7 +79,7 @@ async def allow_header(
     content = {} if method.upper() in ("POST", "PUT", "PATCH") else None
     kwargs = {"json_body": content} if content is not None else {}
     response = await ctx.request(method.upper(), url, **kwargs)
-    ctx.expect(response.status == 405, f"{method.upper()} {url} answered {response.status}",
+    ctx.expect(response.status == 405, f"{method.upper()} {ctx.based(url)} answered {response.status}",
                expected="status 405 Method Not Allowed",
                received=f"status {response.status} {response.reason}")
     got = allow_methods(response)
@@ -117,10 +117,10 @@ async def head_like_get(
     """
     url = await target_of(ctx, path, create_in, body)
     got = await ctx.request("GET", url)
-    ctx.expect(got.status == 200, f"GET {url} answered {got.status}, so HEAD has nothing to match",
+    ctx.expect(got.status == 200, f"GET {ctx.based(url)} answered {got.status}, so HEAD has nothing to match",
                expected="status 200", received=f"status {got.status} {got.reason}")
     head = await ctx.request("HEAD", url)
-    ctx.expect(head.status == got.status, f"HEAD {url} answered {head.status} but GET answered "
+    ctx.expect(head.status == got.status, f"HEAD {ctx.based(url)} answered {head.status} but GET answered "
                f"{got.status}", expected=f"status {got.status}", received=f"status {head.status}")
     ctx.expect(not head.body, "HEAD returned a body; a HEAD response never has content",
                expected="no body", received=f"{len(head.body)} bytes")
@@ -177,7 +177,7 @@ async def pagination_walk(
     missing = [item_id for item_id in created if key(item_id) not in seen]
     if missing:
         last = pages[-1][0] if pages else 1
-        ctx.fail(f"following rel=\"next\" from {first} never reached {len(missing)} of the "
+        ctx.fail(f"following rel=\"next\" from {ctx.based(first)} never reached {len(missing)} of the "
                  f"{count} resources this check created (the walk ended after page {last}); "
                  "a page was skipped or the next link is missing",
                  expected=f"{id_field}s {', '.join(show(i) for i in created)} on some page",
@@ -221,20 +221,20 @@ async def collection_includes(
     rules = {path: filled(rule, ctx.fill) for path, rule in (where or {}).items()}
     times = {key(created): 0 for created in wanted}
     for page, item in pages:
-        item_id = id_of(ctx, item, id_field, f"GET {first}: an item on page {page}")
+        item_id = id_of(ctx, item, id_field, f"GET {ctx.based(first)}: an item on page {page}")
         if key(item_id) in times:
             times[key(item_id)] += 1
         ctx.expect(unwanted is None or key(item_id) != key(unwanted),
-                   f"GET {first} lists {id_field} {show(unwanted)}, which the filter excludes",
+                   f"GET {ctx.based(first)} lists {id_field} {show(unwanted)}, which the filter excludes",
                    expected="only matching resources", received=show(item))
         for path, rule in rules.items():
             broken = nodes_mismatch(rule, path, item)
-            ctx.expect(broken is None, f"GET {first}: an item on page {page} has {broken}, "
+            ctx.expect(broken is None, f"GET {ctx.based(first)}: an item on page {page} has {broken}, "
                        "which does not match the filter",
                        expected=f"in every item, {expectation(rule, path)}", received=show(item))
     for created in wanted:
         seen = times[key(created)]
-        ctx.expect(seen == 1, f"GET {first} lists the resource just created "
+        ctx.expect(seen == 1, f"GET {ctx.based(first)} lists the resource just created "
                    f"({id_field} {show(created)}) {seen} times",
                    expected="listed exactly once", received=f"listed {seen} times "
                    f"among {len(pages)} items")
@@ -260,7 +260,7 @@ async def problem_details(
     path = ctx.fill(path)
     kwargs = {"json_body": ctx.fill(json)} if json is not None else {}
     response = await ctx.request(method.upper(), path, headers=ctx.fill(headers or {}), **kwargs)
-    ctx.expect(response.status in statuses, f"{method.upper()} {path} answered {response.status}",
+    ctx.expect(response.status in statuses, f"{method.upper()} {ctx.based(path)} answered {response.status}",
                expected="status " + " or ".join(str(s) for s in statuses),
                received=f"status {response.status} {response.reason}")
     expect_problem(ctx, response, members)
@@ -290,7 +290,7 @@ async def no_trace(
         what, excerpt = leak
         ctx.fail(f"the error body shows {what}: it tells an attacker how your server is built",
                  expected="an error message without internals", received=excerpt)
-    ctx.expect(response.status in statuses, f"{method.upper()} {path} with a malformed body "
+    ctx.expect(response.status in statuses, f"{method.upper()} {ctx.based(path)} with a malformed body "
                f"answered {response.status}",
                expected="status " + " or ".join(str(s) for s in statuses),
                received=f"status {response.status} {response.reason}")

@@ -1,6 +1,7 @@
-"""Cohort statistics for mentors: how a whole group does on one exercise.
+"""Cohort statistics for mentors: how a whole group does on one exercise, and the gradebook.
 
     GET /v1/cohort/exercises/{exercise}/stats
+    GET /v1/cohort/gradebook
 """
 
 from __future__ import annotations
@@ -8,11 +9,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
 
 from grader.report import read_report
 from hub.auth import MentorUser
-from hub.deps import StoreDep
+from httpkit.problems import ProblemException
+from hub import gradebook as book
+from hub.deps import CourseDep, StoreDep
 from hub.protocol import CheckStats, CohortStats, FailingCheck
 from hub.routers import problems
 
@@ -52,3 +56,36 @@ def exercise_stats(
                      fail_rate=round((c.attempts - c.passed) / c.attempts, 4)) for c in failing]
     return CohortStats(exercise=exercise, kind=kind, learners=len(reports), checks=checks,
                        most_failing=most_failing)
+
+
+@router.get("/gradebook", responses={
+    200: {"description": "One row per learner.",
+          "content": {"text/csv": {}, "application/json": {}}}, **problems(403, 422)})
+def get_gradebook(
+    mentor: MentorUser, store: StoreDep, course: CourseDep, request: Request,
+    format: Annotated[Literal["csv", "json"] | None,
+                      Query(description="csv or json; default: as the Accept header asks, "
+                                        "else csv.")] = None,
+    exercise: Annotated[list[str] | None,
+                        Query(description="Only these exercises (repeatable).")] = None,
+) -> StreamingResponse:
+    """The gradebook: one row per learner, and per exercise the best submission's score and
+    maximum, the mentor's verdict and override, and its date. Streamed, so a cohort of any
+    size comes without waiting for all of it."""
+    slugs = exercises_asked(course, exercise)
+    wants_json = format == "json" or (format is None
+                                      and "application/json" in request.headers.get("accept", ""))
+    if wants_json:
+        return StreamingResponse(book.as_json(store, slugs), media_type="application/json")
+    return StreamingResponse(book.as_csv(store, slugs), media_type=book.CSV_MEDIA_TYPE,
+                             headers={"Content-Disposition": 'attachment; filename="gradebook.csv"'})
+
+
+def exercises_asked(course, asked: list[str] | None) -> list[str]:
+    """The course's exercise slugs in order, or those asked for; 422 naming an unknown one."""
+    known = [e.slug for e in course.ordered_exercises()]
+    unknown = [slug for slug in asked or [] if slug not in known]
+    if unknown:
+        raise ProblemException(422, f"no exercise {', '.join(unknown)} in this course; "
+                               f"known: {', '.join(known)}")
+    return [slug for slug in known if slug in asked] if asked else known

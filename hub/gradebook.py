@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from apilab.catalog.models import Course
 from hub.records import Submission
 from hub.store import HubStore
 
@@ -29,6 +30,17 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
 class Row:
     learner: str
     best: dict[str, Submission]  # exercise slug -> the learner's best submission of it
+
+
+def columns(course: Course, asked: Sequence[str] = ()) -> list[str]:
+    """The exercises the gradebook shows: the course's, in its order, or only those `asked`.
+    ValueError naming any that the course does not have."""
+    known = [exercise.slug for exercise in course.ordered_exercises()]
+    unknown = [slug for slug in asked if slug not in known]
+    if unknown:
+        raise ValueError(f"no exercise {', '.join(unknown)} in the course; known: "
+                         f"{', '.join(known)}")
+    return [slug for slug in known if slug in asked] if asked else known
 
 
 def rows(store: HubStore, exercises: Sequence[str], page: int = PAGE) -> Iterator[Row]:

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from grader.report import read_report
-from hub.auth import MentorUser
 from httpkit.problems import ProblemException
 from hub import gradebook as book
+from hub.auth import MentorUser
 from hub.deps import CourseDep, StoreDep
 from hub.protocol import CheckStats, CohortStats, FailingCheck
 from hub.routers import problems
@@ -72,7 +72,10 @@ def get_gradebook(
     """The gradebook: one row per learner, and per exercise the best submission's score and
     maximum, the mentor's verdict and override, and its date. Streamed, so a cohort of any
     size comes without waiting for all of it."""
-    slugs = exercises_asked(course, exercise)
+    try:
+        slugs = book.columns(course, exercise or ())
+    except ValueError as exc:
+        raise ProblemException(422, str(exc)) from None
     wants_json = format == "json" or (format is None
                                       and "application/json" in request.headers.get("accept", ""))
     if wants_json:
@@ -80,12 +83,3 @@ def get_gradebook(
     return StreamingResponse(book.as_csv(store, slugs), media_type=book.CSV_MEDIA_TYPE,
                              headers={"Content-Disposition": 'attachment; filename="gradebook.csv"'})
 
-
-def exercises_asked(course, asked: list[str] | None) -> list[str]:
-    """The course's exercise slugs in order, or those asked for; 422 naming an unknown one."""
-    known = [e.slug for e in course.ordered_exercises()]
-    unknown = [slug for slug in asked or [] if slug not in known]
-    if unknown:
-        raise ProblemException(422, f"no exercise {', '.join(unknown)} in this course; "
-                               f"known: {', '.join(known)}")
-    return [slug for slug in known if slug in asked] if asked else known

@@ -13,7 +13,7 @@ import pytest
 
 from apilab.certificate import signing
 from hub.store import HubStore
-from tests.hub_cohort import Cohort, cohort  # noqa: F401  (a fixture)
+from tests.hub_cohort import Cohort
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 

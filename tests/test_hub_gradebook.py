@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hub.cli import hub as hub_cli
 from hub.store import HubStore
 from tests.helpers import FIXTURE_COURSE, make_report
-from tests.hub_cohort import Cohort, cohort  # noqa: F401  (a fixture)
+from tests.hub_cohort import Cohort
 
 in_its_own_loop = pytest.mark.asyncio(loop_scope="function")
 

@@ -18,6 +18,7 @@ import click
 from apilab import paths
 from apilab.catalog.loader import CatalogError, load_course
 from apilab.catalog.models import Course, Exercise, Lesson
+from apilab.certificate.cli import certificate
 from apilab.languages import LANGUAGES
 from apilab.ports import SANDBOX_PORT, SERVER_PORT
 from apilab.untrusted import clean
@@ -641,6 +642,7 @@ def mentor() -> None:
 
 
 main.add_command(hub)
+main.add_command(certificate)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -342,10 +342,6 @@ class SigningKey(Answer):
     use: Literal["sig"] = "sig"
 
 
-class CertificateRefusal(Answer):
-    missing: list[str] = Field(description="Exercises with no approved submission yet.")
-
-
 # --- errors -----------------------------------------------------------------------------------
 
 

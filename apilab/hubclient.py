@@ -40,6 +40,7 @@ from pydantic import BaseModel, ValidationError
 
 from hub.protocol import (
     PROBLEM_MEDIA_TYPE,
+    CohortProgress,
     CohortStats,
     Feedback,
     FeedbackPage,
@@ -240,6 +241,10 @@ class HubClient:
         params = {"kind": kind} if kind else {}
         return _model(self._request("GET", f"/v1/cohort/exercises/{exercise}/stats",
                                     params=params), CohortStats)
+
+    def cohort_progress(self) -> CohortProgress:
+        """Per exercise: learners started, passed, approved, stuck; and who is stuck."""
+        return _model(self._request("GET", "/v1/cohort/progress"), CohortProgress)
 
     def issue_certificate(self) -> str:
         """Ask the hub for the learner's certificate; the signed document as issued (JSON).

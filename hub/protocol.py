@@ -270,6 +270,40 @@ class CohortStats(Answer):
                                                                "first.")
 
 
+class StuckLearner(Answer):
+    learner: str
+    exercise: str
+    why: Literal["idle", "repeating"] = Field(description="`idle`: no submission of it for "
+                                                          "idle_days; `repeating`: the same "
+                                                          "check failed in each of the last "
+                                                          "repeat_runs.")
+    runs: int = Field(description="Submissions of the exercise in all.")
+    last_run_at: str
+    check_id: str | None = Field(description="The check that stops them (failing in every "
+                                             "recent run, or in the latest).")
+    check_title: str | None
+
+
+class CohortExercise(Answer):
+    lesson: str
+    exercise: str
+    title: str
+    started: int = Field(description="Learners with at least one submission.")
+    passed: int = Field(description="Learners with a run that passed every check.")
+    approved: int = Field(description="Learners with a submission a mentor approved.")
+    stuck: int
+    stopping_check: FailingCheck | None = Field(description="The check most of the stuck "
+                                                            "learners fail; fail_rate is over "
+                                                            "the stuck learners.")
+
+
+class CohortProgress(Answer):
+    idle_days: int
+    repeat_runs: int
+    exercises: list[Item[CohortExercise]] = Field(description="In the course's order.")
+    stuck: list[Item[StuckLearner]] = Field(description="Longest idle first.")
+
+
 # --- certificates -----------------------------------------------------------------------------
 # The signature covers `certificate` in its canonical form (apilab.certificate.signing), so a
 # change to any field of it, even one this version does not know, fails verification.

@@ -476,6 +476,46 @@ class HubStore:
         with self._locked() as db:
             return [_submission(row) for row in db.query(sql, params)]
 
+    def exercise_tallies(self) -> dict[str, tuple[int, int, int]]:
+        """Per exercise: how many learners submitted it, had a run pass, had one approved."""
+        with self._locked() as db:
+            rows = db.execute(
+                """SELECT exercise, COUNT(DISTINCT learner_id),
+                          COUNT(DISTINCT learner_id) FILTER (WHERE status = 'pass'),
+                          COUNT(DISTINCT learner_id) FILTER (WHERE verdict = 'approved')
+                   FROM submissions GROUP BY exercise""").fetchall()
+        return {exercise: (started, passed, approved)
+                for exercise, started, passed, approved in rows}
+
+    def unfinished_attempts(self, recent: int) -> list[tuple[str, str, int, int, str,
+                                                             str | None, str | None]]:
+        """For each learner and exercise with no passing run and no approval yet, their last
+        `recent` submissions, newest first, each with the checks it failed: rows of (learner,
+        exercise, runs in all, rank from 1 = latest, created_at, failed check id, its title),
+        one per failed check (a run that failed none has one row, with None). The failed
+        checks come out of the stored reports by SQLite's JSON functions, so no report is
+        loaded whole."""
+        with self._locked() as db:
+            return [tuple(row) for row in db.execute(
+                """WITH done AS (SELECT DISTINCT learner_id, exercise FROM submissions
+                                 WHERE status = 'pass' OR verdict = 'approved'),
+                   ranked AS (
+                     SELECT s.seq, s.learner_id, s.exercise, s.created_at,
+                            ROW_NUMBER() OVER (PARTITION BY s.learner_id, s.exercise
+                                               ORDER BY s.seq DESC) AS rank,
+                            COUNT(*) OVER (PARTITION BY s.learner_id, s.exercise) AS runs
+                     FROM submissions s WHERE NOT EXISTS (
+                       SELECT 1 FROM done d WHERE d.learner_id = s.learner_id
+                                              AND d.exercise = s.exercise))
+                   SELECT u.name, r.exercise, r.runs, r.rank, r.created_at,
+                          json_extract(c.value, '$.id'), json_extract(c.value, '$.title')
+                   FROM ranked r JOIN users u ON u.id = r.learner_id
+                   JOIN submissions s ON s.seq = r.seq
+                   LEFT JOIN json_each(s.report, '$.checks') c
+                          ON json_extract(c.value, '$.status') = 'fail'
+                   WHERE r.rank <= ? ORDER BY u.name, r.exercise, r.rank, c.key""",
+                [recent]).fetchall()]
+
     def learners(self, after: str | None = None, limit: int = 500) -> list[User]:
         """Learners in order of name, the first `limit` after the name `after`: a cohort of
         any size is read a page at a time."""

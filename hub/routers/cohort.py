@@ -2,11 +2,13 @@
 
     GET /v1/cohort/exercises/{exercise}/stats
     GET /v1/cohort/gradebook
+    GET /v1/cohort/progress
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -16,8 +18,9 @@ from grader.report import read_report
 from httpkit.problems import ProblemException
 from hub import gradebook as book
 from hub.auth import MentorUser
+from hub.cohort_progress import cohort_progress
 from hub.deps import CourseDep, StoreDep
-from hub.protocol import CheckStats, CohortStats, FailingCheck
+from hub.protocol import CheckStats, CohortProgress, CohortStats, FailingCheck
 from hub.routers import problems
 
 router = APIRouter(prefix="/cohort", tags=["cohort"])
@@ -83,3 +86,11 @@ def get_gradebook(
     return StreamingResponse(book.as_csv(store, slugs), media_type=book.CSV_MEDIA_TYPE,
                              headers={"Content-Disposition": 'attachment; filename="gradebook.csv"'})
 
+
+
+@router.get("/progress", response_model=CohortProgress, responses=problems(403))
+def get_progress(mentor: MentorUser, store: StoreDep, course: CourseDep) -> CohortProgress:
+    """The cohort at a glance: per exercise of the course, in its order, how many learners
+    started, passed and were approved; and who is stuck (nothing sent for a week, or the same
+    check failing in each of their last three runs), with the check that stops them most."""
+    return cohort_progress(store, course, datetime.fromisoformat(store.now()))

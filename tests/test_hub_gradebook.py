@@ -66,7 +66,7 @@ async def test_the_gradebook_is_for_mentors_and_names_a_wrong_exercise(cohort: C
                                   headers=cohort.auth("ada"))).status_code == 403
     wrong = await cohort.http.get("/v1/cohort/gradebook", headers=cohort.auth("mia"),
                                   params={"exercise": "hello"})
-    assert wrong.status_code == 422
+    assert wrong.status_code == 404
     assert "no exercise hello" in wrong.json()["detail"]
 
 

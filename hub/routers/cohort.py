@@ -63,7 +63,7 @@ def exercise_stats(
 
 @router.get("/gradebook", responses={
     200: {"description": "One row per learner.",
-          "content": {"text/csv": {}, "application/json": {}}}, **problems(403, 422)})
+          "content": {"text/csv": {}, "application/json": {}}}, **problems(403, 404, 422)})
 def get_gradebook(
     mentor: MentorUser, store: StoreDep, course: CourseDep, request: Request,
     format: Annotated[Literal["csv", "json"] | None,
@@ -77,8 +77,8 @@ def get_gradebook(
     size comes without waiting for all of it."""
     try:
         slugs = book.columns(course, exercise or ())
-    except ValueError as exc:
-        raise ProblemException(422, str(exc)) from None
+    except ValueError as exc:  # 404: a gradebook of an exercise this course does not have
+        raise ProblemException(404, str(exc)) from None
     wants_json = format == "json" or (format is None
                                       and "application/json" in request.headers.get("accept", ""))
     if wants_json:

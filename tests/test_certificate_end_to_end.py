@@ -124,3 +124,19 @@ def test_verify_says_what_it_cannot_read(tmp_path: Path):
     page.write_text("<!DOCTYPE html>", encoding="utf-8")
     answer = run("certificate", "verify", str(page))
     assert answer.exit_code == 2 and "not JSON" in answer.output
+
+
+def test_a_name_with_terminal_controls_stays_inert(tmp_path: Path, course: Path):
+    store = Store.open_default()
+    for exercise in ("hello-api", "whoami"):
+        store.record_run(make_report(exercise=exercise, passed=(True, True)))
+    store.close()
+    name = "Zoë \x1b]0;OWNED\x07Ünal <script>"
+    issued = run("certificate", "--alone", "--name", name, "--out", str(tmp_path))
+    assert issued.exit_code == 0, issued.output
+    page = only(tmp_path, ".html").read_text(encoding="utf-8")
+    for shown in (issued.output, page):
+        assert "\x1b" not in shown and "\x07" not in shown and "Zoë" in shown
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert json.loads(only(tmp_path, ".json").read_text(encoding="utf-8"))[
+        "certificate"]["learner"] == name  # kept as given; only its display is cleaned

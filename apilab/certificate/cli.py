@@ -24,8 +24,8 @@ NOT_VERIFIED, CANNOT_CHECK = 1, 2
 @click.group(invoke_without_command=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Folder for the certificate's .json and .html files.")
-@click.option("--name", help="The name on a certificate for a course taken alone "
-                             "[default: your hub user name].")
+@click.option("--name", help="The name on a certificate for a course taken alone (a hub's "
+                             "certificate carries your name on the hub).")
 @click.option("--alone", is_flag=True, help="From this machine's runs, even when logged in to "
                                             "a hub (unsigned).")
 @click.pass_context
@@ -64,8 +64,6 @@ def _alone(name: str | None) -> str:
     from apilab.certificate.alone import certificate_alone, missing_alone
     from apilab.cli import _course, _store
 
-    if not name:
-        raise click.UsageError("say the name to put on the certificate: --name NAME")
     course = _course()
     with _store() as store:
         best = store.best_runs()
@@ -74,6 +72,8 @@ def _alone(name: str | None) -> str:
         click.echo(f"Not yet: the grader has still to pass {', '.join(missing)}. Run apilab "
                    "check EXERCISE on each.", err=True)
         raise SystemExit(NOT_VERIFIED)
+    if not name:
+        raise click.UsageError("say the name to put on the certificate: --name NAME")
     return json.dumps(certificate_alone(course, name, best), ensure_ascii=False, indent=2)
 
 
@@ -92,7 +92,8 @@ def _save_and_show(text: str, out_dir: Path) -> None:
         raise click.ClickException(f"cannot write the certificate to {out_dir}: "
                                    f"{exc.strerror or exc}. Choose a folder with --out") from None
     click.echo(certificate_as_text(signed.certificate))
-    click.echo(f"\nSaved {stem}.json (signed, for machines) and {stem}.html (to print).")
+    kept = "signed, to verify" if signed.signature else "unsigned"
+    click.echo(f"\nSaved {stem}.json ({kept}) and {stem}.html (to print).")
 
 
 @certificate.command()

@@ -54,7 +54,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 
 def certificate_as_html(certificate: Certificate) -> str:
     """A standalone page (no scripts, no remote resources) that prints well."""
-    e = html.escape
+
+    def e(value: str) -> str:  # controls made visible, then escaped: inert in any viewer
+        return html.escape(clean(value))
+
     rows = []
     for lesson in certificate.lessons:
         rows.append(f'<tr><th colspan="4">{e(lesson.title)}</th></tr>')

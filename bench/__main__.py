@@ -26,6 +26,7 @@ from types import ModuleType
 
 BENCHES = {
     "cache_savings": "bench.cache_savings",
+    "gradebook_memory": "bench.gradebook_memory",
     "grader_overhead": "bench.grader_overhead",
     "hub_throughput": "bench.hub_throughput",
     "import_time": "bench.import_time",

@@ -105,3 +105,15 @@ async def test_the_key_survives_a_restart(tmp_path: Path):
     again = HubStore(tmp_path / "hub.db")
     assert again.signing_key() == key
     again.close()
+
+
+async def test_the_open_routes_are_rate_limited_per_address(tmp_path: Path):
+    from hub.app import create_hub_app
+    from hub.settings import HubSettings
+
+    app = create_hub_app(HubSettings(db_path=tmp_path / "hub.db", rate_limit=2))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub") as http:
+        answers = [await http.get("/v1/certificates/key") for _ in range(3)]
+    app.state.store.close()
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["Retry-After"]

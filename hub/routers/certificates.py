@@ -5,7 +5,8 @@
     GET  /v1/certificates/{id}   anyone with the id: the signed certificate, as issued
 
 A certificate's id is a random UUID, given by the learner to whoever should see it, as a
-share link is: the third parties who check it hold no hub token.
+share link is: the third parties who check it hold no hub token. Those open routes spend the
+client address's rate quota, as unauthenticated requests do.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Path, Request, Response
 from apilab.certificate import signing
 from apilab.certificate.content import Result, certificate, hub_issuer, unfinished
 from httpkit.problems import ProblemException
-from hub.auth import LearnerUser
+from hub.auth import Anyone, LearnerUser
 from hub.deps import CourseDep, StoreDep
 from hub.protocol import SignedCertificate, SigningKey
 from hub.routers import problems
@@ -28,7 +29,7 @@ from hub.store import HubStore
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 
 
-@router.get("/key", response_model=SigningKey, responses=problems())
+@router.get("/key", response_model=SigningKey, responses=problems(), dependencies=[Anyone])
 def signing_key(store: StoreDep) -> SigningKey:
     """The public key that verifies this hub's certificates, as a JSON Web Key (RFC 8037).
     Keep a copy to verify certificates offline: `apilab certificate verify FILE --key KEY`."""
@@ -57,7 +58,8 @@ def issue(learner: LearnerUser, store: StoreDep, course: CourseDep, request: Req
                     headers={"Location": f"/v1/certificates/{content['id']}"})
 
 
-@router.get("/{certificate_id}", response_model=SignedCertificate, responses=problems(404))
+@router.get("/{certificate_id}", response_model=SignedCertificate, responses=problems(404),
+            dependencies=[Anyone])
 def get_certificate(certificate_id: Annotated[UUID, Path(description="The certificate's id.")],
                     store: StoreDep) -> Response:
     """A certificate exactly as the hub issued it: compare it with the copy you were shown."""

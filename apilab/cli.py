@@ -68,9 +68,10 @@ def _store():
 
 
 class _Commands(click.Group):
-    """apilab's commands, with the hub's (`apilab hub ...`, server code) loaded only when used."""
+    """apilab's commands, with the hub's (`apilab hub ...`, server code) and certificates'
+    loaded only when used."""
 
-    LAZY = {"hub": ("hub.cli", "hub")}
+    LAZY = {"hub": ("hub.cli", "hub"), "certificate": ("apilab.certificate.cli", "certificate")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])

@@ -40,10 +40,12 @@ from pydantic import BaseModel, ValidationError
 
 from hub.protocol import (
     PROBLEM_MEDIA_TYPE,
+    CohortProgress,
     CohortStats,
     Feedback,
     FeedbackPage,
     Me,
+    SigningKey,
     SubmissionDetail,
     SubmissionPage,
     SubmissionSummary,
@@ -104,7 +106,8 @@ _BY_STATUS: dict[int, type[HubError]] = {401: HubAuthError, 403: HubAuthError,
 
 
 class HubClient:
-    """A connection to the hub at `base_url`, authenticated by `token`. `timeout` bounds
+    """A connection to the hub at `base_url`, authenticated by `token` (empty for the public
+    routes, such as checking a certificate). `timeout` bounds
     connecting and each answer; uploads get more time, in proportion to their size."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 10.0,
@@ -239,6 +242,24 @@ class HubClient:
         return _model(self._request("GET", f"/v1/cohort/exercises/{exercise}/stats",
                                     params=params), CohortStats)
 
+    def cohort_progress(self) -> CohortProgress:
+        """Per exercise: learners started, passed, approved, stuck; and who is stuck."""
+        return _model(self._request("GET", "/v1/cohort/progress"), CohortProgress)
+
+    def issue_certificate(self) -> str:
+        """Ask the hub for the learner's certificate; the signed document as issued (JSON).
+        HubConflict while an exercise has no approved submission: its problem's `missing`
+        names them."""
+        return self._request("POST", "/v1/certificates").text
+
+    def certificate(self, certificate_id: str) -> str:
+        """A certificate as the hub issued it (needs no token)."""
+        return self._request("GET", f"/v1/certificates/{certificate_id}").text
+
+    def signing_key(self) -> SigningKey:
+        """The hub's public key for certificates (needs no token)."""
+        return _model(self._request("GET", "/v1/certificates/key"), SigningKey)
+
     # --- the wire -------------------------------------------------------------------------------
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -254,7 +275,9 @@ class HubClient:
 
     def _send(self, method: str, url: str, headers: dict[str, str] | None = None,
               **kwargs: Any) -> httpx.Response:
-        headers = {**(headers or {}), "Authorization": f"Bearer {self._token}"}
+        headers = {**(headers or {})}
+        if self._token:  # none for a third party checking a certificate
+            headers["Authorization"] = f"Bearer {self._token}"
         try:
             return self._http.request(method, url, headers=headers, **kwargs)
         except httpx.TimeoutException as exc:

@@ -33,6 +33,7 @@ from bench.table import Figure
 
 BENCHES = {
     "cache_savings": "bench.cache_savings",
+    "gradebook_memory": "bench.gradebook_memory",
     "grader_overhead": "bench.grader_overhead",
     "hub_throughput": "bench.hub_throughput",
     "import_time": "bench.import_time",

@@ -105,6 +105,15 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+async def anyone(request: Request) -> None:
+    """For the routes open to all (checking a certificate): each spends its client address's
+    quota, as a request with no valid token does."""
+    _spend(request, f"address:{request.client.host if request.client else 'unknown'}")
+
+
+Anyone = Depends(anyone)
+
+
 def _require(role: Role, doing: str):
     async def dependency(user: CurrentUser) -> User:  # async: no I/O, no worker thread
         if user.role != role:

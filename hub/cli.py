@@ -223,5 +223,50 @@ def users(db_path: Path | None) -> None:
                    f"{user.revoked_tokens:>7}  {user.created_at[:10]}")
 
 
+@hub.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="CSV for spreadsheets, JSON for programs.")
+@click.option("--exercise", "exercises", multiple=True, metavar="SLUG",
+              help="Only this exercise (repeatable); default: every exercise of the course.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of the terminal.")
+@click.option("--course", "course_root", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The course folder [default: APILAB_COURSE, or this checkout].")
+def gradebook(db_path: Path | None, fmt: str, exercises: tuple[str, ...], output: Path | None,
+              course_root: Path | None) -> None:
+    """Export the gradebook: one row per learner; per exercise the best submission's score,
+    the mentor's verdict and override, and its date."""
+    from apilab.catalog.loader import CatalogError, load_course
+    from apilab.paths import course_root as default_course
+    from hub import gradebook as book
+
+    try:
+        course = load_course(course_root or default_course())
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        slugs = book.columns(course, exercises)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--exercise") from None
+    store = _store(db_path)
+    try:
+        chunks = book.as_csv(store, slugs) if fmt == "csv" else book.as_json(store, slugs)
+        if output is None:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+            return
+        try:  # newline="": the CSV's own CRLF line ends, unchanged on every platform
+            with output.open("w", encoding="utf-8", newline="") as file:
+                for chunk in chunks:
+                    file.write(chunk)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    finally:
+        store.close()
+    if output is not None:
+        click.echo(f"Wrote the gradebook of {', '.join(slugs)} to {output}.", err=True)
+
+
 if __name__ == "__main__":  # python -m hub.cli serve ... (how tests start a real hub)
     hub()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
+from apilab.catalog.models import Course
 from httpkit.problems import ProblemException
 from hub.settings import HubSettings
 from hub.store import HubStore
@@ -21,7 +22,23 @@ async def _settings(request: Request) -> HubSettings:
     return request.app.state.settings
 
 
+async def _course(request: Request) -> Course:
+    return course_of(request.app)
+
+
+def course_of(app: Any) -> Course:
+    """The course the hub certifies, loaded once, when first needed."""
+    course = getattr(app.state, "course", None)
+    if course is None:
+        from apilab.catalog.loader import load_course
+        from apilab.paths import course_root
+
+        course = app.state.course = load_course(app.state.settings.course_root or course_root())
+    return course
+
+
 StoreDep = Annotated[HubStore, Depends(_store)]
+CourseDep = Annotated[Course, Depends(_course)]
 SettingsDep = Annotated[HubSettings, Depends(_settings)]
 
 

@@ -270,6 +270,112 @@ class CohortStats(Answer):
                                                                "first.")
 
 
+class StuckLearner(Answer):
+    learner: str
+    exercise: str
+    why: Literal["idle", "repeating"] = Field(description="`idle`: no submission of it for "
+                                                          "idle_days; `repeating`: the same "
+                                                          "check failed in each of the last "
+                                                          "repeat_runs.")
+    runs: int = Field(description="Submissions of the exercise in all.")
+    last_run_at: str
+    check_id: str | None = Field(description="The check that stops them (failing in every "
+                                             "recent run, or in the latest).")
+    check_title: str | None
+
+
+class CohortExercise(Answer):
+    lesson: str
+    exercise: str
+    title: str
+    started: int = Field(description="Learners with at least one submission.")
+    passed: int = Field(description="Learners with a run that passed every check.")
+    approved: int = Field(description="Learners with a submission a mentor approved.")
+    stuck: int
+    stopping_check: FailingCheck | None = Field(description="The check most of the stuck "
+                                                            "learners fail; fail_rate is over "
+                                                            "the stuck learners.")
+
+
+class CohortProgress(Answer):
+    idle_days: int
+    repeat_runs: int
+    exercises: list[Item[CohortExercise]] = Field(description="In the course's order.")
+    stuck: list[Item[StuckLearner]] = Field(description="Longest idle first.")
+
+
+# --- certificates -----------------------------------------------------------------------------
+# The signature covers `certificate` in its canonical form (apilab.certificate.signing), so a
+# change to any field of it, even one this version does not know, fails verification.
+
+
+class CertificateExercise(Answer):
+    slug: str
+    title: str
+    score: int = Field(description="The score that counts: the mentor's override if any.")
+    max_score: int
+    verdict: Verdict | None = Field(description="The mentor's; null for a course taken alone.")
+    completed_at: str = Field(description="When the run that counts was made (ISO 8601).")
+    run_id: str = Field(description="The submission (or, alone, the local run) that counts.")
+
+
+class CertificateLesson(Answer):
+    slug: str
+    title: str
+    exercises: list[CertificateExercise]
+
+
+class CapturedFlag(Answer):
+    lesson: str
+    name: str
+    captured_at: str
+
+
+class CertificateIssuer(Answer):
+    kind: Literal["hub", "self"] = Field(description="`self`: a course taken alone, which "
+                                                     "nobody vouches for; it is never signed.")
+    name: str = Field(description="The hub's address, or `self`.")
+    key_id: str | None = Field(description="The id of the key that signs for the hub.")
+
+
+class Certificate(Answer):
+    schema_version: int = Field(1, alias="schema")
+    id: str
+    course: str
+    learner: str
+    issuer: CertificateIssuer
+    issued_at: str
+    lessons: list[CertificateLesson]
+    flags: list[CapturedFlag] = Field(description="Security flags captured, lesson by lesson.")
+
+    model_config = ConfigDict(extra="ignore", defer_build=True, populate_by_name=True)
+
+
+class CertificateSignature(Answer):
+    alg: Literal["Ed25519"]
+    key_id: str
+    value: str = Field(description="base64url, without padding, over the canonical bytes of "
+                                   "`certificate`.")
+
+
+class SignedCertificate(Answer):
+    """The machine-readable certificate: its content and the hub's signature (none for a
+    course taken alone)."""
+
+    certificate: Certificate
+    signature: CertificateSignature | None
+
+
+class SigningKey(Answer):
+    """The hub's public key, as a JSON Web Key (RFC 8037: an OKP key on Ed25519)."""
+
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    x: str
+    kid: str
+    use: Literal["sig"] = "sig"
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 

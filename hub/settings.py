@@ -39,6 +39,10 @@ class HubSettings:
     quota_hour_bytes: int = field(
         default=25_000_000, metadata={"help": "Report bytes each learner may send per hour "
                                               "(429 beyond, with Retry-After)."})
+    course_root: Path | None = field(
+        default=None, metadata={"help": "The course whose exercises certificates and the "
+                                        "gradebook cover (default: APILAB_COURSE, or this "
+                                        "checkout's)."})
     trusted_proxies: tuple[str, ...] = field(
         default=(), metadata={"help": "Addresses of reverse proxies whose X-Forwarded-For is "
                                       "believed; nobody's by default."})

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,6 +133,21 @@ def add_report_bytes(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE submissions ADD COLUMN report_bytes INTEGER NOT NULL DEFAULT 0")
     db.execute("UPDATE submissions SET report_bytes = length(CAST(report AS BLOB))")
     db.execute("CREATE INDEX submissions_latest ON submissions (learner_id, exercise, seq)")
+
+
+@migrations()
+def create_certificates(db: sqlite_utils.Database) -> None:
+    # The hub's Ed25519 signing key lives with its data: a backup of the database restores the
+    # key that verifies the certificates it issued. A new key never replaces an old one.
+    db.execute("""CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        private_key BLOB NOT NULL,
+        created_at TEXT NOT NULL)""")
+    db.execute("""CREATE TABLE certificates (
+        id TEXT PRIMARY KEY,
+        learner_id INTEGER NOT NULL REFERENCES users(id),
+        document TEXT NOT NULL,
+        issued_at TEXT NOT NULL)""")
 
 
 _SUBMISSION_COLUMNS = """s.id, s.seq, s.learner_id, u.name AS learner, s.exercise, s.exercise_id,
@@ -430,6 +445,123 @@ class HubStore:
                         WHERE exercise = ? {kind_clause} GROUP BY learner_id) latest
                     ON latest.seq = s.seq ORDER BY s.seq""", params).fetchall()
         return [row[0] for row in rows]
+
+    # --- best submissions, learners, certificates -----------------------------------------------
+
+    def best_submissions(self, learner_ids: Sequence[int], exercises: Sequence[str] | None = None,
+                         approved_only: bool = False) -> list[Submission]:
+        """Each of these learners' best submission of each exercise (of `exercises`, if given;
+        among approved ones only, with `approved_only`), ordered by learner name and exercise.
+
+        Best is the highest share of its maximum, the mentor's override counting; then an
+        approved one; then the latest. This is the hub's one rule for "a learner's result on an
+        exercise": the gradebook and certificates both come from it."""
+        if not learner_ids:
+            return []
+        where = [f"learner_id IN ({', '.join('?' * len(learner_ids))})"]
+        params: list[Any] = list(learner_ids)
+        if exercises is not None:
+            where.append(f"exercise IN ({', '.join('?' * len(exercises))})")
+            params += list(exercises)
+        if approved_only:
+            where.append("verdict = 'approved'")
+        sql = f"""SELECT {_SUBMISSION_COLUMNS} FROM (
+                SELECT seq, ROW_NUMBER() OVER (PARTITION BY learner_id, exercise ORDER BY
+                    CAST(COALESCE(score_override, score) AS REAL) / MAX(max_score, 1) DESC,
+                    COALESCE(verdict = 'approved', 0) DESC, seq DESC) AS rank
+                FROM submissions WHERE {' AND '.join(where)}) best
+            JOIN submissions s ON s.seq = best.seq AND best.rank = 1
+            JOIN users u ON u.id = s.learner_id LEFT JOIN users r ON r.id = s.reviewed_by
+            ORDER BY u.name, s.exercise"""
+        with self._locked() as db:
+            return [_submission(row) for row in db.query(sql, params)]
+
+    def exercise_tallies(self) -> dict[str, tuple[int, int, int]]:
+        """Per exercise: how many learners submitted it, had a run pass, had one approved."""
+        with self._locked() as db:
+            rows = db.execute(
+                """SELECT exercise, COUNT(DISTINCT learner_id),
+                          COUNT(DISTINCT learner_id) FILTER (WHERE status = 'pass'),
+                          COUNT(DISTINCT learner_id) FILTER (WHERE verdict = 'approved')
+                   FROM submissions GROUP BY exercise""").fetchall()
+        return {exercise: (started, passed, approved)
+                for exercise, started, passed, approved in rows}
+
+    def unfinished_attempts(self, recent: int) -> list[tuple[str, str, int, int, str,
+                                                             str | None, str | None]]:
+        """For each learner and exercise with no passing run and no approval yet, their last
+        `recent` submissions, newest first, each with the checks it failed: rows of (learner,
+        exercise, runs in all, rank from 1 = latest, created_at, failed check id, its title),
+        one per failed check (a run that failed none has one row, with None). The failed
+        checks come out of the stored reports by SQLite's JSON functions, so no report is
+        loaded whole."""
+        with self._locked() as db:
+            return [tuple(row) for row in db.execute(
+                """WITH done AS (SELECT DISTINCT learner_id, exercise FROM submissions
+                                 WHERE status = 'pass' OR verdict = 'approved'),
+                   ranked AS (
+                     SELECT s.seq, s.learner_id, s.exercise, s.created_at,
+                            ROW_NUMBER() OVER (PARTITION BY s.learner_id, s.exercise
+                                               ORDER BY s.seq DESC) AS rank,
+                            COUNT(*) OVER (PARTITION BY s.learner_id, s.exercise) AS runs
+                     FROM submissions s WHERE NOT EXISTS (
+                       SELECT 1 FROM done d WHERE d.learner_id = s.learner_id
+                                              AND d.exercise = s.exercise))
+                   SELECT u.name, r.exercise, r.runs, r.rank, r.created_at,
+                          json_extract(c.value, '$.id'), json_extract(c.value, '$.title')
+                   FROM ranked r JOIN users u ON u.id = r.learner_id
+                   JOIN submissions s ON s.seq = r.seq
+                   LEFT JOIN json_each(s.report, '$.checks') c
+                          ON json_extract(c.value, '$.status') = 'fail'
+                   WHERE r.rank <= ? ORDER BY u.name, r.exercise, r.rank, c.key""",
+                [recent]).fetchall()]
+
+    def learners(self, after: str | None = None, limit: int = 500) -> list[User]:
+        """Learners in order of name, the first `limit` after the name `after`: a cohort of
+        any size is read a page at a time."""
+        with self._locked() as db:
+            rows = db.execute(
+                """SELECT id, name, role FROM users WHERE role = 'learner' AND name > ?
+                   ORDER BY name LIMIT ?""", [after or "", limit]).fetchall()
+        return [User(*row) for row in rows]
+
+    def user(self, name: str) -> User:
+        """The user named `name`; HubStoreError if there is none."""
+        with self._locked():
+            return self._user_named(name)
+
+    def signing_key(self) -> bytes:
+        """The hub's Ed25519 private key (32 raw bytes), made on first use and kept."""
+        from apilab.certificate.signing import new_private_key, public_jwk
+
+        with self._locked() as db:
+            row = db.execute("SELECT private_key FROM signing_keys ORDER BY created_at "
+                             "DESC LIMIT 1").fetchone()
+            if row is not None:
+                return bytes(row[0])
+            key = new_private_key()
+            with db.atomic():
+                db.execute("INSERT INTO signing_keys (kid, private_key, created_at) "
+                           "VALUES (?, ?, ?)", [public_jwk(key)["kid"], key, self._now()])
+            return key
+
+    def add_certificate(self, certificate_id: str, learner: User, document: str,
+                        issued_at: str) -> None:
+        """Keep a signed certificate, exactly as issued, for third parties to check."""
+        with self._locked() as db, db.atomic():
+            db.execute("INSERT INTO certificates (id, learner_id, document, issued_at) "
+                       "VALUES (?, ?, ?, ?)", [certificate_id, learner.id, document, issued_at])
+
+    def certificate(self, certificate_id: str) -> str | None:
+        """A certificate's signed document as issued, or None."""
+        with self._locked() as db:
+            row = db.execute("SELECT document FROM certificates WHERE id = ?",
+                             [certificate_id]).fetchone()
+        return row[0] if row else None
+
+    def now(self) -> str:
+        """The hub's clock, in the format it stores."""
+        return self._now()
 
     # --- reviews and feedback -------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from apilab.catalog.models import Course
 from apilab.store import Store
 from grader.report import Report
 from tests.helpers import FIXTURE_COURSE, TickingClock, make_report
+from tests.hub_cohort import cohort  # noqa: F401  (a fixture: a small cohort on an in-process hub)
 
 
 @pytest.fixture(autouse=True)

@@ -33,6 +33,7 @@ from tests.helpers import (
 from tui.mentor_app import MentorApp
 from tui.screens.mentor_cohort import CohortScreen
 from tui.screens.mentor_editors import ConfirmModal, FeedbackEditor, ReviewModal
+from tui.screens.mentor_glance import GlanceScreen
 from tui.screens.mentor_queue import QueueScreen
 from tui.screens.mentor_submission import SubmissionScreen
 from tui.widgets.report_view import ReportView
@@ -75,7 +76,8 @@ def hostile_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     store.add_feedback(hostile, users[MAX], f"# Note\n\n{HOSTILE}\n\n[docs](https://evil.example)",
                        check_id=hostile_report(SLUG).checks[2].id)
     # the cohort's numbers are per exercise, and the hub's path cannot hold SLUG's "/"
-    store.put_submission(users[EVE], str(uuid.uuid4()), "submit", hostile_report("hello-api"))
+    for _ in range(3):  # the same check failing run after run: eve is stuck, at a glance
+        store.put_submission(users[EVE], str(uuid.uuid4()), "submit", hostile_report("hello-api"))
     store.put_submission(users["ada"], str(uuid.uuid4()), "submit", make_report(SLUG))
     store.close()
     with hub_process(db) as url:
@@ -186,6 +188,14 @@ async def test_every_mentor_screen_shows_hostile_text_as_inert_text(
             assert any("OWNED" in getattr(check, "title", "") for check in cohort.stats.checks)
             cohort.query_one("#cohort-exercise", Select).action_show_overlay()
             await pilot.pause()
+            await pilot.press("escape", "escape")
+
+            await pilot.press("g")
+            await settle(pilot)
+            glance = app.screen
+            assert isinstance(glance, GlanceScreen) and glance.glance is not None
+            [stuck] = glance.glance.stuck
+            assert stuck.learner == EVE and "OWNED" in (stuck.check_title or "")
 
     assert_shown_as_inert_text(recorder, markup_parsed, "mentor")
 

@@ -128,20 +128,17 @@ class Store:
         """Progress per exercise slug. Exercises never run are absent: use
         `progress.get(slug, ExerciseProgress.not_started())`."""
         result: dict[str, ExerciseProgress] = {}
+        best_runs = self.best_runs()
         rows = self.db["runs"].rows_where(order_by="started_at, rowid",
                                           select="exercise, status, score, max_score, started_at")
         for row in rows:
             before = result.get(row["exercise"], ExerciseProgress.not_started())
             passed = before.status == "passed" or row["status"] == "pass"
-            # The best run by share of its points: a check run and a submission (hidden checks
-            # included) count different maximums, so a score is only shown over its own.
-            better = not before.runs or _share(row["score"], row["max_score"]) > _share(
-                before.best_score, before.max_score)
-            best = (row["score"], row["max_score"]) if better else (before.best_score, before.max_score)
+            best = best_runs[row["exercise"]]
             result[row["exercise"]] = ExerciseProgress(
                 status="passed" if passed else "failing",
-                best_score=best[0],
-                max_score=best[1],
+                best_score=best.score,
+                max_score=best.max_score,
                 runs=before.runs + 1,
                 last_run_at=datetime.fromisoformat(row["started_at"]),
             )
@@ -154,6 +151,21 @@ class Store:
                     result[review["exercise"]], verdict=review["verdict"],
                     score_override=review["score_override"])
         return result
+
+    @guarded
+    def best_runs(self) -> dict[str, RunSummary]:
+        """Each exercise's best run, by slug: the highest share of its maximum, the earliest of
+        equals. A check run and a submission (hidden checks included) count different maximums,
+        so a score is only ever shown over its own. This is the one rule for "best" on the
+        learner's machine: progress and certificates both come from it."""
+        best: dict[str, RunSummary] = {}
+        for row in self.db["runs"].rows_where(order_by="started_at, rowid", select=_RUN_COLUMNS):
+            run = _summary(row)
+            held = best.get(run.exercise)
+            if held is None or _share(run.score, run.max_score) > _share(held.score,
+                                                                         held.max_score):
+                best[run.exercise] = run
+        return best
 
     # --- notebooks ------------------------------------------------------------------------------
 
@@ -289,6 +301,10 @@ def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()
+
+
+_RUN_COLUMNS = ("id, exercise, kind, status, score, max_score, seed, started_at, duration_ms, url, "
+                "server")
 
 
 def _summary(row: dict[str, Any]) -> RunSummary:

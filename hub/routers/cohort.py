@@ -1,19 +1,26 @@
-"""Cohort statistics for mentors: how a whole group does on one exercise.
+"""Cohort statistics for mentors: how a whole group does on one exercise, and the gradebook.
 
     GET /v1/cohort/exercises/{exercise}/stats
+    GET /v1/cohort/gradebook
+    GET /v1/cohort/progress
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
 
 from grader.report import read_report
+from httpkit.problems import ProblemException
+from hub import gradebook as book
 from hub.auth import MentorUser
-from hub.deps import StoreDep
-from hub.protocol import CheckStats, CohortStats, FailingCheck
+from hub.cohort_progress import cohort_progress
+from hub.deps import CourseDep, StoreDep
+from hub.protocol import CheckStats, CohortProgress, CohortStats, FailingCheck
 from hub.routers import problems
 
 router = APIRouter(prefix="/cohort", tags=["cohort"])
@@ -52,3 +59,38 @@ def exercise_stats(
                      fail_rate=round((c.attempts - c.passed) / c.attempts, 4)) for c in failing]
     return CohortStats(exercise=exercise, kind=kind, learners=len(reports), checks=checks,
                        most_failing=most_failing)
+
+
+@router.get("/gradebook", responses={
+    200: {"description": "One row per learner.",
+          "content": {"text/csv": {}, "application/json": {}}}, **problems(403, 404, 422)})
+def get_gradebook(
+    mentor: MentorUser, store: StoreDep, course: CourseDep, request: Request,
+    format: Annotated[Literal["csv", "json"] | None,
+                      Query(description="csv or json; default: as the Accept header asks, "
+                                        "else csv.")] = None,
+    exercise: Annotated[list[str] | None,
+                        Query(description="Only these exercises (repeatable).")] = None,
+) -> StreamingResponse:
+    """The gradebook: one row per learner, and per exercise the best submission's score and
+    maximum, the mentor's verdict and override, and its date. Streamed, so a cohort of any
+    size comes without waiting for all of it."""
+    try:
+        slugs = book.columns(course, exercise or ())
+    except ValueError as exc:  # 404: a gradebook of an exercise this course does not have
+        raise ProblemException(404, str(exc)) from None
+    wants_json = format == "json" or (format is None
+                                      and "application/json" in request.headers.get("accept", ""))
+    if wants_json:
+        return StreamingResponse(book.as_json(store, slugs), media_type="application/json")
+    return StreamingResponse(book.as_csv(store, slugs), media_type=book.CSV_MEDIA_TYPE,
+                             headers={"Content-Disposition": 'attachment; filename="gradebook.csv"'})
+
+
+
+@router.get("/progress", response_model=CohortProgress, responses=problems(403))
+def get_progress(mentor: MentorUser, store: StoreDep, course: CourseDep) -> CohortProgress:
+    """The cohort at a glance: per exercise of the course, in its order, how many learners
+    started, passed and were approved; and who is stuck (nothing sent for a week, or the same
+    check failing in each of their last three runs), with the check that stops them most."""
+    return cohort_progress(store, course, datetime.fromisoformat(store.now()))

@@ -37,6 +37,7 @@ class QueueScreen(MentorScreen):
         Binding("r", "refresh", "Refresh"),
         Binding("m", "more", "More"),
         Binding("o", "cohort", "Cohort"),
+        Binding("g", "glance", "At a glance"),
     ]
 
     def __init__(self) -> None:
@@ -191,6 +192,11 @@ class QueueScreen(MentorScreen):
                         severity="warning")
         elif chosen is not None:
             self.app.push_screen(SubmissionScreen(chosen))
+
+    def action_glance(self) -> None:
+        from tui.screens.mentor_glance import GlanceScreen
+
+        self.app.push_screen(GlanceScreen())
 
     def action_cohort(self) -> None:
         from tui.screens.mentor_cohort import CohortScreen

@@ -1,0 +1,86 @@
+"""A certificate as plain text for the terminal, and as a standalone HTML page that prints on
+one sheet. Every value in it came from a file or a hub, so the text is cleaned of terminal
+controls and the HTML escapes everything it shows."""
+
+from __future__ import annotations
+
+import html
+
+from apilab.untrusted import clean
+from hub.protocol import Certificate, CertificateExercise
+
+
+def issuer_line(certificate: Certificate) -> str:
+    issuer = certificate.issuer
+    if issuer.kind == "self":
+        return ("Course taken alone: the learner's own grader runs. No hub vouches for it, so "
+                "it is not signed.")
+    return f"Issued by the hub at {issuer.name}, signed with its key {issuer.key_id}."
+
+
+def _result(exercise: CertificateExercise) -> str:
+    verdict = f", {exercise.verdict.replace('_', ' ')}" if exercise.verdict else ""
+    return f"{exercise.score}/{exercise.max_score}{verdict}, {exercise.completed_at[:10]}"
+
+
+def certificate_as_text(certificate: Certificate) -> str:
+    """The certificate for the terminal: who, which course, each lesson's exercises with
+    score, verdict and date, the flags captured, and who issued it."""
+    lines = ["Certificate of completion", "", f"  {certificate.course}",
+             f"  awarded to {certificate.learner}", f"  on {certificate.issued_at[:10]}", ""]
+    for number, lesson in enumerate(certificate.lessons, start=1):
+        lines.append(f"{number}. {lesson.title}")
+        for exercise in lesson.exercises:
+            lines.append(f"   {exercise.title:<40} {_result(exercise)}")
+    lines += ["", "Security flags captured: " + (", ".join(
+        f"{flag.name} ({flag.lesson}, {flag.captured_at[:10]})" for flag in certificate.flags)
+        or "none"), "", issuer_line(certificate), f"Certificate {certificate.id}"]
+    return "\n".join(clean(line) for line in lines)
+
+
+_STYLE = """
+@page { size: A4; margin: 18mm; }
+body { font-family: Georgia, 'Times New Roman', serif; color: #111; max-width: 46em;
+       margin: 2em auto; line-height: 1.4; }
+h1 { text-align: center; font-size: 2em; margin-bottom: 0; }
+.course, .learner { text-align: center; margin: .3em 0; }
+.learner { font-size: 1.6em; }
+table { width: 100%; border-collapse: collapse; margin: 1em 0; page-break-inside: avoid; }
+th, td { text-align: left; padding: .25em .5em; border-bottom: 1px solid #999; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.issuer { font-size: .85em; color: #333; margin-top: 2em; }
+"""
+
+
+def certificate_as_html(certificate: Certificate) -> str:
+    """A standalone page (no scripts, no remote resources) that prints well."""
+
+    def e(value: str) -> str:  # controls made visible, then escaped: inert in any viewer
+        return html.escape(clean(value))
+
+    rows = []
+    for lesson in certificate.lessons:
+        rows.append(f'<tr><th colspan="4">{e(lesson.title)}</th></tr>')
+        for exercise in lesson.exercises:
+            rows.append(f"<tr><td>{e(exercise.title)}</td>"
+                        f'<td class="num">{exercise.score}/{exercise.max_score}</td>'
+                        f"<td>{e((exercise.verdict or '').replace('_', ' '))}</td>"
+                        f"<td>{e(exercise.completed_at[:10])}</td></tr>")
+    flags = "".join(f"<li>{e(flag.name)} ({e(flag.lesson)}, {e(flag.captured_at[:10])})</li>"
+                    for flag in certificate.flags) or "<li>none</li>"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Certificate: {e(certificate.course)}, {e(certificate.learner)}</title>
+<style>{_STYLE}</style></head>
+<body>
+<h1>Certificate of completion</h1>
+<p class="course">{e(certificate.course)}</p>
+<p class="learner">{e(certificate.learner)}</p>
+<p class="course">{e(certificate.issued_at[:10])}</p>
+<table><thead><tr><th>Exercise</th><th>Score</th><th>Mentor</th><th>Completed</th></tr></thead>
+<tbody>{''.join(rows)}</tbody></table>
+<h2>Security flags captured</h2><ul>{flags}</ul>
+<p class="issuer">{e(issuer_line(certificate))}<br>Certificate {e(certificate.id)}.
+Check it: <code>apilab certificate verify FILE</code></p>
+</body></html>
+"""

@@ -177,6 +177,24 @@ class Store:
                                                            order_by="ran_at desc, rowid desc")
         ]
 
+    # --- security lab flags ---------------------------------------------------------------------
+
+    @guarded
+    def record_flag(self, challenge: str, category: str) -> bool:
+        """Note a captured challenge; False when it was captured before (the first capture stays)."""
+        with self.db.atomic():
+            if self.db["flags"].count_where("challenge = ?", [challenge]):
+                return False
+            self.db["flags"].insert({"challenge": challenge, "category": category,
+                                     "captured_at": self._now()})
+        return True
+
+    @guarded
+    def captured_flags(self) -> dict[str, datetime]:
+        """Captured challenges, each with when it was captured."""
+        return {row["challenge"]: datetime.fromisoformat(row["captured_at"])
+                for row in self.db["flags"].rows_where(order_by="captured_at, rowid")}
+
     # --- feedback -------------------------------------------------------------------------------
 
     @guarded

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from apilab.catalog.models import Course, Exercise
+from apilab.catalog.models import Course, Exercise, Lesson
+from apilab.flags import LAB, captured_lines, summary
 from apilab.untrusted import clean
+from sandbox_api.lab_flags import CHALLENGES
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
 
@@ -29,11 +31,20 @@ def score_label(exercise: Exercise, state: Any | None) -> str:
     return f"{state.best_score}/{state.max_score}"
 
 
+def lab_flags(lesson: Lesson, captured: Collection[str]) -> tuple[int, int] | None:
+    """(captured, challenges) of the security lab, for a lesson whose notebook runs it."""
+    if LAB not in lesson.labs:
+        return None
+    return sum(1 for c in CHALLENGES if c.id in captured), len(CHALLENGES)
+
+
 def course_as_text(course: Course, progress: Mapping[str, Any],
-                   notebooks: Mapping[str, bool] | None = None) -> str:
+                   notebooks: Mapping[str, bool] | None = None,
+                   captured: Mapping[str, Any] | None = None) -> str:
     """One block per lesson, one line per exercise, and the next step at the end.
 
-    `notebooks` maps a lesson's slug to whether its last notebook check passed every self-check."""
+    `notebooks` maps a lesson's slug to whether its last notebook check passed every self-check;
+    `captured`, the lab challenges whose flags were captured, to when."""
     lines = [course.title, ""]
     next_step = next_exercise(course, progress)
     for lesson in course.lessons:
@@ -43,6 +54,9 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
             state = {True: "  (done: every self-check passed)",
                      False: "  (last check: not finished yet)", None: ""}[checked]
             lines.append(f"     notebook: apilab notebook {lesson.number}{state}")
+        if lab_flags(lesson, captured or {}) is not None:
+            lines.append(f"     {summary(captured or {})}; record one: apilab flag CHALLENGE FLAG")
+            lines.extend(captured_lines(captured or {}))
         for exercise in course.exercises_of(lesson):
             state = progress.get(exercise.slug)
             status = state.status if state else "not_started"

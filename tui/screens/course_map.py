@@ -108,13 +108,14 @@ class CourseMapScreen(ApilabScreen):
         """Read progress again and, when it changed, redraw the list, keeping the cursor."""
         app = self.apilab
         progress = app.safe_store(app.store.progress, default={})
+        captured = sorted(app.safe_store(app.store.captured_flags, default={}))
         app.refresh_unread()
-        shown = (progress, app.store_problem)
+        shown = (progress, captured, app.store_problem)
         if shown == self._shown and not force:
             return
         self._shown = shown
         upcoming = next_exercise(app.course, progress)
-        items = course_items(app.course, progress)
+        items = course_items(app.course, progress, captured)
         listing = self.query_one("#course-list", ListView)
         previous = listing.index
         await listing.clear()

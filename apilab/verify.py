@@ -66,8 +66,8 @@ def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
     return failed == 0
 
 
-async def _verify(exercises: list[Exercise], notebooks: list[tuple[Path, tuple[str, ...]]], echo: Callable[[str], None],
-                  jobs: int) -> list[Verdict]:
+async def _verify(exercises: list[Exercise], notebooks: list[tuple[Path, tuple[str, ...]]],
+                  echo: Callable[[str], None], jobs: int) -> list[Verdict]:
     limit = asyncio.Semaphore(jobs)
     needed = sorted({name for exercise in exercises for name in exercise.services})
     with tempfile.TemporaryDirectory(prefix="apilab-verify-") as tmp, _services(needed) as services:

@@ -101,8 +101,9 @@ def list_orders(store: Store, customer: CurrentCustomer) -> dict[str, Any]:
 def list_products(request: Request, store: Store,
                   limit: Annotated[int, Query(ge=1, le=2**31, description="Items to return, "
                                               "with no ceiling (the API4 weakness).")] = 20,
-                  sort: Annotated[str, Query(max_length=50, description="name, price, -price "
-                                             "or id.")] = "id") -> dict[str, Any]:
+                  sort: Annotated[str, Query(max_length=50, json_schema_extra={"enum": list(SORTS)},
+                                             description="name, price, -price or id.")] = "id",
+                  ) -> dict[str, Any]:
     """The catalogue."""
     try:
         order_by = SORTS[sort]

@@ -68,7 +68,8 @@ def main(ctx: click.Context) -> None:
 
 
 def _send_waiting_submissions() -> None:
-    """Submissions queued while the hub was down go out with the next everyday command."""
+    """Submissions and lab captures queued while the hub was down go out with the next
+    everyday command."""
     from apilab.settings import SettingsError, load_hub
     from apilab.store import Store, StoreError
 
@@ -77,7 +78,7 @@ def _send_waiting_submissions() -> None:
         if hub is None:
             return
         with Store.open_default() as store:
-            if store.outbox_count() == 0:
+            if store.outbox_count() == 0 and not store.unsent_flags():
                 return
             from apilab.sync import sync
 
@@ -178,6 +179,7 @@ def flag(challenge: str, flag: str) -> None:
         again = "" if result.new else " (captured before)"
         click.echo(f"Captured {found}{again}.")
         click.echo(summary(store.captured_flags()))
+    _send_waiting_submissions()  # mentors see captures as they see submissions
 
 
 @main.command()

@@ -195,6 +195,17 @@ class Store:
         return {row["challenge"]: datetime.fromisoformat(row["captured_at"])
                 for row in self.db["flags"].rows_where(order_by="captured_at, rowid")}
 
+    @guarded
+    def unsent_flags(self) -> list[dict[str, str]]:
+        """Captures the hub has not acknowledged yet, oldest first: challenge, category,
+        captured_at (ISO 8601)."""
+        return list(self.db["flags"].rows_where("sent_at IS NULL", order_by="captured_at, rowid",
+                                                select="challenge, category, captured_at"))
+
+    @guarded
+    def mark_flag_sent(self, challenge: str) -> None:
+        self.db["flags"].update(challenge, {"sent_at": self._now()})
+
     # --- feedback -------------------------------------------------------------------------------
 
     @guarded

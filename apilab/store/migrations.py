@@ -75,8 +75,9 @@ def add_server_to_runs(db: sqlite_utils.Database) -> None:
 @migrations()
 def create_flags(db: sqlite_utils.Database) -> None:
     # A security lab challenge the learner captured the flag of (the flag itself is not kept:
-    # it proves the exploit once, and differs from one installation to the next).
-    db["flags"].create({"challenge": str, "category": str, "captured_at": str},
+    # it proves the exploit once, and differs from one installation to the next). `sent_at` is
+    # null until the hub has it.
+    db["flags"].create({"challenge": str, "category": str, "captured_at": str, "sent_at": str},
                        pk="challenge", not_null={"category", "captured_at"})
 
 

@@ -188,3 +188,10 @@ async def test_the_flag_checker_never_tells_a_flag(shop: httpx.AsyncClient):
     listed = (await shop.get("/lab/challenges")).json()["items"]
     assert [c["id"] for c in listed] == [c.id for c in CHALLENGES]
     assert SECRET.hex() not in json.dumps(listed) and "apilab{" not in json.dumps(listed)
+
+
+async def test_a_url_the_fetcher_cannot_read_is_a_422(shop: httpx.AsyncClient):
+    alice = await login(shop)
+    for url in ("http://", "https://[::1/"):
+        answer = await shop.put("/lab/v1/me/avatar", json={"url": url}, headers=alice)
+        assert answer.status_code == 422 and "could not fetch" in answer.json()["detail"], url

@@ -9,7 +9,6 @@ unreachable. The lab teaches SSRF without ever becoming a way to reach another m
 from __future__ import annotations
 
 import httpx
-from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 METADATA_HOST = "169.254.169.254"
@@ -28,8 +27,9 @@ class Canary:
         self.credentials = credentials
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001 (ASGI)
-        request = Request(scope, receive)
-        response = self.answer(request.url.hostname or "", request.url.path)
+        host = next((value.decode("latin-1") for name, value in scope["headers"]
+                     if name == b"host"), "")
+        response = self.answer(_hostname(host), scope["path"])
         await response(scope, receive, send)
 
     def answer(self, host: str, path: str) -> Response:
@@ -51,6 +51,13 @@ class Canary:
         if path in listing:
             return PlainTextResponse(listing[path])
         return PlainTextResponse("not found", 404)
+
+
+def _hostname(host: str) -> str:
+    """The name in a Host header, without its port: `[::1]:80` -> `::1`."""
+    if host.startswith("["):
+        return host[1:].split("]")[0]
+    return host.split(":")[0].lower()
 
 
 def client(canary: Canary) -> httpx.AsyncClient:

@@ -75,7 +75,7 @@ async def set_avatar(body: Avatar, request: Request, store: Store,
     try:
         async with canary.client(request.app.state.security_lab_canary) as fetcher:
             fetched = await fetcher.get(body.url)
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise ProblemException(422, f"the shop could not fetch {body.url}: {exc}") from None
     store.set_avatar(customer.id, body.url)
     return {"avatar_url": body.url, "fetched": {

@@ -195,3 +195,10 @@ async def test_a_url_the_fetcher_cannot_read_is_a_422(shop: httpx.AsyncClient):
     for url in ("http://", "https://[::1/"):
         answer = await shop.put("/lab/v1/me/avatar", json={"url": url}, headers=alice)
         assert answer.status_code == 422 and "could not fetch" in answer.json()["detail"], url
+
+
+async def test_an_admin_made_by_sign_up_does_not_get_the_token_flag(shop: httpx.AsyncClient):
+    await shop.post("/lab/v1/users", json={"username": "mallory", "password": "longenough",
+                                           "email": "m@example.org", "role": "admin"})
+    me = await shop.get("/lab/v1/me", headers=await login(shop, "mallory", "longenough"))
+    assert me.json()["role"] == "admin" and "flag" not in me.json()

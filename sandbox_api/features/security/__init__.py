@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sandbox_api.feature import Feature
 from sandbox_api.features.security import routes_more, routes_shop, store
-from sandbox_api.features.security.canary import CREDENTIALS_PATH, Canary
+from sandbox_api.features.security.canary import Canary
 from sandbox_api.lab_flags import flag_for
 
 if TYPE_CHECKING:
@@ -47,5 +47,3 @@ FEATURE = Feature(
     links={"challenges": "/lab/challenges", "shop": "/lab/v1/products"},
     lab=True,
 )
-
-__all__ = ["CREDENTIALS_PATH", "FEATURE"]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from httpkit.openapi import problem_responses
 from httpkit.problems import ProblemException
 from sandbox_api.deps import row_id
+from sandbox_api.features.identity.directory import secret_matches
 from sandbox_api.features.security import tokens
 from sandbox_api.features.security.deps import CurrentCustomer, Store, reveal
 
@@ -57,8 +58,6 @@ def sign_up(body: SignUp, request: Request, store: Store) -> dict[str, Any]:
 @router.post("/login", name="lab_log_in", responses=problem_responses({401: "Wrong username or password."}))
 def log_in(body: LogIn, store: Store) -> dict[str, Any]:
     """A token for this customer, valid for an hour."""
-    from sandbox_api.features.identity.directory import secret_matches
-
     row = store.credentials(body.username)
     if row is None or not secret_matches(body.password, row["salt"], row["password_hash"]):
         raise ProblemException(401, "wrong username or password",
@@ -71,8 +70,9 @@ def log_in(body: LogIn, store: Store) -> dict[str, Any]:
 def me(request: Request, customer: CurrentCustomer) -> dict[str, Any]:
     """Your account, as your token says who you are."""
     answer = dict(customer.user)
-    forged = customer.claims.algorithm.lower() == "none" or customer.user["role"] == "admin"
-    if forged:  # nobody can log in as the admin: a token naming them was made, not issued
+    # nobody can log in as the seeded admin: a token naming them was made, not issued
+    forged = customer.claims.algorithm.lower() == "none" or customer.user["username"] == "admin"
+    if forged:
         answer["flag"] = reveal(request, "alg-none")
     return answer
 

@@ -165,8 +165,11 @@ class Wire:
         target = parts.path + (f"?{parts.query}" if parts.query else "") or "/"
         fields = {"Host": parts.netloc, "User-Agent": USER_AGENT, **(headers or {}),
                   "Connection": "close"}
-        record = Exchange(request=SentRequest(method=method, url=url, headers=list(fields.items())),
-                          curl=curl_command(method, url, headers or {}, None))
+        self.redactor.learn_headers(fields.items())
+        self.redactor.learn_url(url)
+        record = Exchange(request=SentRequest(method=method, url=self.redactor.text(url),
+                                              headers=self.redactor.headers(fields.items())),
+                          curl=self.redactor.text(curl_command(method, url, headers or {}, None)))
         self.exchanges.append(record)
         started = time.perf_counter()
         try:
@@ -184,7 +187,8 @@ class Wire:
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         if record.error:
             raise WireError(record.error)
-        record.response = _received_record(received, self.limits.excerpt_chars)
+        self.redactor.learn_headers(received.headers.items())
+        record.response = _received_record(received, self.limits.excerpt_chars, self.redactor)
         return received
 
     async def _read_until_close(self, parts, method: str, target: str,

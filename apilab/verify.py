@@ -1,5 +1,6 @@
-"""The course checks itself: every solution passes, every starter fails, every mutant is caught by
-exactly the checks it names, every notebook runs.
+"""The course checks itself: every exercise's openapi.yaml states the contract its README states,
+every solution passes, every starter fails, every mutant is caught by exactly the checks it
+names, every notebook runs.
 
 Each exercise's solution, starter and mutants (and each notebook) is a job: build it, serve it,
 grade it, stop it. Jobs of the whole course run concurrently, but at most `jobs` at a time
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -26,9 +29,17 @@ from apilab.catalog.models import Course, Exercise, Mutant
 from grader.report import Report
 
 VERIFY_SEED = 20250314  # fixed, so a failing verification replays with `apilab check --seed`
+# Servers share the machine with each other, and with whatever else runs on it: the contract
+# probes get no time budget here, only their number of examples (each search's own bound), so
+# that what they reach depends on the seed, never on the machine's load. A learner's run keeps
+# the exercise's budget.
+PROBE_SCALE = math.inf
 Source = Literal["starter", "solution"] | Mutant
 # The environment variable that gives a served app each service's URL.
 SERVICE_ENV = {"sandbox": "SANDBOX_URL"}
+# A rule of an exercise's contract, marked in its README right after the rule's words, where a
+# rendered README shows nothing; checks name the rules they enforce (`rules = [...]`).
+RULE_MARK = re.compile(r"<!--\s*rule:\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*-->")
 
 
 @dataclass
@@ -51,8 +62,9 @@ def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
                   jobs: int | None = None) -> bool:
     """Prove the course holds together; print one line per verdict; True when all hold.
 
-    For every exercise the solution passes every check (hidden ones included), the starter
-    fails, and every mutant fails exactly the checks it names. For every lesson's notebook, its
+    For every exercise its OpenAPI document is valid and agrees with its README, the solution
+    passes every check (hidden ones and contract probes included), the starter fails, and every
+    mutant fails exactly the checks it names (see `graded`). For every lesson's notebook, its
     solution runs against a fresh sandbox and each blank fails its self-check until answered
     (see `apilab.verify_notebooks`). At most `jobs` (default `default_jobs()`) servers or
     notebooks at a time.
@@ -76,9 +88,11 @@ async def _verify(exercises: list[Exercise], notebooks: list[tuple[Path, tuple[s
                           for path, labs in notebooks]
         groups: list[list[asyncio.Task[list[Verdict]]]] = []
         for exercise in exercises:
-            groups.append([asyncio.create_task(_verify_source(
-                limit, exercise, source, Path(tmp) / exercise.slug / _name(source), services))
-                for source in ["solution", "starter", *exercise.mutants]])
+            groups.append([asyncio.create_task(_verify_rules(exercise)),
+                           asyncio.create_task(asyncio.to_thread(_contract_verdicts, exercise)), *(
+                asyncio.create_task(_verify_source(
+                    limit, exercise, source, Path(tmp) / exercise.slug / _name(source), services))
+                for source in ["solution", "starter", *exercise.mutants])])
         groups += notebook_tasks
         verdicts = []
         for group in groups:  # in course order, each as soon as it and those before it are done
@@ -98,7 +112,7 @@ async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: S
                          services: Mapping[str, str | Exception]) -> list[Verdict]:
     """Serve one version of an exercise, grade it, and judge the report. Starting and grading
     take one of the `limit` places; stopping the server (which waits) does not."""
-    from grader.runner import grade
+    from grader.runner import Limits, grade
 
     subject = f"{exercise.slug}: {_label(source)}"
     missing = {name: services[name] for name in exercise.services if isinstance(services[name], Exception)}
@@ -112,8 +126,10 @@ async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: S
         async with limit:
             server = AppServer(materialize(exercise, source, folder), None, env=env)
             await server.ready(time.monotonic() + START_TIMEOUT)
-            report = await grade(exercise, server.url, seed=VERIFY_SEED, include_hidden=True,
-                                 services=urls)
+            report = await grade(graded(exercise, source), server.url, seed=VERIFY_SEED,
+                                 include_hidden=True, services=urls,
+                                 limits=Limits(probe_scale=PROBE_SCALE, check_timeout=90,
+                                               run_timeout=600))
     except ServerStartError as exc:
         return [Verdict(False, subject, f"did not start: {exc}")]
     finally:
@@ -123,6 +139,19 @@ async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: S
         return [_mutant_verdict(exercise, source, report)]
     judge = _solution_verdict if source == "solution" else _starter_verdict
     return [judge(exercise, report)]
+
+
+def graded(exercise: Exercise, source: Source) -> Exercise:
+    """The exercise as `source` is graded: the solution with every check; a mutant with the
+    exercise's own checks and the contract probes its `caught_by` names; the starter without
+    the probes. The probes are the costly checks, and a mutant the checks it names catch proves
+    what it is for whatever else would also catch it."""
+    probes = set(exercise.probes.checks) if exercise.probes else set()
+    if source == "solution" or not probes:
+        return exercise
+    named = set(source.caught_by) if isinstance(source, Mutant) else set()
+    return exercise.model_copy(update={"checks": [
+        check for check in exercise.checks if check.id not in probes or check.id in named]})
 
 
 @contextlib.contextmanager
@@ -148,7 +177,44 @@ async def _verify_notebook(path: Path, labs: tuple[str, ...]) -> list[Verdict]:
     return await asyncio.to_thread(verify_notebook, path, labs=labs)
 
 
+def readme_rules(readme: Path) -> list[str]:
+    """The ids of the rules `readme` marks (`<!-- rule: ID -->`), in order, each once."""
+    return list(dict.fromkeys(RULE_MARK.findall(readme.read_text(encoding="utf-8"))))
+
+
+async def _verify_rules(exercise: Exercise) -> list[Verdict]:
+    """Every rule the README marks is named by a check, and every rule a check names is marked.
+    Nothing to say about a README that marks no rules."""
+    marked = readme_rules(exercise.readme)
+    named = {rule: check.id for check in exercise.checks for rule in check.rules}
+    if not marked and not named:
+        return []
+    subject = f"{exercise.slug}: README rules"
+    problems = []
+    if uncovered := [rule for rule in marked if rule not in named]:
+        problems.append(f"no check enforces {', '.join(uncovered)} (name the rule in the "
+                        "`rules` of the checks that do, or add a check)")
+    if unmarked := sorted(set(named) - set(marked)):
+        problems.append("checks name rules the README does not mark: " + ", ".join(
+            f"{rule} ({named[rule]})" for rule in unmarked))
+    if problems:
+        return [Verdict(False, subject, "; ".join(problems))]
+    return [Verdict(True, subject, f"each of the {len(marked)} rules it marks is enforced by a check")]
+
+
 # --- verdicts -----------------------------------------------------------------------------------
+
+
+def _contract_verdicts(exercise: Exercise) -> list[Verdict]:
+    """Its openapi.yaml is valid and states the contract README.md states, item for item."""
+    from apilab.contract_agreement import disagreements, summary
+
+    subject = f"{exercise.slug}: contract"
+    problems = disagreements(exercise)
+    if problems:
+        listed = "".join(f"\n    - {problem}" for problem in problems)
+        return [Verdict(False, subject, f"{exercise.contract.name} and README.md disagree:{listed}")]
+    return [Verdict(True, subject, f"{exercise.contract.name} and README.md agree ({summary(exercise)})")]
 
 
 def _solution_verdict(exercise: Exercise, report: Report) -> Verdict:

@@ -252,7 +252,7 @@ def test_an_unknown_registered_fixture(with_fixtures):
     edit(exercise_file(with_fixtures), 'use = "created-resource"', 'use = "created-thing"')
     error = load_error(with_fixtures)
     assert error.key == "fixtures.thing.use" and "unknown fixture 'created-thing'" in error.problem
-    assert "registered fixtures: created-resource" in error.problem
+    assert "registered fixtures: contract, created-resource" in error.problem
 
 
 def test_a_fixture_with_a_bad_parameter(with_fixtures):

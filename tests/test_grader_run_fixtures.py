@@ -155,4 +155,6 @@ def test_the_services_course_verifies_with_its_sandbox_started_for_it(tmp_path):
     lines = result.stdout.splitlines()
     assert "✓ author-cards: solution: passes every check (5/5)" in lines
     assert "✓ author-cards: mutant no-location: caught by card-shows-author, cards-list" in lines
-    assert lines[-1] == "5 passed, 0 failed"
+    assert "✓ author-cards: contract: openapi.yaml and README.md agree (3 routes, 1 field tables, " \
+           "0 query parameters)" in lines
+    assert lines[-1] == "6 passed, 0 failed"

@@ -62,7 +62,8 @@ def test_start_lang_copies_that_starter(tmp_path, monkeypatch):
     result = runner.invoke(main, ["start", "reading-list", "--lang", "js"])
     assert result.exit_code == 0, result.output
     work = course / "work" / "reading-list"
-    assert sorted(p.name for p in work.iterdir()) == ["server.js"]
+    # the starter, and the contract beside it (it comes with any language's starter)
+    assert sorted(p.name for p in work.iterdir()) == ["openapi.yaml", "server.js"]
     again = runner.invoke(main, ["start", "reading-list", "--lang", "python"])
     assert "apilab start reading-list --lang python --reset" in again.output
     reset = runner.invoke(main, ["start", "reading-list", "--lang", "python", "--reset"])

@@ -187,6 +187,9 @@ class Check(Model):
     params: dict[str, Any] = Field(default={}, alias="with")
     needs: list[str] = []  # run fixtures this check uses; it is not run when one of them failed
     timeout: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT)  # seconds, if not the default
+    # The README rules it enforces, by the id marked beside each rule (`<!-- rule: ID -->`);
+    # `apilab verify` reports a marked rule that no check names.
+    rules: list[Annotated[str, Field(pattern=SLUG)]] = []
 
     @model_validator(mode="after")
     def _steps_or_use(self) -> Check:
@@ -214,7 +217,9 @@ class Fixture(Model):
 class DataSpec(Model):
     """How one piece of randomized data is drawn from the run's seed."""
 
-    kind: Literal["title", "name", "word", "int", "choice", "uuid"]
+    # `text` is a title in several scripts (accents, CJK, an emoji beyond the BMP), so that a
+    # server which does not read and write UTF-8 exactly gets it back changed.
+    kind: Literal["title", "text", "name", "word", "int", "choice", "uuid"]
     min: int = 0
     max: int = 1000
     values: list[Any] = []
@@ -226,6 +231,35 @@ class DataSpec(Model):
         if self.kind == "int" and self.min > self.max:
             raise ValueError("`min` is greater than `max`")
         return self
+
+
+class Probes(Model):
+    """`[probes]` in exercise.toml: contract probes derived from the exercise's OpenAPI document.
+
+    `checks` names the kinds of probe that count, each with its points; they run after the
+    exercise's own checks, within `budget` seconds of exploring in all. `needs` and `headers`
+    say what every probe request carries (a token from a run fixture, say: `${alice.token}`).
+    """
+
+    checks: dict[str, int] = Field(min_length=1)
+    budget: float = Field(default=6.0, gt=0, le=60)
+    document: str = "openapi.yaml"
+    needs: list[str] = []
+    headers: dict[str, str] = {}
+    id_field: str | None = None  # the field whose value an item's URL holds, if not the path's name
+    # How the probes make a resource to work on: POST to its collection (the default), or PUT at
+    # a URL of its own (a client-named resource), with these headers (`If-None-Match = "*"`).
+    create_method: Literal["POST", "PUT"] = "POST"
+    create_headers: dict[str, str] = {}
+    if_match: bool = False  # writes to a resource send If-Match with the ETag it last showed
+
+    @field_validator("checks")
+    @classmethod
+    def _points(cls, checks: dict[str, int]) -> dict[str, int]:
+        for name, points in checks.items():
+            if points < 0:
+                raise ValueError(f"{name}: points cannot be negative")
+        return checks
 
 
 # --- mutants, exercises, lessons ----------------------------------------------------------------
@@ -260,6 +294,7 @@ class Exercise(Model):
     # Prepared in this order (TOML keeps the order of tables as written).
     fixtures: dict[Annotated[str, Field(pattern=FIXTURE_NAME)], Fixture] = {}
     checks: list[Check] = Field(min_length=1)
+    probes: Probes | None = None  # its checks and fixture are added to the above when loaded
     # Filled in by the loader, not read from exercise.toml:
     number: int = 0
     root: Path = Path()
@@ -268,6 +303,11 @@ class Exercise(Model):
     @property
     def readme(self) -> Path:
         return self.root / "README.md"
+
+    @property
+    def contract(self) -> Path:
+        """The exercise's OpenAPI document: the contract README.md states in words."""
+        return self.root / (self.probes.document if self.probes else "openapi.yaml")
 
     @property
     def starters(self) -> dict[str, Path]:

@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "correct-horse-battery-staple")
@@ -181,7 +182,14 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
 
 @app.exception_handler(StarletteHTTPException)
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return problem(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the first matching route's methods; Allow must name every method
+        # this URI supports (RFC 9110 §15.5.6), from all the routes that match it.
+        methods = {m for route in app.routes if isinstance(route, Route) and route.methods
+                   and route.path_regex.match(request.url.path) for m in route.methods}
+        headers["Allow"] = ", ".join(m for m in ("GET", "HEAD", "POST", "DELETE") if m in methods)
+    return problem(exc.status_code, str(exc.detail), headers)
 
 
 @app.exception_handler(RequestValidationError)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -104,7 +105,8 @@ def main(ctx: click.Context) -> None:
 
 
 def _send_waiting_submissions() -> None:
-    """Submissions queued while the hub was down go out with the next everyday command."""
+    """Submissions and lab captures queued while the hub was down go out with the next
+    everyday command."""
     from apilab.settings import SettingsError, load_hub
     from apilab.store import Store, StoreError
 
@@ -113,7 +115,7 @@ def _send_waiting_submissions() -> None:
         if hub is None:
             return
         with Store.open_default() as store:
-            if store.outbox_count() == 0:
+            if store.outbox_count() == 0 and not store.unsent_flags():
                 return
             from apilab.sync import sync
 
@@ -177,10 +179,45 @@ def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
         check_config(host, settings)
     except SandboxConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    if labs:  # flags come from this installation's secret, so `apilab flag` can check them
+        from sandbox_api.lab_flags import install_secret
+
+        try:
+            settings = dataclasses.replace(settings, lab_secret=install_secret(paths.data_home()))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
     if port_in_use(host, port):
         raise click.ClickException(f"port {port} on {host} is taken (is a sandbox already "
                                    "running?); stop it, or choose another with --port")
     serve(host, port, settings)
+
+
+@main.command()
+@click.argument("challenge")
+@click.argument("flag")
+def flag(challenge: str, flag: str) -> None:
+    """Check a flag the security lab revealed, and record the capture.
+
+    CHALLENGE is its id (GET /lab/challenges lists them) or its category, such as API1."""
+    from apilab.flags import FlagError, capture, summary
+
+    with _store() as store:
+        try:
+            result = capture(store, paths.data_home(), challenge, flag)
+        except FlagError as exc:
+            raise click.BadParameter(str(exc), param_hint="CHALLENGE") from None
+        except ValueError as exc:  # a damaged secret file: the message says what to do
+            raise click.ClickException(str(exc)) from None
+        found = f"{result.challenge.id} ({result.challenge.category}, {result.challenge.title})"
+        if not result.correct:
+            click.echo(f"That is not the flag of {found} on this installation. Flags differ from "
+                       "one installation to the next: copy it from the answer of your own lab "
+                       f"(apilab sandbox --lab security), the whole of it, apilab{{...}} included.", err=True)
+            sys.exit(1)
+        again = "" if result.new else " (captured before)"
+        click.echo(f"Captured {found}{again}.")
+        click.echo(summary(store.captured_flags()))
+    _send_waiting_submissions()  # mentors see captures as they see submissions
 
 
 @main.command()
@@ -201,7 +238,8 @@ def lessons() -> None:
             latest.setdefault(run["lesson"], run["ok"])
         changes = task_changes(course, workspace) if workspace else {}
         started = {slug for slug in course.exercises if workspace and (workspace / slug).is_dir()}
-        click.echo(course_as_text(course, store.progress(), latest, changes, started))
+        click.echo(course_as_text(course, store.progress(), latest, changes, started,
+                                  store.captured_flags()))
     if workspace is None:
         click.echo(f"\n{elsewhere[0].upper()}{elsewhere[1:]}")
 
@@ -632,10 +670,10 @@ def notebook(lesson: str, port: int, check: bool, reset: bool) -> None:
 
     _echo_notices(stop_leftovers())
     processes = Processes()
-    _until_stopped(processes, lambda: _open_notebook(processes, path, port))
+    _until_stopped(processes, lambda: _open_notebook(processes, path, port, tuple(chosen.labs)))
 
 
-def _open_notebook(processes, path: Path, port: int) -> None:
+def _open_notebook(processes, path: Path, port: int, labs: tuple[str, ...]) -> None:
     """Serve the notebook with Jupyter (and the sandbox, unless one runs already) until Jupyter
     ends; say where to open it."""
     from apilab.browser import open_in_browser
@@ -644,10 +682,15 @@ def _open_notebook(processes, path: Path, port: int) -> None:
 
     url = f"http://127.0.0.1:{port}"
     if _is_sandbox(url):
+        missing = [lab for lab in labs if not _serves_lab(url, lab)]
+        if missing:
+            raise click.ClickException(
+                f"the sandbox running at {url} has no {', '.join(missing)} lab, which this notebook "
+                f"needs: stop it (Ctrl-C where it runs), or give this notebook another --port")
         click.echo(f"Using the sandbox already running at {url}")
     else:
         sandbox = SandboxProcess(port=port, log_path=paths.data_home() / "sandbox.log",
-                                 processes=processes)
+                                 processes=processes, labs=labs, lab_secret_home=paths.data_home())
         try:
             sandbox.start()
         except SandboxError as exc:
@@ -682,7 +725,7 @@ def _check_notebook(course: Course, lesson: Lesson, path: Path) -> None:
         raise click.ClickException(f"{exc}\n{_fresh_copy_hint(lesson)}") from None
     click.echo(f"Running {path} against a fresh sandbox…")
     try:
-        with SandboxProcess() as sandbox:
+        with SandboxProcess(labs=tuple(lesson.labs), lab_secret_home=paths.data_home()) as sandbox:
             checked = check_copy(prepared, sandbox.url)
     except SandboxError as exc:
         raise click.ClickException(f"the sandbox did not start: {exc}") from None
@@ -757,6 +800,19 @@ def _is_sandbox(url: str) -> bool:
         return False
     title = document.get("info", {}).get("title") if isinstance(document, dict) else None
     return isinstance(title, str) and title.startswith(TITLE)  # a sandbox with labs says so
+
+
+def _serves_lab(url: str, lab: str) -> bool:
+    """True when the sandbox at `url` runs this lab: its answers say so in X-Apilab-Lab."""
+    import httpx
+
+    from sandbox_api.labs import HEADER
+
+    try:
+        marks = httpx.get(f"{url}/health", timeout=2, trust_env=False).headers.get_list(HEADER)
+    except httpx.HTTPError:
+        return False
+    return any(mark.split(";")[0].strip() == lab for mark in marks)
 
 
 @main.command()

@@ -40,6 +40,9 @@ from pydantic import BaseModel, ValidationError
 
 from hub.protocol import (
     PROBLEM_MEDIA_TYPE,
+    Capture,
+    CaptureIn,
+    CapturePage,
     CohortProgress,
     CohortStats,
     Feedback,
@@ -149,6 +152,18 @@ class HubClient:
         response = self._request("PUT", f"/v1/submissions/{submission_id}", content=body,
                                  headers=headers, timeout=self.upload_timeout(len(body)))
         return response.status_code == 201
+
+    def put_capture(self, challenge: str, category: str, captured_at: str) -> bool:
+        """Tell the hub that the learner captured a security lab challenge; True if the hub
+        recorded it now, False if it had it already. Safe to repeat."""
+        body = CaptureIn(category=category, captured_at=captured_at).model_dump_json()
+        response = self._request("PUT", f"/v1/captures/{challenge}", content=body.encode(),
+                                 headers={"Content-Type": "application/json"})
+        return response.status_code == 201
+
+    def captures(self) -> list[Capture | Unreadable]:
+        """The captures the token may see: a learner's own, or every learner's for a mentor."""
+        return _model(self._request("GET", "/v1/captures"), CapturePage).items
 
     def upload_timeout(self, size: int) -> httpx.Timeout:
         """Connecting is quick or not at all; sending `size` bytes and hearing back may take

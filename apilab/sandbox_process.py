@@ -43,8 +43,12 @@ class SandboxProcess:
         seed: int = 42,
         log_path: Path | None = None,
         processes: Processes | None = None,
+        labs: tuple[str, ...] = (),
+        lab_secret_home: Path | None = None,
     ) -> None:
         self.host = host
+        self.labs = labs  # vulnerable on purpose: switched on only when a lesson asks for one
+        self.lab_secret_home = lab_secret_home
         self.port = port if port is not None else free_port(host)
         # A port picked here may be taken by another program before the server binds it; such a
         # sandbox moves to another free port instead of failing (a port asked for never moves).
@@ -94,7 +98,10 @@ class SandboxProcess:
             str(self.port),
             "--seed",
             str(self.seed),
+            *(argument for lab in self.labs for argument in ("--lab", lab)),
         ]
+        if self.labs and self.lab_secret_home is not None:
+            command += ["--lab-secret-home", str(self.lab_secret_home)]
         try:
             self._process = self._processes.spawn(command, kind="sandbox", env=_child_environment(),
                                                   output=self.log_path, port=self.port)

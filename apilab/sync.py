@@ -1,4 +1,5 @@
-"""Keep the learner's machine and the hub in step: submissions up, mentor feedback down.
+"""Keep the learner's machine and the hub in step: submissions and lab captures up, mentor
+feedback down.
 
 Submissions wait in the store's outbox until the hub has them; each goes under its run id, so a
 resend after a crash or a timeout never makes a duplicate. Feedback comes down by sequence number,
@@ -23,6 +24,7 @@ QUICK_TIMEOUT = 3.0  # seconds: a sync at start-up must not hold the learner up 
 @dataclass
 class SyncResult:
     sent: int = 0
+    captures_sent: int = 0  # security lab captures
     waiting: int = 0  # still in the outbox
     new_feedback: int = 0
     problem: str | None = None  # why the sync stopped short, and what to do
@@ -31,6 +33,9 @@ class SyncResult:
         parts = []
         if self.sent:
             parts.append(f"sent {self.sent} submission{'s' * (self.sent != 1)} to the hub")
+        if self.captures_sent:
+            parts.append(f"sent {self.captures_sent} lab capture{'s' * (self.captures_sent != 1)} "
+                         "to the hub")
         if self.new_feedback:
             parts.append(f"{self.new_feedback} new mentor feedback")
         if self.waiting:
@@ -48,6 +53,8 @@ def sync(store: Store, hub: HubLogin, *, pull: bool = True, timeout: float = QUI
     result = SyncResult()
     try:
         push(store, client, result)
+        if result.problem is None:
+            push_captures(store, client, result)
         if pull and result.problem is None:
             fetch_feedback(store, client, result)
     finally:
@@ -87,6 +94,25 @@ def push(store: Store, client: HubClient, result: SyncResult) -> None:
             continue
         store.mark_sent(item.run_id)
         result.sent += 1
+
+
+def push_captures(store: Store, client: HubClient, result: SyncResult) -> None:
+    """Send the security lab captures the hub has not acknowledged, oldest first; they wait in
+    the store (sent_at null) until it has."""
+    for capture in store.unsent_flags():
+        try:
+            client.put_capture(capture["challenge"], capture["category"], capture["captured_at"])
+        except HubUnavailable as exc:
+            result.problem = (f"The hub is unreachable ({exc}). Your lab captures are saved and "
+                              "will be sent with your next apilab check, lessons, start, submit or "
+                              "sync.")
+            return
+        except HubError as exc:
+            result.problem = (f"The hub refused your lab capture of {capture['challenge']} ({exc}); "
+                              "it is kept locally.")
+            return
+        store.mark_flag_sent(capture["challenge"])
+        result.captures_sent += 1
 
 
 def fetch_feedback(store: Store, client: HubClient, result: SyncResult) -> None:

@@ -70,21 +70,22 @@ def verify_course(course: Course, exercises: Sequence[Exercise] | None = None,
     notebooks at a time.
     """
     chosen = list(exercises or course.ordered_exercises())
-    paths = [p for lesson in course.lessons if (p := course.notebook_path(lesson))] if notebooks else []
+    paths = [(p, tuple(lesson.labs)) for lesson in course.lessons
+             if (p := course.notebook_path(lesson))] if notebooks else []
     verdicts = asyncio.run(_verify(chosen, paths, echo, jobs or default_jobs()))
     failed = sum(not v.ok for v in verdicts)
     echo(f"\n{len(verdicts) - failed} passed, {failed} failed")
     return failed == 0
 
 
-async def _verify(exercises: list[Exercise], notebooks: list[Path], echo: Callable[[str], None],
-                  jobs: int) -> list[Verdict]:
+async def _verify(exercises: list[Exercise], notebooks: list[tuple[Path, tuple[str, ...]]],
+                  echo: Callable[[str], None], jobs: int) -> list[Verdict]:
     limit = asyncio.Semaphore(jobs)
     needed = sorted({name for exercise in exercises for name in exercise.services})
     with tempfile.TemporaryDirectory(prefix="apilab-verify-") as tmp, _services(needed) as services:
         # Notebooks are the longest jobs: they take their places first, so they do not finish last.
-        notebook_tasks = [[asyncio.create_task(_bounded(limit, _verify_notebook(path)))]
-                          for path in notebooks]
+        notebook_tasks = [[asyncio.create_task(_bounded(limit, _verify_notebook(path, labs)))]
+                          for path, labs in notebooks]
         groups: list[list[asyncio.Task[list[Verdict]]]] = []
         for exercise in exercises:
             groups.append([asyncio.create_task(_verify_rules(exercise)),
@@ -170,10 +171,10 @@ def _services(names: Sequence[str]) -> Iterator[dict[str, str | Exception]]:
         yield started
 
 
-async def _verify_notebook(path: Path) -> list[Verdict]:
+async def _verify_notebook(path: Path, labs: tuple[str, ...]) -> list[Verdict]:
     from apilab.verify_notebooks import verify_notebook
 
-    return await asyncio.to_thread(verify_notebook, path)
+    return await asyncio.to_thread(verify_notebook, path, labs=labs)
 
 
 def readme_rules(readme: Path) -> list[str]:

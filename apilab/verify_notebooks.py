@@ -32,11 +32,12 @@ from apilab.notebooks import NotebookError, execute, run_notebook
 from apilab.verify import Verdict
 
 
-def verify_notebook(published: Path, sandbox_url: str | None = None) -> list[Verdict]:
+def verify_notebook(published: Path, sandbox_url: str | None = None,
+                    labs: tuple[str, ...] = ()) -> list[Verdict]:
     """Prove one lesson notebook and its solution; one verdict per proof.
 
     Each run starts from the sandbox's seed data, on `sandbox_url` (which is reset before each
-    run) or, by default, on a sandbox started for the purpose."""
+    run) or, by default, on a sandbox started for the purpose with the `labs` the lesson needs."""
     subject, solution = f"notebook {published.stem}", solution_path(published)
     if not solution.is_file():
         return [Verdict(False, subject, f"its solution is missing: write the answers in {solution}, "
@@ -57,7 +58,7 @@ def verify_notebook(published: Path, sandbox_url: str | None = None) -> list[Ver
     from apilab.sandbox_process import SandboxError
 
     try:
-        with _sandbox(sandbox_url) as url:
+        with _sandbox(sandbox_url, labs) as url:
             verdicts.append(_solution_runs(subject, solution, url))
             if blanks:
                 verdicts.append(_untouched_stops_at_first_blank(subject, published, blanks[0], url))
@@ -133,13 +134,13 @@ def _every_blank_caught(subject: str, solution: Path, blanks: list[Blank], sandb
 
 
 @contextmanager
-def _sandbox(url: str | None) -> Iterator[str]:
+def _sandbox(url: str | None, labs: tuple[str, ...]) -> Iterator[str]:
     if url is not None:
         yield url
         return
     from apilab.sandbox_process import SandboxProcess
 
-    with SandboxProcess() as sandbox:
+    with SandboxProcess(labs=labs) as sandbox:
         yield sandbox.url
 
 

@@ -19,7 +19,7 @@ from httpkit.ratelimit import RateLimitHeaders, TokenBucketLimiter
 from hub.intake import document_limits
 from hub.middleware import BodyLimit, DefaultHeaders
 from hub.protocol import SubmissionIn
-from hub.routers import certificates, cohort, feedback, me, reviews, service, submissions
+from hub.routers import captures, certificates, cohort, feedback, me, reviews, service, submissions
 from hub.settings import HubSettings
 from hub.store import HubStore
 
@@ -58,6 +58,8 @@ TAGS = [
                                       "gradebook (mentors)."},
     {"name": "certificates", "description": "Certificates of completion, signed by the hub "
                                             "(Ed25519); anyone with an id can check one."},
+    {"name": "captures", "description": "Security lab challenges each learner captured the flag "
+                                        "of. Learners write and read their own; mentors read all."},
     {"name": "service", "description": "Outside the versioned API: health and problem types."},
 ]
 
@@ -114,7 +116,7 @@ def create_hub_app(settings: HubSettings | None = None, serving: bool = False) -
     app.add_middleware(HeadAsGet)
     app.include_router(service.router)
     app.include_router(problem_type_router(tags=["service"]))
-    for module in (me, submissions, feedback, reviews, cohort, certificates):
+    for module in (me, submissions, feedback, reviews, cohort, certificates, captures):
         app.include_router(module.router, prefix="/v1")
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     return app

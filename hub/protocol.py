@@ -374,6 +374,33 @@ class SigningKey(Answer):
     x: str
     kid: str
     use: Literal["sig"] = "sig"
+# --- security lab captures ---------------------------------------------------------------------
+
+CHALLENGE_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
+
+
+class CaptureIn(Body):
+    """A security lab challenge whose flag the learner's apilab checked and accepted. The flag
+    itself is not sent: it is made from the learner's own installation's secret, which the hub
+    does not know, so it would prove nothing here."""
+
+    category: str = Field(pattern=r"^API([1-9]|10)$",
+                          description="Its OWASP API Security Top 10 (2023) category, API1 to API10.")
+    captured_at: str = Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})$",
+                             description="When the learner captured it (ISO 8601, with its offset).")
+
+
+class Capture(Answer):
+    learner: str
+    challenge: str
+    category: str
+    captured_at: str
+    received_at: str
+
+
+class CapturePage(Answer):
+    items: list[Item[Capture]] = Field(description="Every capture the caller may see, by learner "
+                                                   "then time: a learner at most one per challenge.")
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -150,6 +150,17 @@ def create_certificates(db: sqlite_utils.Database) -> None:
         issued_at TEXT NOT NULL)""")
 
 
+@migrations()
+def create_captures(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE captures (
+        learner_id INTEGER NOT NULL REFERENCES users(id),
+        challenge TEXT NOT NULL,
+        category TEXT NOT NULL,
+        captured_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, challenge))""")
+
+
 _SUBMISSION_COLUMNS = """s.id, s.seq, s.learner_id, u.name AS learner, s.exercise, s.exercise_id,
     s.kind, s.status, s.score, s.max_score, s.content_hash, s.revision, s.created_at, s.verdict,
     s.score_override, s.override_reason, r.name AS reviewed_by, s.reviewed_at"""
@@ -642,6 +653,37 @@ class HubStore:
         sql = f"{_FEEDBACK_SELECT} WHERE {' AND '.join(where)} ORDER BY f.seq LIMIT ?"
         with self._locked() as db:
             return [FeedbackItem(**row) for row in db.query(sql, [*params, limit])]
+
+    # --- security lab captures --------------------------------------------------------------------
+
+    def put_capture(self, learner: User, challenge: str, category: str,
+                    captured_at: str) -> tuple[bool, dict[str, str]]:
+        """Keep a learner's capture of a challenge, once: (True if new, the capture as kept)."""
+        with self._locked() as db, db.atomic():
+            created = db.execute(
+                """INSERT INTO captures (learner_id, challenge, category, captured_at, received_at)
+                   VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                [learner.id, challenge, category, captured_at, self._now()]).rowcount > 0
+            row = db.execute(
+                """SELECT u.name, c.challenge, c.category, c.captured_at, c.received_at
+                   FROM captures c JOIN users u ON u.id = c.learner_id
+                   WHERE c.learner_id = ? AND c.challenge = ?""", [learner.id, challenge]).fetchone()
+        return created, _capture(row)
+
+    def captures(self, learner_id: int | None = None) -> list[dict[str, str]]:
+        """Captures of one learner, or of everyone (None), by learner name then time."""
+        where, args = ("WHERE c.learner_id = ?", [learner_id]) if learner_id is not None else ("", [])
+        with self._locked() as db:
+            rows = db.execute(
+                f"""SELECT u.name, c.challenge, c.category, c.captured_at, c.received_at
+                    FROM captures c JOIN users u ON u.id = c.learner_id {where}
+                    ORDER BY u.name, c.captured_at, c.challenge""", args).fetchall()
+        return [_capture(row) for row in rows]
+
+
+def _capture(row: Any) -> dict[str, str]:
+    return dict(zip(("learner", "challenge", "category", "captured_at", "received_at"), row,
+                    strict=True))
 
 
 def _prepare_file(path: Path, create: bool) -> None:

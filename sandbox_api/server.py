@@ -13,6 +13,7 @@ import uvicorn
 from httpkit.status import use_rfc9110_reason_phrases
 from sandbox_api.app import create_app
 from sandbox_api.feature import Feature, SandboxConfigError, discover, select
+from sandbox_api.lab_flags import install_secret
 from sandbox_api.labs import check_host
 from sandbox_api.settings import SandboxSettings
 
@@ -50,10 +51,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--feature", action="append", default=None,
                         help="serve only this feature (repeat for several; default: all)")
     parser.add_argument("--lab", action="append", default=[], help="switch on a lab")
+    parser.add_argument("--lab-secret-home", type=Path, default=None,
+                        help="folder of the installation's lab secret (default: one for this run)")
     args = parser.parse_args(argv)
     settings = SandboxSettings(
         db_path=args.db, seed=args.seed, labs=frozenset(args.lab),
-        features=frozenset(args.feature) if args.feature is not None else None)
+        features=frozenset(args.feature) if args.feature is not None else None,
+        lab_secret=install_secret(args.lab_secret_home) if args.lab_secret_home else None)
     try:
         serve(args.host, args.port, settings)
     except SandboxConfigError as exc:

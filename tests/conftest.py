@@ -91,6 +91,16 @@ def sandbox_url() -> Iterator[str]:
         yield sandbox.url
 
 
+@pytest.fixture(scope="session")
+def security_lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A sandbox with the security lab switched on (its flags from a secret of its own home)."""
+    from apilab.sandbox_process import SandboxProcess
+
+    home = tmp_path_factory.mktemp("lab-home")
+    with SandboxProcess(labs=("security",), lab_secret_home=home) as sandbox:
+        yield sandbox.url
+
+
 @pytest.fixture
 def fresh_sandbox(sandbox_url: str) -> str:
     """The shared sandbox, just reset to its seed data (for tests that read or change data)."""

@@ -232,12 +232,12 @@ def test_openapi_documents_every_route_with_tags_and_problems(hub: Hub):
     document = httpx.get(f"{hub.url}/openapi.json", trust_env=False).json()
     operations = [op for path, ops in document["paths"].items() if path.startswith("/v1")
                   for op in ops.values()]
-    assert len(operations) == 16  # with the gradebook, the cohort at a glance, certificates
+    assert len(operations) == 18  # with the gradebook, the cohort at a glance, certificates, captures
     assert all(op.get("tags") and op.get("description") for op in operations)
     assert all("application/problem+json" in op["responses"]["401"]["content"]
                for op in operations)
     assert document["components"]["securitySchemes"]["hubToken"]["scheme"] == "bearer"
-    assert {tag["name"] for tag in document["tags"]} >= {"submissions", "feedback", "reviews"}
+    assert {tag["name"] for tag in document["tags"]} >= {"submissions", "feedback", "reviews", "captures"}
 
 
 # --- reviews and feedback -----------------------------------------------------------------------

@@ -22,7 +22,8 @@ from tests.helpers import TickingClock, make_report
 
 LEGACY = Path(__file__).parent / "fixtures" / "legacy"
 HUB_MIGRATIONS = ["create_users", "create_tokens", "create_submissions", "create_feedback",
-                  "add_report_bytes", "create_certificates"]
+                  "add_report_bytes", "create_certificates",
+                  "create_captures"]
 
 
 def test_migrations_are_sqlite_utils_steps_applied_once_in_wal_mode(tmp_path: Path):
@@ -43,7 +44,7 @@ def test_a_hub_from_the_hand_written_runner_upgrades_with_nothing_lost(tmp_path:
     shutil.copy(LEGACY / "hub.db", db)
     store = HubStore(db)
     try:
-        assert store.applied == ["add_report_bytes", "create_certificates"]  # the older count as done
+        assert store.applied == ["add_report_bytes", "create_certificates", "create_captures"]  # the older count as done
         assert store.migrations() == HUB_MIGRATIONS
         assert not store.db["_migrations"].exists()
         for token in ("a", "b"):

@@ -14,6 +14,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from apilab.blanks import SELF_CHECK_TAG, is_self_check, published_text, solution_path
+from apilab.catalog.loader import load_course
 from apilab.notebooks import execute, run_notebook
 from apilab.verify_notebooks import verify_notebook
 from tests.helpers import FIXTURE_COURSE
@@ -59,8 +60,11 @@ def test_only_self_checks_are_locked(path: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", LESSONS, ids=[_id(p) for p in LESSONS])
-def test_lesson_notebook_asks_and_its_solution_answers(path: Path, sandbox_url: str):
-    verdicts = verify_notebook(path, sandbox_url)
+def test_lesson_notebook_asks_and_its_solution_answers(path: Path, request: pytest.FixtureRequest):
+    labs = next((lesson.labs for lesson in load_course(ROOT).lessons if lesson.notebook == path.name), [])
+    # a lesson whose notebook needs a lab gets the sandbox with that lab on (the only one: security)
+    url = request.getfixturevalue("security_lab_url" if labs else "sandbox_url")
+    verdicts = verify_notebook(path, url)
     assert all(v.ok for v in verdicts), "\n".join(f"{v.ok}: {v.detail}" for v in verdicts)
     details = [v.detail for v in verdicts]
     assert details[0] == "the published notebook is what its solution generates"

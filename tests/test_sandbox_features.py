@@ -38,7 +38,7 @@ def secrets(request: Request) -> dict[str, object]:
     return {"secrets": rows, "key": request.app.state.demo_key}
 
 
-# A lab registered by these tests only: the real catalog has none until the security lesson.
+# A lab registered by these tests only, beside the real catalog's (the security lesson's).
 DEMO_LAB = Feature(
     name="demo", summary="Leaks every secret to anyone who asks.", routers=[_demo],
     tags=[{"name": "demo", "description": "Secrets for all."}],
@@ -127,7 +127,7 @@ def test_a_lab_never_starts_on_a_reachable_host(tmp_path: Path):
 def test_unknown_names_are_refused_with_the_known_ones(tmp_path: Path):
     with pytest.raises(SandboxConfigError, match="no lab named 'nope'; known labs: demo"):
         create_app(SandboxSettings(labs=frozenset({"nope"})), CATALOG)
-    with pytest.raises(SandboxConfigError, match="no lab named 'nope'; known labs: none yet"):
+    with pytest.raises(SandboxConfigError, match="no lab named 'nope'; known labs: security"):
         create_app(SandboxSettings(labs=frozenset({"nope"})))
     with pytest.raises(SandboxConfigError, match="known features: bookshop"):
         create_app(SandboxSettings(features=frozenset({"shop"})), CATALOG)
@@ -138,7 +138,7 @@ def test_unknown_names_are_refused_with_the_known_ones(tmp_path: Path):
 def test_apilab_sandbox_lab_refuses_an_unknown_lab():
     result = CliRunner().invoke(main, ["sandbox", "--lab", "nope"])
     assert result.exit_code == 2
-    assert "no lab named 'nope'; known labs: none yet" in result.output
+    assert "no lab named 'nope'; known labs: security" in result.output
 
 
 async def test_reset_reseeds_every_mounted_feature(tmp_path: Path):

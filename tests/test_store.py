@@ -21,7 +21,7 @@ LEGACY = Path(__file__).parent / "fixtures" / "legacy"
 
 PROGRESS_MIGRATIONS = ["create_runs", "create_notebook_runs", "create_feedback",
                        "add_reviews_to_feedback", "create_outbox", "create_sync_state",
-                       "add_server_to_runs"]
+                       "add_server_to_runs", "create_flags"]
 
 
 def steps_with(*extra) -> sqlite_utils.Migrations:
@@ -326,3 +326,16 @@ def test_a_run_keeps_the_server_that_was_graded(store, report_factory):
     servers = {run.server for run in store.runs()}
     assert servers == {"node server.js", None}
     assert {run.url for run in store.runs()} == {"http://127.0.0.1:8001"}
+
+
+def test_a_captured_flag_is_kept_once_and_waits_for_the_hub(tmp_path):
+    with Store(tmp_path / "progress.db") as store:
+        assert store.record_flag("bola", "API1") is True
+        assert store.record_flag("bola", "API1") is False  # the first capture stays
+        store.record_flag("ssrf", "API7")
+        assert list(store.captured_flags()) == ["bola", "ssrf"]
+        assert [row["challenge"] for row in store.unsent_flags()] == ["bola", "ssrf"]
+        store.mark_flag_sent("bola")
+        assert [row["challenge"] for row in store.unsent_flags()] == ["ssrf"]
+    with Store(tmp_path / "progress.db") as reopened:
+        assert list(reopened.captured_flags()) == ["bola", "ssrf"]

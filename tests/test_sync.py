@@ -143,3 +143,30 @@ def test_a_learner_over_the_hourly_budget_is_told_to_wait_not_that_the_hub_is_do
         result = sync(store, HubLogin(url="http://hub", token=LEARNER), client=client)
     assert result.sent == 0 and result.waiting == 1
     assert "asks you to wait 7 s" in result.problem and "unreachable" not in result.problem
+
+
+def test_a_captured_flag_reaches_the_hub_once_and_mentors_see_it(home, hub_at):
+    """`apilab flag` sends the capture (not the flag) when a hub is configured; a hub that was
+    down gets it with the next sync; a resend is harmless; learners see only their own."""
+    from sandbox_api.lab_flags import flag_for, install_secret
+
+    url, start = hub_at
+    save_hub(HubLogin(url=url, token=LEARNER))
+    runner = CliRunner()
+    bola = flag_for(install_secret(home), "bola")
+    offline = runner.invoke(main, ["flag", "bola", bola], catch_exceptions=False)
+    assert offline.exit_code == 0 and "unreachable" in offline.output  # kept for later
+    with start():
+        with Store.open_default() as store:
+            assert sync(store, load_hub()).captures_sent == 1
+        online = runner.invoke(main, ["flag", "ssrf", flag_for(install_secret(home), "ssrf")],
+                               catch_exceptions=False)
+        assert "Sent 1 lab capture to the hub." in online.output
+        with HubClient(url, LEARNER) as learner:
+            assert learner.put_capture("bola", "API1", "2030-01-01T00:00:00+00:00") is False
+            assert [c.challenge for c in learner.captures()] == ["bola", "ssrf"]
+        with HubClient(url, MENTOR) as mentor:
+            seen = mentor.captures()
+        assert [(c.learner, c.challenge, c.category) for c in seen] == [
+            ("ada", "bola", "API1"), ("ada", "ssrf", "API7")]
+        assert all(bola not in c.model_dump_json() for c in seen)  # the flag never travels

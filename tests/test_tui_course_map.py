@@ -180,3 +180,19 @@ async def test_the_next_step_follows_the_apps_sandbox(fixture_course, store):
         app.sandbox_state = SandboxState("off")
         await pilot.pause()
         assert "apilab sandbox" in str(how_to.render())
+
+
+async def test_a_lesson_with_the_lab_shows_the_flags_captured(store):
+    from apilab.catalog.loader import load_course
+
+    course = load_course(Path(__file__).resolve().parent.parent)
+    store.record_flag("bola", "API1")
+    store.record_flag("ssrf", "API7")
+    app = ApilabApp(course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        lessons = {i.lesson.slug: i for i in app.screen.items if isinstance(i, LessonItem)}
+        assert lessons["security"].flags == (2, 9)
+        assert all(item.flags is None for slug, item in lessons.items() if slug != "security")
+        shown = [str(label.render()) for label in lessons["security"].query(".lesson-flags")]
+        assert shown == ["⚑ 2/9 flags"]

@@ -48,7 +48,7 @@ def test_the_course_verifies(tmp_path):
             assert any(line.startswith(f"✓ {slug}: mutant {name}: caught by") for line in lines), name
         verdicts += len(mutants) + 3 + bool(readme_rules(folder / "README.md"))
     for name, blanks in (("01-rest-and-http", 19), ("02-auth", 12), ("03-versioning", 14),
-                         ("04-caching", 14)):
+                         ("04-caching", 14), ("05-security", 4)):
         notebook = [line for line in lines if line.startswith(f"✓ notebook {name}: ")]
         assert [line.split(": ", 1)[1].split(" (")[0].split(":")[0] for line in notebook] == [
             "the published notebook is what its solution generates",

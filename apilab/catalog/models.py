@@ -373,6 +373,8 @@ class Lesson(Model):
     reading: str  # path relative to lessons/
     notebook: str | None = None  # file name in notebooks/
     exercises: list[str] = []
+    # Sandbox labs (vulnerable on purpose) its notebook needs, switched on wherever it runs.
+    labs: list[str] = []
     # Filled in by the loader:
     number: int = 0
 

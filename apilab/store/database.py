@@ -189,6 +189,35 @@ class Store:
                                                            order_by="ran_at desc, rowid desc")
         ]
 
+    # --- security lab flags ---------------------------------------------------------------------
+
+    @guarded
+    def record_flag(self, challenge: str, category: str) -> bool:
+        """Note a captured challenge; False when it was captured before (the first capture stays)."""
+        with self.db.atomic():
+            if self.db["flags"].count_where("challenge = ?", [challenge]):
+                return False
+            self.db["flags"].insert({"challenge": challenge, "category": category,
+                                     "captured_at": self._now()})
+        return True
+
+    @guarded
+    def captured_flags(self) -> dict[str, datetime]:
+        """Captured challenges, each with when it was captured."""
+        return {row["challenge"]: datetime.fromisoformat(row["captured_at"])
+                for row in self.db["flags"].rows_where(order_by="captured_at, rowid")}
+
+    @guarded
+    def unsent_flags(self) -> list[dict[str, str]]:
+        """Captures the hub has not acknowledged yet, oldest first: challenge, category,
+        captured_at (ISO 8601)."""
+        return list(self.db["flags"].rows_where("sent_at IS NULL", order_by="captured_at, rowid",
+                                                select="challenge, category, captured_at"))
+
+    @guarded
+    def mark_flag_sent(self, challenge: str) -> None:
+        self.db["flags"].update(challenge, {"sent_at": self._now()})
+
     # --- feedback -------------------------------------------------------------------------------
 
     @guarded

@@ -72,6 +72,15 @@ def add_server_to_runs(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("server", str)
 
 
+@migrations()
+def create_flags(db: sqlite_utils.Database) -> None:
+    # A security lab challenge the learner captured the flag of (the flag itself is not kept:
+    # it proves the exploit once, and differs from one installation to the next). `sent_at` is
+    # null until the hub has it.
+    db["flags"].create({"challenge": str, "category": str, "captured_at": str, "sent_at": str},
+                       pk="challenge", not_null={"category", "captured_at"})
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Bring a progress database up to date; the names of the migrations applied now."""
     return upgrade(db, migrations)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from apilab.catalog.models import Course, Exercise
+from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.contracts import TaskChange
+from apilab.flags import LAB, captured_lines, summary
 from apilab.untrusted import clean
+from sandbox_api.lab_flags import CHALLENGES
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
 
@@ -30,6 +32,13 @@ def score_label(exercise: Exercise, state: Any | None) -> str:
     return f"{state.best_score}/{state.max_score}"
 
 
+def lab_flags(lesson: Lesson, captured: Collection[str]) -> tuple[int, int] | None:
+    """(captured, challenges) of the security lab, for a lesson whose notebook runs it."""
+    if LAB not in lesson.labs:
+        return None
+    return sum(1 for c in CHALLENGES if c.id in captured), len(CHALLENGES)
+
+
 def task_change_note(change: TaskChange) -> str:
     """`changed since you started it on 2025-11-02 (README.md, openapi.yaml)`."""
     when = f" on {change.started_at.astimezone():%Y-%m-%d}" if change.started_at else ""
@@ -38,12 +47,14 @@ def task_change_note(change: TaskChange) -> str:
 
 def course_as_text(course: Course, progress: Mapping[str, Any],
                    notebooks: Mapping[str, bool] | None = None,
-                   changes: Mapping[str, TaskChange] | None = None, started: Collection[str] = ()) -> str:
+                   changes: Mapping[str, TaskChange] | None = None, started: Collection[str] = (),
+                   captured: Mapping[str, Any] | None = None) -> str:
     """One block per lesson, one line per exercise, and the next step at the end.
 
     `notebooks` maps a lesson's slug to whether its last notebook check passed every self-check;
     `changes`, an exercise's slug to how its task changed since the learner started it; `started`
-    holds the exercises whose folder is in the learner's workspace already."""
+    holds the exercises whose folder is in the learner's workspace already; `captured` maps the
+    lab challenges whose flags were captured to when."""
     lines = [course.title, ""]
     next_step = next_exercise(course, progress)
     for lesson in course.lessons:
@@ -53,6 +64,9 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
             state = {True: "  (done: every self-check passed)",
                      False: "  (last check: not finished yet)", None: ""}[checked]
             lines.append(f"     notebook: apilab notebook {lesson.number}{state}")
+        if lab_flags(lesson, captured or {}) is not None:
+            lines.append(f"     {summary(captured or {})}; record one: apilab flag CHALLENGE FLAG")
+            lines.extend(captured_lines(captured or {}))
         for exercise in course.exercises_of(lesson):
             state = progress.get(exercise.slug)
             status = state.status if state else "not_started"

@@ -136,14 +136,15 @@ class CourseMapScreen(ApilabScreen):
         """Read progress again and, when it changed, redraw the list, keeping the cursor."""
         app = self.apilab
         progress = app.safe_store(app.store.progress, default={})
+        captured = sorted(app.safe_store(app.store.captured_flags, default={}))
         app.refresh_unread()
         changes = current_changes(app.course)
-        shown = (progress, app.store_problem, changes)
+        shown = (progress, captured, app.store_problem, changes)
         if shown == self._shown and not force:
             return
         self._shown = shown
         upcoming = next_exercise(app.course, progress)
-        items = course_items(app.course, progress, changes)
+        items = course_items(app.course, progress, changes, captured)
         listing = self.query_one("#course-list", ListView)
         previous = listing.index
         await listing.clear()

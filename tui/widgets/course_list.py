@@ -12,7 +12,7 @@ from textual.widgets import Label, ListItem, ListView, ProgressBar
 from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.store import ExerciseProgress
 from apilab.untrusted import safe_text
-from apilab.views.progress import next_exercise, score_label
+from apilab.views.progress import lab_flags, next_exercise, score_label
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
 LABELS = {"passed": "passed", "failing": "failing", "not_started": "not started"}
@@ -21,10 +21,12 @@ REVIEW_LABELS = {"approved": "approved ✓", "changes_requested": "changes reque
 
 
 class LessonItem(ListItem):
-    def __init__(self, lesson: Lesson, passed: int, total: int) -> None:
+    def __init__(self, lesson: Lesson, passed: int, total: int,
+                 flags: tuple[int, int] | None = None) -> None:
         super().__init__(classes="lesson")
         self.lesson = lesson
         self.passed, self.total = passed, total
+        self.flags = flags  # (captured, challenges) for a lesson with a lab
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -34,6 +36,8 @@ class LessonItem(ListItem):
             bar.progress = self.passed
             yield bar
             yield Label(safe_text(f"{self.passed}/{self.total} passed"), classes="lesson-count")
+            if self.flags is not None:
+                yield Label(safe_text(f"⚑ {self.flags[0]}/{self.flags[1]} flags"), classes="lesson-flags")
 
 
 class ExerciseItem(ListItem):
@@ -65,16 +69,19 @@ class ExerciseItem(ListItem):
 
 
 def course_items(course: Course, progress: dict[str, ExerciseProgress],
-                 changed: Collection[str] = ()) -> list[LessonItem | ExerciseItem]:
+                 changed: Collection[str] = (), captured: Collection[str] = (),
+                 ) -> list[LessonItem | ExerciseItem]:
     """The rows of the course map, in course order; `changed` names the exercises whose task
-    changed since the learner started them."""
+    changed since the learner started them; `captured`, the lab challenges whose flags the
+    learner has captured."""
     upcoming = next_exercise(course, progress)
     items: list[LessonItem | ExerciseItem] = []
     for lesson in course.lessons:
         exercises = course.exercises_of(lesson)
         states = [progress.get(e.slug, ExerciseProgress.not_started(e.max_score))
                   for e in exercises]
-        items.append(LessonItem(lesson, sum(s.status == "passed" for s in states), len(exercises)))
+        flags = lab_flags(lesson, captured)
+        items.append(LessonItem(lesson, sum(s.status == "passed" for s in states), len(exercises), flags))
         for exercise, state in zip(exercises, states, strict=True):
             is_next = upcoming is not None and exercise.slug == upcoming.slug
             items.append(ExerciseItem(exercise, state, is_next, exercise.slug in changed))

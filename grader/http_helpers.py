@@ -103,6 +103,11 @@ def basic_credentials(username: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
+def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
+    """An `Authorization` header carrying a bearer token (RFC 6750 §2.1)."""
+    return {"Authorization": f"{scheme} {token}"}
+
+
 def allow_methods(response: Received) -> list[str]:
     """The method tokens of every `Allow` field of a response, in order (RFC 9110 §10.2.1)."""
     return [token.strip() for value in response.headers.get_list("allow")

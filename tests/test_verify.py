@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from apilab.catalog.loader import load_course
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
@@ -32,8 +34,9 @@ def test_the_course_verifies(tmp_path):
     lines = result.stdout.splitlines()
     assert "✓ reading-list: solution: passes every check (72/72)" in lines
     verdicts = 0
-    for folder in sorted((ROOT / "exercises").iterdir()):
-        slug = folder.name
+    # The exercises the course lists; one not listed yet is verified by its own test module.
+    for exercise in load_course(ROOT).ordered_exercises():
+        slug, folder = exercise.slug, exercise.root
         assert any(line.startswith(f"✓ {slug}: solution: passes every check") for line in lines)
         assert any(line.startswith(f"✓ {slug}: starter: fails, as it should") for line in lines)
         mutants = sorted(p.stem for p in (folder / "mutants").glob("*.toml"))

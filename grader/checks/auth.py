@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
-from grader.http_helpers import PROBLEM_MEMBERS, expect_problem, parse_challenges
+from grader.http_helpers import PROBLEM_MEMBERS, bearer, expect_problem, parse_challenges
 from grader.matchers import show
 from grader.tokens import claims_of, forge, header_of
 from grader.wire import Received
@@ -167,10 +167,6 @@ async def token_from(ctx: CheckContext, spec: dict[str, Any]) -> str:
 def whose(ctx: CheckContext, fixture_name: str) -> str:
     """Whose token a fixture holds, for messages: "Alice's"."""
     return str(ctx.fixtures[fixture_name].get("user", fixture_name)).capitalize() + "'s"
-
-
-def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
-    return {"Authorization": f"{scheme} {token}"}
 
 
 async def create_as(ctx: CheckContext, owner: str, collection: str, body: Any) -> tuple[str, Any]:

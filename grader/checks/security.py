@@ -16,10 +16,10 @@ import re
 import time
 from typing import Any
 
+from apilab.catalog.models import compile_json_path
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
-from grader.http_helpers import PROBLEM_MEMBERS, expect_problem
-from apilab.catalog.models import compile_json_path
+from grader.http_helpers import PROBLEM_MEMBERS, bearer, expect_problem
 from grader.matchers import show
 from grader.tokens import claims_of, guessed_secret, header_of
 
@@ -35,10 +35,6 @@ WEAK_SECRETS = ("secret", "Secret", "SECRET", "secret123", "secretkey", "secret-
                 "your_jwt_secret", "supersecret", "super-secret", "mysecret", "my-secret", "key",
                 "shop", "shop-secret", "harden-shop", "apilab", "dev", "development", "test",
                 "default", "s3cr3t", "qwerty", "letmein", "")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def log_in(ctx: CheckContext, login: str, username: str, password: str) -> tuple[int, Any]:

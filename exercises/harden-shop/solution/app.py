@@ -9,6 +9,7 @@ admin routes, webhooks. Everything lives in memory, so it is gone when the serve
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -95,7 +96,8 @@ class BodyLimit:
             return await self.inner(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length", b"0")
         if not length.isdigit() or int(length) > MAX_BODY:
-            return await problem(413, f"a request body may hold at most {MAX_BODY} bytes")(scope, receive, send)
+            refusal = problem(413, f"a request body may hold at most {MAX_BODY} bytes")
+            return await refusal(scope, receive, send)
         seen = 0
 
         async def bounded() -> dict:
@@ -404,12 +406,10 @@ def deliver(owner: int, event: dict[str, Any]) -> None:
         if refusal(hook["url"]) is None:
             request = urllib.request.Request(hook["url"], json.dumps(event).encode(), method="POST",
                                              headers={"Content-Type": "application/json"})
-            opener = urllib.request.build_opener(NoRedirects)
-            threading.Thread(target=lambda r=request: _send(opener, r), daemon=True).start()
+            threading.Thread(target=_send, args=(request,), daemon=True).start()
 
 
-def _send(opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> None:
-    try:
-        opener.open(request, timeout=3).close()
-    except OSError:
-        pass  # a receiver that is down misses the event; it is not our error to report
+def _send(request: urllib.request.Request) -> None:
+    # A receiver that is down misses the event; it is not our error to report.
+    with contextlib.suppress(OSError):
+        urllib.request.build_opener(NoRedirects).open(request, timeout=3).close()

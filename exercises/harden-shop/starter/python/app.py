@@ -12,6 +12,7 @@ legitimate flow: `apilab check` tells you, request by request, what still gets t
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -317,7 +318,5 @@ def deliver(owner: int, event: dict[str, Any]) -> None:
 
 
 def _send(request: urllib.request.Request) -> None:
-    try:
+    with contextlib.suppress(OSError):
         urllib.request.urlopen(request, timeout=3).close()  # follows redirects, anywhere
-    except OSError:
-        pass

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,13 +20,12 @@ import yaml
 from apilab.app_servers import materialize, serve_apps
 from apilab.catalog.loader import load_course, load_exercise
 from apilab.paths import CHECKOUT
-from apilab.ports import free_port
 from apilab.verify import verify_course
 from grader.runner import grade
 
 EXERCISE_DIR = CHECKOUT / "exercises" / "harden-shop"
 EXERCISE = load_exercise(EXERCISE_DIR)
-FOREIGN = Path(__file__).parent / "foreign_servers" / "harden-shop"
+FOREIGN = Path(__file__).parent / "foreign_servers" / "harden_shop.mjs"
 # What a shop must keep doing once hardened; the starter does all of it already.
 LEGITIMATE = {"signup-201", "signup-taken-409", "login-200", "login-wrong-password-401", "no-token-401",
               "own-orders", "orders-list-own", "update-profile", "admin-lists-users",
@@ -51,29 +47,18 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 
 @pytest.fixture(scope="module")
-def node_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The Node.js server, run as a learner runs theirs: `node server.js` with PORT set."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js is needed for the foreign-stack test (the course's JavaScript starters "
-                    "need it too); install Node.js 18 or newer")
-    port = free_port()
-    process = subprocess.Popen([node, "server.js"], cwd=FOREIGN, env={**os.environ, "PORT": str(port)},
-                               stderr=subprocess.PIPE)
+def node_url() -> Iterator[str]:
+    """The Node.js server, on a port of its own (PORT=0: it prints the one it got)."""
+    process = subprocess.Popen(["node", str(FOREIGN)], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PORT": "0"})
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-                assert time.monotonic() < deadline, "node server.js did not listen in time"
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("listening "), f"the server did not start ({line!r})"
+        yield f"http://127.0.0.1:{line.split()[1]}"
     finally:
         process.terminate()
-        process.wait(10)
+        process.wait(timeout=10)
 
 
 def failures(report) -> str:

@@ -2,11 +2,10 @@
 // prove that a correct server in another stack passes. It makes the choices the README leaves
 // open differently from the Python reference: string ids, forbidden members refused with 422
 // (not ignored), a 400 for a bad limit, 410 for /v0, tokens that say typ "JWT" and live 600 s.
-"use strict";
-const http = require("node:http");
-const crypto = require("node:crypto");
-const dns = require("node:dns").promises;
-const net = require("node:net");
+import http from "node:http";
+import crypto from "node:crypto";
+import { promises as dns } from "node:dns";
+import net from "node:net";
 
 const PORT = Number(process.env.PORT || 8001);
 const KEY = crypto.randomBytes(32);
@@ -294,4 +293,4 @@ const server = http.createServer(async (req, res) => {
   });
   res.end(out);
 });
-server.listen(PORT, "127.0.0.1");
+server.listen(PORT, "127.0.0.1", () => console.log(`listening ${server.address().port}`));

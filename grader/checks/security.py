@@ -15,6 +15,8 @@ import re
 import time
 from typing import Any
 
+from joserfc.errors import JoseError
+
 from apilab.catalog.models import compile_json_path
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
@@ -67,7 +69,7 @@ async def shop_account(ctx: CheckContext, *, name: str, username: str, password:
                "login-200 pass first", expected="200 with an access_token", received=f"status {status}")
     try:
         sub = claims_of(tokens["access_token"])["sub"]
-    except (ValueError, KeyError, TypeError):
+    except (JoseError, ValueError, KeyError, TypeError):
         ctx.fail("the access token is not a JWT with a sub claim (README: tokens)",
                  expected="a JWT whose payload has sub", received=tokens["access_token"][:40])
     return {"access_token": tokens["access_token"], "sub": sub, "id": user.get("id", sub),

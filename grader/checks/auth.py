@@ -338,11 +338,15 @@ async def list_excludes_others(ctx: CheckContext, *, owner: str, other: str, cre
 
 @check("owner-from-token")
 async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_in: str,
-                           body: dict[str, Any], owner_field: str = "owner") -> None:
-    """The owner of a new resource is the token's subject, whatever the body says: a body naming
-    another user is ignored or refused (OWASP API3:2023, mass assignment; API1:2023)."""
+                           body: dict[str, Any], owner_field: str = "owner",
+                           subject: str = "sub") -> None:
+    """The owner of a new resource is the caller the token speaks for, whatever the body says: a
+    body naming another user is ignored or refused (OWASP API3:2023, mass assignment;
+    API1:2023). `subject` is the fixture field the resource's owner field holds (the token's
+    `sub`, or an account `id`)."""
     collection = ctx.fill(create_in)
-    sneaky = {**ctx.fill(body), owner_field: ctx.fixtures[other]["sub"]}
+    mine, theirs = ctx.fixtures[owner][subject], ctx.fixtures[other][subject]
+    sneaky = {**ctx.fill(body), owner_field: theirs}
     response = await ctx.request("POST", collection, json_body=sneaky,
                                  headers=bearer(ctx.fixtures[owner]["access_token"]))
     if response.status in (400, 422):
@@ -350,9 +354,9 @@ async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_
     ctx.expect(response.status == 201, f"POST {collection} answered {response.status}",
                expected="201 (owner ignored) or 422", received=f"status {response.status}")
     stored = ctx.json(response).get(owner_field)
-    ctx.expect(stored == ctx.fixtures[owner]["sub"], f"the new resource's {owner_field} is the one "
-               f"the body named, not the sub of the token that created it",
-               expected=f"{owner_field} = {show(ctx.fixtures[owner]['sub'])} ({whose(ctx, owner)} sub)",
+    ctx.expect(stored == mine, f"the new resource's {owner_field} is the one the body named, not "
+               "the caller whose token created it",
+               expected=f"{owner_field} = {show(mine)} ({whose(ctx, owner)} {subject})",
                received=f"{owner_field} = {show(stored)}")
 
 

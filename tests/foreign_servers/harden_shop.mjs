@@ -266,7 +266,7 @@ async function route(req, url) {
     if (why) throw new Problem(422, `this URL is refused: ${why}`);
     const hook = { id: newId("whk"), url: b.url, owner: who.id };
     hooks.set(hook.id, hook);
-    return [201, { id: hook.id, url: hook.url }, { Location: `/webhooks/${hook.id}` }];
+    return [201, { id: hook.id, url: hook.url }];
   }
   if (path.startsWith("/v0/")) throw new Problem(410, "version 0 is gone");
   throw new Problem(404, "nothing here");

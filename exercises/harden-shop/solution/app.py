@@ -383,12 +383,11 @@ def refusal(url: str) -> str | None:
 
 
 @app.post("/webhooks", status_code=201)
-def add_webhook(body: WebhookIn, response: Response, who: Caller) -> dict[str, Any]:
+def add_webhook(body: WebhookIn, who: Caller) -> dict[str, Any]:
     if (why := refusal(body.url)) is not None:
         raise HTTPException(422, f"this URL is refused: {why}")
     webhook_id = next(NEXT_WEBHOOK)
     WEBHOOKS[webhook_id] = {"id": webhook_id, "url": body.url, "owner": who["id"]}
-    response.headers["Location"] = f"/webhooks/{webhook_id}"
     return WEBHOOKS[webhook_id]
 
 

@@ -293,14 +293,13 @@ NEXT_WEBHOOK = count(1)
 
 
 @app.post("/webhooks", status_code=201)
-async def add_webhook(request: Request, response: Response, who: Caller) -> dict[str, Any]:
+async def add_webhook(request: Request, who: Caller) -> dict[str, Any]:
     url = (await json_body(request)).get("url")
     if not isinstance(url, str) or not url:
         raise invalid("url is required")
     # VULNERABLE (API7): any URL, so the shop will POST to 127.0.0.1, 169.254.169.254, 10.x...
     webhook_id = next(NEXT_WEBHOOK)
     WEBHOOKS[webhook_id] = {"id": webhook_id, "url": url, "owner": who["id"]}
-    response.headers["Location"] = f"/webhooks/{webhook_id}"
     return WEBHOOKS[webhook_id]
 
 

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench lint verify clean
+.PHONY: run test bench lint verify dist clean
 
 run: $(VENV)/.installed-run
 	$(BIN)/apilab
@@ -20,6 +20,10 @@ lint: $(VENV)/.installed-test
 
 verify: $(VENV)/.installed-run
 	$(BIN)/apilab verify
+
+# The wheel and sdist a learner installs (pipx install dist/apilab-*.whl), built from the sdist.
+dist: $(VENV)/.installed-test
+	$(BIN)/python -m build --no-isolation --outdir dist .
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -37,4 +41,4 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	@touch $@ $(VENV)/.installed-run
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache dist

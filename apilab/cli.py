@@ -12,16 +12,17 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from apilab import paths
-from apilab.catalog.loader import CatalogError, load_course
-from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.languages import LANGUAGES
 from apilab.ports import SANDBOX_PORT, SERVER_PORT
 from apilab.untrusted import clean
-from hub.cli import hub
+
+if TYPE_CHECKING:
+    from apilab.catalog.models import Course, Exercise, Lesson
 
 GRADING_ERROR = 2  # exit code: nothing could be graded
 # The everyday commands that also send submissions left waiting while the hub was down (the app
@@ -30,10 +31,24 @@ QUICK_SYNC_COMMANDS = ("check", "lessons", "start")
 
 
 def _course() -> Course:
+    from apilab.catalog.loader import CatalogError, load_course
+
     try:
         return load_course(paths.course_root())
     except CatalogError as exc:
         raise click.ClickException(f"the course files have a problem: {exc}") from None
+
+
+def _course_exercise(name: str) -> Exercise:
+    """The exercise named by slug or number, loaded without the rest of the course."""
+    from apilab.catalog.loader import CatalogError, load_course_exercise
+
+    try:
+        return load_course_exercise(paths.course_root(), name)
+    except CatalogError as exc:
+        raise click.ClickException(f"the course files have a problem: {exc}") from None
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="EXERCISE") from None
 
 
 def _exercise(course: Course, name: str) -> Exercise:
@@ -52,14 +67,35 @@ def _store():
         raise click.ClickException(str(exc)) from None
 
 
-@click.group(invoke_without_command=True)
-@click.version_option(package_name="apilab")
+class _Commands(click.Group):
+    """apilab's commands, with the hub's (`apilab hub ...`, server code) loaded only when used."""
+
+    LAZY = {"hub": ("hub.cli", "hub")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib
+
+            module, attribute = self.LAZY[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, invoke_without_command=True)
+@click.version_option(package_name="apilab", message="apilab %(version)s")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Learn API development by doing: lessons, a live practice API, and a grader that explains.
 
     Run without a command to open the terminal app.
     """
+    if ctx.invoked_subcommand in ("check", "submit"):
+        # They make pydantic models for no plugin to watch, and pydantic's search for plugins
+        # reads every installed package's entry points: more time than loading the exercise.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if ctx.invoked_subcommand in QUICK_SYNC_COMMANDS and "--help" not in sys.argv:
         _send_waiting_submissions()
     if ctx.invoked_subcommand is None:
@@ -97,6 +133,7 @@ def app(no_sandbox: bool, url: str | None) -> None:
     from tui import run_app
 
     course = _course()
+    _workspace(course)  # the app puts the learner's work there: say how to get one before it opens
     store, problem = store_for_app()
     code = run_app(course, store, start_sandbox=not no_sandbox, store_problem=problem,
                    notices=stop_leftovers(), server_url=url)
@@ -148,14 +185,55 @@ def sandbox(host: str, port: int, seed: int, labs: tuple[str, ...]) -> None:
 @main.command()
 def lessons() -> None:
     """Show the course and your progress."""
+    from apilab.contracts import task_changes
     from apilab.views.progress import course_as_text
+    from apilab.workspace import NoWorkspaceError, workspace_root
 
     course = _course()
+    try:
+        workspace: Path | None = workspace_root(course.root)
+    except NoWorkspaceError as exc:
+        workspace, elsewhere = None, str(exc)
     with _store() as store:
         latest: dict[str, bool] = {}
         for run in store.notebook_runs():  # newest first
             latest.setdefault(run["lesson"], run["ok"])
-        click.echo(course_as_text(course, store.progress(), latest))
+        changes = task_changes(course, workspace) if workspace else {}
+        started = {slug for slug in course.exercises if workspace and (workspace / slug).is_dir()}
+        click.echo(course_as_text(course, store.progress(), latest, changes, started))
+    if workspace is None:
+        click.echo(f"\n{elsewhere[0].upper()}{elsewhere[1:]}")
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path | None) -> None:
+    """Create your workspace, where your exercises and notebooks go [default: ./apilab-course]."""
+    import shlex
+
+    from apilab.workspace import DEFAULT_FOLDER, WorkspaceError
+    from apilab.workspace_init import init_workspace
+
+    given = folder or Path(DEFAULT_FOLDER)
+    try:
+        made = init_workspace(given)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not made.created:
+        click.echo(f"{made.path} is already your workspace; nothing changed.")
+    else:
+        click.echo(f"Created your workspace: {made.path}\nYour exercises (apilab start) and your "
+                   "copies of the notebooks (apilab notebook) go there, and updates of apilab never "
+                   "touch them.")
+        if made.kept:
+            click.echo(f"Kept your own {' and '.join(made.kept)} as "
+                       + ("they were." if len(made.kept) > 1 else "it was."))
+        click.echo('To keep your work under version control: git init && git add . && git commit '
+                   '-m "My apilab work" (in that folder)')
+    here = made.path == Path.cwd().resolve()
+    click.echo("\nNext:\n" + ("" if here else f"  cd {shlex.quote(str(given))}\n")
+               + "  apilab            the course in the terminal app\n"
+               + "  apilab lessons    the course and your progress, as text")
 
 
 @main.command()
@@ -163,8 +241,11 @@ def lessons() -> None:
 @click.option("--reset", is_flag=True, help="Start over: your current work is kept in a backup folder.")
 @click.option("--lang", "language", type=click.Choice(sorted(LANGUAGES)),
               help="The starter's language [default: python].")
-def start(exercise: str, reset: bool, language: str | None) -> None:
-    """Copy an exercise's starter into your workspace (work/<exercise>/)."""
+@click.option("--accept-task", is_flag=True,
+              help="The task changed since you started (apilab lessons says so): take the new one "
+                   "as yours. Your work is untouched.")
+def start(exercise: str, reset: bool, language: str | None, accept_task: bool) -> None:
+    """Copy an exercise's starter into your workspace (<workspace>/<exercise>/)."""
     from apilab.server_commands import remember
     from apilab.workspace import WorkspaceError, start_workspace
 
@@ -178,6 +259,7 @@ def start(exercise: str, reset: bool, language: str | None) -> None:
         again = f" --lang {language}" if language else ""
         click.echo(f"Your workspace already exists: {workspace.path}\nYour work is untouched. "
                    f"To start over (keeping a backup): apilab start {ex.slug}{again} --reset")
+        _echo_task_change(ex, workspace.path.parent, accept_task)
     else:
         remember(ex.slug, None)  # a command given for the old workspace may not fit the new one
         if workspace.backup:
@@ -212,7 +294,7 @@ def serve(exercise: str, port: int, source: str, command: str | None, language: 
     from apilab.processes import Processes
     from apilab.server_commands import CommandError, resolve
     from apilab.serving import ServerSupervisor
-    from apilab.workspace import WorkspaceError, starter_for
+    from apilab.workspace import WorkspaceError, exercise_folder, starter_for
 
     course = _course()
     ex = _exercise(course, exercise)
@@ -222,10 +304,12 @@ def serve(exercise: str, port: int, source: str, command: str | None, language: 
                                  param_hint="--lang")
     _echo_notices(stop_leftovers())
     try:
-        folder = (paths.workspace(course.root, ex.slug) if source == "work" else
+        folder = (exercise_folder(course.root, ex.slug) if source == "work" else
                   starter_for(ex, language) if source == "starter" else ex.solution_dir)
     except WorkspaceError as exc:
         raise click.ClickException(str(exc)) from None
+    if not folder.is_dir() and source == "solution":
+        raise click.ClickException(_NO_REFERENCES)
     if not folder.is_dir():
         raise click.ClickException(f"no workspace for {ex.slug} yet. Create it with: apilab start "
                                    f"{ex.slug} (--lang js for JavaScript)")
@@ -245,6 +329,41 @@ def serve(exercise: str, port: int, source: str, command: str | None, language: 
         sandbox_url=os.environ.get("SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}"),
         on_event=_echo_server_event)
     _until_stopped(processes, lambda: asyncio.run(supervisor.run()))
+
+
+def _echo_task_change(exercise: Exercise, workspace: Path, accept: bool) -> None:
+    """Say how the task changed since the learner started it; with `accept`, take the new one."""
+    from apilab.contracts import accept_task, task_change, task_diff
+    from apilab.views.progress import task_change_note
+
+    try:
+        change = task_change(workspace, exercise)
+        diff = task_diff(workspace, change, exercise) if change else None
+        if accept:
+            accept_task(workspace, exercise)
+    except OSError as exc:
+        raise click.ClickException(f"could not note the new task in {workspace}: "
+                                   f"{exc.strerror or exc}") from None
+    if change is None:
+        if accept:
+            click.echo("The task has not changed since you started it.")
+        return
+    if diff:
+        click.echo(f"\nThe task {task_change_note(change)}. What changed:\n\n{diff}")
+    else:
+        click.echo(f"\nThe task {task_change_note(change)}: read it again in {exercise.root}")
+    click.echo("Noted: this is now your task." if accept else
+               f"Once you have: apilab start {exercise.slug} --accept-task")
+
+
+def _workspace(course: Course) -> Path:
+    """The learner's workspace, or a ClickException saying how to create or find one."""
+    from apilab.workspace import NoWorkspaceError, workspace_root
+
+    try:
+        return workspace_root(course.root)
+    except NoWorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _echo_server_event(event) -> None:
@@ -296,6 +415,12 @@ def _until_stopped(processes, run: Callable[[], object]) -> None:
         processes.stop_all(final=True)
 
 
+# The course's policy: the installed course holds no answers (README, "What the installed course holds").
+_NO_REFERENCES = ("this course has no reference solutions: an installed apilab leaves them out, "
+                  "with the mutants and solution notebooks, so that the answers are not one folder "
+                  "away. They are in the course's repository: run this in a clone of it.")
+
+
 def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
                    verbose: bool, submit: bool, sandbox_url: str | None = None) -> None:
     from apilab.launches import server_at, stop_leftovers
@@ -305,8 +430,7 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     from grader.services import ServiceTargetError
     from grader.target import TargetError
 
-    course = _course()
-    ex = _exercise(course, exercise)
+    ex = _course_exercise(exercise)
     try:
         hub = load_hub() if submit else None
     except SettingsError as exc:
@@ -333,22 +457,22 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
         click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
         if recorded.warning:
             click.echo(recorded.warning, err=True)
-        if submit:
-            _after_submit(store, hub, recorded.run_id)
+        if submit:  # a script reading the report from stdout gets the report alone
+            _after_submit(store, hub, recorded.run_id, to_stderr=fmt != "text")
     sys.exit({"pass": 0, "fail": 1}.get(report.status, GRADING_ERROR))
 
 
-def _after_submit(store, hub, run_id: str | None) -> None:
+def _after_submit(store, hub, run_id: str | None, *, to_stderr: bool) -> None:
     if run_id is None:
         return
     if hub is None:
         click.echo("Recorded as a submission. To send submissions to your mentors, join a hub: "
-                   "apilab login HUB_URL --token TOKEN")
+                   "apilab login HUB_URL --token TOKEN", err=to_stderr)
         return
     from apilab.sync import sync
 
     result = sync(store, hub)
-    click.echo(clean(result.summary()))  # it may quote the hub
+    click.echo(clean(result.summary()), err=to_stderr)  # it may quote the hub
 
 
 _grade_options = [
@@ -369,10 +493,14 @@ def _with_grade_options(fn):
     return fn
 
 
+_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]),
+                              default="text", show_default=True,
+                              help="text for reading; json or junit for scripts and CI.")
+
+
 @main.command()
 @_with_grade_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
-              show_default=True)
+@_format_option
 def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
           sandbox_url: str | None, verbose: bool, fmt: str) -> None:
     """Grade your running server. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
@@ -382,10 +510,15 @@ def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
 
 @main.command()
 @_with_grade_options
+@_format_option
 def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
-           sandbox_url: str | None, verbose: bool) -> None:
-    """Grade with the hidden checks included, record it, and send it to your hub."""
-    _grade_command(exercise, url, "text", seed, allow_remote, verbose, submit=True,
+           sandbox_url: str | None, verbose: bool, fmt: str) -> None:
+    """Grade with the hidden checks included, record it, and send it to your hub.
+
+    Exit 0: all passed; 1: a check failed; 2: nothing graded. With --format json or junit,
+    standard output is the report alone; what happened to the submission goes to stderr.
+    """
+    _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=True,
                    sandbox_url=sandbox_url)
 
 
@@ -457,6 +590,8 @@ def verify(exercise: str | None, no_notebooks: bool, jobs: int | None) -> None:
 
     course = _course()
     only = [_exercise(course, exercise)] if exercise else None
+    if any(not ex.solution_dir.is_dir() for ex in only or course.ordered_exercises()):
+        raise click.ClickException(_NO_REFERENCES)
     ok = verify_course(course, exercises=only, notebooks=not no_notebooks and not exercise,
                        echo=click.echo, jobs=jobs)
     sys.exit(0 if ok else 1)
@@ -470,7 +605,7 @@ def verify(exercise: str | None, no_notebooks: bool, jobs: int | None) -> None:
 @click.option("--reset", is_flag=True,
               help="Start over from the course's notebook: your copy is kept as a backup.")
 def notebook(lesson: str, port: int, check: bool, reset: bool) -> None:
-    """Open a lesson's notebook (your own copy, in work/notebooks/) in Jupyter, with the sandbox."""
+    """Open a lesson's notebook (your own copy, in your workspace) in Jupyter, with the sandbox."""
     from apilab.workspace import WorkspaceError, notebook_copy, reset_notebook_copy
 
     course = _course()
@@ -631,6 +766,8 @@ def mentor() -> None:
         raise click.ClickException(str(exc)) from None
     if settings is None or settings.role != "mentor":
         raise click.ClickException("log in with a mentor token: apilab login HUB_URL --token TOKEN")
+    from apilab.catalog.loader import CatalogError, load_course
+
     try:  # the course only names exercises in the filters; the hub is enough without it
         course: Course | None = load_course(paths.course_root())
     except CatalogError:
@@ -639,8 +776,6 @@ def mentor() -> None:
 
     run_mentor_app(settings, course)
 
-
-main.add_command(hub)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from apilab import languages, paths, process_tree
+from apilab import languages, paths
 
 KINDS = {"server": "your server", "jupyter": "Jupyter", "sandbox": "the sandbox"}
 
@@ -53,6 +53,10 @@ class Launch:
                 f"started {started} (pid {self.pid})")
 
     def owner_alive(self) -> bool:
+        # process_tree (psutil) loads only when there is a launch to ask about: `apilab check`
+        # with nothing recorded never pays for it.
+        from apilab import process_tree
+
         started = process_tree.identity(self.owner_pid)
         return started is not None and (self.owner_started is None or
                                         abs(started - self.owner_started) < 1)
@@ -114,6 +118,8 @@ def stop_leftovers() -> list[str]:
     for launch in current():
         if launch.owner_alive():
             continue
+        from apilab import process_tree
+
         if process_tree.stop(None, launch.id):
             stopped.append(f"Stopped {launch.describe()}: it was left running by an apilab that "
                            f"ended without stopping it (pid {launch.owner_pid}).")

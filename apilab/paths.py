@@ -1,34 +1,56 @@
-"""Where apilab keeps things: the course it teaches, the learner's workspace, the progress data.
+"""Where apilab keeps things: the course it teaches and the progress data.
 
 Settings come from the environment so that tests and several courses can live side by side:
 `APILAB_HOME` (progress and settings; default the platform's user data folder) and
-`APILAB_COURSE` (the folder holding lessons/ and exercises/; default this checkout).
+`APILAB_COURSE` (the folder holding lessons/ and exercises/). Without `APILAB_COURSE`, the course
+is the one installed with apilab, as package data (what a wheel carries), or, in a clone of the
+repository, the checkout itself. The learner's own work lives in a workspace (`apilab.workspace`).
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
-
-import platformdirs
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def data_home() -> Path:
     """The folder for the progress database and settings, created on first use."""
-    home = Path(os.environ.get("APILAB_HOME") or platformdirs.user_data_dir("apilab"))
+    home = Path(os.environ.get("APILAB_HOME") or _platform_data_dir())
     home.mkdir(parents=True, exist_ok=True)
     return home
 
 
+def _platform_data_dir() -> str:
+    import platformdirs  # only when APILAB_HOME does not say where
+
+    return platformdirs.user_data_dir("apilab")
+
+
+def installed_course() -> Path | None:
+    """The course installed with apilab as package data (`apilab/course/`), if this installation
+    carries one: an installed wheel does, a clone (or an editable install of one) does not."""
+    folder = resources.files("apilab") / "course"
+    # A regular install is a folder on disk; the course is used as files (copied, served, run).
+    if isinstance(folder, Path) and (folder / "lessons" / "course.toml").is_file():
+        return folder.resolve()
+    return None
+
+
 def course_root() -> Path:
-    return Path(os.environ.get("APILAB_COURSE") or CHECKOUT).resolve()
+    """The folder holding the course: `APILAB_COURSE`, else the installed course, else the checkout."""
+    if configured := os.environ.get("APILAB_COURSE"):
+        return Path(configured).resolve()
+    return installed_course() or CHECKOUT
 
 
-def workspace(course: Path, exercise_slug: str) -> Path:
-    """The learner's own copy of an exercise: `work/<slug>/` beside the course, git-ignored."""
-    return course / "work" / exercise_slug
+def is_installed(course: Path) -> bool:
+    """True when `course` is the course installed with apilab: a learner's work never goes
+    inside it (an upgrade replaces it whole)."""
+    installed = installed_course()
+    return installed is not None and course.resolve() == installed
 
 
 def progress_db() -> Path:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -29,6 +30,9 @@ VERIFY_SEED = 20250314  # fixed, so a failing verification replays with `apilab 
 Source = Literal["starter", "solution"] | Mutant
 # The environment variable that gives a served app each service's URL.
 SERVICE_ENV = {"sandbox": "SANDBOX_URL"}
+# A rule of an exercise's contract, marked in its README right after the rule's words, where a
+# rendered README shows nothing; checks name the rules they enforce (`rules = [...]`).
+RULE_MARK = re.compile(r"<!--\s*rule:\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*-->")
 
 
 @dataclass
@@ -75,8 +79,9 @@ async def _verify(exercises: list[Exercise], notebooks: list[Path], echo: Callab
                           for path in notebooks]
         groups: list[list[asyncio.Task[list[Verdict]]]] = []
         for exercise in exercises:
-            groups.append([asyncio.create_task(_verify_source(
-                limit, exercise, source, Path(tmp) / exercise.slug / _name(source), services))
+            groups.append([asyncio.create_task(_verify_rules(exercise))] + [
+                asyncio.create_task(_verify_source(
+                    limit, exercise, source, Path(tmp) / exercise.slug / _name(source), services))
                 for source in ["solution", "starter", *exercise.mutants]])
         groups += notebook_tasks
         verdicts = []
@@ -145,6 +150,31 @@ async def _verify_notebook(path: Path) -> list[Verdict]:
     from apilab.verify_notebooks import verify_notebook
 
     return await asyncio.to_thread(verify_notebook, path)
+
+
+def readme_rules(readme: Path) -> list[str]:
+    """The ids of the rules `readme` marks (`<!-- rule: ID -->`), in order, each once."""
+    return list(dict.fromkeys(RULE_MARK.findall(readme.read_text(encoding="utf-8"))))
+
+
+async def _verify_rules(exercise: Exercise) -> list[Verdict]:
+    """Every rule the README marks is named by a check, and every rule a check names is marked.
+    Nothing to say about a README that marks no rules."""
+    marked = readme_rules(exercise.readme)
+    named = {rule: check.id for check in exercise.checks for rule in check.rules}
+    if not marked and not named:
+        return []
+    subject = f"{exercise.slug}: README rules"
+    problems = []
+    if uncovered := [rule for rule in marked if rule not in named]:
+        problems.append(f"no check enforces {', '.join(uncovered)} (name the rule in the "
+                        "`rules` of the checks that do, or add a check)")
+    if unmarked := sorted(set(named) - set(marked)):
+        problems.append("checks name rules the README does not mark: " + ", ".join(
+            f"{rule} ({named[rule]})" for rule in unmarked))
+    if problems:
+        return [Verdict(False, subject, "; ".join(problems))]
+    return [Verdict(True, subject, f"each of the {len(marked)} rules it marks is enforced by a check")]
 
 
 # --- verdicts -----------------------------------------------------------------------------------

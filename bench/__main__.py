@@ -1,4 +1,5 @@
-"""Run apilab's benchmarks: `python -m bench` runs them all, `python -m bench NAME [options]` one.
+"""Run apilab's benchmarks: `python -m bench` runs them all, `python -m bench NAME [options]` one,
+`python -m bench NAME NAME...` several with their defaults.
 
 A benchmark is a module listed in `BENCHES` with:
 - `run(**options) -> dict`: measure, and return figures that can be saved as JSON;
@@ -6,9 +7,12 @@ A benchmark is a module listed in `BENCHES` with:
   every benchmark with no options works);
 - optionally `summarize(result) -> str`: a small table for the terminal.
 
-Each result is printed and saved as JSON under `bench/results/` (git-ignored) with the machine and
-commit it was measured on. Benchmarks report ratios against a baseline measured in the same run;
-they never assert, and they are never part of the test suite.
+Each result is printed and saved as JSON under `bench/results/` (git-ignored) with the machine,
+its load and the commit it was measured on. A benchmark that has headline figures also offers
+`figures(result) -> list[bench.table.Figure]`: at the end, every figure of the benchmarks run is
+printed as one table (figure, baseline, ratio, goal) and saved as `bench/results/figures-*.json`.
+Benchmarks report ratios against a baseline measured in the same run; they never assert, and
+they are never part of the test suite.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+
+from bench import table
+from bench.table import Figure
 
 BENCHES = {
     "cache_savings": "bench.cache_savings",
@@ -44,25 +51,34 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__.strip() + "\n\nBenchmarks: " + ", ".join(BENCHES))
         return 0
     if argv and not argv[0].startswith("-"):
-        name, options = argv[0], argv[1:]
-        if name not in BENCHES:
-            print(f"no benchmark {name!r}; known: {', '.join(BENCHES)}", file=sys.stderr)
+        names = [arg for arg in argv if not arg.startswith("-")]
+        selected, options = (names, []) if len(names) == len(argv) else (argv[:1], argv[1:])
+        if unknown := [name for name in selected if name not in BENCHES]:
+            print(f"no benchmark {unknown[0]!r}; known: {', '.join(BENCHES)}", file=sys.stderr)
             return 2
-        selected = [name]
     else:
         selected, options = list(BENCHES), argv
         if options:
             print("options apply to one benchmark: python -m bench NAME [options]", file=sys.stderr)
             return 2
+    headline: list[Figure] = []
     for name in selected:
         module = importlib.import_module(BENCHES[name])
         result = module.run(**vars(_parser(name, module).parse_args(options)))
-        path = save(name, result)
         summarize = getattr(module, "summarize", None)
         print(summarize(result) if summarize else json.dumps(result, indent=2))
-        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        print(f"saved to {shown}")
+        print(f"saved to {_shown(save(name, result))}\n")
+        headline += module.figures(result) if hasattr(module, "figures") else []
+    if headline:
+        print(table.text(headline))
+        figures = {"figures": [figure.as_dict() for figure in headline],
+                   "markdown": table.markdown(headline)}
+        print(f"saved to {_shown(save('figures', figures))}")
     return 0
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 def save(name: str, result: dict) -> Path:
@@ -75,8 +91,10 @@ def save(name: str, result: dict) -> Path:
 
 
 def environment() -> dict:
-    """Where the figures come from: they only compare within one machine and one run."""
+    """Where the figures come from: they only compare within one machine and one run, and
+    the load says how many other programs wanted the processors meanwhile."""
     return {
+        "load_average_1_5_15_min": [round(load, 2) for load in os.getloadavg()],
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),

@@ -1,49 +1,61 @@
-"""How much time the grader adds on top of the HTTP requests it sends.
+"""How much the grader, and `apilab check` as a whole, add to the HTTP exchanges they make.
 
-Method: grade the exercise's reference solution once to learn the exact sequence of requests and
-their statuses. Then, N times (after warm-ups), time one `grade(...)` and two replays of that same
-sequence through a bare `httpx.AsyncClient` (a fresh client per run, as the grader opens a fresh
-one), in rotating order: one opening a new connection per request, one with keep-alive. The
-grader currently opens a connection per request (see `grader.wire`), so grader/replay without
-keep-alive is its own overhead, and the keep-alive replay shows what that choice costs. The
-figures are ratios per run: their median and spread.
+Method: grade the exercise's reference solution once (visible checks, as `apilab check` does) to
+record the exact requests. Then, for N rounds after warm-ups, each contender gets a freshly
+started server of its own (started together; start-up is not timed), in an order that rotates
+from round to round:
 
-Every timed run gets a freshly started server (uvicorn, a separate process; startup is not timed).
-Against one long-lived server the grader's work grows from run to run (a check that walks every
-page of a collection walks more pages as earlier runs add resources) while a replay stays fixed,
-which inflates the ratio tenfold; a fresh server also gives the replay the same ids the first run
-saw. `replay_status_mismatches` counts replayed answers whose status differed from the recording.
+- `grader`: `grade(exercise, url, seed)` in this process;
+- `raw`: the same requests as bytes over raw sockets, one connection each, each read until the
+  server closes it: the physical baseline, what the exchanges cost with no client at all;
+- `httpx`: the same requests through a bare `httpx.AsyncClient`, a new connection each;
+- `check`: `apilab check` as a whole process (interpreter, imports, course, grading, progress
+  store, report), and `bare`, an interpreter that does nothing, started the same way.
+
+Against one long-lived server the grader's work grows from run to run (walks over the list walk
+more pages) while a replay stays fixed; a fresh server also gives each replay the ids the first
+run saw. Ratios are taken per round: grader/raw, and (check − bare)/raw, the process's cost
+beyond starting an interpreter. `replay_status_mismatches` counts replayed answers whose status
+differed from the recording. `--profile` prints where one grading run spends its time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
+import os
+import pstats
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
-
-import httpx
+from typing import Any
+from urllib.parse import urlsplit
 
 from apilab.catalog.models import Exercise
+from bench.table import Figure
 from grader.report import Report
 from grader.runner import grade
 
-T = TypeVar("T")
 DEFAULT_SEED = 20240601
-# Recomputed by httpx for the replayed request; copying them could contradict the body.
-UNREPLAYED_HEADERS = {"host", "content-length"}
+GOAL_GRADER = 2.0  # grade() at most twice the raw exchanges
+GOAL_CHECK = 2.5  # `apilab check` at most 2.5 times the raw exchanges, plus an interpreter's start
+APILAB = Path(sys.executable).parent / "apilab"
 
 
 @dataclass(frozen=True)
 class Request:
     method: str
-    url: str
+    target: str  # path and query, as sent
     headers: list[tuple[str, str]]
-    content: bytes | None
+    content: bytes
     status: int | None  # what the first run received, to tell whether the replay stayed faithful
 
 
@@ -51,17 +63,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("exercise", nargs="?", default=None,
                         help="an exercise folder, or a slug or number from the course "
                              "(default: exercise 1 of the course)")
-    parser.add_argument("--runs", type=int, default=15, help="timed runs of each (default 15)")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
+    parser.add_argument("--runs", type=int, default=9, help="timed rounds (default 9)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the grader's seed")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile one grading run and keep its top lines")
 
 
-def run(exercise: str | None = None, runs: int = 15, warmup: int = 2,
-        seed: int = DEFAULT_SEED) -> dict:
-    """Measure grader and replay wall times against the exercise's reference solution."""
+def run(exercise: str | None = None, runs: int = 9, warmup: int = 2, seed: int = DEFAULT_SEED,
+        profile: bool = False) -> dict:
+    """Measure grader, replays and the `apilab check` process against the reference solution."""
     chosen = load(exercise)
-    result = asyncio.run(_measure(chosen, runs, warmup, seed))
-    return {"exercise": chosen.slug, "seed": seed, "runs": runs, "warmup": warmup, **result}
+    load_before = [round(load, 2) for load in os.getloadavg()]
+    result = asyncio.run(_measure(chosen, runs, warmup, seed, profile))
+    return {"exercise": chosen.slug, "seed": seed, "runs": runs, "warmup": warmup,
+            "load_average_before": load_before, **result}
 
 
 def load(name: str | None) -> Exercise:
@@ -75,32 +91,45 @@ def load(name: str | None) -> Exercise:
     return course.exercise(name) if name else course.ordered_exercises()[0]
 
 
-async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int) -> dict:
+async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profile: bool) -> dict:
     from apilab.app_servers import serve_app, serve_apps
 
     with serve_app(exercise.solution_dir) as url:
         first = await grade(exercise, url, seed=seed)
     requests, inexact = replayable(first)
-    times: dict[str, list[float]] = {"grader": [], "replay": [], "keepalive": []}
+    top_lines = None
+    if profile:
+        with serve_app(exercise.solution_dir) as url:
+            top_lines = await _profiled(grade(exercise, url, seed=seed))
+    times: dict[str, list[float]] = {name: [] for name in ("grader", "raw", "httpx", "check", "bare")}
     mismatches = 0
-    for index in range(warmup + runs):
-        # Fresh servers for each round, started together: one per contender.
-        with serve_apps([exercise.solution_dir] * 3) as urls:
-            contenders = {
-                "grader": lambda url: grade(exercise, url, seed=seed),
-                "replay": lambda url: replay(requests, first.url, url, keep_alive=False),
-                "keepalive": lambda url: replay(requests, first.url, url, keep_alive=True),
-            }
-            names = list(contenders)
-            order = names[index % 3:] + names[:index % 3]  # rotate, so drift hits all alike
-            for name, url in zip(order, urls, strict=True):
-                elapsed, outcome = await _timed(contenders[name](url))
-                if index >= warmup:
-                    times[name].append(elapsed)
-                    mismatches += outcome if isinstance(outcome, int) else 0
-    grader_s, replay_s, keepalive_s = times["grader"], times["replay"], times["keepalive"]
-    ratios = [g / r for g, r in zip(grader_s, replay_s, strict=True)]
-    keepalive_ratios = [g / r for g, r in zip(grader_s, keepalive_s, strict=True)]
+    with tempfile.TemporaryDirectory(prefix="apilab-bench-home-") as home:
+        command = [str(APILAB), "check", exercise.slug, "--seed", str(seed)]
+        # The child's progress store, not the person's; and bytecode cached as a learner's is
+        # (with PYTHONDONTWRITEBYTECODE every start would compile apilab's modules again).
+        env = {**os.environ, "APILAB_HOME": home}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        for index in range(warmup + runs):
+            with serve_apps([exercise.solution_dir] * 4) as urls:
+                contenders: dict[str, Callable[[str], Awaitable[Any]]] = {
+                    "grader": lambda url: grade(exercise, url, seed=seed),
+                    "raw": lambda url: asyncio.to_thread(raw_replay, requests, url),
+                    "httpx": lambda url: httpx_replay(requests, url),
+                    "check": lambda url: asyncio.to_thread(_process, [*command, "--url", url], env),
+                }
+                names = list(contenders)
+                order = names[index % 4:] + names[:index % 4]  # rotate, so drift hits all alike
+                for name, url in zip(order, urls, strict=True):
+                    elapsed, outcome = await _timed(contenders[name](url))
+                    if index >= warmup:
+                        times[name].append(elapsed)
+                        mismatches += outcome if name in ("raw", "httpx") else 0
+            bare, _ = await _timed(asyncio.to_thread(_process, [sys.executable, "-c", "pass"], env))
+            if index >= warmup:
+                times["bare"].append(bare)
+    grader_ratios = [g / r for g, r in zip(times["grader"], times["raw"], strict=True)]
+    check_ratios = [(c - b) / r for c, b, r in
+                    zip(times["check"], times["bare"], times["raw"], strict=True)]
     return {
         "reference_status": first.status,
         "reference_score": f"{first.score}/{first.max_score}",
@@ -108,17 +137,11 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int) -> dic
         "requests_per_run": len(requests),
         "requests_with_cut_bodies": inexact,
         "replay_status_mismatches": mismatches,
-        "grader_ms": [round(s * 1000, 2) for s in grader_s],
-        "replay_ms": [round(s * 1000, 2) for s in replay_s],
-        "replay_keepalive_ms": [round(s * 1000, 2) for s in keepalive_s],
-        "ratio": spread(ratios),
-        "ratio_vs_keepalive": spread(keepalive_ratios),
-        "grader_ms_stats": spread([s * 1000 for s in grader_s]),
-        "replay_ms_stats": spread([s * 1000 for s in replay_s]),
-        "replay_keepalive_ms_stats": spread([s * 1000 for s in keepalive_s]),
-        "overhead_ms_per_request": round(statistics.median(
-            (g - r) * 1000 / max(1, len(requests)) for g, r in zip(grader_s, replay_s, strict=True)
-        ), 3),
+        **{f"{name}_ms": spread([s * 1000 for s in values]) for name, values in times.items()},
+        "grader_over_raw": spread(grader_ratios),
+        "httpx_over_raw": spread([h / r for h, r in zip(times["httpx"], times["raw"], strict=True)]),
+        "check_beyond_bare_over_raw": spread(check_ratios),
+        "profile": top_lines,
     }
 
 
@@ -129,34 +152,70 @@ def replayable(report: Report) -> tuple[list[Request], int]:
         for exchange in check.exchanges:
             sent = exchange.request
             inexact += sent.body_truncated
-            headers = [(k, v) for k, v in sent.headers if k.lower() not in UNREPLAYED_HEADERS]
-            content = sent.body.encode("utf-8") if sent.body else None
+            parts = urlsplit(sent.url)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
             status = exchange.response.status if exchange.response else None
-            requests.append(Request(sent.method, sent.url, headers, content, status))
+            requests.append(Request(sent.method, target, list(sent.headers),
+                                    sent.body.encode("utf-8"), status))
     return requests, inexact
 
 
-async def replay(requests: list[Request], recorded_base: str, base: str, *,
-                 keep_alive: bool) -> int:
-    """Send `requests` in order to `base` with a bare client, keeping connections open or not.
+def raw_replay(requests: list[Request], base: str) -> int:
+    """Send each request's bytes on a socket of its own and read until the server closes it.
+    Returns how many answers had another status than the recording."""
+    parts = urlsplit(base)
+    address = (parts.hostname, parts.port)
+    differ = 0
+    for request in requests:
+        fields = [(name, parts.netloc if name.lower() == "host" else value)
+                  for name, value in request.headers if name.lower() != "connection"]
+        head = "".join(f"{name}: {value}\r\n" for name, value in [*fields, ("Connection", "close")])
+        data = f"{request.method} {request.target} HTTP/1.1\r\n{head}\r\n".encode("latin-1")
+        with socket.create_connection(address) as sock:
+            sock.sendall(data + request.content)
+            answer = bytearray()
+            while chunk := sock.recv(65536):
+                answer += chunk
+        differ += answer[9:12] != str(request.status).encode()
+    return differ
 
-    Returns how many answers had another status than the recording.
-    """
+
+async def httpx_replay(requests: list[Request], base: str) -> int:
+    """The same requests through a bare httpx client, a new connection each."""
+    import httpx
+
     differ = 0
     async with httpx.AsyncClient(
-        timeout=httpx.Timeout(5.0, connect=3.0), follow_redirects=False, trust_env=False,
-        limits=httpx.Limits(max_connections=4, max_keepalive_connections=2 if keep_alive else 0),
+        base_url=base, timeout=httpx.Timeout(5.0, connect=3.0), follow_redirects=False,
+        trust_env=False, limits=httpx.Limits(max_keepalive_connections=0),
     ) as client:
         for request in requests:
-            url = base + request.url.removeprefix(recorded_base)
-            response = await client.request(request.method, url, headers=request.headers,
-                                            content=request.content)
+            headers = [(k, v) for k, v in request.headers if k.lower() not in ("host", "content-length")]
+            response = await client.request(request.method, request.target, headers=headers,
+                                            content=request.content or None)
             await response.aread()
             differ += response.status_code != request.status
     return differ
 
 
-async def _timed(awaitable: Awaitable[T]) -> tuple[float, T]:
+def _process(command: list[str], env: dict[str, str] | None = None) -> int:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)} exited with {done.returncode}: {done.stderr}")
+    return 0
+
+
+async def _profiled(work: Awaitable[Any], lines: int = 25) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    await work
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(lines)
+    return out.getvalue()
+
+
+async def _timed(awaitable: Awaitable[Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = await awaitable
     return time.perf_counter() - started, value
@@ -170,36 +229,49 @@ def spread(values: list[float]) -> dict:
         "q1": q1, "q3": q3}.items()}
 
 
+def figures(result: dict) -> list[Figure]:
+    """The headline figures (see `bench.table`): grade() and `apilab check` against the raw
+    replay of the same exchanges, and the httpx replay for context."""
+    raw, bare = result["raw_ms"]["median"], result["bare_ms"]["median"]
+    requests = f"{result['requests_per_run']} requests of {result['exercise']}"
+    return [
+        Figure(f"grade(), {requests}", result["grader_ms"]["median"], "raw-socket replay", raw,
+               result["grader_over_raw"]["median"], GOAL_GRADER),
+        Figure(f"apilab check as a process, minus a bare interpreter ({bare:.0f} ms)",
+               result["check_ms"]["median"] - bare, "raw-socket replay", raw,
+               result["check_beyond_bare_over_raw"]["median"], GOAL_CHECK),
+        Figure(f"a bare httpx client, {requests}", result["httpx_ms"]["median"],
+               "raw-socket replay", raw, result["httpx_over_raw"]["median"]),
+    ]
+
+
 def summarize(result: dict) -> str:
-    g, r = result["grader_ms_stats"], result["replay_ms_stats"]
-    k = result["replay_keepalive_ms_stats"]
     lines = [
-        f"grader_overhead: {result['exercise']} (reference solution: {result['reference_status']}, "
+        f"grader_overhead: {result['exercise']} (reference: {result['reference_status']}, "
         f"{result['reference_score']}), {result['requests_per_run']} requests per run, "
-        f"{result['runs']} runs after {result['warmup']} warm-ups, seed {result['seed']}",
+        f"{result['runs']} rounds after {result['warmup']} warm-ups, seed {result['seed']}, "
+        f"load average {result['load_average_before'][0]:g} before",
         "",
-        f"{'':<16}{'median':>10}{'min':>10}{'max':>10}{'IQR':>20}",
-        _row("grader (ms)", g, "{:.1f}"),
-        _row("replay (ms)", r, "{:.1f}"),
-        _row("keep-alive (ms)", k, "{:.1f}"),
-        _row("grader/replay", result["ratio"], "{:.2f}x"),
-        _row("grader/k-a", result["ratio_vs_keepalive"], "{:.2f}x"),
-        "",
-        "replay: the same requests, a new connection each (as the grader sends them);",
-        "keep-alive: the same requests over kept-alive connections.",
-        f"grader overhead per request (median, vs replay): "
-        f"{result['overhead_ms_per_request']:.2f} ms",
+        f"{'':<22}{'median':>10}{'min':>10}{'max':>10}{'IQR':>20}",
+        *(_row(f"{name} (ms)", result[f"{name}_ms"], "{:.1f}")
+          for name in ("grader", "raw", "httpx", "check", "bare")),
+        _row("grader/raw", result["grader_over_raw"], "{:.2f}x"),
+        _row("httpx/raw", result["httpx_over_raw"], "{:.2f}x"),
+        _row("(check-bare)/raw", result["check_beyond_bare_over_raw"], "{:.2f}x"),
     ]
     if result["replay_status_mismatches"]:
         lines.append(f"note: {result['replay_status_mismatches']} replayed answers had another "
-                     "status than the recording (over all timed runs)")
+                     "status than the recording (over all timed rounds)")
     if result["requests_with_cut_bodies"]:
         lines.append(f"note: {result['requests_with_cut_bodies']} request bodies were cut in the "
-                     "report, so the replay sends less than the grader did")
+                     "report, so the replays send less than the grader did")
+    if result.get("profile"):
+        lines += ["", "where one grading run spends its time (cProfile, by own time):",
+                  result["profile"]]
     return "\n".join(lines)
 
 
 def _row(label: str, stats: dict, fmt: str) -> str:
     iqr = f"{fmt.format(stats['q1'])}–{fmt.format(stats['q3'])}"
     cells = [fmt.format(stats[key]) for key in ("median", "min", "max")]
-    return f"{label:<16}" + "".join(f"{cell:>10}" for cell in cells) + f"{iqr:>20}"
+    return f"{label:<22}" + "".join(f"{cell:>10}" for cell in cells) + f"{iqr:>20}"

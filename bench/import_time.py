@@ -8,19 +8,26 @@ interpreter started the same way, in the same run; the learner's side must never
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import time
 from typing import Any
 
+from bench.table import Figure
+
 RUNS = 15
 MODULE = "apilab.sync"
 
 
+# Bytecode cached as a learner's is: with PYTHONDONTWRITEBYTECODE every start compiles again.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _seconds(code: str) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=ENV)
     return time.perf_counter() - started
 
 
@@ -39,6 +46,12 @@ def run(runs: int = RUNS) -> dict[str, Any]:
     return {"runs": runs, "bare_interpreter_s": round(bare_s, 3), "import_s": round(sync_s, 3),
             "import_only_s": round(sync_s - bare_s, 3), "ratio": round(sync_s / bare_s, 2),
             "server_packages_loaded": probe.stdout.split()}
+
+
+def figures(result: dict[str, Any]) -> list[Figure]:
+    """`import apilab.sync` against a bare interpreter, for context (see `bench.table`)."""
+    return [Figure(f"python -c 'import {MODULE}'", result["import_s"] * 1000, "bare interpreter",
+                   result["bare_interpreter_s"] * 1000, result["ratio"])]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,6 +17,8 @@ import tempfile
 import time
 from typing import Any
 
+from bench.table import Figure
+
 CHILD = r"""
 import sys, time
 which = sys.argv[1]
@@ -63,6 +65,16 @@ def run(runs: int = 10) -> dict[str, Any]:
         "ratio_median": statistics.median(apilab) / statistics.median(bare),
         "ratio_range": [min(ratios), max(ratios)],
     }
+
+
+GOAL = 1.5  # the app's first screen within 1.5 times a bare Textual app's
+
+
+def figures(result: dict[str, Any]) -> list[Figure]:
+    """The app's first screen against a bare Textual app's (see `bench.table`)."""
+    return [Figure("apilab app: start to first screen", result["apilab_s"]["median"] * 1000,
+                   "bare Textual app", result["bare_textual_s"]["median"] * 1000,
+                   result["ratio_median"], GOAL)]
 
 
 def summarize(result: dict[str, Any]) -> str:

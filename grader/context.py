@@ -10,12 +10,15 @@ import contextlib
 import json
 import random
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlencode
 
 from grader.wire import Received, Wire, WireError
+
+if TYPE_CHECKING:
+    from grader.kept_alive import KeptAlive
 
 # ${name} (seeded data, a capture) or ${fixture.field.field} (a run fixture's value).
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}")
@@ -59,24 +62,72 @@ class Server:
         body: str | bytes | None = None,
         query: dict[str, str] | None = None,
         follow_redirects: bool = False,
+        strict_framing: bool = True,
     ) -> Received:
-        """Send a request; a wire problem fails the check clearly."""
-        headers = dict(headers or {})
-        content: bytes | None = None
-        if json_body is not NO_BODY:
-            content = json.dumps(json_body).encode()
-            if not any(name.lower() == "content-type" for name in headers):
-                headers["Content-Type"] = "application/json"
-        elif body is not None:
-            content = body.encode() if isinstance(body, str) else body
-        if query:
-            path = f"{path}{'&' if '?' in path else '?'}{urlencode(query)}"
+        """Send a request; a wire problem fails the check clearly.
+
+        `json_body` is sent as UTF-8 JSON text, every character as itself (RFC 8259 §8.1), never
+        as a `\\u` escape: a server must read UTF-8, not only ASCII. See `Wire.send` for
+        `strict_framing`.
+        """
+        headers, content = request_body(headers, json_body, body)
+        path = with_query(path, query)
         try:
             return await self.wire.send(method, path, headers=headers, content=content,
-                                        follow_redirects=follow_redirects)
+                                        follow_redirects=follow_redirects,
+                                        strict_framing=strict_framing)
         except WireError as exc:
-            where = f"the {self.service} ({self.url}) did not answer: " if self.service else ""
-            raise CheckFailed(f"{where}{method} {path}: {exc}", received="no usable response") from None
+            raise self.failure(method, path, exc) from None
+
+    @contextlib.asynccontextmanager
+    async def kept_alive(self) -> AsyncIterator[KeptAliveServer]:
+        """One kept-alive connection to this server: `async with server.kept_alive() as c:`,
+        then `await c.request(...)` like `request` (see `grader.kept_alive`)."""
+        async with self.wire.connection() as connection:
+            yield KeptAliveServer(self, connection)
+
+    def failure(self, method: str, path: str, exc: WireError) -> CheckFailed:
+        where = f"the {self.service} ({self.url}) did not answer: " if self.service else ""
+        return CheckFailed(f"{where}{method} {path}: {exc}", received="no usable response")
+
+
+class KeptAliveServer:
+    """Requests on one kept-alive connection, with `Server.request`'s options."""
+
+    def __init__(self, server: Server, connection: KeptAlive) -> None:
+        self.server, self.connection = server, connection
+
+    async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                      json_body: Any = NO_BODY, body: str | bytes | None = None,
+                      close: bool = False) -> Received:
+        """Send a request on the connection; `close` asks the server to close it afterwards."""
+        headers, content = request_body(headers, json_body, body)
+        try:
+            return await self.connection.send(method, path, headers=headers, content=content,
+                                              close=close)
+        except WireError as exc:
+            raise self.server.failure(method, path, exc) from None
+
+
+def request_body(headers: dict[str, str] | None, json_body: Any,
+                 body: str | bytes | None) -> tuple[dict[str, str], bytes | None]:
+    """The headers and bytes of a request body: `json_body` as UTF-8 JSON (with Content-Type
+    application/json unless given), or `body` as is (text as UTF-8)."""
+    headers = dict(headers or {})
+    if json_body is not NO_BODY:
+        if not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = "application/json"
+        return headers, json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+    if body is not None:
+        return headers, body.encode("utf-8") if isinstance(body, str) else body
+    return headers, None
+
+
+def with_query(path: str, query: Mapping[str, Any] | None) -> str:
+    """`path` with `query` appended (values as text), keeping a query it already has."""
+    if not query:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urlencode({k: str(v) for k, v in query.items()})}"
 
 
 @dataclass(frozen=True)
@@ -150,6 +201,10 @@ class CheckContext:
         """Send a request to the learner's server (see `Server.request` for the options)."""
         return await self.server.request(method, path, **options)
 
+    def kept_alive(self) -> contextlib.AbstractAsyncContextManager[KeptAliveServer]:
+        """One kept-alive connection to the learner's server (see `Server.kept_alive`)."""
+        return self.server.kept_alive()
+
     async def request_unframed(self, method: str, path: str,
                                headers: dict[str, str] | None = None) -> Received:
         """Send a bodiless request and read the raw reply to the end (see `Wire.send_unframed`):
@@ -157,7 +212,7 @@ class CheckContext:
         try:
             return await self.wire.send_unframed(method, path, headers=headers)
         except WireError as exc:
-            raise CheckFailed(f"{method} {path}: {exc}", received="no usable response") from None
+            raise self.server.failure(method, path, exc) from None
 
     def json(self, response: Received) -> Any:
         """The response body as JSON, or a failure saying why it is not JSON."""

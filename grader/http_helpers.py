@@ -12,9 +12,10 @@ import asyncio
 import base64
 import json as jsonlib
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urljoin
 
 from grader.context import CheckContext, Server
 from grader.matchers import MISSING, show, value_at
@@ -115,13 +116,6 @@ def allow_methods(response: Received) -> list[str]:
             for token in value.split(",") if token.strip()]
 
 
-def with_query(path: str, query: dict[str, Any]) -> str:
-    """`path` with `query` appended (values as text), keeping a query it already has."""
-    if not query:
-        return path
-    return f"{path}{'&' if '?' in path else '?'}{urlencode({k: str(v) for k, v in query.items()})}"
-
-
 # --- resources ----------------------------------------------------------------------------------
 
 
@@ -184,41 +178,68 @@ def key(value: Any) -> str:
 # --- lists --------------------------------------------------------------------------------------
 
 
-async def walk(ctx: CheckContext, first: str, items_path: str, max_pages: int,
-               limit: int | None = None) -> list[tuple[int, Any]]:
-    """Follow `rel="next"` from `first`; every (page number, item) in order.
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its number (from 1), its URL, its items and its next link."""
+
+    number: int
+    url: str
+    items: list[Any]
+    next_url: str | None
+
+
+async def pages(ctx: CheckContext, first: str, items_path: str, max_pages: int,
+                limit: int | None = None) -> AsyncIterator[Page]:
+    """Each page from `first` on, following `rel="next"` (RFC 8288 §3.3) until a page has none.
 
     `items_path` is the singular JSONPath of each page's array (`$` for a bare array). Fails when
-    a page is not a 200 JSON page, holds more than `limit` items, when a next link leads back to
-    a page already visited, or when there is still a next link after `max_pages`.
+    a page is not a 200 JSON page, holds more than `limit` items, is empty after the first page
+    (the page before it held the last item, so it should have had no next link), when a next
+    link leads back to a page already visited, or when there is still a next link after
+    `max_pages`.
     """
-    url, visited, found = first, set(), []
-    for page in range(1, max_pages + 1):
+    url: str | None = first
+    visited: set[str] = set()
+    for number in range(1, max_pages + 1):
+        assert url is not None
         response = await ctx.request("GET", url)
         ctx.expect(response.status == 200,
-                   f"page {page} of the list (GET {url}) answered {response.status}",
+                   f"page {number} of the list (GET {url}) answered {response.status}",
                    expected="status 200", received=f"status {response.status}")
         items = value_at(ctx.json(response), items_path)
         where = "the list body" if items_path == "$" else f"the list's {items_path!r} field"
-        ctx.expect(isinstance(items, list), f"page {page}: {where} is not a JSON array",
+        ctx.expect(isinstance(items, list), f"page {number}: {where} is not a JSON array",
                    expected="an array of resources", received=show(items))
         if limit is not None:
-            ctx.expect(len(items) <= limit, f"page {page} ({url}) holds {len(items)} items, "
+            ctx.expect(len(items) <= limit, f"page {number} ({url}) holds {len(items)} items, "
                        f"more than the limit={limit} asked for",
                        expected=f"at most {limit} items", received=f"{len(items)} items")
-        found += [(page, item) for item in items]
+        ctx.expect(number == 1 or bool(items), f"page {number} ({url}) is empty: page "
+                   f"{number - 1} held the last item, so it should have had no rel=\"next\" link "
+                   "(a client stops at the page without one). To know whether another page "
+                   "follows, look one item ahead",
+                   expected="no next link on the page that holds the last item",
+                   received=f"page {number} empty")
         visited.add(response.url)
         url = next_link(response)
+        yield Page(number, response.url, items, url)
         if url is None:
-            return found
-        ctx.expect(url not in visited, f"page {page}'s rel=\"next\" link leads back to a page "
+            return
+        ctx.expect(url not in visited, f"page {number}'s rel=\"next\" link leads back to a page "
                    "already visited, so a client following it would loop forever",
                    expected="a link to a new page", received=f"next: {url}")
-    ctx.fail(f"after {max_pages} pages ({len(found)} items) there is still a rel=\"next\" link. "
-             "Either the list never ends (the last page must have no next link, or a client never "
-             "knows it has reached the end), or your server holds more data than this check walks: "
-             "restart it with an empty store and check again",
+    ctx.fail(f"after {max_pages} pages there is still a rel=\"next\" link. Either the list "
+             "never ends (the last page must have no next link, or a client never knows it has "
+             "reached the end), or your server holds more data than this check walks: restart it "
+             "with an empty store and check again",
              expected="a last page without rel=\"next\"", received=f"next: {url}")
+
+
+async def walk(ctx: CheckContext, first: str, items_path: str, max_pages: int,
+               limit: int | None = None) -> list[tuple[int, Any]]:
+    """Every (page number, item) of the list from `first`, in order (see `pages`)."""
+    return [(page.number, item) async for page in pages(ctx, first, items_path, max_pages, limit)
+            for item in page.items]
 
 
 # --- errors -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -145,6 +146,28 @@ def show(value: Any) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def text_change(sent: Any, received: Any) -> str | None:
+    """What happened to text that came back changed, when it is a mistake with a name: read with
+    the wrong charset, replaced characters, split emoji, another normalization form. None when
+    the values are not two different strings or the change is not one of these."""
+    if not isinstance(sent, str) or not isinstance(received, str) or sent == received:
+        return None
+    for charset in ("latin-1", "cp1252"):
+        wrongly = sent.encode("utf-8").decode(charset, errors="replace")
+        if received in (wrongly, wrongly.encode("utf-8").decode(charset, errors="replace")):
+            return (f"the UTF-8 text was read as {charset.title()}, so each non-ASCII character "
+                    "came back as several: decode request bodies as UTF-8 (RFC 8259 §8.1)")
+    if any("\ud800" <= c <= "\udfff" for c in received):
+        return ("characters beyond U+FFFF (emoji) came back as two halves of a UTF-16 surrogate "
+                "pair: encode the text as UTF-8 characters, not UTF-16 units")
+    if "\ufffd" in received or (received.count("?") > sent.count("?")):
+        return ("some characters were replaced (by ? or U+FFFD): somewhere the text was encoded "
+                "in a charset that cannot hold them; use UTF-8 end to end")
+    if unicodedata.normalize("NFC", received) == unicodedata.normalize("NFC", sent):
+        return "the text came back in another Unicode normalization form: store it exactly as sent"
+    return None
 
 
 def _equal(value: Any, expected: Any) -> bool:

@@ -78,6 +78,11 @@ _LAST = [
     "Wilson",
     "Lamarr",
 ]
+# Text beyond ASCII: two-byte (Latin accents), three-byte (CJK, Hangul) and four-byte UTF-8
+# (emoji outside the Basic Multilingual Plane, two UTF-16 units each).
+_ACCENTED = ["Ça", "Über", "Señora", "Crème", "Façade", "Ångström", "Œuvre", "Żółw", "Ðoran", "Niño"]
+_CJK = ["東京", "図書館", "夜明け", "漢字", "서울", "北京", "灯台", "物語"]
+_EMOJI = ["📚", "🌊", "🚀", "🦉", "🌸", "🎻", "🧭", "🍵"]
 
 
 def new_seed() -> int:
@@ -101,6 +106,9 @@ def _draw(spec: DataSpec, rng: random.Random) -> Any:
             return (
                 f"The {rng.choice(_ADJECTIVES).title()} {rng.choice(_NOUNS).title()} {rng.randrange(2, 99)}"
             )
+        case "text":
+            return (f"{rng.choice(_ACCENTED)} {rng.choice(_NOUNS)} — {rng.choice(_CJK)}"
+                    f"{rng.randrange(2, 99)} {rng.choice(_EMOJI)}")
         case "name":
             return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         case "word":

@@ -6,7 +6,16 @@ from typing import Any
 
 from apilab.catalog.models import Expect, Step
 from grader.context import NO_BODY, CheckContext
-from grader.matchers import MISSING, describe, expectation, filled, matches, nodes_mismatch, value_at
+from grader.matchers import (
+    MISSING,
+    describe,
+    expectation,
+    filled,
+    matches,
+    nodes_mismatch,
+    text_change,
+    value_at,
+)
 from grader.wire import Received
 
 
@@ -79,7 +88,9 @@ def expect(ctx: CheckContext, label: str, rules: Expect, response: Received) -> 
             matcher = filled(matcher, ctx.fill)
             received = nodes_mismatch(matcher, path, document)
             if received is not None:
-                ctx.fail(f"{label}: body field {path} is not as expected",
+                change = text_change(matcher.equals, value_at(document, path))
+                ctx.fail(f"{label}: body field {path} is not as expected"
+                         + (f": {change}" if change else ""),
                          expected=expectation(matcher, path), received=received)
 
 

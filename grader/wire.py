@@ -1,36 +1,52 @@
 """The only place that sends HTTP to a learner's server.
 
 Every request is bounded (connect and read timeouts, a deadline for the whole exchange, a cap on
-the body it reads), never follows a redirect off the learner's host, ignores proxy settings, and
-is recorded as an `Exchange` with a `curl` command that reproduces it, its secrets shortened (see
-`grader.redact`). A server that misbehaves on the wire (refuses, resets, hangs, speaks something
-other than HTTP) becomes a plain-language `WireError`, never a traceback.
+the body it reads), never follows a redirect off the learner's host, goes straight to the server
+(no proxy), and is recorded as an `Exchange` with a `curl` command that reproduces it, its secrets shortened
+(see `grader.redact`). A server
+that misbehaves on the wire (refuses, resets, hangs, speaks something other than HTTP) becomes a
+plain-language `WireError`, never a traceback.
+
+The grader judges what is on the wire, not what an HTTP library makes of it (see `grader.http1`):
+each request says `Connection: close`, and everything the server sends until it closes is read.
+Bytes after the end of a response (a body after HEAD, a body longer than its Content-Length) are
+a framing error that fails the request with the reason, as a client reusing the connection would
+fail on them; `send(..., strict_framing=False)` hands them to a check instead (`after_end`),
+and `send_unframed` returns them as the body of a response that has none (a 304, a HEAD).
+`Wire.connection()` sends several requests on one kept-alive connection, as browsers do.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
+import dataclasses
 import json as jsonlib
 import re
 import shlex
-import ssl
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urljoin, urlsplit
-
-import httpx
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 from grader import __version__
-from grader.redact import Redactor
+from grader.framing import overrun
+from grader.http1 import Headers, Http1Error, Message, ProtocolError, Stream, encode_request, read_response
+from grader.redact import JWT_MARGIN, Redactor
 from grader.report import Exchange, ReceivedResponse, SentRequest
 from grader.target import on_server
+from grader.transport import Address, open_stream
+
+if TYPE_CHECKING:
+    from grader.kept_alive import KeptAlive
 
 USER_AGENT = f"apilab-grader/{__version__}"
 MAX_REDIRECTS = 5
+METHODS_WITH_CONTENT = ("POST", "PUT", "PATCH")
+_SAFE_PATH = "/%!$&'()*+,;=:@-._~"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_SENDABLE = re.compile(r"(?:[A-Za-z0-9/!$&'()*+,;=:@\-._~?]|%[0-9A-Fa-f]{2})*")
 LEARN_BODY_BYTES = 256 * 1024  # larger bodies are still redacted, but not searched for new secrets
 
 
@@ -45,6 +61,9 @@ class Limits:
     run_timeout: float = 120.0
     max_body_bytes: int = 1024 * 1024
     excerpt_chars: int = 2000  # how much of a body goes into the report
+    # After a response has ended, how long a server that keeps the connection open despite
+    # `Connection: close` is given to send bytes beyond the end (a server that closes costs nothing).
+    linger: float = 0.1
 
 
 class WireError(Exception):
@@ -58,10 +77,11 @@ class Received:
     status: int
     reason: str
     http_version: str
-    headers: httpx.Headers
+    headers: Headers
     body: bytes
     truncated: bool
     url: str
+    after_end: bytes = b""  # what the server sent after the response had ended (see module doc)
 
     @property
     def media_type(self) -> str:
@@ -92,23 +112,11 @@ class Wire:
     limits: Limits = field(default_factory=Limits)
     exchanges: list[Exchange] = field(default_factory=list)
     redactor: Redactor = field(default_factory=Redactor)  # the run's secrets, hidden in records
-
-    def __post_init__(self) -> None:
-        timeout = httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout)
-        self._client = httpx.AsyncClient(
-            verify=_tls_context(),
-            timeout=timeout,
-            follow_redirects=False,
-            trust_env=False,  # a proxy from the environment must not see learners' traffic
-            # Each request on a connection of its own (see below), and said so to the server.
-            headers={"User-Agent": USER_AGENT, "Connection": "close"},
-            # No keep-alive: a server that drops a connection after answering (uvicorn does after an
-            # unhandled exception) must not fail the next request, which belongs to another check.
-            limits=httpx.Limits(max_connections=4, max_keepalive_connections=0),
-        )
+    # The address that answered for each host and port: a name is resolved once per run.
+    _addresses: dict[tuple[str, int], Address] = field(default_factory=dict, repr=False)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        """Nothing to release: every exchange closes its own connection."""
 
     async def __aenter__(self) -> Wire:
         return self
@@ -124,21 +132,20 @@ class Wire:
         method: str,
         path: str,
         *,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         content: bytes | None = None,
         follow_redirects: bool = False,
+        strict_framing: bool = True,
     ) -> Received:
-        """Send one request (and same-host redirects when asked); raise `WireError` on failure."""
+        """Send one request (and same-host redirects when asked); raise `WireError` on failure.
+
+        With `strict_framing`, bytes after the end of the response are a `WireError` naming the
+        mistake; without it they are returned as `Received.after_end` for the caller to judge.
+        """
         url = self.url_for(path)
         for _hop in range(MAX_REDIRECTS + 1):
-            target = on_server(url, self.base_url)
-            if target is None:
-                raise WireError(f"refused to send a request to {url}: it is not on your server "
-                                f"({self.base_url}), and the grader only talks to your server. "
-                                "Use a relative URL such as /books/7, or one built from the "
-                                "request's Host header")
-            url = target
-            received = await self._exchange(method, url, headers or {}, content)
+            url = self.on_server(url)
+            received = await self._exchange(method, url, dict(headers or {}), content, strict_framing)
             location = received.headers.get("location")
             if not (follow_redirects and 300 <= received.status < 400 and location):
                 return received
@@ -148,141 +155,186 @@ class Wire:
         raise WireError(f"more than {MAX_REDIRECTS} redirects in a row; the grader stopped following")
 
     async def send_unframed(self, method: str, path: str, *,
-                            headers: dict[str, str] | None = None) -> Received:
-        """Send one bodiless request and keep every byte the server writes until it closes.
+                            headers: Mapping[str, str] | None = None) -> Received:
+        """Send one bodiless request and return, as the body, every byte the server writes after
+        the head until it closes (at most `Limits.max_body_bytes`).
 
         A client reads a 304's or a HEAD's head and stops: by HTTP/1.1 framing they have no body
         (RFC 9112 §6.3), so whatever a server writes after the head is dropped unseen, or worse,
-        read as the start of the next response on a kept-alive connection. Here the request says
-        `Connection: close` and `body` is everything after the head, for a check to judge.
-        Plain `http` only; bounded like `send`.
+        read as the start of the next response on a kept-alive connection. Here `body` is that,
+        for a check to judge. Bounded like `send`.
         """
-        url = on_server(self.url_for(path), self.base_url)
-        parts = urlsplit(url or "")
-        if url is None or parts.scheme != "http":
-            raise WireError(f"the grader reads raw responses over plain http on your server only, "
-                            f"not {self.url_for(path)}")
-        target = parts.path + (f"?{parts.query}" if parts.query else "") or "/"
-        fields = {"Host": parts.netloc, "User-Agent": USER_AGENT, **(headers or {}),
-                  "Connection": "close"}
-        record = Exchange(request=SentRequest(method=method, url=url, headers=list(fields.items())),
-                          curl=curl_command(method, url, headers or {}, None))
+        url = self.on_server(self.url_for(path))
+        received = await self._exchange(method, url, dict(headers or {}), None, strict=False)
+        everything = received.body + received.after_end
+        unframed = dataclasses.replace(
+            received, body=everything, after_end=b"",
+            truncated=received.truncated or len(everything) >= self.limits.max_body_bytes)
+        self._record(unframed, self.exchanges[-1])
+        return unframed
+
+    def connection(self) -> KeptAlive:
+        """Several requests on one kept-alive connection: `async with wire.connection() as c:`."""
+        from grader.kept_alive import KeptAlive
+
+        return KeptAlive(self)
+
+    def on_server(self, url: str) -> str:
+        """`url` as sent to the learner's server; `WireError` for a URL elsewhere."""
+        target = on_server(url, self.base_url)
+        if target is None:
+            raise WireError(f"refused to send a request to {url}: it is not on your server "
+                            f"({self.base_url}), and the grader only talks to your server. "
+                            "Use a relative URL such as /books/7, or one built from the "
+                            "request's Host header")
+        return target
+
+    async def _exchange(self, method: str, url: str, headers: dict[str, str],
+                        content: bytes | None, strict: bool) -> Received:
+        request = self.prepare(method, url, headers, content, close=True)
+        record = request.record
         self.exchanges.append(record)
         started = time.perf_counter()
+        stream: Stream | None = None
+        message: Message | None = None
+        after = b""
         try:
             async with asyncio.timeout(self.limits.request_timeout):
-                raw = await self._read_until_close(parts, method, target, fields)
-            received = _parse_unframed(raw, url)
-            received.truncated = len(raw) >= self.limits.max_body_bytes
+                stream = await self.connect(request.parts)
+                try:
+                    await stream.send(request.data)
+                    message = await read_response(stream, method, self.limits.max_body_bytes)
+                    if not message.truncated:
+                        after = await stream.rest(self.limits.linger, self.limits.max_body_bytes)
+                finally:
+                    stream.close()
         except TimeoutError:
-            record.error = _deadline_message("connect", self.limits.request_timeout)
-        except (OSError, ValueError) as exc:
-            record.error = f"the server's reply could not be read ({type(exc).__name__}: {exc})"
-        except WireError as exc:
-            record.error = str(exc)
+            if message is None:
+                record.error = deadline_message(stream.phase if stream else "connect",
+                                                self.limits.request_timeout)
+            elif stream is not None:  # the deadline came while waiting for bytes past the end
+                after = stream.take(len(stream.buffer))
+        except (WireError, Http1Error, OSError) as exc:
+            record.error = failure_message(exc)
+            if isinstance(exc, Http1Error) and exc.partial is not None:
+                self.received(exc.partial, url, record, b"")  # the head came: show it
         finally:
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-        if record.error:
-            raise WireError(record.error)
-        record.response = _received_record(received, self.limits.excerpt_chars)
+        if record.error or message is None:
+            raise WireError(record.error or "no response")
+        received = self.received(message, url, record, after)
+        if after and strict and (problem := overrun(method, message, after)):
+            record.error = problem
+            raise WireError(problem)
         return received
 
-    async def _read_until_close(self, parts, method: str, target: str,
-                                fields: dict[str, str]) -> bytes:
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
-        try:
-            head = f"{method} {target} HTTP/1.1\r\n" + "".join(
-                f"{name}: {value}\r\n" for name, value in fields.items()) + "\r\n"
-            writer.write(head.encode("latin-1"))
-            await writer.drain()
-            try:
-                raw = bytearray(await asyncio.wait_for(reader.read(65536), self.limits.read_timeout))
-            except TimeoutError:
-                raise WireError(f"the server accepted the connection but sent nothing for "
-                                f"{self.limits.read_timeout:g} s (timed out before the first byte)"
-                                ) from None
-            # A server that ignores `Connection: close` is not waited for beyond a pause.
-            with contextlib.suppress(TimeoutError):
-                while raw and len(raw) < self.limits.max_body_bytes:
-                    chunk = await asyncio.wait_for(reader.read(65536), self.limits.read_timeout / 5)
-                    if not chunk:
-                        break
-                    raw += chunk
-            return bytes(raw)
-        finally:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
+    # --- shared with KeptAlive --------------------------------------------------------------------
 
-    async def _exchange(
-        self, method: str, url: str, headers: dict[str, str], content: bytes | None
-    ) -> Received:
+    def prepare(self, method: str, url: str, headers: dict[str, str], content: bytes | None, *,
+                close: bool) -> Prepared:
+        """The bytes of a request and its record; `WireError` when it cannot be sent."""
+        parts = urlsplit(url)
         try:
-            request = self._client.build_request(method, url, headers=headers, content=content)
-        except (httpx.InvalidURL, ValueError) as exc:  # e.g. a captured value that is not text
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("it is not an http:// or https:// URL with a host")
+            parts.port  # noqa: B018 - urlsplit checks the port only when asked
+            target = _target(parts)
+            fields = _fields(parts, method, headers, content, close)
+            data = encode_request(method, target, fields, content)
+        except ValueError as exc:  # e.g. a value taken from an earlier response
             shown = url.encode("utf-8", "backslashreplace").decode("utf-8")
-            raise WireError(f"the grader cannot build the request to {shown} "
-                            f"({type(exc).__name__}): a value taken from an earlier response "
-                            "is not valid in a URL or header") from None
-        self.redactor.learn_headers(request.headers.items())
-        self.redactor.learn_url(url)
-        self.redactor.learn_body(_text(content or b""))
-        sent = _sent(request, content, self.limits.excerpt_chars, self.redactor)
-        record = Exchange(request=sent,
-                          curl=self.redactor.text(curl_command(method, url, headers, content)))
-        self.exchanges.append(record)
-        started = time.perf_counter()
-        phase = ["connect"]
+            raise WireError(f"the grader cannot build the request to {shown} ({exc}): a value "
+                            "taken from an earlier response is not valid in a URL or header") from None
+        sent_url = f"{parts.scheme}://{parts.netloc}{target}"
+        hide = self.redactor
+        hide.learn_headers(fields)
+        hide.learn_url(sent_url)
+        if content:
+            hide.learn_body(_text(content[:LEARN_BODY_BYTES]))
+        body, cut = _excerpt(content or b"", self.limits.excerpt_chars, hide)
+        # Built from values of the right types by construction: no validation to pay per request.
+        record = Exchange.model_construct(
+            request=SentRequest.model_construct(method=method, url=hide.text(sent_url),
+                                                headers=hide.headers(fields), body=body,
+                                                body_truncated=cut),
+            curl=hide.text(curl_command(method, sent_url, headers, content)))
+        return Prepared(parts, data, record)
+
+    async def connect(self, parts: SplitResult) -> Stream:
+        """A connection to the host of `parts`; `WireError` saying why there is none."""
+        where = parts.netloc
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            async with asyncio.timeout(self.limits.request_timeout):
-                received = await self._read(request, phase)
+            async with asyncio.timeout(self.limits.connect_timeout):
+                return await open_stream(parts.scheme, parts.hostname or "", port,
+                                         self.limits.read_timeout, self._addresses)
         except TimeoutError:
-            record.error = _deadline_message(phase[0], self.limits.request_timeout)
-        except httpx.HTTPError as exc:
-            record.error = _explain(exc, phase[0], self.limits, url)
-        except (OSError, ValueError) as exc:  # e.g. undecodable headers from a broken server
-            record.error = f"the server's reply could not be read ({type(exc).__name__}: {exc})"
-        finally:
-            record.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-        if record.error:
-            raise WireError(record.error)
-        self.redactor.learn_headers(received.headers.items())
-        if len(received.body) <= LEARN_BODY_BYTES:
-            self.redactor.learn_body(received.text)
-        record.response = _received_record(received, self.limits.excerpt_chars, self.redactor)
+            raise WireError(f"could not connect to {where} within "
+                            f"{self.limits.connect_timeout:g} s") from None
+        except ConnectionRefusedError:
+            raise WireError(f"connection refused: nothing is listening on {where}") from None
+        except OSError as exc:
+            raise WireError(f"could not connect to {where}: {exc.strerror or exc}") from None
+
+    def received(self, message: Message, url: str, record: Exchange, after: bytes) -> Received:
+        """The response as checks see it, recorded on `record`."""
+        body = _decoded(message.body, message.headers)
+        received = Received(status=message.status, reason=message.reason,
+                            http_version=message.http_version, headers=message.headers, body=body,
+                            truncated=message.truncated, url=url, after_end=after)
+        self._record(received, record)
         return received
 
-    async def _read(self, request: httpx.Request, phase: list[str]) -> Received:
-        response = await self._client.send(request, stream=True)
-        try:
-            phase[0] = "body"
-            body, truncated = bytearray(), False
-            async for chunk in response.aiter_raw():
-                body += chunk
-                if len(body) >= self.limits.max_body_bytes:
-                    del body[self.limits.max_body_bytes:]
-                    truncated = True
-                    break
-        finally:
-            await response.aclose()
-        return Received(
-            status=response.status_code,
-            reason=response.reason_phrase,
-            http_version=response.http_version,
-            headers=response.headers,
-            body=_decoded(bytes(body), response.headers),
-            truncated=truncated,
-            url=str(request.url),
-        )
+    def _record(self, received: Received, record: Exchange) -> None:
+        """Put `received` on `record`, its secrets learnt and hidden."""
+        hide = self.redactor
+        hide.learn_headers(received.headers.raw)
+        if received.body and len(received.body) <= LEARN_BODY_BYTES:
+            hide.learn_body(received.text)
+        excerpt, cut = _excerpt(received.body, self.limits.excerpt_chars, hide)
+        record.response = ReceivedResponse.model_construct(
+            status=received.status, reason=received.reason, http_version=received.http_version,
+            headers=hide.headers(received.headers.raw), body=excerpt, body_size=len(received.body),
+            body_truncated=cut or received.truncated)
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes tens of milliseconds; one context serves every run.
-    return ssl.create_default_context()
+@dataclass(frozen=True)
+class Prepared:
+    """A request ready to send: where, its bytes, and its record for the report."""
+
+    parts: SplitResult
+    data: bytes
+    record: Exchange
 
 
-def curl_command(method: str, url: str, headers: dict[str, str], content: bytes | None) -> str:
+def _target(parts: SplitResult) -> str:
+    """The request target (RFC 9112 §3.2.1): path and query, percent-encoded where needed."""
+    target = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
+    if _SENDABLE.fullmatch(target):  # the usual case: nothing to encode
+        return target
+    path = quote(_LONE_PERCENT.sub("%25", parts.path or "/"), safe=_SAFE_PATH)
+    if not parts.query:
+        return path
+    return f"{path}?{quote(_LONE_PERCENT.sub('%25', parts.query), safe=_SAFE_PATH + '?')}"
+
+
+def _fields(parts: SplitResult, method: str, headers: dict[str, str], content: bytes | None,
+            close: bool) -> list[tuple[str, str]]:
+    """The header fields sent: Host, the grader's defaults unless the check set them, the
+    check's own, then how the connection ends and how long the content is."""
+    given = {name.lower() for name in headers}
+    fields = [] if "host" in given else [("Host", parts.netloc.rpartition("@")[2])]
+    fields += [(name, value) for name, value in (("User-Agent", USER_AGENT), ("Accept", "*/*"))
+               if name.lower() not in given]
+    fields += headers.items()
+    if close and "connection" not in given:
+        fields.append(("Connection", "close"))
+    if (content is not None or method in METHODS_WITH_CONTENT) and "content-length" not in given:
+        fields.append(("Content-Length", str(len(content or b""))))
+    return fields
+
+
+def curl_command(method: str, url: str, headers: Mapping[str, str], content: bytes | None) -> str:
     """An equivalent `curl` command a learner can paste into a terminal."""
     parts = ["curl", "-i"]
     if method == "HEAD":
@@ -297,8 +349,8 @@ def curl_command(method: str, url: str, headers: dict[str, str], content: bytes 
     return shlex.join(parts)
 
 
-def _decoded(raw: bytes, headers: httpx.Headers) -> bytes:
-    # aiter_raw keeps the bytes as sent (so the cap counts wire bytes); undo gzip if declared.
+def _decoded(raw: bytes, headers: Headers) -> bytes:
+    # The cap counts bytes as sent; a gzip body, when declared, is undone for the checks.
     if headers.get("content-encoding", "").lower() != "gzip" or not raw:
         return raw
     try:
@@ -312,77 +364,32 @@ def _text(data: bytes) -> str:
 
 
 def _excerpt(data: bytes, limit: int, redactor: Redactor) -> tuple[str, bool]:
-    return redactor.excerpt(_text(data), limit)
+    """The start of a body as text for the report, its secrets hidden, and whether it was cut.
+    Only a prefix is decoded: enough bytes for `limit` characters and the margin the redactor
+    searches past them (see `Redactor.excerpt`)."""
+    prefix = data[: 4 * (limit + JWT_MARGIN) + 65536]
+    shown, cut = redactor.excerpt(_text(prefix), limit)
+    return shown, cut or len(prefix) < len(data)
 
 
-def _sent(request: httpx.Request, content: bytes | None, limit: int, redactor: Redactor) -> SentRequest:
-    body, truncated = _excerpt(content or b"", limit, redactor)
-    return SentRequest(method=request.method, url=redactor.text(str(request.url)),
-                       headers=redactor.headers(request.headers.items()), body=body,
-                       body_truncated=truncated)
-
-
-def _received_record(received: Received, limit: int, redactor: Redactor) -> ReceivedResponse:
-    body, cut = _excerpt(received.body, limit, redactor)
-    return ReceivedResponse(
-        status=received.status, reason=received.reason, http_version=received.http_version,
-        headers=redactor.headers(received.headers.items()), body=body, body_size=len(received.body),
-        body_truncated=cut or received.truncated,
-    )
-
-
-def _parse_unframed(raw: bytes, url: str) -> Received:
-    """A response head and everything after it, read without HTTP framing."""
-    head, separator, rest = raw.partition(b"\r\n\r\n")
-    if not separator:
-        raise ValueError("the connection closed before the end of the response head" if raw
-                         else "the server closed the connection without sending a response")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    match = re.fullmatch(r"HTTP/(\d\.\d) (\d{3})(?: (.*))?", status_line)
-    if not match:
-        raise ValueError(f"the status line is not HTTP/1.x: {status_line[:80]!r}")
-    headers = httpx.Headers([tuple(part.strip() for part in line.split(":", 1))
-                             for line in lines if ":" in line])
-    return Received(status=int(match.group(2)), reason=match.group(3) or "",
-                    http_version=f"HTTP/{match.group(1)}", headers=headers, body=rest,
-                    truncated=False, url=url)
-
-
-def _plain(parser_error: str) -> str:
-    """h11's complaint without Python's notation: `illegal status line: 'hello'`."""
-    return re.sub(r"bytearray\(b(['\"])(.*?)\1\)", r"'\2'", parser_error)
-
-
-def _deadline_message(phase: str, seconds: float) -> str:
+def deadline_message(phase: str, seconds: float) -> str:
+    """Why an exchange ran out of time, by what it was waiting for (`Stream.phase`)."""
     if phase == "body":
         return (f"the server sent its headers but the body was still arriving after {seconds:g} s; "
                 "it hung mid-body or streams without end")
+    if phase == "head":
+        return f"the server's headers were still arriving after {seconds:g} s"
     return f"no response within {seconds:g} s"
 
 
-def _explain(exc: httpx.HTTPError, phase: str, limits: Limits, url: str) -> str:
-    where = urlsplit(url).netloc
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"could not connect to {where} within {limits.connect_timeout:g} s"
-    if isinstance(exc, httpx.ConnectError):
-        if "refused" in text.lower() or "all connection attempts failed" in text.lower():
-            return f"connection refused: nothing is listening on {where}"
-        return f"could not connect to {where}: {text}"
-    if isinstance(exc, httpx.ReadTimeout):
-        if phase == "body":
-            return (f"the server sent its headers, then nothing for {limits.read_timeout:g} s "
-                    "in the middle of the body (hung mid-body)")
-        return (f"the server accepted the connection but sent nothing for {limits.read_timeout:g} s "
-                "(timed out before the first byte)")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        if "without sending" in text.lower() or "disconnect" in text.lower():
-            return "the server closed the connection without sending a response"
-        if phase == "body":
-            return f"the response body broke off: {text}"
-        return f"the server's reply is not valid HTTP/1.1 ({_plain(text)})"
-    if isinstance(exc, httpx.ReadError | httpx.WriteError):
-        return f"the connection was reset by the server ({text})"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out talking to {where} ({type(exc).__name__})"
-    return f"{type(exc).__name__}: {text}"
+def failure_message(exc: Exception) -> str:
+    """A plain sentence for what went wrong on the wire."""
+    if isinstance(exc, ProtocolError):
+        return f"the server's reply is not valid HTTP/1.1: {exc}"
+    if isinstance(exc, WireError | Http1Error):
+        return str(exc)
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return f"the connection was reset by the server ({exc.strerror or type(exc).__name__})"
+    if type(exc).__module__ == "ssl":  # ssl is loaded only for https servers
+        return f"the TLS connection failed ({getattr(exc, 'reason', None) or exc})"
+    return f"the connection failed ({type(exc).__name__}: {exc})"

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import itertools
 import json
+import re
 import socket
 import struct
 import threading
@@ -158,6 +160,31 @@ async def half_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) 
     writer.write(b"[" + b"1," * 249 + b"1")
     await writer.drain()
     await reader.read()
+
+
+def replies(*responses: bytes, close: bool = True, answers: int | None = None) -> Behaviour:
+    """Answers the requests of one connection with `responses` in turn, each sent as is (bytes
+    after a response's end, wrong lengths and all); the last one answers any further requests.
+    Closes the connection after each answer when `close`, else waits for the next request; after
+    `answers` answers on a connection, reads no more requests (and never closes it)."""
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for number in itertools.count():
+            if number == answers:
+                await reader.read()  # until the client gives up
+                return
+            request = await read_request(reader)
+            if not request:
+                return
+            length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", request)
+            await reader.readexactly(int(length.group(1)) if length else 0)
+            writer.write(responses[min(number, len(responses) - 1)])
+            await writer.drain()
+            if close:
+                writer.close()
+                return
+
+    return behaviour
 
 
 def slow_ok(delay: float) -> Behaviour:

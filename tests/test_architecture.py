@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +109,36 @@ def test_the_cli_loads_without_textual():
     code = "import sys, apilab.cli; print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# What `apilab check` may not load: the app, the servers, Jupyter, the hub's server, the JOSE
+# stack of token checks, process tools, and HTTP clients the grader does not use.
+NOT_FOR_CHECK = {"textual", "rich", "fastapi", "starlette", "uvicorn", "sandbox_api", "tui",
+                 "hub.app", "hub.store", "hub.cli", "jupyter_client", "nbformat", "nbclient",
+                 "ipykernel", "IPython", "httpx", "httpcore", "h11", "joserfc", "cryptography",
+                 "authlib", "hishel", "psutil", "platformdirs", "watchfiles", "schemathesis",
+                 "hypothesis", "multiprocessing", "grader.tokens", "grader.render.junit",
+                 "grader.render.json_report"}
+# Runs the real command line in a real interpreter and writes the modules loaded when it exits.
+LOADED_AT_EXIT = ("import atexit, json, sys; listing = sys.argv.pop(1); atexit.register(lambda: "
+                  "open(listing, 'w').write(json.dumps(sorted(sys.modules)))); "
+                  "from apilab.cli import main; sys.argv[0] = 'apilab'; main()")
+
+
+def test_apilab_check_loads_nothing_it_does_not_use(hello_solution_url, tmp_path):
+    listing = tmp_path / "modules.json"
+    env = {**os.environ, "APILAB_COURSE": str(ROOT / "tests/fixtures/course"),
+           "APILAB_HOME": str(tmp_path / "home")}
+    result = subprocess.run([sys.executable, "-c", LOADED_AT_EXIT, str(listing), "check", "hello-api",
+                             "--url", hello_solution_url], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed" in result.stdout, "it graded and reported"
+    loaded = set(json.loads(listing.read_text()))
+    assert "grader.runner" in loaded and "apilab.store" in loaded, "the probe saw the real command"
+    unused = sorted(name for name in loaded if any(
+        name == banned or name.startswith(banned + ".") for banned in NOT_FOR_CHECK))
+    assert unused == []
 
 
 def test_the_learner_side_loads_without_the_hubs_server_code():

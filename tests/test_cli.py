@@ -52,6 +52,11 @@ def test_lessons_shows_the_course_and_the_next_step(cli):
     assert "Next: apilab start hello-api, then apilab check hello-api" in lines
 
 
+def test_once_started_the_next_step_is_to_serve_it(cli, course_copy):
+    assert cli("start", "hello-api").exit_code == 0
+    assert "Next: apilab serve hello-api, then apilab check hello-api" in cli("lessons").output.splitlines()
+
+
 def test_a_passing_check_exits_0_and_counts_as_progress(cli, hello_solution_url):
     result = cli("check", "hello-api", "--url", hello_solution_url, "--seed", "7")
     assert result.exit_code == 0, result.output
@@ -137,6 +142,22 @@ def test_submit_is_recorded_as_a_submission(cli, hello_solution_url, tmp_path):
     with Store(tmp_path / "home" / "progress.db") as store:
         [run] = store.runs("hello-api")
     assert run.kind == "submit" and run.status == "pass"
+
+
+def test_submit_speaks_json_and_junit_with_checks_exit_codes(cli, hello_solution_url,
+                                                           hello_starter_url):
+    passed = cli("submit", "hello-api", "--url", hello_solution_url, "--format", "json")
+    assert passed.exit_code == 0
+    report = json.loads(passed.stdout)  # the report alone: the submission's fate is on stderr
+    assert report["hidden_included"] is True and report["status"] == "pass"
+    assert "Recorded as a submission" in passed.stderr
+    failed = cli("submit", "hello-api", "--url", hello_starter_url, "--format", "junit")
+    assert failed.exit_code == 1
+    assert int(ET.fromstring(failed.stdout).find("testsuite").get("failures")) >= 1
+    nothing = cli("submit", "hello-api", "--url", f"http://127.0.0.1:{free_port()}",
+                  "--format", "json")
+    assert nothing.exit_code == 2
+    assert json.loads(nothing.stdout)["status"] == "error"
 
 
 def test_start_copies_the_starter_and_never_overwrites_work(cli, course_copy):

@@ -47,7 +47,7 @@ async def test_a_bearer_token_is_shortened_in_headers_echoed_body_and_curl(url):
     assert received.json()["headers"]["authorization"] == f"Bearer {JWT}", "the check sees it all"
     [exchange] = wire.exchanges
     assert_hidden(exchange, JWT)
-    assert ("authorization", f"Bearer {shorten(JWT)}") in exchange.request.headers
+    assert ("Authorization", f"Bearer {shorten(JWT)}") in exchange.request.headers  # as sent
     assert f"Bearer {JWT[:8]}" in exchange.curl and JWT not in exchange.curl
 
 

@@ -206,6 +206,16 @@ def test_text_escapes_every_control_character_from_the_server():
     text.encode("utf-8")  # printable on any UTF-8 terminal
 
 
+def test_text_shows_a_response_and_what_was_wrong_with_its_framing():
+    report = make_report(passed=(False,))
+    exchange = report.checks[0].exchanges[0]
+    exchange.request.method = "HEAD"
+    exchange.error = "your server sent 12 bytes of body after HEAD; a HEAD response ends ..."
+    text = render(report, "text")
+    response_at = text.index("HTTP/1.1 500 Internal Server Error")
+    assert text.index("✗ your server sent 12 bytes of body after HEAD") > response_at
+
+
 # --- json -----------------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ async def test_an_exchange_is_recorded_with_request_response_and_curl(url):
     assert received.json()["body"] == '{"a": 1}'
     [exchange] = wire.exchanges
     assert exchange.request.line == f"POST {url}/echo?x=1"
-    assert ("x-test", "yes") in exchange.request.headers
+    assert ("X-Test", "yes") in exchange.request.headers  # as sent, case and all
     assert exchange.request.body == '{"a": 1}'
     assert exchange.response.line == "HTTP/1.1 200 OK"
     assert exchange.response.header("Content-Type") == "application/json"

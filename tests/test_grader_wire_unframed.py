@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from grader.redact import shorten
 from grader.wire import Limits, Wire, WireError
 from tests import hostile_servers as hs
 
@@ -85,3 +86,12 @@ async def test_only_the_learners_server_is_read(servers):
     async with Wire(servers.url("clean")) as wire:
         with pytest.raises(WireError, match="only"):
             await wire.send_unframed("GET", "http://192.0.2.1/pages/a")
+
+
+async def test_a_raw_read_hides_the_runs_secrets_like_every_exchange(servers):
+    secret = "s3cr3t-api-key-0123456789"
+    async with Wire(servers.url("clean")) as wire:
+        await wire.send_unframed("GET", "/pages/a", headers={"X-API-Key": secret})
+    [exchange] = wire.exchanges
+    assert secret not in exchange.model_dump_json()
+    assert ("X-API-Key", shorten(secret)) in exchange.request.headers

@@ -63,7 +63,7 @@ def test_check_shows_what_a_hostile_server_sent_without_its_controls(attacking_s
                                  *(["--verbose"] if verbose else []))
     assert code == 1, output
     assert "\x1b[31m" in output  # a terminal: the report is coloured
-    assert "x-evil:" in output and "OWNED" in output and "\\x9b2J" in output  # shown, escaped
+    assert "X-Evil:" in output and "OWNED" in output and "\\x9b2J" in output  # shown, escaped
     assert "[bold red]LOUD[/bold red]" in output
     assert terminal_controls(output.replace("\r\n", "\n")) == []
 
@@ -73,5 +73,5 @@ def test_check_shows_what_a_hostile_server_sent_without_its_controls(attacking_s
 def test_machine_formats_on_a_terminal_are_inert_too(attacking_server, fmt):
     code, output = on_a_terminal("check", "hello-api", "--url", attacking_server, "--format", fmt)
     assert code == 1, output
-    assert "x-evil" in output
+    assert "X-Evil" in output
     assert terminal_controls(output.replace("\r\n", "\n")) == []

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from apilab.catalog.loader import load_course
+from apilab.verify import readme_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +33,8 @@ def test_the_course_verifies(tmp_path):
     result = apilab("verify", home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "✓ reading-list: solution: passes every check (72/72)" in lines
+    assert "✓ reading-list: solution: passes every check (91/91)" in lines
+    assert "✓ reading-list: README rules: each of the 33 rules it marks is enforced by a check" in lines
     verdicts = 0
     # The exercises the course lists; one not listed yet is verified by its own test module.
     for exercise in load_course(ROOT).ordered_exercises():
@@ -42,7 +44,7 @@ def test_the_course_verifies(tmp_path):
         mutants = sorted(p.stem for p in (folder / "mutants").glob("*.toml"))
         for name in mutants:
             assert any(line.startswith(f"✓ {slug}: mutant {name}: caught by") for line in lines), name
-        verdicts += len(mutants) + 2
+        verdicts += len(mutants) + 2 + bool(readme_rules(folder / "README.md"))
     assert "✓ team-wiki: solution: passes every check (70/70)" in lines
     for name, blanks in (("01-rest-and-http", 19), ("02-auth", 12), ("04-caching", 14)):
         notebook = [line for line in lines if line.startswith(f"✓ notebook {name}: ")]
@@ -72,7 +74,7 @@ def test_a_mutant_that_escapes_fails_verification(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert ("✗ reading-list: mutant put-merges: should fail get-one but passed; "
             "also fails put-replace, which caught_by does not name") in result.stdout
-    assert result.stdout.splitlines()[-1] == "2 passed, 1 failed"
+    assert result.stdout.splitlines()[-1] == "3 passed, 1 failed"
 
 
 def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path):
@@ -91,3 +93,22 @@ def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path):
             assert server.port != taken and server.running()
         finally:
             server.stop()
+
+
+async def test_a_readme_rule_that_no_check_enforces_is_reported(tmp_path):
+    from apilab.catalog.loader import load_exercise
+    from apilab.verify import _verify_rules
+
+    folder = tmp_path / "reading-list"
+    shutil.copytree(ROOT / "exercises/reading-list", folder,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    readme = folder / "README.md"
+    readme.write_text(readme.read_text() + "\nA teapot answers 418. <!-- rule: teapot -->\n")
+    toml = folder / "exercise.toml"
+    toml.write_text(toml.read_text().replace('rules = ["get-one"]', 'rules = ["get-one", "get-once"]'))
+
+    [verdict] = await _verify_rules(load_exercise(folder))
+
+    assert not verdict.ok and verdict.subject == "reading-list: README rules"
+    assert "no check enforces teapot" in verdict.detail
+    assert "checks name rules the README does not mark: get-once (get-one)" in verdict.detail

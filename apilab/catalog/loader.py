@@ -77,6 +77,29 @@ def load_course(root: Path, registry: Registry | None = None) -> Course:
     return course.model_copy(update={"lessons": lessons, "exercises": exercises, "root": root})
 
 
+def load_course_exercise(root: Path, name: str, registry: Registry | None = None) -> Exercise:
+    """One exercise of the course under `root`, named by its slug or number, loaded alone and
+    without its mutants: what grading needs, whatever else the course holds.
+
+    Raises CatalogError for a malformed file, and KeyError naming the known exercises for a name
+    the course does not have.
+    """
+    manifest = root / "lessons" / "course.toml"
+    listed = [(lesson.slug, slug) for lesson in _parse(Course, manifest).lessons
+              for slug in lesson.exercises]
+    for number, (lesson, slug) in enumerate(listed, 1):
+        if name in (slug, str(number)):
+            exercise = _load_exercise(root / "exercises" / slug, registry or _default_registry(),
+                                      number, mutants=False)
+            if (exercise.slug, exercise.lesson) != (slug, lesson):
+                raise CatalogError(exercise.root / "exercise.toml", "slug",
+                                   f"{exercise.slug!r} of lesson {exercise.lesson!r} is listed as "
+                                   f"{slug!r} under {lesson!r} in course.toml")
+            return exercise
+    known = ", ".join(f"{number} ({slug})" for number, (_lesson, slug) in enumerate(listed, 1))
+    raise KeyError(f"no exercise {name!r} in this course; known exercises: {known}")
+
+
 def load_exercise(folder: Path, registry: Registry | None = None) -> Exercise:
     """Load one exercise folder on its own (for authors testing a new exercise)."""
     return _load_exercise(folder, registry or _default_registry(), number=0)
@@ -88,7 +111,7 @@ def _default_registry() -> Registry:
     return default()
 
 
-def _load_exercise(folder: Path, registry: Registry, number: int) -> Exercise:
+def _load_exercise(folder: Path, registry: Registry, number: int, mutants: bool = True) -> Exercise:
     path = folder / "exercise.toml"
     exercise = _parse(Exercise, path)
     _no_duplicates(path, "checks", [check.id for check in exercise.checks], "id")
@@ -109,12 +132,13 @@ def _load_exercise(folder: Path, registry: Registry, number: int) -> Exercise:
     total = sum(check.points for check in exercise.checks)
     if total != exercise.points:
         raise CatalogError(path, "points", f"is {exercise.points} but the checks add up to {total}")
-    for required in ("README.md", "starter", "solution"):
+    # The reference solution is not required here: an installed course leaves it out (the
+    # course's policy), and `apilab verify` asks for it.
+    for required in ("README.md", "starter"):
         if not (folder / required).exists():
-            raise CatalogError(folder, required,
-                               "is missing; every exercise has a README.md, starter/ and solution/")
-    mutants = _load_mutants(folder, exercise)
-    return exercise.model_copy(update={"root": folder, "number": number, "mutants": mutants})
+            raise CatalogError(folder, required, "is missing; every exercise has a README.md and starter/")
+    planted = _load_mutants(folder, exercise) if mutants else []
+    return exercise.model_copy(update={"root": folder, "number": number, "mutants": planted})
 
 
 def _load_mutants(folder: Path, exercise: Exercise) -> list[Mutant]:

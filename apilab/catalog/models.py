@@ -187,6 +187,9 @@ class Check(Model):
     params: dict[str, Any] = Field(default={}, alias="with")
     needs: list[str] = []  # run fixtures this check uses; it is not run when one of them failed
     timeout: float | None = Field(default=None, gt=0, le=MAX_TIMEOUT)  # seconds, if not the default
+    # The README rules it enforces, by the id marked beside each rule (`<!-- rule: ID -->`);
+    # `apilab verify` reports a marked rule that no check names.
+    rules: list[Annotated[str, Field(pattern=SLUG)]] = []
 
     @model_validator(mode="after")
     def _steps_or_use(self) -> Check:
@@ -214,7 +217,9 @@ class Fixture(Model):
 class DataSpec(Model):
     """How one piece of randomized data is drawn from the run's seed."""
 
-    kind: Literal["title", "name", "word", "int", "choice", "uuid"]
+    # `text` is a title in several scripts (accents, CJK, an emoji beyond the BMP), so that a
+    # server which does not read and write UTF-8 exactly gets it back changed.
+    kind: Literal["title", "text", "name", "word", "int", "choice", "uuid"]
     min: int = 0
     max: int = 1000
     values: list[Any] = []

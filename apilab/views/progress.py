@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from apilab.catalog.models import Course, Exercise
+from apilab.contracts import TaskChange
 from apilab.untrusted import clean
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
@@ -29,11 +30,20 @@ def score_label(exercise: Exercise, state: Any | None) -> str:
     return f"{state.best_score}/{state.max_score}"
 
 
+def task_change_note(change: TaskChange) -> str:
+    """`changed since you started it on 2025-11-02 (README.md, openapi.yaml)`."""
+    when = f" on {change.started_at.astimezone():%Y-%m-%d}" if change.started_at else ""
+    return f"changed since you started it{when} ({', '.join(change.files)})"
+
+
 def course_as_text(course: Course, progress: Mapping[str, Any],
-                   notebooks: Mapping[str, bool] | None = None) -> str:
+                   notebooks: Mapping[str, bool] | None = None,
+                   changes: Mapping[str, TaskChange] | None = None, started: Collection[str] = ()) -> str:
     """One block per lesson, one line per exercise, and the next step at the end.
 
-    `notebooks` maps a lesson's slug to whether its last notebook check passed every self-check."""
+    `notebooks` maps a lesson's slug to whether its last notebook check passed every self-check;
+    `changes`, an exercise's slug to how its task changed since the learner started it; `started`
+    holds the exercises whose folder is in the learner's workspace already."""
     lines = [course.title, ""]
     next_step = next_exercise(course, progress)
     for lesson in course.lessons:
@@ -51,9 +61,14 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
             if state and state.verdict:
                 label += f", {clean(state.verdict.replace('_', ' '))} by your mentor"
             lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
+            if change := (changes or {}).get(exercise.slug):
+                lines.append(f"        ⚠ its task {task_change_note(change)}:")
+                lines.append(f"          apilab start {exercise.slug} shows what changed; to take the new "
+                             f"task as yours: apilab start {exercise.slug} --accept-task")
         lines.append("")
     if next_step is None:
         lines.append("Every exercise passed. Well done!")
     else:
-        lines.append(f"Next: apilab start {next_step.slug}, then apilab check {next_step.slug}")
+        first = "serve" if next_step.slug in started else "start"
+        lines.append(f"Next: apilab {first} {next_step.slug}, then apilab check {next_step.slug}")
     return "\n".join(lines)

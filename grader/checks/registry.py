@@ -44,7 +44,12 @@ class Registered:
     kind: Kind
     name: str
     fn: Callable[..., Awaitable[Any]]
-    params: TypeAdapter[dict[str, Any]] = field(repr=False)
+    fields: dict[str, Any] = field(repr=False)  # parameter name -> Required[hint] or NotRequired
+
+    @functools.cached_property
+    def params(self) -> TypeAdapter[dict[str, Any]]:
+        """The validator of `with` tables, built on first use: a run needs only its own checks'."""
+        return _params_adapter(self.kind, self.name, self.fields)
 
     @property
     def module(self) -> str:
@@ -144,14 +149,15 @@ def _marker(kind: Kind, name: str) -> Callable[[Any], Any]:
             raise RegistryError(f"{kind} {name!r} must be an async function")
         if not (fn.__doc__ or "").strip():
             raise RegistryError(f"{kind} {name!r} needs a docstring saying what it proves")
-        setattr(fn, _MARK, Registered(kind, name, fn, _params_adapter(kind, name, fn)))
+        setattr(fn, _MARK, Registered(kind, name, fn, _params_fields(kind, name, fn)))
         return fn
 
     return mark
 
 
-def _params_adapter(kind: Kind, name: str, fn: Callable[..., Any]) -> TypeAdapter[dict[str, Any]]:
-    """A validator of `with` tables built from `fn(ctx, *, a: int, b: str = "x")`'s signature."""
+def _params_fields(kind: Kind, name: str, fn: Callable[..., Any]) -> dict[str, Any]:
+    """The typed keyword parameters of `fn(ctx, *, a: int, b: str = "x")`; RegistryError for a
+    parameter an exercise file could not name."""
     hints = typing.get_type_hints(fn, include_extras=True)
     _ctx, *rest = inspect.signature(fn).parameters.values()
     fields: dict[str, Any] = {}
@@ -162,6 +168,11 @@ def _params_adapter(kind: Kind, name: str, fn: Callable[..., Any]) -> TypeAdapte
         hint = hints.get(parameter.name, Any)
         required = parameter.default is inspect.Parameter.empty
         fields[parameter.name] = Required[hint] if required else NotRequired[hint]
+    return fields
+
+
+def _params_adapter(kind: Kind, name: str, fields: dict[str, Any]) -> TypeAdapter[dict[str, Any]]:
+    """A validator of `with` tables with these fields."""
     # TOML values are typed already: nothing is converted, and unknown keys are refused.
     params = TypedDict(f"{kind.title()}{name.title().replace('-', '')}Params", fields)  # type: ignore[misc]
     params.__pydantic_config__ = ConfigDict(extra="forbid", strict=True)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from typing import Any
 
 from apilab.catalog.models import JsonPath, Matcher, Service, SingularJsonPath
 from grader.checks.registry import check, fixture
-from grader.context import CheckContext
+from grader.context import CheckContext, with_query
 from grader.http_helpers import (
     VOLATILE_HEADERS,
     allow_methods,
@@ -25,7 +25,6 @@ from grader.http_helpers import (
     location_of,
     target_of,
     walk,
-    with_query,
 )
 from grader.matchers import expectation, filled, nodes_mismatch, show
 

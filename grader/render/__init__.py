@@ -6,12 +6,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from grader.render.json_report import render_json
-from grader.render.junit import render_junit
-from grader.render.text import render_text
-from grader.report import Report
+if TYPE_CHECKING:
+    from grader.report import Report
 
 Format = Literal["text", "json", "junit"]
 FORMATS: tuple[Format, ...] = ("text", "json", "junit")
@@ -23,13 +21,20 @@ def render(report: Report, fmt: Format = "text", color: bool = False, verbose: b
     `verbose` also shows the exchanges of checks that passed. Raises ValueError for an unknown
     format.
     """
+    # Each renderer is imported when asked for: a text report needs no XML library.
     if fmt == "text":
+        from grader.render.text import render_text
+
         return render_text(report, color=color, verbose=verbose)
     if fmt == "json":
+        from grader.render.json_report import render_json
+
         return render_json(report)
     if fmt == "junit":
+        from grader.render.junit import render_junit
+
         return render_junit(report)
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "Format", "render", "render_json", "render_junit", "render_text"]
+__all__ = ["FORMATS", "Format", "render"]

@@ -242,6 +242,8 @@ def _exchange(exchange: Exchange, verbose: bool, s: Styler) -> list[str]:
     lines += _headers(response.headers, QUIET_RESPONSE_HEADERS, verbose)
     size = response.body_size if response.body_truncated else None
     lines += _body(response.body, response.body_truncated, size, verbose)
+    if exchange.error:  # a response whose framing broke: what came, then what was wrong
+        lines.append("  " + s.red(f"✗ {exchange.error}"))
     return lines
 
 

@@ -9,9 +9,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, ListView, Static
 
 from apilab.catalog.models import Course, Exercise
+from apilab.contracts import TaskChange, task_changes
 from apilab.store import ExerciseProgress
 from apilab.untrusted import safe_text
-from apilab.views.progress import next_exercise
+from apilab.views.progress import next_exercise, task_change_note
+from apilab.workspace import NoWorkspaceError, workspace_root
 from tui.screens.base import ApilabScreen
 from tui.widgets.course_list import CourseList, ExerciseItem, LessonItem, course_items
 from tui.widgets.sandbox_panel import SandboxPanel
@@ -62,6 +64,31 @@ def reviews_text(course: Course, progress: dict[str, ExerciseProgress]) -> Text 
     return text.append("Press i to read what they wrote.", style="dim")
 
 
+def changes_text(course: Course, changes: dict[str, TaskChange]) -> Text | None:
+    """Each started exercise whose task changed since, and how to take the new one; None when
+    no task changed."""
+    if not changes:
+        return None
+    text = Text("Task changed\n", style="bold yellow")
+    for slug, change in changes.items():
+        exercise = course.exercises[slug]
+        note = task_change_note(change)
+        text.append(f"{exercise.number}. {exercise.title}\n", style="bold")
+        text.append(f"{note[0].upper()}{note[1:]}. See what changed: ", style="dim")
+        text.append(f"apilab start {slug}", style="bold")
+        text.append("; take the new task as yours: ", style="dim")
+        text.append(f"apilab start {slug} --accept-task\n", style="bold")
+    return text
+
+
+def current_changes(course: Course) -> dict[str, TaskChange]:
+    """How the tasks the learner started changed since, in the workspace the app works in."""
+    try:
+        return task_changes(course, workspace_root(course.root))
+    except NoWorkspaceError:  # the app opens only in a workspace; it may have been removed since
+        return {}
+
+
 class CourseMapScreen(ApilabScreen):
     """Lessons in order, each exercise's status and best score, the next step highlighted.
 
@@ -88,6 +115,7 @@ class CourseMapScreen(ApilabScreen):
                 yield Static(id="store-problem", classes="problem")
                 yield SandboxPanel(id="sandbox-panel")
                 yield Static(id="reviews")
+                yield Static(id="changes")
                 yield Static(id="how-to")
         yield Footer(compact=True)
 
@@ -109,12 +137,13 @@ class CourseMapScreen(ApilabScreen):
         app = self.apilab
         progress = app.safe_store(app.store.progress, default={})
         app.refresh_unread()
-        shown = (progress, app.store_problem)
+        changes = current_changes(app.course)
+        shown = (progress, app.store_problem, changes)
         if shown == self._shown and not force:
             return
         self._shown = shown
         upcoming = next_exercise(app.course, progress)
-        items = course_items(app.course, progress)
+        items = course_items(app.course, progress, changes)
         listing = self.query_one("#course-list", ListView)
         previous = listing.index
         await listing.clear()
@@ -130,6 +159,9 @@ class CourseMapScreen(ApilabScreen):
         reviews = reviews_text(app.course, progress)
         self.query_one("#reviews", Static).update(reviews or "")
         self.query_one("#reviews", Static).display = reviews is not None
+        changed = changes_text(app.course, changes)
+        self.query_one("#changes", Static).update(changed or "")
+        self.query_one("#changes", Static).display = changed is not None
         problem = self.query_one("#store-problem", Static)
         problem.update(safe_text(app.store_problem or ""))
         problem.display = bool(app.store_problem)

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Log, Markdown, Static
 from textual.worker import Worker
 
-from apilab import launches, paths
+from apilab import launches
 from apilab.catalog.models import Exercise
 from apilab.ports import SERVER_PORT, port_in_use
 from apilab.processes import LaunchError, ensure_workspace
@@ -29,6 +29,7 @@ from apilab.server_commands import CommandError, ServerCommand, resolve
 from apilab.serving import FolderEvent, ServerEvent, ServerSupervisor, follow
 from apilab.submissions import grade_and_record
 from apilab.untrusted import clean
+from apilab.workspace import exercise_folder
 from grader.report import Report
 from grader.runner import Progress
 from grader.target import TargetError
@@ -112,7 +113,7 @@ class ExerciseScreen(ApilabScreen):
 
     @property
     def workspace(self) -> Path:
-        return paths.workspace(self.apilab.course.root, self.exercise.slug)
+        return exercise_folder(self.apilab.course.root, self.exercise.slug)
 
     @property
     def server(self) -> subprocess.Popen[bytes] | None:

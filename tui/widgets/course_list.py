@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -35,12 +37,14 @@ class LessonItem(ListItem):
 
 
 class ExerciseItem(ListItem):
-    def __init__(self, exercise: Exercise, progress: ExerciseProgress, is_next: bool) -> None:
+    def __init__(self, exercise: Exercise, progress: ExerciseProgress, is_next: bool,
+                 task_changed: bool = False) -> None:
         classes = f"exercise -{progress.status}" + (" -next" if is_next else "")
         super().__init__(classes=classes)
         self.exercise = exercise
         self.progress = progress
         self.is_next = is_next
+        self.task_changed = task_changed  # since the learner started it (apilab.contracts)
 
     @property
     def status(self) -> str:
@@ -53,14 +57,17 @@ class ExerciseItem(ListItem):
         with Horizontal():
             yield Label(safe_text(f"{MARKS[state.status]} {exercise.number}. {exercise.title}"),
                         classes="exercise-title")
+            if self.task_changed:
+                yield Label("⚠ task changed", classes="exercise-changed")
             yield Label(score, classes="exercise-score")
             yield Label(label, classes="exercise-status")
             yield Label("◀ next" if self.is_next else "", classes="exercise-next")
 
 
-def course_items(course: Course, progress: dict[str, ExerciseProgress]
-                 ) -> list[LessonItem | ExerciseItem]:
-    """The rows of the course map, in course order."""
+def course_items(course: Course, progress: dict[str, ExerciseProgress],
+                 changed: Collection[str] = ()) -> list[LessonItem | ExerciseItem]:
+    """The rows of the course map, in course order; `changed` names the exercises whose task
+    changed since the learner started them."""
     upcoming = next_exercise(course, progress)
     items: list[LessonItem | ExerciseItem] = []
     for lesson in course.lessons:
@@ -70,7 +77,7 @@ def course_items(course: Course, progress: dict[str, ExerciseProgress]
         items.append(LessonItem(lesson, sum(s.status == "passed" for s in states), len(exercises)))
         for exercise, state in zip(exercises, states, strict=True):
             is_next = upcoming is not None and exercise.slug == upcoming.slug
-            items.append(ExerciseItem(exercise, state, is_next))
+            items.append(ExerciseItem(exercise, state, is_next, exercise.slug in changed))
     return items
 
 

@@ -1,0 +1,202 @@
+"""Registered checks that a collection stays true to its writes, whatever order they come in.
+
+A refused write changes nothing, on every method that can carry the mistake; ids stay unique
+among the resources that exist while others come and go; a deleted resource is gone from its
+list as well as from its URL. Each check works on a collection of JSON resources whose path,
+create body, list field and id field are parameters, so any lesson's collection can use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from apilab.catalog.models import SingularJsonPath
+from grader.checks.registry import check
+from grader.context import CheckContext, with_query
+from grader.http_helpers import create, expect_problem, id_of, key, location_of, walk
+from grader.matchers import MISSING, show
+
+PROBLEM_MEMBERS = ("type", "title", "status", "detail")
+
+
+@check("refused-writes")
+async def refused_writes(
+    ctx: CheckContext,
+    *,
+    collection: str,
+    body: dict[str, Any],
+    invalid: dict[str, list[Any]],
+    null_refused: Sequence[str] = (),
+    required: Sequence[str] = (),
+    methods: Sequence[str] = ("POST", "PUT", "PATCH"),
+    statuses: Sequence[int] = (422, 400),
+    members: Sequence[str] = PROBLEM_MEMBERS,
+    count_query: dict[str, Any] | None = None,
+    items_path: SingularJsonPath = "items",
+    max_pages: int = 500,
+) -> None:
+    """Every invalid value of every field is refused by every write method, and changes nothing.
+
+    Proves RFC 9110 §15.5.21 (422: content understood but not processable) and RFC 9457 §3 on
+    each method that can carry the mistake: creates a resource from `body`; then, for each value
+    listed under a field in `invalid` (and null for each field in `null_refused`), sends POST to
+    `collection` and PUT to the resource with `body` holding that value, and PATCH with that field
+    alone. Each must answer one of `statuses` as a problem details object with `members`, and
+    after each the resource must be as before (GET). Each field in `required` is also left out of
+    POST and PUT (PATCH changes only what it names, so leaving a field out is no mistake there).
+    At the end the collection (listed with `count_query`) holds as many resources as at the start.
+    """
+    collection, body = ctx.fill(collection), ctx.fill(body)
+    response, _document = await create(ctx, collection, body)
+    url = location_of(ctx, response, f"POST {collection}")
+    with ctx.preparing(f"reading the resource it works on (GET {url})"):
+        before = await _representation(ctx, url)
+        first = with_query(collection, count_query or {})
+        count = len(await walk(ctx, first, items_path, max_pages))
+    cases = [(name, value) for name, values in invalid.items() for value in values]
+    cases += [(name, None) for name in null_refused]  # TOML has no null to list in `invalid`
+    for name, value in cases:
+        for method in methods:
+            target = collection if method == "POST" else url
+            sent = {name: value} if method == "PATCH" else {**body, name: value}
+            await _refused(ctx, method, target, sent, f"{name} = {show(value)}", statuses, members)
+            if method != "POST":
+                await _unchanged(ctx, url, before, f"{method} {target} with {name} = {show(value)}")
+    for name in required:
+        for method in (m for m in methods if m != "PATCH"):
+            target = collection if method == "POST" else url
+            sent = {field: value for field, value in body.items() if field != name}
+            await _refused(ctx, method, target, sent, f"no {name}", statuses, members)
+            if method != "POST":
+                await _unchanged(ctx, url, before, f"{method} {target} without {name}")
+    after = len(await walk(ctx, first, items_path, max_pages))
+    ctx.expect(after == count, f"the collection holds {after - count} more resources than before "
+               "the refused requests: a POST answered with an error stored its resource anyway. "
+               "Validate the whole body before storing anything",
+               expected=f"{count} resources listed, as before", received=f"{after} listed")
+
+
+async def _refused(ctx: CheckContext, method: str, target: str, sent: dict[str, Any], what: str,
+                   statuses: Sequence[int], members: Sequence[str]) -> None:
+    response = await ctx.request(method, target, json_body=sent)
+    if response.status not in statuses:
+        accepted = " (accepted: the rule is not checked on this method)" if response.status < 300 else ""
+        ctx.fail(f"{method} {target} with {what} answered {response.status}{accepted}",
+                 expected="status " + " or ".join(map(str, statuses)) + " (a problem)",
+                 received=f"status {response.status} {response.reason}".rstrip())
+    expect_problem(ctx, response, members)
+
+
+async def _representation(ctx: CheckContext, url: str) -> dict[str, Any]:
+    response = await ctx.request("GET", url)
+    ctx.expect(response.status == 200, f"GET {url} answered {response.status}",
+               expected="status 200", received=f"status {response.status} {response.reason}")
+    document = ctx.json(response)
+    ctx.expect(isinstance(document, dict), f"GET {url}: the body is not a JSON object",
+               expected="the resource as a JSON object", received=show(document))
+    return document
+
+
+async def _unchanged(ctx: CheckContext, url: str, before: dict[str, Any], request: str) -> None:
+    now = await _representation(ctx, url)
+    for name in dict.fromkeys([*before, *now]):
+        was, is_now = before.get(name, MISSING), now.get(name, MISSING)
+        if _comparable(was) != _comparable(is_now):
+            ctx.fail(f"{request} was refused, yet the resource changed: {name} was {show(was)} and "
+                     f"is now {show(is_now)}. A refused request changes nothing: validate the "
+                     "whole body before changing the stored resource",
+                     expected=f"{name} = {show(was)}", received=f"{name} = {show(is_now)}")
+
+
+def _comparable(value: Any) -> str:
+    return "(absent)" if value is MISSING else key(value)
+
+
+@check("ids-survive-churn")
+async def ids_survive_churn(
+    ctx: CheckContext,
+    *,
+    collection: str,
+    body: dict[str, Any],
+    count: int = 3,
+    id_field: SingularJsonPath = "id",
+) -> None:
+    """Ids stay unique among existing resources while others are deleted and created.
+
+    Proves that a POST creates a new resource with an identifier of its own (RFC 9110 §9.3.3,
+    §15.3.2): creates `count` resources from `body` (`${n}` numbers them), deletes the oldest,
+    creates `count` more, then reads every one that still exists. Each must answer what it was
+    created with, and no two may share an id or a URL: an id computed from the number of
+    resources (count + 1) is handed out again after a delete, and the new resource overwrites
+    an existing one.
+    """
+    collection = ctx.fill(collection)
+    made = [await _made(ctx, collection, body, n, id_field) for n in range(1, count + 1)]
+    oldest = made.pop(0)
+    with ctx.preparing(f"deleting the oldest resource it made (DELETE {oldest['url']})"):
+        response = await ctx.request("DELETE", oldest["url"])
+        ctx.expect(response.status in (200, 204), f"DELETE {oldest['url']} answered "
+                   f"{response.status}", expected="status 204", received=f"status {response.status}")
+    made += [await _made(ctx, collection, body, n, id_field)
+             for n in range(count + 1, 2 * count + 1)]
+    owners: dict[str, dict[str, Any]] = {}
+    for item in made:
+        other = owners.get(key(item["id"])) or next(
+            (o for o in owners.values() if o["url"] == item["url"]), None)
+        ctx.expect(other is None, f"two resources created one after the other got the same "
+                   f"{id_field} {show(item['id'])} (URL {item['url']}): ids must be unique among "
+                   "the resources that exist. An id computed from the number of resources is "
+                   "handed out again after a delete; keep a counter that only grows",
+                   expected="a new id for every new resource",
+                   received=f"{id_field} {show(item['id'])} twice")
+        owners[key(item["id"])] = item
+    for item in made:  # each answers what the server said it created, not another's fields
+        now = await _representation(ctx, item["url"])
+        ctx.expect(key(now) == key(item["created"]), f"GET {item['url']} no longer answers the "
+                   f"resource created there ({id_field} {show(item['id'])}): another resource "
+                   "created after a delete overwrote it. Ids must be unique among the resources "
+                   "that exist; keep a counter that only grows",
+                   expected=show(item["created"]), received=show(now))
+
+
+async def _made(ctx: CheckContext, collection: str, body: dict[str, Any], n: int,
+                id_field: str) -> dict[str, Any]:
+    ctx.vars["n"] = n
+    response, document = await create(ctx, collection, body)
+    return {"url": location_of(ctx, response, f"POST {collection}"), "created": document,
+            "id": id_of(ctx, document, id_field, f"the created resource #{n}")}
+
+
+@check("deleted-not-listed")
+async def deleted_not_listed(
+    ctx: CheckContext,
+    *,
+    collection: str,
+    body: Any,
+    query: dict[str, Any] | None = None,
+    items_path: SingularJsonPath = "items",
+    id_field: SingularJsonPath = "id",
+    max_pages: int = 500,
+) -> None:
+    """A deleted resource is gone from its collection's list too, not only from its own URL.
+
+    Proves RFC 9110 §9.3.5 (DELETE removes the resource, and with it its membership in the
+    collection, §9.3.3): creates a resource from `body`, deletes it, then walks the list
+    (`collection` with `query`, following rel="next"); the deleted resource must not be listed.
+    """
+    collection = ctx.fill(collection)
+    response, document = await create(ctx, collection, body)
+    url = location_of(ctx, response, f"POST {collection}")
+    gone = id_of(ctx, document, id_field, "the created resource")
+    with ctx.preparing(f"deleting the resource it made (DELETE {url})"):
+        deleted = await ctx.request("DELETE", url)
+        ctx.expect(deleted.status in (200, 204), f"DELETE {url} answered {deleted.status}",
+                   expected="status 204", received=f"status {deleted.status}")
+    first = with_query(collection, query or {})
+    for page, item in await walk(ctx, first, items_path, max_pages):
+        ctx.expect(key(id_of(ctx, item, id_field, f"an item on page {page}")) != key(gone),
+                   f"GET {first} still lists {id_field} {show(gone)} (page {page}) after DELETE "
+                   f"{url} answered {deleted.status}: a deleted resource is gone from its "
+                   "collection too (remove it from storage, or leave deleted ones out of the list)",
+                   expected=f"{id_field} {show(gone)} not listed", received=show(item))

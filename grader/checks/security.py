@@ -15,14 +15,11 @@ import re
 import time
 from typing import Any
 
-from joserfc.errors import JoseError
-
 from apilab.catalog.models import compile_json_path
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
 from grader.http_helpers import PROBLEM_MEMBERS, bearer, expect_lockout, expect_problem
 from grader.matchers import show
-from grader.tokens import claims_of, guessed_secret, header_of
 
 Requests = list[dict[str, Any]]
 # Member names that carry a credential or an internal detail (README: "never sent out").
@@ -67,6 +64,11 @@ async def shop_account(ctx: CheckContext, *, name: str, username: str, password:
     ctx.expect(status == 200 and isinstance(tokens, dict) and isinstance(tokens.get("access_token"), str),
                f"POST {login} as {username} with the right password answered {status}; make "
                "login-200 pass first", expected="200 with an access_token", received=f"status {status}")
+    # Loaded here, not at import: `apilab check` of other lessons never needs a JOSE library.
+    from joserfc.errors import JoseError
+
+    from grader.tokens import claims_of
+
     try:
         sub = claims_of(tokens["access_token"])["sub"]
     except (JoseError, ValueError, KeyError, TypeError):
@@ -184,6 +186,8 @@ async def body_too_large(ctx: CheckContext, *, requests: Requests, size: int = 2
 async def token_lifetime(ctx: CheckContext, *, account: str, max_seconds: int = 3600) -> None:
     """The access token a login gives expires: its `exp` claim is in the future and at most
     `max_seconds` away (RFC 7519 §4.1.4; OWASP API2:2023: a stolen token must not work forever)."""
+    from grader.tokens import claims_of
+
     token = ctx.fixtures[account]["access_token"]
     exp = claims_of(token).get("exp")
     now = time.time()
@@ -199,6 +203,8 @@ async def secret_not_guessable(ctx: CheckContext, *, account: str) -> None:
     """The key that signs the tokens is not a known weak secret: an attacker holding one token
     tries a word list offline, and a match lets them sign any token (RFC 8725 §3.5; OWASP
     API2:2023). Tokens signed with a private key (RS256, EdDSA...) pass."""
+    from grader.tokens import guessed_secret, header_of
+
     token = ctx.fixtures[account]["access_token"]
     alg = str(header_of(token).get("alg", ""))
     if not alg.upper().startswith("HS"):

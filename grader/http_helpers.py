@@ -8,10 +8,11 @@ checks can be added or removed without touching another lesson's.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json as jsonlib
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -110,6 +111,11 @@ def basic_credentials(username: str, password: str) -> dict[str, str]:
     """An `Authorization: Basic` header (RFC 7617 §2)."""
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
+    """An `Authorization` header carrying a bearer token (RFC 6750 §2.1)."""
+    return {"Authorization": f"{scheme} {token}"}
 
 
 def allow_methods(response: Received) -> list[str]:
@@ -284,3 +290,28 @@ def leaked_internals(text: str) -> tuple[str, str] | None:
             start = max(0, found.start() - 40)
             return what, "..." + text[start:found.end() + 40].strip() + "..."
     return None
+
+
+async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,
+                         right: Callable[[], Awaitable[Received]], credential: str) -> None:
+    """`locked` is a 429 problem with a Retry-After of 1 to `lockout` seconds (RFC 6585 §4); while
+    it lasts, the right `credential` (sent by `right()`) gets 429 too, so a guesser learns nothing;
+    after it, the right credential works again. Waits the lockout out even when failing, so that
+    the checks after this one start clean."""
+    raw = locked.headers.get("retry-after", "").strip()
+    pause = (int(raw) if raw.isdigit() and int(raw) <= lockout else lockout) + 0.3
+    try:
+        ctx.expect(raw.isdigit() and 1 <= int(raw) <= lockout, "the 429 has no usable Retry-After",
+                   expected=f"Retry-After: a whole number of seconds from 1 to {lockout}",
+                   received=f"Retry-After: {raw}" if raw else "no Retry-After header")
+        expect_problem(ctx, locked, PROBLEM_MEMBERS)
+        during = await right()
+        ctx.expect(during.status == 429, f"while locked out, {credential} answered {during.status}: "
+                   "a guesser can still tell right from wrong", expected="status 429",
+                   received=f"status {during.status}")
+    finally:
+        await asyncio.sleep(pause)
+    after = await right()
+    ctx.expect(after.status == 200, f"{raw} s after the 429 (its Retry-After), {credential} "
+               f"answered {after.status}", expected="status 200: the lockout is over",
+               received=f"status {after.status}")

@@ -17,9 +17,12 @@ Defects that need the issuer's key (expired, wrong audience...) come from the sa
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import json
 import time
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 from joserfc import jws, jwt
@@ -100,3 +103,19 @@ def forge(kind: str, token: str, *, public_jwk: dict[str, Any] | None = None,
     if kind in ("unknown-key", "embedded-key"):
         return signed_with_unknown_key(token, embed=kind == "embedded-key")
     raise ValueError(f"unknown forgery {kind!r}; known: {', '.join(FORGERIES)}")
+
+
+def guessed_secret(token: str, guesses: Sequence[str]) -> str | None:
+    """The first of `guesses` that verifies the HMAC signature of `token` (HS256, HS384 or HS512),
+    or None: what an attacker holding one token does offline (RFC 8725 §3.5)."""
+    protected, payload, signature = token.split(".")
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}.get(
+        str(header_of(token).get("alg", "")).upper())
+    if digest is None:
+        return None
+    signed = f"{protected}.{payload}".encode()
+    for guess in guesses:
+        mac = urlsafe_b64encode(hmac.new(guess.encode(), signed, digest).digest()).decode().rstrip("=")
+        if hmac.compare_digest(mac, signature):
+            return guess
+    return None

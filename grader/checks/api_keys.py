@@ -8,14 +8,19 @@ key create one first, with `login = { username, password }` from the exercise fi
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 from urllib.parse import urljoin
 
 from grader.checks.registry import check
 from grader.context import CheckContext
-from grader.http_helpers import PROBLEM_MEMBERS, basic_credentials, expect_problem, parse_challenges
+from grader.http_helpers import (
+    PROBLEM_MEMBERS,
+    basic_credentials,
+    expect_lockout,
+    expect_problem,
+    parse_challenges,
+)
 from grader.matchers import show
 
 Requests = list[dict[str, Any]]
@@ -178,21 +183,5 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
     ctx.expect(locked is not None, f"{attempts} wrong keys in a row were all answered 401: "
                "nothing slows a guesser down", expected=f"429 by attempt {attempts}",
                received=f"{attempts} × 401")
-    raw = locked.headers.get("retry-after", "").strip()
-    pause = (int(raw) if raw.isdigit() and int(raw) <= lockout else lockout) + 0.3
-    try:
-        ctx.expect(raw.isdigit() and 1 <= int(raw) <= lockout, "the 429 has no usable Retry-After",
-                   expected=f"Retry-After: a whole number of seconds from 1 to {lockout}",
-                   received=f"Retry-After: {raw}" if raw else "no Retry-After header")
-        expect_problem(ctx, locked, PROBLEM_MEMBERS)
-        during = await ctx.request("GET", use, headers={header: right})
-        ctx.expect(during.status == 429, f"while locked out, a right key answered {during.status}: "
-                   "a guesser can still tell right from wrong", expected="status 429",
-                   received=f"status {during.status}")
-    finally:
-        # Wait the lockout out even when failing, so that the checks after this one start clean.
-        await asyncio.sleep(pause)
-    after = await ctx.request("GET", use, headers={header: right})
-    ctx.expect(after.status == 200, f"{raw} s after the 429 (its Retry-After), a right key "
-               f"answered {after.status}", expected="status 200: the lockout is over",
-               received=f"status {after.status}")
+    await expect_lockout(ctx, locked, lockout, lambda: ctx.request("GET", use, headers={header: right}),
+                         "a right key")

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
-from grader.http_helpers import PROBLEM_MEMBERS, expect_problem, parse_challenges
+from grader.http_helpers import PROBLEM_MEMBERS, bearer, expect_problem, parse_challenges
 from grader.matchers import show
 from grader.wire import Received
 
@@ -139,8 +139,8 @@ async def token_from(ctx: CheckContext, spec: dict[str, Any]) -> str:
         return ctx.fixtures[spec["fixture"]]["access_token"]
     if "raw" in spec:
         return str(spec["raw"])
-    sandbox = ctx.service("sandbox")
     if "mint" in spec:
+        sandbox = ctx.service("sandbox")
         with ctx.preparing("getting a token from the sandbox (POST /admin/tokens)"):
             if spec.get("rotate"):
                 rotated = await sandbox.request("POST", "/admin/keys/rotate")
@@ -166,7 +166,7 @@ async def token_from(ctx: CheckContext, spec: dict[str, Any]) -> str:
         public_jwk = None
         if spec["forge"] == "hmac-public-key":
             with ctx.preparing("reading the sandbox's public keys (GET /.well-known/jwks.json)"):
-                keys = ctx.json(await sandbox.request("GET", "/.well-known/jwks.json"))["keys"]
+                keys = ctx.json(await ctx.service("sandbox").request("GET", "/.well-known/jwks.json"))["keys"]
             kid = header_of(base).get("kid")
             public_jwk = next((key for key in keys if key.get("kid") == kid), None)
         return forge(spec["forge"], base, public_jwk=public_jwk, changes=ctx.fill(spec.get("changes")))
@@ -176,10 +176,6 @@ async def token_from(ctx: CheckContext, spec: dict[str, Any]) -> str:
 def whose(ctx: CheckContext, fixture_name: str) -> str:
     """Whose token a fixture holds, for messages: "Alice's"."""
     return str(ctx.fixtures[fixture_name].get("user", fixture_name)).capitalize() + "'s"
-
-
-def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:
-    return {"Authorization": f"{scheme} {token}"}
 
 
 async def create_as(ctx: CheckContext, owner: str, collection: str, body: Any) -> tuple[str, Any]:
@@ -313,9 +309,11 @@ async def scope_required(ctx: CheckContext, *, token: dict[str, Any], scope: str
 
 @check("owner-only")
 async def owner_only(ctx: CheckContext, *, owner: str, other: str, create_in: str,
-                     body: dict[str, Any], requests: Requests) -> None:
+                     body: dict[str, Any], requests: Requests,
+                     fields: list[str] | None = None) -> None:
     """Another user's resource answers 404 to every request, exactly like one that does not
-    exist, and stays unchanged (OWASP API1:2023, broken object level authorization)."""
+    exist, and stays unchanged in its `fields` (OWASP API1:2023, broken object level
+    authorization)."""
     _url, before = await create_as(ctx, owner, create_in, body)
     stranger = bearer(ctx.fixtures[other]["access_token"])
     for label, response in await send_all(ctx, requests, stranger):
@@ -323,7 +321,7 @@ async def owner_only(ctx: CheckContext, *, owner: str, other: str, create_in: st
                    f"{whose(ctx, owner)} resource, "
                    f"answered {response.status}", expected="status 404, as if it did not exist",
                    received=f"status {response.status} {response.reason}")
-    await expect_unchanged(ctx, owner, ctx.vars["target"], before)
+    await expect_unchanged(ctx, owner, ctx.vars["target"], before, tuple(fields or ("title", "body")))
 
 
 @check("list-excludes-others")
@@ -349,11 +347,15 @@ async def list_excludes_others(ctx: CheckContext, *, owner: str, other: str, cre
 
 @check("owner-from-token")
 async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_in: str,
-                           body: dict[str, Any], owner_field: str = "owner") -> None:
-    """The owner of a new resource is the token's subject, whatever the body says: a body naming
-    another user is ignored or refused (OWASP API3:2023, mass assignment; API1:2023)."""
+                           body: dict[str, Any], owner_field: str = "owner",
+                           subject: str = "sub") -> None:
+    """The owner of a new resource is the caller the token speaks for, whatever the body says: a
+    body naming another user is ignored or refused (OWASP API3:2023, mass assignment;
+    API1:2023). `subject` is the fixture field the resource's owner field holds (the token's
+    `sub`, or an account `id`)."""
     collection = ctx.fill(create_in)
-    sneaky = {**ctx.fill(body), owner_field: ctx.fixtures[other]["sub"]}
+    mine, theirs = ctx.fixtures[owner][subject], ctx.fixtures[other][subject]
+    sneaky = {**ctx.fill(body), owner_field: theirs}
     response = await ctx.request("POST", collection, json_body=sneaky,
                                  headers=bearer(ctx.fixtures[owner]["access_token"]))
     if response.status in (400, 422):
@@ -361,9 +363,9 @@ async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_
     ctx.expect(response.status == 201, f"POST {collection} answered {response.status}",
                expected="201 (owner ignored) or 422", received=f"status {response.status}")
     stored = ctx.json(response).get(owner_field)
-    ctx.expect(stored == ctx.fixtures[owner]["sub"], f"the new resource's {owner_field} is the one "
-               f"the body named, not the sub of the token that created it",
-               expected=f"{owner_field} = {show(ctx.fixtures[owner]['sub'])} ({whose(ctx, owner)} sub)",
+    ctx.expect(stored == mine, f"the new resource's {owner_field} is the one the body named, not "
+               "the caller whose token created it",
+               expected=f"{owner_field} = {show(mine)} ({whose(ctx, owner)} {subject})",
                received=f"{owner_field} = {show(stored)}")
 
 

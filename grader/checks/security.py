@@ -1,0 +1,215 @@
+"""Registered checks and fixtures for API security (lesson 5, the OWASP API Security Top 10).
+
+The learner's server is a shop with its own accounts: users sign up (`POST /users`) and log in
+(`POST /login`) for a JWT bearer token. The fixture `shop-account` makes such an account and
+keeps its token, so that the auth lesson's checks (`owner-only`, `token-refused`...) work on it
+as they do on the sandbox's tokens. The checks here run an exploit against the learner's server
+and judge it by what comes back on the wire: a privilege the body tried to give itself, a field
+that should never leave the server, a guessable signing secret, a login that can be guessed at
+full speed, a body too big to accept.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from apilab.catalog.models import compile_json_path
+from grader.checks.registry import check, fixture
+from grader.context import CheckContext
+from grader.http_helpers import PROBLEM_MEMBERS, bearer, expect_lockout, expect_problem
+from grader.matchers import show
+
+Requests = list[dict[str, Any]]
+# Member names that carry a credential or an internal detail (README: "never sent out").
+SENSITIVE_NAMES = r"(?i)passw|hash|salt|secret|failed_login|reset_token|is_admin"
+# Password hash formats, found by value whatever the member is called.
+HASH_VALUES = r"^\$(?:2[abxy]|argon2i?d?|scrypt|pbkdf2[\w-]*|[156])\$|^pbkdf2_sha\d+\$|^scrypt:"
+# Signing secrets from tutorials, defaults and leaked configs (a real attacker's list is longer).
+WEAK_SECRETS = ("secret", "Secret", "SECRET", "secret123", "secretkey", "secret-key", "secret_key",
+                "changeme", "change-me", "password", "Password1", "123456", "12345678", "admin",
+                "jwt", "jwt-secret", "jwt_secret", "jwtsecret", "your-256-bit-secret",
+                "your_jwt_secret", "supersecret", "super-secret", "mysecret", "my-secret", "key",
+                "shop", "shop-secret", "harden-shop", "apilab", "dev", "development", "test",
+                "default", "s3cr3t", "qwerty", "letmein", "")
+
+
+async def log_in(ctx: CheckContext, login: str, username: str, password: str) -> tuple[int, Any]:
+    """POST the credentials to `login`: (status, JSON body or None)."""
+    response = await ctx.request("POST", login, json_body={"username": username, "password": password})
+    return response.status, (ctx.json(response) if response.status == 200 else None)
+
+
+# --- fixtures: accounts -------------------------------------------------------------------------
+
+
+@fixture("shop-account")
+async def shop_account(ctx: CheckContext, *, name: str, username: str, password: str,
+                       email: str = "${word}@example.com", sign_up: bool = True,
+                       users: str = "/users", login: str = "/login") -> dict[str, Any]:
+    """Sign `username` up at `users` (unless `sign_up` is false: an account the server has from
+    the start, such as its admin) and log in at `login`; return `access_token`, `sub` (from the
+    token), `id`, `username`, `password`, and `user` (`name`, for messages: "Alice's token")."""
+    username, password, email = ctx.fill(username), ctx.fill(password), ctx.fill(email)
+    user: dict[str, Any] = {}
+    if sign_up:
+        response = await ctx.request("POST", users, json_body={"username": username,
+                                                              "password": password, "email": email})
+        ctx.expect(response.status == 201, f"POST {users} (signing {username} up) answered "
+                   f"{response.status}; make signup-201 pass first", expected="status 201",
+                   received=f"status {response.status} {response.text[:200]}")
+        user = ctx.json(response)
+    status, tokens = await log_in(ctx, login, username, password)
+    ctx.expect(status == 200 and isinstance(tokens, dict) and isinstance(tokens.get("access_token"), str),
+               f"POST {login} as {username} with the right password answered {status}; make "
+               "login-200 pass first", expected="200 with an access_token", received=f"status {status}")
+    # Loaded here, not at import: `apilab check` of other lessons never needs a JOSE library.
+    from joserfc.errors import JoseError
+
+    from grader.tokens import claims_of
+
+    try:
+        sub = claims_of(tokens["access_token"])["sub"]
+    except (JoseError, ValueError, KeyError, TypeError):
+        ctx.fail("the access token is not a JWT with a sub claim (README: tokens)",
+                 expected="a JWT whose payload has sub", received=tokens["access_token"][:40])
+    return {"access_token": tokens["access_token"], "sub": sub, "id": user.get("id", sub),
+            "username": username, "password": password, "user": name}
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+@check("no-privilege-from-body")
+async def no_privilege_from_body(ctx: CheckContext, *, method: str, path: str, body: dict[str, Any],
+                                 probe: str, account: str | None = None, login: str = "/login",
+                                 role_field: str = "role", role: str = "customer") -> None:
+    """A body that names a privilege (`role`, `is_admin`) is ignored or refused (400/422): the
+    account keeps role `role`, and after logging in again it still cannot open `probe`, an
+    admin route (403). OWASP API3:2023, mass assignment. Without `account`, the request signs a
+    new user up with `body`; with it, the request is sent with that account's token."""
+    body = ctx.fill(body)
+    headers = bearer(ctx.fixtures[account]["access_token"]) if account else {}
+    path = ctx.fill(path)
+    response = await ctx.request(method.upper(), path, json_body=body, headers=headers)
+    if response.status in (400, 422):
+        return  # refusing the fields is fine
+    ctx.expect(200 <= response.status < 300, f"{method.upper()} {path} answered {response.status}",
+               expected="2xx with the privilege ignored, or 422", received=f"status {response.status}")
+    document = ctx.json(response)
+    given = document.get(role_field) if isinstance(document, dict) else None
+    ctx.expect(given == role, f"{method.upper()} {path} with {show(body)} made the account's "
+               f"{role_field} {show(given)}", expected=f"{role_field} = {show(role)}",
+               received=f"{role_field} = {show(given)}")
+    who = ctx.fixtures[account] if account else {"username": body["username"], "password": body["password"]}
+    status, tokens = await log_in(ctx, login, who["username"], who["password"])
+    ctx.expect(status == 200, f"logging in again as {who['username']} answered {status}",
+               expected="status 200", received=f"status {status}")
+    probed = await ctx.request("GET", probe, headers=bearer(tokens["access_token"]))
+    ctx.expect(probed.status == 403, f"after {method.upper()} {path} with {show(body)}, the account "
+               f"opens the admin route GET {probe} ({probed.status})",
+               expected="status 403", received=f"status {probed.status}")
+
+
+@check("nothing-sensitive")
+async def nothing_sensitive(ctx: CheckContext, *, requests: Requests, secrets: list[str]) -> None:
+    """No JSON body of these responses carries a credential or an internal field, at any depth:
+    every member (the JSONPath `$..*`) is looked at for a name like password, hash, salt or
+    secret, a value in a password-hash format, or one of `secrets` (the passwords sent).
+    OWASP API3:2023 (excessive data exposure) and API2:2023."""
+    known = [value for value in ctx.fill(secrets) if value]
+    for request in requests:
+        method, path = request["method"].upper(), ctx.fill(request["path"])
+        options: dict[str, Any] = {"headers": ctx.fill(request.get("headers", {}))}
+        if "json" in request:
+            options["json_body"] = ctx.fill(request["json"])
+        response = await ctx.request(method, path, **options)
+        ctx.expect(200 <= response.status < 300, f"{method} {path} answered {response.status}",
+                   expected="a 2xx to look into", received=f"status {response.status}")
+        for value in known:
+            ctx.expect(value not in response.text, f"{method} {path}: the response holds a "
+                       "password the grader sent", expected="no password", received="the password")
+        for node in compile_json_path("$..*").finditer(ctx.json(response)):
+            name, where = node.location[-1], node.path().removeprefix("$")
+            ctx.expect(not (isinstance(name, str) and re.search(SENSITIVE_NAMES, name)),
+                       f"{method} {path} sends the member ${where}: credentials and internal fields "
+                       "never leave the server", expected="no such member",
+                       received=f"${where} = {show(node.value)[:80]}")
+            ctx.expect(not (isinstance(node.value, str) and re.search(HASH_VALUES, node.value)),
+                       f"{method} {path}: ${where} holds a password hash",
+                       expected="no password hash", received=f"${where} = {show(node.value)[:80]}")
+
+
+@check("login-throttled")
+async def login_throttled(ctx: CheckContext, *, account: str, login: str = "/login",
+                          attempts: int = 6, lockout: int = 5) -> None:
+    """Failed logins for one username lead to 429 with Retry-After (RFC 6585 §4) within
+    `attempts` tries; while locked out even the right password gets 429, so guessing learns
+    nothing; after Retry-After seconds the right password works again. OWASP API2:2023 and
+    API4:2023."""
+    who = ctx.fixtures[account]
+    locked = None
+    for attempt in range(1, attempts + 1):
+        wrong = "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(14))
+        response = await ctx.request("POST", login, json_body={"username": who["username"],
+                                                              "password": wrong})
+        if response.status == 429:
+            locked = response
+            break
+        ctx.expect(response.status == 401, f"wrong password #{attempt} answered {response.status}",
+                   expected="401 (or 429 once locked out)", received=f"status {response.status}")
+    ctx.expect(locked is not None, f"{attempts} wrong passwords in a row for {who['username']} were "
+               "all answered 401: nothing slows a guesser down",
+               expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")
+    credentials = {"username": who["username"], "password": who["password"]}
+    await expect_lockout(ctx, locked, lockout, lambda: ctx.request("POST", login, json_body=credentials),
+                         "the right password")
+
+
+@check("body-too-large")
+async def body_too_large(ctx: CheckContext, *, requests: Requests, size: int = 200_000) -> None:
+    """A JSON body of `size` bytes gets 413 (RFC 9110 §15.5.14) as a problem, whatever it holds:
+    the server stops reading instead of parsing and storing it. OWASP API4:2023."""
+    for request in requests:
+        method, path = request["method"].upper(), ctx.fill(request["path"])
+        body = {**ctx.fill(request.get("json", {})), "padding": "x" * size}
+        response = await ctx.request(method, path, json_body=body,
+                                     headers=ctx.fill(request.get("headers", {})))
+        ctx.expect(response.status == 413, f"{method} {path} with a {size // 1000} kB body answered "
+                   f"{response.status}", expected="status 413 Content Too Large",
+                   received=f"status {response.status} {response.reason}")
+        expect_problem(ctx, response, PROBLEM_MEMBERS)
+
+
+@check("token-lifetime")
+async def token_lifetime(ctx: CheckContext, *, account: str, max_seconds: int = 3600) -> None:
+    """The access token a login gives expires: its `exp` claim is in the future and at most
+    `max_seconds` away (RFC 7519 §4.1.4; OWASP API2:2023: a stolen token must not work forever)."""
+    from grader.tokens import claims_of
+
+    token = ctx.fixtures[account]["access_token"]
+    exp = claims_of(token).get("exp")
+    now = time.time()
+    ctx.expect(isinstance(exp, int | float) and not isinstance(exp, bool), "the access token has "
+               "no exp claim, so it never expires", expected="a numeric exp claim",
+               received=f"exp = {show(exp)}")
+    ctx.expect(now < exp <= now + max_seconds + 60, f"the access token expires in {int(exp - now)} s",
+               expected=f"exp within {max_seconds} s from now", received=f"exp = {exp}")
+
+
+@check("secret-not-guessable")
+async def secret_not_guessable(ctx: CheckContext, *, account: str) -> None:
+    """The key that signs the tokens is not a known weak secret: an attacker holding one token
+    tries a word list offline, and a match lets them sign any token (RFC 8725 §3.5; OWASP
+    API2:2023). Tokens signed with a private key (RS256, EdDSA...) pass."""
+    from grader.tokens import guessed_secret, header_of
+
+    token = ctx.fixtures[account]["access_token"]
+    alg = str(header_of(token).get("alg", ""))
+    if not alg.upper().startswith("HS"):
+        return
+    found = guessed_secret(token, WEAK_SECRETS)
+    ctx.expect(found is None, f"the token's {alg} signature verifies with the secret {show(found)}, "
+               "found in a short word list: anyone can now sign tokens for any user",
+               expected="a random secret of 32 bytes or more", received=f"secret = {show(found)}")

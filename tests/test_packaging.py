@@ -175,7 +175,9 @@ def run_the_course(venv: Path, here: Path, env: dict[str, str]) -> None:
     started = apilab("start", first.slug, cwd=workspace)
     assert started.returncode == 0, started.stderr
     copied = {p.relative_to(workspace / first.slug) for p in (workspace / first.slug).rglob("*")}
-    assert copied == {p.relative_to(first.starter_dir) for p in first.starter_dir.rglob("*")}
+    # the starter, and the contract beside it in the form the learner's tools read
+    assert copied == {p.relative_to(first.starter_dir) for p in first.starter_dir.rglob("*")} | {
+        Path(first.contract.name)}
 
     helped = apilab("verify", "--help")
     assert helped.returncode == 0 and "Usage: apilab verify" in helped.stdout

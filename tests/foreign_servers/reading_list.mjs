@@ -29,16 +29,17 @@ function validated(data, partial) {
   const out = {};
   for (const name of ["title", "author"]) {
     if (name in data || !partial) {
-      if (typeof data[name] !== "string" || data[name] === "") {
-        throw new Problem(422, `${name} must be a non-empty string`);
+      const length = typeof data[name] === "string" ? [...data[name]].length : 0;
+      if (typeof data[name] !== "string" || length < 1 || length > 500) {
+        throw new Problem(422, `${name} must be a string of 1 to 500 characters`);
       }
       out[name] = data[name];
     }
   }
   if ("pages" in data || !partial) {
     const pages = data.pages ?? null;
-    if (pages !== null && !(Number.isInteger(pages) && pages >= 1)) {
-      throw new Problem(422, "pages must be an integer of at least 1, or null");
+    if (pages !== null && !(Number.isInteger(pages) && pages >= 1 && pages <= 100000)) {
+      throw new Problem(422, "pages must be an integer from 1 to 100,000, or null");
     }
     out.pages = pages;
   }
@@ -49,8 +50,8 @@ function validated(data, partial) {
   }
   if ("notes" in data || !partial) {
     const notes = data.notes ?? null;
-    if (notes !== null && typeof notes !== "string") {
-      throw new Problem(422, "notes must be a string or null");
+    if (notes !== null && (typeof notes !== "string" || [...notes].length > 5000)) {
+      throw new Problem(422, "notes must be a string of at most 5,000 characters, or null");
     }
     out.notes = notes;
   }
@@ -163,7 +164,9 @@ function serve(variant, port) {
       if (variant === "node-length-utf16") res.setHeader("Content-Length", text.length);
       res.writeHead(status, headers);
       if (variant === "node-streamed" && Array.isArray(document.items)) {
-        for (let i = 0; i < text.length; i += 50) res.write(text.slice(i, i + 50));
+        // Pieces of the encoded bytes: a piece may end inside a character, as on a real network.
+        const bytes = Buffer.from(text, "utf8");
+        for (let i = 0; i < bytes.length; i += 50) res.write(bytes.subarray(i, i + 50));
         res.end();
       } else {
         res.end(text);

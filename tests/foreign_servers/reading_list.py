@@ -110,15 +110,15 @@ class ReadingList:
         for name in ("title", "author"):
             if name in data or not partial:
                 value = data.get(name)
-                if not isinstance(value, str) or not value:
-                    raise Problem(422, f"{name} must be a non-empty string")
+                if not isinstance(value, str) or not 1 <= len(value) <= 500:
+                    raise Problem(422, f"{name} must be a string of 1 to 500 characters")
                 checked[name] = value
         if "pages" in data or not partial:
             pages = data.get("pages")
             if lax_pages and isinstance(pages, str) and pages.isdigit():
                 pages = int(pages)
-            if pages is not None and (type(pages) is not int or pages < 1):
-                raise Problem(422, "pages must be an integer of at least 1, or null")
+            if pages is not None and (type(pages) is not int or not 1 <= pages <= 100_000):
+                raise Problem(422, "pages must be an integer from 1 to 100,000, or null")
             checked["pages"] = pages
         if "status" in data or not partial:
             status = data.get("status", "to-read")
@@ -127,8 +127,8 @@ class ReadingList:
             checked["status"] = status
         if "notes" in data or not partial:
             notes = data.get("notes")
-            if notes is not None and not isinstance(notes, str):
-                raise Problem(422, "notes must be a string or null")
+            if notes is not None and (not isinstance(notes, str) or len(notes) > 5000):
+                raise Problem(422, "notes must be a string of at most 5,000 characters, or null")
             checked["notes"] = notes
         return checked
 

@@ -44,7 +44,8 @@ def test_a_hub_from_the_hand_written_runner_upgrades_with_nothing_lost(tmp_path:
     shutil.copy(LEGACY / "hub.db", db)
     store = HubStore(db)
     try:
-        assert store.applied == ["add_report_bytes", "create_certificates", "create_captures"]  # the older count as done
+        # the older count as done
+        assert store.applied == ["add_report_bytes", "create_certificates", "create_captures"]
         assert store.migrations() == HUB_MIGRATIONS
         assert not store.db["_migrations"].exists()
         for token in ("a", "b"):

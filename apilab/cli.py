@@ -32,10 +32,11 @@ QUICK_SYNC_COMMANDS = ("check", "lessons", "start")
 
 
 def _course() -> Course:
-    from apilab.catalog.loader import CatalogError, load_course
+    from apilab.catalog.cache import cached_course
+    from apilab.catalog.loader import CatalogError
 
     try:
-        return load_course(paths.course_root())
+        return cached_course(paths.course_root())
     except CatalogError as exc:
         raise click.ClickException(f"the course files have a problem: {exc}") from None
 

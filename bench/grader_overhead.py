@@ -53,7 +53,7 @@ DEFAULT_SEED = 20240601
 GOAL_GRADER = 2.0  # grade() at most twice the raw exchanges
 GOAL_CHECK = 2.5  # `apilab check` at most 2.5 times the raw exchanges, plus an interpreter's start
 APILAB = Path(sys.executable).parent / "apilab"
-RUNS = 7  # a round grades four times; seven fit, with the other benchmarks, in a few minutes
+RUNS = 5  # with the app and import benchmarks, about three minutes on a quiet machine
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,11 @@ QUICK_SYNC_COMMANDS = ("check", "lessons", "start")
 
 
 def _course() -> Course:
-    from apilab.catalog.loader import CatalogError, load_course
+    from apilab.catalog.cache import cached_course
+    from apilab.catalog.loader import CatalogError
 
     try:
-        return load_course(paths.course_root())
+        return cached_course(paths.course_root())
     except CatalogError as exc:
         raise click.ClickException(f"the course files have a problem: {exc}") from None
 
@@ -98,6 +99,13 @@ def main(ctx: click.Context) -> None:
         # They make pydantic models for no plugin to watch, and pydantic's search for plugins
         # reads every installed package's entry points: more time than loading the exercise.
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if ctx.invoked_subcommand in (None, "app", "check", "submit", "verify"):
+        # The contract probes' Hypothesis keeps caches (Unicode tables, constants) in a
+        # .hypothesis folder of the current directory, the learner's own, and builds them again
+        # in every new one, for seconds, inside a graded check. apilab's data folder keeps them
+        # once for every run.
+        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
+                              str(paths.data_home() / "cache" / "hypothesis"))
     if ctx.invoked_subcommand in QUICK_SYNC_COMMANDS and "--help" not in sys.argv:
         _send_waiting_submissions()
     if ctx.invoked_subcommand is None:

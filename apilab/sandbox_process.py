@@ -18,8 +18,6 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
 from apilab import process_tree
 from apilab.ports import free_port, port_in_use
 from apilab.processes import LaunchError, Processes
@@ -133,6 +131,8 @@ class SandboxProcess:
 
     def healthy(self) -> bool:
         """True when the server answers GET /health with {"status": "ok"}."""
+        import httpx  # the app's first screen does not wait for it: the sandbox starts after
+
         if self._process is None or self._process.poll() is not None:
             return False
         try:

@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         headline += module.figures(result) if hasattr(module, "figures") else []
     if headline:
         print(table.text(headline))
+        loads = ", ".join(f"{load:.2f}" for load in os.getloadavg())
+        print(f"load average (1, 5, 15 min) at the end: {loads}; each benchmark's result holds "
+              "its own")
         figures = {"figures": [figure.as_dict() for figure in headline],
                    "markdown": table.markdown(headline)}
         print(f"saved to {_shown(save('figures', figures))}")

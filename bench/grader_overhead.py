@@ -1,28 +1,33 @@
 """How much the grader, and `apilab check` as a whole, add to the HTTP exchanges they make.
 
-Method: grade the exercise's reference solution once (visible checks, as `apilab check` does) to
-record the exact requests. Then, for N rounds after warm-ups, each contender gets a freshly
-started server of its own (started together; start-up is not timed), in an order that rotates
-from round to round:
+Method: for N rounds after warm-ups, each contender gets a freshly started server of its own
+(started together; start-up is not timed). `grader` goes first: `grade(exercise, url, seed)` in
+this process, recording every request it sends, as the bytes it sends them. The report keeps
+only some of them (a contract probe keeps the requests of its failure, not the hundreds it
+explored with), so the recording is taken on the wire, not from the report. Then, in an order
+that rotates from round to round:
 
-- `grader`: `grade(exercise, url, seed)` in this process;
-- `raw`: the same requests as bytes over raw sockets, one connection each, each read until the
-  server closes it: the physical baseline, what the exchanges cost with no client at all;
+- `raw`: the same requests as bytes over raw sockets, one connection each (a request the grader
+  sent on a kept-alive connection asks to close here), each read until the server closes it:
+  the physical baseline, what the exchanges cost with no client at all;
 - `httpx`: the same requests through a bare `httpx.AsyncClient`, a new connection each;
 - `check`: `apilab check` as a whole process (interpreter, imports, course, grading, progress
   store, report), and `bare`, an interpreter that does nothing, started the same way.
 
-Against one long-lived server the grader's work grows from run to run (walks over the list walk
-more pages) while a replay stays fixed; a fresh server also gives each replay the ids the first
-run saw. Ratios are taken per round: grader/raw, and (check − bare)/raw, the process's cost
-beyond starting an interpreter. `replay_status_mismatches` counts replayed answers whose status
-differed from the recording. `--profile` prints where one grading run spends its time.
+A fresh server gives each replay the ids the grader saw. The grader's contract probes explore
+for a time budget, so two runs may send a different number of requests: each round replays its
+own grader run's. Ratios are taken per round: grader/raw, and (check − bare)/raw, the process's
+cost beyond starting an interpreter. `replay_status_mismatches` counts replayed answers whose
+status differed from what the grader received. `--profile` prints where one grading run spends
+its time (the event loop's thread; the probes' example generation runs in a worker thread and
+shows here as waiting).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import os
@@ -33,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,43 +46,89 @@ from urllib.parse import urlsplit
 
 from apilab.catalog.models import Exercise
 from bench.table import Figure
-from grader.report import Report
 from grader.runner import grade
+from grader.wire import Prepared, Wire
 
 DEFAULT_SEED = 20240601
 GOAL_GRADER = 2.0  # grade() at most twice the raw exchanges
 GOAL_CHECK = 2.5  # `apilab check` at most 2.5 times the raw exchanges, plus an interpreter's start
 APILAB = Path(sys.executable).parent / "apilab"
+RUNS = 5  # with the app and import benchmarks, about three minutes on a quiet machine
 
 
 @dataclass(frozen=True)
 class Request:
-    method: str
-    target: str  # path and query, as sent
-    headers: list[tuple[str, str]]
-    content: bytes
-    status: int | None  # what the first run received, to tell whether the replay stayed faithful
+    data: bytes  # as the grader sent it, asking to close the connection afterwards
+    status: int | None  # what the grader received, to tell whether the replay stayed faithful
+
+    def to(self, netloc: str) -> bytes:
+        """The request for a server at `netloc`: its Host header names that server."""
+        head, _, content = self.data.partition(b"\r\n\r\n")
+        lines = [b"Host: " + netloc.encode() if line.lower().startswith(b"host:") else line
+                 for line in head.split(b"\r\n")]
+        return b"\r\n".join(lines) + b"\r\n\r\n" + content
+
+    @property
+    def parts(self) -> tuple[str, str, list[tuple[str, str]], bytes]:
+        """Method, target, header fields and content, for an HTTP client."""
+        head, _, content = self.data.partition(b"\r\n\r\n")
+        request_line, *lines = head.decode("latin-1").split("\r\n")
+        method, target, _version = request_line.split(" ", 2)
+        fields = [(name, value.strip()) for name, _, value in (line.partition(":") for line in lines)]
+        return method, target, fields, content
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Prepared]]:
+    """Every request the grader prepares while the block runs, in order (with its record, which
+    gets the response)."""
+    prepared: list[Prepared] = []
+    prepare = Wire.prepare
+
+    def recorded(self: Wire, *args: Any, **kwargs: Any) -> Prepared:
+        request = prepare(self, *args, **kwargs)
+        prepared.append(request)
+        return request
+
+    Wire.prepare = recorded  # type: ignore[method-assign]
+    try:
+        yield prepared
+    finally:
+        Wire.prepare = prepare  # type: ignore[method-assign]
+
+
+def replayable(prepared: list[Prepared]) -> list[Request]:
+    """What the grader sent, as requests to send again, each asking to close its connection."""
+    requests = []
+    for request in prepared:
+        head, _, content = request.data.partition(b"\r\n\r\n")
+        lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
+        data = b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + content
+        response = request.record.response
+        requests.append(Request(data, response.status if response else None))
+    return requests
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("exercise", nargs="?", default=None,
                         help="an exercise folder, or a slug or number from the course "
                              "(default: exercise 1 of the course)")
-    parser.add_argument("--runs", type=int, default=9, help="timed rounds (default 9)")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"timed rounds (default {RUNS})")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first (default 1)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the grader's seed")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one grading run and keep its top lines")
 
 
-def run(exercise: str | None = None, runs: int = 9, warmup: int = 2, seed: int = DEFAULT_SEED,
+def run(exercise: str | None = None, runs: int = RUNS, warmup: int = 1, seed: int = DEFAULT_SEED,
         profile: bool = False) -> dict:
     """Measure grader, replays and the `apilab check` process against the reference solution."""
     chosen = load(exercise)
     load_before = [round(load, 2) for load in os.getloadavg()]
     result = asyncio.run(_measure(chosen, runs, warmup, seed, profile))
     return {"exercise": chosen.slug, "seed": seed, "runs": runs, "warmup": warmup,
-            "load_average_before": load_before, **result}
+            "load_average_before": load_before,
+            "load_average_after": [round(load, 2) for load in os.getloadavg()], **result}
 
 
 def load(name: str | None) -> Exercise:
@@ -94,15 +145,14 @@ def load(name: str | None) -> Exercise:
 async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profile: bool) -> dict:
     from apilab.app_servers import serve_app, serve_apps
 
-    with serve_app(exercise.solution_dir) as url:
-        first = await grade(exercise, url, seed=seed)
-    requests, inexact = replayable(first)
     top_lines = None
     if profile:
         with serve_app(exercise.solution_dir) as url:
             top_lines = await _profiled(grade(exercise, url, seed=seed))
     times: dict[str, list[float]] = {name: [] for name in ("grader", "raw", "httpx", "check", "bare")}
+    sent: list[int] = []
     mismatches = 0
+    first = None
     with tempfile.TemporaryDirectory(prefix="apilab-bench-home-") as home:
         command = [str(APILAB), "check", exercise.slug, "--seed", str(seed)]
         # The child's progress store, not the person's; and bytecode cached as a learner's is
@@ -111,22 +161,28 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         for index in range(warmup + runs):
             with serve_apps([exercise.solution_dir] * 4) as urls:
+                with recording() as prepared:
+                    elapsed, report = await _timed(grade(exercise, urls[0], seed=seed))
+                first = first or report
+                requests = replayable(prepared)
                 contenders: dict[str, Callable[[str], Awaitable[Any]]] = {
-                    "grader": lambda url: grade(exercise, url, seed=seed),
-                    "raw": lambda url: asyncio.to_thread(raw_replay, requests, url),
-                    "httpx": lambda url: httpx_replay(requests, url),
+                    "raw": lambda url, r=requests: asyncio.to_thread(raw_replay, r, url),
+                    "httpx": lambda url, r=requests: httpx_replay(r, url),
                     "check": lambda url: asyncio.to_thread(_process, [*command, "--url", url], env),
                 }
                 names = list(contenders)
-                order = names[index % 4:] + names[:index % 4]  # rotate, so drift hits all alike
-                for name, url in zip(order, urls, strict=True):
-                    elapsed, outcome = await _timed(contenders[name](url))
-                    if index >= warmup:
-                        times[name].append(elapsed)
-                        mismatches += outcome if name in ("raw", "httpx") else 0
+                order = names[index % 3:] + names[:index % 3]  # rotate, so drift hits all alike
+                outcomes = {"grader": (elapsed, 0)}
+                for name, url in zip(order, urls[1:], strict=True):
+                    outcomes[name] = await _timed(contenders[name](url))
             bare, _ = await _timed(asyncio.to_thread(_process, [sys.executable, "-c", "pass"], env))
             if index >= warmup:
+                for name, (seconds, differ) in outcomes.items():
+                    times[name].append(seconds)
+                    mismatches += differ if name in ("raw", "httpx") else 0
                 times["bare"].append(bare)
+                sent.append(len(requests))
+    assert first is not None
     grader_ratios = [g / r for g, r in zip(times["grader"], times["raw"], strict=True)]
     check_ratios = [(c - b) / r for c, b, r in
                     zip(times["check"], times["bare"], times["raw"], strict=True)]
@@ -134,8 +190,9 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
         "reference_status": first.status,
         "reference_score": f"{first.score}/{first.max_score}",
         "checks": len(first.checks),
-        "requests_per_run": len(requests),
-        "requests_with_cut_bodies": inexact,
+        "requests_per_run": round(statistics.median(sent)),
+        "requests_per_run_range": [min(sent), max(sent)],
+        "requests_in_report": sum(len(check.exchanges) for check in first.checks),
         "replay_status_mismatches": mismatches,
         **{f"{name}_ms": spread([s * 1000 for s in values]) for name, values in times.items()},
         "grader_over_raw": spread(grader_ratios),
@@ -145,21 +202,6 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
     }
 
 
-def replayable(report: Report) -> tuple[list[Request], int]:
-    """The report's exchanges as requests to send again, and how many had their body cut."""
-    requests, inexact = [], 0
-    for check in report.checks:
-        for exchange in check.exchanges:
-            sent = exchange.request
-            inexact += sent.body_truncated
-            parts = urlsplit(sent.url)
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            status = exchange.response.status if exchange.response else None
-            requests.append(Request(sent.method, target, list(sent.headers),
-                                    sent.body.encode("utf-8"), status))
-    return requests, inexact
-
-
 def raw_replay(requests: list[Request], base: str) -> int:
     """Send each request's bytes on a socket of its own and read until the server closes it.
     Returns how many answers had another status than the recording."""
@@ -167,12 +209,8 @@ def raw_replay(requests: list[Request], base: str) -> int:
     address = (parts.hostname, parts.port)
     differ = 0
     for request in requests:
-        fields = [(name, parts.netloc if name.lower() == "host" else value)
-                  for name, value in request.headers if name.lower() != "connection"]
-        head = "".join(f"{name}: {value}\r\n" for name, value in [*fields, ("Connection", "close")])
-        data = f"{request.method} {request.target} HTTP/1.1\r\n{head}\r\n".encode("latin-1")
         with socket.create_connection(address) as sock:
-            sock.sendall(data + request.content)
+            sock.sendall(request.to(parts.netloc))
             answer = bytearray()
             while chunk := sock.recv(65536):
                 answer += chunk
@@ -190,9 +228,9 @@ async def httpx_replay(requests: list[Request], base: str) -> int:
         trust_env=False, limits=httpx.Limits(max_keepalive_connections=0),
     ) as client:
         for request in requests:
-            headers = [(k, v) for k, v in request.headers if k.lower() not in ("host", "content-length")]
-            response = await client.request(request.method, request.target, headers=headers,
-                                            content=request.content or None)
+            method, target, fields, content = request.parts
+            headers = [(k, v) for k, v in fields if k.lower() not in ("host", "content-length")]
+            response = await client.request(method, target, headers=headers, content=content or None)
             await response.aread()
             differ += response.status_code != request.status
     return differ
@@ -248,9 +286,11 @@ def figures(result: dict) -> list[Figure]:
 def summarize(result: dict) -> str:
     lines = [
         f"grader_overhead: {result['exercise']} (reference: {result['reference_status']}, "
-        f"{result['reference_score']}), {result['requests_per_run']} requests per run, "
+        f"{result['reference_score']}), {result['requests_per_run']} requests per run "
+        f"({result['requests_in_report']} of them kept in the report), "
         f"{result['runs']} rounds after {result['warmup']} warm-ups, seed {result['seed']}, "
-        f"load average {result['load_average_before'][0]:g} before",
+        f"load average {result['load_average_before'][0]:g} before, "
+        f"{result['load_average_after'][0]:g} after",
         "",
         f"{'':<22}{'median':>10}{'min':>10}{'max':>10}{'IQR':>20}",
         *(_row(f"{name} (ms)", result[f"{name}_ms"], "{:.1f}")
@@ -262,9 +302,10 @@ def summarize(result: dict) -> str:
     if result["replay_status_mismatches"]:
         lines.append(f"note: {result['replay_status_mismatches']} replayed answers had another "
                      "status than the recording (over all timed rounds)")
-    if result["requests_with_cut_bodies"]:
-        lines.append(f"note: {result['requests_with_cut_bodies']} request bodies were cut in the "
-                     "report, so the replays send less than the grader did")
+    low, high = result["requests_per_run_range"]
+    if low != high:
+        lines.append(f"note: the grader sent {low} to {high} requests a run (its probes explore for "
+                     "a time budget); each round replays its own grader run's")
     if result.get("profile"):
         lines += ["", "where one grading run spends its time (cProfile, by own time):",
                   result["profile"]]

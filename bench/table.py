@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured figure against its baseline. Times are medians, in milliseconds."""
+    """One measured figure against its baseline: medians, in milliseconds unless `unit` says
+    otherwise (`value_ms` and `baseline_ms` then hold that unit)."""
 
     figure: str
     value_ms: float
@@ -22,10 +23,20 @@ class Figure:
     baseline_ms: float
     ratio: float  # how the figure compares with its baseline (see the benchmark for how)
     goal: float | None = None  # the most the ratio may be; None for a figure shown for context
+    unit: str = "ms"
+    most: float | None = None  # the most the value itself may be, in `unit`, when that is the goal
 
     @property
     def met(self) -> bool | None:
-        return None if self.goal is None else self.ratio <= self.goal
+        if self.goal is None and self.most is None:
+            return None
+        return (self.goal is None or self.ratio <= self.goal) and (
+            self.most is None or self.value_ms < self.most)
+
+    @property
+    def goal_text(self) -> str:
+        goals = [f"≤ {self.goal:g}x"] if self.goal is not None else []
+        return " and ".join([*goals, *([f"< {self.most:g} {self.unit}"] if self.most else [])])
 
     def as_dict(self) -> dict:
         return {**asdict(self), "met": self.met}
@@ -35,8 +46,8 @@ HEADERS = ("figure", "median", "baseline", "baseline median", "ratio", "goal", "
 
 
 def rows(figures: list[Figure]) -> list[tuple[str, ...]]:
-    return [(f.figure, f"{f.value_ms:.0f} ms", f.baseline, f"{f.baseline_ms:.0f} ms",
-             f"{f.ratio:.2f}x", "" if f.goal is None else f"≤ {f.goal:g}x",
+    return [(f.figure, f"{f.value_ms:.0f} {f.unit}", f.baseline, f"{f.baseline_ms:.0f} {f.unit}",
+             f"{f.ratio:.2f}x", f.goal_text,
              {True: "met", False: "NOT MET", None: ""}[f.met]) for f in figures]
 
 

@@ -105,7 +105,7 @@ class LabScreen(ApilabScreen):
         challenges = self.query_one("#lab-challenges", Static)
         challenges.update(challenges_text(captured))
         count = sum(1 for challenge in CHALLENGES if challenge.id in captured)
-        challenges.border_title = f"Challenges: {count} of {len(CHALLENGES)} flags captured"
+        challenges.border_title = Text(f"Challenges: {count} of {len(CHALLENGES)} flags captured")
 
     def say(self, message: str, severity: str = "information") -> None:
         panel = self.query_one("#flag-message", Static)

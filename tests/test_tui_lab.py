@@ -1,5 +1,6 @@
 """The lab screen: from the security lesson, the learner switches the vulnerable lab on in the
-app's own sandbox, exploits it, submits the flag it revealed, and switches it off again."""
+app's own sandbox, exploits it, submits the flag it revealed, and switches it off again; a flag
+captured there reaches the hub, where mentors see it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from apilab import paths
 from apilab.catalog.loader import load_course
+from apilab.hubclient import HubClient
 from apilab.sandbox_process import SandboxProcess
+from apilab.settings import HubLogin, save_hub
+from hub.process import hub_process
+from sandbox_api.lab_flags import flag_for, install_secret
 from sandbox_api.labs import HEADER
 from tests.helpers import wait_for
 from tui.app import ApilabApp
@@ -17,6 +23,7 @@ from tui.screens.lab import LabScreen
 from tui.screens.lesson import LessonScreen
 
 ROOT = Path(__file__).resolve().parent.parent
+LEARNER, MENTOR = "apilab_" + "l" * 43, "apilab_" + "m" * 43
 
 
 def text_of(screen, selector: str) -> str:
@@ -98,3 +105,21 @@ async def test_switch_the_lab_on_capture_a_flag_and_switch_it_off(store):
         assert app.sandbox_state.labs == () and app.sandbox_state.url == url
         assert lab_marks(url) == []
         assert "off" in text_of(screen, "#lab-state")
+
+
+async def test_a_flag_captured_in_the_app_reaches_the_mentors(fixture_course, store, tmp_path):
+    users = {"ada": ("learner", LEARNER), "grace": ("mentor", MENTOR)}
+    with hub_process(tmp_path / "hub.db", users=users) as url:
+        save_hub(HubLogin(url=url, token=LEARNER, name="ada", role="learner"))
+        app = ApilabApp(fixture_course, store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            await app.push_screen(LabScreen())
+            screen = app.screen
+            screen.query_one("#flag-input").value = flag_for(install_secret(paths.data_home()), "bola")
+            await pilot.press("f", "enter")
+            assert "Captured bola (API1" in text_of(screen, "#flag-message")
+            await wait_for(pilot, lambda: store.unsent_flags() == [], 30)
+        with HubClient(url, MENTOR) as mentor:
+            [capture] = mentor.captures()
+        assert (capture.learner, capture.challenge, capture.category) == ("ada", "bola", "API1")

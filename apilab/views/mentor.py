@@ -177,8 +177,8 @@ def captures_text(learner: str, captures: Iterable[Capture | Unreadable] | None,
     for capture in theirs:
         known = CHALLENGES_BY_ID.get(capture.challenge)
         text.append(f"⚑ {clean(capture.category):<5} ", style="green")
-        text.append(f"{clean(capture.challenge):<16} ", style="bold")
-        text.append(when_iso(capture.captured_at), style="dim")
+        text.append(clean(capture.challenge), style="bold")
+        text.append(f" · {when_iso(capture.captured_at)}", style="dim")
         if known is not None:  # a challenge this version knows: its task, from the course
             text.append(f"\n   {known.title}", style="dim")
         text.append("\n")

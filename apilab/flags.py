@@ -44,6 +44,12 @@ def capture(store, home: Path, name: str, flag: str) -> Capture:  # noqa: ANN001
     return Capture(challenge, correct=True, new=store.record_flag(challenge.id, challenge.category))
 
 
+def challenge_of(home: Path, flag: str) -> Challenge | None:
+    """The challenge whose flag `flag` is on this installation; None when it is no flag here."""
+    secret = install_secret(home)
+    return next((c for c in CHALLENGES if is_flag(secret, c.id, flag)), None)
+
+
 def captured_lines(captured: Mapping[str, datetime]) -> list[str]:
     """The lab's challenges, one line each, marked when captured."""
     return [f"   {'⚑' if c.id in captured else '·'} {c.category:<5} {c.id:<16} {c.title}"

@@ -23,6 +23,7 @@ class SandboxState:
     url: str | None = None
     healthy: bool = False
     message: str = ""  # what went wrong, or a note such as "port 8000 was busy"
+    labs: tuple[str, ...] = ()  # the labs switched on: vulnerable on purpose
 
     @property
     def label(self) -> str:
@@ -41,29 +42,35 @@ class SandboxControl:
     """The app's handle on its sandbox, whether given one or creating it on demand."""
 
     def __init__(self, sandbox: SandboxProcess | None = None, *, fallback: bool = True,
-                 factory: Callable[[int | None], SandboxProcess] | None = None) -> None:
+                 factory: Callable[[int | None, tuple[str, ...]], SandboxProcess] | None = None,
+                 ) -> None:
         self.sandbox = sandbox
         self.fallback = fallback  # try a free port when the chosen one is taken
-        self._factory = factory or (lambda port: SandboxProcess(port=port))
+        self._factory = factory or (lambda port, labs: SandboxProcess(port=port, labs=labs))
+
+    @property
+    def labs(self) -> tuple[str, ...]:
+        return self.sandbox.labs if self.sandbox is not None else ()
 
     def start(self) -> SandboxState:
         """Start the sandbox (on port 8000 unless it was given one) and say how it went."""
-        sandbox = self.sandbox or self._factory(DEFAULT_PORT)
+        sandbox = self.sandbox or self._factory(DEFAULT_PORT, ())
         self.sandbox = sandbox
+        labs = sandbox.labs
         try:
             sandbox.start()
-            return SandboxState("running", sandbox.url, healthy=True)
+            return SandboxState("running", sandbox.url, healthy=True, labs=labs)
         except SandboxError as exc:
             first_problem = str(exc)
             if not (self.fallback and "already in use" in first_problem):
-                return SandboxState("failed", sandbox.url, message=first_problem)
-        replacement = self._factory(None)
+                return SandboxState("failed", sandbox.url, message=first_problem, labs=labs)
+        replacement = self._factory(None, labs)
         try:
             replacement.start()
         except SandboxError as exc:
-            return SandboxState("failed", replacement.url, message=str(exc))
+            return SandboxState("failed", replacement.url, message=str(exc), labs=labs)
         self.sandbox = replacement
-        return SandboxState("running", replacement.url, healthy=True,
+        return SandboxState("running", replacement.url, healthy=True, labs=labs,
                             message=f"Port {sandbox.port} was busy (another program has it), so "
                                     f"the sandbox runs at {replacement.url}. Notebooks opened "
                                     "from here use that address.")
@@ -73,9 +80,18 @@ class SandboxControl:
             self.sandbox.stop()
         return SandboxState("off", self.sandbox.url if self.sandbox else None)
 
+    def restart_with(self, labs: tuple[str, ...]) -> SandboxState:
+        """Stop the sandbox and start it again, on the same port, with exactly these labs
+        switched on (none: the plain practice API)."""
+        port = self.sandbox.port if self.sandbox is not None else DEFAULT_PORT
+        self.stop()
+        self.sandbox = self._factory(port, labs)
+        return self.start()
+
     def check(self, current: SandboxState) -> SandboxState:
         """The current state with its health freshly checked (a blocking HTTP call)."""
         if current.phase != "running" or self.sandbox is None:
             return current
         healthy = self.sandbox.healthy()
-        return SandboxState("running", current.url, healthy=healthy, message=current.message)
+        return SandboxState("running", current.url, healthy=healthy, message=current.message,
+                            labs=current.labs)

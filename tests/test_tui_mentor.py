@@ -38,7 +38,8 @@ SIZE = (130, 40)
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """A hub with learners ada, bob and cy and mentor mia; ada and bob have submitted:
-    ada hello-api (fails check-2) and whoami (passes), bob hello-api (fails check-1 and 2)."""
+    ada hello-api (fails check-2) and whoami (passes), bob hello-api (fails check-1 and 2).
+    ada has captured two flags of the security lab, cy one."""
     db = tmp_path_factory.mktemp("mentor-hub") / "hub.db"
     tokens = {name: new_token() for name in ("ada", "bob", "cy", "mia", "gone")}
     store = HubStore(db)
@@ -51,6 +52,11 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         submit(hub, "ada", make_report("hello-api", passed=(True, True, False)))
         submit(hub, "ada", make_report("whoami", passed=(True,), points=(2,)))
         submit(hub, "bob", make_report("hello-api", passed=(True, False, False)))
+        with hub.client("ada") as ada:
+            assert ada.put_capture("old-version", "API9", "2026-12-02T09:30:00+00:00")
+            assert ada.put_capture("bola", "API1", "2026-12-02T10:15:00+00:00")
+        with hub.client("cy") as cy:
+            assert cy.put_capture("ssrf", "API7", "2026-12-02T11:00:00+00:00")
         yield hub
 
 
@@ -119,8 +125,29 @@ async def test_opening_a_submission_shows_its_report_with_the_transcript(hub, fi
             heading = str(screen.query_one("#submission-heading").render())
             assert "bob · hello-api · submit · fail · score 1/3" in heading and "awaiting" in heading
             assert "No feedback yet" in screen.query_one("#thread").source
+            assert "bob has captured no flag yet" in str(screen.query_one("#captures").render())
             await pilot.press("escape")
             assert isinstance(app.screen, QueueScreen)
+
+
+async def test_a_submission_shows_the_lab_flags_its_learner_captured(hub, fixture_course, utc):
+    with hub.client("mia") as client:
+        app = MentorApp(client, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.screen.query_one("#filter-learner", Input).value = "ada"
+            app.screen.query_one("#filter-exercise", Input).value = "whoami"
+            await pilot.press("slash", "enter")
+            await settle(pilot)
+            assert queue_rows(app.screen) == [("ada", "whoami")]
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, SubmissionScreen)
+            shown = str(app.screen.query_one("#captures").render())
+            # ada's two, oldest first, with the challenge's task; not cy's
+            assert shown.index("API9") < shown.index("API1") and "ssrf" not in shown
+            assert "old-version" in shown and "2026-12-02 09:30" in shown
+            assert "bola" in shown and "Read another customer's order" in shown
 
 
 async def test_feedback_on_a_check_and_an_approval_with_an_override_reach_the_learner(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from hub.protocol import (
+    Capture,
     CohortStats,
     Feedback,
     Me,
@@ -41,7 +42,8 @@ def summary(sid: str, learner: str, exercise: str, passed: tuple[bool, ...],
 
 
 class FixedHub:
-    """Answers like HubClient, from fixed data: four submissions, one note, one review."""
+    """Answers like HubClient, from fixed data: four submissions, one note, one review, one
+    capture of the security lab."""
 
     base_url = "https://hub.example.org"
 
@@ -79,6 +81,11 @@ class FixedHub:
 
     def feedback_on(self, sid: str) -> list[Feedback]:
         return self.feedback.get(sid, [])
+
+    def captures(self) -> list[Capture]:
+        return [Capture(learner="ada", challenge="bola", category="API1",
+                        captured_at="2025-03-13T16:20:00+00:00",
+                        received_at="2025-03-13T16:20:01+00:00")]
 
     def cohort_stats(self, exercise: str, kind: str | None = None) -> CohortStats:
         return CohortStats.model_validate({"exercise": exercise, "kind": kind, "learners": 3, "checks": [

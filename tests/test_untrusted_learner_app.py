@@ -1,7 +1,7 @@
 """The learner's app against hostile text: a server under test that answers with terminal escape
 sequences, bidi overrides and markup, stored reports full of them, and a mentor's feedback
-written to attack. On every screen (course map, lesson, exercise and its report, history and
-diff, inbox and feedback) it reaches the terminal as inert text, and nothing is parsed as
+written to attack. On every screen (course map, lesson, security lab, exercise and its report,
+history and diff, inbox and feedback) it reaches the terminal as inert text, and nothing is parsed as
 markup."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from tui.app import ApilabApp
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.history import DiffScreen, HistoryScreen
 from tui.screens.inbox import InboxScreen
+from tui.screens.lab import LabScreen
 from tui.screens.lesson import LessonScreen
 from tui.screens.report import ReportScreen
 from tui.screens.server_command import ServerCommandScreen
@@ -83,6 +84,11 @@ async def test_every_learner_screen_shows_hostile_text_as_inert_text(
 
         await app.push_screen(LessonScreen(fixture_course.lesson("1")))
         await pilot.pause()
+        await pilot.press("escape")
+
+        await app.push_screen(LabScreen())  # a wrong flag: the message never echoes it
+        await pilot.press("f", *"apilab{x}", "enter", "escape")
+        assert "not a flag" in str(app.screen.query_one("#flag-message").render())
         await pilot.press("escape")
 
         exercise = await open_exercise(pilot, app)  # the last run, as stored

@@ -79,6 +79,10 @@ def hostile_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     for _ in range(3):  # the same check failing run after run: eve is stuck, at a glance
         store.put_submission(users[EVE], str(uuid.uuid4()), "submit", hostile_report("hello-api"))
     store.put_submission(users["ada"], str(uuid.uuid4()), "submit", make_report(SLUG))
+    # today's hub takes only a challenge id and a category it can read; a hub of another
+    # version may send anything
+    store.put_capture(users[EVE], f"bola{MARKUP_ATTACKS['closing-tag']}", f"API1{HOSTILE}",
+                      f"2026-12-02T12:00:00Z{HOSTILE}")
     store.close()
     with hub_process(db) as url:
         hub = Hub(url, tokens)
@@ -145,6 +149,7 @@ async def test_every_mentor_screen_shows_hostile_text_as_inert_text(
             await settle(pilot)
 
             submission = await open_row(pilot, queue, EVE, SLUG)
+            assert "OWNED" in str(submission.query_one("#captures").render())
             checks = submission.query_one(ReportView).rows
             assert len(checks) == 3
             for check in checks:  # each check's details are drawn when it is opened

@@ -9,6 +9,7 @@ from textual import work
 from textual.binding import Binding
 from textual.reactive import reactive
 
+from apilab import paths
 from apilab.catalog.models import Course
 from apilab.ports import SERVER_PORT
 from apilab.processes import Processes
@@ -62,7 +63,8 @@ class ApilabApp(PlainTextApp):
         self.processes = processes or Processes()
         self.sandbox_control = SandboxControl(
             sandbox, fallback=sandbox_fallback,
-            factory=lambda port: SandboxProcess(port=port, processes=self.processes))
+            factory=lambda port, labs: SandboxProcess(port=port, processes=self.processes,
+                                                      labs=labs, lab_secret_home=paths.data_home()))
         self._start_sandbox = start_sandbox
         self._health_interval = health_interval
         self._progress_interval = progress_interval  # the course map re-reads progress this often
@@ -90,7 +92,8 @@ class ApilabApp(PlainTextApp):
         self.push_screen(CourseMapScreen(refresh_interval=self._progress_interval))
         sandbox = self.sandbox_control.sandbox
         if sandbox is not None and sandbox.pid is not None:
-            self.sandbox_state = SandboxState("running", sandbox.url, healthy=True)
+            self.sandbox_state = SandboxState("running", sandbox.url, healthy=True,
+                                              labs=sandbox.labs)
         elif self._start_sandbox:
             self.action_toggle_sandbox()
         self.set_interval(self._health_interval, self._check_health)
@@ -171,6 +174,17 @@ class ApilabApp(PlainTextApp):
         else:
             self.sandbox_state = SandboxState("starting")
             self._start_sandbox_worker()
+
+    def switch_labs(self, labs: tuple[str, ...]) -> None:
+        """Restart the sandbox, on the same port, with exactly these labs switched on."""
+        if self.sandbox_state.phase == "starting":
+            return
+        self.sandbox_state = SandboxState("starting", labs=labs)
+        self._restart_sandbox_worker(labs)
+
+    @work(thread=True, exclusive=True, group="sandbox")
+    def _restart_sandbox_worker(self, labs: tuple[str, ...]) -> None:
+        self.call_from_thread(self._sandbox_changed, self.sandbox_control.restart_with(labs))
 
     @work(thread=True, exclusive=True, group="sandbox")
     def _start_sandbox_worker(self) -> None:

@@ -27,7 +27,8 @@ from apilab.untrusted import clean, safe_text
 from apilab.views.markdown import escape
 from apilab.views.times import when
 from grader.report import Report, ReportUnreadable
-from hub.protocol import Feedback, SubmissionSummary, Unreadable, unreadable_because
+from hub.protocol import Capture, Feedback, SubmissionSummary, Unreadable, unreadable_because
+from sandbox_api.lab_flags import CHALLENGES_BY_ID
 
 REVIEW_LABELS = {"awaiting": "awaiting", "approved": "approved",
                  "changes_requested": "changes requested"}
@@ -159,6 +160,34 @@ def _feedback_item(item: Feedback, titles: dict[str, str]) -> str:
     if item.body:
         lines.append(clean(item.body))  # Markdown, as its author wrote it
     return "\n\n".join(lines)
+
+
+def captures_text(learner: str, captures: Iterable[Capture | Unreadable] | None,
+                  problem: str | None = None) -> Text:
+    """The security lab flags `learner` captured, oldest first: category, challenge, when.
+    `captures` holds every capture the mentor may see (the learner's are picked here); None,
+    with `problem`, when the hub could not say."""
+    text = Text("Security lab\n", style="bold")
+    if captures is None:
+        return text.append(clean(f"Captures could not be read: {problem}"), style="red")
+    captures = list(captures)
+    theirs = [c for c in captures if isinstance(c, Capture) and c.learner == learner]
+    if not theirs:
+        text.append(clean(f"{learner} has captured no flag yet."), style="dim")
+    for capture in theirs:
+        known = CHALLENGES_BY_ID.get(capture.challenge)
+        text.append(f"⚑ {clean(capture.category):<5} ", style="green")
+        text.append(clean(capture.challenge), style="bold")
+        text.append(f" · {when_iso(capture.captured_at)}", style="dim")
+        if known is not None:  # a challenge this version knows: its task, from the course
+            text.append(f"\n   {known.title}", style="dim")
+        text.append("\n")
+    skipped = sum(1 for c in captures if isinstance(c, Unreadable))
+    if skipped:  # an unreadable item names nobody: it may be this learner's
+        text.append_text(unreadable(f"{skipped} capture{'' if skipped == 1 else 's'} unreadable "
+                                    f"({UNREADABLE_WHY})"))
+    text.rstrip()
+    return text
 
 
 def pass_rate_bar(rate: float, width: int = 20) -> Text:

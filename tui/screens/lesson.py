@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Markdown, Static
 from apilab import paths
 from apilab.browser import open_in_browser
 from apilab.catalog.models import Lesson
+from apilab.flags import LAB
 from apilab.jupyter import JupyterError, JupyterServer
 from apilab.sandbox_control import DEFAULT_PORT
 from apilab.untrusted import safe_text
@@ -39,6 +40,7 @@ class LessonScreen(ApilabScreen):
         Binding("o", "open_notebook", "Notebook"),
         Binding("d", "open_docs", "API docs"),
         Binding("e", "first_exercise", "Exercise"),
+        Binding("l", "open_lab", "Security lab"),
     ]
 
     def __init__(self, lesson: Lesson) -> None:
@@ -72,6 +74,9 @@ class LessonScreen(ApilabScreen):
         else:
             text.append("   this lesson has no notebook\n", style="dim")
         text.append("d", style="bold").append("  the sandbox's API docs\n")
+        if LAB in self.lesson.labs:
+            text.append("l", style="bold").append("  the security lab: vulnerable on purpose\n")
+            text.append("   switch it on, capture flags, submit them\n", style="dim")
         exercises = course.exercises_of(self.lesson)
         if exercises:
             first = exercises[0]
@@ -92,6 +97,14 @@ class LessonScreen(ApilabScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return LAB in self.lesson.labs if action == "open_lab" else True
+
+    def action_open_lab(self) -> None:
+        from tui.screens.lab import LabScreen
+
+        self.app.push_screen(LabScreen())
 
     def action_first_exercise(self) -> None:
         from tui.screens.exercise import ExerciseScreen

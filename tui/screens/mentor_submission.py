@@ -15,16 +15,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from apilab.hubclient import HubPreconditionFailed, HubUnreadable
+from apilab.hubclient import HubError, HubPreconditionFailed, HubUnreadable
 from apilab.untrusted import clean
 from apilab.views.mentor import (
+    captures_text,
     feedback_markdown,
     report_problem,
     review_conflict,
     submission_heading,
 )
 from grader.report import Report, ReportUnreadable
-from hub.protocol import Feedback, SubmissionDetail, SubmissionSummary, Unreadable
+from hub.protocol import Capture, Feedback, SubmissionDetail, SubmissionSummary, Unreadable
 from tui.plain import FeedbackMarkdown
 from tui.screens.mentor_base import MentorScreen
 from tui.screens.mentor_editors import (
@@ -43,6 +44,8 @@ class Loaded:
     report: Report | None  # None when it cannot be read
     problem: str | None  # why one of them cannot be read
     feedback: list[Feedback | Unreadable]
+    captures: list[Capture | Unreadable] | None  # every learner's; None when unreadable
+    captures_problem: str | None
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class SubmissionScreen(MentorScreen):
             yield ReportView(id="report")
             with VerticalScroll(id="thread-pane"):
                 yield FeedbackMarkdown("*Loading…*", id="thread")
+                yield Static(id="captures")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -100,16 +104,20 @@ class SubmissionScreen(MentorScreen):
         """In a thread: download the submission, read its report, fetch its feedback. What
         cannot be read says so in its place; the rest is shown."""
         client, sid = self.mentor.client, self.submission_id
+        try:  # the learner's lab captures: a hub without them still shows the submission
+            captures, captures_problem = client.captures(), None
+        except HubError as exc:
+            captures, captures_problem = None, str(exc)
         try:
             detail = client.submission(sid)
         except HubUnreadable as exc:  # its feedback may still be readable
             problem = clean(f"This submission is unreadable: {exc}")
-            return Loaded(None, None, problem, client.feedback_on(sid))
+            return Loaded(None, None, problem, client.feedback_on(sid), captures, captures_problem)
         try:
             report, problem = detail.report(), None
         except ReportUnreadable as exc:
             report, problem = None, report_problem(exc)
-        return Loaded(detail, report, problem, client.feedback_on(sid))
+        return Loaded(detail, report, problem, client.feedback_on(sid), captures, captures_problem)
 
     async def _show(self, loaded: Loaded) -> None:
         if loaded.detail is not None:
@@ -119,6 +127,8 @@ class SubmissionScreen(MentorScreen):
         first_load = self.report is None and loaded.report is not None
         self.report = self.report or loaded.report
         self.query_one("#submission-heading", Static).update(self._heading())
+        self.query_one("#captures", Static).update(
+            captures_text(self.submission.learner, loaded.captures, loaded.captures_problem))
         view = self.query_one(ReportView)
         if loaded.report is None:
             view.clear_report(loaded.problem or "The report cannot be read.")

@@ -17,6 +17,8 @@ def sandbox_text(state: SandboxState) -> Text:
     text.append(clean(f"● {state.label}") + "\n", style=style)
     if state.phase == "running":
         text.append(clean(f"{state.url}/docs · s stops it") + "\n", style="dim")
+        for lab in state.labs:
+            text.append(clean(f"⚠ {lab} lab on: vulnerable on purpose") + "\n", style="bold yellow")
     elif state.phase in ("off", "failed"):
         text.append("s starts it (or: apilab sandbox)\n", style="dim")
     if state.message:

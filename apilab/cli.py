@@ -464,8 +464,10 @@ _NO_REFERENCES = ("this course has no reference solutions: an installed apilab l
 
 
 def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
-                   verbose: bool, submit: bool, sandbox_url: str | None = None) -> None:
+                   verbose: bool, submit: bool, sandbox_url: str | None = None,
+                   by_stage: bool = False, only: str | None = None) -> None:
     from apilab.launches import server_at, stop_leftovers
+    from apilab.progress_line import ProgressLine
     from apilab.settings import SettingsError, load_hub
     from apilab.submissions import grade_and_record
     from grader.render import render
@@ -473,6 +475,8 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     from grader.target import TargetError
 
     ex = _course_exercise(exercise)
+    if only is not None:
+        _check_of(ex, only)
     try:
         hub = load_hub() if submit else None
     except SettingsError as exc:
@@ -485,23 +489,51 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
             start_hint = "Start your server so that it listens there, then check again."
         _echo_notices(stop_leftovers())  # never grade a server a killed apilab left behind
         server = server_at(url)
+        progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
         try:
             recorded = asyncio.run(grade_and_record(
                 ex, url, store, seed=seed, submit=submit, send_to_hub=hub is not None,
                 allow_remote=allow_remote, start_hint=start_hint,
                 server=server.shown_command if server else None,
-                services={"sandbox": sandbox_url} if sandbox_url else None))
+                services={"sandbox": sandbox_url} if sandbox_url else None,
+                by_stage=by_stage, only=only, on_progress=progress))
         except ServiceTargetError as exc:
             raise click.BadParameter(str(exc), param_hint=f"--{exc.service}-url") from None
         except TargetError as exc:
             raise click.BadParameter(str(exc), param_hint="--url") from None
+        except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT, not a failure
+            click.echo("\napilab: stopped; nothing was graded or recorded.", err=True)
+            sys.exit(130)
+        finally:
+            if progress:
+                progress.close()
         report = recorded.report
         click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
         if recorded.warning:
             click.echo(recorded.warning, err=True)
+        if only is not None:
+            click.echo(f"apilab: a run of one check is not recorded; apilab check {ex.slug} "
+                       "grades the stages.", err=True)
         if submit:  # a script reading the report from stdout gets the report alone
             _after_submit(store, hub, recorded.run_id, to_stderr=fmt != "text")
     sys.exit({"pass": 0, "fail": 1}.get(report.status, GRADING_ERROR))
+
+
+def _check_of(exercise: Exercise, check_id: str) -> None:
+    """Refuse, as a bad --only, a check the exercise does not have or that `check` does not run."""
+    import difflib
+
+    ids = [check.id for check in exercise.checks]
+    if check_id not in ids:
+        close = difflib.get_close_matches(check_id, ids, n=1)
+        stage = exercise.stages[0]
+        raise click.BadParameter(
+            f"{exercise.slug} has no check {check_id!r}"
+            + (f"; did you mean {close[0]}?" if close else
+               f"; its first stage's checks are {', '.join(stage.checks)}"), param_hint="--only")
+    if next(check for check in exercise.checks if check.id == check_id).hidden:
+        raise click.BadParameter(f"{check_id} is a hidden check: only apilab submit runs it",
+                                 param_hint="--only")
 
 
 def _after_submit(store, hub, run_id: str | None, *, to_stderr: bool) -> None:
@@ -543,11 +575,19 @@ _format_option = click.option("--format", "fmt", type=click.Choice(["text", "jso
 @main.command()
 @_with_grade_options
 @_format_option
+@click.option("--all", "every_stage", is_flag=True,
+              help="Run every stage, not only up to the first stage with a failure.")
+@click.option("--only", metavar="CHECK", help="Run this one check (its id, as the report shows "
+                                              "it); the run is not recorded.")
 def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
-          sandbox_url: str | None, verbose: bool, fmt: str) -> None:
-    """Grade your running server. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
+          sandbox_url: str | None, verbose: bool, fmt: str, every_stage: bool,
+          only: str | None) -> None:
+    """Grade your running server, stage by stage: the run stops at the first stage with a
+    failure and says which comes next. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
+    if every_stage and only:
+        raise click.UsageError("--all runs every check and --only runs one: give one of them")
     _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=False,
-                   sandbox_url=sandbox_url)
+                   sandbox_url=sandbox_url, by_stage=not every_stage, only=only)
 
 
 @main.command()
@@ -557,8 +597,9 @@ def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
            sandbox_url: str | None, verbose: bool, fmt: str) -> None:
     """Grade with the hidden checks included, record it, and send it to your hub.
 
-    Exit 0: all passed; 1: a check failed; 2: nothing graded. With --format json or junit,
-    standard output is the report alone; what happened to the submission goes to stderr.
+    A submission runs every stage. Exit 0: all passed; 1: a check failed; 2: nothing graded.
+    With --format json or junit, standard output is the report alone; what happened to the
+    submission goes to stderr.
     """
     _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=True,
                    sandbox_url=sandbox_url)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from apilab.catalog.includes import IncludeError, with_included
-from apilab.catalog.models import Course, Exercise, Mutant
+from apilab.catalog.models import Course, Exercise, Mutant, unknown_exercise
 from apilab.catalog.probes import ProbesError, with_probes
 from apilab.catalog.stages import StagesError, with_stages
 
@@ -100,8 +100,7 @@ def load_course_exercise(root: Path, name: str, registry: Registry | None = None
                                    f"{exercise.slug!r} of lesson {exercise.lesson!r} is listed as "
                                    f"{slug!r} under {lesson!r} in course.toml")
             return exercise
-    known = ", ".join(f"{number} ({slug})" for number, (_lesson, slug) in enumerate(listed, 1))
-    raise KeyError(f"no exercise {name!r} in this course; known exercises: {known}")
+    raise KeyError(unknown_exercise(name, [slug for _lesson, slug in listed]))
 
 
 def load_exercise(folder: Path, registry: Registry | None = None) -> Exercise:

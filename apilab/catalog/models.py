@@ -406,6 +406,17 @@ class Lesson(Model):
     number: int = 0
 
 
+def unknown_exercise(name: str, slugs: list[str]) -> str:
+    """What to say about an exercise name the course does not have: the slug it most looks like
+    (reading_list for reading-list), and the known ones, by number and slug."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower().replace("_", "-").replace(" ", "-"), slugs, n=1)
+    known = ", ".join(f"{number} ({slug})" for number, slug in enumerate(slugs, 1))
+    guess = f"did you mean {close[0]}? " if close else ""
+    return f"no exercise {name!r} in this course; {guess}known exercises: {known}"
+
+
 class Course(Model):
     title: str
     lessons: list[Lesson] = Field(min_length=1)
@@ -426,8 +437,7 @@ class Course(Model):
         for exercise in self.exercises.values():
             if name in (exercise.slug, str(exercise.number)):
                 return exercise
-        known = ", ".join(f"{e.number} ({e.slug})" for e in self.ordered_exercises())
-        raise KeyError(f"no exercise {name!r} in this course; known exercises: {known}")
+        raise KeyError(unknown_exercise(name, [e.slug for e in self.ordered_exercises()]))
 
     def ordered_exercises(self) -> list[Exercise]:
         return sorted(self.exercises.values(), key=lambda e: e.number)

@@ -465,7 +465,7 @@ _NO_REFERENCES = ("this course has no reference solutions: an installed apilab l
 
 def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
                    verbose: bool, submit: bool, sandbox_url: str | None = None,
-                   by_stage: bool = False, only: str | None = None) -> None:
+                   by_stage: bool = False, only: str | None = None, watch: bool = False) -> None:
     from apilab.launches import server_at, stop_leftovers
     from apilab.progress_line import ProgressLine
     from apilab.settings import SettingsError, load_hub
@@ -477,37 +477,34 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     ex = _course_exercise(exercise)
     if only is not None:
         _check_of(ex, only)
+    folder = _watched_folder(ex) if watch else None
     try:
         hub = load_hub() if submit else None
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    with _store() as store:
-        if url is None:  # the default address is where `apilab serve` runs the learner's app
-            url = f"http://127.0.0.1:{SERVER_PORT}"
-            start_hint = f"Start your server first: apilab serve {ex.slug}"
-        else:
-            start_hint = "Start your server so that it listens there, then check again."
+    if url is None:  # the default address is where `apilab serve` runs the learner's app
+        url = f"http://127.0.0.1:{SERVER_PORT}"
+        start_hint = f"Start your server first: apilab serve {ex.slug}"
+    else:
+        start_hint = "Start your server so that it listens there, then check again."
+    statuses: list[str] = []
+
+    async def grade_once(store) -> None:
         _echo_notices(stop_leftovers())  # never grade a server a killed apilab left behind
         server = server_at(url)
         progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
         try:
-            recorded = asyncio.run(grade_and_record(
+            recorded = await grade_and_record(
                 ex, url, store, seed=seed, submit=submit, send_to_hub=hub is not None,
                 allow_remote=allow_remote, start_hint=start_hint,
                 server=server.shown_command if server else None,
                 services={"sandbox": sandbox_url} if sandbox_url else None,
-                by_stage=by_stage, only=only, on_progress=progress))
-        except ServiceTargetError as exc:
-            raise click.BadParameter(str(exc), param_hint=f"--{exc.service}-url") from None
-        except TargetError as exc:
-            raise click.BadParameter(str(exc), param_hint="--url") from None
-        except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT, not a failure
-            click.echo("\napilab: stopped; nothing was graded or recorded.", err=True)
-            sys.exit(130)
+                by_stage=by_stage, only=only, on_progress=progress)
         finally:
             if progress:
                 progress.close()
         report = recorded.report
+        statuses.append(report.status)
         click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
         if recorded.warning:
             click.echo(recorded.warning, err=True)
@@ -516,7 +513,39 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
                        "grades the stages.", err=True)
         if submit:  # a script reading the report from stdout gets the report alone
             _after_submit(store, hub, recorded.run_id, to_stderr=fmt != "text")
-    sys.exit({"pass": 0, "fail": 1}.get(report.status, GRADING_ERROR))
+
+    with _store() as store:
+        try:
+            if folder is None:
+                asyncio.run(grade_once(store))
+            else:
+                from apilab.check_watch import grade_on_save
+
+                asyncio.run(grade_on_save(folder, url, lambda: grade_once(store),
+                                          lambda text: click.echo(f"apilab: {text}", err=True)))
+        except ServiceTargetError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"--{exc.service}-url") from None
+        except TargetError as exc:
+            raise click.BadParameter(str(exc), param_hint="--url") from None
+        except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT, not a failure
+            click.echo("\napilab: stopped watching." if folder else
+                       "\napilab: stopped; nothing was graded or recorded.", err=True)
+            sys.exit(130)
+    sys.exit({"pass": 0, "fail": 1}.get(statuses[-1], GRADING_ERROR))
+
+
+def _watched_folder(exercise: Exercise) -> Path:
+    """The learner's copy of the exercise, which `check --watch` follows."""
+    from apilab.workspace import WorkspaceError, exercise_folder
+
+    try:
+        folder = exercise_folder(paths.course_root(), exercise.slug)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not folder.is_dir():
+        raise click.ClickException(f"no workspace for {exercise.slug} to watch yet. Create it with: "
+                                   f"apilab start {exercise.slug}")
+    return folder
 
 
 def _check_of(exercise: Exercise, check_id: str) -> None:
@@ -579,15 +608,17 @@ _format_option = click.option("--format", "fmt", type=click.Choice(["text", "jso
               help="Run every stage, not only up to the first stage with a failure.")
 @click.option("--only", metavar="CHECK", help="Run this one check (its id, as the report shows "
                                               "it); the run is not recorded.")
+@click.option("--watch", is_flag=True, help="Grade again each time you save in your workspace "
+                                            "(once your server listens again); Ctrl-C stops.")
 def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
           sandbox_url: str | None, verbose: bool, fmt: str, every_stage: bool,
-          only: str | None) -> None:
+          only: str | None, watch: bool) -> None:
     """Grade your running server, stage by stage: the run stops at the first stage with a
     failure and says which comes next. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
     if every_stage and only:
         raise click.UsageError("--all runs every check and --only runs one: give one of them")
     _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=False,
-                   sandbox_url=sandbox_url, by_stage=not every_stage, only=only)
+                   sandbox_url=sandbox_url, by_stage=not every_stage, only=only, watch=watch)
 
 
 @main.command()

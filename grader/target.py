@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import ipaddress
 import socket
+import time
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 
@@ -111,6 +112,23 @@ async def unreachable(url: str, connect_timeout: float) -> str | None:
     with contextlib.suppress(OSError):
         await writer.wait_closed()
     return None
+
+
+async def until_listening(url: str, timeout: float, interval: float = 0.2) -> bool:
+    """Wait, up to `timeout` seconds, until something accepts connections at `url`; True once it
+    does. A server restarting after a save is away for a moment: graded then, it would count as
+    nothing listening although it is about to answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            if await unreachable(url, max(0.1, min(1.0, left))) is None:
+                return True
+        except ValueError:  # an unusable URL: grading says what is wrong with it
+            return True
+        if left <= 0:
+            return False
+        await asyncio.sleep(min(interval, max(0.0, left)))
 
 
 async def tls_problem(url: str, timeout: float) -> str | None:

@@ -23,6 +23,7 @@ from textual.worker import Worker
 
 from apilab import launches
 from apilab.catalog.models import Exercise
+from apilab.check_watch import LISTEN_WAIT, RELOAD_DELAY
 from apilab.ports import SERVER_PORT, port_in_use
 from apilab.processes import LaunchError, ensure_workspace
 from apilab.server_commands import CommandError, ServerCommand, resolve
@@ -32,7 +33,7 @@ from apilab.untrusted import clean
 from apilab.workspace import exercise_folder
 from grader.report import Report
 from grader.runner import Progress
-from grader.target import TargetError
+from grader.target import TargetError, until_listening
 from tui.screens.base import ApilabScreen
 from tui.screens.lesson import read_text
 from tui.widgets.report_view import ReportView, summary_line
@@ -57,7 +58,7 @@ class ExerciseScreen(ApilabScreen):
         Binding("u", "edit_url", "URL"),
     ]
 
-    def __init__(self, exercise: Exercise, reload_delay: float = 1.5) -> None:
+    def __init__(self, exercise: Exercise, reload_delay: float = RELOAD_DELAY) -> None:
         super().__init__()
         self.exercise = exercise
         self.report: Report | None = None
@@ -373,6 +374,12 @@ class ExerciseScreen(ApilabScreen):
         if event.kind in ("back", "replaced"):
             self.notify(f"Watching {self.workspace} again.", title="Watch")
         await asyncio.sleep(self.reload_delay)
+        if not self.watching or self.serving:
+            return
+        if not await until_listening(self.url, LISTEN_WAIT):  # never record a restart as "not graded"
+            self.notify(f"Nothing listens at {self.url}: the checks run at your next save, once "
+                        "your server is running.", title="Watch", severity="warning")
+            return
         if self.watching and not self.serving:
             self.run_checks()
 

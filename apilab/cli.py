@@ -466,8 +466,8 @@ _NO_REFERENCES = ("this course has no reference solutions: an installed apilab l
 def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
                    verbose: bool, submit: bool, sandbox_url: str | None = None,
                    by_stage: bool = False, only: str | None = None, watch: bool = False) -> None:
+    from apilab.grading_progress import SlowChecks
     from apilab.launches import server_at, stop_leftovers
-    from apilab.progress_line import ProgressLine
     from apilab.settings import SettingsError, load_hub
     from apilab.submissions import grade_and_record
     from grader.render import render
@@ -492,7 +492,7 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     async def grade_once(store) -> None:
         _echo_notices(stop_leftovers())  # never grade a server a killed apilab left behind
         server = server_at(url)
-        progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+        progress = SlowChecks(sys.stderr)
         try:
             recorded = await grade_and_record(
                 ex, url, store, seed=seed, submit=submit, send_to_hub=hub is not None,
@@ -501,8 +501,7 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
                 services={"sandbox": sandbox_url} if sandbox_url else None,
                 by_stage=by_stage, only=only, on_progress=progress)
         finally:
-            if progress:
-                progress.close()
+            progress.close()
         report = recorded.report
         statuses.append(report.status)
         click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))

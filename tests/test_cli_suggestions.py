@@ -1,8 +1,9 @@
 """What `apilab check` says when the learner's address or words are not quite right: each mistake
-gets exit 2 and the command that works; Ctrl-C is the shell's 130; a slow server shows progress."""
+gets exit 2 and the command that works; Ctrl-C is the shell's 130; a slow check is named while it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
@@ -12,7 +13,7 @@ import sys
 import time
 
 from apilab.catalog.models import Check
-from apilab.progress_line import ERASE, ProgressLine
+from apilab.grading_progress import SlowChecks
 from grader.runner import Progress
 from tests import test_cli
 from tests.helpers import FIXTURE_COURSE
@@ -59,12 +60,15 @@ def test_ctrl_c_during_a_check_exits_130(tmp_path):
     assert "apilab: stopped; nothing was graded or recorded." in err
 
 
-def test_the_progress_line_names_the_check_and_is_erased_at_the_end():
+async def test_a_slow_check_is_named_while_it_runs_and_a_quick_one_is_not():
     check = Check(id="slow", title="GET /slow answers", points=1, why="why",
                   steps=[{"method": "GET", "path": "/slow"}])
-    terminal = io.StringIO()
-    line = ProgressLine(terminal)
-    line(Progress(index=1, total=3, check=check))
-    assert terminal.getvalue() == f"{ERASE}Grading 2/3: GET /slow answers"
-    line.close()
-    assert terminal.getvalue().endswith(ERASE)
+    said = io.StringIO()
+    progress = SlowChecks(said, after=0.2)
+    progress(Progress(index=0, total=3, check=check))
+    progress.close()  # the run ended before 0.2 s
+    await asyncio.sleep(0.3)
+    assert said.getvalue() == ""
+    progress(Progress(index=1, total=3, check=check))
+    await asyncio.sleep(0.3)
+    assert said.getvalue() == "apilab: grading 2 of 3, slow: waiting for your server…\n"

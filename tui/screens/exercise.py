@@ -203,7 +203,7 @@ class ExerciseScreen(ApilabScreen):
             sandbox = app.sandbox_state  # the app's own sandbox, wherever it had to start
             recorded = await grade_and_record(
                 self.exercise, self.url, app.store, submit=submit,
-                send_to_hub=submit and app.hub is not None, on_progress=on_progress,
+                send_to_hub=submit and app.hub is not None, on_progress=on_progress, by_stage=True,
                 services={"sandbox": sandbox.url} if sandbox.phase == "running" and sandbox.url else None,
                 start_hint=f"Start your server first: press p to run it here, or run "
                            f"apilab serve {self.exercise.slug} in a terminal.", server=server)

@@ -128,8 +128,9 @@ def _send_waiting_submissions() -> None:
 
 @main.command()
 @click.option("--no-sandbox", is_flag=True, help="Do not start the practice API in the background.")
-@click.option("--url", help=f"Your server's address in the exercises (u changes it) "
-                            f"[default: http://127.0.0.1:{SERVER_PORT}].")
+@click.option("--url", help=f"Your server's address in the exercises (u changes it, and the app "
+                            f"remembers it) [default: the last one set, or "
+                            f"http://127.0.0.1:{SERVER_PORT}].")
 def app(no_sandbox: bool, url: str | None) -> None:
     """Open the terminal app (the sandbox runs in the background while it is open)."""
     from apilab.launches import stop_leftovers
@@ -139,9 +140,19 @@ def app(no_sandbox: bool, url: str | None) -> None:
     _workspace(course)  # the app puts the learner's work there: say how to get one before it opens
     store, problem = store_for_app()
     code = run_app(course, store, start_sandbox=not no_sandbox, store_problem=problem,
-                   notices=stop_leftovers(), server_url=url)
+                   notices=stop_leftovers(), server_url=url or _remembered_server_url())
     if code:
         sys.exit(code)
+
+
+def _remembered_server_url() -> str | None:
+    """The address set in the app (u) the last time, unless the settings cannot be read."""
+    from apilab.settings import SettingsError, load_server_url
+
+    try:
+        return load_server_url()
+    except SettingsError:
+        return None
 
 
 def store_for_app():

@@ -157,6 +157,7 @@ class ExerciseScreen(ApilabScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(ReportView).focus()
+        self.apilab.remember_server_url(self.url)
         self.action_run_checks()
 
     def action_run_checks(self) -> None:

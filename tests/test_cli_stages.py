@@ -66,6 +66,8 @@ def test_all_runs_every_stage(cli, staged, hello_starter_url):
     report = json.loads(result.output)
     assert [c["id"] for c in report["checks"]] == ["health-ok", "missing-is-404", "create-item"]
     assert all(stage["ran"] for stage in report["stages"])
+    replay = cli("check", "hello-api", "--url", hello_starter_url, "--all", "--seed", "5").output
+    assert f"apilab check hello-api --url {hello_starter_url} --seed 5 --all" in replay
 
 
 def test_a_server_that_passes_every_stage_passes(cli, staged, hello_solution_url):

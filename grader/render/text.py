@@ -44,7 +44,17 @@ def replay_command(report: Report) -> str:
     remote = "" if is_loopback(urlsplit(report.url).hostname or "") else " --allow-remote"
     command = "submit" if report.hidden_included else "check"  # submit is what runs hidden checks
     services = "".join(f" --{name}-url {url}" for name, url in report.services.items())
-    return f"apilab {command} {report.exercise} --url {report.url}{services} --seed {report.seed}{remote}"
+    every = " --all" if command == "check" and _ran_past_a_failure(report) else ""
+    return (f"apilab {command} {report.exercise} --url {report.url}{services} --seed {report.seed}"
+            f"{every}{remote}")
+
+
+def _ran_past_a_failure(report: Report) -> bool:
+    """True when a stage after one with a failure ran: a run by stages stops there, so this run
+    was of every stage (--all)."""
+    failed = {check.id for check in report.failed}
+    stopped = [n for n, stage in enumerate(report.stages) if failed.intersection(stage.checks)]
+    return bool(stopped) and any(stage.ran for stage in report.stages[stopped[0] + 1:])
 
 
 def summary(report: Report) -> str:

@@ -5,6 +5,7 @@ a submission runs every stage. Real servers (the fixture course's starter and so
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -59,6 +60,13 @@ def test_check_stops_at_the_first_stage_with_a_failure_and_names_the_next(cli, s
         ("health", True), ("create", True), ("errors", False)]
     assert [c["id"] for c in report["checks"]] == ["health-ok", "create-item"]
     assert (report["score"], report["max_score"], report["status"]) == (1, 5, "fail")
+
+    junit = ET.fromstring(cli("check", "hello-api", "--url", hello_starter_url, "--format",
+                              "junit").output)
+    suite = junit.find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
+    skipped = suite.find("testcase[@name='missing-is-404']/skipped")
+    assert skipped is not None and "stage 3, Unknown items, not run yet" in skipped.get("message")
 
 
 def test_all_runs_every_stage(cli, staged, hello_starter_url):

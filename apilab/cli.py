@@ -136,8 +136,9 @@ def _send_waiting_submissions() -> None:
 
 @main.command()
 @click.option("--no-sandbox", is_flag=True, help="Do not start the practice API in the background.")
-@click.option("--url", help=f"Your server's address in the exercises (u changes it) "
-                            f"[default: http://127.0.0.1:{SERVER_PORT}].")
+@click.option("--url", help=f"Your server's address in the exercises (u changes it, and the app "
+                            f"remembers it) [default: the last one set, or "
+                            f"http://127.0.0.1:{SERVER_PORT}].")
 def app(no_sandbox: bool, url: str | None) -> None:
     """Open the terminal app (the sandbox runs in the background while it is open)."""
     from apilab.launches import stop_leftovers
@@ -147,9 +148,19 @@ def app(no_sandbox: bool, url: str | None) -> None:
     _workspace(course)  # the app puts the learner's work there: say how to get one before it opens
     store, problem = store_for_app()
     code = run_app(course, store, start_sandbox=not no_sandbox, store_problem=problem,
-                   notices=stop_leftovers(), server_url=url)
+                   notices=stop_leftovers(), server_url=url or _remembered_server_url())
     if code:
         sys.exit(code)
+
+
+def _remembered_server_url() -> str | None:
+    """The address set in the app (u) the last time, unless the settings cannot be read."""
+    from apilab.settings import SettingsError, load_server_url
+
+    try:
+        return load_server_url()
+    except SettingsError:
+        return None
 
 
 def store_for_app():
@@ -472,7 +483,9 @@ _NO_REFERENCES = ("this course has no reference solutions: an installed apilab l
 
 
 def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, allow_remote: bool,
-                   verbose: bool, submit: bool, sandbox_url: str | None = None) -> None:
+                   verbose: bool, submit: bool, sandbox_url: str | None = None,
+                   by_stage: bool = False, only: str | None = None, watch: bool = False) -> None:
+    from apilab.grading_progress import SlowChecks
     from apilab.launches import server_at, stop_leftovers
     from apilab.settings import SettingsError, load_hub
     from apilab.submissions import grade_and_record
@@ -481,35 +494,93 @@ def _grade_command(exercise: str, url: str | None, fmt: str, seed: int | None, a
     from grader.target import TargetError
 
     ex = _course_exercise(exercise)
+    if only is not None:
+        _check_of(ex, only)
+    folder = _watched_folder(ex) if watch else None
     try:
         hub = load_hub() if submit else None
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    with _store() as store:
-        if url is None:  # the default address is where `apilab serve` runs the learner's app
-            url = f"http://127.0.0.1:{SERVER_PORT}"
-            start_hint = f"Start your server first: apilab serve {ex.slug}"
-        else:
-            start_hint = "Start your server so that it listens there, then check again."
+    if url is None:  # the default address is where `apilab serve` runs the learner's app
+        url = f"http://127.0.0.1:{SERVER_PORT}"
+        start_hint = f"Start your server first: apilab serve {ex.slug}"
+    else:
+        start_hint = "Start your server so that it listens there, then check again."
+    statuses: list[str] = []
+
+    async def grade_once(store) -> None:
         _echo_notices(stop_leftovers())  # never grade a server a killed apilab left behind
         server = server_at(url)
+        progress = SlowChecks(sys.stderr)
         try:
-            recorded = asyncio.run(grade_and_record(
+            recorded = await grade_and_record(
                 ex, url, store, seed=seed, submit=submit, send_to_hub=hub is not None,
                 allow_remote=allow_remote, start_hint=start_hint,
                 server=server.shown_command if server else None,
-                services={"sandbox": sandbox_url} if sandbox_url else None))
+                services={"sandbox": sandbox_url} if sandbox_url else None,
+                by_stage=by_stage, only=only, on_progress=progress)
+        finally:
+            progress.close()
+        report = recorded.report
+        statuses.append(report.status)
+        click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
+        if recorded.warning:
+            click.echo(recorded.warning, err=True)
+        if only is not None:
+            click.echo(f"apilab: a run of one check is not recorded; apilab check {ex.slug} "
+                       "grades the stages.", err=True)
+        if submit:  # a script reading the report from stdout gets the report alone
+            _after_submit(store, hub, recorded.run_id, to_stderr=fmt != "text")
+
+    with _store() as store:
+        try:
+            if folder is None:
+                asyncio.run(grade_once(store))
+            else:
+                from apilab.check_watch import grade_on_save
+
+                asyncio.run(grade_on_save(folder, url, lambda: grade_once(store),
+                                          lambda text: click.echo(f"apilab: {text}", err=True)))
         except ServiceTargetError as exc:
             raise click.BadParameter(str(exc), param_hint=f"--{exc.service}-url") from None
         except TargetError as exc:
             raise click.BadParameter(str(exc), param_hint="--url") from None
-        report = recorded.report
-        click.echo(render(report, fmt, color=fmt == "text" and sys.stdout.isatty(), verbose=verbose))
-        if recorded.warning:
-            click.echo(recorded.warning, err=True)
-        if submit:  # a script reading the report from stdout gets the report alone
-            _after_submit(store, hub, recorded.run_id, to_stderr=fmt != "text")
-    sys.exit({"pass": 0, "fail": 1}.get(report.status, GRADING_ERROR))
+        except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT, not a failure
+            click.echo("\napilab: stopped watching." if folder else
+                       "\napilab: stopped; nothing was graded or recorded.", err=True)
+            sys.exit(130)
+    sys.exit({"pass": 0, "fail": 1}.get(statuses[-1], GRADING_ERROR))
+
+
+def _watched_folder(exercise: Exercise) -> Path:
+    """The learner's copy of the exercise, which `check --watch` follows."""
+    from apilab.workspace import WorkspaceError, exercise_folder
+
+    try:
+        folder = exercise_folder(paths.course_root(), exercise.slug)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not folder.is_dir():
+        raise click.ClickException(f"no workspace for {exercise.slug} to watch yet. Create it with: "
+                                   f"apilab start {exercise.slug}")
+    return folder
+
+
+def _check_of(exercise: Exercise, check_id: str) -> None:
+    """Refuse, as a bad --only, a check the exercise does not have or that `check` does not run."""
+    import difflib
+
+    ids = [check.id for check in exercise.checks]
+    if check_id not in ids:
+        close = difflib.get_close_matches(check_id, ids, n=1)
+        stage = exercise.stages[0]
+        raise click.BadParameter(
+            f"{exercise.slug} has no check {check_id!r}"
+            + (f"; did you mean {close[0]}?" if close else
+               f"; its first stage's checks are {', '.join(stage.checks)}"), param_hint="--only")
+    if next(check for check in exercise.checks if check.id == check_id).hidden:
+        raise click.BadParameter(f"{check_id} is a hidden check: only apilab submit runs it",
+                                 param_hint="--only")
 
 
 def _after_submit(store, hub, run_id: str | None, *, to_stderr: bool) -> None:
@@ -551,11 +622,21 @@ _format_option = click.option("--format", "fmt", type=click.Choice(["text", "jso
 @main.command()
 @_with_grade_options
 @_format_option
+@click.option("--all", "every_stage", is_flag=True,
+              help="Run every stage, not only up to the first stage with a failure.")
+@click.option("--only", metavar="CHECK", help="Run this one check (its id, as the report shows "
+                                              "it); the run is not recorded.")
+@click.option("--watch", is_flag=True, help="Grade again each time you save in your workspace "
+                                            "(once your server listens again); Ctrl-C stops.")
 def check(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
-          sandbox_url: str | None, verbose: bool, fmt: str) -> None:
-    """Grade your running server. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
+          sandbox_url: str | None, verbose: bool, fmt: str, every_stage: bool,
+          only: str | None, watch: bool) -> None:
+    """Grade your running server, stage by stage: the run stops at the first stage with a
+    failure and says which comes next. Exit 0: all passed; 1: a check failed; 2: nothing graded."""
+    if every_stage and only:
+        raise click.UsageError("--all runs every check and --only runs one: give one of them")
     _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=False,
-                   sandbox_url=sandbox_url)
+                   sandbox_url=sandbox_url, by_stage=not every_stage, only=only, watch=watch)
 
 
 @main.command()
@@ -565,8 +646,9 @@ def submit(exercise: str, url: str | None, seed: int | None, allow_remote: bool,
            sandbox_url: str | None, verbose: bool, fmt: str) -> None:
     """Grade with the hidden checks included, record it, and send it to your hub.
 
-    Exit 0: all passed; 1: a check failed; 2: nothing graded. With --format json or junit,
-    standard output is the report alone; what happened to the submission goes to stderr.
+    A submission runs every stage. Exit 0: all passed; 1: a check failed; 2: nothing graded.
+    With --format json or junit, standard output is the report alone; what happened to the
+    submission goes to stderr.
     """
     _grade_command(exercise, url, fmt, seed, allow_remote, verbose, submit=True,
                    sandbox_url=sandbox_url)

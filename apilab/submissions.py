@@ -35,6 +35,8 @@ async def grade_and_record(
     start_hint: str | None = None,
     on_progress: ProgressCallback | None = None,
     server: str | None = None,
+    by_stage: bool = False,
+    only: str | None = None,
 ) -> Recorded:
     """Grade the server at `url` and record the run, with `server`, the command that serves it
     when apilab started it.
@@ -43,13 +45,17 @@ async def grade_and_record(
     the outbox, in the same transaction. When the run cannot be saved (a full disk, a damaged
     database) the report is still returned with a warning: the result on screen is not lost.
     `services` gives the URLs of services such as the sandbox; those not given run at their
-    default address (`DEFAULT_SERVICES`).
+    default address (`DEFAULT_SERVICES`). `by_stage` stops after the first stage with a failure
+    (a submission runs every stage); a run of one check (`only`) is not recorded, since it
+    grades no more than that check.
     """
     report = await grade(
         exercise, url, seed=seed, include_hidden=submit, allow_remote=allow_remote,
         services={**DEFAULT_SERVICES, **(services or {})}, start_hint=start_hint,
-        on_progress=on_progress,
+        on_progress=on_progress, by_stage=by_stage and not submit, only=only,
     )
+    if only is not None:
+        return Recorded(report, None)
     try:
         run_id = store.record_run(report, "submit" if submit else "check",
                                   send_to_hub=send_to_hub and submit, server=server)

@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 # 2 added `services`, `setup` (run fixtures), `time_limits`, and per check `time_limit_s` and
-# `blocked_by`; reports of schema 1 read as before (they have none of these).
-SCHEMA_VERSION = 2
+# `blocked_by`; 3 added `stages`. Reports of an older schema read as before (they have none of
+# these), and an older apilab reads a newer report leniently, ignoring what it does not know.
+SCHEMA_VERSION = 3
 # Scores are stored as SQLite integers by the progress store and the hub; within I-JSON's safe
 # range (RFC 7493), every JSON reader agrees on them.
 SAFE_INTEGER = 2**53 - 1
@@ -117,6 +118,19 @@ class SetupResult(Outcome):
     needed_by: list[str] = []  # the ids of the checks that need it
 
 
+class StageResult(Model):
+    """One stage of the exercise in this run: its checks, and whether the run reached it.
+
+    A run by stages stops after the first stage with a failure: the stages after it are not
+    run, their checks are absent from `checks` and their points not yet earned (not failed).
+    """
+
+    id: str
+    title: str
+    checks: list[str]  # the ids of its checks that this run grades, run or not
+    ran: bool = True
+
+
 class TimeLimits(Model):
     """The time limits a run was graded under."""
 
@@ -142,13 +156,19 @@ class Report(Model):
     message: str = ""  # for status `error`: why nothing could be graded, and what to do
     time_limits: TimeLimits | None = None
     setup: list[SetupResult] = []  # run fixtures, in the order they were prepared
-    checks: list[CheckResult] = []
+    stages: list[StageResult] = []  # in the exercise's order (none before schema 3)
+    checks: list[CheckResult] = []  # those that ran, in the exercise's order
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     @property
     def passed(self) -> int:
         return sum(1 for check in self.checks if check.passed)
+
+    @property
+    def not_run(self) -> list[StageResult]:
+        """The stages this run did not reach, because an earlier one had a failure."""
+        return [stage for stage in self.stages if not stage.ran]
 
     @property
     def from_newer_version(self) -> bool:

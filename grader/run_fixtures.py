@@ -50,17 +50,26 @@ def _with_foundations(exercise: Exercise, names: Sequence[str]) -> set[str]:
     return found
 
 
-async def prepare(exercise: Exercise, checks: Sequence[Check], run: Run) -> Prepared:
-    """Prepare the fixtures `checks` need; never raises for what the learner's server does."""
-    prepared = Prepared()
+async def prepare(exercise: Exercise, checks: Sequence[Check], run: Run, *,
+                  into: Prepared | None = None, users: Sequence[Check] = ()) -> Prepared:
+    """Prepare the fixtures `checks` need; never raises for what the learner's server does.
+
+    With `into`, what an earlier call prepared (for an earlier stage) is kept and not prepared
+    again; `users` are all the checks of the run, which the report names as a fixture's users.
+    """
+    prepared = into if into is not None else Prepared()
+    done = {result.name for result in prepared.results}
     for name in needed(exercise, checks):
+        if name in done:
+            continue
         fixture = exercise.fixtures[name]
         # The checks that need it, directly or through a fixture built on it: when all of them
         # are hidden, so is what it sent.
-        users = [check for check in checks if name in _with_foundations(exercise, check.needs)]
+        needing = [check for check in (users or checks)
+                   if name in _with_foundations(exercise, check.needs)]
         result = SetupResult(name=name, title=fixture.title or f"{name} ({fixture.use})",
-                             status="fail", needed_by=[check.id for check in users],
-                             hidden=all(check.hidden for check in users))
+                             status="fail", needed_by=[check.id for check in needing],
+                             hidden=all(check.hidden for check in needing))
         blocked = [n for n in fixture.needs if n in prepared.failed]
         if blocked:
             result.message = f"not prepared: it builds on {', '.join(blocked)}, which failed"

@@ -21,12 +21,12 @@ from grader.checks import registry
 from grader.context import CheckContext, Run, Server
 from grader.outcomes import attempt, redacted
 from grader.redact import Redactor
-from grader.report import CheckResult, Exchange, Outcome, Report, TimeLimits
-from grader.run_fixtures import needed, prepare
+from grader.report import CheckResult, Exchange, Outcome, Report, StageResult, TimeLimits
+from grader.run_fixtures import Prepared, needed, prepare
 from grader.seeding import draw, new_seed, rng_for
 from grader.services import service_urls, unreachable_services
 from grader.steps import run_steps
-from grader.target import check_target, unreachable
+from grader.target import check_target, tls_problem, unreachable
 from grader.wire import Limits, Wire
 
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
@@ -61,8 +61,14 @@ async def grade(
     services: Mapping[str, str] | None = None,
     start_hint: str | None = None,
     on_progress: ProgressCallback | None = None,
+    by_stage: bool = False,
+    only: str | None = None,
 ) -> Report:
     """Run the exercise's checks against the server at `url`.
+
+    With `by_stage`, the stages run in order and the run stops after the first with a failure:
+    the report lists every stage, those not reached with `ran` false, and `max_score` still
+    counts their checks (not yet earned). With `only`, a check id, that check alone runs.
 
     `services` gives the URL of each service the exercise declares (`{"sandbox": url}`); they
     must be on this machine. Raises `TargetError` (`ServiceTargetError` for a service) for a URL
@@ -73,7 +79,7 @@ async def grade(
     service_at = service_urls(exercise.services, services)
     limits = limits or Limits()
     seed = seed if seed is not None else new_seed()
-    checks = exercise.visible_checks(include_hidden)
+    checks = [check for check in exercise.visible_checks(include_hidden) if only in (None, check.id)]
     fixtures = [exercise.fixtures[name] for name in needed(exercise, checks)]
     if any(fixture.use == "contract" for fixture in fixtures):
         # The probes' Hypothesis takes seconds to load on a busy machine: before the clocks
@@ -85,18 +91,30 @@ async def grade(
         score=0, max_score=sum(c.points for c in checks), seed=seed, url=url, services=service_at,
         grader_version=__version__, started_at=started_at, duration_ms=0,
         hidden_included=include_hidden, time_limits=time_limits(limits, checks, fixtures),
+        stages=stages_of(exercise, checks),
     )
     problem = await unreachable(url, limits.connect_timeout)
     if problem:
         report.message = f"{problem}. {start_hint or 'Start your server, then check again.'}"
-    elif (problem := await unreachable_services(service_at, limits.connect_timeout)) is not None:
+    elif problem := (await tls_problem(url, limits.connect_timeout)
+                     or await unreachable_services(service_at, limits.connect_timeout)):
         report.message = problem
     else:
-        await _run_checks(exercise, checks, report, service_at, limits, clock, on_progress)
+        batches = [[c for c in checks if c.id in stage.checks] for stage in report.stages] \
+            if by_stage else [checks]
+        await _run_checks(exercise, batches, report, service_at, limits, clock, on_progress)
         report.score = sum(c.points for c in report.checks)
         report.status = "pass" if all(c.passed for c in report.checks) else "fail"
     report.duration_ms = round((time.perf_counter() - clock) * 1000, 1)
     return report
+
+
+def stages_of(exercise: Exercise, checks: Sequence[Check]) -> list[StageResult]:
+    """The exercise's stages that hold some of `checks`, each with those checks, none run yet."""
+    ids = {check.id for check in checks}
+    return [StageResult(id=stage.id, title=stage.title, ran=False,
+                        checks=[check_id for check_id in stage.checks if check_id in ids])
+            for stage in exercise.stages if ids.intersection(stage.checks)]
 
 
 def time_limits(limits: Limits, checks: Sequence[Check], fixtures: Sequence[Fixture]) -> TimeLimits:
@@ -107,10 +125,14 @@ def time_limits(limits: Limits, checks: Sequence[Check], fixtures: Sequence[Fixt
     return TimeLimits(check_s=limits.check_timeout, run_s=limits.run_timeout + extra)
 
 
-async def _run_checks(exercise: Exercise, checks: list[Check], report: Report,
+async def _run_checks(exercise: Exercise, batches: list[list[Check]], report: Report,
                       service_at: Mapping[str, str], limits: Limits, clock: float,
                       on_progress: ProgressCallback | None) -> None:
+    """Run the checks batch after batch (a batch is a stage, or every check), stopping after the
+    first batch with a failure; each batch's fixtures are prepared just before it, so a run that
+    stops early prepares nothing it does not use."""
     assert report.time_limits is not None
+    checks = [check for batch in batches for check in batch]
     data = draw(exercise.data, report.seed)
     exchanges: list[Exchange] = []  # one record for every server, in the order they happened
     secrets = Redactor()  # one for the run: a token the sandbox issued is hidden when sent on
@@ -121,23 +143,30 @@ async def _run_checks(exercise: Exercise, checks: list[Check], report: Report,
                     for name, u in service_at.items()}
         run = Run(wire, services, data, report.seed, limits.check_timeout, report.time_limits.run_s,
                   deadline=clock + report.time_limits.run_s)
-        prepared = await prepare(exercise, checks, run)
-        report.setup = prepared.results
+        prepared = Prepared()
         silent = 0  # checks in a row whose last request got no answer at all
-        for index, check in enumerate(checks):
-            if on_progress:
-                on_progress(Progress(index, len(checks), check))
-            if why_not := _why_not_run(check, prepared.failed, silent):
-                result = _not_run(check, report.time_limits, why_not, prepared.failed)
-            else:
-                before = len(exchanges)
-                result = await _run_check(run, check, prepared.values)
-                silent = silent + 1 if _unanswered(exchanges, before, result) else 0
-            result = _without_secrets(result, secrets)
-            report.checks.append(result)
-            if on_progress:
-                on_progress(Progress(index, len(checks), check, result))
-        report.setup = [_without_secrets(outcome, secrets) for outcome in report.setup]
+        for batch in batches:
+            await prepare(exercise, batch, run, into=prepared, users=checks)
+            for check in batch:
+                index = len(report.checks)
+                if on_progress:
+                    on_progress(Progress(index, len(checks), check))
+                if why_not := _why_not_run(check, prepared.failed, silent):
+                    result = _not_run(check, report.time_limits, why_not, prepared.failed)
+                else:
+                    before = len(exchanges)
+                    result = await _run_check(run, check, prepared.values)
+                    silent = silent + 1 if _unanswered(exchanges, before, result) else 0
+                result = _without_secrets(result, secrets)
+                report.checks.append(result)
+                if on_progress:
+                    on_progress(Progress(index, len(checks), check, result))
+            ran = {check.id for check in batch}
+            for stage in report.stages:
+                stage.ran = stage.ran or bool(ran.intersection(stage.checks))
+            if not all(result.passed for result in report.checks):
+                break
+        report.setup = [_without_secrets(outcome, secrets) for outcome in prepared.results]
 
 
 def _without_secrets(outcome: OutcomeT, secrets: Redactor) -> OutcomeT:

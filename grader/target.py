@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import ipaddress
 import socket
+import time
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 
@@ -30,6 +31,9 @@ def check_target(url: str, allow_remote: bool = False) -> str:
                           "try --url http://127.0.0.1:8001") from None
     if parts.query or parts.fragment:
         raise TargetError(f"{url!r} has a query or fragment; give the server's base URL only")
+    if parts.path not in ("", "/"):  # every check writes its own path: /books would be /books/books
+        raise TargetError(f"{url!r} has a path ({parts.path}); give the server's address alone, "
+                          f"the checks add the paths: try --url {parts.scheme}://{parts.netloc}")
     if not allow_remote and not is_loopback(parts.hostname):
         raise TargetError(
             f"{parts.hostname} is not this machine. The grader only targets loopback addresses "
@@ -106,5 +110,52 @@ async def unreachable(url: str, connect_timeout: float) -> str | None:
         return f"could not connect to {parts.netloc}: {exc.strerror or exc}"
     writer.close()
     with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return None
+
+
+async def until_listening(url: str, timeout: float, interval: float = 0.2) -> bool:
+    """Wait, up to `timeout` seconds, until something accepts connections at `url`; True once it
+    does. A server restarting after a save is away for a moment: graded then, it would count as
+    nothing listening although it is about to answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            if await unreachable(url, max(0.1, min(1.0, left))) is None:
+                return True
+        except ValueError:  # an unusable URL: grading says what is wrong with it
+            return True
+        if left <= 0:
+            return False
+        await asyncio.sleep(min(interval, max(0.0, left)))
+
+
+async def tls_problem(url: str, timeout: float) -> str | None:
+    """For an https `url` that accepts connections, why it cannot be graded over TLS (a plain
+    HTTP server, an untrusted certificate), or None; for an http one, None."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return None
+    import ssl
+
+    from grader.transport import tls_context
+
+    port = parts.port or 443
+    try:
+        async with asyncio.timeout(timeout):
+            _reader, writer = await asyncio.open_connection(parts.hostname, port, ssl=tls_context())
+    except TimeoutError:
+        return (f"{parts.netloc} accepted a connection but made no TLS handshake within {timeout:g} s; "
+                f"if it serves plain HTTP, use http://{parts.netloc}")
+    except ssl.SSLCertVerificationError as exc:
+        return (f"the TLS certificate of {parts.netloc} is not trusted ({exc.verify_message}); "
+                "serve plain HTTP on this machine and use http://, or a certificate it trusts.")
+    except (ssl.SSLError, OSError) as exc:
+        # A plain HTTP server answers the TLS greeting with an HTTP 400: not a TLS record.
+        return (f"{parts.netloc} does not speak TLS (it is probably a plain HTTP server: "
+                f"{getattr(exc, 'reason', None) or exc}); use http://{parts.netloc} instead.")
+    writer.close()
+    with contextlib.suppress(OSError, ssl.SSLError):
         await writer.wait_closed()
     return None

@@ -15,7 +15,7 @@ from apilab.ports import SERVER_PORT
 from apilab.processes import Processes
 from apilab.sandbox_control import SandboxControl, SandboxState
 from apilab.sandbox_process import SandboxProcess
-from apilab.settings import HubLogin, SettingsError, load_hub
+from apilab.settings import HubLogin, SettingsError, load_hub, save_server_url
 from apilab.store import Store, StoreError
 from tui.plain import PlainTextApp
 
@@ -72,6 +72,18 @@ class ApilabApp(PlainTextApp):
         self._opening_problem = store_problem
         self._notices = list(notices)
         self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
+
+    def remember_server_url(self, url: str) -> None:
+        """The address of the learner's server, as set in an exercise (u): the other exercises
+        use it, and the next start of the app too."""
+        if not url or url == self.server_url:
+            return
+        self.server_url = url
+        try:
+            save_server_url(url)
+        except SettingsError as exc:
+            self.notify(f"{exc} The address is kept until you quit.", title="Settings",
+                        severity="warning")
 
     @property
     def hub(self) -> HubLogin | None:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from apilab.catalog.includes import IncludeError, with_included
-from apilab.catalog.models import Course, Exercise, Mutant
+from apilab.catalog.models import Course, Exercise, Mutant, unknown_exercise
 from apilab.catalog.probes import ProbesError, with_probes
+from apilab.catalog.stages import StagesError, with_stages
 
 if TYPE_CHECKING:
     from grader.checks.registry import Registry
@@ -99,8 +100,7 @@ def load_course_exercise(root: Path, name: str, registry: Registry | None = None
                                    f"{exercise.slug!r} of lesson {exercise.lesson!r} is listed as "
                                    f"{slug!r} under {lesson!r} in course.toml")
             return exercise
-    known = ", ".join(f"{number} ({slug})" for number, (_lesson, slug) in enumerate(listed, 1))
-    raise KeyError(f"no exercise {name!r} in this course; known exercises: {known}")
+    raise KeyError(unknown_exercise(name, [slug for _lesson, slug in listed]))
 
 
 def load_exercise(folder: Path, registry: Registry | None = None) -> Exercise:
@@ -119,9 +119,8 @@ def _load_exercise(folder: Path, registry: Registry, number: int, mutants: bool 
     try:
         # Probes explore this exercise's own contract; an included exercise brings its checks,
         # not its probes (its contract describes its own paths, not those under a base path).
-        exercise = with_included(
-            _parse(Exercise, path, expand=lambda data: with_probes(data, folder, registry)),
-            path, lambda p: _parse(Exercise, p))
+        own = _parse(Exercise, path, expand=lambda data: with_probes(data, folder, registry))
+        exercise = with_included(own, path, lambda p: _parse(Exercise, p))
     except ProbesError as exc:
         raise CatalogError(path, f"probes.{exc.key}".rstrip("."), str(exc)) from None
     except IncludeError as exc:
@@ -141,6 +140,10 @@ def _load_exercise(folder: Path, registry: Registry, number: int, mutants: bool 
         _check_needs(path, key, check.needs, earlier, "a fixture of this exercise")
         _check_placeholders(path, key, [check.params, [s.model_dump(by_alias=True) for s in check.steps]],
                             check.needs)
+    try:  # after the checks are checked, so that `checks[N]` above names the file's order
+        exercise = with_stages(exercise, {check.id for check in own.checks})
+    except StagesError as exc:
+        raise CatalogError(path, exc.key, str(exc)) from None
     total = sum(check.points for check in exercise.checks)
     if total != exercise.points:
         raise CatalogError(path, "points", f"is {exercise.points} but the checks add up to {total}")

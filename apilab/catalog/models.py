@@ -228,6 +228,27 @@ class Check(Model):
         return self
 
 
+class Stage(Model):
+    """`[[stages]]` in exercise.toml: an ordered step of the exercise, such as creating or
+    deleting, with the checks that grade it. `apilab check` stops at the first stage with a
+    failure, so a learner meets one step's failures at a time.
+
+    `includes` names exercises whose included checks (`[[include]]`) all belong here; once loaded,
+    `checks` lists every check of the stage, theirs included, in the order they run.
+    """
+
+    id: str = Field(pattern=SLUG)
+    title: str  # what the learner builds in this step, in their words: "Create books"
+    checks: list[Annotated[str, Field(pattern=SLUG)]] = []
+    includes: list[Annotated[str, Field(pattern=SLUG)]] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Stage:
+        if not self.checks and not self.includes:
+            raise ValueError("a stage needs `checks` (check ids) or `includes` (exercise slugs)")
+        return self
+
+
 class Fixture(Model):
     """A value prepared once per run, before the checks, by a registered fixture (`use`).
 
@@ -325,6 +346,9 @@ class Exercise(Model):
     fixtures: dict[Annotated[str, Field(pattern=FIXTURE_NAME)], Fixture] = {}
     checks: list[Check] = Field(min_length=1)
     probes: Probes | None = None  # its checks and fixture are added to the above when loaded
+    # In the order a learner meets them; when loaded, every check is in exactly one and `checks`
+    # runs in their order (an exercise without stages has one, holding every check).
+    stages: list[Stage] = []
     # Filled in by the loader, not read from exercise.toml:
     number: int = 0
     root: Path = Path()
@@ -365,6 +389,9 @@ class Exercise(Model):
     def visible_checks(self, include_hidden: bool) -> list[Check]:
         return [c for c in self.checks if include_hidden or not c.hidden]
 
+    def stage_of(self, check_id: str) -> Stage | None:
+        return next((stage for stage in self.stages if check_id in stage.checks), None)
+
 
 class Lesson(Model):
     slug: str = Field(pattern=SLUG)
@@ -377,6 +404,17 @@ class Lesson(Model):
     labs: list[str] = []
     # Filled in by the loader:
     number: int = 0
+
+
+def unknown_exercise(name: str, slugs: list[str]) -> str:
+    """What to say about an exercise name the course does not have: the slug it most looks like
+    (reading_list for reading-list), and the known ones, by number and slug."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower().replace("_", "-").replace(" ", "-"), slugs, n=1)
+    known = ", ".join(f"{number} ({slug})" for number, slug in enumerate(slugs, 1))
+    guess = f"did you mean {close[0]}? " if close else ""
+    return f"no exercise {name!r} in this course; {guess}known exercises: {known}"
 
 
 class Course(Model):
@@ -399,8 +437,7 @@ class Course(Model):
         for exercise in self.exercises.values():
             if name in (exercise.slug, str(exercise.number)):
                 return exercise
-        known = ", ".join(f"{e.number} ({e.slug})" for e in self.ordered_exercises())
-        raise KeyError(f"no exercise {name!r} in this course; known exercises: {known}")
+        raise KeyError(unknown_exercise(name, [e.slug for e in self.ordered_exercises()]))
 
     def ordered_exercises(self) -> list[Exercise]:
         return sorted(self.exercises.values(), key=lambda e: e.number)

@@ -3,7 +3,8 @@
 A failed check becomes `<failure>` whose text is the same explanation the terminal shows
 (without colour); a report that graded nothing becomes one testcase with `<error>`. Each run
 fixture is a testcase of its own, named `setup: ...` (a failed one is a `<failure>` of type
-`setup`), and a check that never ran because its setup failed is `<skipped>`. Strings from the
+`setup`), and a check that never ran, because its setup failed or its stage was not reached (a
+run by stages stops at the first stage with a failure), is `<skipped>`. Strings from the
 learner's server pass through `apilab.untrusted.clean` first: ElementTree escapes markup but
 not control characters, which XML 1.0 forbids outright.
 """
@@ -22,12 +23,14 @@ def render_junit(report: Report) -> str:
     root = ET.Element("testsuites", name="apilab")
     skipped = [check for check in report.checks if check.blocked_by]
     failures = len(report.failed) - len(skipped) + sum(not r.passed for r in report.setup)
+    waiting = [] if report.status == "error" else report.not_run  # stages not reached
+    not_reached = sum(len(stage.checks) for stage in waiting)
     suite = ET.SubElement(root, "testsuite", {
         "name": report.exercise,
-        "tests": str(len(report.setup) + len(report.checks) or 1),
+        "tests": str(len(report.setup) + len(report.checks) + not_reached or 1),
         "failures": str(failures),
         "errors": "1" if report.status == "error" else "0",
-        "skipped": str(len(skipped)),
+        "skipped": str(len(skipped) + not_reached),
         "time": _seconds(report.duration_ms),
         "timestamp": report.started_at.isoformat(timespec="seconds"),
     })
@@ -55,6 +58,12 @@ def render_junit(report: Report) -> str:
         _setup_testcase(suite, report, result)
     for check in report.checks:
         _testcase(suite, report, check)
+    for stage in waiting:
+        number = report.stages.index(stage) + 1
+        for check_id in stage.checks:
+            case = ET.SubElement(suite, "testcase", classname=report.exercise, name=check_id, time="0.000")
+            ET.SubElement(case, "skipped", message=f"stage {number}, {stage.title}, not run yet: an "
+                          "earlier stage has a failure (apilab check --all runs every stage)")
 
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

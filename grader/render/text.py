@@ -44,7 +44,17 @@ def replay_command(report: Report) -> str:
     remote = "" if is_loopback(urlsplit(report.url).hostname or "") else " --allow-remote"
     command = "submit" if report.hidden_included else "check"  # submit is what runs hidden checks
     services = "".join(f" --{name}-url {url}" for name, url in report.services.items())
-    return f"apilab {command} {report.exercise} --url {report.url}{services} --seed {report.seed}{remote}"
+    every = " --all" if command == "check" and _ran_past_a_failure(report) else ""
+    return (f"apilab {command} {report.exercise} --url {report.url}{services} --seed {report.seed}"
+            f"{every}{remote}")
+
+
+def _ran_past_a_failure(report: Report) -> bool:
+    """True when a stage after one with a failure ran: a run by stages stops there, so this run
+    was of every stage (--all)."""
+    failed = {check.id for check in report.failed}
+    stopped = [n for n, stage in enumerate(report.stages) if failed.intersection(stage.checks)]
+    return bool(stopped) and any(stage.ran for stage in report.stages[stopped[0] + 1:])
 
 
 def summary(report: Report) -> str:
@@ -52,8 +62,23 @@ def summary(report: Report) -> str:
         return "Nothing was graded."
     failed = len(report.failed)
     hidden = " (hidden checks included)" if report.hidden_included else ""
-    return (f"{report.passed} passed, {failed} failed · {report.score}/{report.max_score} points"
-            f" · {report.duration_ms / 1000:.1f} s{hidden}")
+    waiting = sum(len(stage.checks) for stage in report.not_run)
+    later = f", {waiting} in later stages not run yet" if waiting else ""
+    return (f"{report.passed} passed, {failed} failed{later} · {report.score}/{report.max_score} "
+            f"points · {report.duration_ms / 1000:.1f} s{hidden}")
+
+
+def next_step(report: Report) -> str | None:
+    """What to do next when a run by stages stopped: the stage to fix and the one after it."""
+    if report.status != "fail" or not report.not_run:
+        return None
+    failed = {check.id for check in report.failed}
+    stopped = next(stage for stage in report.stages if failed.intersection(stage.checks))
+    number = report.stages.index(stopped) + 1
+    after = report.not_run[0]
+    return (f"Stage {number} of {len(report.stages)}, {stopped.title}, has failures: fix them and "
+            f"check again to go on to stage {number + 1}, {after.title}. "
+            f"(apilab check {report.exercise} --all runs every stage.)")
 
 
 def explain(check: Outcome, *, verbose: bool = False, style: Styler | None = None) -> list[str]:
@@ -125,6 +150,8 @@ def render_text(report: Report, *, color: bool = False, verbose: bool = False) -
         lines.append("")
     if report.status != "error":  # nothing ran, so there is nothing to replay
         lines.append(f"Replay this run: {s.bold(replay_command(report))}")
+    if step := next_step(report):
+        lines.append(s.yellow(step))
     verdict = s.green if report.status == "pass" else s.red
     lines.append(verdict(summary(report)))
     return "\n".join(lines) + "\n"
@@ -211,12 +238,30 @@ def _blocked(result: SetupResult, report: Report) -> list[str]:
 
 
 def _verdicts(report: Report, s: Styler) -> list[str]:
-    width = min(60, max(len(_check_label(c)) for c in report.checks)) if report.checks else 0
+    """A line per check; under a heading per stage when the exercise has several."""
+    if len(report.stages) < 2:
+        return _check_lines(report.checks, report.checks, s, 2)
+    results = {check.id: check for check in report.checks}
     lines = []
-    for check in report.checks:
+    for number, stage in enumerate(report.stages, 1):
+        ran = [results[check_id] for check_id in stage.checks if check_id in results]
+        heading = f"Stage {number}/{len(report.stages)} · {stage.title}"
+        if not stage.ran:
+            count = len(stage.checks)
+            lines.append(s.dim(f"  · {heading} (not run yet: {count} check{'s' * (count != 1)})"))
+            continue
+        mark = s.green(PASS_MARK) if all(c.passed for c in ran) else s.red(FAIL_MARK)
+        lines += [f"  {mark} {s.bold(heading)}"] + _check_lines(ran, report.checks, s, 4)
+    return lines
+
+
+def _check_lines(checks: list[CheckResult], every: list[CheckResult], s: Styler, indent: int) -> list[str]:
+    width = min(60, max(len(_check_label(c)) for c in every)) if every else 0
+    lines = []
+    for check in checks:
         mark = s.green(PASS_MARK) if check.passed else s.red(FAIL_MARK)
         points = f"{check.points}/{check.max_points}"
-        lines.append(f"  {mark} {_check_label(check):<{width}}  {points:>5}")
+        lines.append(f"{' ' * indent}{mark} {_check_label(check):<{width}}  {points:>5}")
     return lines
 
 

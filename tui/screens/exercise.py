@@ -23,6 +23,7 @@ from textual.worker import Worker
 
 from apilab import launches
 from apilab.catalog.models import Exercise
+from apilab.check_watch import LISTEN_WAIT, RELOAD_DELAY
 from apilab.ports import SERVER_PORT, port_in_use
 from apilab.processes import LaunchError, ensure_workspace
 from apilab.server_commands import CommandError, ServerCommand, resolve
@@ -32,7 +33,7 @@ from apilab.untrusted import clean
 from apilab.workspace import exercise_folder
 from grader.report import Report
 from grader.runner import Progress
-from grader.target import TargetError
+from grader.target import TargetError, until_listening
 from tui.screens.base import ApilabScreen
 from tui.screens.lesson import read_text
 from tui.widgets.report_view import ReportView, summary_line
@@ -57,7 +58,7 @@ class ExerciseScreen(ApilabScreen):
         Binding("u", "edit_url", "URL"),
     ]
 
-    def __init__(self, exercise: Exercise, reload_delay: float = 1.5) -> None:
+    def __init__(self, exercise: Exercise, reload_delay: float = RELOAD_DELAY) -> None:
         super().__init__()
         self.exercise = exercise
         self.report: Report | None = None
@@ -156,6 +157,7 @@ class ExerciseScreen(ApilabScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(ReportView).focus()
+        self.apilab.remember_server_url(self.url)
         self.action_run_checks()
 
     def action_run_checks(self) -> None:
@@ -202,7 +204,7 @@ class ExerciseScreen(ApilabScreen):
             sandbox = app.sandbox_state  # the app's own sandbox, wherever it had to start
             recorded = await grade_and_record(
                 self.exercise, self.url, app.store, submit=submit,
-                send_to_hub=submit and app.hub is not None, on_progress=on_progress,
+                send_to_hub=submit and app.hub is not None, on_progress=on_progress, by_stage=True,
                 services={"sandbox": sandbox.url} if sandbox.phase == "running" and sandbox.url else None,
                 start_hint=f"Start your server first: press p to run it here, or run "
                            f"apilab serve {self.exercise.slug} in a terminal.", server=server)
@@ -373,6 +375,12 @@ class ExerciseScreen(ApilabScreen):
         if event.kind in ("back", "replaced"):
             self.notify(f"Watching {self.workspace} again.", title="Watch")
         await asyncio.sleep(self.reload_delay)
+        if not self.watching or self.serving:
+            return
+        if not await until_listening(self.url, LISTEN_WAIT):  # never record a restart as "not graded"
+            self.notify(f"Nothing listens at {self.url}: the checks run at your next save, once "
+                        "your server is running.", title="Watch", severity="warning")
+            return
         if self.watching and not self.serving:
             self.run_checks()
 

@@ -125,7 +125,8 @@ def diff_text(older: RunSummary, newer: RunSummary, changes: list[CheckChange]) 
     text.append(f"{when(newer.started_at)}  {newer.score}/{newer.max_score}\n\n", style="bold")
     if not changes:
         text.append("No check changed between these two runs.\n", style="dim")
-    styles = {"fixed": "green", "broken": "red", "new": "cyan", "gone": "dim"}
+    styles = {"fixed": "green", "broken": "red", "new": "cyan", "gone": "dim", "reached": "cyan",
+              "not run": "dim"}
     for change in changes:
         text.append(f"{change.label:>7}  ", style=f"bold {styles.get(change.label, '')}")
         text.append(f"{clean(change.title)}  ")

@@ -15,6 +15,7 @@ from textual.widgets import Collapsible, Static
 from apilab.catalog.models import Check
 from apilab.untrusted import clean, safe_text
 from grader.report import CheckResult, Exchange, Report
+from tui.widgets.stage_steps import StageSteps
 
 MARKS = {"pass": "✓", "fail": "✗", "pending": "·", "running": "…"}
 BODY_LINES = 12
@@ -27,6 +28,8 @@ def summary_line(report: Report) -> str:
         return clean(f"Nothing could be graded: {report.message}")
     verdict = "all checks passed" if report.status == "pass" else (
         f"{report.passed} of {len(report.checks)} checks passed")
+    if waiting := sum(len(stage.checks) for stage in report.not_run):
+        verdict += f", {waiting} in later stages not run yet"
     return (f"{report.score}/{report.max_score} points, {verdict} · seed {report.seed} · "
             f"{report.duration_ms:.0f} ms")
 
@@ -130,6 +133,7 @@ class ReportView(VerticalScroll):
     """The checks of one run: pending, running, or their results."""
 
     def compose(self) -> ComposeResult:
+        yield StageSteps(id="stage-steps")
         yield Static("No run yet. Press r to run the checks.", id="report-summary")
 
     @property
@@ -172,9 +176,11 @@ class ReportView(VerticalScroll):
             summary += (f" · showing {len(shown)} of {len(report.checks)} checks, failed ones "
                         "first")
         self._summary(summary, report.status)
+        self.query_one(StageSteps).show(report)
 
     def clear_report(self, message: str) -> None:
         self.query(CheckRow).remove()
+        self.query_one(StageSteps).show(None)
         self._summary(message, "idle")
 
     def selected_curl(self) -> str | None:

@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Log, Markdown, Static
+from textual.widgets import Footer, Header, Input, Label, Log, Static
 from textual.worker import Worker
 
 from apilab import launches
@@ -35,6 +35,7 @@ from grader.runner import Progress
 from grader.target import TargetError
 from tui.screens.base import ApilabScreen
 from tui.screens.lesson import read_text
+from tui.widgets.reading import Reading
 from tui.widgets.report_view import ReportView, summary_line
 
 # Server events worth a notification, and how loud.
@@ -76,7 +77,7 @@ class ExerciseScreen(ApilabScreen):
         yield Header()
         with Horizontal(id="exercise-body"):
             with VerticalScroll(id="task"):
-                yield Markdown(read_text(self.exercise.readme), id="task-text")
+                yield Reading(read_text(self.exercise.readme), id="task-text")
             with Vertical(id="work"):
                 with Horizontal(id="url-row"):
                     yield Label("Your server (u)", id="url-label")

@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Static
 
 from apilab import paths
 from apilab.browser import open_in_browser
@@ -21,6 +21,7 @@ from apilab.sandbox_control import DEFAULT_PORT
 from apilab.untrusted import safe_text
 from apilab.workspace import WorkspaceError, notebook_copy
 from tui.screens.base import ApilabScreen
+from tui.widgets.reading import Reading
 from tui.widgets.sandbox_panel import SandboxPanel
 
 
@@ -50,7 +51,7 @@ class LessonScreen(ApilabScreen):
         yield Header()
         with Horizontal(id="lesson-body"):
             with VerticalScroll(id="reading"):
-                yield Markdown(read_text(course.reading_path(self.lesson)), id="reading-text")
+                yield Reading(read_text(course.reading_path(self.lesson)), id="reading-text")
             with Vertical(id="lesson-side"):
                 yield SandboxPanel(id="sandbox-panel")
                 yield Static(self._actions(), id="lesson-actions")

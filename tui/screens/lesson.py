@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from apilab import paths
 from apilab.browser import open_in_browser
@@ -21,6 +21,7 @@ from apilab.sandbox_control import DEFAULT_PORT
 from apilab.untrusted import safe_text
 from apilab.workspace import WorkspaceError, notebook_copy
 from tui.screens.base import ApilabScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.reading import Reading
 from tui.widgets.sandbox_panel import SandboxPanel
 
@@ -56,7 +57,7 @@ class LessonScreen(ApilabScreen):
                 yield SandboxPanel(id="sandbox-panel")
                 yield Static(self._actions(), id="lesson-actions")
                 yield Static(id="lesson-message", classes="message")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Lesson {self.lesson.number}: {self.lesson.title}"

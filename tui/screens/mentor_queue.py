@@ -12,12 +12,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 
 from apilab.untrusted import safe_text
 from apilab.views.mentor import why_unreadable
 from hub.protocol import SubmissionPage, SubmissionSummary, Unreadable
 from tui.screens.mentor_base import MentorScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.mentor_queue_table import QueueTable
 
 STATUSES = [("passed", "pass"), ("failed", "fail"), ("error", "error")]
@@ -61,7 +62,7 @@ class QueueScreen(MentorScreen):
             yield Select(VIEWS, allow_blank=False, value="latest", id="filter-view")
         yield Static("Loading the queue… (esc stops)", id="queue-status")
         yield QueueTable(id="queue")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Review queue"

@@ -53,13 +53,15 @@ class QueueScreen(MentorScreen):
         course = self.mentor.course
         slugs = [e.slug for e in course.ordered_exercises()] if course else []
         yield Header()
+        # Compact (one line, no borders): five filters fit in 80 columns and leave rows to the queue.
         with Horizontal(id="queue-filters"):
-            yield Input(placeholder="exercise", id="filter-exercise",
+            yield Input(placeholder="exercise", id="filter-exercise", compact=True,
                         suggester=SuggestFromList(slugs) if slugs else None)
-            yield Input(placeholder="learner", id="filter-learner")
-            yield Select(STATUSES, prompt="any status", id="filter-status")
-            yield Select(REVIEWS, prompt="any review", value="awaiting", id="filter-review")
-            yield Select(VIEWS, allow_blank=False, value="latest", id="filter-view")
+            yield Input(placeholder="learner", id="filter-learner", compact=True)
+            yield Select(STATUSES, prompt="any status", id="filter-status", compact=True)
+            yield Select(REVIEWS, prompt="any review", value="awaiting", id="filter-review",
+                         compact=True)
+            yield Select(VIEWS, allow_blank=False, value="latest", id="filter-view", compact=True)
         yield Static("Loading the queue… (esc stops)", id="queue-status")
         yield QueueTable(id="queue")
         yield KeyFooter()

@@ -5,8 +5,8 @@ The app runs headless under Textual's pilot at 80x24 with the real course, a tem
 store holding one earlier run of the exercise, and a real server (the exercise's reference
 solution under uvicorn). For each sample:
 
-- `empty`: push a bare `Screen` with a header and a footer and wait until it is painted: what
-  opening any screen costs Textual itself, the baseline of the screens below;
+- `empty`: push an apilab screen with nothing in it and wait until it is painted: what opening
+  any screen costs Textual itself, the baseline of the screens below;
 - `lesson`, `exercise`, `history`, `report`, `inbox`: push the screen and wait until it is painted
   (the lesson with the course's longest reading, the exercise with its longest task and its last
   run shown);
@@ -65,20 +65,13 @@ def run(runs: int = 5) -> dict[str, Any]:
 
 async def _measure(course: Course, slug: str, store: Store, url: str,
                    runs: int) -> dict[str, list[float]]:
-    from textual.screen import Screen
-    from textual.widgets import Footer, Header
-
     from tui.app import ApilabApp
+    from tui.screens.base import ApilabScreen
     from tui.screens.exercise import ExerciseScreen
     from tui.screens.history import HistoryScreen
     from tui.screens.inbox import InboxScreen
     from tui.screens.lesson import LessonScreen
     from tui.screens.report import ReportScreen
-
-    class Empty(Screen):
-        def compose(self):  # type: ignore[no-untyped-def]
-            yield Header()
-            yield Footer(compact=True)
 
     exercise = course.exercise(slug)
     lesson = max(course.lessons, key=lambda each: len(course.reading_path(each).read_text("utf-8")))
@@ -88,8 +81,8 @@ async def _measure(course: Course, slug: str, store: Store, url: str,
     async with app.run_test(size=SIZE) as pilot:
         first = await grade(exercise, url)  # warm: imports, connections, the first run stored
         run_id = store.record_run(first)
-        openers: dict[str, Callable[[], Screen]] = {
-            "empty": Empty,
+        openers: dict[str, Callable[[], ApilabScreen]] = {
+            "empty": ApilabScreen,
             "lesson": lambda: LessonScreen(lesson),
             "exercise": lambda: ExerciseScreen(exercise),
             "history": lambda: HistoryScreen(exercise),

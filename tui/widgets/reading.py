@@ -52,7 +52,7 @@ class Reading(Static):
         self.app.call_from_thread(self._show, width, lines)
 
     def _show(self, width: int, lines: list[list[Segment]]) -> None:
-        if width != self._wanted_width:  # resized again meanwhile: that render follows
+        if width != self._wanted_width or not self.is_attached:  # resized again, or closed
             return
         self.lines, self.rendered_width = lines, width
         self.update(SegmentLines(lines, new_lines=True))

@@ -40,6 +40,7 @@ BENCHES = {
     "notebook_proofs": "bench.notebook_proofs",
     "probe_cost": "bench.probe_cost",
     "redaction": "bench.redaction",
+    "tui_screens": "bench.tui_screens",
     "tui_startup": "bench.tui_startup",
     "verify_course": "bench.verify_course",
     "untrusted_text": "bench.untrusted_text",

@@ -19,6 +19,12 @@ FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 # A one-exercise course whose exercise needs the sandbox and shares run fixtures between checks.
 SERVICES_COURSE = Path(__file__).parent / "fixtures" / "services_course"
 FIXED_TIME = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+# Check titles as long as the course's own, for screens that must fit them at 80 columns.
+LONG_CHECK_TITLES = (
+    "GET /books answers 200 with a JSON list, newest first, and a Link header to the next page",
+    "POST /books with a missing title answers 422 with a problem+json body naming the field",
+    "POST /books answers 201 Created with a Location header that GET then finds (RFC 9110)",
+)
 
 
 def make_report(
@@ -27,9 +33,12 @@ def make_report(
     started_at: datetime = FIXED_TIME,
     seed: int = 42,
     points: tuple[int, ...] | None = None,
+    titles: tuple[str, ...] | None = None,
 ) -> Report:
-    """A small report with fixed times: one check per entry of `passed`."""
+    """A small report with fixed times: one check per entry of `passed` (titled `titles`, or
+    "Check number N")."""
     points = points or tuple(1 for _ in passed)
+    titles = titles or tuple(f"Check number {index}" for index in range(len(passed)))
     checks = []
     for index, (ok, worth) in enumerate(zip(passed, points, strict=True)):
         request = SentRequest(
@@ -46,7 +55,7 @@ def make_report(
         checks.append(
             CheckResult(
                 id=f"check-{index}",
-                title=f"Check number {index}",
+                title=titles[index],
                 status="pass" if ok else "fail",
                 points=worth if ok else 0,
                 max_points=worth,

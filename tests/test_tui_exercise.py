@@ -14,6 +14,7 @@ from tests.helpers import grading, make_report, open_exercise, run_checks, wait_
 from tui.app import ApilabApp
 from tui.screens.course_map import CourseMapScreen
 from tui.widgets.course_list import ExerciseItem, LessonItem
+from tui.widgets.reading import Reading
 from tui.widgets.report_view import ReportView
 
 
@@ -192,12 +193,16 @@ async def test_long_code_in_the_task_wraps_instead_of_being_cut_off(fixture_cour
     app = ApilabApp(fixture_course, store)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_exercise(pilot, app)
+        task = screen.query_one("#task-text", Reading)
+        await wait_for(pilot, lambda: task.rendered_width > 0)
         await pilot.pause()
-        fence = screen.query_one("MarkdownFence")
-        code = fence.query_one("#code-content")
-        assert code.region.right <= fence.region.right
-        assert code.size.height > 1  # wrapped onto more lines
-        assert "copies the starter" in str(code.render()) and "then more" in str(code.render())
+        assert task.rendered_width == task.content_size.width < len(long_line)
+        assert task.region.right <= screen.query_one("#task").region.right
+        code = [line for line in task.plain.splitlines() if line.strip()][1:]
+        assert len(code) > 1  # wrapped onto more lines
+        assert all(len(line) <= task.rendered_width for line in code)
+        shown = " ".join(" ".join(code).split())
+        assert "copies the starter" in shown and "then more" in shown
 
 
 async def test_a_long_check_title_wraps_and_keeps_its_points(fixture_course, store):

@@ -8,7 +8,6 @@ import socket
 import httpx
 import psutil
 import pytest
-from textual.widgets import Markdown
 
 from apilab.catalog.loader import load_course
 from apilab.sandbox_control import SandboxState
@@ -17,6 +16,7 @@ from tests.helpers import FIXTURE_COURSE, wait_for
 from tui.app import ApilabApp
 from tui.screens import lesson as lesson_module
 from tui.screens.lesson import LessonScreen
+from tui.widgets.reading import Reading
 
 
 async def open_lesson(pilot, app: ApilabApp, number: int) -> LessonScreen:
@@ -36,7 +36,10 @@ async def test_the_reading_is_shown_as_markdown(fixture_course, store):
     app = ApilabApp(fixture_course, store)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_lesson(pilot, app, 1)
-        assert screen.query_one("#reading-text", Markdown).source.startswith("# HTTP basics")
+        reading = screen.query_one("#reading-text", Reading)
+        assert reading.source.startswith("# HTTP basics")
+        await wait_for(pilot, lambda: reading.rendered_width > 0)
+        assert "HTTP basics" in reading.plain and "# HTTP" not in reading.plain
         assert "apilab notebook 1" in str(screen.query_one("#lesson-actions").render())
 
 

@@ -1,5 +1,6 @@
-"""Snapshots of the mentor's screens at 110x34, from a hub stand-in with fixed data (names,
-times, scores), so nothing random reaches the screen. The real hub is in test_tui_mentor.py.
+"""Snapshots of the mentor's screens at 80x24 and 120x40, from a hub stand-in with fixed data
+(names, times, scores, check titles as long as the course's), so nothing random reaches the
+screen. The real hub is in test_tui_mentor.py.
 
 Update after an intended change with: pytest tests/test_tui_mentor_snapshots.py --snapshot-update
 """
@@ -19,16 +20,16 @@ from hub.protocol import (
     SubmissionPage,
     SubmissionSummary,
 )
-from tests.helpers import make_report, settle
+from tests.helpers import LONG_CHECK_TITLES, make_report, settle
 from tui.mentor_app import MentorApp
 
-SIZE = (110, 34)
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 CREATED = "2025-03-14T09:30:00+00:00"
 
 
 def summary(sid: str, learner: str, exercise: str, passed: tuple[bool, ...],
             review: dict[str, Any] | None = None, minute: int = 30) -> SubmissionDetail:
-    report = make_report(exercise, passed=passed)
+    report = make_report(exercise, passed=passed, titles=LONG_CHECK_TITLES[:len(passed)])
     override = review.get("score_override") if review else None
     return SubmissionDetail.model_validate({
         "id": sid, "url": f"/v1/submissions/{sid}", "learner": learner, "exercise": exercise,
@@ -89,20 +90,25 @@ class FixedHub:
 
     def cohort_stats(self, exercise: str, kind: str | None = None) -> CohortStats:
         return CohortStats.model_validate({"exercise": exercise, "kind": kind, "learners": 3, "checks": [
-            {"id": "check-0", "title": "GET /health answers 200", "attempts": 3, "passed": 3,
+            {"id": "check-0", "title": LONG_CHECK_TITLES[0], "attempts": 3, "passed": 3,
              "pass_rate": 1.0},
-            {"id": "check-1", "title": "An unknown item is 404", "attempts": 3, "passed": 2,
+            {"id": "check-1", "title": LONG_CHECK_TITLES[1], "attempts": 3, "passed": 2,
              "pass_rate": 0.6667},
-            {"id": "check-2", "title": "POST /items answers 201 with Location", "attempts": 3,
+            {"id": "check-2", "title": LONG_CHECK_TITLES[2], "attempts": 3,
              "passed": 1, "pass_rate": 0.3333}],
             "most_failing": [
-                {"id": "check-2", "title": "POST /items answers 201 with Location",
-                 "failures": 2, "fail_rate": 0.6667},
-                {"id": "check-1", "title": "An unknown item is 404", "failures": 1,
+                {"id": "check-2", "title": LONG_CHECK_TITLES[2], "failures": 2,
+                 "fail_rate": 0.6667},
+                {"id": "check-1", "title": LONG_CHECK_TITLES[1], "failures": 1,
                  "fail_rate": 0.3333}]})
 
 
 pytestmark = pytest.mark.usefixtures("utc")
+
+
+@pytest.fixture(params=SIZES.values(), ids=SIZES.keys())
+def size(request) -> tuple[int, int]:
+    return request.param
 
 
 @pytest.fixture
@@ -121,31 +127,31 @@ def after(*keys: str):
     return run_before
 
 
-def test_queue(snap_compare, mentor_app):
-    assert snap_compare(mentor_app, run_before=after(), terminal_size=SIZE)
+def test_queue(snap_compare, mentor_app, size):
+    assert snap_compare(mentor_app, run_before=after(), terminal_size=size)
 
 
-def test_queue_help(snap_compare, mentor_app):
-    assert snap_compare(mentor_app, run_before=after("question_mark"), terminal_size=SIZE)
+def test_queue_help(snap_compare, mentor_app, size):
+    assert snap_compare(mentor_app, run_before=after("question_mark"), terminal_size=size)
 
 
-def test_submission_with_its_feedback(snap_compare, mentor_app):
-    assert snap_compare(mentor_app, run_before=after("enter"), terminal_size=SIZE)
+def test_submission_with_its_feedback(snap_compare, mentor_app, size):
+    assert snap_compare(mentor_app, run_before=after("enter"), terminal_size=size)
 
 
-def test_feedback_editor_on_a_check(snap_compare, mentor_app):
+def test_feedback_editor_on_a_check(snap_compare, mentor_app, size):
     async def write(pilot) -> None:
         await after("enter", "c")(pilot)
         await pilot.press(*"Close! Look at the Location header.")
         await pilot.pause()
 
-    assert snap_compare(mentor_app, run_before=write, terminal_size=SIZE)
+    assert snap_compare(mentor_app, run_before=write, terminal_size=size)
 
 
-def test_review_modal_asks_for_a_reason(snap_compare, mentor_app):
+def test_review_modal_asks_for_a_reason(snap_compare, mentor_app, size):
     assert snap_compare(mentor_app, run_before=after("enter", "x", "tab", "1", "ctrl+s"),
-                        terminal_size=SIZE)
+                        terminal_size=size)
 
 
-def test_cohort(snap_compare, mentor_app):
-    assert snap_compare(mentor_app, run_before=after("o"), terminal_size=SIZE)
+def test_cohort(snap_compare, mentor_app, size):
+    assert snap_compare(mentor_app, run_before=after("o"), terminal_size=size)

@@ -197,7 +197,7 @@ async def test_an_unreadable_check_in_the_cohort_is_one_row(fixture_course):
         screen = app.screen
         assert isinstance(screen, CohortScreen)
         table = screen.query_one(CheckRates)
-        assert [cells(table, row)[0] for row in range(table.row_count)] == [
+        assert [cells(table, row)[2] for row in range(table.row_count)] == [
             "GET /health", "unreadable"]
         failing = str(screen.query_one("#cohort-failing").render())
         assert "unreadable" in failing and "GET /health" in failing

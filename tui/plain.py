@@ -10,7 +10,7 @@ action) and pass ESC sequences through to the terminal. The rules:
   and cleans what it copies to the clipboard;
 - `PlainTable` shows every string cell literally, cleaned;
 - `FeedbackMarkdown` renders someone else's Markdown cleaned, with link targets in view (the
-  course's own readings ship with the course and use Textual's Markdown as it is).
+  course's own readings ship with the course and are rendered by `tui.widgets.reading`).
 
 tests/test_architecture.py holds tui/ to these rules; tests/test_untrusted_*_app.py feed attacks
 through every screen and read what would reach the terminal.

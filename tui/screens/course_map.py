@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, ListView, Static
+from textual.widgets import Header, ListView, Static
 
 from apilab.catalog.models import Course, Exercise
 from apilab.contracts import TaskChange, task_changes
@@ -16,6 +16,7 @@ from apilab.views.progress import next_exercise, task_change_note
 from apilab.workspace import NoWorkspaceError, workspace_root
 from tui.screens.base import ApilabScreen
 from tui.widgets.course_list import CourseList, ExerciseItem, LessonItem, course_items
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.sandbox_panel import SandboxPanel
 
 
@@ -117,7 +118,7 @@ class CourseMapScreen(ApilabScreen):
                 yield Static(id="reviews")
                 yield Static(id="changes")
                 yield Static(id="how-to")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         await self.reload()

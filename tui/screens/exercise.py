@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Log, Markdown, Static
+from textual.widgets import Header, Input, Label, Log, Static
 from textual.worker import Worker
 
 from apilab import launches
@@ -36,6 +36,8 @@ from grader.runner import Progress
 from grader.target import TargetError, until_listening
 from tui.screens.base import ApilabScreen
 from tui.screens.lesson import read_text
+from tui.widgets.key_footer import KeyFooter
+from tui.widgets.reading import Reading
 from tui.widgets.report_view import ReportView, summary_line
 
 # Server events worth a notification, and how loud.
@@ -46,16 +48,17 @@ NOTIFIED = {"exited": "error", "failed": "error", "not-listening": "warning", "g
 class ExerciseScreen(ApilabScreen):
     """The task on the left; the server URL, the checks and the server's log on the right."""
 
+    # In the order the footer shows them, most used first: a narrow one leaves out the last.
     BINDINGS = [
-        Binding("escape", "back", "Back"),
         Binding("r", "run_checks", "Run checks"),
         Binding("t", "submit", "Submit"),
-        Binding("y", "copy_curl", "Copy curl"),
         Binding("p", "toggle_server", "Serve"),
-        Binding("c", "edit_command", "Server command", show=False),  # in the mode line and ?
         Binding("w", "toggle_watch", "Watch"),
-        Binding("h", "history", "History"),
         Binding("u", "edit_url", "URL"),
+        Binding("h", "history", "History"),
+        Binding("escape", "back", "Back"),
+        Binding("y", "copy_curl", "Copy curl"),
+        Binding("c", "edit_command", "Server command", show=False),  # in the mode line and ?
     ]
 
     def __init__(self, exercise: Exercise, reload_delay: float = RELOAD_DELAY) -> None:
@@ -77,7 +80,7 @@ class ExerciseScreen(ApilabScreen):
         yield Header()
         with Horizontal(id="exercise-body"):
             with VerticalScroll(id="task"):
-                yield Markdown(read_text(self.exercise.readme), id="task-text")
+                yield Reading(read_text(self.exercise.readme), id="task-text")
             with Vertical(id="work"):
                 with Horizontal(id="url-row"):
                     yield Label("Your server (u)", id="url-label")
@@ -85,7 +88,7 @@ class ExerciseScreen(ApilabScreen):
                 yield Static(id="mode-line")
                 yield ReportView(id="report")
                 yield Log(id="server-log", max_lines=1000)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         self.title = f"Exercise {self.exercise.number}: {self.exercise.title}"
@@ -126,21 +129,23 @@ class ExerciseScreen(ApilabScreen):
         return self.supervisor is not None
 
     def _show_mode(self) -> None:
+        # Watch first: its state is short, and the server's command after it may be long
+        # (the line wraps rather than hiding what follows).
         text = Text()
+        if self.watching:
+            text.append("● watching: checks re-run on save  ", style="green")
+        else:
+            text.append("○ watch off (w)  ", style="dim")
         supervisor = self.supervisor
         if supervisor is None:
-            text.append("○ not serving (p; c sets the command) ", style="dim")
+            text.append("○ not serving (p; c sets the command)", style="dim")
         elif self.workspace_gone:
-            text.append("○ workspace gone: waiting for it ", style="yellow")
+            text.append("○ workspace gone: waiting for it", style="yellow")
         else:
             state, style = (("listening", "green") if supervisor.listening else
                             ("starting", "yellow") if supervisor.running else ("stopped", "red"))
-            text.append(f"● {state}: ", style=style).append(f"{supervisor.command.shown} ",
+            text.append(f"● {state}: ", style=style).append(clean(supervisor.command.shown),
                                                               style="dim")
-        if self.watching:
-            text.append(" ● watching: checks re-run on save", style="green")
-        else:
-            text.append(" ○ watch off (w)", style="dim")
         self.query_one("#mode-line", Static).update(text)
 
     # --- actions ------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.screens.base import HEIGHTS, WIDTHS
+
 
 def key_rows(screen: Screen, key_display: Callable[[Binding], str]) -> list[tuple[str, str]]:
     """(keys, what they do) for the actions of `screen` and the app: every binding shown in
@@ -38,6 +40,9 @@ def key_table(rows: list[tuple[str, str]]) -> Table:
 
 class HelpScreen(ModalScreen[None]):
     """Every key of the screen it covers; any of escape, q or ? closes it."""
+
+    HORIZONTAL_BREAKPOINTS = WIDTHS
+    VERTICAL_BREAKPOINTS = HEIGHTS
 
     BINDINGS = [
         Binding("escape", "close", "Close"),

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from apilab.catalog.models import Exercise
 from apilab.store import RunSummary
@@ -15,6 +15,7 @@ from apilab.views.times import when
 from grader.report_diff import CheckChange, diff_reports
 from tui.plain import PlainTable
 from tui.screens.base import ApilabScreen
+from tui.widgets.key_footer import KeyFooter
 
 STATUS = {"pass": "passed", "fail": "failed", "error": "not graded"}
 
@@ -39,7 +40,7 @@ class HistoryScreen(ApilabScreen):
         yield Header()
         yield Static(id="history-help")
         yield PlainTable(id="runs", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"History: {self.exercise.title}"

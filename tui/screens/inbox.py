@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
+from textual.widgets import Header, Label, ListItem, ListView, Static
 
 from apilab.store import Feedback
 from apilab.untrusted import clean
@@ -13,6 +13,7 @@ from apilab.views.markdown import preview
 from apilab.views.times import when
 from tui.screens.base import ApilabScreen
 from tui.screens.report import verdict_label
+from tui.widgets.key_footer import KeyFooter
 
 PREVIEW_WIDTH = 90  # characters of a note's first paragraph shown in the list
 
@@ -52,7 +53,7 @@ class InboxScreen(ApilabScreen):
         yield Header()
         yield Static(id="inbox-summary")
         yield ListView(id="inbox")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         self.title = "Feedback from your mentors"

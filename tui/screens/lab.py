@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from apilab import paths
 from apilab.browser import open_in_browser
@@ -18,6 +18,7 @@ from apilab.sandbox_control import SandboxState
 from apilab.untrusted import clean, safe_text
 from sandbox_api.lab_flags import CHALLENGES
 from tui.screens.base import ApilabScreen
+from tui.widgets.key_footer import KeyFooter
 
 WARNING = ("This lab is vulnerable on purpose: with it on, the sandbox answers exploits with "
            "secrets. It listens on 127.0.0.1 only, so no other machine reaches it; switch it off "
@@ -85,7 +86,7 @@ class LabScreen(ApilabScreen):
             yield Input(placeholder="f, then paste a flag: apilab{…} and press Enter",
                         id="flag-input")
             yield Static(id="flag-message", classes="message")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Security lab"

@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Header, Static
 
 from apilab import paths
 from apilab.browser import open_in_browser
@@ -22,6 +22,8 @@ from apilab.sandbox_control import DEFAULT_PORT
 from apilab.untrusted import safe_text
 from apilab.workspace import WorkspaceError, notebook_copy
 from tui.screens.base import ApilabScreen
+from tui.widgets.key_footer import KeyFooter
+from tui.widgets.reading import Reading
 from tui.widgets.sandbox_panel import SandboxPanel
 
 
@@ -52,12 +54,12 @@ class LessonScreen(ApilabScreen):
         yield Header()
         with Horizontal(id="lesson-body"):
             with VerticalScroll(id="reading"):
-                yield Markdown(read_text(course.reading_path(self.lesson)), id="reading-text")
+                yield Reading(read_text(course.reading_path(self.lesson)), id="reading-text")
             with Vertical(id="lesson-side"):
                 yield SandboxPanel(id="sandbox-panel")
                 yield Static(self._actions(), id="lesson-actions")
                 yield Static(id="lesson-message", classes="message")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Lesson {self.lesson.number}: {self.lesson.title}"

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from apilab.hubclient import HubError
+from tui.screens.base import HEIGHTS, WIDTHS
 
 if TYPE_CHECKING:
     from tui.mentor_app import MentorApp
@@ -17,6 +18,9 @@ T = TypeVar("T")
 
 
 class MentorScreen(Screen):
+    HORIZONTAL_BREAKPOINTS = WIDTHS
+    VERTICAL_BREAKPOINTS = HEIGHTS
+
     @property
     def mentor(self) -> MentorApp:
         return cast("MentorApp", self.app)

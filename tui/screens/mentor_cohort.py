@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Label, Select, Static
+from textual.widgets import Header, Label, Select, Static
 
 from apilab.untrusted import safe_text
 from hub.protocol import CohortStats
 from tui.screens.mentor_base import MentorScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.mentor_cohort_table import CheckRates, most_failing_text
 
 
@@ -50,7 +51,7 @@ class CohortScreen(MentorScreen):
             yield CheckRates(id="cohort-checks")
             with VerticalScroll(id="cohort-failing-pane"):
                 yield Static(id="cohort-failing")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Cohort"

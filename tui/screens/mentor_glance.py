@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from apilab.untrusted import safe_text
 from apilab.views.cohort_glance import (
@@ -18,6 +18,7 @@ from apilab.views.cohort_glance import (
 from hub.protocol import CohortProgress
 from tui.plain import PlainTable
 from tui.screens.mentor_base import MentorScreen
+from tui.widgets.key_footer import KeyFooter
 
 
 class GlanceScreen(MentorScreen):
@@ -32,7 +33,7 @@ class GlanceScreen(MentorScreen):
         yield Static(id="glance-summary")
         yield PlainTable(id="glance-exercises", cursor_type="row")
         yield PlainTable(id="glance-stuck", cursor_type="row")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Cohort at a glance"

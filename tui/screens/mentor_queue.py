@@ -12,12 +12,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 
 from apilab.untrusted import safe_text
 from apilab.views.mentor import why_unreadable
 from hub.protocol import SubmissionPage, SubmissionSummary, Unreadable
 from tui.screens.mentor_base import MentorScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.mentor_queue_table import QueueTable
 
 STATUSES = [("passed", "pass"), ("failed", "fail"), ("error", "error")]
@@ -52,16 +53,18 @@ class QueueScreen(MentorScreen):
         course = self.mentor.course
         slugs = [e.slug for e in course.ordered_exercises()] if course else []
         yield Header()
+        # Compact (one line, no borders): five filters fit in 80 columns and leave rows to the queue.
         with Horizontal(id="queue-filters"):
-            yield Input(placeholder="exercise", id="filter-exercise",
+            yield Input(placeholder="exercise", id="filter-exercise", compact=True,
                         suggester=SuggestFromList(slugs) if slugs else None)
-            yield Input(placeholder="learner", id="filter-learner")
-            yield Select(STATUSES, prompt="any status", id="filter-status")
-            yield Select(REVIEWS, prompt="any review", value="awaiting", id="filter-review")
-            yield Select(VIEWS, allow_blank=False, value="latest", id="filter-view")
+            yield Input(placeholder="learner", id="filter-learner", compact=True)
+            yield Select(STATUSES, prompt="any status", id="filter-status", compact=True)
+            yield Select(REVIEWS, prompt="any review", value="awaiting", id="filter-review",
+                         compact=True)
+            yield Select(VIEWS, allow_blank=False, value="latest", id="filter-view", compact=True)
         yield Static("Loading the queue… (esc stops)", id="queue-status")
         yield QueueTable(id="queue")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Review queue"

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from apilab.hubclient import HubError, HubPreconditionFailed, HubUnreadable
 from apilab.untrusted import clean
@@ -35,6 +35,7 @@ from tui.screens.mentor_editors import (
     ReviewDraft,
     ReviewModal,
 )
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.report_view import ReportView
 
 
@@ -89,7 +90,7 @@ class SubmissionScreen(MentorScreen):
             with VerticalScroll(id="thread-pane"):
                 yield FeedbackMarkdown("*Loading…*", id="thread")
                 yield Static(id="captures")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"{self.submission.learner}: {self.submission.exercise}"

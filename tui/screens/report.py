@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from apilab.store import Feedback
 from apilab.untrusted import clean
@@ -14,6 +14,7 @@ from apilab.views.times import when
 from grader.report import Report
 from tui.plain import FeedbackMarkdown
 from tui.screens.base import ApilabScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.report_view import ReportView
 
 VERDICT_LABELS = {"approved": "approved", "changes_requested": "changes requested"}
@@ -60,7 +61,7 @@ class ReportScreen(ApilabScreen):
                     yield Static(feedback_heading(self.feedback), id="feedback-heading")
                     yield FeedbackMarkdown(self.feedback.body, id="feedback-body")
             yield ReportView(id="report")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         self.title = f"{self.report.exercise}: run of {when(self.report.started_at)}"

@@ -29,15 +29,21 @@ class LessonItem(ListItem):
         self.flags = flags  # (captured, challenges) for a lesson with a lab
 
     def compose(self) -> ComposeResult:
+        # The title, then its numbers: side by side when wide, one under the other when narrow
+        # (tui/apilab.tcss); the numbers end at the right edge, so their columns line up.
         with Horizontal():
             yield Label(safe_text(f"{self.lesson.number}. {self.lesson.title}"),
                         classes="lesson-title")
-            bar = ProgressBar(total=max(self.total, 1), show_eta=False, classes="lesson-progress")
-            bar.progress = self.passed
-            yield bar
-            yield Label(safe_text(f"{self.passed}/{self.total} passed"), classes="lesson-count")
-            if self.flags is not None:
-                yield Label(safe_text(f"⚑ {self.flags[0]}/{self.flags[1]} flags"), classes="lesson-flags")
+            with Horizontal(classes="lesson-meta"):
+                if self.flags is not None:
+                    yield Label(safe_text(f"⚑ {self.flags[0]}/{self.flags[1]} flags"),
+                                classes="lesson-flags")
+                bar = ProgressBar(total=max(self.total, 1), show_eta=False,
+                                  classes="lesson-progress")
+                bar.progress = self.passed
+                yield bar
+                yield Label(safe_text(f"{self.passed}/{self.total} passed"),
+                            classes="lesson-count")
 
 
 class ExerciseItem(ListItem):
@@ -61,11 +67,12 @@ class ExerciseItem(ListItem):
         with Horizontal():
             yield Label(safe_text(f"{MARKS[state.status]} {exercise.number}. {exercise.title}"),
                         classes="exercise-title")
-            if self.task_changed:
-                yield Label("⚠ task changed", classes="exercise-changed")
-            yield Label(score, classes="exercise-score")
-            yield Label(label, classes="exercise-status")
-            yield Label("◀ next" if self.is_next else "", classes="exercise-next")
+            with Horizontal(classes="exercise-meta"):
+                if self.task_changed:
+                    yield Label("⚠ task changed", classes="exercise-changed")
+                yield Label(score, classes="exercise-score")
+                yield Label(label, classes="exercise-status")
+                yield Label("◀ next" if self.is_next else "", classes="exercise-next")
 
 
 def course_items(course: Course, progress: dict[str, ExerciseProgress],

@@ -16,18 +16,21 @@ class CheckRates(PlainTable):
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        for column in ("check", "passed", "pass rate"):
+        # The numbers first: a check's title can be as long as a sentence, and the table
+        # scrolls sideways to the rest of it rather than pushing the numbers out of sight.
+        for column in ("pass rate", "passed", "check"):
             self.add_column(column, key=column)
 
     def show(self, stats: CohortStats) -> None:
         self.clear()
         for index, check in enumerate(stats.checks):
             if isinstance(check, Unreadable):
-                self.add_row(unreadable(), Text(""), Text(""))
+                self.add_row(Text(""), Text(""), unreadable())
                 continue
             key = check.id if check.id not in self.rows else f"{check.id}-{index}"
-            self.add_row(safe_text(check.title), safe_text(f"{check.passed}/{check.attempts}"),
-                         pass_rate_bar(check.pass_rate, width=10), key=key)
+            self.add_row(pass_rate_bar(check.pass_rate, width=10),
+                         safe_text(f"{check.passed}/{check.attempts}"), safe_text(check.title),
+                         key=key)
 
 
 def most_failing_text(stats: CohortStats) -> Text:

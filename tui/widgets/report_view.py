@@ -121,6 +121,16 @@ class CheckRow(Collapsible):
         self.add_class(f"-{state}")
         self.title = _title(self.check_title, state)
 
+    async def show_result(self, result: CheckResult, opened: bool) -> None:
+        """The finished check in this row, which ran it: no new row to mount."""
+        await self.query(".check-detail").remove()
+        self.result = result
+        self.set_state(result.status)
+        self.title = _title(self.check_title, result.status, f"{result.points}/{result.max_points}")
+        self.collapsed = not opened
+        if opened:
+            self._mount_detail()
+
     @property
     def curl(self) -> str | None:
         """The curl command of this check's last request, if it made one."""
@@ -165,12 +175,18 @@ class ReportView(VerticalScroll):
         if focus_check is None:
             focus_check = next((c.id for c in report.checks if not c.passed), None)
         shown = _bounded(report.checks)
-        rows = []
-        for result in shown:
-            row = CheckRow(result.id, result.title, result.status, result)
-            row.collapsed = result.id != focus_check
-            rows.append(row)
-        await self._replace(rows)
+        running = self.rows
+        if [row.check_id for row in running] == [result.id for result in shown]:
+            # the rows of the run that just ended: filled in where they are, not mounted again
+            for row, result in zip(running, shown, strict=True):
+                await row.show_result(result, opened=result.id == focus_check)
+        else:
+            rows = []
+            for result in shown:
+                row = CheckRow(result.id, result.title, result.status, result)
+                row.collapsed = result.id != focus_check
+                rows.append(row)
+            await self._replace(rows)
         summary = summary_line(report)
         if len(shown) < len(report.checks):
             summary += (f" · showing {len(shown)} of {len(report.checks)} checks, failed ones "

@@ -1,0 +1,154 @@
+"""How long the terminal app takes to open its screens, and to grade, against baselines measured
+in the same run.
+
+The app runs headless under Textual's pilot at 80x24 with the real course, a temporary progress
+store holding one earlier run of the exercise, and a real server (the exercise's reference
+solution under uvicorn). For each sample:
+
+- `empty`: push an apilab screen with nothing in it and wait until it is painted: what opening
+  any screen costs Textual itself, the baseline of the screens below;
+- `lesson`, `exercise`, `history`, `report`, `inbox`: push the screen and wait until it is painted
+  (the lesson with the course's longest reading, the exercise with its longest task and its last
+  run shown);
+- `grade`: `grader.runner.grade()` of the server, in the same process and event loop;
+- `app_grade`: the exercise screen's `r`, from the key to the report on screen and recorded.
+
+Ratios are medians over medians: a screen against `empty`, `app_grade` against `grade`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from apilab import paths
+from apilab.app_servers import serve_app
+from apilab.catalog.loader import load_course
+from apilab.catalog.models import Course
+from apilab.store import Store
+from bench.table import Figure
+from grader.runner import grade
+
+SIZE = (80, 24)
+SCREENS = ("lesson", "exercise", "history", "report", "inbox")
+SCREEN_GOAL = 3.0  # any screen opens within 3 times an empty screen's time
+GRADE_GOAL = 1.5  # the app's `r` costs at most 1.5 times the grader's own run
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs", type=int, default=5, help="samples of each (default 5)")
+
+
+def run(runs: int = 5) -> dict[str, Any]:
+    course = load_course(paths.course_root())
+    exercise = max(course.ordered_exercises(), key=lambda e: len(e.readme.read_text("utf-8")))
+    with tempfile.TemporaryDirectory(prefix="apilab-bench-") as home, \
+            serve_app(exercise.solution_dir) as url:
+        store = Store(Path(home) / "progress.db")
+        samples = asyncio.run(_measure(course, exercise.slug, store, url, runs))
+        store.close()
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    return {
+        "runs": runs, "size": list(SIZE), "exercise": exercise.slug,
+        "median_s": medians,
+        "max_s": {name: max(values) for name, values in samples.items()},
+        "screen_ratios": {name: medians[name] / medians["empty"] for name in SCREENS},
+        "grade_ratio": medians["app_grade"] / medians["grade"],
+    }
+
+
+async def _measure(course: Course, slug: str, store: Store, url: str,
+                   runs: int) -> dict[str, list[float]]:
+    from tui.app import ApilabApp
+    from tui.screens.base import ApilabScreen
+    from tui.screens.exercise import ExerciseScreen
+    from tui.screens.history import HistoryScreen
+    from tui.screens.inbox import InboxScreen
+    from tui.screens.lesson import LessonScreen
+    from tui.screens.report import ReportScreen
+
+    exercise = course.exercise(slug)
+    lesson = max(course.lessons, key=lambda each: len(course.reading_path(each).read_text("utf-8")))
+    samples: dict[str, list[float]] = {name: [] for name in ("empty", *SCREENS, "grade",
+                                                             "app_grade")}
+    app = ApilabApp(course, store, server_url=url, health_interval=3600, progress_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        first = await grade(exercise, url)  # warm: imports, connections, the first run stored
+        run_id = store.record_run(first)
+        openers: dict[str, Callable[[], ApilabScreen]] = {
+            "empty": ApilabScreen,
+            "lesson": lambda: LessonScreen(lesson),
+            "exercise": lambda: ExerciseScreen(exercise),
+            "history": lambda: HistoryScreen(exercise),
+            "report": lambda: ReportScreen(first, run_id),
+            "inbox": InboxScreen,
+        }
+        for make in openers.values():  # warm each screen's imports and styles once
+            await _open(pilot, make)
+        for _ in range(runs):
+            for name, make in openers.items():
+                samples[name].append(await _open(pilot, make))
+            samples["grade"].append(await _timed(grade(exercise, url)))
+            samples["app_grade"].append(await _app_grade(pilot, ExerciseScreen(exercise)))
+    return samples
+
+
+async def _open(pilot: Any, make: Callable[[], Any]) -> float:
+    """Seconds from pushing a new screen to its first paint; the screen is popped after."""
+    started = time.perf_counter()
+    await pilot.app.push_screen(make())
+    await pilot.pause()  # mounted, laid out and painted
+    took = time.perf_counter() - started
+    await pilot.app.pop_screen()
+    await pilot.pause()
+    return took
+
+
+async def _app_grade(pilot: Any, screen: Any) -> float:
+    """Seconds from `r` on the exercise screen to the report shown (the run recorded)."""
+    await pilot.app.push_screen(screen)
+    await pilot.pause()
+    started = time.perf_counter()
+    worker = screen.run_checks()
+    await worker.wait()
+    await pilot.pause()
+    took = time.perf_counter() - started
+    await pilot.app.pop_screen()
+    await pilot.pause()
+    return took
+
+
+async def _timed(work: Awaitable[object]) -> float:
+    started = time.perf_counter()
+    await work
+    return time.perf_counter() - started
+
+
+def figures(result: dict[str, Any]) -> list[Figure]:
+    """Each screen against an empty screen, and the app's `r` against the grader's run."""
+    median = result["median_s"]
+    found = [Figure(f"app: open the {name} screen", median[name] * 1000, "an empty screen",
+                    median["empty"] * 1000, result["screen_ratios"][name], SCREEN_GOAL)
+             for name in SCREENS]
+    found.append(Figure(f"app: r on {result['exercise']}", median["app_grade"] * 1000,
+                        "grader grade(), same server", median["grade"] * 1000,
+                        result["grade_ratio"], GRADE_GOAL))
+    return found
+
+
+def summarize(result: dict[str, Any]) -> str:
+    median, most = result["median_s"], result["max_s"]
+    lines = [f"{result['runs']} samples each at {result['size'][0]}x{result['size'][1]}, "
+             f"exercise {result['exercise']} (seconds)"]
+    for name in median:
+        ratio = (result["screen_ratios"].get(name) if name in SCREENS else
+                 result["grade_ratio"] if name == "app_grade" else None)
+        shown = f"  {ratio:.2f}x" if ratio is not None else ""
+        lines.append(f"  {name:<10} median {median[name]:.3f}  max {most[name]:.3f}{shown}")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""The course's own Markdown (a lesson's reading, an exercise's task) as one widget.
+
+Textual's Markdown widget mounts a widget per block (hundreds for a long reading) and guesses
+the language of every unlabelled code block by trying each lexer in turn: seconds on the event
+loop before a lesson or an exercise appears. Here Rich renders the Markdown into lines in a
+thread, at the widget's width (again when that changes), and the widget shows those lines: the
+screen opens at once and the text follows. A long code line wraps inside the pane rather than
+running past its edge. The text ships with the course: trusted, but Markdown, never Rich markup.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.segment import Segment, SegmentLines
+from rich.text import Text
+from textual import events, work
+from textual.widgets import Static
+
+CODE_THEME = "monokai"
+
+
+def render_markdown(source: str, width: int) -> list[list[Segment]]:
+    """`source` as lines of styled segments, `width` cells wide at most."""
+    console = Console(file=io.StringIO(), width=width, color_system="truecolor",
+                      force_terminal=True, legacy_windows=False)
+    return console.render_lines(Markdown(source, code_theme=CODE_THEME),
+                                console.options.update(width=width), pad=False)
+
+
+class Reading(Static):
+    """`source` (Markdown), rendered off the event loop at the widget's width."""
+
+    def __init__(self, source: str, *, id: str | None = None) -> None:
+        super().__init__(Text("Loading…", style="dim"), id=id)
+        self.source = source
+        self.lines: list[list[Segment]] = []  # as last shown
+        self.rendered_width = 0  # the width `lines` were rendered at; 0 before the first
+        self._wanted_width = 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self.content_size.width
+        if width > 0 and width != self._wanted_width:
+            self._wanted_width = width
+            self._render_at(width)
+
+    @work(thread=True, exclusive=True, group="reading")
+    def _render_at(self, width: int) -> None:
+        lines = render_markdown(self.source, width)
+        self.app.call_from_thread(self._show, width, lines)
+
+    def _show(self, width: int, lines: list[list[Segment]]) -> None:
+        if width != self._wanted_width or not self.is_attached:  # resized again, or closed
+            return
+        self.lines, self.rendered_width = lines, width
+        self.update(SegmentLines(lines, new_lines=True))
+
+    @property
+    def plain(self) -> str:
+        """The text as shown, without styles, one line per line."""
+        return "\n".join("".join(segment.text for segment in line) for line in self.lines)

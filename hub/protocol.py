@@ -377,6 +377,7 @@ class SigningKey(Answer):
 # --- security lab captures ---------------------------------------------------------------------
 
 CHALLENGE_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
+CAPTURE_LAB = "security"  # the sandbox lab (`apilab sandbox --lab security`) whose flags these are
 
 
 class CaptureIn(Body):

@@ -5,9 +5,13 @@ controls and the HTML escapes everything it shows."""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from apilab.untrusted import clean
 from hub.protocol import Certificate, CertificateExercise
+
+if TYPE_CHECKING:
+    from apilab.certificate.issue import Saved
 
 
 def issuer_line(certificate: Certificate) -> str:
@@ -36,6 +40,12 @@ def certificate_as_text(certificate: Certificate) -> str:
         f"{flag.name} ({flag.lesson}, {flag.captured_at[:10]})" for flag in certificate.flags)
         or "none"), "", issuer_line(certificate), f"Certificate {certificate.id}"]
     return "\n".join(clean(line) for line in lines)
+
+
+def saved_line(saved: Saved) -> str:
+    """Where the certificate was written, and what each file is for."""
+    kept = "signed, to verify" if saved.signed else "unsigned"
+    return clean(f"Saved {saved.json} ({kept}) and {saved.html} (to print).")
 
 
 _STYLE = """

@@ -23,6 +23,14 @@ def cells(table: PlainTable) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
 
 
+async def open_glance(app: MentorApp, pilot) -> GlanceScreen:
+    await settle(pilot)
+    await pilot.press("g")
+    await settle(pilot)
+    assert isinstance(app.screen, GlanceScreen)
+    return app.screen
+
+
 async def test_the_glance_shows_counts_and_who_is_stuck(tmp_path, monkeypatch, fixture_course):
     monkeypatch.setenv("APILAB_COURSE", str(FIXTURE_COURSE))
     db = tmp_path / "hub.db"
@@ -42,11 +50,7 @@ async def test_the_glance_shows_counts_and_who_is_stuck(tmp_path, monkeypatch, f
         with HubClient(url, tokens["mia"]) as client:
             app = MentorApp(client, fixture_course)
             async with app.run_test(size=(130, 40)) as pilot:
-                await settle(pilot)
-                await pilot.press("g")
-                await settle(pilot)
-                screen = app.screen
-                assert isinstance(screen, GlanceScreen)
+                screen = await open_glance(app, pilot)
                 assert cells(screen.query_one("#glance-exercises", PlainTable)) == [
                     ["http-basics", "Hello, API", "1", "0", "0", "1", "Check number 2 (1 of 1)"],
                     ["auth-basics", "Who am I?", "1", "1", "0", "0", ""]]
@@ -74,11 +78,7 @@ async def test_a_cohort_of_many_stuck_learners_is_fetched_as_the_list_is_scrolle
     with hub_process(db) as url, HubClient(url, token) as client:
         app = MentorApp(client, fixture_course)
         async with app.run_test(size=(130, 40)) as pilot:
-            await settle(pilot)
-            await pilot.press("g")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, GlanceScreen)
+            screen = await open_glance(app, pilot)
             stuck = screen.query_one("#glance-stuck", PlainTable)
             summary = screen.query_one("#glance-summary")
             assert stuck.row_count == PAGE  # one page, not the whole cohort

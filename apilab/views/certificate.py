@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from apilab.certificate.issue import Saved
 
 
+# A flag is checked against a secret of the learner's own installation, which no hub holds:
+# the certificate says where it was checked rather than implying more.
+FLAGS_NOTE = "each flag checked by the learner's own apilab when captured"
+
+
 def issuer_line(certificate: Certificate) -> str:
     issuer = certificate.issuer
     if issuer.kind == "self":
@@ -38,7 +43,9 @@ def certificate_as_text(certificate: Certificate) -> str:
             lines.append(f"   {exercise.title:<40} {_result(exercise)}")
     lines += ["", "Security flags captured: " + (", ".join(
         f"{flag.name} ({flag.lesson}, {flag.captured_at[:10]})" for flag in certificate.flags)
-        or "none"), "", issuer_line(certificate), f"Certificate {certificate.id}"]
+        or "none")]
+    lines += [f"  ({FLAGS_NOTE})"] if certificate.flags else []
+    lines += ["", issuer_line(certificate), f"Certificate {certificate.id}"]
     return "\n".join(clean(line) for line in lines)
 
 
@@ -64,13 +71,14 @@ thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 th, td { text-align: left; padding: .25em .5em; border-bottom: 1px solid #999; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.note { font-size: .85em; color: #333; }
 .issuer { font-size: .85em; color: #333; margin-top: 2em; break-inside: avoid;
           page-break-inside: avoid; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 11pt; color: #000; }
   h1 { margin-top: 0; }
   th, td { border-bottom-color: #555; }
-  .issuer { color: #000; }
+  .issuer, .note { color: #000; }
 }
 """
 
@@ -96,6 +104,7 @@ def certificate_as_html(certificate: Certificate) -> str:
                         f"{head}</tr></thead><tbody>{rows}</tbody></table></section>")
     flags = "".join(f"<li>{e(flag.name)} ({e(flag.lesson)}, {e(flag.captured_at[:10])})</li>"
                     for flag in certificate.flags) or "<li>none</li>"
+    note = f'<p class="note">{e(FLAGS_NOTE)}.</p>' if certificate.flags else ""
     body = "\n".join(sections)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -107,7 +116,7 @@ def certificate_as_html(certificate: Certificate) -> str:
 <p class="learner">{e(certificate.learner)}</p>
 <p class="course">{e(certificate.issued_at[:10])}</p>
 {body}
-<section><h2>Security flags captured</h2><ul>{flags}</ul></section>
+<section><h2>Security flags captured</h2><ul>{flags}</ul>{note}</section>
 <p class="issuer">{e(issuer_line(certificate))}<br>Certificate {e(certificate.id)}.
 Check it: <code>apilab certificate verify FILE</code></p>
 </body></html>

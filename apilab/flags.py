@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from hub.protocol import CAPTURE_LAB as LAB
 from sandbox_api.lab_flags import CHALLENGES, CHALLENGES_BY_ID, Challenge, install_secret, is_flag
-
-LAB = "security"  # the lab whose challenges these are: `apilab sandbox --lab security`
 
 
 class FlagError(ValueError):

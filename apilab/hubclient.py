@@ -49,6 +49,7 @@ from hub.protocol import (
     FeedbackPage,
     Me,
     SigningKey,
+    StuckPage,
     SubmissionDetail,
     SubmissionPage,
     SubmissionSummary,
@@ -257,9 +258,17 @@ class HubClient:
         return _model(self._request("GET", f"/v1/cohort/exercises/{exercise}/stats",
                                     params=params), CohortStats)
 
-    def cohort_progress(self) -> CohortProgress:
-        """Per exercise: learners started, passed, approved, stuck; and who is stuck."""
-        return _model(self._request("GET", "/v1/cohort/progress"), CohortProgress)
+    def cohort_progress(self, limit: int | None = None) -> CohortProgress:
+        """Per exercise: learners started, passed, approved, stuck; and the first page (of
+        `limit`, or the hub's default) of who is stuck."""
+        params = {"limit": limit} if limit else {}
+        return _model(self._request("GET", "/v1/cohort/progress", params=params), CohortProgress)
+
+    def stuck_page(self, cursor: str, limit: int | None = None) -> StuckPage:
+        """The next page of who is stuck: `cursor` is `stuck_next_cursor` of the progress, or
+        `next_cursor` of the previous page."""
+        params: dict[str, str | int] = {"cursor": cursor, **({"limit": limit} if limit else {})}
+        return _model(self._request("GET", "/v1/cohort/stuck", params=params), StuckPage)
 
     def issue_certificate(self) -> str:
         """Ask the hub for the learner's certificate; the signed document as issued (JSON).

@@ -51,6 +51,15 @@ def hub() -> None:
     """Run the mentor hub, and manage its users and their tokens."""
 
 
+def _public_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from hub.settings import public_address
+
+    try:
+        return None if value is None else public_address(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}.") from None
+
+
 @hub.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -64,8 +73,13 @@ def hub() -> None:
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
               help="A reverse proxy whose X-Forwarded-For names the client (repeatable). "
                    "Without one, the address that connects is the client.")
+@click.option("--public-url", envvar="APILAB_HUB_PUBLIC_URL", show_envvar=True, metavar="URL",
+              callback=_public_url,
+              help="The address learners and verifiers reach this hub at (behind a reverse "
+                   "proxy, the proxy's): certificates name it as where to verify them. "
+                   "Without it, each certificate names the address its request came to.")
 def serve(db_path: Path | None, host: str, port: int, memory: bool, rate_limit: int,
-          quota_mb: int, trusted_proxies: tuple[str, ...]) -> None:
+          quota_mb: int, trusted_proxies: tuple[str, ...], public_url: str | None) -> None:
     """Serve the hub API (docs at /docs), creating its database if there is none."""
     from apilab.ports import port_in_use
 
@@ -74,11 +88,15 @@ def serve(db_path: Path | None, host: str, port: int, memory: bool, rate_limit: 
                                    "server; stop it, or choose another with --port")
     settings = HubSettings(db_path=MEMORY if memory else (db_path or default_db_path()),
                            rate_limit=rate_limit, rate_window_s=60,
-                           quota_bytes=quota_mb * 1_000_000, trusted_proxies=trusted_proxies)
+                           quota_bytes=quota_mb * 1_000_000, trusted_proxies=trusted_proxies,
+                           public_url=public_url)
     url = f"http://{host}:{port}"
+    where = (f"certificates name {public_url}" if public_url else
+             "certificates name the address each request came to; behind a proxy, set "
+             "--public-url")
     run_hub(settings, host, port, announce=f"apilab hub on {url}  (database: "
                                            f"{settings.db_path}; docs: {url}/docs; stop with "
-                                           "Ctrl+C)")
+                                           f"Ctrl+C)\nNote: {where}.")
 
 
 def run_hub(settings: HubSettings, host: str, port: int, announce: str | None = None,

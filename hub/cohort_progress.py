@@ -18,10 +18,14 @@ from hub.store import HubStore
 
 IDLE = timedelta(days=7)
 REPEAT = 3
+StuckKey = tuple[str, str, str]  # (last_run_at, learner, exercise): where a page of them ends
 
 
-def cohort_progress(store: HubStore, course: Course, now: datetime, idle: timedelta = IDLE,
-                    repeat: int = REPEAT) -> CohortProgress:
+def cohort_progress(store: HubStore, course: Course, now: datetime, first_page: int,
+                    idle: timedelta = IDLE, repeat: int = REPEAT,
+                    ) -> tuple[CohortProgress, StuckKey | None]:
+    """The counts per exercise, with the first `first_page` stuck learners; and the key the
+    next page of them starts after (None when that was all)."""
     stuck = stuck_learners(store, now, idle, repeat)
     tallies = store.exercise_tallies()
     by_exercise: dict[str, list[StuckLearner]] = defaultdict(list)
@@ -36,13 +40,30 @@ def cohort_progress(store: HubStore, course: Course, now: datetime, idle: timede
                 lesson=lesson.slug, exercise=exercise.slug, title=exercise.title,
                 started=started, passed=passed, approved=approved, stuck=len(blocked),
                 stopping_check=_stopping_check(blocked)))
+    first, more = page_of(stuck, None, first_page)
     return CohortProgress(idle_days=idle.days, repeat_runs=repeat, exercises=exercises,
-                          stuck=sorted(stuck, key=lambda s: (s.last_run_at, s.learner)))
+                          stuck=first, stuck_count=len(stuck), stuck_next_cursor=None), more
+
+
+def stuck_order(learner: StuckLearner) -> StuckKey:
+    """Longest idle first; ties by learner, then exercise (so a page ends at a unique key)."""
+    return learner.last_run_at, learner.learner, learner.exercise
+
+
+def page_of(stuck: list[StuckLearner], after: StuckKey | None, limit: int,
+            ) -> tuple[list[StuckLearner], StuckKey | None]:
+    """Up to `limit` of `stuck` (in stuck order) after the key `after`, and the key the next
+    page starts after (None on the last page). Keys, not offsets: a learner who stops being
+    stuck between two pages moves nobody else."""
+    rest = [learner for learner in stuck if after is None or stuck_order(learner) > after]
+    page = rest[:limit]
+    return page, stuck_order(page[-1]) if len(rest) > limit else None
 
 
 def stuck_learners(store: HubStore, now: datetime, idle: timedelta = IDLE,
                    repeat: int = REPEAT) -> list[StuckLearner]:
-    """Every learner stuck on an exercise, as the module's docstring defines it."""
+    """Every learner stuck on an exercise, as the module's docstring defines it, in stuck
+    order."""
     attempts: dict[tuple[str, str], dict[int, dict[str, str]]] = defaultdict(dict)
     facts: dict[tuple[str, str], tuple[int, str]] = {}
     for learner, exercise, runs, rank, created_at, check_id, title in (
@@ -67,7 +88,7 @@ def stuck_learners(store: HubStore, now: datetime, idle: timedelta = IDLE,
         found.append(StuckLearner(learner=learner, exercise=exercise, why=why, runs=runs,
                                   last_run_at=last, check_id=check,
                                   check_title=latest.get(check) if check else None))
-    return found
+    return sorted(found, key=stuck_order)
 
 
 def _stopping_check(stuck: list[StuckLearner]) -> FailingCheck | None:

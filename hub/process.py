@@ -29,10 +29,11 @@ from hub.settings import MEMORY, HubSettings
 @contextlib.contextmanager
 def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = None,
                 users: dict[str, tuple[str, str]] | None = None, timeout: float = 20,
-                trusted_proxies: tuple[str, ...] = (),
+                trusted_proxies: tuple[str, ...] = (), public_url: str | None = None,
                 limits: dict[str, int] | None = None) -> Iterator[str]:
     """Run a hub on `db_path` (a file, or ":memory:") and yield its base URL once /health
-    answers; stop it on exit. `limits` sets other HubSettings (quotas, say; with `users`)."""
+    answers; stop it on exit. `limits` sets other HubSettings (quotas, say; with `users`);
+    `public_url` is `hub serve --public-url` (without `users`)."""
     port = port or free_port()
     if users is None:
         command = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port),
@@ -40,6 +41,8 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
         command += ["--memory"] if str(db_path) == MEMORY else ["--db", str(db_path)]
         for proxy in trusted_proxies:
             command += ["--trusted-proxy", proxy]
+        if public_url:
+            command += ["--public-url", public_url]
     else:
         hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
         config = {"db_path": str(db_path), "port": port, "rate_limit": rate_limit,

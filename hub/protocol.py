@@ -301,7 +301,19 @@ class CohortProgress(Answer):
     idle_days: int
     repeat_runs: int
     exercises: list[Item[CohortExercise]] = Field(description="In the course's order.")
-    stuck: list[Item[StuckLearner]] = Field(description="Longest idle first.")
+    stuck: list[Item[StuckLearner]] = Field(description="The first page of who is stuck, "
+                                                        "longest idle first.")
+    stuck_count: int = Field(description="Stuck learners in all (one per learner and "
+                                         "exercise).")
+    stuck_next_cursor: str | None = Field(None, description="Pass as `cursor` to GET "
+                                                            "/v1/cohort/stuck for the next "
+                                                            "page; null when `stuck` is all.")
+
+
+class StuckPage(Answer):
+    items: list[Item[StuckLearner]] = Field(description="Longest idle first.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on "
+                                                "the last one. The Link header has the same.")
 
 
 # --- certificates -----------------------------------------------------------------------------
@@ -377,6 +389,7 @@ class SigningKey(Answer):
 # --- security lab captures ---------------------------------------------------------------------
 
 CHALLENGE_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
+CAPTURE_LAB = "security"  # the sandbox lab (`apilab sandbox --lab security`) whose flags these are
 
 
 class CaptureIn(Body):

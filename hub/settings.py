@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MEMORY = ":memory:"  # db_path for a hub whose data lives only as long as the process
 
@@ -43,6 +44,11 @@ class HubSettings:
         default=None, metadata={"help": "The course whose exercises certificates and the "
                                         "gradebook cover (default: APILAB_COURSE, or this "
                                         "checkout's)."})
+    public_url: str | None = field(
+        default=None, metadata={"help": "The address people reach the hub at (behind a reverse "
+                                        "proxy, the proxy's), named on its certificates as "
+                                        "where to verify them (default: the address each "
+                                        "request came to)."})
     trusted_proxies: tuple[str, ...] = field(
         default=(), metadata={"help": "Addresses of reverse proxies whose X-Forwarded-For is "
                                       "believed; nobody's by default."})
@@ -52,4 +58,18 @@ class HubSettings:
             raise ValueError("rate_limit must be at least 1 and rate_window_s positive")
         if not 1 <= self.page_size <= self.max_page_size:
             raise ValueError("page_size must be between 1 and max_page_size")
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", public_address(self.public_url))
+
+
+def public_address(url: str) -> str:
+    """`url` as a hub's public address (no trailing slash); ValueError naming what is wrong."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the public URL {url!r} is not an http:// or https:// address with a "
+                         "host, such as https://hub.example.org")
+    if parts.query or parts.fragment:
+        raise ValueError(f"the public URL {url!r} has a query or fragment; give the address "
+                         "the hub's API is under, such as https://example.org/hub")
+    return url.strip().rstrip("/")
 

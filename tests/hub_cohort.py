@@ -3,10 +3,12 @@ mentors. For the tests of certificates and the gradebook."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,8 +42,21 @@ class Cohort:
         assert answer.status_code in (200, 201), answer.text
 
 
+    async def capture(self, learner: str, challenge: str, category: str, captured_at: str) -> None:
+        answer = await self.http.put(f"/v1/captures/{challenge}", headers=self.auth(learner),
+                                     json={"category": category, "captured_at": captured_at})
+        assert answer.status_code == 201, answer.text
+
+
 @pytest.fixture
 async def cohort(tmp_path: Path) -> AsyncIterator[Cohort]:
+    async with cohort_on(tmp_path) as members:
+        yield members
+
+
+@contextlib.asynccontextmanager
+async def cohort_on(tmp_path: Path, **settings: Any) -> AsyncIterator[Cohort]:
+    """The cohort on a hub with these HubSettings besides its database and course."""
     db = tmp_path / "hub.db"
     store = HubStore(db)
     tokens = {}
@@ -49,7 +64,7 @@ async def cohort(tmp_path: Path) -> AsyncIterator[Cohort]:
         tokens[name] = new_token()
         store.add_user(name, role, hash_token(tokens[name]))  # type: ignore[arg-type]
     store.close()
-    app = create_hub_app(HubSettings(db_path=db, course_root=FIXTURE_COURSE))
+    app = create_hub_app(HubSettings(db_path=db, course_root=FIXTURE_COURSE, **settings))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub") as http:
         yield Cohort(http, tokens)
     app.state.store.close()

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from apilab.cli import main
 from apilab.hubclient import HubClient
+from apilab.ports import free_port
 from apilab.settings import HubLogin, save_hub
 from apilab.store import Store
 from hub.auth import hash_token, new_token
@@ -47,7 +48,9 @@ def test_a_cohort_from_submission_to_verified_certificate(tmp_path: Path, course
     for name, role in (("ada", "learner"), ("bob", "learner"), ("mia", "mentor")):
         store.add_user(name, role, hash_token(tokens[name]))  # type: ignore[arg-type]
     store.close()
-    with hub_process(db) as url:
+    port = free_port()
+    public = f"http://localhost:{port}"  # the address people use, not the one it listens on
+    with hub_process(db, port=port, public_url=public) as url:
         submitted = {}
         for learner, exercises in (("ada", ("hello-api", "whoami")), ("bob", ("hello-api",))):
             with HubClient(url, tokens[learner]) as client:
@@ -56,6 +59,8 @@ def test_a_cohort_from_submission_to_verified_certificate(tmp_path: Path, course
                     report = make_report(exercise=exercise, passed=(True, True), seed=number)
                     assert client.put_submission(run_id, report.to_json(), "submit")
                     submitted[learner, exercise] = run_id
+        with HubClient(url, tokens["ada"]) as client:  # the security lab's flag, captured
+            assert client.put_capture("bola", "API1", "2026-11-30T09:00:00+00:00")
         with HubClient(url, tokens["mia"]) as mentor:
             for run_id in submitted.values():
                 mentor.review(run_id, "approved")
@@ -82,22 +87,30 @@ def test_a_cohort_from_submission_to_verified_certificate(tmp_path: Path, course
         document = only(tmp_path / "ada", ".json")
         assert "<!DOCTYPE html>" in only(tmp_path / "ada", ".html").read_text(encoding="utf-8")
 
+        assert "API1 bola" in issued.output
+        signed = json.loads(document.read_text(encoding="utf-8"))
+        assert signed["certificate"]["issuer"]["name"] == public
+        assert [flag["name"] for flag in signed["certificate"]["flags"]] == ["API1 bola"]
+
         online = run("certificate", "verify", str(document))
         assert online.exit_code == 0, online.output
-        assert "Verified online" in online.output
+        assert f"Verified online, by the hub at {public}" in online.output
         key = tmp_path / "hub-key.json"
         key.write_text(httpx.get(f"{url}/v1/certificates/key", trust_env=False).text)
         offline = run("certificate", "verify", str(document), "--key", str(key))
         assert offline.exit_code == 0 and "Verified offline" in offline.output
 
-        signed = json.loads(document.read_text(encoding="utf-8"))
-        signed["certificate"]["lessons"][0]["exercises"][0]["score"] = 3
-        forged = tmp_path / "forged.json"
-        forged.write_text(json.dumps(signed), encoding="utf-8")
-        for extra in ([], ["--key", str(key)]):
-            refused = run("certificate", "verify", str(forged), *extra)
-            assert refused.exit_code == 1, refused.output
-            assert "NOT VERIFIED" in refused.output and "changed after it was signed" in refused.output
+        for tamper in (lambda c: c["lessons"][0]["exercises"][0].update(score=3),
+                       lambda c: c["flags"][0].update(name="API9 old-version")):
+            forged_document = json.loads(document.read_text(encoding="utf-8"))
+            tamper(forged_document["certificate"])
+            forged = tmp_path / "forged.json"
+            forged.write_text(json.dumps(forged_document), encoding="utf-8")
+            for extra in ([], ["--key", str(key)]):
+                refused = run("certificate", "verify", str(forged), *extra)
+                assert refused.exit_code == 1, refused.output
+                assert "NOT VERIFIED" in refused.output
+                assert "changed after it was signed" in refused.output
 
 
 def test_a_course_taken_alone_is_unsigned_and_says_so(tmp_path: Path, course: Path):
@@ -107,6 +120,7 @@ def test_a_course_taken_alone_is_unsigned_and_says_so(tmp_path: Path, course: Pa
     for exercise in ("hello-api", "whoami"):
         store.record_run(make_report(exercise=exercise, passed=(True, False)))
         store.record_run(make_report(exercise=exercise, passed=(True, True)))
+    store.record_flag("ssrf", "API7")
     store.close()
     issued = run("certificate", "--alone", "--name", "Ada Lovelace", "--out", str(tmp_path))
     assert issued.exit_code == 0, issued.output
@@ -115,6 +129,7 @@ def test_a_course_taken_alone_is_unsigned_and_says_so(tmp_path: Path, course: Pa
     assert document["signature"] is None
     assert document["certificate"]["issuer"] == {"kind": "self", "name": "self", "key_id": None}
     assert document["certificate"]["lessons"][0]["exercises"][0]["score"] == 2
+    assert [flag["name"] for flag in document["certificate"]["flags"]] == ["API7 ssrf"]
     checked = run("certificate", "verify", str(only(tmp_path, ".json")))
     assert checked.exit_code == 1 and "not signed" in checked.output
 

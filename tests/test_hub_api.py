@@ -232,7 +232,8 @@ def test_openapi_documents_every_route_with_tags_and_problems(hub: Hub):
     document = httpx.get(f"{hub.url}/openapi.json", trust_env=False).json()
     operations = [op for path, ops in document["paths"].items() if path.startswith("/v1")
                   for op in ops.values()]
-    assert len(operations) == 18  # with the gradebook, the cohort at a glance, certificates, captures
+    assert len(operations) == 19  # with the gradebook, the cohort at a glance and its stuck list,
+    # certificates, captures
     assert all(op.get("tags") and op.get("description") for op in operations)
     assert all("application/problem+json" in op["responses"]["401"]["content"]
                for op in operations)

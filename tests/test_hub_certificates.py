@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from apilab.certificate import signing
+from hub.settings import HubSettings
 from hub.store import HubStore
-from tests.hub_cohort import Cohort
+from tests.hub_cohort import Cohort, cohort_on
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 
@@ -44,12 +45,41 @@ async def test_a_certificate_needs_every_exercise_approved(cohort: Cohort):
     assert document["certificate"]["issuer"]["kind"] == "hub"
 
 
+async def test_the_certificate_lists_the_learners_captured_flags_oldest_first(cohort: Cohort):
+    await cohort.capture("ada", "bola", "API1", "2026-11-30T10:00:00+00:00")
+    await cohort.capture("bob", "mass-assignment", "API3", "2026-11-28T10:00:00+00:00")
+    document = await approved_course(cohort)  # ada also captures ssrf, the day before bola
+    assert document["certificate"]["flags"] == [
+        {"lesson": "security lab", "name": "API7 ssrf", "captured_at": "2026-11-29T09:00:00+00:00"},
+        {"lesson": "security lab", "name": "API1 bola", "captured_at": "2026-11-30T10:00:00+00:00"},
+    ]  # the fixture course has no lesson running the lab, so the lab names itself
+
+
+async def test_the_issuer_is_the_hubs_public_url_when_set(tmp_path: Path):
+    async with cohort_on(tmp_path, public_url="https://example.org/hub/") as behind_a_proxy:
+        document = await approved_course(behind_a_proxy)
+    assert document["certificate"]["issuer"]["name"] == "https://example.org/hub"
+
+
+async def test_without_a_public_url_the_issuer_is_the_address_asked(cohort: Cohort):
+    document = await approved_course(cohort)
+    assert document["certificate"]["issuer"]["name"] == "http://hub"
+
+
+@pytest.mark.parametrize("url", ["hub.example.org", "ftp://hub.example.org", "https://",
+                                 "https://hub.example.org/?x=1"])
+async def test_a_public_url_that_is_no_web_address_is_refused(url: str):
+    with pytest.raises(ValueError, match="public URL"):
+        HubSettings(db_path=":memory:", public_url=url)
+
+
 async def test_only_learners_ask_for_their_certificate(cohort: Cohort):
     answer = await cohort.http.post("/v1/certificates", headers=cohort.auth("mia"))
     assert answer.status_code == 403
 
 
 async def approved_course(cohort: Cohort) -> dict:
+    await cohort.capture("ada", "ssrf", "API7", "2026-11-29T09:00:00+00:00")
     for exercise in ("hello-api", "whoami"):
         await cohort.review(await cohort.submit("ada", exercise, (True, True, True)))
     answer = await issued(cohort)
@@ -78,6 +108,9 @@ async def test_anyone_fetches_the_certificate_and_key_and_it_verifies(cohort: Co
         completed_at="2020-01-01T00:00:00+00:00"), id="exercise-date"),
     pytest.param(lambda c: c["lessons"].pop(), id="lesson-removed"),
     pytest.param(lambda c: c.update(extra="added"), id="field-added"),
+    pytest.param(lambda c: c["flags"][0].update(name="API1 bola"), id="flag"),
+    pytest.param(lambda c: c["flags"].append({**c["flags"][0], "name": "API2 alg-none"}),
+                 id="flag-added"),
 ])
 async def test_any_change_fails_verification(cohort: Cohort, tamper):
     document = await approved_course(cohort)
@@ -109,7 +142,6 @@ async def test_the_key_survives_a_restart(tmp_path: Path):
 
 async def test_the_open_routes_are_rate_limited_per_address(tmp_path: Path):
     from hub.app import create_hub_app
-    from hub.settings import HubSettings
 
     app = create_hub_app(HubSettings(db_path=tmp_path / "hub.db", rate_limit=2))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://hub") as http:

@@ -6,6 +6,7 @@ markup."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +14,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Label, ListView, Log
 
+from apilab.certificate.content import Result, certificate, hub_issuer
 from apilab.ports import free_port
 from apilab.server_commands import ServerCommand, remember
+from hub.protocol import CapturedFlag
 from tests import hostile_servers as hs
 from tests.helpers import (
     FIXED_TIME,
@@ -29,6 +32,7 @@ from tests.helpers import (
     wait_for,
 )
 from tui.app import ApilabApp
+from tui.screens.certificate import CertificateScreen
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.history import DiffScreen, HistoryScreen
 from tui.screens.inbox import InboxScreen
@@ -82,6 +86,15 @@ async def test_every_learner_screen_shows_hostile_text_as_inert_text(
             await pilot.press("escape")
         await pilot.press("escape")
 
+        await pilot.press("c")  # the certificate: not earned yet, then one full of attacks
+        certificate = app.screen
+        assert isinstance(certificate, CertificateScreen)
+        await pilot.pause()
+        certificate._save(hostile_certificate(fixture_course), tmp_path / "certificates")
+        await pilot.pause()
+        assert "OWNED" in str(certificate.query_one("#certificate-text").render())
+        await pilot.press("escape")
+
         await app.push_screen(LessonScreen(fixture_course.lesson("1")))
         await pilot.pause()
         await pilot.press("escape")
@@ -119,6 +132,15 @@ async def test_every_learner_screen_shows_hostile_text_as_inert_text(
         await pilot.pause()
 
     assert_shown_as_inert_text(recorder, markup_parsed, "learner")
+
+
+def hostile_certificate(course) -> str:
+    """A certificate whose every string is an attack, as a hub of ill will could send one."""
+    results = {e.slug: Result(HOSTILE, 1, 1, "approved", f"2026-11-30{HOSTILE}")
+               for e in course.ordered_exercises()}
+    flags = [CapturedFlag(lesson=HOSTILE, name=HOSTILE, captured_at=HOSTILE)]
+    content = certificate(course, HOSTILE, hub_issuer(HOSTILE, HOSTILE), results, HOSTILE, flags)
+    return json.dumps({"certificate": content, "signature": None})
 
 
 async def show_server_output(pilot, screen: ExerciseScreen, text: str, folder: Path) -> None:

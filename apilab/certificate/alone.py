@@ -4,11 +4,13 @@ a key on the learner's machine would prove nothing about how the runs were made.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from apilab.catalog.models import Course
 from apilab.certificate.content import SELF, Result, certificate, unfinished
+from apilab.certificate.flags import certificate_flags
 from apilab.store import RunSummary
 
 
@@ -25,9 +27,12 @@ def missing_alone(course: Course, best_runs: dict[str, RunSummary]) -> list[str]
 
 
 def certificate_alone(course: Course, learner: str, best_runs: dict[str, RunSummary],
+                      captures: Iterable[Mapping[str, str]] = (),
                       now: datetime | None = None) -> dict[str, Any]:
-    """The unsigned document (`{"certificate": ..., "signature": null}`). ValueError if an
-    exercise is not passed yet (see `missing_alone`)."""
+    """The unsigned document (`{"certificate": ..., "signature": null}`), with the flags of
+    `captures` (the store's `flag_captures()`). ValueError if an exercise is not passed yet
+    (see `missing_alone`)."""
     issued_at = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
-    content = certificate(course, learner, SELF, passed_results(best_runs), issued_at)
+    content = certificate(course, learner, SELF, passed_results(best_runs), issued_at,
+                          certificate_flags(course, captures))
     return {"certificate": content, "signature": None}

@@ -13,7 +13,6 @@ verify exits 0 when the certificate holds, 1 when it does not (changed, another 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -44,56 +43,45 @@ def certificate(ctx: click.Context, out_dir: Path, name: str | None, alone: bool
 
 
 def _from_hub(login) -> str:
-    from apilab.hubclient import HubClient, HubConflict, HubError
+    from apilab.certificate.issue import NotYet, from_hub
+    from apilab.hubclient import HubError
     from apilab.untrusted import clean
 
-    with HubClient(login.url, login.token) as client:
-        try:
-            return client.issue_certificate()
-        except HubConflict as exc:
-            missing = clean(", ".join(str(slug) for slug in exc.problem.get("missing", [])))
-            click.echo(f"Not yet: your mentor has still to approve {missing or 'some exercises'}."
-                       " Submit them with apilab submit EXERCISE.", err=True)
-            raise SystemExit(NOT_VERIFIED) from None
-        except HubError as exc:
-            raise click.ClickException(f"{clean(str(exc))} (without the hub: apilab certificate --alone "
-                                       "--name NAME)") from None
+    try:
+        return from_hub(login)
+    except NotYet as exc:
+        click.echo(clean(exc.advice()), err=True)
+        raise SystemExit(NOT_VERIFIED) from None
+    except HubError as exc:
+        raise click.ClickException(f"{clean(str(exc))} (without the hub: apilab certificate --alone "
+                                   "--name NAME)") from None
 
 
 def _alone(name: str | None) -> str:
-    from apilab.certificate.alone import certificate_alone, missing_alone
+    from apilab.certificate.issue import NameNeeded, NotYet, alone
     from apilab.cli import _course, _store
 
-    course = _course()
     with _store() as store:
-        best = store.best_runs()
-    missing = missing_alone(course, best)
-    if missing:
-        click.echo(f"Not yet: the grader has still to pass {', '.join(missing)}. Run apilab "
-                   "check EXERCISE on each.", err=True)
-        raise SystemExit(NOT_VERIFIED)
-    if not name:
-        raise click.UsageError("say the name to put on the certificate: --name NAME")
-    return json.dumps(certificate_alone(course, name, best), ensure_ascii=False, indent=2)
+        try:
+            return alone(_course(), store, name or "")
+        except NotYet as exc:
+            click.echo(exc.advice(), err=True)
+            raise SystemExit(NOT_VERIFIED) from None
+        except NameNeeded:
+            raise click.UsageError("say the name to put on the certificate: --name NAME") from None
 
 
 def _save_and_show(text: str, out_dir: Path) -> None:
-    from apilab.views.certificate import certificate_as_html, certificate_as_text
-    from hub.protocol import SignedCertificate
+    from apilab.certificate.issue import save
+    from apilab.views.certificate import certificate_as_text, saved_line
 
-    signed = SignedCertificate.model_validate_json(text)
-    stem = out_dir / f"certificate-{signed.certificate.id}"
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stem.with_suffix(".json").write_text(text, encoding="utf-8")
-        stem.with_suffix(".html").write_text(certificate_as_html(signed.certificate),
-                                             encoding="utf-8")
+        saved = save(text, out_dir)
     except OSError as exc:
         raise click.ClickException(f"cannot write the certificate to {out_dir}: "
                                    f"{exc.strerror or exc}. Choose a folder with --out") from None
-    click.echo(certificate_as_text(signed.certificate))
-    kept = "signed, to verify" if signed.signature else "unsigned"
-    click.echo(f"\nSaved {stem}.json ({kept}) and {stem}.html (to print).")
+    click.echo(certificate_as_text(saved.certificate))
+    click.echo(f"\n{saved_line(saved)}")
 
 
 @certificate.command()

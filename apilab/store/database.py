@@ -208,11 +208,16 @@ class Store:
                 for row in self.db["flags"].rows_where(order_by="captured_at, rowid")}
 
     @guarded
-    def unsent_flags(self) -> list[dict[str, str]]:
-        """Captures the hub has not acknowledged yet, oldest first: challenge, category,
-        captured_at (ISO 8601)."""
-        return list(self.db["flags"].rows_where("sent_at IS NULL", order_by="captured_at, rowid",
+    def flag_captures(self, unsent_only: bool = False) -> list[dict[str, str]]:
+        """Captures, oldest first: challenge, category, captured_at (ISO 8601). With
+        `unsent_only`, those the hub has not acknowledged yet."""
+        return list(self.db["flags"].rows_where("sent_at IS NULL" if unsent_only else None,
+                                                order_by="captured_at, rowid",
                                                 select="challenge, category, captured_at"))
+
+    def unsent_flags(self) -> list[dict[str, str]]:
+        """Captures the hub has not acknowledged yet, oldest first."""
+        return self.flag_captures(unsent_only=True)
 
     @guarded
     def mark_flag_sent(self, challenge: str) -> None:

@@ -5,9 +5,18 @@ controls and the HTML escapes everything it shows."""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from apilab.untrusted import clean
 from hub.protocol import Certificate, CertificateExercise
+
+if TYPE_CHECKING:
+    from apilab.certificate.issue import Saved
+
+
+# A flag is checked against a secret of the learner's own installation, which no hub holds:
+# the certificate says where it was checked rather than implying more.
+FLAGS_NOTE = "each flag checked by the learner's own apilab when captured"
 
 
 def issuer_line(certificate: Certificate) -> str:
@@ -34,40 +43,69 @@ def certificate_as_text(certificate: Certificate) -> str:
             lines.append(f"   {exercise.title:<40} {_result(exercise)}")
     lines += ["", "Security flags captured: " + (", ".join(
         f"{flag.name} ({flag.lesson}, {flag.captured_at[:10]})" for flag in certificate.flags)
-        or "none"), "", issuer_line(certificate), f"Certificate {certificate.id}"]
+        or "none")]
+    lines += [f"  ({FLAGS_NOTE})"] if certificate.flags else []
+    lines += ["", issuer_line(certificate), f"Certificate {certificate.id}"]
     return "\n".join(clean(line) for line in lines)
 
 
+def saved_line(saved: Saved) -> str:
+    """Where the certificate was written, and what each file is for."""
+    kept = "signed, to verify" if saved.signed else "unsigned"
+    return clean(f"Saved {saved.json} ({kept}) and {saved.html} (to print).")
+
+
+# On screen, a centred page; on paper, A4 with the page's margins, black on white, and never a
+# lesson, an exercise's row or the issuer's note cut across two sheets.
 _STYLE = """
-@page { size: A4; margin: 18mm; }
-body { font-family: Georgia, 'Times New Roman', serif; color: #111; max-width: 46em;
-       margin: 2em auto; line-height: 1.4; }
+@page { size: A4; margin: 16mm 18mm; }
+body { font-family: Georgia, 'Times New Roman', serif; color: #111; background: #fff;
+       max-width: 46em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }
 h1 { text-align: center; font-size: 2em; margin-bottom: 0; }
+h2 { font-size: 1.1em; margin: 1.2em 0 .3em; break-after: avoid; page-break-after: avoid; }
 .course, .learner { text-align: center; margin: .3em 0; }
 .learner { font-size: 1.6em; }
-table { width: 100%; border-collapse: collapse; margin: 1em 0; page-break-inside: avoid; }
+section { break-inside: avoid; page-break-inside: avoid; }
+table { width: 100%; border-collapse: collapse; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
 th, td { text-align: left; padding: .25em .5em; border-bottom: 1px solid #999; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.issuer { font-size: .85em; color: #333; margin-top: 2em; }
+.note { font-size: .85em; color: #333; }
+.issuer { font-size: .85em; color: #333; margin-top: 2em; break-inside: avoid;
+          page-break-inside: avoid; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 11pt; color: #000; }
+  h1 { margin-top: 0; }
+  th, td { border-bottom-color: #555; }
+  .issuer, .note { color: #000; }
+}
 """
 
 
 def certificate_as_html(certificate: Certificate) -> str:
-    """A standalone page (no scripts, no remote resources) that prints well."""
+    """A standalone page (no scripts, no remote resources) that prints well: a section per
+    lesson, each kept on one sheet."""
 
     def e(value: str) -> str:  # controls made visible, then escaped: inert in any viewer
         return html.escape(clean(value))
 
-    rows = []
-    for lesson in certificate.lessons:
-        rows.append(f'<tr><th colspan="4">{e(lesson.title)}</th></tr>')
-        for exercise in lesson.exercises:
-            rows.append(f"<tr><td>{e(exercise.title)}</td>"
-                        f'<td class="num">{exercise.score}/{exercise.max_score}</td>'
-                        f"<td>{e((exercise.verdict or '').replace('_', ' '))}</td>"
-                        f"<td>{e(exercise.completed_at[:10])}</td></tr>")
+    verdicts = certificate.issuer.kind == "hub"  # a course taken alone has no mentor
+    head = "<th>Exercise</th><th>Score</th>" + ("<th>Mentor</th>" if verdicts else "") + \
+        "<th>Completed</th>"
+    sections = []
+    for number, lesson in enumerate(certificate.lessons, start=1):
+        rows = "".join(
+            f"<tr><td>{e(exercise.title)}</td>"
+            f'<td class="num">{exercise.score}/{exercise.max_score}</td>'
+            + (f"<td>{e((exercise.verdict or '').replace('_', ' '))}</td>" if verdicts else "")
+            + f"<td>{e(exercise.completed_at[:10])}</td></tr>" for exercise in lesson.exercises)
+        sections.append(f"<section><h2>{number}. {e(lesson.title)}</h2>\n<table><thead><tr>"
+                        f"{head}</tr></thead><tbody>{rows}</tbody></table></section>")
     flags = "".join(f"<li>{e(flag.name)} ({e(flag.lesson)}, {e(flag.captured_at[:10])})</li>"
                     for flag in certificate.flags) or "<li>none</li>"
+    note = f'<p class="note">{e(FLAGS_NOTE)}.</p>' if certificate.flags else ""
+    body = "\n".join(sections)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Certificate: {e(certificate.course)}, {e(certificate.learner)}</title>
@@ -77,9 +115,8 @@ def certificate_as_html(certificate: Certificate) -> str:
 <p class="course">{e(certificate.course)}</p>
 <p class="learner">{e(certificate.learner)}</p>
 <p class="course">{e(certificate.issued_at[:10])}</p>
-<table><thead><tr><th>Exercise</th><th>Score</th><th>Mentor</th><th>Completed</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
-<h2>Security flags captured</h2><ul>{flags}</ul>
+{body}
+<section><h2>Security flags captured</h2><ul>{flags}</ul>{note}</section>
 <p class="issuer">{e(issuer_line(certificate))}<br>Certificate {e(certificate.id)}.
 Check it: <code>apilab certificate verify FILE</code></p>
 </body></html>

@@ -38,9 +38,12 @@ def stuck_row(item: StuckLearner | Unreadable, idle_days: int, repeat_runs: int,
             safe_text(item.check_title or item.check_id or ""))
 
 
-def glance_summary(glance: CohortProgress) -> str:
-    stuck = len(glance.stuck)
+def glance_summary(glance: CohortProgress, shown: int, more: bool) -> str:
+    """What the stuck list means, and how much of it is shown (`shown` rows; `more` when the
+    hub has further pages)."""
+    stuck = glance.stuck_count
     if not stuck:
         return "Nobody is stuck."
+    paged = f" Showing {shown}: m (or the end of the list) shows more." if more else ""
     return clean(f"{stuck} stuck: nothing sent for {glance.idle_days} days, or the same check "
-                 f"failing in each of their last {glance.repeat_runs} runs.")
+                 f"failing in each of their last {glance.repeat_runs} runs.{paged}")

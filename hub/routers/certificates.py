@@ -19,9 +19,10 @@ from fastapi import APIRouter, Path, Request, Response
 
 from apilab.certificate import signing
 from apilab.certificate.content import Result, certificate, hub_issuer, unfinished
+from apilab.certificate.flags import certificate_flags
 from httpkit.problems import ProblemException
 from hub.auth import Anyone, LearnerUser
-from hub.deps import CourseDep, StoreDep
+from hub.deps import CourseDep, SettingsDep, StoreDep
 from hub.protocol import SignedCertificate, SigningKey
 from hub.routers import problems
 from hub.store import HubStore
@@ -38,19 +39,23 @@ def signing_key(store: StoreDep) -> SigningKey:
 
 @router.post("", response_model=SignedCertificate, status_code=201,
              responses=problems(403, 409))
-def issue(learner: LearnerUser, store: StoreDep, course: CourseDep, request: Request,
-          response: Response) -> Response:
+def issue(learner: LearnerUser, store: StoreDep, course: CourseDep, settings: SettingsDep,
+          request: Request) -> Response:
     """Issue a certificate to the learner whose token this is: every exercise of the course
     must have an approved submission (409 names those that have none). Each exercise shows
-    its best approved submission: score (the mentor's override counting), verdict, date."""
+    its best approved submission: score (the mentor's override counting), verdict, date; and
+    the security lab flags the learner captured."""
     results = approved_results(store, learner.id, [e.slug for e in course.ordered_exercises()])
     missing = unfinished(course, results)
     if missing:
         raise ProblemException(409, "a certificate needs an approved submission of every "
                                f"exercise; still missing: {', '.join(missing)}", missing=missing)
     key = store.signing_key()
-    issuer = hub_issuer(str(request.base_url).rstrip("/"), signing.public_jwk(key)["kid"])
-    content = certificate(course, learner.name, issuer, results, store.now())
+    # Where a verifier will find this hub: its public address, else the one this request used.
+    address = settings.public_url or str(request.base_url).rstrip("/")
+    issuer = hub_issuer(address, signing.public_jwk(key)["kid"])
+    flags = certificate_flags(course, store.captures(learner.id))
+    content = certificate(course, learner.name, issuer, results, store.now(), flags)
     document = json.dumps({"certificate": content, "signature": signing.sign(key, content)},
                           ensure_ascii=False, indent=2)
     store.add_certificate(content["id"], learner, document, content["issued_at"])

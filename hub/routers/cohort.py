@@ -3,6 +3,7 @@
     GET /v1/cohort/exercises/{exercise}/stats
     GET /v1/cohort/gradebook
     GET /v1/cohort/progress
+    GET /v1/cohort/stuck
 """
 
 from __future__ import annotations
@@ -11,20 +12,22 @@ from collections import Counter
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from grader.report import read_report
+from httpkit.cursors import decode_cursor, encode_cursor, link_next
 from httpkit.problems import ProblemException
 from hub import gradebook as book
 from hub.auth import MentorUser
-from hub.cohort_progress import cohort_progress
-from hub.deps import CourseDep, StoreDep
-from hub.protocol import CheckStats, CohortProgress, CohortStats, FailingCheck
+from hub.cohort_progress import StuckKey, cohort_progress, page_of, stuck_learners
+from hub.deps import CourseDep, PageLimit, StoreDep
+from hub.protocol import CheckStats, CohortProgress, CohortStats, FailingCheck, StuckPage
 from hub.routers import problems
 
 router = APIRouter(prefix="/cohort", tags=["cohort"])
 MOST_FAILING = 5
+STUCK = "stuck"  # the kind of cursor that pages through stuck learners
 
 
 @router.get("/exercises/{exercise}/stats", response_model=CohortStats,
@@ -87,10 +90,41 @@ def get_gradebook(
                              headers={"Content-Disposition": 'attachment; filename="gradebook.csv"'})
 
 
-
-@router.get("/progress", response_model=CohortProgress, responses=problems(403))
-def get_progress(mentor: MentorUser, store: StoreDep, course: CourseDep) -> CohortProgress:
+@router.get("/progress", response_model=CohortProgress, responses=problems(403, 422))
+def get_progress(mentor: MentorUser, store: StoreDep, course: CourseDep,
+                 limit: PageLimit) -> CohortProgress:
     """The cohort at a glance: per exercise of the course, in its order, how many learners
     started, passed and were approved; and who is stuck (nothing sent for a week, or the same
-    check failing in each of their last three runs), with the check that stops them most."""
-    return cohort_progress(store, course, datetime.fromisoformat(store.now()))
+    check failing in each of their last three runs), with the check that stops them most.
+
+    Only the first `limit` stuck learners come with it (`stuck_count` says how many there
+    are); GET /v1/cohort/stuck with `stuck_next_cursor` pages through the rest."""
+    progress, more = cohort_progress(store, course, datetime.fromisoformat(store.now()), limit)
+    return progress.model_copy(update={"stuck_next_cursor": _stuck_cursor(more)})
+
+
+@router.get("/stuck", response_model=StuckPage, responses=problems(400, 403, 422))
+def get_stuck(
+    mentor: MentorUser, store: StoreDep, request: Request, response: Response, limit: PageLimit,
+    cursor: Annotated[str | None,
+                      Query(description="From next_cursor of the previous page, or "
+                                        "stuck_next_cursor of /v1/cohort/progress.")] = None,
+) -> StuckPage:
+    """Who is stuck, longest idle first, one page at a time (`Link: <...>; rel="next"`)."""
+    after = None
+    if cursor:
+        position = decode_cursor(cursor, STUCK, {"at": str, "learner": str, "exercise": str})
+        after = (position["at"], position["learner"], position["exercise"])
+    stuck = stuck_learners(store, datetime.fromisoformat(store.now()))
+    page, more = page_of(stuck, after, limit)
+    next_cursor = _stuck_cursor(more)
+    if next_cursor:
+        link_next(request, response, cursor=next_cursor)
+    return StuckPage(items=page, next_cursor=next_cursor)
+
+
+def _stuck_cursor(after: StuckKey | None) -> str | None:
+    if after is None:
+        return None
+    at, learner, exercise = after
+    return encode_cursor(STUCK, {"at": at, "learner": learner, "exercise": exercise})

@@ -27,7 +27,7 @@ def how_to_text(lesson_number: int | None, upcoming: Exercise | None,
     text = Text()
     if upcoming is None:
         text.append("Every exercise passed. Well done!\n", style="bold green")
-        return text
+        return text.append("Press c for your certificate.\n", style="dim")
     text.append("Next step  ", style="bold").append(f"{upcoming.number}. {upcoming.title}\n",
                                                      style="bold reverse")
     text.append("\nPress n to open it, or from a terminal:\n", style="dim")
@@ -100,6 +100,7 @@ class CourseMapScreen(ApilabScreen):
     BINDINGS = [
         Binding("n", "open_next", "Next step"),
         Binding("r", "refresh", "Refresh", show=False),
+        Binding("c", "certificate", "Certificate"),
     ]
 
     def __init__(self, refresh_interval: float = 3.0) -> None:
@@ -188,6 +189,11 @@ class CourseMapScreen(ApilabScreen):
 
     async def action_refresh(self) -> None:
         await self.reload(force=True)
+
+    def action_certificate(self) -> None:
+        from tui.screens.certificate import CertificateScreen
+
+        self.app.push_screen(CertificateScreen())
 
     def _open(self, item: object) -> None:
         from tui.screens.exercise import ExerciseScreen

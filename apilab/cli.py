@@ -246,6 +246,19 @@ def lessons() -> None:
 
 
 @main.command()
+@click.argument("exercise")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many runs to show, newest first.")
+def history(exercise: str, limit: int) -> None:
+    """Your past runs of an exercise: when, the result, and which server and URL each graded."""
+    from apilab.views.history import runs_as_text
+
+    chosen = _exercise(_course(), exercise)
+    with _store() as store:
+        click.echo(runs_as_text(chosen, store.runs(chosen.slug, limit=limit)))
+
+
+@main.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 def init(folder: Path | None) -> None:
     """Create your workspace, where your exercises and notebooks go [default: ./apilab-course]."""

@@ -226,6 +226,23 @@ def test_lessons_shows_the_best_run_with_the_verdict_on_that_run(cli, tmp_path):
                          "app (apilab), then apilab submit whoami")
 
 
+def test_history_says_which_server_and_url_each_run_graded(cli, tmp_path):
+    assert "No runs of hello-api yet" in cli("history", "hello-api").output
+    with Store(tmp_path / "home" / "progress.db") as store:
+        store.record_run(make_report(passed=(True, False)), server="node server.js")
+        store.record_run(make_report(passed=(True, True), started_at=FIXED_TIME + timedelta(1)),
+                         "submit")
+    lines = cli("history", "hello-api").output.splitlines()
+    assert lines[0] == "1. Hello, API: 2 runs, newest first"
+    newest, oldest = lines[2:]
+    assert "submit" in newest and "passed" in newest and "2/2" in newest
+    assert newest.endswith("http://127.0.0.1:8001  (yours)")
+    assert "check" in oldest and "failed" in oldest
+    assert oldest.endswith("http://127.0.0.1:8001  node server.js")
+    assert len(cli("history", "hello-api", "--limit", "1").output.splitlines()) == 3
+    assert cli("history", "nope").exit_code == 2
+
+
 def test_the_sandbox_is_recognised_and_another_program_is_not(sandbox_url):
     from apilab.cli import _is_sandbox
 

@@ -11,12 +11,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 from apilab.catalog.models import Exercise
 from apilab.store import RunSummary
 from apilab.untrusted import clean
+from apilab.views.history import result_words
 from apilab.views.times import when
 from grader.report_diff import CheckChange, diff_reports
 from tui.plain import PlainTable
 from tui.screens.base import ApilabScreen
-
-STATUS = {"pass": "passed", "fail": "failed", "error": "not graded"}
 
 
 class HistoryScreen(ApilabScreen):
@@ -58,8 +57,7 @@ class HistoryScreen(ApilabScreen):
     def _cells(self, run: RunSummary) -> list[str | Text]:
         mark = "◆" if run.id == self.marked else ""
         style = {"pass": "green", "fail": "red"}.get(run.status, "yellow")
-        return [mark, when(run.started_at), run.kind, Text(STATUS.get(run.status, run.status),
-                                                           style=style),
+        return [mark, when(run.started_at), run.kind, Text(result_words(run.status), style=style),
                 f"{run.score}/{run.max_score}", str(run.seed), f"{run.duration_ms:.0f} ms",
                 run.url, Text(run.server or "—", style="" if run.server else "dim")]
 

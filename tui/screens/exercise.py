@@ -29,7 +29,6 @@ from apilab.server_commands import CommandError, ServerCommand, resolve
 from apilab.serving import FolderEvent, ServerEvent, ServerSupervisor, follow
 from apilab.submissions import grade_and_record
 from apilab.untrusted import clean
-from apilab.views.progress import score_label, standing_text
 from apilab.workspace import exercise_folder
 from grader.report import Report
 from grader.runner import Progress
@@ -93,13 +92,6 @@ class ExerciseScreen(ApilabScreen):
         self._show_mode()
         self.query_one(ReportView).focus()
         await self._show_last_run()
-        self._show_standing()
-
-    def _show_standing(self) -> None:
-        """The exercise's standing (best run, the mentor's verdict on it) under the title."""
-        app = self.apilab
-        state = app.safe_store(app.store.progress, default={}).get(self.exercise.slug)
-        self.sub_title = f"best {score_label(self.exercise, state)}, {standing_text(state)}"
 
     async def _show_last_run(self) -> None:
         app = self.apilab
@@ -226,7 +218,6 @@ class ExerciseScreen(ApilabScreen):
         if recorded.warning:
             app.store_failed(recorded.warning)
         await view.show_report(report)
-        self._show_standing()
         if submit and recorded.run_id:
             app.sync_with_hub()
         severity = {"pass": "information", "fail": "warning", "error": "error"}[report.status]

@@ -40,10 +40,10 @@ class SyncResult:
             parts.append(f"{self.new_feedback} new mentor feedback")
         if self.waiting:
             parts.append(f"{self.waiting} waiting to be sent")
-        if not parts:  # "up to date" only when the hub said so: a problem comes first
-            return self.problem or "Up to date with the hub."
         text = "; ".join(parts).capitalize()
-        return f"{text}. {self.problem}" if self.problem else f"{text}."
+        if self.problem:  # what went wrong, and what to do, comes first; never "up to date"
+            return f"{self.problem} {text}." if text else self.problem
+        return f"{text}." if text else "Up to date with the hub."
 
 
 def sync(store: Store, hub: HubLogin, *, pull: bool = True, timeout: float = QUICK_TIMEOUT,

@@ -154,12 +154,17 @@ def test_a_submission_made_before_login_is_sent_when_the_learner_says_yes(
 def test_a_refused_token_is_the_first_thing_sync_says(home, hub_at):
     url, start = hub_at
     save_hub(HubLogin(url=url, token="apilab_" + "r" * 43))  # revoked, or never issued
+    runner = CliRunner()
     with start():
-        result = CliRunner().invoke(main, ["sync"])
-    assert result.exit_code == 1
-    first_line = result.output.splitlines()[0]
-    assert first_line.startswith("The hub refused your token") and "apilab login" in first_line
-    assert "Up to date" not in result.output
+        result = runner.invoke(main, ["sync"])  # nothing to send: only fetching is refused
+        assert result.exit_code == 1
+        first_line = result.output.splitlines()[0]
+        assert first_line.startswith("The hub refused your token") and "apilab login" in first_line
+        assert "Up to date" not in result.output
+        with Store.open_default() as store:
+            store.record_run(make_report(), "submit", send_to_hub=True)
+        waiting = runner.invoke(main, ["sync"]).output
+    assert waiting.startswith("The hub refused your token") and "1 waiting to be sent." in waiting
 
 
 def test_submit_while_the_hub_is_down_keeps_the_submission(home, hub_at, hello_solution_url):

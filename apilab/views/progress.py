@@ -54,7 +54,7 @@ def standing_text(state: ExerciseProgress | None) -> str:
     if review == "not_reviewed":
         text += ", submitted, not yet reviewed"
     elif review == "not_sent":
-        text += ", submitted before you joined a hub, not sent (apilab sync sends it)"
+        text += ", submitted before you joined a hub and not sent: apilab sync sends it"
     elif review is not None:
         text += f", {verdict_words(review)} by your mentor"
     if state and state.earlier_verdict:

@@ -24,6 +24,7 @@ from apilab.untrusted import clean
 
 if TYPE_CHECKING:
     from apilab.catalog.models import Course, Exercise, Lesson
+    from apilab.settings import HubLogin
 
 GRADING_ERROR = 2  # exit code: nothing could be graded
 # The everyday commands that also send submissions left waiting while the hub was down (the app
@@ -261,6 +262,19 @@ def lessons() -> None:
                                   store.captured_flags()))
     if workspace is None:
         click.echo(f"\n{elsewhere[0].upper()}{elsewhere[1:]}")
+
+
+@main.command()
+@click.argument("exercise")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many runs to show, newest first.")
+def history(exercise: str, limit: int) -> None:
+    """Your past runs of an exercise: when, the result, and which server and URL each graded."""
+    from apilab.views.history import runs_as_text
+
+    chosen = _exercise(_course(), exercise)
+    with _store() as store:
+        click.echo(runs_as_text(chosen, store.runs(chosen.slug, limit=limit)))
 
 
 @main.command()
@@ -670,8 +684,9 @@ def login(hub_url: str, token: str) -> None:
                                    "your mentor for a new one.") from None
     except HubError as exc:
         raise click.ClickException(clean(f"could not log in: {exc}")) from None
+    joined = HubLogin(url=hub_url.rstrip("/"), token=token, name=me.name, role=me.role)
     try:
-        save_hub(HubLogin(url=hub_url.rstrip("/"), token=token, name=me.name, role=me.role))
+        save_hub(joined)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(clean(f"Logged in to {hub_url} as {me.name} ({me.role})."))
@@ -679,6 +694,32 @@ def login(hub_url: str, token: str) -> None:
         click.echo("Open the review queue with: apilab mentor")
     else:
         click.echo("Submissions (apilab submit EXERCISE) now go to your mentors.")
+        _offer_unsent(joined)
+
+
+def _offer_unsent(hub: HubLogin) -> None:
+    """Submissions made before the learner joined a hub: say how many, and send them if they
+    agree (a script answering nothing keeps them, for apilab sync to send)."""
+    from apilab.sync import sync
+
+    with _store() as store:
+        unsent = store.unsent_submissions()
+        if not unsent:
+            return
+        names = ", ".join(sorted({run.exercise for run in unsent}))
+        plural = "s" * (len(unsent) != 1)
+        click.echo(f"{len(unsent)} submission{plural} made before you logged in ({names}) "
+                   f"{'were' if plural else 'was'} never sent.")
+        try:
+            send = click.confirm("Send them to your mentors now?", default=True)
+        except click.Abort:
+            send = False
+        if not send:
+            click.echo("They stay on this machine; apilab sync sends them when you want.")
+            return
+        store.queue_unsent()
+        result = sync(store, hub)
+    click.echo(clean(result.summary()))  # it may quote the hub
 
 
 @main.command()
@@ -695,7 +736,8 @@ def logout() -> None:
 
 @main.command(name="sync")
 def sync_command() -> None:
-    """Send waiting submissions to the hub and fetch new mentor feedback."""
+    """Send waiting submissions (those made before you logged in too) to the hub and fetch new
+    mentor feedback."""
     from apilab.settings import SettingsError, load_hub
     from apilab.sync import sync
 
@@ -706,6 +748,7 @@ def sync_command() -> None:
     if hub is None:
         raise click.ClickException("not logged in to a hub: apilab login HUB_URL --token TOKEN")
     with _store() as store:
+        store.queue_unsent()  # submissions made before joining go when the learner asks
         result = sync(store, hub)
     click.echo(clean(result.summary()))  # it may quote the hub
     sys.exit(1 if result.problem else 0)

@@ -42,7 +42,8 @@ async def grade_and_record(
     when apilab started it.
 
     A submission (`submit`) includes the hidden checks; with `send_to_hub` it is also queued in
-    the outbox, in the same transaction. When the run cannot be saved (a full disk, a damaged
+    the outbox, in the same transaction; without it, it is kept as never sent, to offer when
+    the learner joins a hub. When the run cannot be saved (a full disk, a damaged
     database) the report is still returned with a warning: the result on screen is not lost.
     `services` gives the URLs of services such as the sandbox; those not given run at their
     default address (`DEFAULT_SERVICES`). `by_stage` stops after the first stage with a failure
@@ -58,7 +59,8 @@ async def grade_and_record(
         return Recorded(report, None)
     try:
         run_id = store.record_run(report, "submit" if submit else "check",
-                                  send_to_hub=send_to_hub and submit, server=server)
+                                  send_to_hub=send_to_hub and submit,
+                                  unsent=submit and not send_to_hub, server=server)
     except StoreError as exc:
         return Recorded(report, None, f"Your result was not saved: {exc}")
     return Recorded(report, run_id)

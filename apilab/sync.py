@@ -40,8 +40,10 @@ class SyncResult:
             parts.append(f"{self.new_feedback} new mentor feedback")
         if self.waiting:
             parts.append(f"{self.waiting} waiting to be sent")
-        text = "; ".join(parts).capitalize() or "Up to date with the hub"
-        return f"{text}. {self.problem}" if self.problem else f"{text}."
+        text = "; ".join(parts).capitalize()
+        if self.problem:  # what went wrong, and what to do, comes first; never "up to date"
+            return f"{self.problem} {text}." if text else self.problem
+        return f"{text}." if text else "Up to date with the hub."
 
 
 def sync(store: Store, hub: HubLogin, *, pull: bool = True, timeout: float = QUICK_TIMEOUT,
@@ -64,6 +66,12 @@ def sync(store: Store, hub: HubLogin, *, pull: bool = True, timeout: float = QUI
     return result
 
 
+def token_refused(exc: HubAuthError) -> str:
+    return (f"The hub refused your token ({exc}): nothing was sent or fetched. Your "
+            "submissions are kept; ask your mentor for a new token and run apilab login HUB_URL "
+            "--token TOKEN again.")
+
+
 def push(store: Store, client: HubClient, result: SyncResult) -> None:
     """Send every queued run, oldest first; stop at the first sign the hub is unavailable."""
     for item in store.outbox():
@@ -83,8 +91,7 @@ def push(store: Store, client: HubClient, result: SyncResult) -> None:
             return
         except HubAuthError as exc:
             store.mark_attempt(item.run_id, str(exc))
-            result.problem = (f"The hub refused your token ({exc}). Your submissions are kept; "
-                              "ask your mentor for a new token and run apilab login again.")
+            result.problem = token_refused(exc)
             return
         except HubError as exc:
             # The hub will never take this one as it is (e.g. a conflicting resend); keep it,
@@ -102,6 +109,9 @@ def push_captures(store: Store, client: HubClient, result: SyncResult) -> None:
     for capture in store.unsent_flags():
         try:
             client.put_capture(capture["challenge"], capture["category"], capture["captured_at"])
+        except HubAuthError as exc:
+            result.problem = token_refused(exc)
+            return
         except HubUnavailable as exc:
             result.problem = (f"The hub is unreachable ({exc}). Your lab captures are saved and "
                               "will be sent with your next apilab check, lessons, start, submit or "
@@ -134,6 +144,8 @@ def fetch_feedback(store: Store, client: HubClient, result: SyncResult) -> None:
                 reason=item.reason)
             store.set_state(FEEDBACK_CURSOR, str(item.seq))
             result.new_feedback += 1
+    except HubAuthError as exc:
+        result.problem = token_refused(exc)
     except HubError as exc:
         result.problem = f"Could not fetch mentor feedback: {exc}"
     except ReportUnreadable as exc:

@@ -107,6 +107,7 @@ def run_hub(settings: HubSettings, host: str, port: int, announce: str | None = 
     by inventing addresses)."""
     import uvicorn
 
+    from httpkit.status import use_rfc9110_reason_phrases
     from hub.app import create_hub_app
     from hub.store import HubStoreError
 
@@ -119,6 +120,7 @@ def run_hub(settings: HubSettings, host: str, port: int, announce: str | None = 
     if announce:
         click.echo(announce)
     trusted = list(settings.trusted_proxies)
+    use_rfc9110_reason_phrases()  # its problems' titles already say them; the status line too
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=bool(trusted),
                 forwarded_allow_ips=trusted or None)
 

@@ -26,7 +26,9 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
+    field_validator,
 )
 from pydantic_core import CoreSchema, core_schema
 
@@ -228,13 +230,32 @@ class FeedbackPage(Answer):
 
 
 class ReviewIn(Body):
+    # A learner asked for changes must read which: the document says so as if/then, which a
+    # client generating requests from it honours as the hub does.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"verdict": {"const": "changes_requested"}}, "required": ["verdict"]},
+        "then": {"properties": {"body": {"pattern": r"\S"}}, "required": ["body"]},
+    })
+
     verdict: Verdict
     score_override: int | None = Field(None, ge=0, le=SAFE_INTEGER,
                                        description="Replaces the grader's score; between 0 and "
                                                    "the report's max_score. Needs a reason.")
     reason: str | None = Field(None, max_length=2_000,
                                description="Why the score was overridden.")
-    body: str = Field("", max_length=20_000, description="An optional Markdown comment.")
+    body: str = Field("", max_length=20_000, validate_default=True,
+                      description="A Markdown comment: optional with approved, required (not "
+                                  "blank) with changes_requested, to say what to change.")
+
+    @field_validator("body")
+    @classmethod
+    def _changes_are_named(cls, body: str, info: ValidationInfo) -> str:
+        if info.data.get("verdict") == "changes_requested" and not body.strip():
+            raise ValueError(CHANGES_NEED_A_COMMENT)
+        return body
+
+
+CHANGES_NEED_A_COMMENT = "say which changes: a request for changes needs a comment"
 
 
 class ReviewStatus(Answer):

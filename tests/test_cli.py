@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from apilab.cli import main
 from apilab.ports import free_port
 from apilab.store import Store
 from grader.report import SCHEMA_VERSION
-from tests.helpers import FIXTURE_COURSE, make_report
+from tests.helpers import FIXED_TIME, FIXTURE_COURSE, make_report
 
 
 @pytest.fixture
@@ -202,6 +203,44 @@ def test_lessons_shows_a_mentors_review(cli, tmp_path):
     lines = cli("lessons").output.splitlines()
     hello = next(line for line in lines if "1. Hello" in line)
     assert "2*/" in hello and "approved by your mentor" in hello
+
+
+def test_lessons_shows_the_best_run_with_the_verdict_on_that_run(cli, tmp_path):
+    later = FIXED_TIME + timedelta(hours=1)
+    with Store(tmp_path / "home" / "progress.db") as store:
+        old = store.record_run(make_report(passed=(True, False)), "submit")
+        store.add_feedback(old, "grace", "Fine by me.", verdict="approved", score_override=1,
+                           reason="partly")
+        store.record_run(make_report(passed=(True, True), started_at=later), "submit")
+        whoami = store.record_run(make_report("whoami", passed=(True,)), "submit")
+        store.add_feedback(whoami, "grace", "Passing, but check the realm.",
+                           verdict="changes_requested")
+    lines = cli("lessons").output.splitlines()
+    hello = next(line for line in lines if "1. Hello" in line)
+    assert "2/2" in hello and "*" not in hello  # not the old attempt's "1*/2 approved"
+    assert "passed, submitted, not yet reviewed (an earlier attempt was approved)" in hello
+    who = next(line for line in lines if "2. Who am I?" in line)
+    assert "1/1" in who and "passed, changes requested by your mentor" in who
+    assert "Every exercise passed" not in "\n".join(lines)
+    assert lines[-1] == ("Next: your mentor asked for changes to 2. Who am I?: read them in the "
+                         "app (apilab), then apilab submit whoami")
+
+
+def test_history_says_which_server_and_url_each_run_graded(cli, tmp_path):
+    assert "No runs of hello-api yet" in cli("history", "hello-api").output
+    with Store(tmp_path / "home" / "progress.db") as store:
+        store.record_run(make_report(passed=(True, False)), server="node server.js")
+        store.record_run(make_report(passed=(True, True), started_at=FIXED_TIME + timedelta(1)),
+                         "submit")
+    lines = cli("history", "hello-api").output.splitlines()
+    assert lines[0] == "1. Hello, API: 2 runs, newest first"
+    newest, oldest = lines[2:]
+    assert "submit" in newest and "passed" in newest and "2/2" in newest
+    assert newest.endswith("http://127.0.0.1:8001  (yours)")
+    assert "check" in oldest and "failed" in oldest
+    assert oldest.endswith("http://127.0.0.1:8001  node server.js")
+    assert len(cli("history", "hello-api", "--limit", "1").output.splitlines()) == 3
+    assert cli("history", "nope").exit_code == 2
 
 
 def test_the_sandbox_is_recognised_and_another_program_is_not(sandbox_url):

@@ -257,6 +257,13 @@ def test_review_rules(hub: Hub):
         is_problem(mia.put(url, json={"verdict": "approved", "score_override": -1,
                                       "reason": "mean"}), 422)
         is_problem(mia.put(url, json={"verdict": "perfect"}), 422)
+        for blank in ({}, {"body": ""}, {"body": " \n\t "}):  # changes, but which?
+            refused = mia.put(url, json={"verdict": "changes_requested", **blank})
+            problem = is_problem(refused, 422)
+            assert [error["field"] for error in problem["errors"]] == ["body"]
+            # RFC 9110's name, on the status line as in the title
+            assert refused.reason_phrase == problem["title"] == "Unprocessable Content"
+            assert "needs a comment" in problem["errors"][0]["message"]
         assert ada.get(f"/v1/submissions/{sid}").json()["review_state"] == "awaiting"
 
         etag = mia.get(f"/v1/submissions/{sid}").headers["etag"]
@@ -268,7 +275,7 @@ def test_review_rules(hub: Hub):
         same = mia.put(url, json={"verdict": "approved", "score_override": 3,
                                   "reason": "check-2 fails on a grader bug"})
         assert same.status_code == 200
-        is_problem(mia.put(url, json={"verdict": "changes_requested"},
+        is_problem(mia.put(url, json={"verdict": "changes_requested", "body": "Add a 404."},
                            headers={"If-Match": etag}), 412)  # stale: the review moved it
         changed = mia.put(url, json={"verdict": "changes_requested", "body": "Add a 404."})
         assert changed.status_code == 200

@@ -30,7 +30,7 @@ async def test_a_certificate_needs_every_exercise_approved(cohort: Cohort):
     assert refused.status_code == 409
     assert refused.json()["missing"] == ["hello-api", "whoami"]
     await cohort.review(hello)
-    await cohort.review(whoami, "changes_requested")
+    await cohort.review(whoami, "changes_requested", body="Read the name from the token.")
     assert (await issued(cohort)).json()["missing"] == ["whoami"]
     await cohort.review(whoami, score_override=1, reason="hard-coded the name")
     answer = await issued(cohort)

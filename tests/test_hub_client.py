@@ -76,7 +76,8 @@ def test_a_learner_and_a_mentor_round_trip(hub, report_factory):
         assert first.report().seed == 3 and first.etag
 
         note = mia.add_feedback(sid, "Look at **check-2**", check_id="check-2")
-        reviewed = mia.review(sid, "changes_requested", score_override=1, reason="half right")
+        reviewed = mia.review(sid, "changes_requested", score_override=1, reason="half right",
+                             body="Add the 404.")
         assert reviewed.effective_score == 1 and reviewed.overridden
         items = ada.feedback_since(0)
         assert [item.kind for item in items] == ["note", "review"]

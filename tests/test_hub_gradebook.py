@@ -25,7 +25,7 @@ async def graded(cohort: Cohort) -> dict[str, str]:
     worse = await cohort.submit("ada", "hello-api", (True, False, False))
     better = await cohort.submit("ada", "hello-api", (True, True, False))
     await cohort.review(better, score_override=3, reason="the last check is a grader bug")
-    await cohort.review(worse, "changes_requested")
+    await cohort.review(worse, "changes_requested", body="The ids are not stable.")
     whoami = await cohort.submit("ada", "whoami", (False, False))
     return {"better": better, "whoami": whoami}
 

@@ -21,7 +21,7 @@ LEGACY = Path(__file__).parent / "fixtures" / "legacy"
 
 PROGRESS_MIGRATIONS = ["create_runs", "create_notebook_runs", "create_feedback",
                        "add_reviews_to_feedback", "create_outbox", "create_sync_state",
-                       "add_server_to_runs", "create_flags"]
+                       "add_server_to_runs", "create_flags", "add_unsent_to_runs"]
 
 
 def steps_with(*extra) -> sqlite_utils.Migrations:
@@ -99,7 +99,8 @@ def test_a_database_from_the_hand_written_runner_upgrades_with_nothing_lost(tmp_
         assert notes["f-1"].read and notes["f-1"].check_id == "check-2"
         assert (notes["f-2"].verdict, notes["f-2"].score_override, notes["f-2"].reason) == (
             "approved", 3, "fair")
-        assert store.progress()["hello-api"].verdict == "approved"
+        # the review is of the 2/3 run; the 3/3 one is the standing, with the review beside it
+        assert store.progress()["hello-api"].earlier_verdict == "approved"
         assert store.notebook_runs("http-basics")[0]["ok"] is True
         assert store.state("feedback_cursor") == "7"
         store.record_run(make_report(seed=3))  # and it takes new runs
@@ -144,7 +145,8 @@ def test_progress_best_score_and_passed_only_after_a_passing_run(store):
                                  started_at=FIXED_TIME + timedelta(minutes=2)))
     failing = store.progress()["hello-api"]
     assert failing == ExerciseProgress(status="failing", best_score=2, max_score=3, runs=3,
-                                       last_run_at=FIXED_TIME + timedelta(minutes=2))
+                                       last_run_at=FIXED_TIME + timedelta(minutes=2),
+                                       best_run_id=store.runs()[1].id, best_kind="check")
     store.record_run(make_report(passed=(True, True, True),
                                  started_at=FIXED_TIME + timedelta(minutes=3)))
     store.record_run(make_report(passed=(False, True, False),
@@ -311,10 +313,10 @@ def test_the_latest_review_shows_in_progress(store):
 
 
 def test_best_score_is_shown_over_the_maximum_of_its_own_run(store):
-    store.record_run(make_report(passed=(True, False, False)))  # a check: 1 of 3
     store.record_run(make_report(passed=(True, True, False, False, False, False)), "submit")
+    store.record_run(make_report(passed=(True, False, False)))  # a check: 1 of 3
     progress = store.progress()["hello-api"]
-    assert (progress.best_score, progress.max_score) == (1, 3)  # 2 of 6 is no better than 1 of 3
+    assert (progress.best_score, progress.max_score) == (2, 6)  # 1 of 3 is no better than 2 of 6
     store.record_run(make_report(passed=(True, True, True, False, False, False)), "submit")
     progress = store.progress()["hello-api"]
     assert (progress.best_score, progress.max_score) == (3, 6)  # a half beats a third

@@ -120,6 +120,53 @@ def test_login_checks_the_token_and_submit_sends(home, hub_at, hello_solution_ur
         assert len(submissions_on(url)) == 1
 
 
+def test_submissions_made_before_login_are_offered_after_it(home, hub_at, hello_solution_url):
+    url, start = hub_at
+    runner = CliRunner()
+    for _ in range(2):
+        alone = runner.invoke(main, ["submit", "hello-api", "--url", hello_solution_url])
+        assert "To send submissions to your mentors, join a hub" in alone.output
+    with start():
+        kept = runner.invoke(main, ["login", url, "--token", LEARNER], input="n\n")
+        assert kept.exit_code == 0, kept.output
+        assert "2 submissions made before you logged in (hello-api) were never sent." in kept.output
+        assert "apilab sync sends them" in kept.output and submissions_on(url) == []
+
+        synced = runner.invoke(main, ["sync"])
+        assert synced.exit_code == 0 and "Sent 2 submissions to the hub." in synced.output
+        assert len(submissions_on(url)) == 2
+        again = runner.invoke(main, ["login", url, "--token", LEARNER])
+        assert "never sent" not in again.output  # nothing left to offer
+
+
+def test_a_submission_made_before_login_is_sent_when_the_learner_says_yes(
+        home, hub_at, hello_solution_url):
+    url, start = hub_at
+    runner = CliRunner()
+    runner.invoke(main, ["submit", "hello-api", "--url", hello_solution_url])
+    with start():
+        joined = runner.invoke(main, ["login", url, "--token", LEARNER], input="y\n")
+        assert "1 submission made before you logged in (hello-api) was never sent." in joined.output
+        assert "Sent 1 submission to the hub." in joined.output
+        assert len(submissions_on(url)) == 1
+
+
+def test_a_refused_token_is_the_first_thing_sync_says(home, hub_at):
+    url, start = hub_at
+    save_hub(HubLogin(url=url, token="apilab_" + "r" * 43))  # revoked, or never issued
+    runner = CliRunner()
+    with start():
+        result = runner.invoke(main, ["sync"])  # nothing to send: only fetching is refused
+        assert result.exit_code == 1
+        first_line = result.output.splitlines()[0]
+        assert first_line.startswith("The hub refused your token") and "apilab login" in first_line
+        assert "Up to date" not in result.output
+        with Store.open_default() as store:
+            store.record_run(make_report(), "submit", send_to_hub=True)
+        waiting = runner.invoke(main, ["sync"]).output
+    assert waiting.startswith("The hub refused your token") and "1 waiting to be sent." in waiting
+
+
 def test_submit_while_the_hub_is_down_keeps_the_submission(home, hub_at, hello_solution_url):
     url, _start = hub_at
     save_hub(HubLogin(url=url, token=LEARNER))

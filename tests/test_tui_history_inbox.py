@@ -59,6 +59,19 @@ async def test_history_lists_runs_newest_first_and_opens_one(fixture_course, sto
         assert isinstance(app.screen, ExerciseScreen)
 
 
+async def test_history_shows_which_server_and_url_each_run_graded(fixture_course, store):
+    store.record_run(make_report(started_at=FIXED_TIME), server="node server.js")
+    store.record_run(make_report(started_at=FIXED_TIME + timedelta(minutes=5)))
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_exercise(pilot, app)
+        await pilot.press("h")
+        table = app.screen.query_one(DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(index)[-2:]] for index in range(2)]
+        assert rows == [["http://127.0.0.1:8001", "—"],  # a server the learner ran themselves
+                        ["http://127.0.0.1:8001", "node server.js"]]
+
+
 async def test_diff_with_the_previous_run_or_a_marked_one(fixture_course, store):
     record(store, (False, False, False), 0)
     record(store, (True, False, False), 5)

@@ -209,6 +209,23 @@ def test_validate_review_names_each_wrong_field():
     assert set(validate_review("", "9", "", 3)) == {"verdict", "override", "reason"}
     assert "between 0 and 3" in validate_review("approved", "-1", "why", 3)["override"]
     assert validate_review("approved", "", "a reason alone", 3).reason is None
+    for blank in ("", " \n "):  # changes, but which? the learner could not know
+        assert set(validate_review("changes_requested", "", "", 3, blank)) == {"body"}
+
+
+async def test_request_changes_says_which_before_anything_is_sent(hub, fixture_course):
+    submission_id = submit(hub, "ada", make_report("hello-api", passed=(True, False, False)))
+    with hub.client("mia") as mia:
+        app = MentorApp(mia, fixture_course)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await app.push_screen(SubmissionScreen(mia.submission(submission_id)))
+            await settle(pilot)
+            await pilot.press("x", "ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, ReviewModal)
+            assert "Say which changes" in str(app.screen.query_one("#error-body").render())
+        assert mia.submission(submission_id).review_state == "awaiting"
 
 
 async def test_the_cohort_view_shows_pass_rates_and_the_most_failing_checks(hub, fixture_course):
@@ -253,6 +270,14 @@ async def test_a_hub_that_is_down_is_said_plainly(fixture_course):
             assert "Could not load the queue" in str(app.screen.query_one("#queue-status").render())
 
 
+async def request_changes(pilot, comment: str) -> None:
+    """Open the review form on "request changes", say which, and send it."""
+    await pilot.press("x")
+    await settle(pilot)
+    pilot.app.screen.query_one("#review-body", TextArea).text = comment
+    await pilot.press("ctrl+s")
+
+
 async def test_a_revoked_token_says_to_log_in_again(hub, fixture_course):
     with hub.client("gone") as client:
         app = MentorApp(client, fixture_course)
@@ -275,7 +300,7 @@ async def test_a_review_the_hub_cannot_take_keeps_the_screen_and_says_why(hub, f
             screen = app.screen
             assert screen.etag is not None
             app.client = gone  # the hub went away while the mentor was reading
-            await pilot.press("x", "ctrl+s")
+            await request_changes(pilot, "Add a 404.")
             await settle(pilot)
             assert app.screen is screen
             assert any(n.title == "The hub is unreachable (sending the review)"
@@ -316,7 +341,7 @@ async def test_a_review_that_crossed_another_mentors_shows_theirs_and_asks(hub, 
             screen = app.screen
             other.review(submission_id, "approved", score_override=3, reason="our bug")
 
-            await pilot.press("x", "ctrl+s")
+            await request_changes(pilot, "Add a 404.")
             await settle(pilot)
             question = app.screen
             assert isinstance(question, ConfirmModal)
@@ -327,7 +352,7 @@ async def test_a_review_that_crossed_another_mentors_shows_theirs_and_asks(hub, 
             assert app.screen is screen and screen.submission.review_state == "approved"
 
             other.review(submission_id, "approved", body="and a second thought")
-            await pilot.press("x", "ctrl+s")
+            await request_changes(pilot, "Add a 404.")
             await settle(pilot)
             assert isinstance(app.screen, ConfirmModal)
             await pilot.press("y")  # replace it

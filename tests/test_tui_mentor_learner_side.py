@@ -3,9 +3,11 @@ map, in the inbox, and beside the report."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.widgets import Static
 
-from tests.helpers import make_report
+from tests.helpers import FIXED_TIME, make_report
 from tui.app import ApilabApp
 from tui.screens.course_map import reviews_text
 from tui.screens.inbox import FeedbackItem
@@ -31,6 +33,29 @@ async def test_the_course_map_shows_approval_and_an_override(fixture_course, sto
         assert "3*/5" in hello_row and "approved ✓" in hello_row
         whoami_row = [str(label.render()) for label in rows["whoami"].query("Label")]
         assert "changes requested" in whoami_row
+
+
+async def test_the_course_map_shows_the_best_run_not_the_last_reviewed(fixture_course, store):
+    later = FIXED_TIME + timedelta(hours=1)
+    old = store.record_run(make_report("hello-api", passed=(True, True, False)), "submit")
+    store.add_feedback(old, "mia", "Fair", verdict="approved", score_override=2, reason="partly")
+    store.record_run(make_report("hello-api", passed=(True, True, True), started_at=later),
+                     "submit")
+    passing = store.record_run(make_report("whoami", passed=(True,), points=(2,)), "submit")
+    store.add_feedback(passing, "mia", "Passing, but check the realm", verdict="changes_requested")
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        rows = {item.exercise.slug: item for item in app.screen.items if hasattr(item, "exercise")}
+        hello_row = [str(label.render()) for label in rows["hello-api"].query("Label")]
+        assert "3/3" in hello_row and "in review" in hello_row  # not "2*/5" and "approved ✓"
+        panel = str(app.screen.query_one("#reviews", Static).render())
+        assert ("1. Hello, API  3/3 passed, submitted, not yet reviewed (an earlier attempt was "
+                "approved)") in panel
+        assert "2. Who am I?  ✎ changes requested" in panel
+        how_to = str(app.screen.query_one("#how-to", Static).render())
+        assert "Every exercise passed" not in how_to and "2. Who am I?" in how_to
+        assert rows["whoami"].is_next
 
 
 async def test_no_reviews_no_panel(fixture_course, store):

@@ -169,7 +169,7 @@ async def test_every_mentor_screen_shows_hostile_text_as_inert_text(
             assert app.screen is submission
 
             with hostile_hub.client(MAX) as other_mentor:  # crosses mia's review
-                other_mentor.review(HOSTILE_ID, "changes_requested", 2, HOSTILE)
+                other_mentor.review(HOSTILE_ID, "changes_requested", 2, HOSTILE, body=HOSTILE)
             await pilot.press("a")
             assert isinstance(app.screen, ReviewModal)
             await pilot.pause()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from apilab.store.records import (
     RunKind,
     RunSummary,
 )
+from apilab.store.standing import Review, best_run, standing
 from grader.report import Report, ReportUnreadable, read_report
 
 
@@ -76,14 +76,15 @@ class Store:
     @guarded
     def record_run(self, report: Report, kind: RunKind = "check", *, send_to_hub: bool = False,
                    run_id: str | None = None, report_json: str | None = None,
-                   server: str | None = None) -> str:
+                   server: str | None = None, unsent: bool = False) -> str:
         """Keep a grader report (the whole of it); return the run's id.
 
         With `send_to_hub`, the run is also queued in the outbox, in the same transaction.
         `run_id` keeps the id of a run recorded elsewhere (a submission fetched from the hub),
         and `report_json` the report's text as it came, which may hold fields of a newer schema
         that `report` (read leniently) does not. `server` is the command that served what was
-        graded, when apilab started it.
+        graded, when apilab started it. `unsent` marks a submission made with no hub to send
+        it to, so that it can be offered later (`unsent_submissions`).
         """
         run_id = run_id or str(uuid.uuid4())
         with self.db.atomic():
@@ -93,6 +94,7 @@ class Store:
                 "max_score": report.max_score, "seed": report.seed, "url": report.url,
                 "started_at": _iso(report.started_at), "duration_ms": report.duration_ms,
                 "report": report_json or report.to_json(indent=None), "server": server,
+                "unsent": 1 if unsent else None,
             })
             if send_to_hub:
                 self.db["outbox"].insert({"run_id": run_id, "queued_at": self._now(), "attempts": 0})
@@ -125,47 +127,50 @@ class Store:
 
     @guarded
     def progress(self) -> dict[str, ExerciseProgress]:
-        """Progress per exercise slug. Exercises never run are absent: use
-        `progress.get(slug, ExerciseProgress.not_started())`."""
-        result: dict[str, ExerciseProgress] = {}
-        best_runs = self.best_runs()
-        rows = self.db["runs"].rows_where(order_by="started_at, rowid",
-                                          select="exercise, status, score, max_score, started_at")
-        for row in rows:
-            before = result.get(row["exercise"], ExerciseProgress.not_started())
-            passed = before.status == "passed" or row["status"] == "pass"
-            best = best_runs[row["exercise"]]
-            result[row["exercise"]] = ExerciseProgress(
-                status="passed" if passed else "failing",
-                best_score=best.score,
-                max_score=best.max_score,
-                runs=before.runs + 1,
-                last_run_at=datetime.fromisoformat(row["started_at"]),
-            )
-        reviews = self.db["feedback"].rows_where(
-            "kind = 'review'", order_by="created_at, rowid",
-            select="exercise, verdict, score_override")
-        for review in reviews:  # the latest review of an exercise wins
-            if review["exercise"] in result:
-                result[review["exercise"]] = dataclasses.replace(
-                    result[review["exercise"]], verdict=review["verdict"],
-                    score_override=review["score_override"])
-        return result
+        """Each exercise's standing (`apilab.store.standing`), by slug. Exercises never run are
+        absent: use `progress.get(slug, ExerciseProgress.not_started())`."""
+        runs = self._runs_by_exercise()
+        reviews: dict[str, list[Review]] = {}
+        for row in self.db["feedback"].rows_where("kind = 'review'", order_by="created_at, rowid",
+                                                  select="exercise, run_id, verdict, score_override"):
+            reviews.setdefault(row["exercise"], []).append(
+                Review(row["run_id"], row["verdict"], row["score_override"]))
+        unsent = frozenset(run.id for run in self.unsent_submissions())
+        return {slug: standing(exercise_runs, reviews.get(slug, []), unsent)
+                for slug, exercise_runs in runs.items()}
 
     @guarded
     def best_runs(self) -> dict[str, RunSummary]:
-        """Each exercise's best run, by slug: the highest share of its maximum, the earliest of
-        equals. A check run and a submission (hidden checks included) count different maximums,
-        so a score is only ever shown over its own. This is the one rule for "best" on the
-        learner's machine: progress and certificates both come from it."""
-        best: dict[str, RunSummary] = {}
+        """Each exercise's best run, by slug, by the one rule of `apilab.store.standing.best_run`:
+        progress and certificates both come from it."""
+        return {slug: best for slug, exercise_runs in self._runs_by_exercise().items()
+                if (best := best_run(exercise_runs)) is not None}
+
+    def _runs_by_exercise(self) -> dict[str, list[RunSummary]]:
+        """Every run, oldest first, by exercise slug."""
+        runs: dict[str, list[RunSummary]] = {}
         for row in self.db["runs"].rows_where(order_by="started_at, rowid", select=_RUN_COLUMNS):
             run = _summary(row)
-            held = best.get(run.exercise)
-            if held is None or _share(run.score, run.max_score) > _share(held.score,
-                                                                         held.max_score):
-                best[run.exercise] = run
-        return best
+            runs.setdefault(run.exercise, []).append(run)
+        return runs
+
+    @guarded
+    def unsent_submissions(self) -> list[RunSummary]:
+        """Submissions made before the learner joined a hub and never sent, oldest first."""
+        rows = self.db["runs"].rows_where("unsent = 1", order_by="started_at, rowid",
+                                          select=_RUN_COLUMNS)
+        return [_summary(row) for row in rows]
+
+    @guarded
+    def queue_unsent(self) -> int:
+        """Put the submissions never sent in the outbox, for the next sync; how many."""
+        with self.db.atomic():
+            ids = [run.id for run in self.unsent_submissions()]
+            for run_id in ids:
+                self.db["outbox"].insert({"run_id": run_id, "queued_at": self._now(),
+                                          "attempts": 0}, ignore=True)
+                self.db["runs"].update(run_id, {"unsent": None})
+        return len(ids)
 
     # --- notebooks ------------------------------------------------------------------------------
 
@@ -348,7 +353,3 @@ def _summary(row: dict[str, Any]) -> RunSummary:
         started_at=datetime.fromisoformat(row["started_at"]), duration_ms=row["duration_ms"],
         url=row["url"], server=row["server"],
     )
-
-
-def _share(score: int, max_score: int) -> float:
-    return score / max_score if max_score else 0.0

@@ -81,6 +81,14 @@ def create_flags(db: sqlite_utils.Database) -> None:
                        pk="challenge", not_null={"category", "captured_at"})
 
 
+@migrations()
+def add_unsent_to_runs(db: sqlite_utils.Database) -> None:
+    # 1 for a submission made before the learner joined a hub: it was never queued, and is
+    # offered for sending once they have. Older submissions are left null: whether they reached
+    # a hub then is not known.
+    db["runs"].add_column("unsent", int)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Bring a progress database up to date; the names of the migrations applied now."""
     return upgrade(db, migrations)

@@ -34,8 +34,13 @@ class ExerciseProgress:
     max_score: int = 0  # of the run that scored best_score
     runs: int = 0
     last_run_at: datetime | None = None
-    verdict: str | None = None  # the latest mentor review: approved or changes_requested
+    # The rule that fills these is apilab.store.standing: the best run, with its own review.
+    verdict: str | None = None  # the latest review of the best run: approved or changes_requested
     score_override: int | None = None  # the mentor's score in that review, if they gave one
+    best_run_id: str | None = None
+    best_kind: RunKind | None = None  # a check run, or a submission mentors can review
+    best_sent: bool = True  # False for a submission made before joining a hub, never sent
+    earlier_verdict: str | None = None  # the latest review of another run, when the best has none
 
     @classmethod
     def not_started(cls, max_score: int = 0) -> ExerciseProgress:

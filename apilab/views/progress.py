@@ -8,22 +8,61 @@ from typing import Any
 from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.contracts import TaskChange
 from apilab.flags import LAB, captured_lines, summary
+from apilab.store.records import ExerciseProgress
+from apilab.store.standing import APPROVED, CHANGES_REQUESTED, is_done
 from apilab.untrusted import clean
 from sandbox_api.lab_flags import CHALLENGES
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
+STATUS_WORDS = {"passed": "passed", "failing": "failing", "not_started": "not started"}
+VERDICT_WORDS = {APPROVED: "approved", CHANGES_REQUESTED: "changes requested"}
 
 
-def next_exercise(course: Course, progress: Mapping[str, Any]) -> Exercise | None:
-    """The first exercise, in course order, not passed yet; None when all are passed."""
+def next_exercise(course: Course, progress: Mapping[str, ExerciseProgress]) -> Exercise | None:
+    """The first exercise, in course order, not done yet (not passed, or passed with changes
+    asked for by the mentor); None when all are done."""
     for exercise in course.ordered_exercises():
-        state = progress.get(exercise.slug)
-        if state is None or state.status != "passed":
+        if not is_done(progress.get(exercise.slug)):
             return exercise
     return None
 
 
-def score_label(exercise: Exercise, state: Any | None) -> str:
+def review_state(state: ExerciseProgress | None) -> str | None:
+    """Where the best run stands with the mentors: its verdict (`approved`,
+    `changes_requested`, or a newer one as it came), `not_reviewed`, or `not_sent` for a
+    submission made before joining a hub; None for an unreviewed check run, or none."""
+    if state is None:
+        return None
+    if state.verdict:
+        return state.verdict
+    if state.best_kind != "submit":
+        return None
+    return "not_reviewed" if state.best_sent else "not_sent"
+
+
+def verdict_words(verdict: str) -> str:
+    """A verdict in words; one this version does not know, cleaned, as it came."""
+    return VERDICT_WORDS.get(verdict) or clean(verdict.replace("_", " "))
+
+
+def standing_text(state: ExerciseProgress | None) -> str:
+    """The standing in a phrase: `passed, submitted, not yet reviewed (an earlier attempt was
+    approved)`."""
+    status = state.status if state else "not_started"
+    text = STATUS_WORDS[status]
+    review = review_state(state)
+    if review == "not_reviewed":
+        text += ", submitted, not yet reviewed"
+    elif review == "not_sent":
+        text += ", submitted before you joined a hub and not sent: apilab sync sends it"
+    elif review is not None:
+        text += f", {verdict_words(review)} by your mentor"
+    if state and state.earlier_verdict:
+        text += f" (an earlier attempt was {verdict_words(state.earlier_verdict)})"
+    return text
+
+
+def score_label(exercise: Exercise, state: ExerciseProgress | None) -> str:
     """`best/max` of the best run (a mentor's score marked `*`), or `-/points` before any run."""
     if state is None or not state.runs:
         return f"-/{sum(check.points for check in exercise.visible_checks(include_hidden=False))}"
@@ -45,7 +84,7 @@ def task_change_note(change: TaskChange) -> str:
     return f"changed since you started it{when} ({', '.join(change.files)})"
 
 
-def course_as_text(course: Course, progress: Mapping[str, Any],
+def course_as_text(course: Course, progress: Mapping[str, ExerciseProgress],
                    notebooks: Mapping[str, bool] | None = None,
                    changes: Mapping[str, TaskChange] | None = None, started: Collection[str] = (),
                    captured: Mapping[str, Any] | None = None) -> str:
@@ -71,10 +110,8 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
             state = progress.get(exercise.slug)
             status = state.status if state else "not_started"
             score = score_label(exercise, state)
-            label = status.replace("_", " ")
-            if state and state.verdict:
-                label += f", {clean(state.verdict.replace('_', ' '))} by your mentor"
-            lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  {label}")
+            lines.append(f"   {MARKS[status]} {exercise.number}. {exercise.title:<40} {score:>9}  "
+                         f"{standing_text(state)}")
             if change := (changes or {}).get(exercise.slug):
                 lines.append(f"        ⚠ its task {task_change_note(change)}:")
                 lines.append(f"          apilab start {exercise.slug} shows what changed; to take the new "
@@ -82,6 +119,10 @@ def course_as_text(course: Course, progress: Mapping[str, Any],
         lines.append("")
     if next_step is None:
         lines.append("Every exercise passed. Well done!")
+    elif (state := progress.get(next_step.slug)) and state.status == "passed":
+        lines.append(f"Next: your mentor asked for changes to {next_step.number}. "
+                     f"{next_step.title}: read them in the app (apilab), then apilab submit "
+                     f"{next_step.slug}")
     else:
         first = "serve" if next_step.slug in started else "start"
         lines.append(f"Next: apilab {first} {next_step.slug}, then apilab check {next_step.slug}")

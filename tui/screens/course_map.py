@@ -12,7 +12,13 @@ from apilab.catalog.models import Course, Exercise
 from apilab.contracts import TaskChange, task_changes
 from apilab.store import ExerciseProgress
 from apilab.untrusted import safe_text
-from apilab.views.progress import next_exercise, task_change_note
+from apilab.views.progress import (
+    next_exercise,
+    review_state,
+    score_label,
+    standing_text,
+    task_change_note,
+)
 from apilab.workspace import NoWorkspaceError, workspace_root
 from tui.screens.base import ApilabScreen
 from tui.widgets.course_list import CourseList, ExerciseItem, LessonItem, course_items
@@ -45,15 +51,21 @@ VERDICTS = {"approved": ("✓ approved", "bold green"),
 
 
 def reviews_text(course: Course, progress: dict[str, ExerciseProgress]) -> Text | None:
-    """The mentors' latest verdict on each reviewed exercise, and the score they set if they
-    overrode the grader's; None when no exercise has been reviewed."""
+    """The mentors' verdict on each exercise's best run, and the score they set if they
+    overrode the grader's; for a best run they have not reviewed, its standing, when they
+    reviewed an earlier attempt. None when no exercise has been reviewed."""
     lines = Text()
     for exercise in course.ordered_exercises():
         state = progress.get(exercise.slug)
-        if state is None or state.verdict not in VERDICTS:
+        review = review_state(state)
+        if state is None or (review not in VERDICTS and not state.earlier_verdict):
             continue
-        label, style = VERDICTS[state.verdict]
-        lines.append(f"{exercise.number}. {exercise.title}  ").append(label, style=style)
+        lines.append(f"{exercise.number}. {exercise.title}  ")
+        if review not in VERDICTS:
+            lines.append(f"{score_label(exercise, state)} {standing_text(state)}\n", style="dim")
+            continue
+        label, style = VERDICTS[review]
+        lines.append(label, style=style)
         if state.score_override is not None:
             lines.append(f"  score set to {state.score_override}/{exercise.max_score}",
                          style="yellow")

@@ -11,13 +11,12 @@ from textual.widgets import DataTable, Header, Static
 from apilab.catalog.models import Exercise
 from apilab.store import RunSummary
 from apilab.untrusted import clean
+from apilab.views.history import result_words
 from apilab.views.times import when
 from grader.report_diff import CheckChange, diff_reports
 from tui.plain import PlainTable
 from tui.screens.base import ApilabScreen
 from tui.widgets.key_footer import KeyFooter
-
-STATUS = {"pass": "passed", "fail": "failed", "error": "not graded"}
 
 
 class HistoryScreen(ApilabScreen):
@@ -59,8 +58,7 @@ class HistoryScreen(ApilabScreen):
     def _cells(self, run: RunSummary) -> list[str | Text]:
         mark = "◆" if run.id == self.marked else ""
         style = {"pass": "green", "fail": "red"}.get(run.status, "yellow")
-        return [mark, when(run.started_at), run.kind, Text(STATUS.get(run.status, run.status),
-                                                           style=style),
+        return [mark, when(run.started_at), run.kind, Text(result_words(run.status), style=style),
                 f"{run.score}/{run.max_score}", str(run.seed), f"{run.duration_ms:.0f} ms",
                 run.url, Text(run.server or "—", style="" if run.server else "dim")]
 

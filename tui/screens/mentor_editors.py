@@ -51,6 +51,8 @@ def validate_review(verdict: str, override: str, reason: str, max_score: int,
                 errors["override"] = f"The score must be between 0 and {max_score}."
         if not reason.strip():
             errors["reason"] = "Say why you override the score: the learner reads it."
+    if verdict == "changes_requested" and not body.strip():
+        errors["body"] = "Say which changes: the learner reads this to know what to do."
     if errors:
         return errors
     # without an override a reason has nothing to explain, so it is not sent
@@ -127,7 +129,8 @@ class ReviewModal(ModalScreen[ReviewDraft | None]):
                 yield Input(placeholder="required when you change the score", id="review-reason")
             yield Static(id="error-reason", classes="form-error")
             yield TextArea(id="review-body", soft_wrap=True,
-                           placeholder="An optional comment, in Markdown…")
+                           placeholder="A comment, in Markdown (required to request changes)…")
+            yield Static(id="error-body", classes="form-error")
             yield Static("ctrl+s sends · esc cancels · tab moves between fields",
                          classes="form-hint")
 
@@ -144,7 +147,7 @@ class ReviewModal(ModalScreen[ReviewDraft | None]):
             self.chosen_verdict, self.query_one("#review-override", Input).value,
             self.query_one("#review-reason", Input).value, self.max_score,
             self.query_one("#review-body", TextArea).text)
-        for field in ("verdict", "override", "reason"):
+        for field in ("verdict", "override", "reason", "body"):
             message = outcome.get(field, "") if isinstance(outcome, dict) else ""
             self.query_one(f"#error-{field}", Static).update(safe_text(message))
         if isinstance(outcome, ReviewDraft):

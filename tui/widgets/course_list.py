@@ -12,12 +12,19 @@ from textual.widgets import Label, ListItem, ListView, ProgressBar
 from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.store import ExerciseProgress
 from apilab.untrusted import safe_text
-from apilab.views.progress import lab_flags, next_exercise, score_label
+from apilab.views.progress import (
+    MARKS,
+    STATUS_WORDS,
+    lab_flags,
+    next_exercise,
+    review_state,
+    score_label,
+)
 
-MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
-LABELS = {"passed": "passed", "failing": "failing", "not_started": "not started"}
-# A mentor's review, when there is one, says more than the grader's status.
-REVIEW_LABELS = {"approved": "approved ✓", "changes_requested": "changes requested"}
+# Where the best run stands with the mentors, when it is a submission, says more than the
+# grader's status (the mark and the score still say that); short, to fit the column.
+REVIEW_LABELS = {"approved": "approved ✓", "changes_requested": "changes requested",
+                 "not_reviewed": "in review", "not_sent": "not sent"}
 
 
 class LessonItem(ListItem):
@@ -63,7 +70,7 @@ class ExerciseItem(ListItem):
     def compose(self) -> ComposeResult:
         exercise, state = self.exercise, self.progress
         score = score_label(exercise, state)
-        label = REVIEW_LABELS.get(state.verdict or "", LABELS[state.status])
+        label = REVIEW_LABELS.get(review_state(state) or "", STATUS_WORDS[state.status])
         with Horizontal():
             yield Label(safe_text(f"{MARKS[state.status]} {exercise.number}. {exercise.title}"),
                         classes="exercise-title")

@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 # 2 added `services`, `setup` (run fixtures), `time_limits`, and per check `time_limit_s` and
-# `blocked_by`; reports of schema 1 read as before (they have none of these).
-SCHEMA_VERSION = 2
+# `blocked_by`; 3 added `probes` (the contract probes' time). Older reports read as before
+# (they have none of these).
+SCHEMA_VERSION = 3
 # Scores are stored as SQLite integers by the progress store and the hub; within I-JSON's safe
 # range (RFC 7493), every JSON reader agrees on them.
 SAFE_INTEGER = 2**53 - 1
@@ -124,6 +125,15 @@ class TimeLimits(Model):
     run_s: float  # the whole run: the default, grown by what checks and fixtures ask beyond it
 
 
+class ProbeTime(Model):
+    """The contract probes' time in a run: their budget, what they used, and the kinds of probe
+    that stopped before they had explored everything (not a failure: the budget ended)."""
+
+    budget_s: float | None  # None: no budget (`apilab verify`, bounded by examples instead)
+    used_s: float
+    cut_short: list[str] = []  # check ids
+
+
 class Report(Model):
     schema_version: int = Field(default=SCHEMA_VERSION, alias="schema")
     exercise: str  # slug
@@ -141,6 +151,7 @@ class Report(Model):
     hidden_included: bool = False
     message: str = ""  # for status `error`: why nothing could be graded, and what to do
     time_limits: TimeLimits | None = None
+    probes: ProbeTime | None = None  # when the exercise has contract probes and they ran
     setup: list[SetupResult] = []  # run fixtures, in the order they were prepared
     checks: list[CheckResult] = []
 

@@ -1,10 +1,13 @@
 """Lesson 3's exercise graded against a server written from its README alone, in Node's standard
 library (tests/foreign_servers/reading_list_v2.mjs), making choices the README allows that the
-Python reference does not. The correct server scores full marks, hidden checks included; each
-realistic mistake planted in it (`--mistake NAME`) fails exactly the checks that should see it."""
+Python reference does not. The correct server scores full marks, hidden checks and contract
+probes included; each realistic mistake planted in it (`--mistake NAME`) fails exactly the
+hand-written checks that should see it, and the probe meant for it catches the one they are
+meant for."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 from collections.abc import Iterator
@@ -15,12 +18,17 @@ import pytest
 
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
+from grader.wire import Limits
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = Path(__file__).resolve().parent / "foreign_servers" / "reading_list_v2.mjs"
 EXERCISE = load_exercise(ROOT / "exercises" / "reading-list-v2")
+PROBES = set(EXERCISE.probes.checks)
+# What the probes reach within their budget depends on the machine's load: the hand-written
+# checks are held to exact sets, each probe to the mistake it is for, with no budget.
+HAND_WRITTEN = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id not in PROBES]})
 
 
 @contextmanager
@@ -54,7 +62,18 @@ async def test_a_correct_node_server_scores_full_marks():
 ])
 async def test_a_planted_mistake_fails_the_checks_that_see_it(mistake, caught_by, said):
     with node_server("--mistake", mistake) as url:
-        report = await grade(EXERCISE, url, seed=11, include_hidden=True)
+        report = await grade(HAND_WRITTEN, url, seed=11, include_hidden=True)
     failed = {check.id: check.message for check in report.failed}
     assert set(failed) == caught_by
     assert any(said in message for message in failed.values()), failed
+
+
+@pytest.mark.timeout(300)
+async def test_a_list_kept_in_another_shape_is_caught_by_the_list_probe():
+    probe = "contract-lists-match-items"
+    only_the_probe = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id == probe]})
+    limits = Limits(probe_scale=math.inf, check_timeout=250, run_timeout=280)
+    with node_server("--mistake", "v2-list-in-v1-shape") as url:
+        report = await grade(only_the_probe, url, seed=11, include_hidden=True, limits=limits)
+    assert [check.id for check in report.failed] == [probe], report.message
+    assert "the list shows" in report.failed[0].message

@@ -100,7 +100,8 @@ async function jsonBody(req, fields) {
   if (extra.length) throw new Problem(422, `these members may not be sent: ${extra.join(", ")}`);
   return body;
 }
-const isText = (v, min, max) => typeof v === "string" && v.length >= min && v.length <= max;
+// Lengths count Unicode characters (code points), as the contract does, not UTF-16 units.
+const isText = (v, min, max) => typeof v === "string" && [...v].length >= min && [...v].length <= max;
 const isCount = (v) => Number.isInteger(v) && v >= 1 && v <= 100;
 
 function caller(req) {

@@ -68,9 +68,11 @@ function isJsonType(header) {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-const isText = (v) => typeof v === 'string' && v.length > 0;
-const isPages = (v) => v === null || (Number.isInteger(v) && v >= 1);
-const isNotes = (v) => v === null || typeof v === 'string';
+// Lengths count Unicode characters (code points), as the README does, not UTF-16 units.
+const chars = (v) => [...v].length;
+const isText = (v) => typeof v === 'string' && chars(v) >= 1 && chars(v) <= 500;
+const isPages = (v) => v === null || (Number.isInteger(v) && v >= 1 && v <= 100000);
+const isNotes = (v) => v === null || (typeof v === 'string' && chars(v) <= 5000);
 const isAuthors = (v) => Array.isArray(v) && v.length >= 1 && v.length <= 10 && v.every(isText);
 
 // Validate a body against rules; full = POST/PUT (required fields, defaults), else PATCH.
@@ -183,6 +185,7 @@ async function handle(req, res) {
   if (rest === '/books') {
     if (method === 'GET' || method === 'HEAD') return list(req, res, url, version);
     if (method === 'POST') return create(req, res, version);
+    if (method === 'OPTIONS') { res.writeHead(204, { Allow: 'GET, HEAD, POST, OPTIONS' }); return res.end(); }
     return problem(res, 405, `${method} is not allowed on ${path}`, { Allow: 'GET, HEAD, POST, OPTIONS' });
   }
   const item = rest.match(/^\/books\/([^/]+)$/);

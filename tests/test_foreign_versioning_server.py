@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,12 +69,29 @@ async def test_a_planted_mistake_fails_the_checks_that_see_it(mistake, caught_by
     assert any(said in message for message in failed.values()), failed
 
 
+# Mistakes the contract probes are for, each with the probe that must catch it. The hand-written
+# checks miss the last two (the correct server passed them while it still made them).
+PROBED_MISTAKES = {
+    "v2-list-in-v1-shape": ("contract-lists-match-items", "the list shows"),
+    "utf16-length": ("contract-accepts-valid", "refused a valid body"),
+    "options-unanswered": ("contract-allow-and-routes", "OPTIONS"),
+}
+
+
+def test_every_mistake_the_server_can_plant_is_tested():
+    planted = SERVER.read_text(encoding="utf-8").split("const MISTAKES = {")[1].split("};")[0]
+    named = {"document-unannounced", "v2-list-in-v1-shape", "next-link-to-v1", "sunset-one-digit-day"}
+    assert set(re.findall(r"^\s+'([a-z0-9-]+)':", planted, re.MULTILINE)) == named | set(PROBED_MISTAKES)
+
+
 @pytest.mark.timeout(300)
-async def test_a_list_kept_in_another_shape_is_caught_by_the_list_probe():
-    probe = "contract-lists-match-items"
+@pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
+async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
+    probe, said = PROBED_MISTAKES[mistake]
     only_the_probe = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id == probe]})
+    # No time budget, as `apilab verify` gives none: what the probe reaches depends on the seed.
     limits = Limits(probe_scale=math.inf, check_timeout=250, run_timeout=280)
-    with node_server("--mistake", "v2-list-in-v1-shape") as url:
+    with node_server("--mistake", mistake) as url:
         report = await grade(only_the_probe, url, seed=11, include_hidden=True, limits=limits)
     assert [check.id for check in report.failed] == [probe], report.message
-    assert "the list shows" in report.failed[0].message
+    assert said in report.failed[0].message, report.failed[0].message

@@ -129,16 +129,18 @@ class Explorer:
         test = _hypothesis_test(strategy, run_probe, examples, self.rng.getrandbits(64))
         running = asyncio.ensure_future(asyncio.to_thread(test))
         try:
-            await _within(running, self.share.left(self.bound))
-        except TimeoutError:
-            with lock:
-                stop.set()  # the thread stops at its next example, on its own
-                for future in in_flight:
-                    future.cancel()
-            running.add_done_callback(_retrieved)
-            self.cut_short = True
-            if not findings:
-                raise OutOfBudget("the probes' time ended while Hypothesis was drawing") from None
+            while not await _within(running, self.share.left(self.bound)):
+                if self.share.left(self.bound) > 0:
+                    continue  # a failure was found meanwhile: its shrinking has longer
+                with lock:
+                    stop.set()  # the thread stops at its next example, on its own
+                    for future in in_flight:
+                        future.cancel()
+                running.add_done_callback(_retrieved)
+                self.cut_short = True
+                if not findings:
+                    raise OutOfBudget("the probes' time ended while Hypothesis was drawing")
+                break
         finally:
             stop.set()
             self._shrinking_until = outer
@@ -191,13 +193,17 @@ class Explorer:
         return drawn[-1]
 
 
-async def _within(running: asyncio.Future[None], seconds: float) -> None:
+async def _within(running: asyncio.Future[None], seconds: float) -> bool:
     """Await `running` for at most `seconds` (inf: as long as it takes), leaving it running
-    after; TimeoutError when it has not ended by then."""
+    after; whether it ended."""
     if math.isinf(seconds):
         await running
-    else:
+        return True
+    try:
         await asyncio.wait_for(asyncio.shield(running), max(seconds, 0.0))
+    except TimeoutError:
+        return False
+    return True
 
 
 def _retrieved(running: asyncio.Future[None]) -> None:

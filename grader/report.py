@@ -131,6 +131,7 @@ class ProbeTime(Model):
 
     budget_s: float | None  # None: no budget (`apilab verify`, bounded by examples instead)
     used_s: float
+    ready_s: float = 0.0  # getting Hypothesis ready before the budget started (see the grader)
     cut_short: list[str] = []  # check ids
 
 

@@ -11,6 +11,7 @@ failure: the simplest example Hypothesis could shrink it to, with only the reque
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +66,18 @@ async def contract(ctx: CheckContext, *, document: str, budget: float, checks: l
     probing = Probing(loaded, allotted,
                       {name: str(ctx.fill(value)) for name, value in (headers or {}).items()},
                       id_field, create_method, dict(create_headers or {}), if_match)
-    from grader.contract.explore import prepare  # loads Hypothesis: only a run that probes pays
+    started = time.perf_counter()
+    from grader.contract.explore import prepare, warm  # loads Hypothesis: only a run that probes pays
     from grader.contract.session import Session
+    from grader.contract.values import valid
 
-    # Once per process, before the probes' time starts: Hypothesis and the probes, loaded.
+    # Before the probes' time starts: Hypothesis and the probes loaded (once per process), and
+    # what Hypothesis builds on the first draw from each body of the contract.
     await asyncio.to_thread(prepare)
     for name in checks:
         _probe(name)
+    await asyncio.to_thread(warm, [valid(op.body) for op in loaded.writes() if op.body])
+    allotted.ready_s = time.perf_counter() - started
     with allotted.spending() as share:
         session = Session(ctx, probing, share)
         try:

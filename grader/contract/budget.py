@@ -8,8 +8,9 @@ resources, walking lists, probing, shrinking) ends with its share: a request sti
 then is cut, as are the requests of setup when the whole budget ends. A failure found may be
 shrunk past the check's share, but never past the end of the whole budget.
 
-The budget starts once Hypothesis is ready (loaded, its Unicode tables read: see
-`explore.prepare`), a cost of the process, paid once, rather than of the probes.
+The budget starts once Hypothesis is ready (loaded, its Unicode tables read, a first value
+drawn from each body of the contract: see `explore.prepare` and `explore.warm`), a cost of the
+process rather than of the probes, which the report states beside the budget (`ready_s`).
 
 A probe cut short by the budget is not a failure: it reports what it reached, and the report
 names it (see `Budget.summary`). Light on purpose: the course loads it without Hypothesis.
@@ -48,6 +49,7 @@ class Budget:
 
     def __init__(self, seconds: float, weights: dict[str, float]) -> None:
         self.seconds = seconds
+        self.ready_s = 0.0  # getting Hypothesis ready, before the budget started
         self.used = 0.0
         self.waiting = dict(weights)  # checks that have not started yet, with their weights
         self.cut_short: list[str] = []  # checks that stopped before they had explored everything
@@ -78,4 +80,5 @@ class Budget:
     def summary(self) -> ProbeTime:
         """What the report says of the probes' time: the budget, the time used, what was cut."""
         return ProbeTime(budget_s=None if math.isinf(self.seconds) else round(self.seconds, 3),
-                         used_s=round(self.used, 3), cut_short=list(self.cut_short))
+                         used_s=round(self.used, 3), ready_s=round(self.ready_s, 3),
+                         cut_short=list(self.cut_short))

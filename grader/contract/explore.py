@@ -236,6 +236,20 @@ def prepare() -> None:
     draw_one()
 
 
+def warm(strategies: Sequence[Any]) -> None:
+    """Draw one value from each of `strategies` (the contract's bodies), so that what Hypothesis
+    builds on a strategy's first use (its regular expressions, its tables) is built before the
+    probes' time starts: a cost of the process, not of the probes."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(st.tuples(*strategies))
+    def draw_one(_values: tuple[Any, ...]) -> None:
+        pass
+
+    draw_one()
+
+
 def _hypothesis_test(strategy: Any, run_probe: Callable[[Any], None], examples: int,
                      seed: int) -> Callable[[], None]:
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings

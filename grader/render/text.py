@@ -193,7 +193,8 @@ def _probe_time(report: Report) -> list[str]:
         return []
     budget = f"of a {probes.budget_s:g} s budget" if probes.budget_s is not None else "(no budget)"
     cut = f"; cut short by it: {', '.join(probes.cut_short)}" if probes.cut_short else ""
-    return [f"  Probes  {probes.used_s:.1f} s used {budget}{cut}"]
+    ready = f" (after {probes.ready_s:.1f} s getting ready)" if probes.ready_s >= 0.05 else ""
+    return [f"  Probes  {probes.used_s:.1f} s used {budget}{ready}{cut}"]
 
 
 def _setup_verdicts(report: Report, s: Styler) -> list[str]:

@@ -90,8 +90,9 @@ class Explorer:
         explorer is out of time a `bounded` search probes nothing.
 
         Hypothesis' own work (drawing, shrinking) is bounded too: when the share (or the
-        shrinking) ends first, the search stops where it is, the example in flight cancelled, and
-        returns the failure found so far, or raises OutOfBudget when there is none."""
+        shrinking) ends first, the example in flight is cancelled and the search stops at the
+        end of the example Hypothesis is drawing; it returns the failure found so far, or raises
+        OutOfBudget when there is none."""
         deadline = self.deadline if bounded else float("inf")
         if bounded and self.time_up():
             return None
@@ -128,22 +129,31 @@ class Explorer:
 
         test = _hypothesis_test(strategy, run_probe, examples, self.rng.getrandbits(64))
         running = asyncio.ensure_future(asyncio.to_thread(test))
+
+        def halt() -> None:
+            with lock:
+                stop.set()  # the thread stops at its next example
+                for future in in_flight:
+                    future.cancel()
+
+        timed_out = False
         try:
             while not await _within(running, self.share.left(self.bound)):
                 if self.share.left(self.bound) > 0:
                     continue  # a failure was found meanwhile: its shrinking has longer
-                with lock:
-                    stop.set()  # the thread stops at its next example, on its own
-                    for future in in_flight:
-                        future.cancel()
-                running.add_done_callback(_retrieved)
-                self.cut_short = True
-                if not findings:
-                    raise OutOfBudget("the probes' time ended while Hypothesis was drawing")
+                halt()
+                self.cut_short = timed_out = True
                 break
+        except asyncio.CancelledError:
+            halt()
+            raise
         finally:
-            stop.set()
+            # Hypothesis may not run in two threads at once (its source inspection is not
+            # thread-safe): the search ends with its thread, which stops within an example.
+            await asyncio.shield(running)
             self._shrinking_until = outer
+        if timed_out and not findings:
+            raise OutOfBudget("the probes' time ended while Hypothesis was drawing")
         return findings[-1] if findings else None
 
     async def sweep(self, cases: Sequence[tuple[Any, Any]], probe: CaseProbe, examples: int,
@@ -204,12 +214,6 @@ async def _within(running: asyncio.Future[None], seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
-
-
-def _retrieved(running: asyncio.Future[None]) -> None:
-    """Take the end of a search left running, so that its end is not reported as lost."""
-    if not running.cancelled():
-        running.exception()
 
 
 @functools.cache

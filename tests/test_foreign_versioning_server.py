@@ -47,6 +47,7 @@ def node_server(*args: str) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@pytest.mark.timeout(300)  # every check of both versions, and the probes' budget
 async def test_a_correct_node_server_scores_full_marks():
     with node_server() as url:
         report = await grade(EXERCISE, url, seed=11, include_hidden=True)

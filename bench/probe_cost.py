@@ -5,8 +5,9 @@ Method: for each exercise named (by default every exercise with `[probes]` that 
 service), serve its solution once (uvicorn, on a free loopback port), then grade it N times
 each, alternating: with the exercise's own checks only (the baseline), and with the probes too,
 as a learner's `apilab check` runs them (the exercise's budget, a new seed each time).
-Reported: medians of the whole run's wall time, the seconds the probes add, the ratio, and the
-exercise's stated budget. Nothing is asserted.
+Reported: medians of the whole run's wall time, the seconds the probes add, the ratio, the
+exercise's stated budget and the probes' own time as the report states it (which the budget
+bounds), and the kinds the budget cut short in any run. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def _measure(exercise: Exercise, runs: int) -> dict:
     probes = set(exercise.probes.checks)
     without = exercise.model_copy(update={"checks": [c for c in exercise.checks if c.id not in probes]})
     times: dict[str, list[float]] = {"checks": [], "with_probes": []}
+    used: list[float] = []
+    cut_short: set[str] = set()
     with tempfile.TemporaryDirectory() as folder, serve_app(
             materialize(exercise, "solution", Path(folder))) as url:
         for round_number in range(runs):
@@ -53,18 +56,24 @@ def _measure(exercise: Exercise, runs: int) -> dict:
                 times[name].append(time.perf_counter() - started)
                 if report.status != "pass":
                     raise RuntimeError(f"{exercise.slug}'s solution did not pass: {report.message}")
+                if report.probes is not None:
+                    used.append(report.probes.used_s)
+                    cut_short.update(report.probes.cut_short)
     median = {name: statistics.median(values) for name, values in times.items()}
     return {"budget_seconds": exercise.probes.budget, "median_seconds": median,
+            "probes_used_seconds": statistics.median(used), "cut_short": sorted(cut_short),
+            "kinds": sorted(probes),
             "probes_add_seconds": median["with_probes"] - median["checks"],
             "with_probes_over_checks": median["with_probes"] / median["checks"]}
 
 
 def summarize(result: dict) -> str:
-    lines = [f"{'exercise':<14} {'checks (s)':>10} {'+ probes (s)':>12} {'added (s)':>9} "
-             f"{'ratio':>6} {'budget (s)':>10}"]
+    lines = [f"{'exercise':<16} {'checks (s)':>10} {'+ probes (s)':>12} {'added (s)':>9} "
+             f"{'ratio':>6} {'budget (s)':>10} {'used (s)':>8}  cut short"]
     for slug, figures in result["exercises"].items():
         m = figures["median_seconds"]
-        lines.append(f"{slug:<14} {m['checks']:>10.1f} {m['with_probes']:>12.1f} "
+        lines.append(f"{slug:<16} {m['checks']:>10.1f} {m['with_probes']:>12.1f} "
                      f"{figures['probes_add_seconds']:>9.1f} {figures['with_probes_over_checks']:>6.2f} "
-                     f"{figures['budget_seconds']:>10g}")
+                     f"{figures['budget_seconds']:>10g} {figures['probes_used_seconds']:>8.2f}  "
+                     f"{len(figures['cut_short'])} of {len(figures['kinds'])}")
     return "\n".join(lines)

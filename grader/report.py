@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 # 2 added `services`, `setup` (run fixtures), `time_limits`, and per check `time_limit_s` and
-# `blocked_by`; 3 added `stages`. Reports of an older schema read as before (they have none of
-# these), and an older apilab reads a newer report leniently, ignoring what it does not know.
+# `blocked_by`; 3 added `stages` and `probes` (the contract probes' time). Reports of an older
+# schema read as before (they have none of these), and an older apilab reads a newer report
+# leniently, ignoring what it does not know.
 SCHEMA_VERSION = 3
 # Scores are stored as SQLite integers by the progress store and the hub; within I-JSON's safe
 # range (RFC 7493), every JSON reader agrees on them.
@@ -138,6 +139,16 @@ class TimeLimits(Model):
     run_s: float  # the whole run: the default, grown by what checks and fixtures ask beyond it
 
 
+class ProbeTime(Model):
+    """The contract probes' time in a run: their budget, what they used, and the kinds of probe
+    that stopped before they had explored everything (not a failure: the budget ended)."""
+
+    budget_s: float | None  # None: no budget (`apilab verify`, bounded by examples instead)
+    used_s: float
+    ready_s: float = 0.0  # getting Hypothesis ready before the budget started (see the grader)
+    cut_short: list[str] = []  # check ids
+
+
 class Report(Model):
     schema_version: int = Field(default=SCHEMA_VERSION, alias="schema")
     exercise: str  # slug
@@ -155,6 +166,7 @@ class Report(Model):
     hidden_included: bool = False
     message: str = ""  # for status `error`: why nothing could be graded, and what to do
     time_limits: TimeLimits | None = None
+    probes: ProbeTime | None = None  # when the exercise has contract probes and they ran
     setup: list[SetupResult] = []  # run fixtures, in the order they were prepared
     stages: list[StageResult] = []  # in the exercise's order (none before schema 3)
     checks: list[CheckResult] = []  # those that ran, in the exercise's order

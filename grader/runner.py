@@ -19,6 +19,7 @@ from apilab.catalog.models import Check, Exercise, Fixture
 from grader import __version__
 from grader.checks import registry
 from grader.context import CheckContext, Run, Server
+from grader.contract.probing import Probing
 from grader.outcomes import attempt, redacted
 from grader.redact import Redactor
 from grader.report import CheckResult, Exchange, Outcome, Report, StageResult, TimeLimits
@@ -167,6 +168,9 @@ async def _run_checks(exercise: Exercise, batches: list[list[Check]], report: Re
             if not all(result.passed for result in report.checks):
                 break
         report.setup = [_without_secrets(outcome, secrets) for outcome in prepared.results]
+        probing = next((v for v in prepared.values.values() if isinstance(v, Probing)), None)
+        if probing is not None:
+            report.probes = probing.budget.summary()
 
 
 def _without_secrets(outcome: OutcomeT, secrets: Redactor) -> OutcomeT:

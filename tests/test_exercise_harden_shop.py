@@ -1,17 +1,20 @@
 """The security lesson's exercise (harden-shop) grades as designed: the reference passes everything
 with other seeds; the vulnerable starter fails exactly the exploit checks and passes every
 legitimate flow; every mutant is caught by the checks it names; a server written in Node.js from
-the README alone passes; and failures explain themselves.
+the README alone passes, contract probes included, and each mistake planted in it is caught by
+the probe meant for it; and failures explain themselves.
 
 Real servers: uvicorn for the Python versions, `node` for the foreign one, on loopback ports.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from apilab.catalog.loader import load_course, load_exercise
 from apilab.paths import CHECKOUT
 from apilab.verify import verify_course
 from grader.runner import grade
+from grader.wire import Limits
 
 EXERCISE_DIR = CHECKOUT / "exercises" / "harden-shop"
 EXERCISE = load_exercise(EXERCISE_DIR)
@@ -32,6 +36,9 @@ LEGITIMATE = {"signup-201", "signup-taken-409", "login-200", "login-wrong-passwo
               "admin-deletes-user", "webhook-public-accepted"}
 # Holes the starter does not have, which mutants of the reference open.
 CLOSED_IN_THE_STARTER = {"tampered-token-refused", "order-owner-from-token"}
+# The contract probes: neither a legitimate flow nor an exploit, and what they reach within their
+# budget depends on the machine's load.
+PROBES = set(EXERCISE.probes.checks)
 FRAMEWORK_WORDS = ("FastAPI", "Pydantic", "Starlette", "joserfc", "Depends", "HTTPException", "dict")
 
 pytestmark = pytest.mark.slow
@@ -48,8 +55,14 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 @pytest.fixture(scope="module")
 def node_url() -> Iterator[str]:
+    with node_server() as url:
+        yield url
+
+
+@contextmanager
+def node_server(*args: str) -> Iterator[str]:
     """The Node.js server, on a port of its own (PORT=0: it prints the one it got)."""
-    process = subprocess.Popen(["node", str(FOREIGN)], stdout=subprocess.PIPE, text=True,
+    process = subprocess.Popen(["node", str(FOREIGN), *args], stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "PORT": "0"})
     try:
         assert process.stdout is not None
@@ -80,7 +93,7 @@ def test_the_exercise_is_well_formed():
 
 
 def test_every_exploit_check_has_a_mutant_that_reopens_it():
-    exploits = {check.id for check in EXERCISE.checks} - LEGITIMATE
+    exploits = {check.id for check in EXERCISE.checks} - LEGITIMATE - PROBES
     caught = {check_id for mutant in EXERCISE.mutants for check_id in mutant.caught_by}
     assert exploits <= caught, sorted(exploits - caught)
     for mutant in EXERCISE.mutants:
@@ -121,13 +134,39 @@ async def test_the_solution_scores_full_marks(servers, seed):
 async def test_the_starter_fails_every_exploit_and_passes_every_legitimate_flow(servers):
     report = await grade(EXERCISE, servers["starter"], seed=2, include_hidden=True)
     assert not [s.name for s in report.setup if not s.passed], failures(report)
-    passed = {check.id for check in report.checks if check.passed}
+    passed = {check.id for check in report.checks if check.passed} - PROBES
     assert passed == LEGITIMATE | CLOSED_IN_THE_STARTER, failures(report)
 
 
 async def test_a_server_written_in_node_from_the_readme_passes(node_url):
     report = await grade(EXERCISE, node_url, seed=3, include_hidden=True)
     assert report.status == "pass", failures(report)
+
+
+# Mistakes of the kind the contract probes are for, planted in the Node server, each with the
+# probe that must catch it; the hand-written checks pass them (they test security, not bounds).
+PROBED_MISTAKES = {
+    "utf16-length": ("contract-accepts-valid", "refused a valid body"),
+    "quantity-coerced": ("contract-rejects-invalid", "quantity"),
+}
+
+
+def test_every_mistake_the_node_server_can_plant_is_tested():
+    planted = FOREIGN.read_text(encoding="utf-8").split("const MISTAKES = {")[1].split("};")[0]
+    assert set(re.findall(r'^\s+"([a-z0-9-]+)":', planted, re.MULTILINE)) == set(PROBED_MISTAKES)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
+async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
+    probe, said = PROBED_MISTAKES[mistake]
+    only_the_probe = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id == probe]})
+    # No time budget, as `apilab verify` gives none: what the probe reaches depends on the seed.
+    limits = Limits(probe_scale=math.inf, check_timeout=250, run_timeout=280)
+    with node_server("--mistake", mistake) as url:
+        report = await grade(only_the_probe, url, seed=3, include_hidden=True, limits=limits)
+    assert [check.id for check in report.failed] == [probe], failures(report)
+    assert said in report.failed[0].message, report.failed[0].message
 
 
 async def test_exploits_are_explained_with_what_leaked(servers):

@@ -1,11 +1,15 @@
 """Lesson 3's exercise graded against a server written from its README alone, in Node's standard
 library (tests/foreign_servers/reading_list_v2.mjs), making choices the README allows that the
-Python reference does not. The correct server scores full marks, hidden checks included; each
-realistic mistake planted in it (`--mistake NAME`) fails exactly the checks that should see it."""
+Python reference does not. The correct server scores full marks, hidden checks and contract
+probes included; each realistic mistake planted in it (`--mistake NAME`) fails exactly the
+hand-written checks that should see it, and the probe meant for it catches the one they are
+meant for."""
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +19,17 @@ import pytest
 
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
+from grader.wire import Limits
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = Path(__file__).resolve().parent / "foreign_servers" / "reading_list_v2.mjs"
 EXERCISE = load_exercise(ROOT / "exercises" / "reading-list-v2")
+PROBES = set(EXERCISE.probes.checks)
+# What the probes reach within their budget depends on the machine's load: the hand-written
+# checks are held to exact sets, each probe to the mistake it is for, with no budget.
+HAND_WRITTEN = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id not in PROBES]})
 
 
 @contextmanager
@@ -38,6 +47,7 @@ def node_server(*args: str) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@pytest.mark.timeout(300)  # every check of both versions, and the probes' budget
 async def test_a_correct_node_server_scores_full_marks():
     with node_server() as url:
         report = await grade(EXERCISE, url, seed=11, include_hidden=True)
@@ -54,7 +64,35 @@ async def test_a_correct_node_server_scores_full_marks():
 ])
 async def test_a_planted_mistake_fails_the_checks_that_see_it(mistake, caught_by, said):
     with node_server("--mistake", mistake) as url:
-        report = await grade(EXERCISE, url, seed=11, include_hidden=True)
+        report = await grade(HAND_WRITTEN, url, seed=11, include_hidden=True)
     failed = {check.id: check.message for check in report.failed}
     assert set(failed) == caught_by
     assert any(said in message for message in failed.values()), failed
+
+
+# Mistakes the contract probes are for, each with the probe that must catch it. The hand-written
+# checks miss the last two (the correct server passed them while it still made them).
+PROBED_MISTAKES = {
+    "v2-list-in-v1-shape": ("contract-lists-match-items", "the list shows"),
+    "utf16-length": ("contract-accepts-valid", "refused a valid body"),
+    "options-unanswered": ("contract-allow-and-routes", "OPTIONS"),
+}
+
+
+def test_every_mistake_the_server_can_plant_is_tested():
+    planted = SERVER.read_text(encoding="utf-8").split("const MISTAKES = {")[1].split("};")[0]
+    named = {"document-unannounced", "v2-list-in-v1-shape", "next-link-to-v1", "sunset-one-digit-day"}
+    assert set(re.findall(r"^\s+'([a-z0-9-]+)':", planted, re.MULTILINE)) == named | set(PROBED_MISTAKES)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
+async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
+    probe, said = PROBED_MISTAKES[mistake]
+    only_the_probe = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id == probe]})
+    # No time budget, as `apilab verify` gives none: what the probe reaches depends on the seed.
+    limits = Limits(probe_scale=math.inf, check_timeout=250, run_timeout=280)
+    with node_server("--mistake", mistake) as url:
+        report = await grade(only_the_probe, url, seed=11, include_hidden=True, limits=limits)
+    assert [check.id for check in report.failed] == [probe], report.message
+    assert said in report.failed[0].message, report.failed[0].message

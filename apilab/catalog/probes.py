@@ -1,7 +1,8 @@
 """What `[probes]` in exercise.toml adds to an exercise: the contract probes, as ordinary checks.
 
     [probes]
-    budget = 6                      # seconds of exploring, shared by the probe checks
+    budget = 6                      # seconds for all the probes of a run, setup included
+    paths = ["/v2/books", "/v2/books/{id}"]   # the documented paths to probe (default: all)
     checks = { contract-rejects-invalid = 3, contract-accepts-valid = 3 }   # kind = points
     needs = ["alice"]               # run fixtures whose values the headers use (optional)
     headers = { Authorization = "Bearer ${alice.token}" }                  # (optional)
@@ -65,6 +66,7 @@ def with_probes(data: dict[str, Any], folder: Path, registry: Registry) -> dict[
         "needs": list(probes.needs),
         "with": {"document": str(document.resolve()), "budget": float(probes.budget),
                  "checks": list(probes.checks), **({"headers": probes.headers} if probes.headers else {}),
+                 **({"paths": list(probes.paths)} if probes.paths else {}),
                  **({"id_field": probes.id_field} if probes.id_field else {}),
                  "create_method": probes.create_method, "create_headers": dict(probes.create_headers),
                  "if_match": probes.if_match},

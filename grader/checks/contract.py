@@ -3,17 +3,21 @@
 An exercise switches them on with a `[probes]` table in exercise.toml (see
 `apilab.catalog.probes`): the course adds the `contract` run fixture, which reads the document
 once per run, and one check per kind of probe below, each with the title, why and hint given
-here. Each check explores within its share of the exercise's time budget, with examples drawn
-from the run's seed, and reports at most one failure: the simplest example Hypothesis could
-shrink it to, with only the requests that show it.
+here. The exercise's `budget` bounds the probes' whole time in a run; each check explores
+within its share of it, with examples drawn from the run's seed, and reports at most one
+failure: the simplest example Hypothesis could shrink it to, with only the requests that show it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
+from typing import Any
 
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext, CheckFailed
+from grader.contract.budget import Budget, OutOfBudget
 from grader.contract.document import ContractError, load_contract
 from grader.contract.probing import Probing
 
@@ -26,38 +30,64 @@ WEIGHTS = {
     "contract-allow-and-routes": 1,
     "contract-lists-match-items": 1,
 }
+# What each probe check runs: a probe (module.function under grader.contract).
+PROBES = {
+    "contract-rejects-invalid": "writes.rejects_invalid",
+    "contract-accepts-valid": "writes.accepts_valid",
+    "contract-parameters": "reads.parameters",
+    "contract-errors-are-problems": "errors.errors_are_problems",
+    "contract-allow-and-routes": "errors.methods_and_routes",
+    "contract-lists-match-items": "reads.lists_match_items",
+}
 KEPT_ON_FAILURE = 3  # exchanges kept when a check stops before a finding (a setup that failed)
 
 
 @fixture("contract")
 async def contract(ctx: CheckContext, *, document: str, budget: float, checks: list[str],
-                   headers: dict[str, str] | None = None, id_field: str | None = None,
-                   create_method: str = "POST", create_headers: dict[str, str] | None = None,
-                   if_match: bool = False) -> Probing:
+                   headers: dict[str, str] | None = None, paths: list[str] | None = None,
+                   id_field: str | None = None, create_method: str = "POST",
+                   create_headers: dict[str, str] | None = None, if_match: bool = False) -> Probing:
     """Reads the exercise's OpenAPI document for the probes, with the headers every probe sends,
     and makes one resource at each item path (POST to its collection: 2xx and a Location), as
     the probes will: when that fails, it fails once, here, and the probes do not run.
 
-    The `budget` (seconds of exploring) is shared by the probe `checks` by their WEIGHTS.
+    With `paths`, only the operations at those documented paths are probed. The `budget`
+    (seconds) bounds the probes' whole time, this setup included; the probe `checks` share it by
+    their WEIGHTS (see `grader.contract.budget`).
     """
     try:
         loaded = load_contract(Path(document))
+        loaded = loaded.only(paths) if paths else loaded
     except (ContractError, OSError) as exc:
         raise CheckFailed(f"the exercise's contract cannot be read ({exc}); this is a course "
                           "bug: `apilab verify` names it") from None
-    total = sum(WEIGHTS.get(name, 1) for name in checks) or 1
-    budget *= ctx.wire.limits.probe_scale
-    seconds = {name: budget * WEIGHTS.get(name, 1) / total for name in checks}
-    probing = Probing(loaded, {name: str(ctx.fill(value)) for name, value in (headers or {}).items()},
-                      seconds, id_field, create_method, dict(create_headers or {}), if_match)
-    from grader.contract.session import Session  # loads Hypothesis: only a run that probes pays
+    allotted = Budget(budget * ctx.wire.limits.probe_scale,
+                     {name: WEIGHTS.get(name, 1) for name in checks})
+    probing = Probing(loaded, allotted,
+                      {name: str(ctx.fill(value)) for name, value in (headers or {}).items()},
+                      id_field, create_method, dict(create_headers or {}), if_match)
+    started = time.perf_counter()
+    from grader.contract.explore import prepare, warm  # loads Hypothesis: only a run that probes pays
+    from grader.contract.session import Session
+    from grader.contract.values import valid
 
-    session = Session(ctx, probing, "setup")
-    for path in loaded.paths:  # the probes make resources to work on: once here, or never
-        parent = loaded.collection_path(path)
-        if (create_method == "POST" and parent and loaded.operation("POST", parent)) or (
-                create_method == "PUT" and "{" in path and loaded.operation("PUT", path)):
-            await session.create(path)
+    # Before the probes' time starts: Hypothesis and the probes loaded (once per process), and
+    # what Hypothesis builds on the first draw from each body of the contract.
+    await asyncio.to_thread(prepare)
+    for name in checks:
+        _probe(name)
+    await asyncio.to_thread(warm, [valid(op.body) for op in loaded.writes() if op.body])
+    allotted.ready_s = time.perf_counter() - started
+    with allotted.spending() as share:
+        session = Session(ctx, probing, share)
+        try:
+            for path in loaded.paths:  # the probes make resources to work on: once here, or never
+                parent = loaded.collection_path(path)
+                if (create_method == "POST" and parent and loaded.operation("POST", parent)) or (
+                        create_method == "PUT" and "{" in path and loaded.operation("PUT", path)):
+                    await session.create(path)
+        except OutOfBudget:
+            pass  # the probes will have no time left either: each says it was cut short
     return probing
 
 
@@ -73,7 +103,7 @@ async def contract_rejects_invalid(ctx: CheckContext) -> None:
     null where not nullable, out of range, not whole, too short, too long, off-pattern, outside
     the enum, missing) is refused with a refusal status the contract lists, and changes nothing
     (RFC 9110 §15.5.21)."""
-    await _explore(ctx, "contract-rejects-invalid", "writes.rejects_invalid")
+    await _explore(ctx, "contract-rejects-invalid")
 
 
 @check("contract-accepts-valid",
@@ -88,7 +118,7 @@ async def contract_accepts_valid(ctx: CheckContext) -> None:
     bound reached, each enum value, null, left out, text beyond ASCII), are accepted with the
     documented status, answered and then shown by GET exactly as sent (defaults for what was
     left out; for PATCH, the other fields as they were)."""
-    await _explore(ctx, "contract-accepts-valid", "writes.accepts_valid")
+    await _explore(ctx, "contract-accepts-valid")
 
 
 @check("contract-parameters",
@@ -103,7 +133,7 @@ async def contract_parameters(ctx: CheckContext) -> None:
     """Path parameters of any shape, query parameters that break their schema or are garbage,
     and issued cursors changed, are answered with a status the contract lists for the route
     (a refusal for a value that breaks the schema), never a 5xx (RFC 9110 §15.6)."""
-    await _explore(ctx, "contract-parameters", "reads.parameters")
+    await _explore(ctx, "contract-parameters")
 
 
 @check("contract-errors-are-problems",
@@ -118,7 +148,7 @@ async def contract_errors_are_problems(ctx: CheckContext) -> None:
     """Every error the probes provoke (malformed JSON, a body not sent as JSON, an invalid body
     or query, an unknown id, an unsupported method, no credentials) has the documented media
     type, a body following the documented schema, and `status` equal to the HTTP status."""
-    await _explore(ctx, "contract-errors-are-problems", "errors.errors_are_problems")
+    await _explore(ctx, "contract-errors-are-problems")
 
 
 @check("contract-allow-and-routes",
@@ -132,7 +162,7 @@ async def contract_allow_and_routes(ctx: CheckContext) -> None:
     """On every path, a method the contract does not document is a 405 whose Allow names every
     documented method and only methods that are answered (RFC 9110 §10.2.1); a path outside the
     contract is a 4xx problem, never HTML or a 5xx."""
-    await _explore(ctx, "contract-allow-and-routes", "errors.methods_and_routes")
+    await _explore(ctx, "contract-allow-and-routes")
 
 
 @check("contract-lists-match-items",
@@ -144,22 +174,37 @@ async def contract_allow_and_routes(ctx: CheckContext) -> None:
 async def contract_lists_match_items(ctx: CheckContext) -> None:
     """Every item of every list (following its next links), compared field by field with a GET
     of that item, which also follows the contract's schema."""
-    await _explore(ctx, "contract-lists-match-items", "reads.lists_match_items")
+    await _explore(ctx, "contract-lists-match-items")
 
 
-async def _explore(ctx: CheckContext, name: str, probe_name: str) -> None:
-    """Run the probe `probe_name` (module.function under grader.contract) as check `name`."""
-    import importlib
-
+async def _explore(ctx: CheckContext, name: str) -> None:
+    """Run check `name`'s probe within its share of the probes' budget; cut short by the budget,
+    it passes with what it reached."""
     from grader.contract.session import Session  # loads Hypothesis: only a run that probes pays
 
-    module, function = probe_name.split(".")
-    probe = getattr(importlib.import_module(f"grader.contract.{module}"), function)
-    session = Session(ctx, ctx.fixtures["contract"], name)
-    try:
-        finding = await probe(session)
-    except CheckFailed:  # it stopped before probing (a resource it needs could not be made)
-        exchanges = ctx.wire.exchanges
-        del exchanges[session.first:len(exchanges) - KEPT_ON_FAILURE]
-        raise
+    probe = _probe(name)
+    probing: Probing = ctx.fixtures["contract"]
+    with probing.budget.spending(name) as share:
+        session = Session(ctx, probing, share)
+        try:
+            if share.left() <= 0:
+                raise OutOfBudget("no time is left for this probe")
+            finding = await probe(session)
+        except CheckFailed:  # it stopped before probing (a resource it needs could not be made)
+            exchanges = ctx.wire.exchanges
+            del exchanges[session.first:len(exchanges) - KEPT_ON_FAILURE]
+            raise
+        except OutOfBudget:
+            finding = None
+            session.explorer.cut_short = True
+    if finding is None and session.explorer.cut_short:
+        probing.budget.cut(name)
     session.conclude(finding)
+
+
+def _probe(name: str) -> Any:
+    """The probe that check `name` runs (its module imported on first use)."""
+    import importlib
+
+    module, function = PROBES[name].split(".")
+    return getattr(importlib.import_module(f"grader.contract.{module}"), function)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,20 @@ class Contract:
     operations: tuple[Operation, ...]
     paths: tuple[str, ...]  # in document order
     document: dict[str, Any] = field(repr=False)  # as written, with its references
+
+    def only(self, paths: Sequence[str]) -> Contract:
+        """This contract with only the operations at `paths` (each one documented) to probe."""
+        if unknown := [path for path in paths if path not in self.paths]:
+            raise ContractError(f"{self.source} documents no path {', '.join(unknown)}; its paths "
+                                f"are {', '.join(self.paths)}")
+        return replace(
+            self, operations=tuple(op for op in self.operations if op.path in paths),
+            paths=tuple(path for path in self.paths if path in paths))
+
+    @property
+    def documented_paths(self) -> list[str]:
+        """Every path of the document, those left out of the probes (see `only`) included."""
+        return list(self.document.get("paths") or {})
 
     def operation(self, method: str, path: str) -> Operation | None:
         return next((op for op in self.operations if op.method == method and op.path == path), None)

@@ -63,7 +63,7 @@ async def methods_and_routes(session: Session) -> Finding | None:
                 st.sampled_from(others), lambda method, p=path, u=url: _advertised(session, p, u, method),
                 ERROR_EXAMPLES):
             return finding
-    prefixes = {path.strip("/").split("/")[0] for path in contract.paths}
+    prefixes = {path.strip("/").split("/")[0] for path in contract.documented_paths}
     segment = valid_segment().filter(lambda s: s not in prefixes)
     for path in [""] + [p for p in contract.paths if "{" in p]:
         base = await _url(session, None, {}, path) if path else session.url("/")

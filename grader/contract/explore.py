@@ -10,22 +10,28 @@ Hypothesis runs its test function synchronously, so each search runs in a worker
 every example to the event loop, where the wire lives: requests still go through the one bounded,
 recorded wire. Seeds come from the check's generator, itself drawn from the run's seed, so a run
 replays exactly with `--seed` (as long as the server answers the same and the time budget is not
-reached). Exploring stops at the check's deadline; a failure found is shrunk for a few seconds more.
+reached). Exploring stops at the end of the check's share of the probes' budget (see
+`grader.contract.budget`); a failure found is shrunk for a few seconds more, within the budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import json
+import math
 import random
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
+from grader.contract.budget import OutOfBudget, Share
 from grader.report import Exchange
 
 SHRINK_SECONDS = 3.0  # how long a failure found may be shrunk, from when it is found
@@ -54,49 +60,100 @@ class _OutOfTime(BaseException):  # not an Exception: Hypothesis lets it through
 
 
 class Explorer:
-    """Runs one check's searches: each seeded from `rng`, all within `seconds` from now."""
+    """Runs one check's searches: each seeded from `rng`, all within its `share` of the budget."""
 
-    def __init__(self, rng: random.Random, seconds: float) -> None:
+    def __init__(self, rng: random.Random, share: Share) -> None:
         self.rng = rng
-        self.deadline = time.perf_counter() + seconds
+        self.share = share
+        self.deadline = share.ends
         self.examples = 0  # examples probed, over every search
         self.shrinks = 0  # failing examples seen while shrinking
+        self.cut_short = False  # whether time ended an exploration before it was done
+        self._shrinking_until: float | None = None
 
     @property
-    def out_of_time(self) -> bool:
-        return time.perf_counter() > self.deadline
+    def bound(self) -> float:
+        """When a request must have ended: the end of the share, or while a failure found is
+        shrunk, the end of its shrinking."""
+        return self._shrinking_until or self.deadline
+
+    def time_up(self) -> bool:
+        """True once the share has ended (the check is then cut short: there was more to probe)."""
+        if time.perf_counter() > self.deadline:
+            self.cut_short = True
+        return self.cut_short
 
     async def search(self, strategy: Any, probe: Probe, examples: int, *,
                      bounded: bool = True) -> Finding | None:
         """Run `probe` on up to `examples` values drawn from `strategy`; the finding of the
         simplest failing value Hypothesis could shrink to, or None when none failed. Once the
-        explorer is out of time a `bounded` search probes nothing."""
+        explorer is out of time a `bounded` search probes nothing.
+
+        Hypothesis' own work (drawing, shrinking) is bounded too: when the share (or the
+        shrinking) ends first, the example in flight is cancelled and the search stops at the
+        end of the example Hypothesis is drawing; it returns the failure found so far, or raises
+        OutOfBudget when there is none."""
         deadline = self.deadline if bounded else float("inf")
-        if time.perf_counter() > deadline:
+        if bounded and self.time_up():
             return None
+        if self.share.left(self.bound) <= 0:  # a draw, once the time is up
+            raise OutOfBudget("the probes' time is up")
         loop = asyncio.get_running_loop()
         stop = threading.Event()
+        lock = threading.Lock()  # between Hypothesis' thread starting an example and `stop`
+        in_flight: list[concurrent.futures.Future[Finding | None]] = []
         findings: list[Finding] = []
         shrink_until: list[float] = []
+        outer = self._shrinking_until  # a draw inside a probe is a search within a search
 
         def run_probe(value: Any) -> None:
             now = time.perf_counter()
-            if stop.is_set() or (now > shrink_until[0] if shrink_until else now > deadline):
-                raise _OutOfTime  # the smallest failure found so far is in `findings`
-            self.examples += 1
-            finding = asyncio.run_coroutine_threadsafe(probe(value), loop).result()
+            with lock:
+                if stop.is_set() or (now > shrink_until[0] if shrink_until else now > deadline):
+                    self.cut_short = self.cut_short or not shrink_until
+                    raise _OutOfTime  # the smallest failure found so far is in `findings`
+                self.examples += 1
+                in_flight[:] = [asyncio.run_coroutine_threadsafe(probe(value), loop)]
+            try:
+                finding = in_flight[0].result()
+            except (OutOfBudget, concurrent.futures.CancelledError):  # the time ended meanwhile
+                self.cut_short = True
+                raise _OutOfTime from None
             if finding is not None:
                 if not shrink_until:
-                    shrink_until.append(now + SHRINK_SECONDS)
+                    shrink_until.append(min(now + SHRINK_SECONDS, self.share.budget_ends))
+                    self._shrinking_until = shrink_until[0]
                 findings.append(finding)
                 self.shrinks += 1
                 raise _Found
 
         test = _hypothesis_test(strategy, run_probe, examples, self.rng.getrandbits(64))
+        running = asyncio.ensure_future(asyncio.to_thread(test))
+
+        def halt() -> None:
+            with lock:
+                stop.set()  # the thread stops at its next example
+                for future in in_flight:
+                    future.cancel()
+
+        timed_out = False
         try:
-            await asyncio.to_thread(test)
+            while not await _within(running, self.share.left(self.bound)):
+                if self.share.left(self.bound) > 0:
+                    continue  # a failure was found meanwhile: its shrinking has longer
+                halt()
+                self.cut_short = timed_out = True
+                break
+        except asyncio.CancelledError:
+            halt()
+            raise
         finally:
-            stop.set()
+            # Hypothesis may not run in two threads at once (its source inspection is not
+            # thread-safe): the search ends with its thread, which stops within an example.
+            await asyncio.shield(running)
+            self._shrinking_until = outer
+        if timed_out and not findings:
+            raise OutOfBudget("the probes' time ended while Hypothesis was drawing")
         return findings[-1] if findings else None
 
     async def sweep(self, cases: Sequence[tuple[Any, Any]], probe: CaseProbe, examples: int,
@@ -119,7 +176,7 @@ class Explorer:
         async def each(drawn: tuple[Any, ...]) -> Finding | None:
             shared, values = drawn[0], drawn[1:]
             for index in focus or range(len(cases)):
-                if not focus and self.out_of_time:
+                if not focus and self.time_up():
                     return None
                 value = values[index] if common is None else (shared, values[index])
                 key = (index, json.dumps(value, sort_keys=True, default=repr))
@@ -144,6 +201,57 @@ class Explorer:
 
         await self.search(strategy, keep, examples=2 if novel else 1, bounded=False)
         return drawn[-1]
+
+
+async def _within(running: asyncio.Future[None], seconds: float) -> bool:
+    """Await `running` for at most `seconds` (inf: as long as it takes), leaving it running
+    after; whether it ended."""
+    if math.isinf(seconds):
+        await running
+        return True
+    try:
+        await asyncio.wait_for(asyncio.shield(running), max(seconds, 0.0))
+    except TimeoutError:
+        return False
+    return True
+
+
+@functools.cache
+def prepare() -> None:
+    """Ready Hypothesis, once per process, before any probe's time starts: its cache in the user's
+    cache folder (not a `.hypothesis` folder in the learner's working directory), and the table
+    of UTF-8 characters the probes draw text from, which Hypothesis computes on a machine's first
+    run (seconds) and reads from that cache afterwards (milliseconds)."""
+    import os
+
+    from hypothesis import given, settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        import platformdirs
+
+        set_hypothesis_home_dir(Path(platformdirs.user_cache_dir("apilab")) / "hypothesis")
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(st.characters(codec="utf-8"))
+    def draw_one(_character: str) -> None:
+        pass
+
+    draw_one()
+
+
+def warm(strategies: Sequence[Any]) -> None:
+    """Draw one value from each of `strategies` (the contract's bodies), so that what Hypothesis
+    builds on a strategy's first use (its regular expressions, its tables) is built before the
+    probes' time starts: a cost of the process, not of the probes."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(st.tuples(*strategies))
+    def draw_one(_values: tuple[Any, ...]) -> None:
+        pass
+
+    draw_one()
 
 
 def _hypothesis_test(strategy: Any, run_probe: Callable[[Any], None], examples: int,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.contract.budget import Budget
 from grader.contract.document import Contract
 
 
@@ -14,8 +15,8 @@ class Probing:
     """The probes' view of the exercise: its contract, and what every probe request carries."""
 
     contract: Contract
+    budget: Budget  # the probes' time in this run, shared by the probe checks
     headers: dict[str, str] = field(default_factory=dict)  # credentials, filled from fixtures
-    seconds: dict[str, float] = field(default_factory=dict)  # exploring time, by check id
     id_field: str | None = None  # the field of an item that its URL names (else the path's)
     # How a resource is made: POST to its collection, or (PUT) at its own URL, with these headers.
     create_method: str = "POST"

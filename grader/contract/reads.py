@@ -96,7 +96,7 @@ async def lists_match_items(session: Session) -> Finding | None:
         mark = session.mark()
         items = await walk(session, operation.path)
         for item in session.explorer.rng.sample(items, min(len(items), MAX_ITEMS)):
-            if session.explorer.out_of_time:
+            if session.explorer.time_up():
                 break
             if finding := await session.guarded(mark, _matches_its_own(session, item_path, item, mark)):
                 return finding

@@ -3,16 +3,20 @@ that sends requests, makes the resources to work on, and turns what it saw into 
 
 `Probing` is the value of the `contract` run fixture, prepared once per run; a `Session` is one
 check's: it records where the check's exchanges begin so that, at the end, the report keeps
-only the requests of the failure it shows (a probe check sends hundreds).
+only the requests of the failure it shows (a probe check sends hundreds), and it cuts every
+request at the end of the check's share of the probes' budget (see `grader.contract.budget`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 from typing import Any
 from urllib.parse import quote, urljoin
 
 from grader.context import NO_BODY, CheckContext, CheckFailed
+from grader.contract.budget import OutOfBudget, Share
 from grader.contract.document import Operation
 from grader.contract.explore import Explorer, Finding
 from grader.contract.probing import Probing, Resource
@@ -25,9 +29,9 @@ from grader.wire import Received
 class Session:
     """One probe check's requests, resources, and explorer."""
 
-    def __init__(self, ctx: CheckContext, probing: Probing, check_id: str) -> None:
+    def __init__(self, ctx: CheckContext, probing: Probing, share: Share) -> None:
         self.ctx, self.probing, self.contract = ctx, probing, probing.contract
-        self.explorer = Explorer(ctx.rng, probing.seconds.get(check_id, 1.0))
+        self.explorer = Explorer(ctx.rng, share)
         self.first = len(ctx.wire.exchanges)
 
     # --- requests -------------------------------------------------------------------------------
@@ -46,7 +50,17 @@ class Session:
         if json_body is not NO_BODY:
             body = json.dumps(json_body, ensure_ascii=False).encode()
             sent.setdefault("Content-Type", "application/json")
-        return await self.ctx.request(method, url, headers=sent, body=body)
+        left = self.explorer.share.left(self.explorer.bound)
+        if left <= 0:
+            raise OutOfBudget(f"{method} {url} not sent: the probes' time is up")
+        limit = asyncio.timeout(None if math.isinf(left) else left)  # else its own timeouts
+        try:
+            async with limit:
+                return await self.ctx.request(method, url, headers=sent, body=body)
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            raise OutOfBudget(f"{method} {url} cut: the probes' time ended in flight") from None
 
     async def guarded(self, mark: int, work: Any) -> Finding | None:
         """`await work`, with a wire failure (no answer, a reset...) as a finding."""

@@ -200,7 +200,7 @@ def _header(report: Report, s: Styler) -> list[str]:
         f"  Server  {report.url}",
         f"  Seed    {report.seed}",
         f"  Score   {report.score}/{report.max_score}  {verdict[report.status]}",
-    ] + _limits(report)
+    ] + _limits(report) + _probe_time(report)
 
 
 def _limits(report: Report) -> list[str]:
@@ -211,6 +211,17 @@ def _limits(report: Report) -> list[str]:
         return []
     special = ", ".join(f"{c.id}: {c.time_limit_s:g} s" for c in own)
     return [f"  Limits  {limits.check_s:g} s a check ({special}), {limits.run_s:g} s the run"]
+
+
+def _probe_time(report: Report) -> list[str]:
+    # What the contract probes reached depends on their budget: a kind cut short passed on less.
+    probes = report.probes
+    if probes is None:
+        return []
+    budget = f"of a {probes.budget_s:g} s budget" if probes.budget_s is not None else "(no budget)"
+    cut = f"; cut short by it: {', '.join(probes.cut_short)}" if probes.cut_short else ""
+    ready = f" (after {probes.ready_s:.1f} s getting ready)" if probes.ready_s >= 0.05 else ""
+    return [f"  Probes  {probes.used_s:.1f} s used {budget}{ready}{cut}"]
 
 
 def _setup_verdicts(report: Report, s: Styler) -> list[str]:

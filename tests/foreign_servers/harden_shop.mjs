@@ -2,11 +2,22 @@
 // prove that a correct server in another stack passes. It makes the choices the README leaves
 // open differently from the Python reference: string ids, forbidden members refused with 422
 // (not ignored), a 400 for a bad limit, 410 for /v0, tokens that say typ "JWT" and live 600 s.
+// `--mistake NAME` plants one realistic mistake (see MISTAKES), for the grader's tests.
 import http from "node:http";
 import crypto from "node:crypto";
 import { promises as dns } from "node:dns";
 import net from "node:net";
 
+const MISTAKES = {
+  "utf16-length": "text lengths counted in UTF-16 units (String.length): an emoji counts as two",
+  "quantity-coerced": "a quantity sent as a string of digits (\"3\") is taken as the number",
+};
+const flag = process.argv.indexOf("--mistake");
+const MISTAKE = flag >= 0 ? process.argv[flag + 1] : null;
+if (MISTAKE !== null && !(MISTAKE in MISTAKES)) {
+  console.error(`unknown mistake ${MISTAKE}; known: ${Object.keys(MISTAKES).join(", ")}`);
+  process.exit(2);
+}
 const PORT = Number(process.env.PORT || 8001);
 const KEY = crypto.randomBytes(32);
 const MAX_BODY = 65536;
@@ -100,8 +111,12 @@ async function jsonBody(req, fields) {
   if (extra.length) throw new Problem(422, `these members may not be sent: ${extra.join(", ")}`);
   return body;
 }
-const isText = (v, min, max) => typeof v === "string" && v.length >= min && v.length <= max;
+// Lengths count Unicode characters (code points), as the contract does, not UTF-16 units.
+const chars = MISTAKE === "utf16-length" ? (v) => v.length : (v) => [...v].length;
+const isText = (v, min, max) => typeof v === "string" && chars(v) >= min && chars(v) <= max;
 const isCount = (v) => Number.isInteger(v) && v >= 1 && v <= 100;
+// The planted mistake: what a lenient parser does with "3".
+const counted = (v) => (MISTAKE === "quantity-coerced" && typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v);
 
 function caller(req) {
   const [scheme, token] = (req.headers.authorization || "").split(" ");
@@ -222,6 +237,7 @@ async function route(req, url) {
   if (path === "/orders" && req.method === "POST") {
     const who = caller(req);
     const b = await jsonBody(req, ["item", "quantity"]);
+    b.quantity = counted(b.quantity);
     if (!isText(b.item, 1, 100) || !isCount(b.quantity)) throw new Problem(422, "item (1-100 characters) and quantity (1-100)");
     const order = { id: newId("ord"), item: b.item, quantity: b.quantity, status: "pending", owner: who.id };
     orders.set(order.id, order);
@@ -235,6 +251,7 @@ async function route(req, url) {
     if (req.method === "GET") return [200, order];
     if (req.method === "PATCH") {
       const b = await jsonBody(req, ["quantity"]);
+      b.quantity = counted(b.quantity);
       if (!isCount(b.quantity)) throw new Problem(422, "quantity is 1 to 100");
       order.quantity = b.quantity;
       return [200, order];

@@ -12,6 +12,8 @@ const MISTAKES = {
   'v2-list-in-v1-shape': 'GET /v2/books shows every book through v1\'s translation',
   'next-link-to-v1': 'the pager builds every next link under /v1',
   'sunset-one-digit-day': 'Sunset written with a one-digit day, as RFC 1123 formatters do',
+  'utf16-length': 'text lengths counted in UTF-16 units (String.length): an emoji counts as two',
+  'options-unanswered': 'the list\'s 405 advertises OPTIONS in Allow, but OPTIONS /books is a 405',
 };
 const flag = process.argv.indexOf('--mistake');
 const MISTAKE = flag >= 0 ? process.argv[flag + 1] : null;
@@ -68,9 +70,11 @@ function isJsonType(header) {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-const isText = (v) => typeof v === 'string' && v.length > 0;
-const isPages = (v) => v === null || (Number.isInteger(v) && v >= 1);
-const isNotes = (v) => v === null || typeof v === 'string';
+// Lengths count Unicode characters (code points), as the README does, not UTF-16 units.
+const chars = MISTAKE === 'utf16-length' ? (v) => v.length : (v) => [...v].length;
+const isText = (v) => typeof v === 'string' && chars(v) >= 1 && chars(v) <= 500;
+const isPages = (v) => v === null || (Number.isInteger(v) && v >= 1 && v <= 100000);
+const isNotes = (v) => v === null || (typeof v === 'string' && chars(v) <= 5000);
 const isAuthors = (v) => Array.isArray(v) && v.length >= 1 && v.length <= 10 && v.every(isText);
 
 // Validate a body against rules; full = POST/PUT (required fields, defaults), else PATCH.
@@ -183,6 +187,10 @@ async function handle(req, res) {
   if (rest === '/books') {
     if (method === 'GET' || method === 'HEAD') return list(req, res, url, version);
     if (method === 'POST') return create(req, res, version);
+    if (method === 'OPTIONS' && MISTAKE !== 'options-unanswered') {
+      res.writeHead(204, { Allow: 'GET, HEAD, POST, OPTIONS' });
+      return res.end();
+    }
     return problem(res, 405, `${method} is not allowed on ${path}`, { Allow: 'GET, HEAD, POST, OPTIONS' });
   }
   const item = rest.match(/^\/books\/([^/]+)$/);

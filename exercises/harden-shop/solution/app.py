@@ -34,6 +34,7 @@ from joserfc.jwk import OctKey
 from joserfc.jwt import JWTClaimsRegistry
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 # --- configuration --------------------------------------------------------------------------------
 
@@ -61,7 +62,14 @@ def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> 
 
 @app.exception_handler(StarletteHTTPException)
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return problem(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the first matching route's methods; Allow must name every method
+        # this URI supports (RFC 9110 §15.5.6), from all the routes that match it.
+        methods = {m for route in app.routes if isinstance(route, Route) and route.methods
+                   and route.path_regex.match(request.url.path) for m in route.methods}
+        headers["Allow"] = ", ".join(m for m in ("GET", "HEAD", "POST", "PATCH", "DELETE") if m in methods)
+    return problem(exc.status_code, str(exc.detail), headers)
 
 
 @app.exception_handler(RequestValidationError)

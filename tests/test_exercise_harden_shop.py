@@ -8,9 +8,7 @@ Real servers: uvicorn for the Python versions, `node` for the foreign one, on lo
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from apilab.catalog.loader import load_course, load_exercise
 from apilab.paths import CHECKOUT
 from apilab.verify import verify_course
 from grader.runner import grade
+from tests.helpers import foreign_servers
 
 EXERCISE_DIR = CHECKOUT / "exercises" / "harden-shop"
 EXERCISE = load_exercise(EXERCISE_DIR)
@@ -49,16 +48,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 @pytest.fixture(scope="module")
 def node_url() -> Iterator[str]:
     """The Node.js server, on a port of its own (PORT=0: it prints the one it got)."""
-    process = subprocess.Popen(["node", str(FOREIGN)], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PORT": "0"})
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("listening "), f"the server did not start ({line!r})"
-        yield f"http://127.0.0.1:{line.split()[1]}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with foreign_servers({"node": ["node", str(FOREIGN)]}, env={"PORT": "0"}) as urls:
+        yield urls["node"]
 
 
 def failures(report) -> str:

@@ -5,8 +5,6 @@ realistic mistake planted in it (`--mistake NAME`) fails exactly the checks that
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +13,7 @@ import pytest
 
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
+from tests.helpers import foreign_servers
 
 pytestmark = pytest.mark.slow
 
@@ -26,16 +25,8 @@ EXERCISE = load_exercise(ROOT / "exercises" / "reading-list-v2")
 @contextmanager
 def node_server(*args: str) -> Iterator[str]:
     """The server on a port of its own, with an empty store; its URL."""
-    process = subprocess.Popen(["node", str(SERVER), *args], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PORT": "0"})
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("listening "), f"the server did not start ({line!r})"
-        yield f"http://127.0.0.1:{line.split()[1]}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with foreign_servers({"node": ["node", str(SERVER), *args]}, env={"PORT": "0"}) as urls:
+        yield urls["node"]
 
 
 async def test_a_correct_node_server_scores_full_marks():

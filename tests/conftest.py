@@ -23,6 +23,12 @@ from tests.helpers import FIXTURE_COURSE, TickingClock, make_report
 from tests.hub_cohort import cohort  # noqa: F401  (a fixture: a small cohort on an in-process hub)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (real processes) start first, in their order, and the quick ones fill the
+    workers' last minutes: no long test is left to run alone at the end of a parallel run."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("apilab-home")

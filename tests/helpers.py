@@ -1,13 +1,16 @@
 """What the tests share: the fixture course's location, reports with fixed times, a ticking clock,
-and the few pilot moves that several app tests make. Fixtures live in conftest.py; this module is
-imported by name (`from tests.helpers import ...`), never conftest."""
+the few pilot moves that several app tests make, and starting the foreign servers. Fixtures live
+in conftest.py; this module is imported by name (`from tests.helpers import ...`), never conftest."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +92,43 @@ def make_report(
         duration_ms=12.5,
         checks=checks,
     )
+
+
+@contextmanager
+def foreign_servers(programs: Mapping[str, Sequence[str]],
+                    env: Mapping[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """Run each program (servers of tests/foreign_servers/, `env` added to their environment) until
+    the block ends; the URL of every server they announce, by name.
+
+    A program serving one server prints `listening PORT` or `ready PORT` once it listens, and is
+    named as in `programs`; one serving several prints `NAME PORT` for each, then `ready`. A port 0
+    in their arguments (or PORT=0) takes a free one."""
+    processes = {name: subprocess.Popen(list(command), stdout=subprocess.PIPE, text=True,
+                                        env={**os.environ, **(env or {})})
+                 for name, command in programs.items()}
+    try:
+        urls: dict[str, str] = {}
+        for name, process in processes.items():
+            urls |= _announced(name, process)
+        yield urls
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _announced(name: str, process: subprocess.Popen[str]) -> dict[str, str]:
+    assert process.stdout is not None
+    urls = {}
+    for line in iter(process.stdout.readline, ""):
+        word, _, port = line.strip().partition(" ")
+        if word == "ready" and not port:
+            return urls
+        assert port.isdigit(), f"{name}: the server did not start ({line!r})"
+        if word in ("listening", "ready"):
+            return {name: f"http://127.0.0.1:{port}"}
+        urls[word] = f"http://127.0.0.1:{port}"
+    raise AssertionError(f"{name}: the server exited before it listened (exit status {process.wait()})")
 
 
 @dataclass

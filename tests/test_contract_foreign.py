@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
 from grader.wire import Limits
+from tests.helpers import foreign_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = load_exercise(ROOT / "exercises" / "reading-list")
@@ -47,15 +47,8 @@ pytestmark = pytest.mark.slow
 def node_server(mistake: str | None = None) -> Iterator[str]:
     """The Node server (with `mistake` planted) on a free loopback port; its URL."""
     planted = ["--mistake", mistake] if mistake else []
-    process = subprocess.Popen(["node", str(SERVER), *planted, "0"], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("ready "), f"the Node server did not start: {line!r}"
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with foreign_servers({"node": ["node", str(SERVER), *planted, "0"]}) as urls:
+        yield urls["node"]
 
 
 def failures(report) -> str:

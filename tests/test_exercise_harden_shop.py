@@ -10,9 +10,7 @@ Real servers: uvicorn for the Python versions, `node` for the foreign one, on lo
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +24,7 @@ from apilab.paths import CHECKOUT
 from apilab.verify import verify_course
 from grader.runner import grade
 from grader.wire import Limits
+from tests.helpers import foreign_servers
 
 EXERCISE_DIR = CHECKOUT / "exercises" / "harden-shop"
 EXERCISE = load_exercise(EXERCISE_DIR)
@@ -62,16 +61,8 @@ def node_url() -> Iterator[str]:
 @contextmanager
 def node_server(*args: str) -> Iterator[str]:
     """The Node.js server, on a port of its own (PORT=0: it prints the one it got)."""
-    process = subprocess.Popen(["node", str(FOREIGN), *args], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PORT": "0"})
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("listening "), f"the server did not start ({line!r})"
-        yield f"http://127.0.0.1:{line.split()[1]}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with foreign_servers({"node": ["node", str(FOREIGN), *args]}, env={"PORT": "0"}) as urls:
+        yield urls["node"]
 
 
 def failures(report) -> str:

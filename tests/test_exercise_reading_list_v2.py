@@ -20,8 +20,7 @@ from grader.runner import grade
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = load_exercise(ROOT / "exercises" / "reading-list-v2")
 LESSON_1 = load_exercise(ROOT / "exercises" / "reading-list")
-# Lesson 1's own checks: its contract probes stay with its own contract, they are not included.
-LESSON_1_CHECKS = [c for c in LESSON_1.checks if not (LESSON_1.probes and c.id in LESSON_1.probes.checks)]
+LESSON_1_CHECKS = LESSON_1.own_checks  # its contract probes stay with its own contract
 OWN = [check for check in EXERCISE.checks if check.base_path != "/v1"]
 MUTANTS = {mutant.name: mutant for mutant in EXERCISE.mutants}
 SHOWN = ["sunset-numeric-zone", "lossy-round-trip", "v1-pages-renamed-too", "v1-shows-first-author"]

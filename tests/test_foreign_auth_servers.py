@@ -4,8 +4,6 @@ reference does not. A correct foreign server scores full marks, hidden checks in
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
+from tests.helpers import foreign_servers
 
 pytestmark = pytest.mark.slow
 
@@ -23,22 +22,10 @@ SERVERS = Path(__file__).resolve().parent / "foreign_servers"
 @pytest.fixture(scope="module")
 def node_servers(sandbox_url: str) -> Iterator[dict[str, str]]:
     """Both servers on ports of their own, trusting the session's sandbox."""
-    env = {**os.environ, "PORT": "0", "SANDBOX_URL": sandbox_url}
-    processes = {slug: subprocess.Popen(["node", str(SERVERS / f"{slug.replace('-', '_')}.mjs")],
-                                        stdout=subprocess.PIPE, text=True, env=env)
-                 for slug in ("private-notes", "api-keys")}
-    try:
-        urls = {}
-        for slug, process in processes.items():
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            assert line.startswith("listening "), f"{slug}: the server did not start ({line!r})"
-            urls[slug] = f"http://127.0.0.1:{line.split()[1]}"
+    programs = {slug: ["node", str(SERVERS / f"{slug.replace('-', '_')}.mjs")]
+                for slug in ("private-notes", "api-keys")}
+    with foreign_servers(programs, env={"PORT": "0", "SANDBOX_URL": sandbox_url}) as urls:
         yield urls
-    finally:
-        for process in processes.values():
-            process.terminate()
-            process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("slug", ["private-notes", "api-keys"])

@@ -9,7 +9,6 @@ the checks that catch it, and the message must name the mistake.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
 from grader.wire import Limits
+from tests.helpers import foreign_servers
 
 pytestmark = pytest.mark.slow
 
@@ -57,23 +57,12 @@ NODE_VARIANTS = {*CORRECT_NODE, "node-length-utf16"}
 def servers() -> Iterator[dict[str, str]]:
     """Every variant on a port of its own: the Python ones in one process, Node's in another."""
     python = [v for v in [*CORRECT_PYTHON, *MISTAKES] if v not in NODE_VARIANTS]
-    commands = [[sys.executable, str(SERVERS / "reading_list.py"), "--listen",
-                 *(f"{v}=0" for v in python)],
-                ["node", str(SERVERS / "reading_list.mjs"), *(f"{v}=0" for v in NODE_VARIANTS)]]
-    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for command in commands]
-    urls = {}
-    try:
-        for process in processes:
-            assert process.stdout is not None
-            for line in iter(process.stdout.readline, "ready\n"):
-                assert line, "a foreign server exited before it was ready"
-                variant, port = line.split()
-                urls[variant] = f"http://127.0.0.1:{port}"
+    with foreign_servers({
+        "reading_list.py": [sys.executable, str(SERVERS / "reading_list.py"), "--listen",
+                            *(f"{v}=0" for v in python)],
+        "reading_list.mjs": ["node", str(SERVERS / "reading_list.mjs"), *(f"{v}=0" for v in NODE_VARIANTS)],
+    }) as urls:
         yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def failures(report) -> str:

@@ -8,9 +8,7 @@ meant for."""
 from __future__ import annotations
 
 import math
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
 from grader.wire import Limits
+from tests.helpers import foreign_servers
 
 pytestmark = pytest.mark.slow
 
@@ -35,16 +34,8 @@ HAND_WRITTEN = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks
 @contextmanager
 def node_server(*args: str) -> Iterator[str]:
     """The server on a port of its own, with an empty store; its URL."""
-    process = subprocess.Popen(["node", str(SERVER), *args], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PORT": "0"})
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("listening "), f"the server did not start ({line!r})"
-        yield f"http://127.0.0.1:{line.split()[1]}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with foreign_servers({"node": ["node", str(SERVER), *args]}, env={"PORT": "0"}) as urls:
+        yield urls["node"]
 
 
 @pytest.mark.timeout(300)  # every check of both versions, and the probes' budget

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PUBLISHED = [*LESSONS, FIXTURE_COURSE / "notebooks/01-http-basics.ipynb"]
 EVERY_NOTEBOOK = PUBLISHED + [solution_path(path) for path in PUBLISHED]
+# The blanks of each lesson's notebook: each must fail its self-check until it is answered.
+BLANKS = {"01-rest-and-http": 19, "02-auth": 12, "03-versioning": 14, "04-caching": 14, "05-security": 4}
 
 
 def _id(path: Path) -> str:
@@ -58,21 +60,32 @@ def test_only_self_checks_are_locked(path: Path):
         assert locked == folded == is_self_check(cell) == (SELF_CHECK_TAG in cell.metadata.get("tags", []))
 
 
+def test_every_lesson_notebook_is_proven_here():
+    """`apilab verify` proves the notebooks its course's lessons name: the test below proves each."""
+    course = load_course(ROOT)
+    assert [course.notebook_path(lesson) for lesson in course.lessons if lesson.notebook] == LESSONS
+    assert sorted(path.stem for path in LESSONS) == sorted(BLANKS)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", LESSONS, ids=[_id(p) for p in LESSONS])
 def test_lesson_notebook_asks_and_its_solution_answers(path: Path, request: pytest.FixtureRequest):
+    """What `apilab verify` proves of a lesson's notebook (the only run of these proofs here)."""
     labs = next((lesson.labs for lesson in load_course(ROOT).lessons if lesson.notebook == path.name), [])
     # a lesson whose notebook needs a lab gets the sandbox with that lab on (the only one: security)
     url = request.getfixturevalue("security_lab_url" if labs else "sandbox_url")
     verdicts = verify_notebook(path, url)
     assert all(v.ok for v in verdicts), "\n".join(f"{v.ok}: {v.detail}" for v in verdicts)
+    assert {v.subject for v in verdicts} == {f"notebook {path.stem}"}
     details = [v.detail for v in verdicts]
+    assert [detail.split(" (")[0].split(":")[0] for detail in details] == [
+        "the published notebook is what its solution generates",
+        "the solution runs to the end",
+        "untouched, it stops at its first blank",
+        f"each of its {BLANKS[path.stem]} blanks fails its self-check until it is answered",
+    ]
     assert details[0] == "the published notebook is what its solution generates"
-    assert details[1].startswith("the solution runs to the end")
-    assert details[2].startswith("untouched, it stops at its first blank")
     assert "is still a blank (...)" in details[2]
-    assert details[3].startswith("each of its")
-    assert details[3].endswith("fails its self-check until it is answered")
 
 
 # --- the runner and the proofs, on small notebooks made here ------------------------------------

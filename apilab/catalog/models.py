@@ -389,6 +389,13 @@ class Exercise(Model):
     def max_score(self) -> int:
         return sum(check.points for check in self.checks)
 
+    @property
+    def own_checks(self) -> list[Check]:
+        """Its checks without the contract probes `[probes]` adds (an exercise that includes it
+        brings these: its probes explore its own contract, not the paths under a base path)."""
+        probes = self.probes.checks if self.probes else {}
+        return [check for check in self.checks if check.id not in probes]
+
     def visible_checks(self, include_hidden: bool) -> list[Check]:
         return [c for c in self.checks if include_hidden or not c.hidden]
 

@@ -244,7 +244,9 @@ async def test_the_cohort_view_shows_pass_rates_and_the_most_failing_checks(hub,
             # ada, bob and (if the review test ran) cy: check-2 fails for everyone
             learners = screen.stats.learners
             assert rates["check-0"] == f"{learners}/{learners}" and rates["check-2"] == f"0/{learners}"
-            assert screen.stats.most_failing[0].id == "check-2"
+            # Other tests may add a submission that also fails check-1 for everyone: a tie.
+            everyone = [c.id for c in screen.stats.most_failing if c.failures == learners]
+            assert screen.stats.most_failing[0].id in everyone and "check-2" in everyone
             assert "Check number 2" in str(screen.query_one("#cohort-failing").render())
 
             screen.query_one("#cohort-exercise", Select).value = "whoami"

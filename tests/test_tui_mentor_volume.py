@@ -95,6 +95,9 @@ class SlowHub:
     def feedback_on(self, sid: str) -> list[Feedback]:
         return []
 
+    def captures(self) -> list:
+        return []
+
 
 @pytest.mark.parametrize("checks", [800])
 async def test_a_report_with_thousands_of_checks_shows_a_bounded_number_of_rows(checks,

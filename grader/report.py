@@ -183,6 +183,11 @@ class Report(Model):
         return [stage for stage in self.stages if not stage.ran]
 
     @property
+    def waiting(self) -> int:
+        """How many checks are in the stages this run did not reach."""
+        return sum(len(stage.checks) for stage in self.not_run)
+
+    @property
     def from_newer_version(self) -> bool:
         """Written by a newer apilab: some of what it holds may not be shown."""
         return self.schema_version > SCHEMA_VERSION

@@ -5,6 +5,7 @@ in conftest.py; this module is imported by name (`from tests.helpers import ...`
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import subprocess
@@ -15,8 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apilab.catalog.models import Exercise
 from apilab.hubclient import HubClient
 from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
+from grader.runner import grade
+from grader.wire import Limits
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 # A one-exercise course whose exercise needs the sandbox and shares run fixtures between checks.
@@ -344,3 +348,14 @@ def assert_shown_as_inert_text(recorder: TerminalRecorder, markup_parsed: list[s
     assert [text for text in markup_parsed if any(marker in text for marker in markers)] == []
     seen = recorder.text()
     assert "OWNED" in seen and "red]LOUD[/bold" in seen  # as text (wrapped, maybe)
+
+
+async def grade_by_one_probe(exercise: Exercise, probe: str, url: str, seed: int,
+                             timeout: float = 250) -> Report:
+    """Grade `url` with the contract probe `probe` alone and no time budget, as `apilab verify`
+    does: what the probe reaches depends on the seed, not on the machine's load, and its search
+    ends at the first failure (and its shrinking)."""
+    only_the_probe = exercise.model_copy(update={"checks": [
+        check for check in exercise.checks if check.id == probe]})
+    limits = Limits(probe_scale=math.inf, check_timeout=timeout, run_timeout=timeout + 20)
+    return await grade(only_the_probe, url, seed=seed, include_hidden=True, limits=limits)

@@ -8,7 +8,6 @@ Each server is a real Node process on a loopback port.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +17,7 @@ import pytest
 
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
-from grader.wire import Limits
-from tests.helpers import foreign_servers
+from tests.helpers import foreign_servers, grade_by_one_probe
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = load_exercise(ROOT / "exercises" / "reading-list")
@@ -74,13 +72,8 @@ async def test_a_correct_server_in_another_stack_passes_every_check():
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
 async def test_each_planted_mistake_is_caught_by_its_probe(mistake):
     probe = MISTAKES[mistake]
-    only_the_probe = EXERCISE.model_copy(update={"checks": [
-        check for check in EXERCISE.checks if check.id == probe]})
-    # No time budget, as `apilab verify` gives none: the probe's reach depends on the seed, not
-    # on the machine's load, and its search ends at the first failure (and its shrinking).
-    limits = Limits(probe_scale=math.inf, check_timeout=150, run_timeout=170)
     with node_server(mistake) as url:
-        report = await grade(only_the_probe, url, seed=SEED, include_hidden=True, limits=limits)
+        report = await grade_by_one_probe(EXERCISE, probe, url, SEED, timeout=150)
     assert report.status != "error", report.message
     assert [c.id for c in report.failed] == [probe], failures(report)
     failed = report.failed[0]
@@ -90,13 +83,10 @@ async def test_each_planted_mistake_is_caught_by_its_probe(mistake):
 @pytest.mark.timeout(180)
 async def test_a_seed_replays_the_same_minimal_failure():
     probe = MISTAKES["cursor-crash"]
-    only_the_probe = EXERCISE.model_copy(update={"checks": [
-        check for check in EXERCISE.checks if check.id == probe]})
-    limits = Limits(probe_scale=math.inf, check_timeout=150, run_timeout=170)
     shown = []
     for _ in range(2):  # a fresh server each time, as `apilab check --seed` replays on a restart
         with node_server("cursor-crash") as url:
-            report = await grade(only_the_probe, url, seed=SEED, include_hidden=True, limits=limits)
+            report = await grade_by_one_probe(EXERCISE, probe, url, SEED, timeout=150)
         failed = report.failed[0]
         shown.append((failed.message.split(" (found among")[0],
                       [e.request.url.split("/", 3)[-1] for e in failed.exchanges]))

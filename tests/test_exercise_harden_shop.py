@@ -9,7 +9,6 @@ Real servers: uvicorn for the Python versions, `node` for the foreign one, on lo
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +22,7 @@ from apilab.catalog.loader import load_course, load_exercise
 from apilab.paths import CHECKOUT
 from apilab.verify import verify_course
 from grader.runner import grade
-from grader.wire import Limits
-from tests.helpers import foreign_servers
+from tests.helpers import foreign_servers, grade_by_one_probe
 
 EXERCISE_DIR = CHECKOUT / "exercises" / "harden-shop"
 EXERCISE = load_exercise(EXERCISE_DIR)
@@ -151,11 +149,8 @@ def test_every_mistake_the_node_server_can_plant_is_tested():
 @pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
 async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
     probe, said = PROBED_MISTAKES[mistake]
-    only_the_probe = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id == probe]})
-    # No time budget, as `apilab verify` gives none: what the probe reaches depends on the seed.
-    limits = Limits(probe_scale=math.inf, check_timeout=250, run_timeout=280)
     with node_server("--mistake", mistake) as url:
-        report = await grade(only_the_probe, url, seed=3, include_hidden=True, limits=limits)
+        report = await grade_by_one_probe(EXERCISE, probe, url, seed=3)
     assert [check.id for check in report.failed] == [probe], failures(report)
     assert said in report.failed[0].message, report.failed[0].message
 

@@ -7,7 +7,6 @@ meant for."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +16,7 @@ import pytest
 
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
-from grader.wire import Limits
-from tests.helpers import foreign_servers
+from tests.helpers import foreign_servers, grade_by_one_probe
 
 pytestmark = pytest.mark.slow
 
@@ -80,10 +78,7 @@ def test_every_mistake_the_server_can_plant_is_tested():
 @pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
 async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
     probe, said = PROBED_MISTAKES[mistake]
-    only_the_probe = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id == probe]})
-    # No time budget, as `apilab verify` gives none: what the probe reaches depends on the seed.
-    limits = Limits(probe_scale=math.inf, check_timeout=250, run_timeout=280)
     with node_server("--mistake", mistake) as url:
-        report = await grade(only_the_probe, url, seed=11, include_hidden=True, limits=limits)
+        report = await grade_by_one_probe(EXERCISE, probe, url, seed=11)
     assert [check.id for check in report.failed] == [probe], report.message
     assert said in report.failed[0].message, report.failed[0].message

@@ -38,8 +38,7 @@ def steps_text(report: Report) -> Text:
         if number > 1:
             text.append("  ")
         text.append(f"{MARKS[state]} {number} {clean(title)}", style=STYLES[state])
-    not_run = sum(len(stage.checks) for stage in report.not_run)
-    if not_run:
+    if not_run := report.waiting:
         text.append(f"  ({not_run} check{'s' * (not_run != 1)} of later stages not run yet)",
                     style="dim")
     return text

@@ -62,8 +62,7 @@ def summary(report: Report) -> str:
         return "Nothing was graded."
     failed = len(report.failed)
     hidden = " (hidden checks included)" if report.hidden_included else ""
-    waiting = sum(len(stage.checks) for stage in report.not_run)
-    later = f", {waiting} in later stages not run yet" if waiting else ""
+    later = f", {report.waiting} in later stages not run yet" if report.waiting else ""
     return (f"{report.passed} passed, {failed} failed{later} · {report.score}/{report.max_score} "
             f"points · {report.duration_ms / 1000:.1f} s{hidden}")
 

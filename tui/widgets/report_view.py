@@ -28,7 +28,7 @@ def summary_line(report: Report) -> str:
         return clean(f"Nothing could be graded: {report.message}")
     verdict = "all checks passed" if report.status == "pass" else (
         f"{report.passed} of {len(report.checks)} checks passed")
-    if waiting := sum(len(stage.checks) for stage in report.not_run):
+    if waiting := report.waiting:
         verdict += f", {waiting} in later stages not run yet"
     return (f"{report.score}/{report.max_score} points, {verdict} · seed {report.seed} · "
             f"{report.duration_ms:.0f} ms")

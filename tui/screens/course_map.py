@@ -21,7 +21,13 @@ from apilab.views.progress import (
 )
 from apilab.workspace import NoWorkspaceError, workspace_root
 from tui.screens.base import ApilabScreen
-from tui.widgets.course_list import CourseList, ExerciseItem, LessonItem, course_items
+from tui.widgets.course_list import (
+    CourseList,
+    CourseRow,
+    ExerciseItem,
+    LessonItem,
+    course_items,
+)
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.sandbox_panel import SandboxPanel
 
@@ -137,6 +143,10 @@ class CourseMapScreen(ApilabScreen):
         await self.reload()
         self.watch(self.app, "sandbox_state", self._show_how_to, init=False)
         self.set_interval(self.refresh_interval, self._poll)
+
+    def on_resize(self) -> None:
+        # Crossing 100 columns moves each row's numbers beside or under its title.
+        self.query(CourseRow).refresh(layout=True)
 
     async def on_screen_resume(self) -> None:
         await self.reload()

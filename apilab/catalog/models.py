@@ -30,7 +30,10 @@ MAX_TIMEOUT = 600
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: a model's validator is built when a course is first loaded, not at import:
+    # the terminal app unpickles its kept course (apilab.catalog.cache) and never validates.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              defer_build=True)
 
 
 # --- JSONPath -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import sqlite3
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -23,7 +23,9 @@ from apilab.store.records import (
     RunSummary,
 )
 from apilab.store.standing import Review, best_run, standing
-from grader.report import Report, ReportUnreadable, read_report
+
+if TYPE_CHECKING:
+    from grader.report import Report
 
 
 class Store:
@@ -115,6 +117,8 @@ class Store:
     @guarded
     def report(self, run_id: str) -> Report:
         """The full report of one run; KeyError if there is no such run."""
+        from grader.report import ReportUnreadable, read_report  # its models take long to build
+
         try:
             row = self.db["runs"].get(run_id)
         except sqlite_utils.db.NotFoundError:

@@ -126,6 +126,7 @@ class CourseMapScreen(ApilabScreen):
         self.refresh_interval = refresh_interval
         self._shown: tuple[object, ...] | None = None  # what the list was last drawn from
         self._how_to: tuple[int | None, Exercise | None] = (None, None)
+        self._narrow = False  # the rows were last drawn for a screen under 100 columns
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -146,7 +147,10 @@ class CourseMapScreen(ApilabScreen):
 
     def on_resize(self) -> None:
         # Crossing 100 columns moves each row's numbers beside or under its title.
-        self.query(CourseRow).refresh(layout=True)
+        narrow = self.has_class("-narrow")
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.query(CourseRow).refresh(layout=True)
 
     async def on_screen_resume(self) -> None:
         await self.reload()

@@ -69,8 +69,8 @@ class ApilabApp(PlainTextApp):
         self._start_sandbox = start_sandbox
         self._health_interval = health_interval
         self._progress_interval = progress_interval  # the course map re-reads progress this often
-        self.store_problem: str | None = None
-        self._opening_problem = store_problem
+        # Known before the course map is composed, which shows it.
+        self.store_problem: str | None = store_problem
         self._notices = list(notices)
         self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
 
@@ -101,8 +101,8 @@ class ApilabApp(PlainTextApp):
 
     def on_mount(self) -> None:
         self.sub_title = self.course.title
-        if self._opening_problem:
-            self.store_failed(self._opening_problem)
+        if self.store_problem:
+            self._say_not_saved(self.store_problem)
         for notice in self._notices:
             self.notify(notice, title="Cleaned up after an earlier session", severity="warning",
                         timeout=20)
@@ -165,7 +165,10 @@ class ApilabApp(PlainTextApp):
         """Tell the learner, once per distinct problem, that progress is not being saved."""
         if self.store_problem != problem:
             self.store_problem = problem
-            self.notify(problem, title="Progress is not being saved", severity="error", timeout=15)
+            self._say_not_saved(problem)
+
+    def _say_not_saved(self, problem: str) -> None:
+        self.notify(problem, title="Progress is not being saved", severity="error", timeout=15)
 
     def refresh_unread(self) -> None:
         self.unread = self.safe_store(self.store.unread_count, default=0)

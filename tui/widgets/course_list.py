@@ -96,6 +96,11 @@ class LessonItem(CourseRow):
         self.passed, self.total = passed, total
         self.flags = flags  # (captured, challenges) for a lesson with a lab
 
+    def take(self, row: LessonItem) -> None:
+        """Show what `row`, built for the same lesson from newer progress, shows."""
+        self.passed, self.total, self.flags = row.passed, row.total, row.flags
+        self.refresh(layout=True)
+
     def title(self) -> Text:
         return safe_text(f"{self.lesson.number}. {self.lesson.title}", style="bold")
 
@@ -131,6 +136,14 @@ class ExerciseItem(CourseRow):
     @property
     def status(self) -> str:
         return self.progress.status
+
+    def take(self, row: ExerciseItem) -> None:
+        """Show what `row`, built for the same exercise from newer progress, shows."""
+        self.remove_class(f"-{self.status}")
+        self.progress, self.is_next, self.task_changed = row.progress, row.is_next, row.task_changed
+        self.add_class(f"-{self.status}")
+        self.set_class(self.is_next, "-next")
+        self.refresh(layout=True)
 
     def title(self) -> Text:
         exercise, state = self.exercise, self.progress

@@ -197,3 +197,19 @@ async def test_a_lesson_with_the_lab_shows_the_flags_captured(store):
         assert all(item.flags is None for slug, item in lessons.items() if slug != "security")
         shown = [[cell.plain for cell in lessons[slug].cells()] for slug in ("security", "rest-http")]
         assert shown == [["⚑ 2/9 flags", "", "   0%", "0/1 passed"], ["", "   0%", "0/1 passed"]]
+
+
+def test_the_app_starts_without_loading_what_its_first_screen_does_not_use(tmp_path):
+    """Each of these took a noticeable part of the app's start: the grader's report models and
+    the hub's protocol (the map reads progress, not reports), Markdown and syntax highlighting
+    (no reading is open yet), validators for the course's models (the app unpickles a course
+    validated when it was kept), and the search for sqlite-utils plugins in every installed
+    package's metadata (on opening the store)."""
+    code = ("import sys, apilab.catalog.cache, apilab.store, tui.app, tui.screens.course_map; "
+            "apilab.store.Store(sys.argv[1]).close(); "
+            "print(sorted({'grader.report', 'hub.protocol', 'markdown_it', 'pygments', "
+            "'pydantic.plugin._loader', 'importlib.metadata'} & set(sys.modules)))")
+    found = subprocess.run([sys.executable, "-c", code, str(tmp_path / "progress.db")],
+                           capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).parent.parent)
+    assert found.stdout.strip() == "[]"

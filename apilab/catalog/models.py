@@ -157,7 +157,7 @@ class Step(Model):
     # A step that only prepares what the check tests (creating the book it works on, say): when
     # it fails, the report says the check never got that far, instead of its why and hint.
     setup: bool = False
-    expect: Expect = Expect()
+    expect: Expect = Field(default_factory=Expect)  # built when first used, not at import
     capture: dict[str, Capture] = {}
 
     @field_validator("method")

@@ -45,7 +45,9 @@ class Store:
             raise StoreError(
                 f"cannot create the progress database {self.path} or its folder: "
                 f"{exc.strerror or exc}. Set APILAB_HOME to a writable folder.") from None
-        self.db = sqlite_utils.Database(self.path)
+        # No sqlite-utils plugins: none is meant for this file, and finding them scans every
+        # installed package's entry points, on each start of the app.
+        self.db = sqlite_utils.Database(self.path, execute_plugins=False)
         try:
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")

@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from hub.protocol import CAPTURE_LAB as LAB
-from sandbox_api.lab_flags import CHALLENGES, CHALLENGES_BY_ID, Challenge, install_secret, is_flag
+from sandbox_api.lab_flags import (
+    CHALLENGES,
+    CHALLENGES_BY_ID,
+    LAB,
+    Challenge,
+    install_secret,
+    is_flag,
+)
 
 
 class FlagError(ValueError):

@@ -10,7 +10,6 @@ repository, the checkout itself. The learner's own work lives in a workspace (`a
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -32,9 +31,11 @@ def _platform_data_dir() -> str:
 def installed_course() -> Path | None:
     """The course installed with apilab as package data (`apilab/course/`), if this installation
     carries one: an installed wheel does, a clone (or an editable install of one) does not."""
-    folder = resources.files("apilab") / "course"
     # A regular install is a folder on disk; the course is used as files (copied, served, run).
-    if isinstance(folder, Path) and (folder / "lessons" / "course.toml").is_file():
+    # (Not importlib.resources: for such an install it names the same folder, and importing it
+    # would slow every start of the app.)
+    folder = Path(__file__).parent / "course"
+    if (folder / "lessons" / "course.toml").is_file():
         return folder.resolve()
     return None
 

@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+LAB = "security"  # the sandbox lab (`apilab sandbox --lab security`) whose flags these are
 SECRET_FILE = "lab-secret"
 SECRET_BYTES = 32
 FLAG_PREFIX = "apilab{"

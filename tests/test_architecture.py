@@ -223,8 +223,8 @@ def test_the_rule_above_catches_what_it_is_for():
 
 
 def test_tables_and_apps_show_strings_literally():
-    # DataTable parses string cells as markup and App.notify parses messages: tui/plain.py has
-    # the literal versions, which every table and both apps use.
+    # DataTable parses string cells as markup and App.notify parses messages: tui/plain.py and
+    # tui/widgets/plain.py have the literal versions, which every table and both apps use.
     found = []
     for path in modules("tui"):
         if path.name == "plain.py":

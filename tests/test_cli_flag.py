@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from apilab.cli import _serves_lab, main
 from apilab.ports import free_port
 from apilab.store import Store
-from sandbox_api.lab_flags import CHALLENGES, flag_for, install_secret
+from hub.protocol import CAPTURE_LAB
+from sandbox_api.lab_flags import CHALLENGES, LAB, flag_for, install_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,3 +98,8 @@ def test_the_lab_apilab_serves_reveals_flags_apilab_flag_accepts(cli, tmp_path: 
 def test_a_sandbox_without_the_lab_is_told_apart(sandbox_url: str, security_lab_url: str):
     assert not _serves_lab(sandbox_url, "security")
     assert _serves_lab(security_lab_url, "security")
+
+
+def test_the_hub_names_the_lab_whose_flags_the_sandbox_reveals():
+    # The hub may not import the sandbox, so its protocol spells the lab's name too.
+    assert CAPTURE_LAB == LAB

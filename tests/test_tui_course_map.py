@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from textual.widgets import ProgressBar
-
 from apilab.sandbox_control import SandboxState
 from apilab.store import Store
 from tests.helpers import make_report, wait_for
@@ -39,8 +37,9 @@ async def test_lessons_and_exercises_in_course_order(fixture_course, store):
         await pilot.pause()
         assert rows(app) == [("lesson", "http-basics"), ("not_started*", "hello-api"),
                              ("lesson", "auth-basics"), ("not_started", "whoami")]
-        bars = [bar.progress for bar in app.screen.query(ProgressBar)]
-        assert bars == [0, 0]
+        counts = [[cell.plain for cell in item.cells()] for item in app.screen.items
+                  if isinstance(item, LessonItem)]
+        assert counts == [["", "   0%", "0/1 passed"], ["", "   0%", "0/1 passed"]]
         # The cursor starts on the next step.
         assert app.screen.query_one("#course-list").index == 1
 
@@ -57,6 +56,8 @@ async def test_statuses_scores_and_next_step_come_from_the_store(fixture_course,
         assert [(i.progress.best_score, i.exercise.max_score) for i in items] == [(5, 5), (0, 2)]
         lessons = [i for i in app.screen.items if isinstance(i, LessonItem)]
         assert [(i.passed, i.total) for i in lessons] == [(1, 1), (0, 1)]
+        assert [cell.plain for cell in lessons[0].cells()][1:] == [" 100%", "1/1 passed"]
+        assert [cell.plain for cell in lessons[0].cells(narrow=True)][1:] == ["  ", "1/1 passed"]
         assert "apilab check whoami" in str(app.screen.query_one("#how-to").render())
 
 
@@ -194,5 +195,21 @@ async def test_a_lesson_with_the_lab_shows_the_flags_captured(store):
         lessons = {i.lesson.slug: i for i in app.screen.items if isinstance(i, LessonItem)}
         assert lessons["security"].flags == (2, 9)
         assert all(item.flags is None for slug, item in lessons.items() if slug != "security")
-        shown = [str(label.render()) for label in lessons["security"].query(".lesson-flags")]
-        assert shown == ["⚑ 2/9 flags"]
+        shown = [[cell.plain for cell in lessons[slug].cells()] for slug in ("security", "rest-http")]
+        assert shown == [["⚑ 2/9 flags", "", "   0%", "0/1 passed"], ["", "   0%", "0/1 passed"]]
+
+
+def test_the_app_starts_without_loading_what_its_first_screen_does_not_use(tmp_path):
+    """Each of these took a noticeable part of the app's start: the grader's report models and
+    the hub's protocol (the map reads progress, not reports), Markdown and syntax highlighting
+    (no reading is open yet), validators for the course's models (the app unpickles a course
+    validated when it was kept), and the search for sqlite-utils plugins in every installed
+    package's metadata (on opening the store)."""
+    code = ("import sys, apilab.catalog.cache, apilab.store, tui.app, tui.screens.course_map; "
+            "apilab.store.Store(sys.argv[1]).close(); "
+            "print(sorted({'grader.report', 'hub.protocol', 'markdown_it', 'pygments', "
+            "'pydantic.plugin._loader', 'importlib.metadata'} & set(sys.modules)))")
+    found = subprocess.run([sys.executable, "-c", code, str(tmp_path / "progress.db")],
+                           capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).parent.parent)
+    assert found.stdout.strip() == "[]"

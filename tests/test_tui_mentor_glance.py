@@ -13,8 +13,8 @@ from hub.process import hub_process
 from hub.store import HubStore
 from tests.helpers import FIXED_TIME, FIXTURE_COURSE, make_report, settle, wait_for
 from tui.mentor_app import MentorApp
-from tui.plain import PlainTable
 from tui.screens.mentor_glance import PAGE, GlanceScreen
+from tui.widgets.plain import PlainTable
 
 pytestmark = pytest.mark.slow
 

@@ -29,9 +29,9 @@ async def test_the_course_map_shows_approval_and_an_override(fixture_course, sto
         assert "1. Hello, API  ✓ approved  score set to 3/5" in text
         assert "2. Who am I?  ✎ changes requested" in text
         rows = {item.exercise.slug: item for item in app.screen.items if hasattr(item, "exercise")}
-        hello_row = [str(label.render()) for label in rows["hello-api"].query("Label")]
+        hello_row = [cell.plain.strip() for cell in rows["hello-api"].cells()]
         assert "3*/5" in hello_row and "approved ✓" in hello_row
-        whoami_row = [str(label.render()) for label in rows["whoami"].query("Label")]
+        whoami_row = [cell.plain.strip() for cell in rows["whoami"].cells()]
         assert "changes requested" in whoami_row
 
 
@@ -47,7 +47,7 @@ async def test_the_course_map_shows_the_best_run_not_the_last_reviewed(fixture_c
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         rows = {item.exercise.slug: item for item in app.screen.items if hasattr(item, "exercise")}
-        hello_row = [str(label.render()) for label in rows["hello-api"].query("Label")]
+        hello_row = [cell.plain.strip() for cell in rows["hello-api"].cells()]
         assert "3/3" in hello_row and "in review" in hello_row  # not "2*/5" and "approved ✓"
         panel = str(app.screen.query_one("#reviews", Static).render())
         assert ("1. Hello, API  3/3 passed, submitted, not yet reviewed (an earlier attempt was "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import work
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.screen import Screen
 
 from apilab import paths
 from apilab.catalog.models import Course
@@ -68,8 +69,8 @@ class ApilabApp(PlainTextApp):
         self._start_sandbox = start_sandbox
         self._health_interval = health_interval
         self._progress_interval = progress_interval  # the course map re-reads progress this often
-        self.store_problem: str | None = None
-        self._opening_problem = store_problem
+        # Known before the course map is composed, which shows it.
+        self.store_problem: str | None = store_problem
         self._notices = list(notices)
         self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
 
@@ -91,24 +92,33 @@ class ApilabApp(PlainTextApp):
         made while the app is open takes effect without a restart."""
         return _joined_hub()
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        # The course map is the app's first screen itself rather than pushed over an empty one:
+        # one screen to lay out and paint before the learner sees anything, not two.
         from tui.screens.course_map import CourseMapScreen
 
+        return CourseMapScreen(refresh_interval=self._progress_interval)
+
+    def on_mount(self) -> None:
         self.sub_title = self.course.title
-        if self._opening_problem:
-            self.store_failed(self._opening_problem)
+        if self.store_problem:
+            self._say_not_saved(self.store_problem)
         for notice in self._notices:
             self.notify(notice, title="Cleaned up after an earlier session", severity="warning",
                         timeout=20)
         self.refresh_unread()
-        self.push_screen(CourseMapScreen(refresh_interval=self._progress_interval))
         sandbox = self.sandbox_control.sandbox
         if sandbox is not None and sandbox.pid is not None:
             self.sandbox_state = SandboxState("running", sandbox.url, healthy=True,
                                               labs=sandbox.labs)
         elif self._start_sandbox:
-            self.action_toggle_sandbox()
+            # Once the course map is on screen: the thread starting it would compete with the
+            # first paint. So would reading the hub's settings and syncing with it.
+            self.call_after_refresh(self.action_toggle_sandbox)
         self.set_interval(self._health_interval, self._check_health)
+        self.call_after_refresh(self._sync_if_joined)
+
+    def _sync_if_joined(self) -> None:
         if self.hub is not None:
             self.sync_with_hub()
 
@@ -155,7 +165,10 @@ class ApilabApp(PlainTextApp):
         """Tell the learner, once per distinct problem, that progress is not being saved."""
         if self.store_problem != problem:
             self.store_problem = problem
-            self.notify(problem, title="Progress is not being saved", severity="error", timeout=15)
+            self._say_not_saved(problem)
+
+    def _say_not_saved(self, problem: str) -> None:
+        self.notify(problem, title="Progress is not being saved", severity="error", timeout=15)
 
     def refresh_unread(self) -> None:
         self.unread = self.safe_store(self.store.unread_count, default=0)

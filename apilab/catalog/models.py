@@ -30,7 +30,10 @@ MAX_TIMEOUT = 600
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: a model's validator is built when a course is first loaded, not at import:
+    # the terminal app unpickles its kept course (apilab.catalog.cache) and never validates.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              defer_build=True)
 
 
 # --- JSONPath -----------------------------------------------------------------------------------
@@ -154,7 +157,7 @@ class Step(Model):
     # A step that only prepares what the check tests (creating the book it works on, say): when
     # it fails, the report says the check never got that far, instead of its why and hint.
     setup: bool = False
-    expect: Expect = Expect()
+    expect: Expect = Field(default_factory=Expect)  # built when first used, not at import
     capture: dict[str, Capture] = {}
 
     @field_validator("method")

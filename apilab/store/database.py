@@ -7,7 +7,7 @@ import sqlite3
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -23,7 +23,9 @@ from apilab.store.records import (
     RunSummary,
 )
 from apilab.store.standing import Review, best_run, standing
-from grader.report import Report, ReportUnreadable, read_report
+
+if TYPE_CHECKING:
+    from grader.report import Report
 
 
 class Store:
@@ -43,7 +45,9 @@ class Store:
             raise StoreError(
                 f"cannot create the progress database {self.path} or its folder: "
                 f"{exc.strerror or exc}. Set APILAB_HOME to a writable folder.") from None
-        self.db = sqlite_utils.Database(self.path)
+        # No sqlite-utils plugins: none is meant for this file, and finding them scans every
+        # installed package's entry points, on each start of the app.
+        self.db = sqlite_utils.Database(self.path, execute_plugins=False)
         try:
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -115,6 +119,8 @@ class Store:
     @guarded
     def report(self, run_id: str) -> Report:
         """The full report of one run; KeyError if there is no such run."""
+        from grader.report import ReportUnreadable, read_report  # its models take long to build
+
         try:
             row = self.db["runs"].get(run_id)
         except sqlite_utils.db.NotFoundError:

@@ -21,7 +21,13 @@ from apilab.views.progress import (
 )
 from apilab.workspace import NoWorkspaceError, workspace_root
 from tui.screens.base import ApilabScreen
-from tui.widgets.course_list import CourseList, ExerciseItem, LessonItem, course_items
+from tui.widgets.course_list import (
+    CourseList,
+    CourseRow,
+    ExerciseItem,
+    LessonItem,
+    course_items,
+)
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.sandbox_panel import SandboxPanel
 
@@ -102,6 +108,12 @@ def current_changes(course: Course) -> dict[str, TaskChange]:
         return {}
 
 
+def _next_step_row(items: list[LessonItem | ExerciseItem]) -> int:
+    """Where the cursor starts: on the next step, else on the first row."""
+    return next((i for i, item in enumerate(items)
+                 if isinstance(item, ExerciseItem) and item.is_next), 0)
+
+
 class CourseMapScreen(ApilabScreen):
     """Lessons in order, each exercise's status and best score, the next step highlighted.
 
@@ -118,13 +130,21 @@ class CourseMapScreen(ApilabScreen):
     def __init__(self, refresh_interval: float = 3.0) -> None:
         super().__init__()
         self.refresh_interval = refresh_interval
-        self._shown: tuple[object, ...] | None = None  # what the list was last drawn from
+        # what the list was last drawn from (`_read`)
+        self._shown: tuple[dict[str, ExerciseProgress], list[str], str | None,
+                           dict[str, TaskChange]] = ({}, [], None, {})
         self._how_to: tuple[int | None, Exercise | None] = (None, None)
+        self._narrow = False  # the rows were last drawn for a screen under 100 columns
 
     def compose(self) -> ComposeResult:
+        # The rows are composed with the screen, not mounted after it: one layout before the
+        # first paint rather than two.
+        self._shown = self._read()
+        progress, captured, _problem, changes = self._shown
+        items = course_items(self.apilab.course, progress, changes, captured)
         yield Header()
         with Horizontal(id="map-body"):
-            yield CourseList(id="course-list")
+            yield CourseList(*items, id="course-list", initial_index=_next_step_row(items))
             with Vertical(id="map-side"):
                 yield Static(id="store-problem", classes="problem")
                 yield SandboxPanel(id="sandbox-panel")
@@ -133,40 +153,53 @@ class CourseMapScreen(ApilabScreen):
                 yield Static(id="how-to")
         yield KeyFooter()
 
-    async def on_mount(self) -> None:
-        await self.reload()
+    def on_mount(self) -> None:
+        self._show_side()
         self.watch(self.app, "sandbox_state", self._show_how_to, init=False)
         self.set_interval(self.refresh_interval, self._poll)
 
-    async def on_screen_resume(self) -> None:
-        await self.reload()
+    def on_resize(self) -> None:
+        # Crossing 100 columns moves each row's numbers beside or under its title.
+        narrow = self.has_class("-narrow")
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.query(CourseRow).refresh(layout=True)
+
+    def on_screen_resume(self) -> None:
+        self.reload()
 
     def _poll(self) -> None:
-        # Through the screen's own queue, so a reload never interleaves with another.
         if self.is_current:
-            self.call_later(self.reload)
+            self.reload()
 
-    async def reload(self, force: bool = False) -> None:
-        """Read progress again and, when it changed, redraw the list, keeping the cursor."""
+    def _read(self) -> tuple[dict[str, ExerciseProgress], list[str], str | None,
+                             dict[str, TaskChange]]:
+        """What the screen shows: progress, captured flags, the store's problem, task changes."""
         app = self.apilab
         progress = app.safe_store(app.store.progress, default={})
         captured = sorted(app.safe_store(app.store.captured_flags, default={}))
         app.refresh_unread()
-        changes = current_changes(app.course)
-        shown = (progress, captured, app.store_problem, changes)
+        return progress, captured, app.store_problem, current_changes(app.course)
+
+    def reload(self, force: bool = False) -> None:
+        """Read progress again and, when it changed, redraw the rows where they are (the
+        course's rows stay the same while the app runs, and so does the cursor)."""
+        shown = self._read()
         if shown == self._shown and not force:
             return
         self._shown = shown
+        progress, captured, _problem, changes = shown
+        fresh = course_items(self.apilab.course, progress, changes, captured)
+        for row, new in zip(self.items, fresh, strict=True):
+            row.take(new)  # type: ignore[arg-type]  # of the same kind: the same course
+        self._show_side()
+
+    def _show_side(self) -> None:
+        """The panes beside the list: the next step, mentor reviews, changed tasks, and why
+        progress is not being saved."""
+        app = self.apilab
+        progress, _captured, problem, changes = self._shown
         upcoming = next_exercise(app.course, progress)
-        items = course_items(app.course, progress, changes, captured)
-        listing = self.query_one("#course-list", ListView)
-        previous = listing.index
-        await listing.clear()
-        await listing.extend(items)
-        if previous is None:
-            previous = next((i for i, item in enumerate(items)
-                             if isinstance(item, ExerciseItem) and item.is_next), 0)
-        listing.index = min(previous, len(items) - 1)
         lesson_number = (app.course.lesson(upcoming.lesson).number
                          if upcoming and app.course.lesson(upcoming.lesson).notebook else None)
         self._how_to = (lesson_number, upcoming)
@@ -177,9 +210,9 @@ class CourseMapScreen(ApilabScreen):
         changed = changes_text(app.course, changes)
         self.query_one("#changes", Static).update(changed or "")
         self.query_one("#changes", Static).display = changed is not None
-        problem = self.query_one("#store-problem", Static)
-        problem.update(safe_text(app.store_problem or ""))
-        problem.display = bool(app.store_problem)
+        pane = self.query_one("#store-problem", Static)
+        pane.update(safe_text(problem or ""))
+        pane.display = bool(problem)
 
     def _show_how_to(self, _state: object = None) -> None:
         running = self.apilab.sandbox_state.phase in ("starting", "running")
@@ -199,8 +232,8 @@ class CourseMapScreen(ApilabScreen):
                 return
         self.notify("Every exercise is passed. Well done!")
 
-    async def action_refresh(self) -> None:
-        await self.reload(force=True)
+    def action_refresh(self) -> None:
+        self.reload(force=True)
 
     def action_certificate(self) -> None:
         from tui.screens.certificate import CertificateScreen

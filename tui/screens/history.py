@@ -14,9 +14,9 @@ from apilab.untrusted import clean
 from apilab.views.history import result_words
 from apilab.views.times import when
 from grader.report_diff import CheckChange, diff_reports
-from tui.plain import PlainTable
 from tui.screens.base import ApilabScreen
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.plain import PlainTable
 
 
 class HistoryScreen(ApilabScreen):

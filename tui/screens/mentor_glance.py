@@ -16,9 +16,9 @@ from apilab.views.cohort_glance import (
     stuck_row,
 )
 from hub.protocol import CohortProgress, StuckLearner, StuckPage, Unreadable
-from tui.plain import PlainTable
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.plain import PlainTable
 
 PAGE = 50  # stuck learners per request: a cohort of thousands is fetched as it is scrolled
 

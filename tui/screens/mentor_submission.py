@@ -26,7 +26,6 @@ from apilab.views.mentor import (
 )
 from grader.report import Report, ReportUnreadable
 from hub.protocol import Capture, Feedback, SubmissionDetail, SubmissionSummary, Unreadable
-from tui.plain import FeedbackMarkdown
 from tui.screens.mentor_base import MentorScreen
 from tui.screens.mentor_editors import (
     ConfirmModal,
@@ -36,6 +35,7 @@ from tui.screens.mentor_editors import (
     ReviewModal,
 )
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.plain import FeedbackMarkdown
 from tui.widgets.report_view import ReportView
 
 

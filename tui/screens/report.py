@@ -12,9 +12,9 @@ from apilab.store import Feedback
 from apilab.untrusted import clean
 from apilab.views.times import when
 from grader.report import Report
-from tui.plain import FeedbackMarkdown
 from tui.screens.base import ApilabScreen
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.plain import FeedbackMarkdown
 from tui.widgets.report_view import ReportView
 
 VERDICT_LABELS = {"approved": "approved", "changes_requested": "changes requested"}

@@ -1,13 +1,23 @@
-"""The course map's list: each lesson with a progress bar, then its exercises and their status."""
+"""The course map's list: each lesson with a progress bar, then its exercises and their status.
+
+Each row is one widget that draws itself (its title, wrapping, with its numbers at the right;
+when the screen is narrow, the numbers under the title): a row made of a dozen widgets, each
+styled by Textual's CSS, made the course map the slowest part of the app's start.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import NamedTuple
 
-from textual.app import ComposeResult
+from rich.console import JustifyMethod, RenderableType
+from rich.padding import Padding
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import Label, ListItem, ListView, ProgressBar
+from textual.renderables.bar import Bar
+from textual.widgets import ListItem, ListView
 
 from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.store import ExerciseProgress
@@ -27,7 +37,58 @@ REVIEW_LABELS = {"approved": "approved ✓", "changes_requested": "changes reque
                  "not_reviewed": "in review", "not_sent": "not sent"}
 
 
-class LessonItem(ListItem):
+class Cell(NamedTuple):
+    """One of a row's numbers: what it shows, the columns it takes (None: as many as it needs)
+    and how it sits in them."""
+
+    content: RenderableType
+    width: int | None = None
+    justify: JustifyMethod = "left"
+
+    @property
+    def plain(self) -> str:
+        return self.content.plain if isinstance(self.content, Text) else ""
+
+
+def row_layout(title: Text, cells: list[Cell], narrow: bool) -> RenderableType:
+    """A title that wraps, never cut, and its numbers: at its right, on its first line; when
+    `narrow`, on a line of their own under it, indented."""
+    numbers = Table.grid(expand=not narrow)
+    if not narrow:
+        numbers.add_column(ratio=1, overflow="fold")
+    for cell in cells:
+        numbers.add_column(width=cell.width, justify=cell.justify, no_wrap=True)
+    contents = [cell.content for cell in cells]
+    if narrow:
+        numbers.add_row(*contents)
+        stacked = Table.grid()
+        stacked.add_row(title)
+        stacked.add_row(Padding(numbers, (0, 0, 0, 2)))
+        return stacked
+    numbers.add_row(title, *contents)
+    return numbers
+
+
+class CourseRow(ListItem):
+    """A row of the course map, drawn in the list's colours (its component classes)."""
+
+    def style_of(self, part: str) -> Style:
+        return self.parent.get_component_rich_style(f"course-list--{part}") if isinstance(
+            self.parent, CourseList) else Style()
+
+    def title(self) -> Text:
+        raise NotImplementedError
+
+    def cells(self, narrow: bool = False) -> list[Cell]:
+        """The row's numbers, as the screen shows them (`narrow`: under 100 columns)."""
+        raise NotImplementedError
+
+    def render(self) -> RenderableType:
+        narrow = self.screen.has_class("-narrow")
+        return row_layout(self.title(), self.cells(narrow), narrow)
+
+
+class LessonItem(CourseRow):
     def __init__(self, lesson: Lesson, passed: int, total: int,
                  flags: tuple[int, int] | None = None) -> None:
         super().__init__(classes="lesson")
@@ -35,25 +96,34 @@ class LessonItem(ListItem):
         self.passed, self.total = passed, total
         self.flags = flags  # (captured, challenges) for a lesson with a lab
 
-    def compose(self) -> ComposeResult:
-        # The title, then its numbers: side by side when wide, one under the other when narrow
-        # (tui/apilab.tcss); the numbers end at the right edge, so their columns line up.
-        with Horizontal():
-            yield Label(safe_text(f"{self.lesson.number}. {self.lesson.title}"),
-                        classes="lesson-title")
-            with Horizontal(classes="lesson-meta"):
-                if self.flags is not None:
-                    yield Label(safe_text(f"⚑ {self.flags[0]}/{self.flags[1]} flags"),
-                                classes="lesson-flags")
-                bar = ProgressBar(total=max(self.total, 1), show_eta=False,
-                                  classes="lesson-progress")
-                bar.progress = self.passed
-                yield bar
-                yield Label(safe_text(f"{self.passed}/{self.total} passed"),
-                            classes="lesson-count")
+    def take(self, row: LessonItem) -> None:
+        """Show what `row`, built for the same lesson from newer progress, shows."""
+        self.passed, self.total, self.flags = row.passed, row.total, row.flags
+        self.refresh(layout=True)
+
+    def title(self) -> Text:
+        return safe_text(f"{self.lesson.number}. {self.lesson.title}", style="bold")
+
+    def cells(self, narrow: bool = False) -> list[Cell]:
+        # Narrow, the bar drops its percentage (the count beside it says as much), so that a
+        # lesson with a lab keeps its flags, its bar and its count on one line.
+        cells = []
+        if self.flags is not None:
+            cells.append(Cell(safe_text(f"⚑ {self.flags[0]}/{self.flags[1]} flags",
+                                        style=self.style_of("flags")), 13))
+        done = self.passed / max(self.total, 1)
+        bar_width = 8 if narrow else 16
+        colours = self.style_of("bar-complete" if done >= 1 else "bar")
+        cells.append(Cell(Bar((0, bar_width * done), Style.from_color(colours.color),
+                              Style.from_color(colours.bgcolor), width=bar_width), bar_width))
+        cells.append(Cell(Text("  ") if narrow else Text(f"{round(done * 100)}%".rjust(5)),
+                          2 if narrow else 8))
+        cells.append(Cell(safe_text(f"{self.passed}/{self.total} passed",
+                                    style=self.style_of("muted")), None if narrow else 12))
+        return cells
 
 
-class ExerciseItem(ListItem):
+class ExerciseItem(CourseRow):
     def __init__(self, exercise: Exercise, progress: ExerciseProgress, is_next: bool,
                  task_changed: bool = False) -> None:
         classes = f"exercise -{progress.status}" + (" -next" if is_next else "")
@@ -67,19 +137,31 @@ class ExerciseItem(ListItem):
     def status(self) -> str:
         return self.progress.status
 
-    def compose(self) -> ComposeResult:
+    def take(self, row: ExerciseItem) -> None:
+        """Show what `row`, built for the same exercise from newer progress, shows."""
+        self.remove_class(f"-{self.status}")
+        self.progress, self.is_next, self.task_changed = row.progress, row.is_next, row.task_changed
+        self.add_class(f"-{self.status}")
+        self.set_class(self.is_next, "-next")
+        self.refresh(layout=True)
+
+    def title(self) -> Text:
         exercise, state = self.exercise, self.progress
-        score = score_label(exercise, state)
+        return safe_text(f"{MARKS[state.status]} {exercise.number}. {exercise.title}",
+                         style="bold" if self.is_next else "")
+
+    def cells(self, narrow: bool = False) -> list[Cell]:
+        exercise, state = self.exercise, self.progress
         label = REVIEW_LABELS.get(review_state(state) or "", STATUS_WORDS[state.status])
-        with Horizontal():
-            yield Label(safe_text(f"{MARKS[state.status]} {exercise.number}. {exercise.title}"),
-                        classes="exercise-title")
-            with Horizontal(classes="exercise-meta"):
-                if self.task_changed:
-                    yield Label("⚠ task changed", classes="exercise-changed")
-                yield Label(score, classes="exercise-score")
-                yield Label(label, classes="exercise-status")
-                yield Label("◀ next" if self.is_next else "", classes="exercise-next")
+        cells = []
+        if self.task_changed:
+            cells.append(Cell(Text(" ⚠ task changed", style=self.style_of("changed"))))
+        cells.append(Cell(Text(score_label(exercise, state)), None if narrow else 8,
+                          "left" if narrow else "right"))
+        cells.append(Cell(Text(f"  {label}", style=self.style_of(state.status)), 20))
+        cells.append(Cell(Text(" ◀ next" if self.is_next else "", style=self.style_of("next")),
+                          7))
+        return cells
 
 
 def course_items(course: Course, progress: dict[str, ExerciseProgress],
@@ -106,3 +188,8 @@ class CourseList(ListView):
     """The list of lessons and exercises; Enter (or a click) opens the highlighted row."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Open")]
+    # The colours rows draw in, from the theme (tui/apilab.tcss).
+    COMPONENT_CLASSES = {"course-list--bar", "course-list--bar-complete", "course-list--muted",
+                         "course-list--flags", "course-list--passed", "course-list--failing",
+                         "course-list--not_started", "course-list--next",
+                         "course-list--changed"}

@@ -8,7 +8,7 @@ from rich.text import Text
 from apilab.untrusted import clean, safe_text
 from apilab.views.mentor import pass_rate_bar, unreadable
 from hub.protocol import CohortStats, Unreadable
-from tui.plain import PlainTable
+from tui.widgets.plain import PlainTable
 
 
 class CheckRates(PlainTable):

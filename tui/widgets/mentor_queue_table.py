@@ -6,7 +6,7 @@ from textual.binding import Binding
 
 from apilab.views.mentor import QUEUE_COLUMNS, queue_row
 from hub.protocol import SubmissionSummary, Unreadable
-from tui.plain import PlainTable
+from tui.widgets.plain import PlainTable
 
 UNREADABLE_KEY = "unreadable"  # the key of a row whose submission could not be read
 

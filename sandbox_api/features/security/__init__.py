@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sandbox_api.feature import Feature
 from sandbox_api.features.security import routes_more, routes_shop, store
 from sandbox_api.features.security.canary import Canary
-from sandbox_api.lab_flags import flag_for
+from sandbox_api.lab_flags import LAB, flag_for
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -32,7 +32,7 @@ def setup(app: FastAPI, settings: SandboxSettings) -> None:
 
 
 FEATURE = Feature(
-    name="security",
+    name=LAB,
     summary="Lesson 5: a bookshop with one weakness per OWASP API Security Top 10 (2023) "
             "category, API1 to API9; each exploit reveals a flag (GET /lab/challenges).",
     routers=[routes_shop.router, routes_more.router, routes_more.old_router, routes_more.helpers],

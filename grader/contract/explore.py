@@ -269,6 +269,11 @@ def _hypothesis_test(strategy: Any, run_probe: Callable[[Any], None], examples: 
     def test(value: Any) -> None:
         run_probe(value)
 
+    # With no database, the key Hypothesis would derive from the test's source code (reading and
+    # tokenizing this file, half the fixed cost of a search) is never used: say there is none,
+    # as schemathesis does for its own tests.
+    test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
+
     def run() -> None:
         with with_reporter(lambda _message: None):  # Hypothesis prints nothing of its own
             try:

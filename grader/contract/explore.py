@@ -291,16 +291,27 @@ def prepare() -> None:
     """Ready Hypothesis, once per process, before any probe's time starts: its cache in the user's
     cache folder (not a `.hypothesis` folder in the learner's working directory), and the table
     of UTF-8 characters the probes draw text from, which Hypothesis computes on a machine's first
-    run (seconds) and reads from that cache afterwards (milliseconds)."""
+    run (seconds) and reads from that cache afterwards (milliseconds).
+
+    Hypothesis runs a full garbage collection the first time it runs in a thread (to see that
+    its random generator is referenced), and searches run in worker threads: each would scan
+    every object loaded (a tenth of a second and more). What is loaded by now (Hypothesis,
+    schemathesis, the course) lives as long as the process, so it is frozen out of the
+    collector's sight (`gc.freeze`), and those collections scan only what a run makes."""
+    import gc
     import os
 
     from hypothesis import given, settings
     from hypothesis.configuration import set_hypothesis_home_dir
 
+    from grader.contract.values import valid
+
     if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         import platformdirs
 
         set_hypothesis_home_dir(Path(platformdirs.user_cache_dir("apilab")) / "hypothesis")
+    valid({"type": "null"})  # schemathesis' JSON Schema engine loaded
+    gc.freeze()
 
     @settings(max_examples=1, database=None, deadline=None)
     @given(st.characters(codec="utf-8"))

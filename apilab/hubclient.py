@@ -33,9 +33,8 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from hub.protocol import (
@@ -57,6 +56,9 @@ from hub.protocol import (
     envelope,
     unreadable_because,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 M = TypeVar("M", bound=BaseModel)
 COMPRESS_FROM = 1024  # bytes: smaller bodies gain nothing from gzip
@@ -117,6 +119,10 @@ class HubClient:
     def __init__(self, base_url: str, token: str, timeout: float = 10.0,
                  transport: httpx.BaseTransport | None = None,
                  relogin: Callable[[], str | None] | None = None) -> None:
+        # httpx (with the click, rich and pygments of its command line) takes longer to load
+        # than the rest of an everyday command: it is loaded when a hub is contacted, not before.
+        import httpx
+
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._relogin = relogin
@@ -169,6 +175,8 @@ class HubClient:
     def upload_timeout(self, size: int) -> httpx.Timeout:
         """Connecting is quick or not at all; sending `size` bytes and hearing back may take
         a while when many learners submit at once, and giving up early only sends it again."""
+        import httpx
+
         long = max(self.timeout, UPLOAD_WAIT_S) + size / UPLOAD_BYTES_PER_S
         return httpx.Timeout(long, connect=self.timeout)
 
@@ -299,6 +307,8 @@ class HubClient:
 
     def _send(self, method: str, url: str, headers: dict[str, str] | None = None,
               **kwargs: Any) -> httpx.Response:
+        import httpx
+
         headers = {**(headers or {})}
         if self._token:  # none for a third party checking a certificate
             headers["Authorization"] = f"Bearer {self._token}"

@@ -19,8 +19,8 @@ for a time budget, so two runs may send a different number of requests: each rou
 own grader run's. Ratios are taken per round: grader/raw, and (check − bare)/raw, the process's
 cost beyond starting an interpreter. `replay_status_mismatches` counts replayed answers whose
 status differed from what the grader received. `--profile` prints where one grading run spends
-its time (the event loop's thread; the probes' example generation runs in a worker thread and
-shows here as waiting).
+its time: the event loop's thread, and the worker threads where Hypothesis draws the probes'
+examples (each shows the other's work as waiting).
 """
 
 from __future__ import annotations
@@ -244,12 +244,35 @@ def _process(command: list[str], env: dict[str, str] | None = None) -> int:
 
 
 async def _profiled(work: Awaitable[Any], lines: int = 25) -> str:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    await work
-    profiler.disable()
+    """Where `work` spends its time, by own time: the event loop's thread, then the probes'
+    Hypothesis threads (their searches added up), each profiled where it runs."""
+    from grader.contract import explore
+
+    loop, searches = cProfile.Profile(), []
+    search = explore._hypothesis_test
+
+    def profiled_search(*args: Any, **kwargs: Any) -> Callable[[], None]:
+        run = search(*args, **kwargs)
+
+        def profiled() -> None:
+            profiler = cProfile.Profile()  # one each: a search may run inside another's probe
+            searches.append(profiler)
+            profiler.runcall(run)
+        return profiled
+
+    explore._hypothesis_test = profiled_search
+    try:
+        loop.enable()
+        await work
+        loop.disable()
+    finally:
+        explore._hypothesis_test = search
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(lines)
+    out.write("--- the event loop's thread\n")
+    pstats.Stats(loop, stream=out).sort_stats("tottime").print_stats(lines)
+    if searches:
+        out.write(f"--- the probes' Hypothesis threads ({len(searches)} searches)\n")
+        pstats.Stats(*searches, stream=out).sort_stats("tottime").print_stats(lines)
     return out.getvalue()
 
 

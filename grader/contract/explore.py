@@ -8,9 +8,15 @@ check reports.
 
 Hypothesis runs its test function synchronously, so each search runs in a worker thread and hands
 every example to the event loop, where the wire lives: requests still go through the one bounded,
-recorded wire. Seeds come from the check's generator, itself drawn from the run's seed, so a run
-replays exactly with `--seed` (as long as the server answers the same and the time budget is not
-reached). Exploring stops at the end of the check's share of the probes' budget (see
+recorded wire. The thread does not wait for an example's answer before drawing the next: it draws
+while the server answers, and waits only before handing the next one over. When an example fails,
+Hypothesis has moved on: the search starts again from its seed, the examples already probed
+answered as recorded (no request is sent again), so that Hypothesis meets the failure where it
+was and shrinks it as if it had known at once.
+
+Seeds come from the check's generator, itself drawn from the run's seed, so a run replays exactly
+with `--seed` (as long as the server answers the same and the time budget is not reached).
+Exploring stops at the end of the check's share of the probes' budget (see
 `grader.contract.budget`); a failure found is shrunk for a few seconds more, within the budget.
 """
 
@@ -59,6 +65,11 @@ class _OutOfTime(BaseException):  # not an Exception: Hypothesis lets it through
     """Raised inside Hypothesis' test function to end the search where it is."""
 
 
+class _Replay(BaseException):
+    """Raised inside Hypothesis' test function when an example probed ahead failed: the search
+    starts again from its seed, so that Hypothesis meets that failure and shrinks it."""
+
+
 class Explorer:
     """Runs one check's searches: each seeded from `rng`, all within its `share` of the budget."""
 
@@ -105,30 +116,89 @@ class Explorer:
         findings: list[Finding] = []
         shrink_until: list[float] = []
         outer = self._shrinking_until  # a draw inside a probe is a search within a search
+        # What each example probed ahead gave, in order: (its repr, its finding or error).
+        answers: list[tuple[str, Finding | BaseException | None]] = []
 
-        def run_probe(value: Any) -> None:
-            now = time.perf_counter()
+        def out_of_time(now: float) -> bool:
+            if stop.is_set() or (now > shrink_until[0] if shrink_until else now > deadline):
+                self.cut_short = self.cut_short or not shrink_until
+                return True
+            return False
+
+        def start(value: Any) -> concurrent.futures.Future[Finding | None]:
+            """Hand `value` to the event loop to probe; _OutOfTime when it may not be."""
             with lock:
-                if stop.is_set() or (now > shrink_until[0] if shrink_until else now > deadline):
-                    self.cut_short = self.cut_short or not shrink_until
+                if out_of_time(time.perf_counter()):
                     raise _OutOfTime  # the smallest failure found so far is in `findings`
                 self.examples += 1
                 in_flight[:] = [asyncio.run_coroutine_threadsafe(probe(value), loop)]
+                return in_flight[0]
+
+        def answer(future: concurrent.futures.Future[Finding | None]) -> Finding | BaseException | None:
+            """What the probe of `future` found, or the error it raised; _OutOfTime when the
+            probes' time ended meanwhile."""
             try:
-                finding = in_flight[0].result()
-            except (OutOfBudget, concurrent.futures.CancelledError):  # the time ended meanwhile
+                return future.result()
+            except (OutOfBudget, concurrent.futures.CancelledError):
                 self.cut_short = True
                 raise _OutOfTime from None
-            if finding is not None:
-                if not shrink_until:
-                    shrink_until.append(min(now + SHRINK_SECONDS, self.share.budget_ends))
-                    self._shrinking_until = shrink_until[0]
-                findings.append(finding)
+            except Exception as error:  # noqa: BLE001 - raised again where Hypothesis sees it
+                return error
+
+        def shrink_from_now() -> None:
+            shrink_until[:] = [min(time.perf_counter() + SHRINK_SECONDS, self.share.budget_ends)]
+            self._shrinking_until = shrink_until[0]
+
+        def failed(outcome: Finding | BaseException | None) -> None:
+            """Tell Hypothesis what the example gave: nothing, a finding, or an error."""
+            if isinstance(outcome, BaseException):
+                raise outcome
+            if outcome is not None:
+                findings.append(outcome)
                 self.shrinks += 1
                 raise _Found
 
-        test = _hypothesis_test(strategy, run_probe, examples, self.rng.getrandbits(64))
-        running = asyncio.ensure_future(asyncio.to_thread(test))
+        def ahead(value: Any) -> None:
+            """While exploring: the example before is settled, this one starts, and Hypothesis
+            draws the next while the server answers this one."""
+            if in_flight and answers and (outcome := answer(in_flight[0])) is not None:
+                answers[-1] = (answers[-1][0], outcome)
+                shrink_from_now()
+                raise _Replay
+            start(value)
+            answers.append((repr(value), None))
+
+        def replayed(value: Any) -> None:
+            """Once a failure was found ahead: the same examples again, answered as recorded,
+            up to the failure; from there (shrinking) every example is probed as it comes."""
+            at = len(replaying)
+            if at < len(answers) and answers[at][0] == repr(value):
+                replaying.append(value)
+                if len(replaying) == len(answers):  # where Hypothesis would have met the failure
+                    shrink_from_now()
+                failed(answers[at][1])
+                return
+            replaying[:] = answers  # Hypothesis drew otherwise: probe from here on
+            failed(answer(start(value)))
+
+        replaying: list[Any] = []  # the examples answered as recorded so far
+        seed = self.rng.getrandbits(64)
+
+        def explore() -> None:
+            _hypothesis_test(strategy, ahead, examples, seed)()
+            if answers and answers[-1][1] is None and in_flight and not stop.is_set():
+                try:
+                    outcome = answer(in_flight[0])
+                except _OutOfTime:
+                    return
+                if outcome is None:
+                    return
+                answers[-1] = (answers[-1][0], outcome)
+                shrink_from_now()
+            if answers and answers[-1][1] is not None:
+                _hypothesis_test(strategy, replayed, examples, seed)()
+
+        running = asyncio.ensure_future(asyncio.to_thread(explore))
 
         def halt() -> None:
             with lock:
@@ -221,16 +291,27 @@ def prepare() -> None:
     """Ready Hypothesis, once per process, before any probe's time starts: its cache in the user's
     cache folder (not a `.hypothesis` folder in the learner's working directory), and the table
     of UTF-8 characters the probes draw text from, which Hypothesis computes on a machine's first
-    run (seconds) and reads from that cache afterwards (milliseconds)."""
+    run (seconds) and reads from that cache afterwards (milliseconds).
+
+    Hypothesis runs a full garbage collection the first time it runs in a thread (to see that
+    its random generator is referenced), and searches run in worker threads: each would scan
+    every object loaded (a tenth of a second and more). What is loaded by now (Hypothesis,
+    schemathesis, the course) lives as long as the process, so it is frozen out of the
+    collector's sight (`gc.freeze`), and those collections scan only what a run makes."""
+    import gc
     import os
 
     from hypothesis import given, settings
     from hypothesis.configuration import set_hypothesis_home_dir
 
+    from grader.contract.values import valid
+
     if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         import platformdirs
 
         set_hypothesis_home_dir(Path(platformdirs.user_cache_dir("apilab")) / "hypothesis")
+    valid({"type": "null"})  # schemathesis' JSON Schema engine loaded
+    gc.freeze()
 
     @settings(max_examples=1, database=None, deadline=None)
     @given(st.characters(codec="utf-8"))
@@ -269,14 +350,19 @@ def _hypothesis_test(strategy: Any, run_probe: Callable[[Any], None], examples: 
     def test(value: Any) -> None:
         run_probe(value)
 
+    # With no database, the key Hypothesis would derive from the test's source code (reading and
+    # tokenizing this file, half the fixed cost of a search) is never used: say there is none,
+    # as schemathesis does for its own tests.
+    test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
+
     def run() -> None:
         with with_reporter(lambda _message: None):  # Hypothesis prints nothing of its own
             try:
                 test()
-            except (_Found, Flaky, _OutOfTime):
+            except (_Found, Flaky, _OutOfTime, _Replay):
                 pass  # a failure: the findings hold it (Flaky: the server did not fail twice alike)
             except BaseExceptionGroup as group:
-                if not all(isinstance(e, _Found | Flaky | _OutOfTime) for e in _leaves(group)):
+                if not all(isinstance(e, _Found | Flaky | _OutOfTime | _Replay) for e in _leaves(group)):
                     raise
     return run
 

@@ -29,8 +29,11 @@ from apilab.catalog.models import Exercise, Mutant
 from apilab.ports import free_port, free_ports
 
 START_TIMEOUT = 20.0
-# What every served app imports; loaded once in the fork server, shared by every server it forks.
-PRELOADED = ["fastapi", "uvicorn", "uvicorn.main"]
+# What the served apps import, loaded once in the fork server and shared by every server it
+# forks: FastAPI and uvicorn, and the libraries the reference solutions sign and fetch with
+# (importing joserfc costs a server start about as much as FastAPI's routing). Libraries keep no
+# state of an app's, so servers forked after them stay as separate as before.
+PRELOADED = ["fastapi", "uvicorn", "uvicorn.main", "joserfc.jwt", "joserfc.jwk", "httpx"]
 
 
 class ServerStartError(RuntimeError):

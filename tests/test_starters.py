@@ -1,5 +1,7 @@
 """Every starter, in every language, runs as shipped and fails most checks; `apilab start --lang`
-picks one. The starters are served with their language's own command, as `apilab serve` does."""
+picks one. The starters are served with their language's own command, as `apilab serve` does, and
+graded as `apilab verify` grades a starter: by the exercise's own checks, without the contract
+probes (the costly checks; what a starter lacks, the exercise's own checks show)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from apilab.ports import free_port
 from apilab.processes import Processes
 from apilab.server_commands import resolve
 from apilab.serving import ServerSupervisor
+from apilab.verify import graded
 from grader.runner import grade
 
 COURSE = load_course(CHECKOUT)
@@ -44,7 +47,7 @@ async def test_each_starter_runs_and_fails_most_checks(exercise, language, sandb
             while not supervisor.listening:
                 assert not task.done(), "the starter exited"
                 await asyncio.sleep(0.05)
-        report = await grade(exercise, f"http://127.0.0.1:{supervisor.port}", seed=7,
+        report = await grade(graded(exercise, "starter"), f"http://127.0.0.1:{supervisor.port}", seed=7,
                              services={name: sandbox_url for name in exercise.services})
     finally:
         task.cancel()

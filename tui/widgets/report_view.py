@@ -214,7 +214,7 @@ class CheckList(Widget):
         title_heights: list[int] = []
         for index, row in enumerate(self.rows):
             starts.append(len(lines))
-            title = row.title
+            title = Text("▶ " if row.collapsed else "▼ ").append_text(row.title)
             title.stylize(self.get_component_rich_style(f"checks--{row.state}"), 0, len(title))
             if index == self.cursor and key[1]:
                 title.stylize(self.get_component_rich_style("checks--cursor"))

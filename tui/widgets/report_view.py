@@ -8,6 +8,7 @@ Everything the learner's server sent is shown as plain text, never interpreted a
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -103,6 +104,7 @@ class CheckRow:
         self._view = view
         self.check_id, self.check_title, self.state, self.result = check_id, title, state, result
         self.detail: Text | None = None
+        self.drawn: tuple[tuple[object, ...], list[Strip], int] | None = None  # CheckList's
         self._collapsed = True
         self.collapsed = collapsed
 
@@ -155,10 +157,21 @@ class CheckList(Widget):
         self._starts: list[int] = []  # each row's first line
         self._title_heights: list[int] = []  # the lines each row's title takes
         self._built_for: tuple[int, bool] | None = None  # (width, highlighted) of _lines
+        self._settling = False  # a redraw is due
 
     def changed(self) -> None:
+        """Draw again once the changes at hand are made (a run's end changes every row)."""
         self._built_for = None
-        self.refresh(layout=True)
+        if not self._settling:
+            self._settling = True
+            self.call_later(self._settle)
+
+    def _settle(self) -> None:
+        # The screen is laid out again only when the list's height changed: a run changes one
+        # row's mark at a time, a repaint of the list alone.
+        self._settling = False
+        height, width = len(self._lines), self.size.width
+        self.refresh(layout=width <= 0 or len(self._build(width)) != height)
 
     @property
     def highlighted(self) -> bool:
@@ -174,6 +187,7 @@ class CheckList(Widget):
 
     def row_at(self, y: int) -> tuple[CheckRow, bool] | None:
         """The row at line `y`, and whether `y` is on its title."""
+        self._build(self.size.width)
         if not 0 <= y < len(self._owners):
             return None
         row = self.rows[self._owners[y]]
@@ -181,6 +195,7 @@ class CheckList(Widget):
 
     def lines_of(self, row: CheckRow) -> range:
         """The lines `row` takes, title and details."""
+        self._build(self.size.width)
         index = self.rows.index(row)
         start = self._starts[index]
         end = self._starts[index + 1] if index + 1 < len(self.rows) else len(self._lines)
@@ -206,33 +221,46 @@ class CheckList(Widget):
         key = (width, self.highlighted)
         if self._built_for == key:
             return self._lines
-        console = self.app.console
-        base = self.rich_style
         lines: list[Strip] = []
         owners: list[int] = []
         starts: list[int] = []
         title_heights: list[int] = []
+        base = self.rich_style  # the list's own colours: costly to work out, so once here
         for index, row in enumerate(self.rows):
+            shown, title_height = self._draw(row, width, index == self.cursor and key[1], base)
             starts.append(len(lines))
-            title = Text("▶ " if row.collapsed else "▼ ").append_text(row.title)
-            title.stylize(self.get_component_rich_style(f"checks--{row.state}"), 0, len(title))
-            if index == self.cursor and key[1]:
-                title.stylize(self.get_component_rich_style("checks--cursor"))
-            shown = [Strip(line).adjust_cell_length(width) for line in
-                     console.render_lines(title, console.options.update_width(width), pad=False)]
-            title_heights.append(len(shown))
-            if not row.collapsed and row.detail is not None and width > DETAIL_INDENT:
-                indent = Segment(" " * DETAIL_INDENT)
-                shown += [Strip([indent, *line]).adjust_cell_length(width) for line in
-                          console.render_lines(row.detail, console.options.update_width(
-                              width - DETAIL_INDENT), pad=False)]
-                shown.append(Strip.blank(width))
-            lines += [line.apply_style(base) for line in shown]
+            title_heights.append(title_height)
+            lines += shown
             owners += [index] * len(shown)
         self._lines, self._owners, self._starts = lines, owners, starts
         self._title_heights = title_heights
         self._built_for = key
         return lines
+
+    def _draw(self, row: CheckRow, width: int, cursor: bool,
+              base: Style) -> tuple[list[Strip], int]:
+        """The lines of one row, and how many of them its title takes; kept on the row until
+        something they show changes (a run updates one row at a time)."""
+        key = (width, cursor, row.state, row.collapsed, row.result is not None, base)
+        if row.drawn is not None and row.drawn[0] == key:
+            return row.drawn[1], row.drawn[2]
+        console = self.app.console
+        title = Text("▶ " if row.collapsed else "▼ ").append_text(row.title)
+        title.stylize(self.get_component_rich_style(f"checks--{row.state}"), 0, len(title))
+        if cursor:
+            title.stylize(self.get_component_rich_style("checks--cursor"))
+        shown = [Strip(line).adjust_cell_length(width) for line in
+                 console.render_lines(title, console.options.update_width(width), pad=False)]
+        title_height = len(shown)
+        if not row.collapsed and row.detail is not None and width > DETAIL_INDENT:
+            indent = Segment(" " * DETAIL_INDENT)
+            shown += [Strip([indent, *line]).adjust_cell_length(width) for line in
+                      console.render_lines(row.detail, console.options.update_width(
+                          width - DETAIL_INDENT), pad=False)]
+            shown.append(Strip.blank(width))
+        shown = [line.apply_style(base) for line in shown]
+        row.drawn = (key, shown, title_height)
+        return shown, title_height
 
 
 class ReportView(VerticalScroll):

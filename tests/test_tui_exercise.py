@@ -223,3 +223,15 @@ async def test_a_long_check_title_wraps_and_keeps_its_points(fixture_course, sto
         assert len(title) == 2
         assert all(len(line) <= view.checks.size.width for line in title)
         assert title[-1].endswith("1/1")
+
+
+async def test_the_exercise_shows_its_standing_as_the_course_map_does(fixture_course, store):
+    earlier = store.record_run(make_report(passed=(True, False, False)), "submit")
+    store.add_feedback(earlier, "Mentor Mo", "Good start.", verdict="approved")
+    store.record_run(make_report(passed=(True, True, True)))  # the best run, not reviewed
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.pause()
+        standing = str(screen.query_one("#standing").render())
+        assert standing == "Standing: 3/3 passed (an earlier attempt was approved)"

@@ -56,6 +56,11 @@ class Reading(Widget):
         return self._strips[y].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
 
     def on_resize(self, event: events.Resize) -> None:
+        # Rendered once the screen is laid out: a screen that opens sizes its panes more than
+        # once, and a render for a width already gone is a render too many.
+        self.call_after_refresh(self._render_for_width)
+
+    def _render_for_width(self) -> None:
         width = self.content_size.width
         if width > 0 and width != self._wanted_width:
             self._wanted_width = width

@@ -7,9 +7,9 @@ solution under uvicorn). For each sample:
 
 - `empty`: push an apilab screen with nothing in it and wait until it is painted: what opening
   any screen costs Textual itself, the baseline of the screens below;
-- `lesson`, `exercise`, `history`, `report`, `inbox`: push the screen and wait until it is painted
-  (the lesson with the course's longest reading, the exercise with its longest task and its last
-  run shown);
+- `lesson`, `exercise`, `history`, `report`, `inbox`: push the screen and wait until it is usable:
+  painted, with its reading (rendered in a thread) shown (the lesson with the course's longest
+  reading, the exercise with its longest task and its last run shown);
 - `grade`: `grader.runner.grade()` of the server, in the same process and event loop;
 - `app_grade`: the exercise screen's `r`, from the key to the report on screen and recorded.
 
@@ -100,10 +100,17 @@ async def _measure(course: Course, slug: str, store: Store, url: str,
 
 
 async def _open(pilot: Any, make: Callable[[], Any]) -> float:
-    """Seconds from pushing a new screen to its first paint; the screen is popped after."""
+    """Seconds from pushing a new screen until it is usable: mounted, its reading rendered (in
+    a thread) and shown, everything laid out and painted. The screen is popped after."""
+    from tui.widgets.reading import Reading
+
     started = time.perf_counter()
-    await pilot.app.push_screen(make())
+    screen = make()
+    await pilot.app.push_screen(screen)
     await pilot.pause()  # mounted, laid out and painted
+    while not all(reading.rendered_width for reading in screen.query(Reading)):
+        await asyncio.sleep(0.005)
+    await pilot.pause()  # the reading's lines laid out and painted
     took = time.perf_counter() - started
     await pilot.app.pop_screen()
     await pilot.pause()

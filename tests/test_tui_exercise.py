@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from apilab.ports import free_port
 from apilab.store import Store, StoreError
@@ -72,7 +72,7 @@ async def test_a_failed_check_opens_on_its_request_response_and_curl(
         states = {row.check_id: (row.state, row.collapsed) for row in view.rows}
         assert states == {"health-ok": ("pass", True), "missing-is-404": ("pass", True),
                           "create-item": ("fail", False)}
-        detail = str(view.row("create-item").query_one(".check-detail", Static).render())
+        detail = view.row("create-item").detail.plain
         assert f"POST {hello_starter_url}/items" in detail  # the request sent
         assert "HTTP/1.1 404 Not Found" in detail  # the response received
         assert "content-type: application/json" in detail.lower()  # its headers
@@ -163,8 +163,12 @@ async def test_only_the_first_failed_check_is_open(fixture_course, store):
         rows = screen.query_one(ReportView).rows
         assert [(r.state, r.collapsed) for r in rows] == [
             ("pass", True), ("fail", False), ("fail", True)]
-        await pilot.click(rows[2].query_one("CollapsibleTitle"))
+        checks = screen.query_one(ReportView).checks
+        await pilot.click(checks, offset=(2, checks.lines_of(rows[2]).start))
         assert not rows[2].collapsed
+        assert "Expected" in "\n".join(checks.text_of(rows[2]))  # its details, under its title
+        await pilot.press("up", "enter")  # the keys: the row above, open, closes
+        assert rows[1].collapsed and not rows[2].collapsed
 
 
 async def test_u_is_in_the_footer_and_typed_letters_go_into_the_url(fixture_course, store):
@@ -214,8 +218,20 @@ async def test_a_long_check_title_wraps_and_keeps_its_points(fixture_course, sto
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_exercise(pilot, app)
         await pilot.pause()
-        row = screen.query_one(ReportView).rows[0]
-        title = row.query_one("CollapsibleTitle")
-        assert title.region.right <= row.region.right
-        assert title.size.height == 2
-        assert str(title.render()).rstrip().endswith("1/1")
+        view = screen.query_one(ReportView)
+        title = view.checks.text_of(view.rows[0])
+        assert len(title) == 2
+        assert all(len(line) <= view.checks.size.width for line in title)
+        assert title[-1].endswith("1/1")
+
+
+async def test_the_exercise_shows_its_standing_as_the_course_map_does(fixture_course, store):
+    earlier = store.record_run(make_report(passed=(True, False, False)), "submit")
+    store.add_feedback(earlier, "Mentor Mo", "Good start.", verdict="approved")
+    store.record_run(make_report(passed=(True, True, True)))  # the best run, not reviewed
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.pause()
+        standing = str(screen.query_one("#standing").render())
+        assert standing == "Standing: 3/3 passed (an earlier attempt was approved)"

@@ -9,7 +9,7 @@ from textual.widgets import TextArea
 from apilab.hubclient import HubClient
 from apilab.settings import HubLogin, save_hub
 from hub.process import hub_process
-from tests.helpers import open_exercise, queue_rows, settle, wait_for
+from tests.helpers import make_report, open_exercise, queue_rows, settle, wait_for
 from tui.app import ApilabApp
 from tui.mentor_app import MentorApp
 from tui.screens.mentor_submission import SubmissionScreen
@@ -93,3 +93,15 @@ async def test_a_login_made_while_the_app_is_open_is_used(fixture_course, store,
         assert app.hub is None
         save_hub(HubLogin(url="http://127.0.0.1:9", token=LEARNER, name="ada", role="learner"))
         assert app.hub is not None and app.hub.token == LEARNER
+
+
+async def test_the_app_sends_the_submissions_made_before_joining_the_hub(fixture_course, store,
+                                                                        hub_url):
+    before = store.record_run(make_report(), "submit", unsent=True)  # no hub joined then
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: hub_idle(app) and not store.unsent_submissions()
+                       and store.outbox_count() == 0)
+        assert store.progress()["hello-api"].best_sent
+    with HubClient(hub_url, MENTOR) as client:
+        assert client.submission(before).id == before

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 from textual.widgets import DataTable, Input, Select, TextArea
-from textual.widgets._collapsible import CollapsibleTitle
 
 from apilab.hubclient import HubClient
 from apilab.ports import free_port
@@ -119,7 +118,7 @@ async def test_opening_a_submission_shows_its_report_with_the_transcript(hub, fi
             rows = screen.query_one(ReportView).rows
             assert [(r.check_id, r.state, r.collapsed) for r in rows] == [
                 ("check-0", "pass", True), ("check-1", "fail", False), ("check-2", "fail", True)]
-            detail = str(rows[1].query_one(".check-detail").render())
+            detail = rows[1].detail.plain
             assert "GET http://127.0.0.1:8001/c1" in detail and "500 Internal Server Error" in detail
             assert "curl -i http://127.0.0.1:8001/c1" in detail
             heading = str(screen.query_one("#submission-heading").render())
@@ -166,7 +165,8 @@ async def test_feedback_on_a_check_and_an_approval_with_an_override_reach_the_le
             assert isinstance(screen, SubmissionScreen) and screen.submission_id == submission_id
 
             # c on the focused check opens the editor aimed at that check
-            screen.query_one(ReportView).rows[2].query_one(CollapsibleTitle).focus()
+            screen.query_one(ReportView).select("check-2")
+            screen.query_one(ReportView).focus()
             await pilot.press("c")
             editor = app.screen
             assert isinstance(editor, FeedbackEditor)

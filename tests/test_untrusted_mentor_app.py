@@ -155,7 +155,8 @@ async def test_every_mentor_screen_shows_hostile_text_as_inert_text(
             for check in checks:  # each check's details are drawn when it is opened
                 check.collapsed = False
             await pilot.pause()
-            checks[1].query_one("CollapsibleTitle").focus()
+            submission.query_one(ReportView).select(checks[1].check_id)
+            submission.query_one(ReportView).focus()
             await pilot.press("y")  # copy curl: a notification shows it
             await pilot.pause()
             assert "curl -i" in app.clipboard and terminal_controls(app.clipboard) == []

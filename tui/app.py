@@ -124,7 +124,8 @@ class ApilabApp(PlainTextApp):
 
     @work(thread=True, exclusive=True, group="hub")
     def sync_with_hub(self) -> None:
-        """Send waiting submissions and fetch mentor feedback, off the event loop."""
+        """Send waiting submissions (those made before joining the hub too, as `apilab sync`
+        does) and fetch mentor feedback, off the event loop."""
         from apilab.sync import sync
 
         hub = self.hub
@@ -133,7 +134,7 @@ class ApilabApp(PlainTextApp):
         try:
             # SQLite connections belong to their thread: this one has its own, on the same file.
             with Store(self.store.path) as store:
-                result = sync(store, hub)
+                result = sync(store, hub, with_unsent=True)
         except StoreError as exc:
             self.call_from_thread(self.notify, str(exc), title="Hub sync", severity="error")
             return

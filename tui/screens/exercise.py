@@ -29,7 +29,8 @@ from apilab.processes import LaunchError, ensure_workspace
 from apilab.server_commands import CommandError, ServerCommand, resolve
 from apilab.serving import FolderEvent, ServerEvent, ServerSupervisor, follow
 from apilab.submissions import grade_and_record
-from apilab.untrusted import clean
+from apilab.untrusted import clean, safe_text
+from apilab.views.progress import score_label, standing_text
 from apilab.workspace import exercise_folder
 from grader.report import Report
 from grader.runner import Progress
@@ -85,6 +86,7 @@ class ExerciseScreen(ApilabScreen):
                 with Horizontal(id="url-row"):
                     yield Label("Your server (u)", id="url-label")
                     yield Input(self.apilab.server_url, id="url", placeholder=f"http://127.0.0.1:{SERVER_PORT}")
+                yield Static(id="standing")
                 yield Static(id="mode-line")
                 yield ReportView(id="report")
                 yield Log(id="server-log", max_lines=1000)
@@ -96,6 +98,16 @@ class ExerciseScreen(ApilabScreen):
         self._show_mode()
         self.query_one(ReportView).focus()
         await self._show_last_run()
+
+    def on_screen_resume(self) -> None:
+        self.show_standing()  # when it opens, and again on return: a review may have come in
+
+    def show_standing(self) -> None:
+        """The exercise's standing as the course map gives it: the best run, with its review."""
+        app = self.apilab
+        state = app.safe_store(app.store.progress, default={}).get(self.exercise.slug)
+        self.query_one("#standing", Static).update(safe_text(
+            f"Standing: {score_label(self.exercise, state)} {standing_text(state)}"))
 
     async def _show_last_run(self) -> None:
         app = self.apilab
@@ -225,6 +237,7 @@ class ExerciseScreen(ApilabScreen):
         if recorded.warning:
             app.store_failed(recorded.warning)
         await view.show_report(report)
+        self.show_standing()
         if submit and recorded.run_id:
             app.sync_with_hub()
         severity = {"pass": "information", "fail": "warning", "error": "error"}[report.status]

@@ -155,12 +155,10 @@ class SubmissionScreen(MentorScreen):
 
     @property
     def focused_check(self) -> str | None:
-        """The check the mentor is on: the focused row, else the one open, else None."""
+        """The check the mentor is on: the one under the cursor, else the one open, else None."""
         view = self.query_one(ReportView)
-        focused = self.app.focused
-        for row in view.rows:
-            if focused is not None and (focused is row or row in focused.ancestors):
-                return row.check_id
+        if view.current is not None:
+            return view.current.check_id
         opened = [row for row in view.rows if not row.collapsed]
         return opened[0].check_id if len(opened) == 1 else None
 

@@ -14,10 +14,12 @@ import io
 
 from rich.console import Console
 from rich.markdown import Markdown
-from rich.segment import Segment, SegmentLines
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual import events, work
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 CODE_THEME = "monokai"
 
@@ -30,17 +32,35 @@ def render_markdown(source: str, width: int) -> list[list[Segment]]:
                                 console.options.update(width=width), pad=False)
 
 
-class Reading(Static):
-    """`source` (Markdown), rendered off the event loop at the widget's width."""
+class Reading(Widget):
+    """`source` (Markdown), rendered off the event loop at the widget's width, and shown line by
+    line: Textual asks for the lines on screen, not for the whole text at each layout."""
+
+    DEFAULT_CSS = "Reading { height: auto; }"
 
     def __init__(self, source: str, *, id: str | None = None) -> None:
-        super().__init__(Text("Loading…", style="dim"), id=id)
+        super().__init__(id=id)
         self.source = source
         self.lines: list[list[Segment]] = []  # as last shown
         self.rendered_width = 0  # the width `lines` were rendered at; 0 before the first
         self._wanted_width = 0
+        self._strips = [Strip([Segment("Loading…", Style(dim=True))])]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._strips)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y >= len(self._strips):
+            return Strip.blank(width, self.rich_style)
+        return self._strips[y].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
 
     def on_resize(self, event: events.Resize) -> None:
+        # Rendered once the screen is laid out: a screen that opens sizes its panes more than
+        # once, and a render for a width already gone is a render too many.
+        self.call_after_refresh(self._render_for_width)
+
+    def _render_for_width(self) -> None:
         width = self.content_size.width
         if width > 0 and width != self._wanted_width:
             self._wanted_width = width
@@ -49,13 +69,14 @@ class Reading(Static):
     @work(thread=True, exclusive=True, group="reading")
     def _render_at(self, width: int) -> None:
         lines = render_markdown(self.source, width)
-        self.app.call_from_thread(self._show, width, lines)
+        strips = [Strip(line) for line in lines]
+        self.app.call_from_thread(self._show, width, lines, strips)
 
-    def _show(self, width: int, lines: list[list[Segment]]) -> None:
+    def _show(self, width: int, lines: list[list[Segment]], strips: list[Strip]) -> None:
         if width != self._wanted_width or not self.is_attached:  # resized again, or closed
             return
-        self.lines, self.rendered_width = lines, width
-        self.update(SegmentLines(lines, new_lines=True))
+        self.lines, self.rendered_width, self._strips = lines, width, strips
+        self.refresh(layout=True)
 
     @property
     def plain(self) -> str:

@@ -7,10 +7,17 @@ Everything the learner's server sent is shown as plain text, never interpreted a
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Collapsible, Static
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Static
 
 from apilab.catalog.models import Check
 from apilab.untrusted import clean, safe_text
@@ -19,6 +26,7 @@ from tui.widgets.stage_steps import StageSteps
 
 MARKS = {"pass": "✓", "fail": "✗", "pending": "·", "running": "…"}
 BODY_LINES = 12
+DETAIL_INDENT = 4
 MAX_ROWS = 300  # a report may hold more checks (one from a hostile or broken machine): the
 # failed ones come first among those shown, and a line says how many are left out
 
@@ -87,49 +95,39 @@ def _title(check_title: str, state: str, points: str = "") -> Text:
     return title.append(f"  {points}", style="dim") if points else title
 
 
-class CheckRow(Collapsible):
-    """One check: its state in the title, its details inside."""
+class CheckRow:
+    """One check of the list: its state, and its details once opened (built then: a long
+    report costs its titles, not its bodies)."""
 
-    def __init__(self, check_id: str, title: str, state: str = "pending",
-                 result: CheckResult | None = None) -> None:
-        self.check_id = check_id
-        self.check_title = title
-        self.state = state
-        self.result = result
-        points = f"{result.points}/{result.max_points}" if result else ""
-        collapsed = not (result is not None and not result.passed)
-        super().__init__(title=_title(title, state, points), collapsed=collapsed,
-                         classes=f"check -{state}")
+    def __init__(self, view: CheckList, check_id: str, title: str, state: str = "pending",
+                 result: CheckResult | None = None, collapsed: bool = True) -> None:
+        self._view = view
+        self.check_id, self.check_title, self.state, self.result = check_id, title, state, result
+        self.detail: Text | None = None
+        self.drawn: tuple[tuple[object, ...], list[Strip], int] | None = None  # CheckList's
+        self._collapsed = True
+        self.collapsed = collapsed
 
-    def on_mount(self) -> None:
-        if not self.collapsed:
-            self._mount_detail()
+    @property
+    def collapsed(self) -> bool:
+        return self._collapsed
 
-    def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
-        # Details are built when first opened: a long report costs its titles, not its bodies.
-        if event.collapsible is self and not self.collapsed:
-            self._mount_detail()
+    @collapsed.setter
+    def collapsed(self, collapsed: bool) -> None:
+        self._collapsed = collapsed
+        if not collapsed and self.detail is None and self.result is not None:
+            self.detail = check_detail(self.result)
+        self._view.changed()
 
-    def _mount_detail(self) -> None:
-        if self.result is not None and not self.query(".check-detail"):
-            self.query_one(Collapsible.Contents).mount(
-                Static(check_detail(self.result), classes="check-detail"))
+    @property
+    def title(self) -> Text:
+        points = f"{self.result.points}/{self.result.max_points}" if self.result else ""
+        return _title(self.check_title, self.state, points)
 
-    def set_state(self, state: str) -> None:
-        self.remove_class(f"-{self.state}")
-        self.state = state
-        self.add_class(f"-{state}")
-        self.title = _title(self.check_title, state)
-
-    async def show_result(self, result: CheckResult, opened: bool) -> None:
-        """The finished check in this row, which ran it: no new row to mount."""
-        await self.query(".check-detail").remove()
-        self.result = result
-        self.set_state(result.status)
-        self.title = _title(self.check_title, result.status, f"{result.points}/{result.max_points}")
+    def show_result(self, result: CheckResult, opened: bool) -> None:
+        """The finished check in this row, which ran it."""
+        self.result, self.state, self.detail = result, result.status, None
         self.collapsed = not opened
-        if opened:
-            self._mount_detail()
 
     @property
     def curl(self) -> str | None:
@@ -139,35 +137,211 @@ class CheckRow(Collapsible):
         return None
 
 
+class CheckList(Widget):
+    """Every check as one widget, a row each (a long title wraps), the open ones with their
+    details below; the row under the cursor is highlighted while the report has focus.
+
+    One widget, not a widget per check: Textual styles, lays out and restyles (on every change
+    of focus or state) each widget it holds, which for a report of eighty checks took seconds.
+    """
+
+    COMPONENT_CLASSES = {"checks--pass", "checks--fail", "checks--running", "checks--pending",
+                         "checks--cursor"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[CheckRow] = []
+        self.cursor = 0
+        self._lines: list[Strip] = []
+        self._owners: list[int] = []  # the row each line belongs to
+        self._starts: list[int] = []  # each row's first line
+        self._title_heights: list[int] = []  # the lines each row's title takes
+        self._built_for: tuple[int, bool] | None = None  # (width, highlighted) of _lines
+        self._settling = False  # a redraw is due
+
+    def changed(self) -> None:
+        """Draw again once the changes at hand are made (a run's end changes every row)."""
+        self._built_for = None
+        if not self._settling:
+            self._settling = True
+            self.call_later(self._settle)
+
+    def _settle(self) -> None:
+        # The screen is laid out again only when the list's height changed: a run changes one
+        # row's mark at a time, a repaint of the list alone.
+        self._settling = False
+        height, width = len(self._lines), self.size.width
+        self.refresh(layout=width <= 0 or len(self._build(width)) != height)
+
+    @property
+    def highlighted(self) -> bool:
+        return self.parent is not None and self.parent.has_focus
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._build(width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines = self._build(width)
+        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
+
+    def row_at(self, y: int) -> tuple[CheckRow, bool] | None:
+        """The row at line `y`, and whether `y` is on its title."""
+        self._build(self.size.width)
+        if not 0 <= y < len(self._owners):
+            return None
+        row = self.rows[self._owners[y]]
+        return row, y < self._starts[self._owners[y]] + self._title_heights[self._owners[y]]
+
+    def lines_of(self, row: CheckRow) -> range:
+        """The lines `row` takes, title and details."""
+        self._build(self.size.width)
+        index = self.rows.index(row)
+        start = self._starts[index]
+        end = self._starts[index + 1] if index + 1 < len(self.rows) else len(self._lines)
+        return range(start, end)
+
+    def text_of(self, row: CheckRow) -> list[str]:
+        """The lines of `row` as shown, without styles."""
+        return [self._lines[y].text.rstrip() for y in self.lines_of(row)]
+
+    def on_click(self, event: events.Click) -> None:
+        found = self.row_at(event.y)
+        if found is None:
+            return
+        row, on_title = found
+        self.cursor = self.rows.index(row)
+        if on_title:
+            row.collapsed = not row.collapsed
+        self.changed()
+
+    def _build(self, width: int) -> list[Strip]:
+        if width <= 0:
+            return []
+        key = (width, self.highlighted)
+        if self._built_for == key:
+            return self._lines
+        lines: list[Strip] = []
+        owners: list[int] = []
+        starts: list[int] = []
+        title_heights: list[int] = []
+        base = self.rich_style  # the list's own colours: costly to work out, so once here
+        for index, row in enumerate(self.rows):
+            shown, title_height = self._draw(row, width, index == self.cursor and key[1], base)
+            starts.append(len(lines))
+            title_heights.append(title_height)
+            lines += shown
+            owners += [index] * len(shown)
+        self._lines, self._owners, self._starts = lines, owners, starts
+        self._title_heights = title_heights
+        self._built_for = key
+        return lines
+
+    def _draw(self, row: CheckRow, width: int, cursor: bool,
+              base: Style) -> tuple[list[Strip], int]:
+        """The lines of one row, and how many of them its title takes; kept on the row until
+        something they show changes (a run updates one row at a time)."""
+        key = (width, cursor, row.state, row.collapsed, row.result is not None, base)
+        if row.drawn is not None and row.drawn[0] == key:
+            return row.drawn[1], row.drawn[2]
+        console = self.app.console
+        title = Text("▶ " if row.collapsed else "▼ ").append_text(row.title)
+        title.stylize(self.get_component_rich_style(f"checks--{row.state}"), 0, len(title))
+        if cursor:
+            title.stylize(self.get_component_rich_style("checks--cursor"))
+        shown = [Strip(line).adjust_cell_length(width) for line in
+                 console.render_lines(title, console.options.update_width(width), pad=False)]
+        title_height = len(shown)
+        if not row.collapsed and row.detail is not None and width > DETAIL_INDENT:
+            indent = Segment(" " * DETAIL_INDENT)
+            shown += [Strip([indent, *line]).adjust_cell_length(width) for line in
+                      console.render_lines(row.detail, console.options.update_width(
+                          width - DETAIL_INDENT), pad=False)]
+            shown.append(Strip.blank(width))
+        shown = [line.apply_style(base) for line in shown]
+        row.drawn = (key, shown, title_height)
+        return shown, title_height
+
+
 class ReportView(VerticalScroll):
-    """The checks of one run: pending, running, or their results."""
+    """The checks of one run: pending, running, or their results. Up and down move between
+    checks; enter (or a click on its title) opens or closes one."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Previous check", show=False),
+        Binding("down", "cursor(1)", "Next check", show=False),
+        Binding("enter,space", "toggle", "Open or close", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield StageSteps(id="stage-steps")
         yield Static("No run yet. Press r to run the checks.", id="report-summary")
+        yield CheckList(id="checks")
+
+    @property
+    def checks(self) -> CheckList:
+        return self.query_one(CheckList)
 
     @property
     def rows(self) -> list[CheckRow]:
-        return list(self.query(CheckRow))
+        return list(self.checks.rows)
 
     def row(self, check_id: str) -> CheckRow:
         return next(row for row in self.rows if row.check_id == check_id)
 
+    def select(self, check_id: str) -> None:
+        """Put the cursor on a check, if it is shown."""
+        checks = self.checks
+        ids = [row.check_id for row in checks.rows]
+        if check_id in ids:
+            checks.cursor = ids.index(check_id)
+            checks.changed()
+
+    @property
+    def current(self) -> CheckRow | None:
+        """The check under the cursor while the report has focus."""
+        checks = self.checks
+        return checks.rows[checks.cursor] if self.has_focus and checks.rows else None
+
+    def on_focus(self) -> None:
+        self.checks.changed()
+
+    def on_blur(self) -> None:
+        self.checks.changed()
+
+    def action_cursor(self, step: int) -> None:
+        checks = self.checks
+        if not checks.rows:
+            return
+        checks.cursor = max(0, min(len(checks.rows) - 1, checks.cursor + step))
+        checks.changed()
+        self.call_after_refresh(self._show_cursor)
+
+    def action_toggle(self) -> None:
+        row = self.current
+        if row is not None:
+            row.collapsed = not row.collapsed
+            self.call_after_refresh(self._show_cursor)
+
+    def _show_cursor(self) -> None:
+        checks = self.checks
+        if checks.rows:
+            lines = checks.lines_of(checks.rows[checks.cursor])
+            top = checks.virtual_region.y + lines.start
+            self.scroll_to_region(Region(0, top, 1, min(len(lines), self.scrollable_content_region.height)),
+                                  animate=False)
+
     async def show_pending(self, checks: list[Check]) -> None:
         """Before a run: every check listed, none run yet."""
-        await self._replace([CheckRow(check.id, check.title) for check in checks])
+        self._set_rows([(check.id, check.title, "pending", None) for check in checks], None)
         self._summary(f"Running {len(checks)} checks…", "running")
 
     def show_running(self, index: int, total: int, check: Check) -> None:
-        rows = self.rows
-        if index < len(rows):
-            rows[index].set_state("running")
+        self._set_state(index, "running")
         self._summary(f"Running check {index + 1} of {total}: {check.title}", "running")
 
     def show_result(self, index: int, result: CheckResult) -> None:
-        rows = self.rows
-        if index < len(rows):
-            rows[index].set_state(result.status)
+        self._set_state(index, result.status)
 
     async def show_report(self, report: Report, focus_check: str | None = None) -> None:
         """A finished run with one check open: `focus_check` when given, else the first failed
@@ -177,16 +351,14 @@ class ReportView(VerticalScroll):
         shown = _bounded(report.checks)
         running = self.rows
         if [row.check_id for row in running] == [result.id for result in shown]:
-            # the rows of the run that just ended: filled in where they are, not mounted again
+            # the rows of the run that just ended: filled in where they are
             for row, result in zip(running, shown, strict=True):
-                await row.show_result(result, opened=result.id == focus_check)
+                row.show_result(result, opened=result.id == focus_check)
+            if focus_check is not None:
+                self.select(focus_check)
         else:
-            rows = []
-            for result in shown:
-                row = CheckRow(result.id, result.title, result.status, result)
-                row.collapsed = result.id != focus_check
-                rows.append(row)
-            await self._replace(rows)
+            self._set_rows([(result.id, result.title, result.status, result) for result in shown],
+                           focus_check)
         summary = summary_line(report)
         if len(shown) < len(report.checks):
             summary += (f" · showing {len(shown)} of {len(report.checks)} checks, failed ones "
@@ -195,26 +367,36 @@ class ReportView(VerticalScroll):
         self.query_one(StageSteps).show(report)
 
     def clear_report(self, message: str) -> None:
-        self.query(CheckRow).remove()
+        self._set_rows([], None)
         self.query_one(StageSteps).show(None)
         self._summary(message, "idle")
 
     def selected_curl(self) -> str | None:
-        """The curl command of the check the learner is looking at: the focused row, else the
-        first expanded failed one, else the first failed one."""
-        focused = self.app.focused
-        for row in self.rows:
-            inside = focused is not None and (focused is row or row in focused.ancestors)
-            if inside and row.curl:
-                return row.curl
+        """The curl command of the check the learner is looking at: the one under the cursor,
+        else the first expanded failed one, else the first failed one."""
+        current = self.current
+        if current is not None and current.curl:
+            return current.curl
         failed = [row for row in self.rows if row.state == "fail" and row.curl]
         expanded = [row for row in failed if not row.collapsed]
         chosen = (expanded or failed or [None])[0]
         return chosen.curl if chosen else None
 
-    async def _replace(self, rows: list[CheckRow]) -> None:
-        await self.query(CheckRow).remove()
-        await self.mount_all(rows)
+    def _set_rows(self, rows: list[tuple[str, str, str, CheckResult | None]],
+                  opened: str | None) -> None:
+        checks = self.checks
+        checks.rows = [CheckRow(checks, check_id, title, state, result,
+                                collapsed=check_id != opened)
+                       for check_id, title, state, result in rows]
+        ids = [row.check_id for row in checks.rows]
+        checks.cursor = ids.index(opened) if opened in ids else 0
+        checks.changed()
+
+    def _set_state(self, index: int, state: str) -> None:
+        rows = self.checks.rows
+        if index < len(rows):
+            rows[index].state = state
+            self.checks.changed()
 
     def _summary(self, text: str, state: str) -> None:
         summary = self.query_one("#report-summary", Static)

@@ -92,8 +92,8 @@ def sandbox(tmp_path: Path) -> Iterator[FastAPI]:
 
 def restore_seeded(app: FastAPI) -> None:
     """Put the sandbox's database back as it was just seeded, page for page. Seeding again
-    would give the same rows, but costs 30 times more (the security lab hashes its users'
-    passwords with scrypt), and the examples of a test are many."""
+    gives the same rows (but for the administrator's password, random and never told) at 30
+    times the cost (the security lab hashes passwords with scrypt), and examples are many."""
     with closing(sqlite3.connect(app.state.db.path)) as database:
         database.execute("PRAGMA synchronous = OFF")  # as the sandbox's own connections
         app.state.seeded.backup(database)

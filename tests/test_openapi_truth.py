@@ -54,9 +54,6 @@ def sandbox_app(directory: Path) -> FastAPI:
 
 def hub_app(directory: Path) -> FastAPI:
     app = create_hub_app(HubSettings(db_path=directory / "hub.db", rate_limit=1_000_000))
-    # A real file still, but no wait for the disk at each commit: what the hub answers does not
-    # depend on its commits surviving a power cut, and thousands of requests commit here.
-    app.state.store.db.execute("PRAGMA synchronous = OFF")
     app.state.store.add_user("ada", "learner", hash_token(TOKENS["learner"]))
     app.state.store.add_user("mia", "mentor", hash_token(TOKENS["mentor"]))
     return app

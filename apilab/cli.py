@@ -700,16 +700,13 @@ def login(hub_url: str, token: str) -> None:
 def _offer_unsent(hub: HubLogin) -> None:
     """Submissions made before the learner joined a hub: say how many, and send them if they
     agree (a script answering nothing keeps them, for apilab sync to send)."""
-    from apilab.sync import sync
+    from apilab.sync import sync, unsent_text
 
     with _store() as store:
         unsent = store.unsent_submissions()
         if not unsent:
             return
-        names = ", ".join(sorted({run.exercise for run in unsent}))
-        plural = "s" * (len(unsent) != 1)
-        click.echo(f"{len(unsent)} submission{plural} made before you logged in ({names}) "
-                   f"{'were' if plural else 'was'} never sent.")
+        click.echo(unsent_text(unsent))
         try:
             send = click.confirm("Send them to your mentors now?", default=True)
         except click.Abort:

@@ -9,13 +9,18 @@ is sent with the next `apilab check`, `lessons`, `start`, `submit` or `sync`, or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from apilab.hubclient import HubAuthError, HubClient, HubError, HubRateLimited, HubUnavailable
 from apilab.settings import HubLogin, current_token
 from apilab.store import Store
 from grader.report import ReportUnreadable
 from hub.protocol import Unreadable
+
+if TYPE_CHECKING:
+    from apilab.store.records import RunSummary
 
 FEEDBACK_CURSOR = "feedback_cursor"
 QUICK_TIMEOUT = 3.0  # seconds: a sync at start-up must not hold the learner up for long
@@ -44,6 +49,14 @@ class SyncResult:
         if self.problem:  # what went wrong, and what to do, comes first; never "up to date"
             return f"{self.problem} {text}." if text else self.problem
         return f"{text}." if text else "Up to date with the hub."
+
+
+def unsent_text(unsent: Sequence[RunSummary]) -> str:
+    """What to say of the submissions made before the learner joined a hub and never sent."""
+    names = ", ".join(sorted({run.exercise for run in unsent}))
+    plural = "s" * (len(unsent) != 1)
+    return (f"{len(unsent)} submission{plural} made before you logged in ({names}) "
+            f"{'were' if plural else 'was'} never sent.")
 
 
 def sync(store: Store, hub: HubLogin, *, pull: bool = True, timeout: float = QUICK_TIMEOUT,

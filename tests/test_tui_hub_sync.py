@@ -95,13 +95,16 @@ async def test_a_login_made_while_the_app_is_open_is_used(fixture_course, store,
         assert app.hub is not None and app.hub.token == LEARNER
 
 
-async def test_the_app_sends_the_submissions_made_before_joining_the_hub(fixture_course, store,
-                                                                        hub_url):
+async def test_the_app_keeps_the_submissions_made_before_joining_and_says_how_to_send_them(
+        fixture_course, store, hub_url):
+    # `apilab login` offered to send them; a learner who said no is not overruled by the app.
     before = store.record_run(make_report(), "submit", unsent=True)  # no hub joined then
     app = ApilabApp(fixture_course, store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: hub_idle(app) and not store.unsent_submissions()
-                       and store.outbox_count() == 0)
-        assert store.progress()["hello-api"].best_sent
+        await wait_for(pilot, lambda: hub_idle(app) and any(
+            "apilab sync" in str(n.message) for n in app._notifications))
+        said = next(str(n.message) for n in app._notifications if "apilab sync" in str(n.message))
+        assert said.startswith("1 submission made before you logged in (hello-api) was never sent.")
+    assert [run.id for run in store.unsent_submissions()] == [before]
     with HubClient(hub_url, MENTOR) as client:
-        assert client.submission(before).id == before
+        assert before not in [item.id for item in client.submissions()]

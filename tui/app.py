@@ -120,13 +120,15 @@ class ApilabApp(PlainTextApp):
 
     def _sync_if_joined(self) -> None:
         if self.hub is not None:
-            self.sync_with_hub()
+            self.sync_with_hub(mention_unsent=True)
 
     @work(thread=True, exclusive=True, group="hub")
-    def sync_with_hub(self) -> None:
-        """Send waiting submissions (those made before joining the hub too, as `apilab sync`
-        does) and fetch mentor feedback, off the event loop."""
-        from apilab.sync import sync
+    def sync_with_hub(self, mention_unsent: bool = False) -> None:
+        """Send waiting submissions and fetch mentor feedback, off the event loop. Submissions
+        made before the learner joined the hub stay on this machine: `apilab login` offered to
+        send them, and the learner may have said no; with `mention_unsent` (at start) the app
+        says how to send them."""
+        from apilab.sync import sync, unsent_text
 
         hub = self.hub
         if hub is None:
@@ -134,13 +136,17 @@ class ApilabApp(PlainTextApp):
         try:
             # SQLite connections belong to their thread: this one has its own, on the same file.
             with Store(self.store.path) as store:
-                result = sync(store, hub, with_unsent=True)
+                result = sync(store, hub)
+                unsent = store.unsent_submissions() if mention_unsent else []
         except StoreError as exc:
             self.call_from_thread(self.notify, str(exc), title="Hub sync", severity="error")
             return
         if result.sent or result.new_feedback or result.problem:
             severity = "warning" if result.problem else "information"
             self.call_from_thread(self.notify, result.summary(), title="Hub", severity=severity)
+        if unsent:
+            self.call_from_thread(self.notify, unsent_text(unsent) + " They stay on this machine: "
+                                  "apilab sync sends them to your mentors.", title="Hub", timeout=20)
         self.call_from_thread(self.refresh_unread)
 
     def on_unmount(self) -> None:

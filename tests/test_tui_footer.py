@@ -4,15 +4,15 @@ only whole keys, as many as the width holds."""
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.widgets._footer import FooterKey
 
 from tests.helpers import open_exercise
 from tui.app import ApilabApp
+from tui.screens.help import HelpScreen
 from tui.widgets.key_footer import KeyFooter, fitting
 
 
-def shown_keys(screen) -> list[FooterKey]:
-    return list(screen.query_one(KeyFooter).query(FooterKey))
+def shown_keys(screen) -> list[Binding]:
+    return [binding for binding, _enabled, _tooltip in screen.query_one(KeyFooter).shown]
 
 
 async def test_at_80_columns_the_exercise_footer_starts_with_help_and_cuts_no_key(fixture_course,
@@ -23,7 +23,7 @@ async def test_at_80_columns_the_exercise_footer_starts_with_help_and_cuts_no_ke
         await pilot.pause()
         keys = shown_keys(screen)
         assert [key.key for key in keys][:7] == ["question_mark", "r", "t", "p", "w", "u", "h"]
-        assert all(key.region.right <= 80 and key.size.width > 0 for key in keys)
+        assert max(end for _start, end, _shown in screen.query_one(KeyFooter).spans) <= 80
         assert "y" not in [key.key for key in keys]  # no room: still listed under ?
 
 
@@ -43,3 +43,16 @@ def test_a_key_that_does_not_fit_is_skipped_and_a_shorter_one_after_it_is_kept()
     keys = [(long, True, ""), (short, True, "")]
     assert [b.key for b, _, _ in fitting(keys, 10, lambda binding: binding.key)] == ["b"]
     assert [b.key for b, _, _ in fitting(keys, 25, lambda binding: binding.key)] == ["a", "b"]
+
+
+async def test_a_click_on_a_key_in_the_footer_presses_it(fixture_course, store):
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.pause()
+        footer = screen.query_one(KeyFooter)
+        start, end, (binding, _enabled, _tooltip) = footer.spans[0]
+        assert binding.key == "question_mark" and end > start
+        await pilot.click(KeyFooter, offset=(start, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

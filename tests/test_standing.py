@@ -107,3 +107,15 @@ def test_a_check_run_alone_says_nothing_of_reviews(store):
     state = store.progress()["hello-api"]
     assert review_state(state) is None and standing_text(state) == "failing"
     assert standing_text(None) == "not started"
+
+
+def test_a_run_that_graded_nothing_is_never_the_standing(store):
+    nothing = make_report(passed=()).model_copy(update={
+        "status": "error", "score": 0, "message": "nothing is listening on 127.0.0.1:8001"})
+    store.record_run(nothing, "check")
+    assert store.progress()["hello-api"].status == "not_started"  # not "0/3 failing"
+    run(store, FEW, 10, kind="check")
+    store.record_run(nothing.model_copy(update={"started_at": FIXED_TIME + timedelta(minutes=20)}),
+                     "check")
+    state = store.progress()["hello-api"]
+    assert (state.status, state.best_score, state.max_score) == ("failing", 1, 4)

@@ -156,13 +156,6 @@ def test_progress_best_score_and_passed_only_after_a_passing_run(store):
     assert "whoami" not in store.progress()
 
 
-def test_an_error_run_counts_as_failing(store):
-    report = make_report(passed=()).model_copy(update={"status": "error", "max_score": 3,
-                                                      "message": "nothing is listening"})
-    store.record_run(report)
-    assert store.progress()["hello-api"].status == "failing"
-
-
 def test_notebook_runs(store):
     store.record_notebook_run("http-basics", True, 1234.5)
     store.record_notebook_run("http-basics", False, 10.0, error="cell 3 raised KeyError")

@@ -44,8 +44,10 @@ def standing(runs: Sequence[RunSummary], reviews: Sequence[Review],
 
     `unsent` holds the ids of submissions recorded before the learner joined a hub and never
     sent. The verdict and score override are those of the latest review of the best run; the
-    latest review of any other run is `earlier_verdict`."""
-    best = best_run(runs)
+    latest review of any other run is `earlier_verdict`. A run that graded nothing (no server
+    listening: status `error`) says nothing of the learner's work, so it is never the standing:
+    an exercise with only such runs is not started, not failing."""
+    best = best_run(run for run in runs if run.status != "error")
     if best is None:
         return ExerciseProgress.not_started()
     own = [review for review in reviews if review.run_id == best.id]

@@ -714,7 +714,8 @@ def _offer_unsent(hub: HubLogin) -> None:
         if not send:
             click.echo("They stay on this machine; apilab sync sends them when you want.")
             return
-        result = sync(store, hub, with_unsent=True)
+        store.queue_unsent()
+        result = sync(store, hub)
     click.echo(clean(result.summary()))  # it may quote the hub
 
 
@@ -744,8 +745,8 @@ def sync_command() -> None:
     if hub is None:
         raise click.ClickException("not logged in to a hub: apilab login HUB_URL --token TOKEN")
     with _store() as store:
-        # submissions made before joining go when the learner asks
-        result = sync(store, hub, with_unsent=True)
+        store.queue_unsent()  # submissions made before joining go when the learner asks
+        result = sync(store, hub)
     click.echo(clean(result.summary()))  # it may quote the hub
     sys.exit(1 if result.problem else 0)
 

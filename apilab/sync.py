@@ -60,13 +60,8 @@ def unsent_text(unsent: Sequence[RunSummary]) -> str:
 
 
 def sync(store: Store, hub: HubLogin, *, pull: bool = True, timeout: float = QUICK_TIMEOUT,
-         client: HubClient | None = None, with_unsent: bool = False) -> SyncResult:
-    """Send the outbox, then (with `pull`) fetch new feedback. Never raises for the hub's sake.
-
-    With `with_unsent`, the submissions made before the learner joined the hub go too: what
-    `apilab sync` and the app's sync do, and `apilab login` once the learner agrees."""
-    if with_unsent:
-        store.queue_unsent()
+         client: HubClient | None = None) -> SyncResult:
+    """Send the outbox, then (with `pull`) fetch new feedback. Never raises for the hub's sake."""
     own_client = client is None
     client = client or HubClient(hub.url, hub.token, timeout=timeout,
                                  relogin=lambda: current_token(hub.url))

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rich.text import Text
 
 from apilab.catalog.loader import load_course
 from apilab.cli import main
@@ -141,8 +140,7 @@ async def test_the_course_map_marks_a_changed_task_and_says_how_to_accept_it(cou
         await pilot.pause()
         items = {i.exercise.slug: i for i in app.screen.items if isinstance(i, ExerciseItem)}
         assert items["whoami"].task_changed and not items["hello-api"].task_changed
-        shown = {slug: "".join(cell.content.plain for cell in item.cells()
-                               if isinstance(cell.content, Text)) for slug, item in items.items()}
+        shown = {slug: "".join(cell.plain for cell in item.cells()) for slug, item in items.items()}
         assert "⚠ task changed" in shown["whoami"] and "⚠" not in shown["hello-api"]
         side = str(app.screen.query_one("#changes").render())
         assert "2. Who am I?\nChanged since you started it on " in side

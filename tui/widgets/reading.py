@@ -41,7 +41,6 @@ class Reading(Widget):
     def __init__(self, source: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source = source
-        self.lines: list[list[Segment]] = []  # as last shown
         self.rendered_width = 0  # the width `lines` were rendered at; 0 before the first
         self._wanted_width = 0
         self._strips = [Strip([Segment("Loading…", Style(dim=True))])]
@@ -68,17 +67,16 @@ class Reading(Widget):
 
     @work(thread=True, exclusive=True, group="reading")
     def _render_at(self, width: int) -> None:
-        lines = render_markdown(self.source, width)
-        strips = [Strip(line) for line in lines]
-        self.app.call_from_thread(self._show, width, lines, strips)
+        strips = [Strip(line) for line in render_markdown(self.source, width)]
+        self.app.call_from_thread(self._show, width, strips)
 
-    def _show(self, width: int, lines: list[list[Segment]], strips: list[Strip]) -> None:
+    def _show(self, width: int, strips: list[Strip]) -> None:
         if width != self._wanted_width or not self.is_attached:  # resized again, or closed
             return
-        self.lines, self.rendered_width, self._strips = lines, width, strips
+        self.rendered_width, self._strips = width, strips
         self.refresh(layout=True)
 
     @property
     def plain(self) -> str:
         """The text as shown, without styles, one line per line."""
-        return "\n".join("".join(segment.text for segment in line) for line in self.lines)
+        return "\n".join(strip.text for strip in self._strips) if self.rendered_width else ""

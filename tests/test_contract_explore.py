@@ -101,3 +101,16 @@ async def test_an_error_in_a_probe_is_raised():
 
     with pytest.raises(RuntimeError, match="the probe broke on"):
         await explorer(seed=8).search(VALUES, probe, examples=EXAMPLES)
+
+
+async def test_a_seed_probes_the_same_values_whatever_else_is_loaded(tmp_path, monkeypatch):
+    """Hypothesis would mix into its draws the numbers written in any module loaded from outside
+    site-packages (apilab's own, when installed editable; the app's, not the CLI's): a run's seed
+    would then replay differently in the app, the CLI and a wheel install."""
+    before = await searched(seed=17, fails_from=None)
+    module = tmp_path / "learner_numbers.py"
+    module.write_text("NUMBERS = [" + ", ".join(str(1000 + 7 * i) for i in range(300)) + "]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("learner_numbers")
+    after = await searched(seed=17, fails_from=None)
+    assert after[1] == before[1]

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import providers
 
 from grader.contract.budget import OutOfBudget, Share
 from grader.report import Exchange
@@ -68,6 +69,15 @@ class _OutOfTime(BaseException):  # not an Exception: Hypothesis lets it through
 class _Replay(BaseException):
     """Raised inside Hypothesis' test function when an example probed ahead failed: the search
     starts again from its seed, so that Hypothesis meets that failure and shrinks it."""
+
+
+# Hypothesis mixes into what it draws the constants written in the source of every module loaded
+# from outside site-packages: apilab's own when it is installed editable but not from a wheel, the
+# app's modules in the app but not in the CLI. A run's seed must draw the same examples however
+# apilab is installed and whatever else is loaded, so the probes draw from no such constants
+# (which also spares Hypothesis filtering them for every value it draws).
+providers._get_local_constants = functools.partial(providers.Constants)
+providers.CONSTANTS_CACHE.cache.clear()  # what any draw before this permitted
 
 
 class Explorer:

@@ -7,16 +7,19 @@ settings or hub login of the person running the suite.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from apilab.app_servers import serve_app
 from apilab.catalog.loader import load_course
 from apilab.catalog.models import Course
+from apilab.cli import main
 from apilab.store import Store
 from grader.report import Report
 from tests.helpers import FIXTURE_COURSE, TickingClock, make_report
@@ -50,6 +53,30 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def fixture_course() -> Course:
     """The tiny two-lesson course under tests/fixtures/course."""
     return load_course(FIXTURE_COURSE)
+
+
+# --- the apilab command --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run `apilab ...` in-process against the fixture course and a fresh home."""
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("APILAB_COURSE", str(FIXTURE_COURSE))
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def course_copy(tmp_path, monkeypatch) -> Path:
+    copy = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, copy, ignore=shutil.ignore_patterns("__pycache__", "work"))
+    monkeypatch.setenv("APILAB_COURSE", str(copy))
+    return copy
 
 
 # --- real servers -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ settings or hub login of the person running the suite.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,19 @@ from apilab.store import Store
 from grader.report import Report
 from tests.helpers import FIXTURE_COURSE, TickingClock, make_report
 from tests.hub_cohort import cohort  # noqa: F401  (a fixture: a small cohort on an in-process hub)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: three workers for two cores. Tests spend over a quarter of their time waiting
+    (for a server to start or stop, a lockout to end, a timeout to pass; measured file by file),
+    and a worker more than the cores fills that time with another test's work. Not more: every
+    worker collects the whole suite (about 20 s of CPU) and starts its own session servers.
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores + cores // 2
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

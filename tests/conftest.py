@@ -7,20 +7,37 @@ settings or hub login of the person running the suite.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from apilab.app_servers import serve_app
 from apilab.catalog.loader import load_course
 from apilab.catalog.models import Course
+from apilab.cli import main
 from apilab.store import Store
 from grader.report import Report
 from tests.helpers import FIXTURE_COURSE, TickingClock, make_report
 from tests.hub_cohort import cohort  # noqa: F401  (a fixture: a small cohort on an in-process hub)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: three workers for two cores. Tests spend over a quarter of their time waiting
+    (for a server to start or stop, a lockout to end, a timeout to pass; measured file by file),
+    and a worker more than the cores fills that time with another test's work. Not more: every
+    worker collects the whole suite (about 20 s of CPU) and starts its own session servers.
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores + cores // 2
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -50,6 +67,30 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def fixture_course() -> Course:
     """The tiny two-lesson course under tests/fixtures/course."""
     return load_course(FIXTURE_COURSE)
+
+
+# --- the apilab command --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run `apilab ...` in-process against the fixture course and a fresh home."""
+    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("APILAB_COURSE", str(FIXTURE_COURSE))
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def course_copy(tmp_path, monkeypatch) -> Path:
+    copy = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, copy, ignore=shutil.ignore_patterns("__pycache__", "work"))
+    monkeypatch.setenv("APILAB_COURSE", str(copy))
+    return copy
 
 
 # --- real servers -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """What the tests share: the fixture course's location, reports with fixed times, a ticking clock,
-the few pilot moves that several app tests make, and starting the foreign servers. Fixtures live
-in conftest.py; this module is imported by name (`from tests.helpers import ...`), never conftest."""
+the few pilot moves that several app tests make, starting the foreign servers, and a tiny course
+written to a folder. Fixtures live in conftest.py; this module is imported by name (`from
+tests.helpers import ...`), never conftest, and no test module imports another."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from apilab.catalog.loader import CatalogError, load_course
 from apilab.catalog.models import Exercise
 from apilab.hubclient import HubClient
 from grader.report import CheckResult, Exchange, ReceivedResponse, Report, SentRequest
@@ -25,6 +29,24 @@ from grader.wire import Limits
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 # A one-exercise course whose exercise needs the sandbox and shares run fixtures between checks.
 SERVICES_COURSE = Path(__file__).parent / "fixtures" / "services_course"
+# The fixture course's hello-api in three stages (its starter passes only the first), appended to
+# its exercise.toml by the tests of grading stage by stage, in the CLI and in the app.
+HELLO_API_STAGES = '''
+[[stages]]
+id = "health"
+title = "Answer the health check"
+checks = ["health-ok"]
+
+[[stages]]
+id = "create"
+title = "Create items"
+checks = ["create-item"]
+
+[[stages]]
+id = "errors"
+title = "Unknown items"
+checks = ["missing-is-404"]
+'''
 FIXED_TIME = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 # Check titles as long as the course's own, for screens that must fit them at 80 columns.
 LONG_CHECK_TITLES = (
@@ -359,3 +381,91 @@ async def grade_by_one_probe(exercise: Exercise, probe: str, url: str, seed: int
         check for check in exercise.checks if check.id == probe]})
     limits = Limits(probe_scale=math.inf, check_timeout=timeout, run_timeout=timeout + 20)
     return await grade(only_the_probe, url, seed=seed, include_hidden=True, limits=limits)
+
+
+# --- a tiny course, written to a folder for the tests that break one of its files ------------
+
+TINY_EXERCISE = '''\
+id = "{id}"
+slug = "{slug}"
+title = "Ping"
+lesson = "first"
+points = 3
+
+[[checks]]
+id = "ping"
+title = "GET /ping answers 200"
+points = 2
+why = "RFC 9110 §9.3.1: GET retrieves the resource"
+
+[[checks.steps]]
+method = "GET"
+path = "/ping"
+expect.status = 200
+expect.json."$.pong" = true
+
+[[checks]]
+id = "ping-allow"
+title = "DELETE /ping answers 405 with Allow"
+points = 1
+why = "RFC 9110 §15.5.6: a 405 lists the allowed methods"
+use = "allow-header"
+with = {{ path = "/ping", method = "DELETE", allowed = ["GET", "HEAD"] }}
+'''
+TINY_SOLUTION = '''\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/ping")
+def ping():
+    return {"pong": True}
+'''
+TINY_MUTANT = '''\
+description = "answers pong false"
+caught_by = ["ping"]
+
+[[edits]]
+file = "app.py"
+find = 'return {"pong": True}'
+replace = 'return {"pong": False}'
+'''
+TINY_IDS = {
+    "ex-one": "0b5ad1c2-5f0e-4d4c-9b7e-1a2b3c4d5e6f",
+    "ex-two": "6c2f9e1a-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
+}
+
+
+def write_course(root: Path, exercises: tuple[str, ...] = ("ex-one", "ex-two"),
+                 listed: tuple[str, ...] | None = None) -> Path:
+    """A valid two-exercise course under `root`; tests then break one file."""
+    names = ", ".join(f'"{slug}"' for slug in (listed or exercises))
+    write_file(root / "lessons" / "course.toml", f'title = "Fixture"\n\n[[lessons]]\nslug = "first"\n'
+          f'title = "First"\nreading = "first/README.md"\nexercises = [{names}]\n')
+    write_file(root / "lessons" / "first" / "README.md", "# First\n")
+    for slug in exercises:
+        folder = root / "exercises" / slug
+        write_file(folder / "exercise.toml", TINY_EXERCISE.format(id=TINY_IDS[slug], slug=slug))
+        write_file(folder / "README.md", "# Ping\n")
+        write_file(folder / "starter" / "app.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
+        write_file(folder / "solution" / "app.py", TINY_SOLUTION)
+        write_file(folder / "mutants" / "pong-false.toml", TINY_MUTANT)
+    return root
+
+
+def write_file(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def exercise_file(root: Path, slug: str = "ex-one") -> Path:
+    return root / "exercises" / slug / "exercise.toml"
+
+
+def load_error(root: Path) -> CatalogError:
+    with pytest.raises(CatalogError) as caught:
+        load_course(root)
+    message = str(caught.value)
+    assert "\n" not in message.strip(), f"one error, on one line: {message}"
+    return caught.value

@@ -8,80 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from apilab.catalog.loader import CatalogError, load_course, load_exercise
-
-EXERCISE = '''\
-id = "{id}"
-slug = "{slug}"
-title = "Ping"
-lesson = "first"
-points = 3
-
-[[checks]]
-id = "ping"
-title = "GET /ping answers 200"
-points = 2
-why = "RFC 9110 §9.3.1: GET retrieves the resource"
-
-[[checks.steps]]
-method = "GET"
-path = "/ping"
-expect.status = 200
-expect.json."$.pong" = true
-
-[[checks]]
-id = "ping-allow"
-title = "DELETE /ping answers 405 with Allow"
-points = 1
-why = "RFC 9110 §15.5.6: a 405 lists the allowed methods"
-use = "allow-header"
-with = {{ path = "/ping", method = "DELETE", allowed = ["GET", "HEAD"] }}
-'''
-SOLUTION = '''\
-from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.get("/ping")
-def ping():
-    return {"pong": True}
-'''
-MUTANT = '''\
-description = "answers pong false"
-caught_by = ["ping"]
-
-[[edits]]
-file = "app.py"
-find = 'return {"pong": True}'
-replace = 'return {"pong": False}'
-'''
-IDS = {
-    "ex-one": "0b5ad1c2-5f0e-4d4c-9b7e-1a2b3c4d5e6f",
-    "ex-two": "6c2f9e1a-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
-}
-
-
-def write_course(root: Path, exercises: tuple[str, ...] = ("ex-one", "ex-two"),
-                 listed: tuple[str, ...] | None = None) -> Path:
-    """A valid two-exercise course under `root`; tests then break one file."""
-    names = ", ".join(f'"{slug}"' for slug in (listed or exercises))
-    write(root / "lessons" / "course.toml", f'title = "Fixture"\n\n[[lessons]]\nslug = "first"\n'
-          f'title = "First"\nreading = "first/README.md"\nexercises = [{names}]\n')
-    write(root / "lessons" / "first" / "README.md", "# First\n")
-    for slug in exercises:
-        folder = root / "exercises" / slug
-        write(folder / "exercise.toml", EXERCISE.format(id=IDS[slug], slug=slug))
-        write(folder / "README.md", "# Ping\n")
-        write(folder / "starter" / "app.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
-        write(folder / "solution" / "app.py", SOLUTION)
-        write(folder / "mutants" / "pong-false.toml", MUTANT)
-    return root
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+from apilab.catalog.loader import load_course, load_exercise
+from tests.helpers import TINY_IDS, exercise_file, load_error, write_course
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -90,21 +18,9 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def load_error(root: Path) -> CatalogError:
-    with pytest.raises(CatalogError) as caught:
-        load_course(root)
-    message = str(caught.value)
-    assert "\n" not in message.strip(), f"one error, on one line: {message}"
-    return caught.value
-
-
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     return write_course(tmp_path)
-
-
-def exercise_file(root: Path, slug: str = "ex-one") -> Path:
-    return root / "exercises" / slug / "exercise.toml"
 
 
 def test_the_fixture_course_loads(course):
@@ -177,7 +93,7 @@ def test_duplicate_exercise_slug_in_course_toml(tmp_path):
 
 
 def test_duplicate_exercise_id_across_two_exercises(course):
-    edit(exercise_file(course, "ex-two"), IDS["ex-two"], IDS["ex-one"])
+    edit(exercise_file(course, "ex-two"), TINY_IDS["ex-two"], TINY_IDS["ex-one"])
     error = load_error(course)
     assert error.path == exercise_file(course, "ex-two") and error.key == "id"
     assert "ex-one" in error.problem and "unique" in error.problem

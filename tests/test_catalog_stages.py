@@ -9,7 +9,7 @@ import pytest
 
 from apilab import paths
 from apilab.catalog.loader import load_course
-from tests.test_catalog_loader import exercise_file, load_error, write_course
+from tests.helpers import exercise_file, load_error, write_course
 
 STAGES = '''
 [[stages]]

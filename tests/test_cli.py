@@ -7,41 +7,14 @@ the fixture course.
 from __future__ import annotations
 
 import json
-import shutil
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
-from click.testing import CliRunner
 
 from apilab.app_servers import serve_app
-from apilab.cli import main
 from apilab.ports import free_port
 from apilab.store import Store
 from grader.report import SCHEMA_VERSION
 from tests.helpers import FIXED_TIME, FIXTURE_COURSE, make_report
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    """Run `apilab ...` in-process against the fixture course and a fresh home."""
-    monkeypatch.setenv("APILAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("APILAB_COURSE", str(FIXTURE_COURSE))
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
-def course_copy(tmp_path, monkeypatch) -> Path:
-    copy = tmp_path / "course"
-    shutil.copytree(FIXTURE_COURSE, copy, ignore=shutil.ignore_patterns("__pycache__", "work"))
-    monkeypatch.setenv("APILAB_COURSE", str(copy))
-    return copy
 
 
 def test_lessons_shows_the_course_and_the_next_step(cli):

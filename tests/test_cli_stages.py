@@ -10,33 +10,14 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from apilab.store import Store
-from tests import test_cli
-
-cli, course_copy = test_cli.cli, test_cli.course_copy  # the fixtures, shared
-
-STAGES = '''
-[[stages]]
-id = "health"
-title = "Answer the health check"
-checks = ["health-ok"]
-
-[[stages]]
-id = "create"
-title = "Create items"
-checks = ["create-item"]
-
-[[stages]]
-id = "errors"
-title = "Unknown items"
-checks = ["missing-is-404"]
-'''
+from tests.helpers import HELLO_API_STAGES
 
 
 @pytest.fixture
 def staged(course_copy):
     """The fixture course with hello-api in three stages (the starter passes only the first)."""
     with (course_copy / "exercises" / "hello-api" / "exercise.toml").open("a") as file:
-        file.write(STAGES)
+        file.write(HELLO_API_STAGES)
     return course_copy
 
 

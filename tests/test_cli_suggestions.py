@@ -15,10 +15,7 @@ import time
 from apilab.catalog.models import Check
 from apilab.grading_progress import SlowChecks
 from grader.runner import Progress
-from tests import test_cli
 from tests.helpers import FIXTURE_COURSE
-
-cli = test_cli.cli  # the fixture, shared
 
 
 def test_a_url_with_a_path_is_refused_with_the_servers_address(cli, hello_solution_url):

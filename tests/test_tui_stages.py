@@ -10,8 +10,7 @@ import pytest
 from apilab.catalog.loader import load_course
 from apilab.views.stages import stage_steps
 from grader.report import StageResult
-from tests.helpers import FIXTURE_COURSE, make_report, open_exercise, run_checks
-from tests.test_cli_stages import STAGES
+from tests.helpers import FIXTURE_COURSE, HELLO_API_STAGES, make_report, open_exercise, run_checks
 from tui.app import ApilabApp
 from tui.widgets.report_view import ReportView
 from tui.widgets.stage_steps import StageSteps
@@ -22,7 +21,7 @@ def staged_course(tmp_path):
     root = tmp_path / "course"
     shutil.copytree(FIXTURE_COURSE, root, ignore=shutil.ignore_patterns("__pycache__", "work"))
     with (root / "exercises" / "hello-api" / "exercise.toml").open("a") as file:
-        file.write(STAGES)
+        file.write(HELLO_API_STAGES)
     return load_course(root)
 
 

@@ -204,11 +204,14 @@ def test_the_app_starts_without_loading_what_its_first_screen_does_not_use(tmp_p
     the hub's protocol (the map reads progress, not reports), Markdown and syntax highlighting
     (no reading is open yet), validators for the course's models (the app unpickles a course
     validated when it was kept), and the search for sqlite-utils plugins in every installed
-    package's metadata (on opening the store)."""
+    package's metadata (on opening the store), and sqlite-utils itself (the store opens and
+    reads with sqlite3 when its schema is up to date, as it is after the first start)."""
+    Store(tmp_path / "progress.db").close()
     code = ("import sys, apilab.catalog.cache, apilab.store, tui.app, tui.screens.course_map; "
-            "apilab.store.Store(sys.argv[1]).close(); "
+            "store = apilab.store.Store(sys.argv[1]); "
+            "store.progress(), store.captured_flags(), store.unread_count(); store.close(); "
             "print(sorted({'grader.report', 'hub.protocol', 'markdown_it', 'pygments', "
-            "'pydantic.plugin._loader', 'importlib.metadata'} & set(sys.modules)))")
+            "'pydantic.plugin._loader', 'importlib.metadata', 'sqlite_utils'} & set(sys.modules)))")
     found = subprocess.run([sys.executable, "-c", code, str(tmp_path / "progress.db")],
                            capture_output=True, text=True, check=True,
                            cwd=Path(__file__).parent.parent)

@@ -2,9 +2,9 @@
 app's memory then.
 
 Each sample is a fresh Python process, as a learner's `apilab` is: it imports what it needs,
-loads the course as `apilab` does (kept from the previous start) and the progress store (the
-real ones, in a temporary APILAB_HOME), builds the app and exits once the course map has been
-painted. The baseline is the same process with a
+loads the course as `apilab` does (kept from the previous start: its outline, the whole course
+following in a thread once the map is painted) and the progress store (the real ones, in a
+temporary APILAB_HOME), builds the app and exits once the course map has been painted. The baseline is the same process with a
 one-widget Textual app and nothing of apilab, so the ratio is apilab's own start-up cost. The two
 are sampled in pairs, in alternating order, so that both see the same machine. Each process
 also reports its peak resident memory (RSS) at the first screen.
@@ -30,10 +30,10 @@ import sys, time
 which = sys.argv[1]
 if which == "apilab":
     from apilab import paths
-    from apilab.catalog.cache import cached_course
+    from apilab.catalog.cache import kept_course
     from apilab.store import Store
     from tui.app import ApilabApp
-    app = ApilabApp(cached_course(paths.course_root()), Store.open_default())
+    app = ApilabApp(kept_course(paths.course_root()), Store.open_default())
 else:
     from textual.app import App
     from textual.widgets import Static

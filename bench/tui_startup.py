@@ -4,10 +4,11 @@ app's memory then.
 Each sample is a fresh Python process, as a learner's `apilab` is: it imports what it needs,
 loads the course as `apilab` does (kept from the previous start: its outline, the whole course
 following in a thread once the map is painted) and the progress store (the real ones, in a
-temporary APILAB_HOME), builds the app and exits once the course map has been painted. The baseline is the same process with a
-one-widget Textual app and nothing of apilab, so the ratio is apilab's own start-up cost. The two
-are sampled in pairs, in alternating order, so that both see the same machine. Each process
-also reports its peak resident memory (RSS) at the first screen.
+temporary APILAB_HOME), builds the app and exits once the course map has been painted. The
+baseline is the same process with a one-widget Textual app and nothing of apilab, so the ratio
+is apilab's own start-up cost. The two are sampled in pairs, in alternating order, so that both
+see the same machine. Each process also reports its peak resident memory (RSS) at the first
+screen.
 
     python -m bench tui_startup [--runs 10]
 """
@@ -26,7 +27,7 @@ from typing import Any
 from bench.table import Figure
 
 CHILD = r"""
-import sys, time
+import asyncio, sys, time
 which = sys.argv[1]
 if which == "apilab":
     from apilab import paths
@@ -55,7 +56,12 @@ def peak_kib():
         return psutil.Process().memory_info().rss // 1024  # the resident size now, at least
 
 async def painted(pilot):
-    await pilot.pause()  # mount and first refresh are done
+    # Once every message at hand (compose, mount, layout) is processed and the screen painted;
+    # not pilot.pause(), which waits for the app to be idle, past what the app does after its
+    # first paint.
+    done = asyncio.Event()
+    pilot.app.call_after_refresh(done.set)
+    await done.wait()
     print(f"{time.time():.6f} {peak_kib()}", file=sys.stderr)  # wall clock, compared with the parent's
     pilot.app.exit()
 

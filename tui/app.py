@@ -136,7 +136,8 @@ class ApilabApp(PlainTextApp):
         self.call_after_refresh(self._sync_if_joined)
         self.call_after_refresh(self._load_ahead)
 
-    @work(thread=True, group="load-ahead")
+    # A failure here is met again, and said, where the course or the module is first used.
+    @work(thread=True, group="load-ahead", exit_on_error=False)
     def _load_ahead(self) -> None:
         self._course.course()
         for module in LOADED_AHEAD:

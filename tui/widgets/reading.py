@@ -8,8 +8,8 @@ screen opens at once and the text follows. A long code line wraps inside the pan
 running past its edge. The text ships with the course: trusted, but Markdown, never Rich markup.
 
 Rendering a long reading takes a tenth of a second, most of it for text below the fold: its
-first screenful is rendered and shown first, on the event loop, then the whole of it, in the
-thread. The lines are kept for the
+first screenful is rendered on the event loop, for the screen's first paint, and the whole of
+it in the thread once that is painted. The lines are kept for the
 next opening at the same width (a learner goes back and forth between a lesson and its
 exercise), which then shows them before its first paint.
 """
@@ -109,28 +109,20 @@ class Reading(Widget):
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.content_size.width
-        kept = RENDERED.get(self.source, width) if width != self._wanted_width else None
-        if kept is not None:  # shown at once, before the screen's first paint
-            self._wanted_width = width
-            self._show(width, kept, whole=True)
-            return
-        # Rendered once the screen is laid out: a screen that opens sizes its panes more than
-        # once, and a render for a width already gone is a render too many.
-        self.call_after_refresh(self._render_for_width)
-
-    def _render_for_width(self) -> None:
-        width = self.content_size.width
         if width <= 0 or width == self._wanted_width:
             return
         self._wanted_width = width
-        first = None if self.shown_width else opening(self.source, self.screen.size.height)
-        if first is None:
-            self._render_whole(width)
+        kept = RENDERED.get(self.source, width)
+        if kept is not None:  # shown at once, before the screen's first paint
+            self._show(width, kept, whole=True)
             return
-        # The first screenful here, in a few milliseconds, rather than in the thread: a thread
-        # would compete with the screen's layout and paint for the interpreter, slowing both.
-        # The whole follows in the thread once the opening is painted.
-        self._show(width, _strips(first, width), whole=False)
+        first = None if self.rendered_width else opening(self.source, self.screen.size.height)
+        if first is not None:
+            # The first screenful now, in a few milliseconds, for the screen's first paint: here,
+            # not in the thread, which would compete with the screen's layout for the interpreter.
+            self._show(width, _strips(first, width), whole=False)
+        # The whole once the screen is laid out and painted: a screen that opens sizes its panes
+        # more than once, and a whole render for a width already gone is a render too many.
         self.call_after_refresh(self._render_whole, width)
 
     def _render_whole(self, width: int) -> None:

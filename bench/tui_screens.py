@@ -125,18 +125,25 @@ async def _open(pilot: Any, make: Callable[[], Any]) -> tuple[float, float]:
     for shown in ("shown_width", "rendered_width"):
         while not all(getattr(reading, shown) for reading in screen.query(Reading)):
             await asyncio.sleep(0.002)
-        await _painted(pilot.app)
-        took.append(time.perf_counter() - started)
+        took.append(await _painted(pilot.app) - started)
     await pilot.app.pop_screen()
     await pilot.pause(0.1)  # the screen taken down before the next sample starts
     return took[0], took[1]
 
 
-async def _painted(app: Any) -> None:
-    """Once what changed so far is laid out and painted: the app's next refresh."""
+async def _painted(app: Any) -> float:
+    """When what changed so far is laid out and painted: the app's next refresh. Taken there,
+    not when this coroutine resumes, which may be after more of the app's work."""
+    painted: list[float] = []
     done = asyncio.Event()
-    app.call_after_refresh(done.set)
+
+    def mark() -> None:
+        painted.append(time.perf_counter())
+        done.set()
+
+    app.call_after_refresh(mark)
     await done.wait()
+    return painted[0]
 
 
 async def _app_grade(pilot: Any, screen: Any) -> float:

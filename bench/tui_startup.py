@@ -55,14 +55,16 @@ def peak_kib():
         import psutil
         return psutil.Process().memory_info().rss // 1024  # the resident size now, at least
 
-async def painted(pilot):
-    # Once every message at hand (compose, mount, layout) is processed and the screen painted;
-    # not pilot.pause(), which waits for the app to be idle, past what the app does after its
-    # first paint.
-    done = asyncio.Event()
-    pilot.app.call_after_refresh(done.set)
-    await done.wait()
+def mark():
     print(f"{time.time():.6f} {peak_kib()}", file=sys.stderr)  # wall clock, compared with the parent's
+
+async def painted(pilot):
+    # Once every message at hand (compose, mount, layout) is processed and the screen painted,
+    # taken then; not pilot.pause(), which waits for the app to be idle, past what the app does
+    # after its first paint.
+    done = asyncio.Event()
+    pilot.app.call_after_refresh(lambda: (mark(), done.set()))
+    await done.wait()
     pilot.app.exit()
 
 app.run(headless=True, size=(120, 40), auto_pilot=painted)

@@ -23,7 +23,9 @@ from apilab.ports import SANDBOX_PORT, SERVER_PORT
 from apilab.untrusted import clean
 
 if TYPE_CHECKING:
+    from apilab.catalog.cache import KeptCourse
     from apilab.catalog.models import Course, Exercise, Lesson
+    from apilab.catalog.outline import CourseOutline
     from apilab.settings import HubLogin
 
 GRADING_ERROR = 2  # exit code: nothing could be graded
@@ -33,11 +35,16 @@ QUICK_SYNC_COMMANDS = ("check", "lessons", "start")
 
 
 def _course() -> Course:
-    from apilab.catalog.cache import cached_course
+    return _kept_course().course()
+
+
+def _kept_course() -> KeptCourse:
+    """The course kept between starts: its outline at once, the whole of it when first needed."""
+    from apilab.catalog.cache import kept_course
     from apilab.catalog.loader import CatalogError
 
     try:
-        return cached_course(paths.course_root())
+        return kept_course(paths.course_root())
     except CatalogError as exc:
         raise click.ClickException(f"the course files have a problem: {exc}") from None
 
@@ -145,8 +152,8 @@ def app(no_sandbox: bool, url: str | None) -> None:
     from apilab.launches import stop_leftovers
     from tui import run_app
 
-    course = _course()
-    _workspace(course)  # the app puts the learner's work there: say how to get one before it opens
+    course = _kept_course()  # the app's first screen needs only its outline
+    _workspace(course.outline)  # the app puts the learner's work there: say how before it opens
     store, problem = store_for_app()
     code = run_app(course, store, start_sandbox=not no_sandbox, store_problem=problem,
                    notices=stop_leftovers(), server_url=url or _remembered_server_url())
@@ -431,7 +438,7 @@ def _echo_task_change(exercise: Exercise, workspace: Path, accept: bool) -> None
                f"Once you have: apilab start {exercise.slug} --accept-task")
 
 
-def _workspace(course: Course) -> Path:
+def _workspace(course: Course | CourseOutline) -> Path:
     """The learner's workspace, or a ClickException saying how to create or find one."""
     from apilab.workspace import NoWorkspaceError, workspace_root
 

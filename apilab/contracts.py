@@ -16,9 +16,12 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apilab import version
-from apilab.catalog.models import Course, Exercise
+
+if TYPE_CHECKING:  # annotations only: the app's first screen needs no pydantic
+    from apilab.catalog.models import Course, Exercise
 
 RECORDS = Path(".apilab", "started")  # in the workspace
 # What the learner builds against: the task in words, and its OpenAPI document.

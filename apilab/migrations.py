@@ -10,7 +10,10 @@ database upgrades with nothing lost.
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # loaded by the caller, which made `db`: a store already up to date needs neither
+    from sqlite_utils import Database, Migrations
 
 LEGACY_TABLE = "_migrations"
 
@@ -35,7 +38,7 @@ def _adopt_legacy_history(db: Database, migrations: Migrations) -> None:
         return
     migrations.ensure_migrations_table(db)
     known = set(applied(db, migrations))
-    history = db[Migrations.migrations_table]
+    history = db[migrations.migrations_table]
     for row in legacy.rows_where(order_by="rowid"):
         if row["name"] not in known:
             history.insert({"migration_set": migrations.name, "name": row["name"],

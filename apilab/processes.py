@@ -21,11 +21,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from apilab import launches, process_tree
-from apilab.catalog.models import Course, Exercise
 from apilab.workspace import WorkspaceError, start_workspace
+
+if TYPE_CHECKING:  # annotations only: the app's first screen needs no pydantic
+    from apilab.catalog.models import Course, Exercise
 
 Output = Literal["discard", "pipe", "inherit"] | Path
 

@@ -15,11 +15,14 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apilab import paths
-from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.contracts import record_start
 from apilab.languages import DEFAULT_LANGUAGE, LANGUAGES
+
+if TYPE_CHECKING:  # annotations only: the app's first screen needs no pydantic
+    from apilab.catalog.models import Course, Exercise, Lesson
 
 MARKER = "apilab-workspace.toml"  # the file that makes a folder a workspace
 DEFAULT_FOLDER = "apilab-course"  # what `apilab init` creates when given no folder

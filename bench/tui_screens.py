@@ -8,8 +8,12 @@ solution under uvicorn). For each sample:
 - `empty`: push an apilab screen with nothing in it and wait until it is painted: what opening
   any screen costs Textual itself, the baseline of the screens below;
 - `lesson`, `exercise`, `history`, `report`, `inbox`: push the screen and wait until it is usable:
-  painted, with its reading (rendered in a thread) shown (the lesson with the course's longest
-  reading, the exercise with its longest task and its last run shown);
+  painted, with its reading (rendered in a thread) on screen (the lesson with the course's
+  longest reading, the exercise with its longest task and its last run shown). A reading shows
+  its first screenful before the whole of it: `lesson_whole` and `exercise_whole` wait for the
+  whole. Each opening is a first one: the readings kept from earlier openings are forgotten
+  before each sample; `lesson_again` and `exercise_again` open them once more, as a learner
+  going back and forth does;
 - `grade`: `grader.runner.grade()` of the server, in the same process and event loop;
 - `app_grade`: the exercise screen's `r`, from the key to the report on screen and recorded.
 
@@ -37,6 +41,7 @@ from grader.runner import grade
 
 SIZE = (80, 24)
 SCREENS = ("lesson", "exercise", "history", "report", "inbox")
+WITH_READING = ("lesson", "exercise")
 SCREEN_GOAL = 3.0  # any screen opens within 3 times an empty screen's time
 GRADE_GOAL = 1.5  # the app's `r` costs at most 1.5 times the grader's own run
 
@@ -58,7 +63,8 @@ def run(runs: int = 5) -> dict[str, Any]:
         "runs": runs, "size": list(SIZE), "exercise": exercise.slug,
         "median_s": medians,
         "max_s": {name: max(values) for name, values in samples.items()},
-        "screen_ratios": {name: medians[name] / medians["empty"] for name in SCREENS},
+        "screen_ratios": {name: medians[name] / medians["empty"] for name in medians
+                          if name not in ("empty", "grade", "app_grade")},
         "grade_ratio": medians["app_grade"] / medians["grade"],
     }
 
@@ -72,11 +78,13 @@ async def _measure(course: Course, slug: str, store: Store, url: str,
     from tui.screens.inbox import InboxScreen
     from tui.screens.lesson import LessonScreen
     from tui.screens.report import ReportScreen
+    from tui.widgets.reading import RENDERED
 
     exercise = course.exercise(slug)
     lesson = max(course.lessons, key=lambda each: len(course.reading_path(each).read_text("utf-8")))
-    samples: dict[str, list[float]] = {name: [] for name in ("empty", *SCREENS, "grade",
-                                                             "app_grade")}
+    samples: dict[str, list[float]] = {name: [] for name in (
+        "empty", *SCREENS, *(f"{name}_{when}" for when in ("whole", "again")
+                             for name in WITH_READING), "grade", "app_grade")}
     app = ApilabApp(course, store, server_url=url, health_interval=3600, progress_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
         first = await grade(exercise, url)  # warm: imports, connections, the first run stored
@@ -93,28 +101,49 @@ async def _measure(course: Course, slug: str, store: Store, url: str,
             await _open(pilot, make)
         for _ in range(runs):
             for name, make in openers.items():
-                samples[name].append(await _open(pilot, make))
+                RENDERED.clear()  # a first opening
+                shown, whole = await _open(pilot, make)
+                samples[name].append(shown)
+                if name in WITH_READING:
+                    samples[f"{name}_whole"].append(whole)
+                    samples[f"{name}_again"].append((await _open(pilot, make))[0])
             samples["grade"].append(await _timed(grade(exercise, url)))
             samples["app_grade"].append(await _app_grade(pilot, ExerciseScreen(exercise)))
     return samples
 
 
-async def _open(pilot: Any, make: Callable[[], Any]) -> float:
-    """Seconds from pushing a new screen until it is usable: mounted, its reading rendered (in
-    a thread) and shown, everything laid out and painted. The screen is popped after."""
+async def _open(pilot: Any, make: Callable[[], Any]) -> tuple[float, float]:
+    """Seconds from pushing a new screen until it is usable (mounted, its reading's text
+    shown, everything laid out and painted), and until its reading is shown whole. The screen
+    is popped after."""
     from tui.widgets.reading import Reading
 
     started = time.perf_counter()
     screen = make()
-    await pilot.app.push_screen(screen)
-    await pilot.pause()  # mounted, laid out and painted
-    while not all(reading.rendered_width for reading in screen.query(Reading)):
-        await asyncio.sleep(0.005)
-    await pilot.pause()  # the reading's lines laid out and painted
-    took = time.perf_counter() - started
+    await pilot.app.push_screen(screen)  # composed and mounted
+    took = []
+    for shown in ("shown_width", "rendered_width"):
+        while not all(getattr(reading, shown) for reading in screen.query(Reading)):
+            await asyncio.sleep(0.002)
+        took.append(await _painted(pilot.app) - started)
     await pilot.app.pop_screen()
-    await pilot.pause()
-    return took
+    await pilot.pause(0.1)  # the screen taken down before the next sample starts
+    return took[0], took[1]
+
+
+async def _painted(app: Any) -> float:
+    """When what changed so far is laid out and painted: the app's next refresh. Taken there,
+    not when this coroutine resumes, which may be after more of the app's work."""
+    painted: list[float] = []
+    done = asyncio.Event()
+
+    def mark() -> None:
+        painted.append(time.perf_counter())
+        done.set()
+
+    app.call_after_refresh(mark)
+    await done.wait()
+    return painted[0]
 
 
 async def _app_grade(pilot: Any, screen: Any) -> float:
@@ -140,9 +169,10 @@ async def _timed(work: Awaitable[object]) -> float:
 def figures(result: dict[str, Any]) -> list[Figure]:
     """Each screen against an empty screen, and the app's `r` against the grader's run."""
     median = result["median_s"]
-    found = [Figure(f"app: open the {name} screen", median[name] * 1000, "an empty screen",
-                    median["empty"] * 1000, result["screen_ratios"][name], SCREEN_GOAL)
-             for name in SCREENS]
+    opened = [(name, f"app: open the {name} screen") for name in SCREENS]
+    opened += [(f"{name}_again", f"app: open the {name} screen again") for name in WITH_READING]
+    found = [Figure(label, median[name] * 1000, "an empty screen", median["empty"] * 1000,
+                    result["screen_ratios"][name], SCREEN_GOAL) for name, label in opened]
     found.append(Figure(f"app: r on {result['exercise']}", median["app_grade"] * 1000,
                         "grader grade(), same server", median["grade"] * 1000,
                         result["grade_ratio"], GRADE_GOAL))
@@ -154,8 +184,8 @@ def summarize(result: dict[str, Any]) -> str:
     lines = [f"{result['runs']} samples each at {result['size'][0]}x{result['size'][1]}, "
              f"exercise {result['exercise']} (seconds)"]
     for name in median:
-        ratio = (result["screen_ratios"].get(name) if name in SCREENS else
-                 result["grade_ratio"] if name == "app_grade" else None)
+        ratio = (result["grade_ratio"] if name == "app_grade" else
+                 result["screen_ratios"].get(name))
         shown = f"  {ratio:.2f}x" if ratio is not None else ""
-        lines.append(f"  {name:<10} median {median[name]:.3f}  max {most[name]:.3f}{shown}")
+        lines.append(f"  {name:<15} median {median[name]:.3f}  max {most[name]:.3f}{shown}")
     return "\n".join(lines)

@@ -2,12 +2,13 @@
 app's memory then.
 
 Each sample is a fresh Python process, as a learner's `apilab` is: it imports what it needs,
-loads the course as `apilab` does (kept from the previous start) and the progress store (the
-real ones, in a temporary APILAB_HOME), builds the app and exits once the course map has been
-painted. The baseline is the same process with a
-one-widget Textual app and nothing of apilab, so the ratio is apilab's own start-up cost. The two
-are sampled in pairs, in alternating order, so that both see the same machine. Each process
-also reports its peak resident memory (RSS) at the first screen.
+loads the course as `apilab` does (kept from the previous start: its outline, the whole course
+following in a thread once the map is painted) and the progress store (the real ones, in a
+temporary APILAB_HOME), builds the app and exits once the course map has been painted. The
+baseline is the same process with a one-widget Textual app and nothing of apilab, so the ratio
+is apilab's own start-up cost. The two are sampled in pairs, in alternating order, so that both
+see the same machine. Each process also reports its peak resident memory (RSS) at the first
+screen.
 
     python -m bench tui_startup [--runs 10]
 """
@@ -26,14 +27,14 @@ from typing import Any
 from bench.table import Figure
 
 CHILD = r"""
-import sys, time
+import asyncio, sys, time
 which = sys.argv[1]
 if which == "apilab":
     from apilab import paths
-    from apilab.catalog.cache import cached_course
+    from apilab.catalog.cache import kept_course
     from apilab.store import Store
     from tui.app import ApilabApp
-    app = ApilabApp(cached_course(paths.course_root()), Store.open_default())
+    app = ApilabApp(kept_course(paths.course_root()), Store.open_default())
 else:
     from textual.app import App
     from textual.widgets import Static
@@ -54,9 +55,16 @@ def peak_kib():
         import psutil
         return psutil.Process().memory_info().rss // 1024  # the resident size now, at least
 
-async def painted(pilot):
-    await pilot.pause()  # mount and first refresh are done
+def mark():
     print(f"{time.time():.6f} {peak_kib()}", file=sys.stderr)  # wall clock, compared with the parent's
+
+async def painted(pilot):
+    # Once every message at hand (compose, mount, layout) is processed and the screen painted,
+    # taken then; not pilot.pause(), which waits for the app to be idle, past what the app does
+    # after its first paint.
+    done = asyncio.Event()
+    pilot.app.call_after_refresh(lambda: (mark(), done.set()))
+    await done.wait()
     pilot.app.exit()
 
 app.run(headless=True, size=(120, 40), auto_pilot=painted)

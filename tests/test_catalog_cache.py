@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from apilab import paths
-from apilab.catalog.cache import cached_course, course_key
+from apilab.catalog.cache import cached_course, course_key, kept_course
 from apilab.catalog.loader import CatalogError, load_course
+from apilab.catalog.outline import CourseOutline
 
 FIXTURE = Path(__file__).parent / "fixtures" / "course"
 
@@ -43,10 +44,32 @@ def test_the_kept_course_is_the_course_a_fresh_load_gives(course_root):
 def test_an_unchanged_course_is_read_from_the_kept_copy(course_root):
     cached_course(course_root)
     [kept] = kept_files()
-    key, course = pickle.loads(kept.read_bytes())
-    marked = course.model_copy(update={"title": "read from the kept copy"})
-    kept.write_bytes(pickle.dumps((key, marked)))
+    key, outline, course = pickle.loads(kept.read_bytes())
+    marked = pickle.loads(course).model_copy(update={"title": "read from the kept copy"})
+    kept.write_bytes(pickle.dumps((key, outline, pickle.dumps(marked))))
     assert cached_course(course_root).title == "read from the kept copy"
+
+
+def test_the_outline_is_the_courses_and_reads_back_without_the_course(course_root):
+    course = load_course(course_root)
+    kept_course(course_root)  # kept
+    kept = kept_course(course_root)
+    assert kept.outline == CourseOutline.of(course)
+    hello, outline = course.exercise("hello-api"), kept.outline.exercise("hello-api")
+    assert (outline.title, outline.root, outline.max_score, outline.visible_points) == (
+        hello.title, hello.root, hello.max_score, hello.visible_points)
+    assert [e.slug for e in kept.outline.exercises_of(kept.outline.lesson("1"))] == [
+        e.slug for e in course.exercises_of(course.lesson("1"))]
+    assert kept._course is None, "the whole course is read back only when asked for"
+    assert kept.course() == course and kept.course() is kept.course()
+
+
+def test_a_kept_outline_whose_course_cannot_be_read_back_loads_the_course(course_root):
+    kept_course(course_root)
+    [kept] = kept_files()
+    key, outline, _course = pickle.loads(kept.read_bytes())
+    kept.write_bytes(pickle.dumps((key, outline, b"damaged")))
+    assert kept_course(course_root).course() == load_course(course_root)
 
 
 def test_a_changed_file_is_loaded_again(course_root):
@@ -78,5 +101,5 @@ def test_a_damaged_kept_copy_is_replaced_by_a_fresh_load(course_root):
     [kept] = kept_files()
     kept.write_bytes(b"not a pickle")
     assert cached_course(course_root) == load_course(course_root)
-    key, _course = pickle.loads(kept.read_bytes())
+    key, _outline, _course = pickle.loads(kept.read_bytes())
     assert key == course_key(course_root)

@@ -24,14 +24,9 @@ PROGRESS_MIGRATIONS = ["create_runs", "create_notebook_runs", "create_feedback",
                        "add_server_to_runs", "create_flags", "add_unsent_to_runs"]
 
 
-def steps_with(*extra) -> sqlite_utils.Migrations:
-    """The progress migrations as shipped, then `extra` functions, as one set."""
-    extended = sqlite_utils.Migrations("progress")
-    for step in store_module.migrations.pending(sqlite_utils.Database(memory=True)):
-        extended(name=step.name)(step.fn)
-    for function in extra:
-        extended()(function)
-    return extended
+def steps_with(*extra) -> list:
+    """The progress migrations as shipped, then `extra` functions."""
+    return [*store_module.STEPS, *extra]
 
 
 def test_new_file_has_every_migration_recorded_by_name(tmp_path):
@@ -39,6 +34,18 @@ def test_new_file_has_every_migration_recorded_by_name(tmp_path):
         assert store.applied_migrations() == PROGRESS_MIGRATIONS
         assert not store.db["_migrations"].exists()  # sqlite-utils keeps the history now
     assert (tmp_path / "sub" / "progress.db").is_file()
+
+
+def test_the_schema_check_reads_the_history_sqlite_utils_writes(tmp_path, monkeypatch):
+    # `pending` reads the history table without sqlite-utils, by this name.
+    assert sqlite_utils.Migrations.migrations_table == store_module.HISTORY_TABLE
+    path = tmp_path / "progress.db"
+    Store(path).close()
+    with sqlite3.connect(path) as connection:
+        assert not store_module.pending(connection)
+    monkeypatch.setattr(store_module, "STEPS", steps_with(lambda db: None))
+    with sqlite3.connect(path) as connection:
+        assert store_module.pending(connection)
 
 
 def test_wal_mode_is_on(store):
@@ -59,7 +66,7 @@ def test_a_new_migration_runs_once_and_is_recorded(tmp_path, monkeypatch):
         calls.append("ran")
         db["notes"].create({"id": int, "text": str}, pk="id")
 
-    monkeypatch.setattr(store_module, "migrations", steps_with(add_notes))
+    monkeypatch.setattr(store_module, "STEPS", steps_with(add_notes))
     Store(path).close()
     with Store(path) as store:
         assert calls == ["ran"]
@@ -71,7 +78,7 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
         db["half"].create({"id": int}, pk="id")
         raise sqlite3.OperationalError("boom")
 
-    monkeypatch.setattr(store_module, "migrations", steps_with(half_done))
+    monkeypatch.setattr(store_module, "STEPS", steps_with(half_done))
     with pytest.raises(StoreError):
         Store(tmp_path / "progress.db")
     monkeypatch.undo()

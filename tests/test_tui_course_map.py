@@ -6,9 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from apilab.catalog.cache import kept_course
 from apilab.sandbox_control import SandboxState
 from apilab.store import Store
-from tests.helpers import make_report, wait_for
+from tests.helpers import FIXTURE_COURSE, make_report, wait_for
 from tui.app import ApilabApp
 from tui.screens.course_map import CourseMapScreen, how_to_text
 from tui.screens.exercise import ExerciseScreen
@@ -199,17 +200,38 @@ async def test_a_lesson_with_the_lab_shows_the_flags_captured(store):
         assert shown == [["⚑ 2/9 flags", "", "   0%", "0/1 passed"], ["", "   0%", "0/1 passed"]]
 
 
+# The first screen, painted as `apilab` paints it: from the kept course and the store.
+FIRST_SCREEN = """
+import sys
+from pathlib import Path
+from apilab.catalog.cache import kept_course
+from apilab.store import Store
+from tui.app import ApilabApp
+
+async def painted(pilot):
+    await pilot.pause()
+    print(len(pilot.app.screen.items), sorted(set(sys.argv[3:]) & set(sys.modules)))
+    pilot.app.exit()
+
+app = ApilabApp(kept_course(Path(sys.argv[1])), Store(sys.argv[2]))
+app._load_ahead = lambda: None  # what is loaded once the map is painted: not here
+app.run(headless=True, size=(120, 40), auto_pilot=painted)
+"""
+
+
 def test_the_app_starts_without_loading_what_its_first_screen_does_not_use(tmp_path):
     """Each of these took a noticeable part of the app's start: the grader's report models and
     the hub's protocol (the map reads progress, not reports), Markdown and syntax highlighting
-    (no reading is open yet), validators for the course's models (the app unpickles a course
-    validated when it was kept), and the search for sqlite-utils plugins in every installed
-    package's metadata (on opening the store)."""
-    code = ("import sys, apilab.catalog.cache, apilab.store, tui.app, tui.screens.course_map; "
-            "apilab.store.Store(sys.argv[1]).close(); "
-            "print(sorted({'grader.report', 'hub.protocol', 'markdown_it', 'pygments', "
-            "'pydantic.plugin._loader', 'importlib.metadata'} & set(sys.modules)))")
-    found = subprocess.run([sys.executable, "-c", code, str(tmp_path / "progress.db")],
-                           capture_output=True, text=True, check=True,
+    (no reading is open yet), pydantic and the course's models (the map shows the course's
+    outline, kept beside the course), the search for sqlite-utils plugins in every installed
+    package's metadata, and sqlite-utils itself (the store opens and reads with sqlite3 when
+    its schema is up to date, as it is after the first start)."""
+    course, database = FIXTURE_COURSE, tmp_path / "progress.db"
+    kept_course(course)  # kept, and the store created, as at an earlier start
+    Store(database).close()
+    unused = ["grader.report", "hub.protocol", "markdown_it", "pygments", "pydantic",
+              "apilab.catalog.models", "importlib.metadata", "sqlite_utils"]
+    found = subprocess.run([sys.executable, "-c", FIRST_SCREEN, str(course), str(database),
+                            *unused], capture_output=True, text=True, check=True,
                            cwd=Path(__file__).parent.parent)
-    assert found.stdout.strip() == "[]"
+    assert found.stdout.strip() == "4 []", "the map's rows, painted, and none of those"

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from apilab.catalog.cache import KeptCourse
     from apilab.catalog.models import Course
     from apilab.settings import HubLogin
     from apilab.store import Store
 
 
-def run_app(course: Course, store: Store, start_sandbox: bool = True,
+def run_app(course: Course | KeptCourse, store: Store, start_sandbox: bool = True,
             store_problem: str | None = None, notices: Sequence[str] = (),
             server_url: str | None = None) -> int:
     """Run the app until the learner quits; its exit code. With `start_sandbox`, the practice API

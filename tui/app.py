@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,7 +12,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from apilab import paths
-from apilab.catalog.models import Course
+from apilab.catalog.cache import KeptCourse
 from apilab.ports import SERVER_PORT
 from apilab.processes import Processes
 from apilab.sandbox_control import SandboxControl, SandboxState
@@ -21,9 +22,14 @@ from apilab.store import Store, StoreError
 from tui.plain import PlainTextApp
 
 if TYPE_CHECKING:
+    from apilab.catalog.models import Course
+    from apilab.catalog.outline import CourseOutline
     from apilab.jupyter import JupyterServer
 
 T = TypeVar("T")
+# What opening a lesson or an exercise needs besides the whole course: loaded in a thread once
+# the course map is painted, rather than at the learner's first Enter (over a second of imports).
+LOADED_AHEAD = ("tui.screens.lesson", "tui.screens.exercise", "rich.markdown", "sqlite_utils")
 
 
 def _joined_hub() -> HubLogin | None:
@@ -51,14 +57,14 @@ class ApilabApp(PlainTextApp):
     sandbox_state: reactive[SandboxState] = reactive(SandboxState, init=False)
     unread: reactive[int] = reactive(0, init=False)
 
-    def __init__(self, course: Course, store: Store, sandbox: SandboxProcess | None = None, *,
+    def __init__(self, course: Course | KeptCourse, store: Store, sandbox: SandboxProcess | None = None, *,
                  start_sandbox: bool = False, server_url: str = DEFAULT_SERVER_URL,
                  processes: Processes | None = None, health_interval: float = 5.0,
                  progress_interval: float = 3.0,
                  sandbox_fallback: bool = True, store_problem: str | None = None,
                  notices: Sequence[str] = ()) -> None:
         super().__init__()
-        self.course = course
+        self._course = course if isinstance(course, KeptCourse) else KeptCourse.of(course)
         self.store = store
         self.server_url = server_url
         self.processes = processes or Processes()
@@ -73,6 +79,17 @@ class ApilabApp(PlainTextApp):
         self.store_problem: str | None = store_problem
         self._notices = list(notices)
         self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
+
+    @property
+    def course(self) -> Course:
+        """The whole course: read back on first use (the course map shows `outline`), which a
+        thread does once the course map is painted."""
+        return self._course.course()
+
+    @property
+    def outline(self) -> CourseOutline:
+        """The course's lessons and exercises as the course map shows them."""
+        return self._course.outline
 
     def remember_server_url(self, url: str) -> None:
         """The address of the learner's server, as set in an exercise (u): the other exercises
@@ -100,7 +117,7 @@ class ApilabApp(PlainTextApp):
         return CourseMapScreen(refresh_interval=self._progress_interval)
 
     def on_mount(self) -> None:
-        self.sub_title = self.course.title
+        self.sub_title = self.outline.title
         if self.store_problem:
             self._say_not_saved(self.store_problem)
         for notice in self._notices:
@@ -117,6 +134,14 @@ class ApilabApp(PlainTextApp):
             self.call_after_refresh(self.action_toggle_sandbox)
         self.set_interval(self._health_interval, self._check_health)
         self.call_after_refresh(self._sync_if_joined)
+        self.call_after_refresh(self._load_ahead)
+
+    # A failure here is met again, and said, where the course or the module is first used.
+    @work(thread=True, group="load-ahead", exit_on_error=False)
+    def _load_ahead(self) -> None:
+        self._course.course()
+        for module in LOADED_AHEAD:
+            importlib.import_module(module)
 
     def _sync_if_joined(self) -> None:
         if self.hub is not None:
@@ -182,7 +207,7 @@ class ApilabApp(PlainTextApp):
 
     def watch_unread(self, unread: int) -> None:
         inbox = f" · ✉ {unread} unread" if unread else ""
-        self.sub_title = f"{self.course.title}{inbox}"
+        self.sub_title = f"{self.outline.title}{inbox}"
 
     # --- actions available everywhere ---------------------------------------------------------
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from apilab.catalog.includes import IncludeError, with_included
-from apilab.catalog.models import Course, Exercise, Mutant, unknown_exercise
+from apilab.catalog.models import Course, Exercise, Mutant
+from apilab.catalog.outline import unknown_exercise
 from apilab.catalog.probes import ProbesError, with_probes
 from apilab.catalog.stages import StagesError, with_stages
 

@@ -15,6 +15,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from apilab.catalog.outline import CourseLookups
+
 if TYPE_CHECKING:
     from jsonpath_rfc9535 import JSONPathQuery
 
@@ -402,6 +404,11 @@ class Exercise(Model):
     def visible_checks(self, include_hidden: bool) -> list[Check]:
         return [c for c in self.checks if include_hidden or not c.hidden]
 
+    @property
+    def visible_points(self) -> int:
+        """The points of the checks a check run grades (a submission adds the hidden ones)."""
+        return sum(check.points for check in self.visible_checks(include_hidden=False))
+
     def stage_of(self, check_id: str) -> Stage | None:
         return next((stage for stage in self.stages if check_id in stage.checks), None)
 
@@ -419,47 +426,9 @@ class Lesson(Model):
     number: int = 0
 
 
-def unknown_exercise(name: str, slugs: list[str]) -> str:
-    """What to say about an exercise name the course does not have: the slug it most looks like
-    (reading_list for reading-list), and the known ones, by number and slug."""
-    import difflib
-
-    close = difflib.get_close_matches(name.lower().replace("_", "-").replace(" ", "-"), slugs, n=1)
-    known = ", ".join(f"{number} ({slug})" for number, slug in enumerate(slugs, 1))
-    guess = f"did you mean {close[0]}? " if close else ""
-    return f"no exercise {name!r} in this course; {guess}known exercises: {known}"
-
-
-class Course(Model):
+class Course(Model, CourseLookups):
     title: str
     lessons: list[Lesson] = Field(min_length=1)
     # Filled in by the loader:
     root: Path = Path()
     exercises: dict[str, Exercise] = {}
-
-    def lesson(self, name: str) -> Lesson:
-        """The lesson named by slug or number; KeyError with the known names otherwise."""
-        for lesson in self.lessons:
-            if name in (lesson.slug, str(lesson.number)):
-                return lesson
-        known = ", ".join(f"{lesson.number} ({lesson.slug})" for lesson in self.lessons)
-        raise KeyError(f"no lesson {name!r} in this course; known lessons: {known}")
-
-    def exercise(self, name: str) -> Exercise:
-        """The exercise named by slug or number; KeyError with the known names otherwise."""
-        for exercise in self.exercises.values():
-            if name in (exercise.slug, str(exercise.number)):
-                return exercise
-        raise KeyError(unknown_exercise(name, [e.slug for e in self.ordered_exercises()]))
-
-    def ordered_exercises(self) -> list[Exercise]:
-        return sorted(self.exercises.values(), key=lambda e: e.number)
-
-    def exercises_of(self, lesson: Lesson) -> list[Exercise]:
-        return [self.exercises[slug] for slug in lesson.exercises]
-
-    def reading_path(self, lesson: Lesson) -> Path:
-        return self.root / "lessons" / lesson.reading
-
-    def notebook_path(self, lesson: Lesson) -> Path | None:
-        return self.root / "notebooks" / lesson.notebook if lesson.notebook else None

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from apilab.paths import create_private
 from apilab.store.errors import StoreError, guarded
-from apilab.store.migrations import applied_names, migrate
+from apilab.store.migrations import applied_names, migrate, pending
 from apilab.store.records import (
     Clock,
     ExerciseProgress,
@@ -25,11 +25,18 @@ from apilab.store.records import (
 from apilab.store.standing import Review, best_run, standing
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from grader.report import Report
 
 
 class Store:
-    """Progress of one learner, kept in the SQLite file at `path`."""
+    """Progress of one learner, kept in the SQLite file at `path`.
+
+    What the app's first screen reads (progress, captured flags, unread feedback) is read with
+    sqlite3 alone; sqlite-utils, a tenth of a second to import, comes with the first write or
+    other read (`db`), and at opening only when the schema has a step to run.
+    """
 
     @guarded
     def __init__(self, path: Path, clock: Clock | None = None) -> None:
@@ -45,16 +52,31 @@ class Store:
             raise StoreError(
                 f"cannot create the progress database {self.path} or its folder: "
                 f"{exc.strerror or exc}. Set APILAB_HOME to a writable folder.") from None
-        # No sqlite-utils plugins: none is meant for this file, and finding them scans every
-        # installed package's entry points, on each start of the app.
-        self.db = sqlite_utils.Database(self.path, execute_plugins=False)
+        self._connection = sqlite3.connect(self.path)
         try:
-            self.db.enable_wal()
-            self.db.execute("PRAGMA foreign_keys = ON")
-            migrate(self.db)
+            if self._connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._connection.execute("PRAGMA journal_mode = wal")
+            self._connection.execute("PRAGMA foreign_keys = ON")
+            if pending(self._connection):
+                migrate(self.db)
         except BaseException:
-            self.db.close()
+            self._connection.close()
             raise
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The file through sqlite-utils, on the store's one connection."""
+        import sqlite_utils
+
+        # No sqlite-utils plugins: none is meant for this file, and finding them scans every
+        # installed package's entry points.
+        return sqlite_utils.Database(self._connection, execute_plugins=False)
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Rows as dicts, as `db.query` gives them, with sqlite3 alone."""
+        cursor = self._connection.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return (dict(zip(columns, row, strict=True)) for row in cursor)
 
     @classmethod
     def open_default(cls) -> Store:
@@ -119,11 +141,13 @@ class Store:
     @guarded
     def report(self, run_id: str) -> Report:
         """The full report of one run; KeyError if there is no such run."""
+        from sqlite_utils.db import NotFoundError
+
         from grader.report import ReportUnreadable, read_report  # its models take long to build
 
         try:
             row = self.db["runs"].get(run_id)
-        except sqlite_utils.db.NotFoundError:
+        except NotFoundError:
             raise KeyError(f"no run {run_id!r} in {self.path}") from None
         try:
             return read_report(row["report"])
@@ -137,8 +161,8 @@ class Store:
         absent: use `progress.get(slug, ExerciseProgress.not_started())`."""
         runs = self._runs_by_exercise()
         reviews: dict[str, list[Review]] = {}
-        for row in self.db["feedback"].rows_where("kind = 'review'", order_by="created_at, rowid",
-                                                  select="exercise, run_id, verdict, score_override"):
+        for row in self._query("select exercise, run_id, verdict, score_override from feedback "
+                               "where kind = 'review' order by created_at, rowid"):
             reviews.setdefault(row["exercise"], []).append(
                 Review(row["run_id"], row["verdict"], row["score_override"]))
         unsent = frozenset(run.id for run in self.unsent_submissions())
@@ -155,7 +179,7 @@ class Store:
     def _runs_by_exercise(self) -> dict[str, list[RunSummary]]:
         """Every run, oldest first, by exercise slug."""
         runs: dict[str, list[RunSummary]] = {}
-        for row in self.db["runs"].rows_where(order_by="started_at, rowid", select=_RUN_COLUMNS):
+        for row in self._query(f"select {_RUN_COLUMNS} from runs order by started_at, rowid"):
             run = _summary(row)
             runs.setdefault(run.exercise, []).append(run)
         return runs
@@ -163,8 +187,8 @@ class Store:
     @guarded
     def unsent_submissions(self) -> list[RunSummary]:
         """Submissions made before the learner joined a hub and never sent, oldest first."""
-        rows = self.db["runs"].rows_where("unsent = 1", order_by="started_at, rowid",
-                                          select=_RUN_COLUMNS)
+        rows = self._query(f"select {_RUN_COLUMNS} from runs where unsent = 1 "
+                           "order by started_at, rowid")
         return [_summary(row) for row in rows]
 
     @guarded
@@ -216,7 +240,8 @@ class Store:
     def captured_flags(self) -> dict[str, datetime]:
         """Captured challenges, each with when it was captured."""
         return {row["challenge"]: datetime.fromisoformat(row["captured_at"])
-                for row in self.db["flags"].rows_where(order_by="captured_at, rowid")}
+                for row in self._query("select challenge, captured_at from flags "
+                                       "order by captured_at, rowid")}
 
     @guarded
     def flag_captures(self, unsent_only: bool = False) -> list[dict[str, str]]:
@@ -246,9 +271,11 @@ class Store:
         Given an existing `feedback_id` (as a hub sync does), the note is updated in place and
         keeps its read state. KeyError if the run is not in this store.
         """
+        from sqlite_utils.db import NotFoundError
+
         try:
             run = self.db["runs"].get(run_id)
-        except sqlite_utils.db.NotFoundError:
+        except NotFoundError:
             raise KeyError(f"no run {run_id!r} in {self.path}; "
                            "feedback must refer to a run") from None
         feedback_id = feedback_id or str(uuid.uuid4())
@@ -278,15 +305,17 @@ class Store:
 
     @guarded
     def unread_count(self) -> int:
-        return self.db["feedback"].count_where("read = 0")
+        return self._connection.execute("select count(*) from feedback where read = 0").fetchone()[0]
 
     @guarded
     def mark_read(self, feedback_id: str) -> None:
         """Mark one note read; KeyError if there is no such note."""
+        from sqlite_utils.db import NotFoundError
+
         try:
             with self.db.atomic():
                 self.db["feedback"].update(feedback_id, {"read": 1})
-        except sqlite_utils.db.NotFoundError:
+        except NotFoundError:
             raise KeyError(f"no feedback {feedback_id!r} in {self.path}") from None
 
     # --- outbox and sync state ------------------------------------------------------------------
@@ -333,7 +362,7 @@ class Store:
     def close(self) -> None:
         """Close the file; the store cannot be used afterwards. Safe to call twice."""
         with contextlib.suppress(sqlite3.Error):
-            self.db.close()
+            self._connection.close()
 
     def __enter__(self) -> Store:
         return self

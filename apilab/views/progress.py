@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from apilab.catalog.models import Course, Exercise, Lesson
 from apilab.contracts import TaskChange
 from apilab.flags import LAB, captured_lines, summary
 from apilab.store.records import ExerciseProgress
 from apilab.store.standing import APPROVED, CHANGES_REQUESTED, is_done
 from apilab.untrusted import clean
 from sandbox_api.lab_flags import CHALLENGES
+
+if TYPE_CHECKING:  # annotations only: the app's first screen needs no pydantic
+    from apilab.catalog.models import Course, Exercise, Lesson
 
 MARKS = {"passed": "✓", "failing": "✗", "not_started": "·"}
 STATUS_WORDS = {"passed": "passed", "failing": "failing", "not_started": "not started"}
@@ -65,7 +67,7 @@ def standing_text(state: ExerciseProgress | None) -> str:
 def score_label(exercise: Exercise, state: ExerciseProgress | None) -> str:
     """`best/max` of the best run (a mentor's score marked `*`), or `-/points` before any run."""
     if state is None or not state.runs:
-        return f"-/{sum(check.points for check in exercise.visible_checks(include_hidden=False))}"
+        return f"-/{exercise.visible_points}"
     if state.score_override is not None:  # mentors score submissions: every check counts
         return f"{state.score_override}*/{exercise.max_score}"
     return f"{state.best_score}/{state.max_score}"

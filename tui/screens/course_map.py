@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, ListView, Static
 
-from apilab.catalog.models import Course, Exercise
+from apilab.catalog.outline import CourseOutline, ExerciseOutline
 from apilab.contracts import TaskChange, task_changes
 from apilab.store import ExerciseProgress
 from apilab.untrusted import safe_text
@@ -32,7 +32,7 @@ from tui.widgets.key_footer import KeyFooter
 from tui.widgets.sandbox_panel import SandboxPanel
 
 
-def how_to_text(lesson_number: int | None, upcoming: Exercise | None,
+def how_to_text(lesson_number: int | None, upcoming: ExerciseOutline | None,
                 sandbox_running: bool = False) -> Text:
     """The next step, and the commands that do it from a terminal (`apilab sandbox` only when
     the app's own sandbox is not running: a second one would find its port taken)."""
@@ -56,7 +56,7 @@ VERDICTS = {"approved": ("✓ approved", "bold green"),
             "changes_requested": ("✎ changes requested", "bold yellow")}
 
 
-def reviews_text(course: Course, progress: dict[str, ExerciseProgress]) -> Text | None:
+def reviews_text(course: CourseOutline, progress: dict[str, ExerciseProgress]) -> Text | None:
     """The mentors' verdict on each exercise's best run, and the score they set if they
     overrode the grader's; for a best run they have not reviewed, its standing, when they
     reviewed an earlier attempt. None when no exercise has been reviewed."""
@@ -83,7 +83,7 @@ def reviews_text(course: Course, progress: dict[str, ExerciseProgress]) -> Text 
     return text.append("Press i to read what they wrote.", style="dim")
 
 
-def changes_text(course: Course, changes: dict[str, TaskChange]) -> Text | None:
+def changes_text(course: CourseOutline, changes: dict[str, TaskChange]) -> Text | None:
     """Each started exercise whose task changed since, and how to take the new one; None when
     no task changed."""
     if not changes:
@@ -100,7 +100,7 @@ def changes_text(course: Course, changes: dict[str, TaskChange]) -> Text | None:
     return text
 
 
-def current_changes(course: Course) -> dict[str, TaskChange]:
+def current_changes(course: CourseOutline) -> dict[str, TaskChange]:
     """How the tasks the learner started changed since, in the workspace the app works in."""
     try:
         return task_changes(course, workspace_root(course.root))
@@ -133,7 +133,7 @@ class CourseMapScreen(ApilabScreen):
         # what the list was last drawn from (`_read`)
         self._shown: tuple[dict[str, ExerciseProgress], list[str], str | None,
                            dict[str, TaskChange]] = ({}, [], None, {})
-        self._how_to: tuple[int | None, Exercise | None] = (None, None)
+        self._how_to: tuple[int | None, ExerciseOutline | None] = (None, None)
         self._narrow = False  # the rows were last drawn for a screen under 100 columns
 
     def compose(self) -> ComposeResult:
@@ -141,7 +141,7 @@ class CourseMapScreen(ApilabScreen):
         # first paint rather than two.
         self._shown = self._read()
         progress, captured, _problem, changes = self._shown
-        items = course_items(self.apilab.course, progress, changes, captured)
+        items = course_items(self.apilab.outline, progress, changes, captured)
         yield Header()
         with Horizontal(id="map-body"):
             yield CourseList(*items, id="course-list", initial_index=_next_step_row(items))
@@ -179,7 +179,7 @@ class CourseMapScreen(ApilabScreen):
         progress = app.safe_store(app.store.progress, default={})
         captured = sorted(app.safe_store(app.store.captured_flags, default={}))
         app.refresh_unread()
-        return progress, captured, app.store_problem, current_changes(app.course)
+        return progress, captured, app.store_problem, current_changes(app.outline)
 
     def reload(self, force: bool = False) -> None:
         """Read progress again and, when it changed, redraw the rows where they are (the
@@ -189,7 +189,7 @@ class CourseMapScreen(ApilabScreen):
             return
         self._shown = shown
         progress, captured, _problem, changes = shown
-        fresh = course_items(self.apilab.course, progress, changes, captured)
+        fresh = course_items(self.apilab.outline, progress, changes, captured)
         for row, new in zip(self.items, fresh, strict=True):
             row.take(new)  # type: ignore[arg-type]  # of the same kind: the same course
         self._show_side()
@@ -199,15 +199,15 @@ class CourseMapScreen(ApilabScreen):
         progress is not being saved."""
         app = self.apilab
         progress, _captured, problem, changes = self._shown
-        upcoming = next_exercise(app.course, progress)
-        lesson_number = (app.course.lesson(upcoming.lesson).number
-                         if upcoming and app.course.lesson(upcoming.lesson).notebook else None)
+        upcoming = next_exercise(app.outline, progress)
+        lesson_number = (app.outline.lesson(upcoming.lesson).number
+                         if upcoming and app.outline.lesson(upcoming.lesson).notebook else None)
         self._how_to = (lesson_number, upcoming)
         self._show_how_to()
-        reviews = reviews_text(app.course, progress)
+        reviews = reviews_text(app.outline, progress)
         self.query_one("#reviews", Static).update(reviews or "")
         self.query_one("#reviews", Static).display = reviews is not None
-        changed = changes_text(app.course, changes)
+        changed = changes_text(app.outline, changes)
         self.query_one("#changes", Static).update(changed or "")
         self.query_one("#changes", Static).display = changed is not None
         pane = self.query_one("#store-problem", Static)
@@ -244,7 +244,9 @@ class CourseMapScreen(ApilabScreen):
         from tui.screens.exercise import ExerciseScreen
         from tui.screens.lesson import LessonScreen
 
+        # The rows show the course's outline; the screens, the whole course.
+        course = self.apilab.course
         if isinstance(item, LessonItem):
-            self.app.push_screen(LessonScreen(item.lesson))
+            self.app.push_screen(LessonScreen(course.lesson(item.lesson.slug)))
         elif isinstance(item, ExerciseItem):
-            self.app.push_screen(ExerciseScreen(item.exercise))
+            self.app.push_screen(ExerciseScreen(course.exercise(item.exercise.slug)))

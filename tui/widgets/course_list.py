@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.renderables.bar import Bar
 from textual.widgets import ListItem, ListView
 
-from apilab.catalog.models import Course, Exercise, Lesson
+from apilab.catalog.outline import CourseOutline, ExerciseOutline, LessonOutline
 from apilab.store import ExerciseProgress
 from apilab.untrusted import safe_text
 from apilab.views.progress import (
@@ -89,7 +89,7 @@ class CourseRow(ListItem):
 
 
 class LessonItem(CourseRow):
-    def __init__(self, lesson: Lesson, passed: int, total: int,
+    def __init__(self, lesson: LessonOutline, passed: int, total: int,
                  flags: tuple[int, int] | None = None) -> None:
         super().__init__(classes="lesson")
         self.lesson = lesson
@@ -124,7 +124,7 @@ class LessonItem(CourseRow):
 
 
 class ExerciseItem(CourseRow):
-    def __init__(self, exercise: Exercise, progress: ExerciseProgress, is_next: bool,
+    def __init__(self, exercise: ExerciseOutline, progress: ExerciseProgress, is_next: bool,
                  task_changed: bool = False) -> None:
         classes = f"exercise -{progress.status}" + (" -next" if is_next else "")
         super().__init__(classes=classes)
@@ -164,7 +164,7 @@ class ExerciseItem(CourseRow):
         return cells
 
 
-def course_items(course: Course, progress: dict[str, ExerciseProgress],
+def course_items(course: CourseOutline, progress: dict[str, ExerciseProgress],
                  changed: Collection[str] = (), captured: Collection[str] = (),
                  ) -> list[LessonItem | ExerciseItem]:
     """The rows of the course map, in course order; `changed` names the exercises whose task

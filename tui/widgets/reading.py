@@ -6,11 +6,19 @@ loop before a lesson or an exercise appears. Here Rich renders the Markdown into
 thread, at the widget's width (again when that changes), and the widget shows those lines: the
 screen opens at once and the text follows. A long code line wraps inside the pane rather than
 running past its edge. The text ships with the course: trusted, but Markdown, never Rich markup.
+
+Rendering a long reading takes a tenth of a second, most of it for text below the fold: its
+first screenful is rendered on the event loop, for the screen's first paint, and the whole of
+it in the thread once that is painted. The lines are kept for the
+next opening at the same width (a learner goes back and forth between a lesson and its
+exercise), which then shows them before its first paint.
 """
 
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 
 from rich.console import Console
 from rich.markdown import Markdown
@@ -32,6 +40,50 @@ def render_markdown(source: str, width: int) -> list[list[Segment]]:
                                 console.options.update(width=width), pad=False)
 
 
+def opening(source: str, lines: int) -> str | None:
+    """The beginning of `source`: its first `lines` lines at least, cut at a blank line outside
+    a code block (so that no block is cut in two); None when that would be all of it."""
+    in_code, offset = False, 0
+    for number, line in enumerate(source.splitlines(keepends=True)):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+        elif number >= lines and not in_code and not line.strip():
+            return source[:offset] if source[offset:].strip() else None
+        offset += len(line)
+    return None
+
+
+class RenderedReadings:
+    """The lines of the readings rendered last, by text and width, for the next opening."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._kept: OrderedDict[tuple[str, int], list[Strip]] = OrderedDict()
+        self._lock = threading.Lock()  # kept from render threads, read on the event loop
+
+    def get(self, source: str, width: int) -> list[Strip] | None:
+        with self._lock:
+            strips = self._kept.get((source, width))
+            if strips is not None:
+                self._kept.move_to_end((source, width))
+            return strips
+
+    def keep(self, source: str, width: int, strips: list[Strip]) -> None:
+        with self._lock:
+            self._kept[(source, width)] = strips
+            self._kept.move_to_end((source, width))
+            while len(self._kept) > self.most:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+# A few readings: the lesson and the exercise open, at the widths of a wide and a narrow terminal.
+RENDERED = RenderedReadings(most=8)
+
+
 class Reading(Widget):
     """`source` (Markdown), rendered off the event loop at the widget's width, and shown line by
     line: Textual asks for the lines on screen, not for the whole text at each layout."""
@@ -41,7 +93,8 @@ class Reading(Widget):
     def __init__(self, source: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source = source
-        self.rendered_width = 0  # the width `lines` were rendered at; 0 before the first
+        self.rendered_width = 0  # the width the whole text was rendered at; 0 before the first
+        self.shown_width = 0  # the width of the lines shown: its opening first, then the whole
         self._wanted_width = 0
         self._strips = [Strip([Segment("Loading…", Style(dim=True))])]
 
@@ -49,34 +102,52 @@ class Reading(Widget):
         return len(self._strips)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width, style = self.size.width, self.rich_style  # worked out from the ancestors: once
         if y >= len(self._strips):
-            return Strip.blank(width, self.rich_style)
-        return self._strips[y].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+            return Strip.blank(width, style)
+        return self._strips[y].crop_extend(0, width, style).apply_style(style)
 
     def on_resize(self, event: events.Resize) -> None:
-        # Rendered once the screen is laid out: a screen that opens sizes its panes more than
-        # once, and a render for a width already gone is a render too many.
-        self.call_after_refresh(self._render_for_width)
-
-    def _render_for_width(self) -> None:
         width = self.content_size.width
-        if width > 0 and width != self._wanted_width:
-            self._wanted_width = width
+        if width <= 0 or width == self._wanted_width:
+            return
+        self._wanted_width = width
+        kept = RENDERED.get(self.source, width)
+        if kept is not None:  # shown at once, before the screen's first paint
+            self._show(width, kept, whole=True)
+            return
+        first = None if self.rendered_width else opening(self.source, self.screen.size.height)
+        if first is not None:
+            # The first screenful now, in a few milliseconds, for the screen's first paint: here,
+            # not in the thread, which would compete with the screen's layout for the interpreter.
+            self._show(width, _strips(first, width), whole=False)
+        # The whole once the screen is laid out and painted: a screen that opens sizes its panes
+        # more than once, and a whole render for a width already gone is a render too many.
+        self.call_after_refresh(self._render_whole, width)
+
+    def _render_whole(self, width: int) -> None:
+        if width == self._wanted_width:  # else resized meanwhile: rendered for the new width
             self._render_at(width)
 
     @work(thread=True, exclusive=True, group="reading")
     def _render_at(self, width: int) -> None:
-        strips = [Strip(line) for line in render_markdown(self.source, width)]
-        self.app.call_from_thread(self._show, width, strips)
+        strips = _strips(self.source, width)
+        RENDERED.keep(self.source, width, strips)
+        self.app.call_from_thread(self._show, width, strips, whole=True)
 
-    def _show(self, width: int, strips: list[Strip]) -> None:
+    def _show(self, width: int, strips: list[Strip], whole: bool) -> None:
         if width != self._wanted_width or not self.is_attached:  # resized again, or closed
             return
-        self.rendered_width, self._strips = width, strips
+        self.shown_width, self._strips = width, strips
+        if whole:
+            self.rendered_width = width
         self.refresh(layout=True)
 
     @property
     def plain(self) -> str:
         """The text as shown, without styles, one line per line."""
         return "\n".join(strip.text for strip in self._strips) if self.rendered_width else ""
+
+
+def _strips(source: str, width: int) -> list[Strip]:
+    return [Strip(line) for line in render_markdown(source, width)]

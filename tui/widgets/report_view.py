@@ -7,6 +7,8 @@ Everything the learner's server sent is shown as plain text, never interpreted a
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -29,6 +31,9 @@ BODY_LINES = 12
 DETAIL_INDENT = 4
 MAX_ROWS = 300  # a report may hold more checks (one from a hostile or broken machine): the
 # failed ones come first among those shown, and a line says how many are left out
+# A screen's layout asks the list for its height at more than one width (with a scrollbar and
+# without) at each pass: the lines drawn for a few widths are kept, not drawn again each time.
+KEPT_DRAWINGS = 4
 
 
 def summary_line(report: Report) -> str:
@@ -104,7 +109,8 @@ class CheckRow:
         self._view = view
         self.check_id, self.check_title, self.state, self.result = check_id, title, state, result
         self.detail: Text | None = None
-        self.drawn: tuple[tuple[object, ...], list[Strip], int] | None = None  # CheckList's
+        # CheckList's drawings of this row, by what they show: its lines, and its title's
+        self.drawn: dict[tuple[object, ...], tuple[list[Strip], int]] = {}
         self._collapsed = True
         self.collapsed = collapsed
 
@@ -152,16 +158,13 @@ class CheckList(Widget):
         super().__init__(id=id)
         self.rows: list[CheckRow] = []
         self.cursor = 0
-        self._lines: list[Strip] = []
-        self._owners: list[int] = []  # the row each line belongs to
-        self._starts: list[int] = []  # each row's first line
-        self._title_heights: list[int] = []  # the lines each row's title takes
-        self._built_for: tuple[int, bool] | None = None  # (width, highlighted) of _lines
+        self._drawings: dict[tuple[int, bool], Drawing] = {}  # by (width, highlighted)
+        self._last = Drawing([], [], [], [])  # the one drawn last
         self._settling = False  # a redraw is due
 
     def changed(self) -> None:
         """Draw again once the changes at hand are made (a run's end changes every row)."""
-        self._built_for = None
+        self._drawings.clear()
         if not self._settling:
             self._settling = True
             self.call_later(self._settle)
@@ -170,40 +173,41 @@ class CheckList(Widget):
         # The screen is laid out again only when the list's height changed: a run changes one
         # row's mark at a time, a repaint of the list alone.
         self._settling = False
-        height, width = len(self._lines), self.size.width
-        self.refresh(layout=width <= 0 or len(self._build(width)) != height)
+        height, width = len(self._last.lines), self.size.width
+        self.refresh(layout=width <= 0 or len(self._build(width).lines) != height)
 
     @property
     def highlighted(self) -> bool:
         return self.parent is not None and self.parent.has_focus
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._build(width))
+        return len(self._build(width).lines)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        lines = self._build(width)
+        lines = self._build(width).lines
         return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
 
     def row_at(self, y: int) -> tuple[CheckRow, bool] | None:
         """The row at line `y`, and whether `y` is on its title."""
-        self._build(self.size.width)
-        if not 0 <= y < len(self._owners):
+        drawing = self._build(self.size.width)
+        if not 0 <= y < len(drawing.owners):
             return None
-        row = self.rows[self._owners[y]]
-        return row, y < self._starts[self._owners[y]] + self._title_heights[self._owners[y]]
+        index = drawing.owners[y]
+        return self.rows[index], y < drawing.starts[index] + drawing.title_heights[index]
 
     def lines_of(self, row: CheckRow) -> range:
         """The lines `row` takes, title and details."""
-        self._build(self.size.width)
+        drawing = self._build(self.size.width)
         index = self.rows.index(row)
-        start = self._starts[index]
-        end = self._starts[index + 1] if index + 1 < len(self.rows) else len(self._lines)
+        start = drawing.starts[index]
+        end = drawing.starts[index + 1] if index + 1 < len(self.rows) else len(drawing.lines)
         return range(start, end)
 
     def text_of(self, row: CheckRow) -> list[str]:
         """The lines of `row` as shown, without styles."""
-        return [self._lines[y].text.rstrip() for y in self.lines_of(row)]
+        lines = self._build(self.size.width).lines
+        return [lines[y].text.rstrip() for y in self.lines_of(row)]
 
     def on_click(self, event: events.Click) -> None:
         found = self.row_at(event.y)
@@ -215,35 +219,39 @@ class CheckList(Widget):
             row.collapsed = not row.collapsed
         self.changed()
 
-    def _build(self, width: int) -> list[Strip]:
+    def _build(self, width: int) -> Drawing:
         if width <= 0:
-            return []
+            return Drawing([], [], [], [])
         key = (width, self.highlighted)
-        if self._built_for == key:
-            return self._lines
+        drawing = self._drawings.get(key)
+        if drawing is None:
+            drawing = self._drawings[key] = self._draw_all(width, key[1])
+            _forget_oldest(self._drawings, KEPT_DRAWINGS)
+        self._last = drawing
+        return drawing
+
+    def _draw_all(self, width: int, highlighted: bool) -> Drawing:
         lines: list[Strip] = []
         owners: list[int] = []
         starts: list[int] = []
         title_heights: list[int] = []
         base = self.rich_style  # the list's own colours: costly to work out, so once here
         for index, row in enumerate(self.rows):
-            shown, title_height = self._draw(row, width, index == self.cursor and key[1], base)
+            shown, title_height = self._draw(row, width, index == self.cursor and highlighted,
+                                             base)
             starts.append(len(lines))
             title_heights.append(title_height)
             lines += shown
             owners += [index] * len(shown)
-        self._lines, self._owners, self._starts = lines, owners, starts
-        self._title_heights = title_heights
-        self._built_for = key
-        return lines
+        return Drawing(lines, owners, starts, title_heights)
 
     def _draw(self, row: CheckRow, width: int, cursor: bool,
               base: Style) -> tuple[list[Strip], int]:
         """The lines of one row, and how many of them its title takes; kept on the row until
         something they show changes (a run updates one row at a time)."""
         key = (width, cursor, row.state, row.collapsed, row.result is not None, base)
-        if row.drawn is not None and row.drawn[0] == key:
-            return row.drawn[1], row.drawn[2]
+        if key in row.drawn:
+            return row.drawn[key]
         console = self.app.console
         title = Text("▶ " if row.collapsed else "▼ ").append_text(row.title)
         title.stylize(self.get_component_rich_style(f"checks--{row.state}"), 0, len(title))
@@ -259,8 +267,23 @@ class CheckList(Widget):
                           width - DETAIL_INDENT), pad=False)]
             shown.append(Strip.blank(width))
         shown = [line.apply_style(base) for line in shown]
-        row.drawn = (key, shown, title_height)
+        row.drawn[key] = shown, title_height
+        _forget_oldest(row.drawn, 2 * KEPT_DRAWINGS)  # with and without the cursor
         return shown, title_height
+
+
+class Drawing(NamedTuple):
+    """The list's lines at one width, and where each row is in them."""
+
+    lines: list[Strip]
+    owners: list[int]  # the row each line belongs to
+    starts: list[int]  # each row's first line
+    title_heights: list[int]  # the lines each row's title takes
+
+
+def _forget_oldest(kept: dict, most: int) -> None:
+    while len(kept) > most:
+        del kept[next(iter(kept))]
 
 
 class ReportView(VerticalScroll):

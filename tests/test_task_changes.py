@@ -18,7 +18,7 @@ from apilab.cli import main
 from apilab.contracts import task_changes
 from apilab.store import Store
 from apilab.workspace import notebook_copy
-from tests.helpers import FIXTURE_COURSE, make_report
+from tests.helpers import make_report
 from tui.app import ApilabApp
 from tui.widgets.course_list import ExerciseItem
 
@@ -32,11 +32,9 @@ def cli():
 
 
 @pytest.fixture
-def course(tmp_path, monkeypatch) -> Path:
-    copy = tmp_path / "course"
-    shutil.copytree(FIXTURE_COURSE, copy, ignore=shutil.ignore_patterns("__pycache__", "work"))
-    monkeypatch.setenv("APILAB_COURSE", str(copy))
-    return copy
+def course(course_copy: Path) -> Path:
+    """The fixture course, copied so that an upgrade can edit it."""
+    return course_copy
 
 
 def upgrade(course: Path, exercise: str, name: str, text: str) -> None:

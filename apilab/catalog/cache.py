@@ -89,7 +89,7 @@ def _read_back(whole: bytes, root: Path) -> Course:
         course = pickle.loads(whole)
         if isinstance(course, Course):
             return course
-    return _load_and_keep(root, course_key(root))  # its outline read back, not the course
+    return _load_and_keep(root, course_key(root))  # the outline read back, the whole did not
 
 
 def _load_and_keep(root: Path, key: str) -> Course:

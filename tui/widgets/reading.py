@@ -9,9 +9,9 @@ running past its edge. The text ships with the course: trusted, but Markdown, ne
 
 Rendering a long reading takes a tenth of a second, most of it for text below the fold: its
 first screenful is rendered on the event loop, for the screen's first paint, and the whole of
-it in the thread once that is painted. The lines are kept for the
-next opening at the same width (a learner goes back and forth between a lesson and its
-exercise), which then shows them before its first paint.
+it in the thread once that is painted. The lines are kept for the next opening at the same
+width (a learner goes back and forth between a lesson and its exercise), which then shows them
+before its first paint.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json as jsonlib
 import re
 import time
@@ -129,7 +130,7 @@ class Wire:
         await self.aclose()
 
     def url_for(self, path: str) -> str:
-        return urljoin(self.base_url + "/", path.lstrip("/")) if not urlsplit(path).scheme else path
+        return _url_for(self.base_url, path)
 
     async def send(
         self,
@@ -263,9 +264,9 @@ class Wire:
         where = parts.netloc
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            async with asyncio.timeout(self.limits.connect_timeout):
-                return await open_stream(parts.scheme, parts.hostname or "", port,
-                                         self.limits.read_timeout, self._addresses)
+            return await open_stream(parts.scheme, parts.hostname or "", port,
+                                     self.limits.read_timeout, self._addresses,
+                                     self.limits.connect_timeout)
         except TimeoutError:
             raise WireError(f"could not connect to {where} within "
                             f"{self.limits.connect_timeout:g} s") from None
@@ -299,6 +300,12 @@ class Prepared:
     parts: SplitResult
     data: bytes
     record: Recorded
+
+
+@functools.lru_cache(maxsize=1024)  # a probe sends to the same few URLs hundreds of times
+def _url_for(base_url: str, path: str) -> str:
+    """`path` on the server at `base_url` (under its path); a URL with a scheme as it is."""
+    return urljoin(base_url + "/", path.lstrip("/")) if not urlsplit(path).scheme else path
 
 
 def _target(parts: SplitResult) -> str:

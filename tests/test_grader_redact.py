@@ -116,6 +116,28 @@ def test_a_jwt_nobody_named_is_still_recognised_by_its_shape_even_cut_short():
     assert cut[40:] not in redactor.text(f"...{cut}")
 
 
+@pytest.mark.parametrize("body", [
+    '{"items": [{"id": 1, "meta": {"Access_Token": "SECRET"}}]}',
+    '{"password"\t :\n "SECRET"}',
+    '{"p\\u0061ssword": "SECRET"}',  # a name spelled with an escape
+    '{"note": "a=b", "client_secret": "SECRET"}',
+    "grant_type=password&password=SECRET",
+    "grant_type=password&p%61ssword=SECRET",
+], ids=["nested", "spaced", "escaped", "json-with-equals", "form", "form-escaped"])
+def test_a_secret_is_learnt_from_a_body_however_its_name_is_written(body):
+    secret = "s3cr3t-" + "9" * 12
+    redactor = Redactor()
+    redactor.learn_body(body.replace("SECRET", secret))
+    assert redactor.text(f"sent {secret} again") == f"sent {shorten(secret)} again"
+
+
+def test_nothing_is_learnt_from_a_body_that_names_no_secret():
+    redactor = Redactor()
+    redactor.learn_body('{"title": "password manager", "author": "key-keeper-1234567"}')
+    redactor.learn_body("not json, not a form")
+    assert redactor.learnt == 0
+
+
 def test_short_values_are_left_alone():
     redactor = Redactor()
     redactor.learn("abc")

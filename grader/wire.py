@@ -4,9 +4,8 @@ Every request is bounded (connect and read timeouts, a deadline for the whole ex
 the body it reads), never follows a redirect off the learner's host, goes straight to the server
 (no proxy), and is recorded: the report's `Exchange`, with a `curl` command that reproduces it and
 its secrets shortened (see `grader.redact`), is made from the record when a report keeps it (see
-`grader.recorded`). A server
-that misbehaves on the wire (refuses, resets, hangs, speaks something other than HTTP) becomes a
-plain-language `WireError`, never a traceback.
+`grader.recorded`). A server that misbehaves on the wire (refuses, resets, hangs, speaks
+something other than HTTP) becomes a plain-language `WireError`, never a traceback.
 
 The grader judges what is on the wire, not what an HTTP library makes of it (see `grader.http1`):
 each request says `Connection: close`, and everything the server sends until it closes is read.

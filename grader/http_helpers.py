@@ -175,8 +175,8 @@ async def target_of(ctx: CheckContext, path: str | None, create_in: str | None, 
 def id_of(ctx: CheckContext, document: Any, id_field: str, where: str) -> Any:
     """The value at `id_field` (a singular JSONPath) in `document`, or a failure naming `where`."""
     value = value_at(document, id_field)
-    ctx.expect(value is not MISSING, f"{where} has no {id_field}",
-               expected=f"a field {id_field}", received=show(document))
+    if value is MISSING:  # asked of every item of a list: the document shown only when it fails
+        ctx.fail(f"{where} has no {id_field}", expected=f"a field {id_field}", received=show(document))
     return value
 
 
@@ -219,8 +219,9 @@ async def pages(ctx: CheckContext, first: str, items_path: str, max_pages: int,
                    expected="status 200", received=f"status {response.status}")
         items = value_at(ctx.json(response), items_path)
         where = "the list body" if items_path == "$" else f"the list's {items_path!r} field"
-        ctx.expect(isinstance(items, list), f"page {number}: {where} is not a JSON array",
-                   expected="an array of resources", received=show(items))
+        if not isinstance(items, list):
+            ctx.fail(f"page {number}: {where} is not a JSON array",
+                     expected="an array of resources", received=show(items))
         if limit is not None:
             ctx.expect(len(items) <= limit, f"page {number} ({url}) holds {len(items)} items, "
                        f"more than the limit={limit} asked for",
@@ -266,18 +267,19 @@ def expect_problem(ctx: CheckContext, response: Received, members: Sequence[str]
                "document", expected=f"Content-Type: {PROBLEM_JSON}",
                received=f"Content-Type: {response.headers.get('content-type', '(none)')}")
     document = ctx.json(response)
-    ctx.expect(isinstance(document, dict), "a problem details body is a JSON object",
-               expected="a JSON object", received=show(document))
+    if not isinstance(document, dict):
+        ctx.fail("a problem details body is a JSON object", expected="a JSON object",
+                 received=show(document))
     for member in members:
         value = document.get(member, MISSING)
         if member == "status":
-            ctx.expect(value == response.status and type(value) is int,
-                       "the problem's status member is not the response's status code",
-                       expected=f"\"status\": {response.status}",
-                       received=f"status = {show(value)}")
-        else:
-            ctx.expect(isinstance(value, str), f"the problem's {member} member is not a string",
-                       expected=f"{member}: a string", received=f"{member} = {show(value)}")
+            if not (value == response.status and type(value) is int):
+                ctx.fail("the problem's status member is not the response's status code",
+                         expected=f"\"status\": {response.status}",
+                         received=f"status = {show(value)}")
+        elif not isinstance(value, str):
+            ctx.fail(f"the problem's {member} member is not a string",
+                     expected=f"{member}: a string", received=f"{member} = {show(value)}")
     return document
 
 

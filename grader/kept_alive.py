@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from grader.framing import overrun
 from grader.http1 import ClosedBeforeResponse, Http1Error, Message, Stream, read_response
-from grader.report import Exchange
+from grader.recorded import Recorded
 from grader.wire import Prepared, Received, Wire, WireError, deadline_message, failure_message
 
 
@@ -29,7 +29,7 @@ class _Answered:
 
     method: str
     message: Message
-    record: Exchange
+    record: Recorded
 
 
 class KeptAlive:
@@ -146,4 +146,4 @@ class KeptAlive:
 
 def _asks_close(request: Prepared) -> bool:
     return any(name.lower() == "connection" and "close" in value.lower()
-               for name, value in request.record.request.headers)
+               for name, value in request.record.fields)

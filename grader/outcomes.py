@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from grader.context import CheckFailed
-from grader.report import Exchange, Outcome
+from grader.recorded import Recorded
+from grader.report import Outcome
 
 
 async def attempt(outcome: Outcome, work: Callable[[], Awaitable[Any]], budget: float,
@@ -59,14 +60,15 @@ def storable(text: str | None) -> str | None:
     return text.encode("utf-8", "backslashreplace").decode("utf-8") if text else text
 
 
-def redacted(outcome: Outcome, exchanges: list[Exchange], what: str = "a hidden check") -> None:
-    """Record `exchanges` on `outcome`, or, for a hidden one, only whether it passed.
+def redacted(outcome: Outcome, exchanges: list[Recorded], what: str = "a hidden check") -> None:
+    """Record `exchanges` on `outcome` (as the report's records), or, for a hidden one, only
+    whether it passed.
 
     Hidden checks use data the learner must not see: pass or fail only, never the requests.
     `what` names the outcome in the message that replaces its own.
     """
     if not outcome.hidden:
-        outcome.exchanges = exchanges
+        outcome.exchanges = [exchange.exchange() for exchange in exchanges]
         return
     if outcome.passed:
         message = ""

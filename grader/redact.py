@@ -7,7 +7,8 @@ who reads a report, the progress store, a hub or a log. A secret is recognised b
 (an `Authorization` or `X-API-Key` header; a JSON member, form field or query parameter named
 like `access_token`, `api_key` or `password`) and by its shape (a JWT). Once seen, a secret is
 redacted wherever else it appears in the run, so a key that a server issued in a response body
-is hidden in the later request that sends it back too.
+is hidden in the later request that sends it back too. A record is hidden with the secrets known
+when its exchange happened (`Redactor.as_of`), however late it is written out.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key",
                             "cookie", "set-cookie"})
-SECRET_NAMES = re.compile(r"(?i)^(?:access_token|refresh_token|id_token|token|api_?key|x-api-key|"
-                          r"key|client_secret|secret|password|code_verifier|code|assertion)$")
+_NAMES = (r"access_token|refresh_token|id_token|token|api_?key|x-api-key|key|client_secret|secret|"
+          r"password|code_verifier|code|assertion")
+SECRET_NAMES = re.compile(rf"(?i)^(?:{_NAMES})$")
+# A JSON member named like a secret, as it reads in a document without escapes.
+_SECRET_MEMBER = re.compile(rf'(?i)"(?:{_NAMES})"\s*:')
 # A compact JWS/JWT, possibly cut short by an excerpt: base64url JSON header, then payload.
 JWT = re.compile(r"eyJ[\w-]{6,}\.[\w-]+(?:\.[\w-]*)?")
 KEEP = 8  # characters of a secret that stay readable
@@ -40,10 +44,29 @@ class Redactor:
     """Remembers the secrets of one run and hides them in every text it is given."""
 
     def __init__(self) -> None:
-        self._known: list[str] = []  # longest first, so that a secret inside another goes second
+        # Longest first, so that a secret inside another goes second; of equal length, the one
+        # learnt first goes first (the sort is stable), so `as_of` keeps the order a filter.
+        self._known: list[str] = []
+        self._learnt: dict[str, int] = {}  # each secret, and how many were learnt before it
+
+    @property
+    def learnt(self) -> int:
+        """How many secrets it has learnt so far: a point in the run, for `as_of`."""
+        return len(self._learnt)
+
+    def as_of(self, learnt: int) -> Redactor:
+        """The redactor as it was when it had learnt `learnt` secrets: it hides what this one hid
+        then, not the secrets it learnt afterwards."""
+        if learnt == len(self._learnt):
+            return self
+        earlier = Redactor()
+        earlier._known = [secret for secret in self._known if self._learnt[secret] < learnt]
+        earlier._learnt = {secret: self._learnt[secret] for secret in earlier._known}
+        return earlier
 
     def learn(self, secret: str) -> None:
-        if len(secret) >= MIN_SECRET and secret not in self._known:
+        if len(secret) >= MIN_SECRET and secret not in self._learnt:
+            self._learnt[secret] = len(self._learnt)
             self._known.append(secret)
             self._known.sort(key=len, reverse=True)
 
@@ -58,6 +81,8 @@ class Redactor:
 
     def learn_body(self, text: str) -> None:
         """Secrets in a JSON document's members or a form's fields named like secrets."""
+        if not _may_name_a_secret(text):
+            return
         try:
             self._learn_json(json.loads(text))
         except ValueError:
@@ -99,3 +124,10 @@ class Redactor:
         elif isinstance(document, list):
             for value in document:
                 self._learn_json(value)
+
+
+def _may_name_a_secret(text: str) -> bool:
+    """False only when `learn_body` could learn nothing from `text`, known without parsing it:
+    no member named like a secret (each name reads as itself when the text has no escape), and
+    no `=` for a form's fields. Most bodies are such, and parsing one costs more than the search."""
+    return "=" in text or "\\" in text or _SECRET_MEMBER.search(text) is not None

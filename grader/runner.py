@@ -21,8 +21,9 @@ from grader.checks import registry
 from grader.context import CheckContext, Run, Server
 from grader.contract.probing import Probing
 from grader.outcomes import attempt, redacted
+from grader.recorded import Recorded
 from grader.redact import Redactor
-from grader.report import CheckResult, Exchange, Outcome, Report, StageResult, TimeLimits
+from grader.report import CheckResult, Outcome, Report, StageResult, TimeLimits
 from grader.run_fixtures import Prepared, needed, prepare
 from grader.seeding import draw, new_seed, rng_for
 from grader.services import service_urls, unreachable_services
@@ -135,7 +136,7 @@ async def _run_checks(exercise: Exercise, batches: list[list[Check]], report: Re
     assert report.time_limits is not None
     checks = [check for batch in batches for check in batch]
     data = draw(exercise.data, report.seed)
-    exchanges: list[Exchange] = []  # one record for every server, in the order they happened
+    exchanges: list[Recorded] = []  # one record for every server, in the order they happened
     secrets = Redactor()  # one for the run: a token the sandbox issued is hidden when sent on
     async with contextlib.AsyncExitStack() as stack:
         wire = await stack.enter_async_context(Wire(report.url, limits, exchanges, secrets))
@@ -189,10 +190,10 @@ def _why_not_run(check: Check, failed_fixtures: set[str], silent: int) -> str | 
     return None
 
 
-def _unanswered(exchanges: list[Exchange], before: int, result: CheckResult) -> bool:
+def _unanswered(exchanges: list[Recorded], before: int, result: CheckResult) -> bool:
     """True when a failed check's last request got no HTTP response (timeout, refused, reset)."""
     made = exchanges[before:]
-    return not result.passed and bool(made) and made[-1].response is None
+    return not result.passed and bool(made) and made[-1].status is None
 
 
 def _result(check: Check, time_limit: float) -> CheckResult:

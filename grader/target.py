@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import socket
 import time
@@ -71,6 +72,7 @@ def same_origin(url: str, base: str) -> bool:
 _THIS_MACHINE = {"localhost", "127.0.0.1", "::1"}
 
 
+@functools.lru_cache(maxsize=1024)  # a probe sends to the same few URLs hundreds of times
 def on_server(url: str, base: str) -> str | None:
     """`url` if it is on the learner's server at `base`, else None.
 

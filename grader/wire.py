@@ -2,10 +2,10 @@
 
 Every request is bounded (connect and read timeouts, a deadline for the whole exchange, a cap on
 the body it reads), never follows a redirect off the learner's host, goes straight to the server
-(no proxy), and is recorded as an `Exchange` with a `curl` command that reproduces it, its secrets shortened
-(see `grader.redact`). A server
-that misbehaves on the wire (refuses, resets, hangs, speaks something other than HTTP) becomes a
-plain-language `WireError`, never a traceback.
+(no proxy), and is recorded: the report's `Exchange`, with a `curl` command that reproduces it and
+its secrets shortened (see `grader.redact`), is made from the record when a report keeps it (see
+`grader.recorded`). A server that misbehaves on the wire (refuses, resets, hangs, speaks
+something other than HTTP) becomes a plain-language `WireError`, never a traceback.
 
 The grader judges what is on the wire, not what an HTTP library makes of it (see `grader.http1`):
 each request says `Connection: close`, and everything the server sends until it closes is read.
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json as jsonlib
 import re
-import shlex
 import time
 import zlib
 from collections.abc import Mapping
@@ -33,8 +33,8 @@ from urllib.parse import SplitResult, quote, urljoin, urlsplit
 from grader import __version__
 from grader.framing import overrun
 from grader.http1 import Headers, Http1Error, Message, ProtocolError, Stream, encode_request, read_response
-from grader.redact import JWT_MARGIN, Redactor
-from grader.report import Exchange, ReceivedResponse, SentRequest
+from grader.recorded import Recorded
+from grader.redact import Redactor
 from grader.target import on_server
 from grader.transport import Address, open_stream
 
@@ -114,7 +114,7 @@ class Wire:
 
     base_url: str
     limits: Limits = field(default_factory=Limits)
-    exchanges: list[Exchange] = field(default_factory=list)
+    exchanges: list[Recorded] = field(default_factory=list)
     redactor: Redactor = field(default_factory=Redactor)  # the run's secrets, hidden in records
     # The address that answered for each host and port: a name is resolved once per run.
     _addresses: dict[tuple[str, int], Address] = field(default_factory=dict, repr=False)
@@ -129,7 +129,7 @@ class Wire:
         await self.aclose()
 
     def url_for(self, path: str) -> str:
-        return urljoin(self.base_url + "/", path.lstrip("/")) if not urlsplit(path).scheme else path
+        return _url_for(self.base_url, path)
 
     async def send(
         self,
@@ -255,13 +255,7 @@ class Wire:
         hide.learn_url(sent_url)
         if content:
             hide.learn_body(_text(content[:LEARN_BODY_BYTES]))
-        body, cut = _excerpt(content or b"", self.limits.excerpt_chars, hide)
-        # Built from values of the right types by construction: no validation to pay per request.
-        record = Exchange.model_construct(
-            request=SentRequest.model_construct(method=method, url=hide.text(sent_url),
-                                                headers=hide.headers(fields), body=body,
-                                                body_truncated=cut),
-            curl=hide.text(curl_command(method, sent_url, headers, content)))
+        record = Recorded(method, sent_url, fields, headers, content, hide, self.limits.excerpt_chars)
         return Prepared(parts, data, record)
 
     async def connect(self, parts: SplitResult) -> Stream:
@@ -269,9 +263,9 @@ class Wire:
         where = parts.netloc
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            async with asyncio.timeout(self.limits.connect_timeout):
-                return await open_stream(parts.scheme, parts.hostname or "", port,
-                                         self.limits.read_timeout, self._addresses)
+            return await open_stream(parts.scheme, parts.hostname or "", port,
+                                     self.limits.read_timeout, self._addresses,
+                                     self.limits.connect_timeout)
         except TimeoutError:
             raise WireError(f"could not connect to {where} within "
                             f"{self.limits.connect_timeout:g} s") from None
@@ -280,7 +274,7 @@ class Wire:
         except OSError as exc:
             raise WireError(f"could not connect to {where}: {exc.strerror or exc}") from None
 
-    def received(self, message: Message, url: str, record: Exchange, after: bytes) -> Received:
+    def received(self, message: Message, url: str, record: Recorded, after: bytes) -> Received:
         """The response as checks see it, recorded on `record`."""
         body = _decoded(message.body, message.headers)
         received = Received(status=message.status, reason=message.reason,
@@ -289,17 +283,13 @@ class Wire:
         self._record(received, record)
         return received
 
-    def _record(self, received: Received, record: Exchange) -> None:
-        """Put `received` on `record`, its secrets learnt and hidden."""
+    def _record(self, received: Received, record: Recorded) -> None:
+        """Put `received` on `record`, its secrets learnt."""
         hide = self.redactor
         hide.learn_headers(received.headers.raw)
         if received.body and len(received.body) <= LEARN_BODY_BYTES:
             hide.learn_body(received.text)
-        excerpt, cut = _excerpt(received.body, self.limits.excerpt_chars, hide)
-        record.response = ReceivedResponse.model_construct(
-            status=received.status, reason=received.reason, http_version=received.http_version,
-            headers=hide.headers(received.headers.raw), body=excerpt, body_size=len(received.body),
-            body_truncated=cut or received.truncated)
+        record.answered(received)
 
 
 @dataclass(frozen=True)
@@ -308,7 +298,13 @@ class Prepared:
 
     parts: SplitResult
     data: bytes
-    record: Exchange
+    record: Recorded
+
+
+@functools.lru_cache(maxsize=1024)  # a probe sends to the same few URLs hundreds of times
+def _url_for(base_url: str, path: str) -> str:
+    """`path` on the server at `base_url` (under its path); a URL with a scheme as it is."""
+    return urljoin(base_url + "/", path.lstrip("/")) if not urlsplit(path).scheme else path
 
 
 def _target(parts: SplitResult) -> str:
@@ -338,21 +334,6 @@ def _fields(parts: SplitResult, method: str, headers: dict[str, str], content: b
     return fields
 
 
-def curl_command(method: str, url: str, headers: Mapping[str, str], content: bytes | None) -> str:
-    """An equivalent `curl` command a learner can paste into a terminal."""
-    parts = ["curl", "-i"]
-    if method == "HEAD":
-        parts = ["curl", "-I"]
-    elif method != "GET" or content:
-        parts += ["-X", method]
-    parts.append(url)
-    for name, value in headers.items():
-        parts += ["-H", f"{name}: {value}"]
-    if content:
-        parts += ["--data-raw", content.decode("utf-8", errors="replace")]
-    return shlex.join(parts)
-
-
 def _decoded(raw: bytes, headers: Headers) -> bytes:
     # The cap counts bytes as sent; a gzip body, when declared, is undone for the checks.
     if headers.get("content-encoding", "").lower() != "gzip" or not raw:
@@ -365,15 +346,6 @@ def _decoded(raw: bytes, headers: Headers) -> bytes:
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="backslashreplace")
-
-
-def _excerpt(data: bytes, limit: int, redactor: Redactor) -> tuple[str, bool]:
-    """The start of a body as text for the report, its secrets hidden, and whether it was cut.
-    Only a prefix is decoded: enough bytes for `limit` characters and the margin the redactor
-    searches past them (see `Redactor.excerpt`)."""
-    prefix = data[: 4 * (limit + JWT_MARGIN) + 65536]
-    shown, cut = redactor.excerpt(_text(prefix), limit)
-    return shown, cut or len(prefix) < len(data)
 
 
 def deadline_message(phase: str, seconds: float) -> str:

@@ -11,8 +11,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from grader.recorded import KEPT_WHOLE_BYTES, Recorded
 from grader.redact import Redactor, shorten
-from grader.report import Exchange
 from grader.wire import Wire
 from tests import hostile_servers as hs
 
@@ -30,12 +30,12 @@ def url():
         yield base
 
 
-def everything(exchange: Exchange) -> str:
+def everything(exchange: Recorded) -> str:
     """Every text the report keeps of an exchange, as stored (JSON)."""
-    return exchange.model_dump_json()
+    return exchange.exchange().model_dump_json()
 
 
-def assert_hidden(exchange: Exchange, secret: str) -> None:
+def assert_hidden(exchange: Recorded, secret: str) -> None:
     stored = everything(exchange)
     assert secret not in stored, f"{secret[:12]}... appears in full"
     assert shorten(secret) in stored or shorten(secret).encode("unicode_escape").decode() in stored
@@ -93,11 +93,49 @@ async def test_basic_credentials_and_a_password_in_json_are_shortened(url):
     assert '"username": "alice"' in exchange.request.body
 
 
+@pytest.mark.parametrize("size", [100, KEPT_WHOLE_BYTES + 100], ids=["small", "large"])
+async def test_a_record_made_late_hides_what_it_hid_when_its_exchange_happened(url, size):
+    """A report's record of an exchange is made when the report keeps it, after later exchanges
+    taught the run more secrets; it is the record the exchange had when it happened."""
+    later_key = "ak_learnt_later_" + "x" * 20
+    filler = "." * size
+    async with Wire(url) as wire:
+        await wire.send("POST", "/echo", content=f'{{"note": "{later_key}", "f": "{filler}"}}'.encode(),
+                        headers={"Content-Type": "application/json", "X-API-Key": API_KEY})
+        at_the_time = everything(wire.exchanges[0])
+        await wire.send("GET", "/echo", headers={"X-API-Key": later_key})
+    assert everything(wire.exchanges[0]) == at_the_time
+    assert API_KEY not in at_the_time and later_key in at_the_time
+    assert_hidden(wire.exchanges[1], later_key)
+
+
 def test_a_jwt_nobody_named_is_still_recognised_by_its_shape_even_cut_short():
     redactor = Redactor()
     assert JWT not in redactor.text(f"token was {JWT} ok")
     cut = JWT[:300]  # an excerpt that ends in the middle of a token
     assert cut[40:] not in redactor.text(f"...{cut}")
+
+
+@pytest.mark.parametrize("body", [
+    '{"items": [{"id": 1, "meta": {"Access_Token": "SECRET"}}]}',
+    '{"password"\t :\n "SECRET"}',
+    '{"p\\u0061ssword": "SECRET"}',  # a name spelled with an escape
+    '{"note": "a=b", "client_secret": "SECRET"}',
+    "grant_type=password&password=SECRET",
+    "grant_type=password&p%61ssword=SECRET",
+], ids=["nested", "spaced", "escaped", "json-with-equals", "form", "form-escaped"])
+def test_a_secret_is_learnt_from_a_body_however_its_name_is_written(body):
+    secret = "s3cr3t-" + "9" * 12
+    redactor = Redactor()
+    redactor.learn_body(body.replace("SECRET", secret))
+    assert redactor.text(f"sent {secret} again") == f"sent {shorten(secret)} again"
+
+
+def test_nothing_is_learnt_from_a_body_that_names_no_secret():
+    redactor = Redactor()
+    redactor.learn_body('{"title": "password manager", "author": "key-keeper-1234567"}')
+    redactor.learn_body("not json, not a form")
+    assert redactor.learnt == 0
 
 
 def test_short_values_are_left_alone():

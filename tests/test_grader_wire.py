@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from grader import __version__
-from grader.wire import Limits, Wire, WireError, curl_command
+from grader.recorded import curl_command
+from grader.wire import Limits, Wire, WireError
 from tests import hostile_servers as hs
 
 

@@ -93,5 +93,5 @@ async def test_a_raw_read_hides_the_runs_secrets_like_every_exchange(servers):
     async with Wire(servers.url("clean")) as wire:
         await wire.send_unframed("GET", "/pages/a", headers={"X-API-Key": secret})
     [exchange] = wire.exchanges
-    assert secret not in exchange.model_dump_json()
+    assert secret not in exchange.exchange().model_dump_json()
     assert ("X-API-Key", shorten(secret)) in exchange.request.headers

@@ -22,7 +22,7 @@ from grader.contract.explore import Explorer, Finding
 from grader.contract.probing import Probing, Resource
 from grader.contract.values import ABSENT, valid
 from grader.matchers import show
-from grader.report import Exchange
+from grader.recorded import Recorded
 from grader.wire import Received
 
 
@@ -39,7 +39,7 @@ class Session:
     def mark(self) -> int:
         return len(self.ctx.wire.exchanges)
 
-    def since(self, mark: int) -> list[Exchange]:
+    def since(self, mark: int) -> list[Recorded]:
         return list(self.ctx.wire.exchanges[mark:])
 
     async def send(self, method: str, url: str, *, json_body: Any = NO_BODY, body: bytes | None = None,

@@ -123,6 +123,15 @@ def test_whole_numbers_are_sent_as_integers():
         "n": {"type": "number", "minimum": -3, "maximum": 3}}}), 100)
     assert not any(isinstance(value["n"], float) and value["n"].is_integer() for value in values)
     assert any(isinstance(value["n"], float) for value in values)
+    anything = drawn(valid({"type": "array", "items": True, "maxItems": 3}), 100)
+    assert not any(isinstance(leaf, float) and leaf.is_integer() for leaf in leaves(anything))
+
+
+def leaves(value: Any) -> list[Any]:
+    if isinstance(value, list | dict):
+        return [leaf for item in (value.values() if isinstance(value, dict) else value)
+                for leaf in leaves(item)]
+    return [value]
 
 
 @pytest.mark.parametrize("schema", [

@@ -201,7 +201,10 @@ def _class_run(pattern: str) -> tuple[list[str], int, float] | None:
     quantifier, fewest, comma, most = found[2] or "", found[3], found[4], found[5]
     bounds = {"": (1, 1), "+": (1, math.inf), "*": (0, math.inf), "?": (0, 1)}.get(quantifier) or (
         int(fewest), math.inf if comma and not most else int(most or fewest))
-    member = re.compile(f"[{found[1]}]")
+    try:
+        member = re.compile(f"[{found[1]}]")
+    except re.error:
+        return None  # a range out of order: `st.from_regex` says what is wrong with it
     return [chr(code) for code in range(0x20, 0x7F) if member.fullmatch(chr(code))], *bounds
 
 
@@ -251,8 +254,20 @@ def _objects(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     return members
 
 
+def _integral(value: Any) -> Any:
+    """Whole floats as integers, at any depth: the probes never send 2.0 for 2 (a whole number
+    spelled as a float is an integer to JSON Schema, not to every JSON reader)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    return value
+
+
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(CHARACTERS, max_size=12),
-                     st.floats(allow_nan=False, allow_infinity=False))
+                     st.floats(allow_nan=False, allow_infinity=False).map(_integral))
 _ANY: st.SearchStrategy[Any] = st.recursive(
     _SCALARS, lambda inner: st.lists(inner, max_size=FEW) | st.dictionaries(
         st.text(CHARACTERS, max_size=12), inner, max_size=FEW), max_leaves=FEW)
@@ -290,15 +305,3 @@ def _engine(schema_text: str) -> st.SearchStrategy[Any]:
     from schemathesis.generation.jsonschema.builder import build
 
     return build(json.loads(schema_text), draft=jsonschema_rs.Draft202012, formats={}).map(_integral)
-
-
-def _integral(value: Any) -> Any:
-    """Whole floats as integers, at any depth: the probes never send 2.0 for 2 (a whole number
-    spelled as a float is an integer to JSON Schema, not to every JSON reader)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_integral(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _integral(item) for key, item in value.items()}
-    return value

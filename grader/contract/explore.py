@@ -306,7 +306,7 @@ def prepare() -> None:
     Hypothesis runs a full garbage collection the first time it runs in a thread (to see that
     its random generator is referenced), and searches run in worker threads: each would scan
     every object loaded (a tenth of a second and more). What is loaded by now (Hypothesis,
-    schemathesis, the course) lives as long as the process, so it is frozen out of the
+    the probes, the course) lives as long as the process, so it is frozen out of the
     collector's sight (`gc.freeze`), and those collections scan only what a run makes."""
     import gc
     import os
@@ -320,7 +320,7 @@ def prepare() -> None:
         import platformdirs
 
         set_hypothesis_home_dir(Path(platformdirs.user_cache_dir("apilab")) / "hypothesis")
-    valid({"type": "null"})  # schemathesis' JSON Schema engine loaded
+    valid({"type": "null"})  # the probes' strategies loaded
     gc.freeze()
 
     @settings(max_examples=1, database=None, deadline=None)

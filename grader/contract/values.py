@@ -2,9 +2,10 @@
 edges included), and, for each field, values that break its schema in each way it can be broken.
 
 Every edge and every violation is itself written as a schema ("a string of exactly 500
-characters", "an integer below 1", "anything but these three strings"), and schemathesis' JSON
-Schema engine turns each into a Hypothesis strategy: the values are drawn from the run's seed
-and shrink toward the simplest one that still shows a failure. Nothing here picks values itself.
+characters", "an integer below 1", "anything but these three strings"), and
+`strategies.from_schema` turns each into a Hypothesis strategy: the values are drawn from the
+run's seed and shrink toward the simplest one that still shows a failure. Nothing here picks
+values itself.
 
 Two choices the contracts leave open are never probed: a whole number spelled as a float (`3.0`
 is an integer to JSON Schema, not to every JSON reader), and members the schema does not name.
@@ -12,13 +13,14 @@ is an integer to JSON Schema, not to every JSON reader), and members the schema 
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
+
+from grader.contract.strategies import from_schema
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
 JSON_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
@@ -30,11 +32,9 @@ _OF_TYPE = {
     "integer": {"type": "integer"},
     "number": {"type": "number", "not": {"type": "integer"}},  # 1.5, never 2.0
     "string": {"type": "string", "maxLength": 12},
-    "array": {"type": "array", "maxItems": 3, "items": _SCALAR},
-    "object": {"type": "object", "maxProperties": 3, "additionalProperties": _SCALAR},
+    "array": {"type": "array", "maxItems": 2, "items": _SCALAR},
+    "object": {"type": "object", "maxProperties": 2, "additionalProperties": _SCALAR},
 }
-# A number sent as a string is the classic lax-parsing bug ("300" stored as 300).
-_NUMERIC_TEXT = {"type": "string", "pattern": "^-?[0-9]{1,6}$"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ def types_of(schema: dict[str, Any]) -> set[str]:
 
 
 def valid(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
-    """Values `schema` admits, objects without members it does not name."""
-    return _strategy(json.dumps(closed(schema), sort_keys=True)).map(_integral)
+    """Values `schema` admits, objects without members it does not name, whole numbers as
+    integers."""
+    return from_schema(closed(schema))
 
 
 def closed(schema: dict[str, Any]) -> dict[str, Any]:
@@ -124,9 +125,15 @@ def violations(name: str, schema: dict[str, Any], required: bool) -> Iterator[Va
     for kind in JSON_TYPES:
         if kind in kinds or (kind == "integer" and "number" in kinds):
             continue
-        sample = _NUMERIC_TEXT if kind == "string" and kinds & {"integer", "number"} else _OF_TYPE[kind]
         label = "a number with a fraction" if kind == "number" and "integer" in kinds else kind
-        yield Variant(name, f"type {admitted} (sent {label})", valid(sample))
+        if kind == "string" and kinds & {"integer", "number"}:
+            # A number the field admits, sent as a string: the classic lax-parsing bug ("300"
+            # stored as 300), which only an admitted number shows.
+            number = _only(schema, "number" if "number" in kinds else "integer")
+            sample = valid(number).map(json.dumps)
+        else:
+            sample = valid(_OF_TYPE[kind])
+        yield Variant(name, f"type {admitted} (sent {label})", sample)
     yield from _range_violations(name, schema, kinds)
     if "string" in kinds:
         yield from _text_violations(name, schema)
@@ -197,24 +204,3 @@ def _type_of(value: Any) -> str:
     if isinstance(value, int):
         return "integer"
     return {float: "number", str: "string", list: "array", dict: "object"}[type(value)]
-
-
-def _integral(value: Any) -> Any:
-    """Whole floats as integers, at any depth: the probes never send 2.0 for 2."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_integral(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _integral(item) for key, item in value.items()}
-    return value
-
-
-@functools.lru_cache(maxsize=512)
-def _strategy(schema_text: str) -> st.SearchStrategy[Any]:
-    # schemathesis carries the maintained JSON Schema engine for Hypothesis (hypothesis-jsonschema
-    # no longer runs on current Hypothesis); this is the one place that calls it.
-    import jsonschema_rs
-    from schemathesis.generation.jsonschema.builder import build
-
-    return build(json.loads(schema_text), draft=jsonschema_rs.Draft202012, formats={})

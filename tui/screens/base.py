@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual.geometry import Size
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -16,10 +17,28 @@ WIDTHS = [(0, "-narrow"), (100, "-wide")]
 HEIGHTS = [(0, "-short"), (30, "-tall")]
 
 
-class ApilabScreen(Screen):
+def size_classes(size: Size) -> dict[str, bool]:
+    """The size classes of a screen of `size`: each class of WIDTHS and HEIGHTS, on or off."""
+    classes = {}
+    for breakpoints, cells in ((WIDTHS, size.width), (HEIGHTS, size.height)):
+        reached = [name for at, name in breakpoints if cells >= at]
+        classes.update({name: name == reached[-1] for _at, name in breakpoints})
+    return classes
+
+
+class SizedScreen:
+    """A screen with the size classes. Textual gives them on the screen's first resize, once
+    its widgets are styled, and then styles all of them again; here they are given before."""
+
     HORIZONTAL_BREAKPOINTS = WIDTHS
     VERTICAL_BREAKPOINTS = HEIGHTS
 
+    def on_compose(self) -> None:
+        screen = cast(Screen, self)
+        screen.update_classes(size_classes(screen.app.size), update=False)
+
+
+class ApilabScreen(SizedScreen, Screen):
     @property
     def apilab(self) -> ApilabApp:
         return cast("ApilabApp", self.app)

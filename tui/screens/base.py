@@ -17,12 +17,14 @@ WIDTHS = [(0, "-narrow"), (100, "-wide")]
 HEIGHTS = [(0, "-short"), (30, "-tall")]
 
 
-def size_classes(size: Size) -> dict[str, bool]:
-    """The size classes of a screen of `size`: each class of WIDTHS and HEIGHTS, on or off."""
+def size_classes(size: Size, widths: list[tuple[int, str]] = WIDTHS,
+                 heights: list[tuple[int, str]] = HEIGHTS) -> dict[str, bool]:
+    """The size classes of a screen of `size`, each on or off: of each list of breakpoints,
+    the one of the highest threshold that the screen reaches, as Textual gives them."""
     classes = {}
-    for breakpoints, cells in ((WIDTHS, size.width), (HEIGHTS, size.height)):
-        reached = [name for at, name in breakpoints if cells >= at]
-        classes.update({name: name == reached[-1] for _at, name in breakpoints})
+    for breakpoints, cells in ((widths, size.width), (heights, size.height)):
+        reached = max(((at, name) for at, name in breakpoints if cells >= at), default=None)
+        classes.update({name: (at, name) == reached for at, name in breakpoints})
     return classes
 
 
@@ -35,7 +37,9 @@ class SizedScreen:
 
     def on_compose(self) -> None:
         screen = cast(Screen, self)
-        screen.update_classes(size_classes(screen.app.size), update=False)
+        classes = size_classes(screen.app.size, self.HORIZONTAL_BREAKPOINTS,
+                               self.VERTICAL_BREAKPOINTS)
+        screen.update_classes(classes, update=False)
 
 
 class ApilabScreen(SizedScreen, Screen):

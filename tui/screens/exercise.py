@@ -123,6 +123,7 @@ class ExerciseScreen(ApilabScreen):
     def on_unmount(self) -> None:
         self._stop_watch(redraw=False)
         self._stop_server(redraw=False)
+        self.report = None  # freed now, not at the collector's next full pass (CheckList)
 
     @property
     def url(self) -> str:

@@ -172,6 +172,13 @@ class CheckList(Widget):
             self._settling = True
             self.call_later(self._settle)
 
+    def on_unmount(self) -> None:
+        # A report holds a hundred thousand objects. A closed screen is freed only by a full
+        # pass of the collector (Textual's widgets refer to each other), which would find the
+        # report's results still held by the rows, and take longer: they are let go now.
+        self.rows = []
+        self._layouts.clear()
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._colours = None  # the rows are drawn in the list's colours, which may have changed
@@ -194,9 +201,11 @@ class CheckList(Widget):
         width = self.size.width
         layout = self._layout(width)
         index = layout.row_at(y)
-        if index is None:
-            return Strip.blank(width, self.rich_style)
-        return self._draw(index, width)[0][y - layout.starts[index]]
+        if index is not None:
+            lines, line = self._draw(index, width)[0], y - layout.starts[index]
+            if line < len(lines):  # as measured: a row's title wraps as Text.wrap says
+                return lines[line]
+        return Strip.blank(width, self.rich_style)
 
     def row_at(self, y: int) -> tuple[CheckRow, bool] | None:
         """The row at line `y`, and whether `y` is on its title."""

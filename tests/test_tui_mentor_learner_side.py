@@ -35,6 +35,19 @@ async def test_the_course_map_shows_approval_and_an_override(fixture_course, sto
         assert "changes requested" in whoami_row
 
 
+async def test_reviews_leave_the_next_steps_commands_in_view_at_80x24(fixture_course, store):
+    run = store.record_run(make_report("hello-api", passed=(True, True, False)))
+    store.add_feedback(run, "mia", "Look at the 500", verdict="changes_requested")
+    app = ApilabApp(fixture_course, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        side = app.screen.query_one("#map-side")
+        how_to, reviews = (app.screen.query_one(name, Static) for name in ("#how-to", "#reviews"))
+        assert reviews.display and "apilab check hello-api" in str(how_to.render())
+        assert side.region.contains_region(how_to.region)  # the commands too, not scrolled to
+        assert reviews.region.y > how_to.region.y
+
+
 async def test_the_course_map_shows_the_best_run_not_the_last_reviewed(fixture_course, store):
     later = FIXED_TIME + timedelta(hours=1)
     old = store.record_run(make_report("hello-api", passed=(True, True, False)), "submit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -79,6 +80,10 @@ class ApilabApp(PlainTextApp):
         self.store_problem: str | None = store_problem
         self._notices = list(notices)
         self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
+        # What is loaded by now (the modules, the course) lives as long as the app: frozen, it
+        # is left out of the collector's full passes, tens of milliseconds each walking all of
+        # it, which otherwise fall in the middle of the first paint or of a screen's opening.
+        gc.freeze()
 
     @property
     def course(self) -> Course:
@@ -142,6 +147,7 @@ class ApilabApp(PlainTextApp):
         self._course.course()
         for module in LOADED_AHEAD:
             importlib.import_module(module)
+        gc.freeze()  # the whole course and the screens' modules, as long-lived
 
     def _sync_if_joined(self) -> None:
         if self.hub is not None:
@@ -176,6 +182,7 @@ class ApilabApp(PlainTextApp):
 
     def on_unmount(self) -> None:
         self.stop_processes()
+        gc.unfreeze()  # collected again once the app is gone (a process may run another)
 
     def stop_processes(self, final: bool = False) -> None:
         """Stop everything the app started: learner servers, Jupyter, the sandbox. With

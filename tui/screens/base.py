@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual.geometry import Size
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -16,10 +17,32 @@ WIDTHS = [(0, "-narrow"), (100, "-wide")]
 HEIGHTS = [(0, "-short"), (30, "-tall")]
 
 
-class ApilabScreen(Screen):
+def size_classes(size: Size, widths: list[tuple[int, str]] = WIDTHS,
+                 heights: list[tuple[int, str]] = HEIGHTS) -> dict[str, bool]:
+    """The size classes of a screen of `size`, each on or off: of each list of breakpoints,
+    the one of the highest threshold that the screen reaches, as Textual gives them."""
+    classes = {}
+    for breakpoints, cells in ((widths, size.width), (heights, size.height)):
+        reached = max(((at, name) for at, name in breakpoints if cells >= at), default=None)
+        classes.update({name: (at, name) == reached for at, name in breakpoints})
+    return classes
+
+
+class SizedScreen:
+    """A screen with the size classes. Textual gives them on the screen's first resize, once
+    its widgets are styled, and then styles all of them again; here they are given before."""
+
     HORIZONTAL_BREAKPOINTS = WIDTHS
     VERTICAL_BREAKPOINTS = HEIGHTS
 
+    def on_compose(self) -> None:
+        screen = cast(Screen, self)
+        classes = size_classes(screen.app.size, self.HORIZONTAL_BREAKPOINTS,
+                               self.VERTICAL_BREAKPOINTS)
+        screen.update_classes(classes, update=False)
+
+
+class ApilabScreen(SizedScreen, Screen):
     @property
     def apilab(self) -> ApilabApp:
         return cast("ApilabApp", self.app)

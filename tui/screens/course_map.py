@@ -148,9 +148,10 @@ class CourseMapScreen(ApilabScreen):
             with Vertical(id="map-side"):
                 yield Static(id="store-problem", classes="problem")
                 yield SandboxPanel(id="sandbox-panel")
-                yield Static(id="reviews")
                 yield Static(id="changes")
                 yield Static(id="how-to")
+                # Below the next step, whose commands a short terminal would otherwise not show
+                yield Static(id="reviews")
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -61,6 +61,8 @@ class ExerciseScreen(ApilabScreen):
         Binding("y", "copy_curl", "Copy curl"),
         Binding("c", "edit_command", "Server command", show=False),  # in the mode line and ?
     ]
+    AUTO_FOCUS = "ReportView"  # where the keys act; focused as it mounts, not after, which
+    # would style the task and the report again for focus moved from one to the other
 
     def __init__(self, exercise: Exercise, reload_delay: float = RELOAD_DELAY) -> None:
         super().__init__()
@@ -96,7 +98,6 @@ class ExerciseScreen(ApilabScreen):
         self.title = f"Exercise {self.exercise.number}: {self.exercise.title}"
         self.query_one("#server-log", Log).display = False
         self._show_mode()
-        self.query_one(ReportView).focus()
         await self._show_last_run()
 
     def on_screen_resume(self) -> None:
@@ -122,6 +123,7 @@ class ExerciseScreen(ApilabScreen):
     def on_unmount(self) -> None:
         self._stop_watch(redraw=False)
         self._stop_server(redraw=False)
+        self.report = None  # freed now, not at the collector's next full pass (CheckList)
 
     @property
     def url(self) -> str:

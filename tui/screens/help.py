@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from tui.screens.base import HEIGHTS, WIDTHS
+from tui.screens.base import SizedScreen
 
 
 def key_rows(screen: Screen, key_display: Callable[[Binding], str]) -> list[tuple[str, str]]:
@@ -38,11 +38,8 @@ def key_table(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SizedScreen, ModalScreen[None]):
     """Every key of the screen it covers; any of escape, q or ? closes it."""
-
-    HORIZONTAL_BREAKPOINTS = WIDTHS
-    VERTICAL_BREAKPOINTS = HEIGHTS
 
     BINDINGS = [
         Binding("escape", "close", "Close"),

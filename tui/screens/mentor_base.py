@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from apilab.hubclient import HubError
-from tui.screens.base import HEIGHTS, WIDTHS
+from tui.screens.base import SizedScreen
 
 if TYPE_CHECKING:
     from tui.mentor_app import MentorApp
@@ -17,10 +17,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class MentorScreen(Screen):
-    HORIZONTAL_BREAKPOINTS = WIDTHS
-    VERTICAL_BREAKPOINTS = HEIGHTS
-
+class MentorScreen(SizedScreen, Screen):
     @property
     def mentor(self) -> MentorApp:
         return cast("MentorApp", self.app)

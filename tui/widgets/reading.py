@@ -30,9 +30,13 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 CODE_THEME = "monokai"
+# The text's lines as styled segments, made into a Textual `Strip` only when one is on screen:
+# a strip holds seven caches, which for every line of the readings kept (RENDERED) made most of
+# the objects that each full pass of the collector walks.
+Lines = list[list[Segment]]
 
 
-def render_markdown(source: str, width: int) -> list[list[Segment]]:
+def render_markdown(source: str, width: int) -> Lines:
     """`source` as lines of styled segments, `width` cells wide at most."""
     console = Console(file=io.StringIO(), width=width, color_system="truecolor",
                       force_terminal=True, legacy_windows=False)
@@ -58,19 +62,19 @@ class RenderedReadings:
 
     def __init__(self, most: int) -> None:
         self.most = most
-        self._kept: OrderedDict[tuple[str, int], list[Strip]] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, int], Lines] = OrderedDict()
         self._lock = threading.Lock()  # kept from render threads, read on the event loop
 
-    def get(self, source: str, width: int) -> list[Strip] | None:
+    def get(self, source: str, width: int) -> Lines | None:
         with self._lock:
-            strips = self._kept.get((source, width))
-            if strips is not None:
+            lines = self._kept.get((source, width))
+            if lines is not None:
                 self._kept.move_to_end((source, width))
-            return strips
+            return lines
 
-    def keep(self, source: str, width: int, strips: list[Strip]) -> None:
+    def keep(self, source: str, width: int, lines: Lines) -> None:
         with self._lock:
-            self._kept[(source, width)] = strips
+            self._kept[(source, width)] = lines
             self._kept.move_to_end((source, width))
             while len(self._kept) > self.most:
                 self._kept.popitem(last=False)
@@ -96,16 +100,16 @@ class Reading(Widget):
         self.rendered_width = 0  # the width the whole text was rendered at; 0 before the first
         self.shown_width = 0  # the width of the lines shown: its opening first, then the whole
         self._wanted_width = 0
-        self._strips = [Strip([Segment("Loading…", Style(dim=True))])]
+        self._lines: Lines = [[Segment("Loading…", Style(dim=True))]]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._strips)
+        return len(self._lines)
 
     def render_line(self, y: int) -> Strip:
         width, style = self.size.width, self.rich_style  # worked out from the ancestors: once
-        if y >= len(self._strips):
+        if y >= len(self._lines):
             return Strip.blank(width, style)
-        return self._strips[y].crop_extend(0, width, style).apply_style(style)
+        return Strip(self._lines[y]).crop_extend(0, width, style).apply_style(style)
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.content_size.width
@@ -120,7 +124,7 @@ class Reading(Widget):
         if first is not None:
             # The first screenful now, in a few milliseconds, for the screen's first paint: here,
             # not in the thread, which would compete with the screen's layout for the interpreter.
-            self._show(width, _strips(first, width), whole=False)
+            self._show(width, render_markdown(first, width), whole=False)
         # The whole once the screen is laid out and painted: a screen that opens sizes its panes
         # more than once, and a whole render for a width already gone is a render too many.
         self.call_after_refresh(self._render_whole, width)
@@ -131,14 +135,14 @@ class Reading(Widget):
 
     @work(thread=True, exclusive=True, group="reading")
     def _render_at(self, width: int) -> None:
-        strips = _strips(self.source, width)
-        RENDERED.keep(self.source, width, strips)
-        self.app.call_from_thread(self._show, width, strips, whole=True)
+        lines = render_markdown(self.source, width)
+        RENDERED.keep(self.source, width, lines)
+        self.app.call_from_thread(self._show, width, lines, whole=True)
 
-    def _show(self, width: int, strips: list[Strip], whole: bool) -> None:
+    def _show(self, width: int, lines: Lines, whole: bool) -> None:
         if width != self._wanted_width or not self.is_attached:  # resized again, or closed
             return
-        self.shown_width, self._strips = width, strips
+        self.shown_width, self._lines = width, lines
         if whole:
             self.rendered_width = width
         self.refresh(layout=True)
@@ -146,8 +150,6 @@ class Reading(Widget):
     @property
     def plain(self) -> str:
         """The text as shown, without styles, one line per line."""
-        return "\n".join(strip.text for strip in self._strips) if self.rendered_width else ""
-
-
-def _strips(source: str, width: int) -> list[Strip]:
-    return [Strip(line) for line in render_markdown(source, width)]
+        if not self.rendered_width:
+            return ""
+        return "\n".join("".join(segment.text for segment in line) for line in self._lines)

@@ -1,39 +1,22 @@
-"""A grader report on screen: one row per check, live while grading, a failure opened up.
-
-A failed check expands to what the grader sent, what came back, what was expected, the hint,
-why it matters (with its standard) and the `curl` command that replays the request.
-Everything the learner's server sent is shown as plain text, never interpreted as markup.
-"""
+"""A grader report on screen: the run's summary, its stages, and its checks (live while
+grading, a failure opened up: tui/widgets/check_list.py)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.geometry import Region, Size
-from textual.strip import Strip
-from textual.widget import Widget
+from textual.geometry import Region
 from textual.widgets import Static
 
 from apilab.catalog.models import Check
 from apilab.untrusted import clean, safe_text
-from grader.report import CheckResult, Exchange, Report
+from grader.report import CheckResult, Report
+from tui.widgets.check_list import CheckList, CheckRow
 from tui.widgets.stage_steps import StageSteps
 
-MARKS = {"pass": "✓", "fail": "✗", "pending": "·", "running": "…"}
-BODY_LINES = 12
-DETAIL_INDENT = 4
 MAX_ROWS = 300  # a report may hold more checks (one from a hostile or broken machine): the
 # failed ones come first among those shown, and a line says how many are left out
-# A screen's layout asks the list for its height at more than one width (with a scrollbar and
-# without) at each pass: the lines drawn for a few widths are kept, not drawn again each time.
-KEPT_DRAWINGS = 4
 
 
 def summary_line(report: Report) -> str:
@@ -45,245 +28,6 @@ def summary_line(report: Report) -> str:
         verdict += f", {waiting} in later stages not run yet"
     return (f"{report.score}/{report.max_score} points, {verdict} · seed {report.seed} · "
             f"{report.duration_ms:.0f} ms")
-
-
-def check_detail(result: CheckResult) -> Text:
-    """Everything a learner needs to understand and reproduce one check's result."""
-    text = Text()
-    if result.message:
-        text.append(clean(result.message) + "\n", style="bold")
-    if result.expected is not None:
-        text.append("Expected  ", style="bold green").append(clean(result.expected) + "\n")
-    if result.received is not None:
-        text.append("Received  ", style="bold red").append(clean(result.received) + "\n")
-    if result.hint:
-        text.append("Hint      ", style="bold yellow").append(clean(result.hint) + "\n")
-    if result.why:
-        text.append("Why       ", style="bold cyan").append(clean(result.why) + "\n")
-    for exchange in result.exchanges:
-        text.append("\n")
-        text.append_text(exchange_text(exchange))
-    return text
-
-
-def exchange_text(exchange: Exchange) -> Text:
-    text = Text()
-    request = exchange.request
-    text.append("Request   ", style="bold").append(clean(request.line) + "\n")
-    for name, value in request.headers:
-        text.append(clean(f"          {name}: {value}") + "\n", style="dim")
-    if request.body:
-        text.append(_excerpt(request.body, request.body_truncated), style="dim")
-    response = exchange.response
-    if response is not None:
-        text.append("Response  ", style="bold").append(
-            f"{clean(response.line)}  ({exchange.elapsed_ms:.0f} ms)\n")
-        for name, value in response.headers:
-            text.append(clean(f"          {name}: {value}") + "\n", style="dim")
-        if response.body:
-            text.append(_excerpt(response.body, response.body_truncated), style="dim")
-    if exchange.error:
-        text.append("Problem   ", style="bold red").append(clean(exchange.error) + "\n")
-    text.append("curl      ", style="bold").append(clean(exchange.curl) + "\n", style="italic")
-    return text
-
-
-def _excerpt(body: str, truncated: bool) -> str:
-    lines = clean(body).splitlines() or [body]
-    shown = lines[:BODY_LINES]
-    more = len(lines) > BODY_LINES or truncated
-    return "".join(f"          {line}\n" for line in shown) + ("          …\n" if more else "")
-
-
-def _title(check_title: str, state: str, points: str = "") -> Text:
-    title = safe_text(f"{MARKS[state]} {check_title}")
-    return title.append(f"  {points}", style="dim") if points else title
-
-
-class CheckRow:
-    """One check of the list: its state, and its details once opened (built then: a long
-    report costs its titles, not its bodies)."""
-
-    def __init__(self, view: CheckList, check_id: str, title: str, state: str = "pending",
-                 result: CheckResult | None = None, collapsed: bool = True) -> None:
-        self._view = view
-        self.check_id, self.check_title, self.state, self.result = check_id, title, state, result
-        self.detail: Text | None = None
-        # CheckList's drawings of this row, by what they show: its lines, and its title's
-        self.drawn: dict[tuple[object, ...], tuple[list[Strip], int]] = {}
-        self._collapsed = True
-        self.collapsed = collapsed
-
-    @property
-    def collapsed(self) -> bool:
-        return self._collapsed
-
-    @collapsed.setter
-    def collapsed(self, collapsed: bool) -> None:
-        self._collapsed = collapsed
-        if not collapsed and self.detail is None and self.result is not None:
-            self.detail = check_detail(self.result)
-        self._view.changed()
-
-    @property
-    def title(self) -> Text:
-        points = f"{self.result.points}/{self.result.max_points}" if self.result else ""
-        return _title(self.check_title, self.state, points)
-
-    def show_result(self, result: CheckResult, opened: bool) -> None:
-        """The finished check in this row, which ran it."""
-        self.result, self.state, self.detail = result, result.status, None
-        self.collapsed = not opened
-
-    @property
-    def curl(self) -> str | None:
-        """The curl command of this check's last request, if it made one."""
-        if self.result and self.result.exchanges:
-            return self.result.exchanges[-1].curl
-        return None
-
-
-class CheckList(Widget):
-    """Every check as one widget, a row each (a long title wraps), the open ones with their
-    details below; the row under the cursor is highlighted while the report has focus.
-
-    One widget, not a widget per check: Textual styles, lays out and restyles (on every change
-    of focus or state) each widget it holds, which for a report of eighty checks took seconds.
-    """
-
-    COMPONENT_CLASSES = {"checks--pass", "checks--fail", "checks--running", "checks--pending",
-                         "checks--cursor"}
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.rows: list[CheckRow] = []
-        self.cursor = 0
-        self._drawings: dict[tuple[int, bool], Drawing] = {}  # by (width, highlighted)
-        self._last = Drawing([], [], [], [])  # the one drawn last
-        self._settling = False  # a redraw is due
-
-    def changed(self) -> None:
-        """Draw again once the changes at hand are made (a run's end changes every row)."""
-        self._drawings.clear()
-        if not self._settling:
-            self._settling = True
-            self.call_later(self._settle)
-
-    def _settle(self) -> None:
-        # The screen is laid out again only when the list's height changed: a run changes one
-        # row's mark at a time, a repaint of the list alone.
-        self._settling = False
-        height, width = len(self._last.lines), self.size.width
-        self.refresh(layout=width <= 0 or len(self._build(width).lines) != height)
-
-    @property
-    def highlighted(self) -> bool:
-        return self.parent is not None and self.parent.has_focus
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._build(width).lines)
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        lines = self._build(width).lines
-        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
-
-    def row_at(self, y: int) -> tuple[CheckRow, bool] | None:
-        """The row at line `y`, and whether `y` is on its title."""
-        drawing = self._build(self.size.width)
-        if not 0 <= y < len(drawing.owners):
-            return None
-        index = drawing.owners[y]
-        return self.rows[index], y < drawing.starts[index] + drawing.title_heights[index]
-
-    def lines_of(self, row: CheckRow) -> range:
-        """The lines `row` takes, title and details."""
-        drawing = self._build(self.size.width)
-        index = self.rows.index(row)
-        start = drawing.starts[index]
-        end = drawing.starts[index + 1] if index + 1 < len(self.rows) else len(drawing.lines)
-        return range(start, end)
-
-    def text_of(self, row: CheckRow) -> list[str]:
-        """The lines of `row` as shown, without styles."""
-        lines = self._build(self.size.width).lines
-        return [lines[y].text.rstrip() for y in self.lines_of(row)]
-
-    def on_click(self, event: events.Click) -> None:
-        found = self.row_at(event.y)
-        if found is None:
-            return
-        row, on_title = found
-        self.cursor = self.rows.index(row)
-        if on_title:
-            row.collapsed = not row.collapsed
-        self.changed()
-
-    def _build(self, width: int) -> Drawing:
-        if width <= 0:
-            return Drawing([], [], [], [])
-        key = (width, self.highlighted)
-        drawing = self._drawings.get(key)
-        if drawing is None:
-            drawing = self._drawings[key] = self._draw_all(width, key[1])
-            _forget_oldest(self._drawings, KEPT_DRAWINGS)
-        self._last = drawing
-        return drawing
-
-    def _draw_all(self, width: int, highlighted: bool) -> Drawing:
-        lines: list[Strip] = []
-        owners: list[int] = []
-        starts: list[int] = []
-        title_heights: list[int] = []
-        base = self.rich_style  # the list's own colours: costly to work out, so once here
-        for index, row in enumerate(self.rows):
-            shown, title_height = self._draw(row, width, index == self.cursor and highlighted,
-                                             base)
-            starts.append(len(lines))
-            title_heights.append(title_height)
-            lines += shown
-            owners += [index] * len(shown)
-        return Drawing(lines, owners, starts, title_heights)
-
-    def _draw(self, row: CheckRow, width: int, cursor: bool,
-              base: Style) -> tuple[list[Strip], int]:
-        """The lines of one row, and how many of them its title takes; kept on the row until
-        something they show changes (a run updates one row at a time)."""
-        key = (width, cursor, row.state, row.collapsed, row.result is not None, base)
-        if key in row.drawn:
-            return row.drawn[key]
-        console = self.app.console
-        title = Text("▶ " if row.collapsed else "▼ ").append_text(row.title)
-        title.stylize(self.get_component_rich_style(f"checks--{row.state}"), 0, len(title))
-        if cursor:
-            title.stylize(self.get_component_rich_style("checks--cursor"))
-        shown = [Strip(line).adjust_cell_length(width) for line in
-                 console.render_lines(title, console.options.update_width(width), pad=False)]
-        title_height = len(shown)
-        if not row.collapsed and row.detail is not None and width > DETAIL_INDENT:
-            indent = Segment(" " * DETAIL_INDENT)
-            shown += [Strip([indent, *line]).adjust_cell_length(width) for line in
-                      console.render_lines(row.detail, console.options.update_width(
-                          width - DETAIL_INDENT), pad=False)]
-            shown.append(Strip.blank(width))
-        shown = [line.apply_style(base) for line in shown]
-        row.drawn[key] = shown, title_height
-        _forget_oldest(row.drawn, 2 * KEPT_DRAWINGS)  # with and without the cursor
-        return shown, title_height
-
-
-class Drawing(NamedTuple):
-    """The list's lines at one width, and where each row is in them."""
-
-    lines: list[Strip]
-    owners: list[int]  # the row each line belongs to
-    starts: list[int]  # each row's first line
-    title_heights: list[int]  # the lines each row's title takes
-
-
-def _forget_oldest(kept: dict, most: int) -> None:
-    while len(kept) > most:
-        del kept[next(iter(kept))]
 
 
 class ReportView(VerticalScroll):
@@ -326,11 +70,12 @@ class ReportView(VerticalScroll):
         checks = self.checks
         return checks.rows[checks.cursor] if self.has_focus and checks.rows else None
 
+    # The cursor's row is highlighted while the report has focus: drawn again, nothing moves.
     def on_focus(self) -> None:
-        self.checks.changed()
+        self.checks.refresh()
 
     def on_blur(self) -> None:
-        self.checks.changed()
+        self.checks.refresh()
 
     def action_cursor(self, step: int) -> None:
         checks = self.checks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from apilab.catalog.models import Exercise
@@ -37,6 +37,7 @@ async def grade_and_record(
     server: str | None = None,
     by_stage: bool = False,
     only: str | None = None,
+    grade_with: Callable[..., Awaitable[Report]] = grade,
 ) -> Recorded:
     """Grade the server at `url` and record the run, with `server`, the command that serves it
     when apilab started it.
@@ -48,9 +49,10 @@ async def grade_and_record(
     `services` gives the URLs of services such as the sandbox; those not given run at their
     default address (`DEFAULT_SERVICES`). `by_stage` stops after the first stage with a failure
     (a submission runs every stage); a run of one check (`only`) is not recorded, since it
-    grades no more than that check.
+    grades no more than that check. `grade_with` grades: `grader.runner.grade`, in this process,
+    unless the caller has a process that grades (the app's `GradingProcess`).
     """
-    report = await grade(
+    report = await grade_with(
         exercise, url, seed=seed, include_hidden=submit, allow_remote=allow_remote,
         services={**DEFAULT_SERVICES, **(services or {})}, start_hint=start_hint,
         on_progress=on_progress, by_stage=by_stage and not submit, only=only,

@@ -79,8 +79,8 @@ def run(learner, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def app_serving(learner, args: list[str] | None = None) -> tuple[Terminal, set[int]]:
-    """The app in a terminal, with the sandbox and the learner's server (exercise 1, p) running;
-    the ports they listen on."""
+    """The app in a terminal, with the sandbox and the learner's server (exercise 1, p) running,
+    and the server graded once (r); the ports they listen on."""
     port = free_port()
     terminal = Terminal([*(args or APILAB), "app", "--url", f"http://127.0.0.1:{port}"],
                         learner.env)
@@ -93,6 +93,10 @@ def app_serving(learner, args: list[str] | None = None) -> tuple[Terminal, set[i
     terminal.wait_for_text("not serving (p", 120)
     terminal.press("p")
     wait_until(lambda: port_open(port), 120, terminal.screen)
+    terminal.press("r")  # graded in a process of the app's own, which must end with it too
+    wait_until(lambda: any("spawn_main" in " ".join(p.cmdline()) for p in left_behind(learner, terminal)),
+               120, terminal.screen)
+    terminal.wait_for_text("points", 120)
     ports = listening_ports(left_behind(learner, terminal))
     assert port in ports and len(ports) == 2  # the learner's server and the sandbox
     return terminal, ports

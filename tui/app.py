@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
@@ -25,6 +26,7 @@ from tui.plain import PlainTextApp
 if TYPE_CHECKING:
     from apilab.catalog.models import Course
     from apilab.catalog.outline import CourseOutline
+    from apilab.grading_process import GradingProcess
     from apilab.jupyter import JupyterServer
 
 T = TypeVar("T")
@@ -90,6 +92,13 @@ class ApilabApp(PlainTextApp):
         """The whole course: read back on first use (the course map shows `outline`), which a
         thread does once the course map is painted."""
         return self._course.course()
+
+    @cached_property
+    def grading(self) -> GradingProcess:
+        """Where the app's runs are graded: a process of its own, started at the first run."""
+        from apilab.grading_process import GradingProcess
+
+        return GradingProcess()
 
     @property
     def outline(self) -> CourseOutline:
@@ -189,6 +198,8 @@ class ApilabApp(PlainTextApp):
         `final`, nothing more is started afterwards (the app is ending)."""
         self.processes.stop_all(final=final)
         self.sandbox_control.stop()
+        if "grading" in self.__dict__:  # started, or at least asked for
+            self.grading.stop()
 
     # --- the store, guarded -------------------------------------------------------------------
 

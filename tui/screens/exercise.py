@@ -226,7 +226,8 @@ class ExerciseScreen(ApilabScreen):
                 send_to_hub=submit and app.hub is not None, on_progress=on_progress, by_stage=True,
                 services={"sandbox": sandbox.url} if sandbox.phase == "running" and sandbox.url else None,
                 start_hint=f"Start your server first: press p to run it here, or run "
-                           f"apilab serve {self.exercise.slug} in a terminal.", server=server)
+                           f"apilab serve {self.exercise.slug} in a terminal.", server=server,
+                grade_with=app.grading.grade)
         except TargetError as exc:
             view.clear_report(str(exc))
             self.notify(str(exc), title="Cannot grade this URL", severity="error")

@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 
 from grader.contract.budget import OutOfBudget, Share
-from grader.report import Exchange
+from grader.recorded import Recorded
 
 SHRINK_SECONDS = 3.0  # how long a failure found may be shrunk, from when it is found
 
@@ -51,7 +51,7 @@ class Finding:
     message: str
     expected: str
     received: str
-    exchanges: list[Exchange] = field(default_factory=list)
+    exchanges: list[Recorded] = field(default_factory=list)
 
 
 Probe = Callable[[Any], Awaitable[Finding | None]]

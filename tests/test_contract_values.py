@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from grader.contract.document import load_contract
-from grader.contract.strategies import from_schema
+from grader.contract.strategies import characters, from_schema
 from grader.contract.values import ABSENT, edges, valid, violations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,3 +196,11 @@ def test_drawing_from_every_course_contract_loads_no_schema_engine():
     result = subprocess.run([sys.executable, "-c", DRAW_EVERY_CONTRACT, *map(str, CONTRACTS)],
                             capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_probe_text_draws_from_every_character_utf8_can_carry():
+    """Every code point but the surrogates (which UTF-8 cannot encode), NUL included, and
+    beyond ASCII when asked."""
+    assert characters().wrapped_strategy.intervals.intervals == ((0, 0xD7FF), (0xE000, 0x10FFFF))
+    assert characters(0x80).wrapped_strategy.intervals.intervals == ((0x80, 0xD7FF),
+                                                                      (0xE000, 0x10FFFF))

@@ -21,6 +21,7 @@ from grader.contract.explore import Finding
 from grader.contract.judge import error_problem, looks_like_html
 from grader.contract.reads import _query_values
 from grader.contract.session import Resource, Session
+from grader.contract.strategies import CHARACTERS
 from grader.contract.values import ABSENT, Variant, valid, violations
 from grader.http_helpers import allow_methods
 
@@ -74,7 +75,7 @@ async def methods_and_routes(session: Session) -> Finding | None:
 
 
 def valid_segment() -> st.SearchStrategy[str]:
-    return st.from_regex(r"[a-z][a-z0-9-]{2,15}", fullmatch=True)
+    return st.from_regex(r"[a-z][a-z0-9-]{2,15}", fullmatch=True, alphabet=CHARACTERS)
 
 
 # --- one example ----------------------------------------------------------------------------------

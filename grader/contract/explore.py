@@ -300,8 +300,8 @@ async def _within(running: asyncio.Future[None], seconds: float) -> bool:
 def prepare() -> None:
     """Ready Hypothesis, once per process, before any probe's time starts: its cache in the user's
     cache folder (not a `.hypothesis` folder in the learner's working directory), and the table
-    of UTF-8 characters the probes draw text from, which Hypothesis computes on a machine's first
-    run (seconds) and reads from that cache afterwards (milliseconds).
+    of Unicode categories the probes' characters come from, which Hypothesis computes on a
+    machine's first run (half a second) and reads from that cache afterwards (milliseconds).
 
     Hypothesis runs a full garbage collection the first time it runs in a thread (to see that
     its random generator is referenced), and searches run in worker threads: each would scan
@@ -314,6 +314,7 @@ def prepare() -> None:
     from hypothesis import given, settings
     from hypothesis.configuration import set_hypothesis_home_dir
 
+    from grader.contract.strategies import CHARACTERS
     from grader.contract.values import valid
 
     if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
@@ -324,7 +325,7 @@ def prepare() -> None:
     gc.freeze()
 
     @settings(max_examples=1, database=None, deadline=None)
-    @given(st.characters(codec="utf-8"))
+    @given(CHARACTERS)
     def draw_one(_character: str) -> None:
         pass
 

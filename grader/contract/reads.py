@@ -21,6 +21,7 @@ from grader.contract.explore import Finding
 from grader.contract.judge import body_problem, schema_problem, status_problem
 from grader.contract.probing import Resource
 from grader.contract.session import Session, shown
+from grader.contract.strategies import CHARACTERS
 from grader.contract.values import types_of, valid
 from grader.http_helpers import next_link
 
@@ -29,9 +30,9 @@ MAX_ITEMS = 80  # items compared with their own GET, per list
 PARAMETER_EXAMPLES = 3
 # Any text, numbers beyond every integer type, and the shapes servers trip on.
 _GARBAGE = st.one_of(
-    st.text(st.characters(codec="utf-8"), min_size=1, max_size=24),
+    st.text(CHARACTERS, min_size=1, max_size=24),
     st.integers(min_value=-(2**80), max_value=2**80).map(str),
-    st.from_regex(r"[0-9]{19,40}", fullmatch=True),
+    st.from_regex(r"[0-9]{19,40}", fullmatch=True, alphabet=CHARACTERS),
     st.sampled_from(["%", "null", "undefined", "-0", "1e309", "0x10", "NaN", "[]", "{}", "'", '"']),
 ).filter(lambda text: text not in (".", ".."))
 

@@ -15,16 +15,22 @@ solution under uvicorn). For each sample:
   before each sample; `lesson_again` and `exercise_again` open them once more, as a learner
   going back and forth does;
 - `grade`: `grader.runner.grade()` of the server, in the same process and event loop;
+- `check`: `apilab check` of the same server as a process of its own, as a learner runs it from
+  a shell (its own APILAB_HOME, warmed by the first sample like a learner's);
 - `app_grade`: the exercise screen's `r`, from the key to the report on screen and recorded.
 
-Ratios are medians over medians: a screen against `empty`, `app_grade` against `grade`.
+Ratios are medians over medians: a screen against `empty`; `app_grade` against `check` (the
+app's run costs no more than the command's) and against `grade`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -35,6 +41,7 @@ from apilab import paths
 from apilab.app_servers import serve_app
 from apilab.catalog.loader import load_course
 from apilab.catalog.models import Course
+from apilab.ports import free_port
 from apilab.store import Store
 from bench.table import Figure
 from grader.runner import grade
@@ -43,7 +50,8 @@ SIZE = (80, 24)
 SCREENS = ("lesson", "exercise", "history", "report", "inbox")
 WITH_READING = ("lesson", "exercise")
 SCREEN_GOAL = 3.0  # any screen opens within 3 times an empty screen's time
-GRADE_GOAL = 1.5  # the app's `r` costs at most 1.5 times the grader's own run
+CHECK_GOAL = 1.0  # the app's `r` costs no more than `apilab check` of the same server
+APILAB = Path(sys.executable).parent / "apilab"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,10 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(runs: int = 5) -> dict[str, Any]:
     course = load_course(paths.course_root())
     exercise = max(course.ordered_exercises(), key=lambda e: len(e.readme.read_text("utf-8")))
-    with tempfile.TemporaryDirectory(prefix="apilab-bench-") as home, \
-            serve_app(exercise.solution_dir) as url:
+    with tempfile.TemporaryDirectory(prefix="apilab-bench-") as home:
         store = Store(Path(home) / "progress.db")
-        samples = asyncio.run(_measure(course, exercise.slug, store, url, runs))
+        samples = asyncio.run(_measure(course, exercise.slug, store, free_port(), runs, Path(home)))
         store.close()
     medians = {name: statistics.median(values) for name, values in samples.items()}
     return {
@@ -64,13 +71,17 @@ def run(runs: int = 5) -> dict[str, Any]:
         "median_s": medians,
         "max_s": {name: max(values) for name, values in samples.items()},
         "screen_ratios": {name: medians[name] / medians["empty"] for name in medians
-                          if name not in ("empty", "grade", "app_grade")},
+                          if name not in ("empty", "grade", "check", "app_grade")},
         "grade_ratio": medians["app_grade"] / medians["grade"],
+        "check_ratio": medians["app_grade"] / medians["check"],
     }
 
 
-async def _measure(course: Course, slug: str, store: Store, url: str,
-                   runs: int) -> dict[str, list[float]]:
+async def _measure(course: Course, slug: str, store: Store, port: int, runs: int,
+                   home: Path) -> dict[str, list[float]]:
+    """The samples. Each run of the grader (`grade`, `check`, `app_grade`) gets the reference
+    solution freshly started on `port` (not timed), as a learner's server holds only what their
+    own runs added: a server graded a dozen times holds more books than a check walks."""
     from tui.app import ApilabApp
     from tui.screens.base import ApilabScreen
     from tui.screens.exercise import ExerciseScreen
@@ -84,10 +95,16 @@ async def _measure(course: Course, slug: str, store: Store, url: str,
     lesson = max(course.lessons, key=lambda each: len(course.reading_path(each).read_text("utf-8")))
     samples: dict[str, list[float]] = {name: [] for name in (
         "empty", *SCREENS, *(f"{name}_{when}" for when in ("whole", "again")
-                             for name in WITH_READING), "grade", "app_grade")}
+                             for name in WITH_READING), "grade", "check", "app_grade")}
+    url = f"http://127.0.0.1:{port}"
+    check = [str(APILAB), "check", slug, "--url", url]
+    check_env = {**os.environ, "APILAB_HOME": str(home / "cli")}
+    # Warm (imports, the first run stored), and before the app runs: the servers' forkserver
+    # starts here, not inside Textual's capture of stderr, which has no file descriptor to give.
+    with serve_app(exercise.solution_dir, port):
+        first = await grade(exercise, url)
     app = ApilabApp(course, store, server_url=url, health_interval=3600, progress_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
-        first = await grade(exercise, url)  # warm: imports, connections, the first run stored
         run_id = store.record_run(first)
         openers: dict[str, Callable[[], ApilabScreen]] = {
             "empty": ApilabScreen,
@@ -107,8 +124,12 @@ async def _measure(course: Course, slug: str, store: Store, url: str,
                 if name in WITH_READING:
                     samples[f"{name}_whole"].append(whole)
                     samples[f"{name}_again"].append((await _open(pilot, make))[0])
-            samples["grade"].append(await _timed(grade(exercise, url)))
-            samples["app_grade"].append(await _app_grade(pilot, ExerciseScreen(exercise)))
+            with serve_app(exercise.solution_dir, port):
+                samples["grade"].append(await _timed(grade(exercise, url)))
+            with serve_app(exercise.solution_dir, port):
+                samples["check"].append(await _timed(asyncio.to_thread(_check, check, check_env)))
+            with serve_app(exercise.solution_dir, port):
+                samples["app_grade"].append(await _app_grade(pilot, ExerciseScreen(exercise)))
     return samples
 
 
@@ -160,6 +181,12 @@ async def _app_grade(pilot: Any, screen: Any) -> float:
     return took
 
 
+def _check(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} did not pass:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
 async def _timed(work: Awaitable[object]) -> float:
     started = time.perf_counter()
     await work
@@ -174,8 +201,8 @@ def figures(result: dict[str, Any]) -> list[Figure]:
     found = [Figure(label, median[name] * 1000, "an empty screen", median["empty"] * 1000,
                     result["screen_ratios"][name], SCREEN_GOAL) for name, label in opened]
     found.append(Figure(f"app: r on {result['exercise']}", median["app_grade"] * 1000,
-                        "grader grade(), same server", median["grade"] * 1000,
-                        result["grade_ratio"], GRADE_GOAL))
+                        "apilab check, same server", median["check"] * 1000,
+                        result["check_ratio"], CHECK_GOAL))
     return found
 
 
@@ -184,7 +211,7 @@ def summarize(result: dict[str, Any]) -> str:
     lines = [f"{result['runs']} samples each at {result['size'][0]}x{result['size'][1]}, "
              f"exercise {result['exercise']} (seconds)"]
     for name in median:
-        ratio = (result["grade_ratio"] if name == "app_grade" else
+        ratio = (result["check_ratio"] if name == "app_grade" else
                  result["screen_ratios"].get(name))
         shown = f"  {ratio:.2f}x" if ratio is not None else ""
         lines.append(f"  {name:<15} median {median[name]:.3f}  max {most[name]:.3f}{shown}")

@@ -80,6 +80,12 @@ class GradingProcess:
         finally:
             self._runs.pop(run, None)
 
+    @property
+    def pid(self) -> int | None:
+        """The child's process id, while it runs."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
     def stop(self) -> None:
         """End the child (it stops at once: a run in it is abandoned). Safe to call twice."""
         process, connection = self._process, self._connection
@@ -135,7 +141,7 @@ class GradingProcess:
             return  # stopped on purpose, or replaced by a new child
         process.join(1)
         error = GradingProcessError(
-            f"the grading process ended (exit code {process.exitcode}) in the middle of the "
+            f"The grading process ended (exit code {process.exitcode}) in the middle of the "
             f"run; what it wrote is in {self.log}. Press r to run the checks again.")
         for deliver in list(self._runs.values()):
             deliver(("raised", error))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import sqlite3
 
 import pytest
@@ -235,3 +238,28 @@ async def test_the_exercise_shows_its_standing_as_the_course_map_does(fixture_co
         await pilot.pause()
         standing = str(screen.query_one("#standing").render())
         assert standing == "Standing: 3/3 passed (an earlier attempt was approved)"
+
+
+async def test_a_grading_process_ended_mid_run_says_so_and_the_next_run_starts_another(
+        fixture_course, store):
+    """The app grades in a child process: if it dies in the middle of a run, the learner reads
+    what happened and what to do, nothing is recorded, and `r` grades again in a new one."""
+    silent = socket.create_server(("127.0.0.1", 0))  # connections queue up, never answered
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    app = ApilabApp(fixture_course, store, server_url=url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_exercise(pilot, app)
+        await pilot.press("r")
+        summary = lambda: str(screen.query_one("#report-summary").render())  # noqa: E731
+        await wait_for(pilot, lambda: "Running check 1" in summary(), timeout=60)
+        first = app.grading.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        await wait_for(pilot, lambda: not grading(screen))
+        assert "The grading process ended (exit code -9) in the middle of the run" in summary()
+        assert "Press r to run the checks again" in summary()
+        assert store.runs() == []
+        silent.close()
+        await run_checks(pilot, screen)
+        assert "nothing is listening" in summary()
+        assert app.grading.pid not in (None, first)

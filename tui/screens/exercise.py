@@ -24,6 +24,7 @@ from textual.worker import Worker
 from apilab import launches
 from apilab.catalog.models import Exercise
 from apilab.check_watch import LISTEN_WAIT, RELOAD_DELAY
+from apilab.grading_process import GradingProcessError
 from apilab.ports import SERVER_PORT, port_in_use
 from apilab.processes import LaunchError, ensure_workspace
 from apilab.server_commands import CommandError, ServerCommand, resolve
@@ -231,6 +232,10 @@ class ExerciseScreen(ApilabScreen):
         except TargetError as exc:
             view.clear_report(str(exc))
             self.notify(str(exc), title="Cannot grade this URL", severity="error")
+            return None
+        except GradingProcessError as exc:  # it ended mid-run; the next run starts another
+            view.clear_report(str(exc))
+            self.notify(str(exc), title="The run stopped", severity="error")
             return None
         except Exception as exc:  # a platform bug must not take the app down with it
             view.clear_report(f"The grader failed: {exc!r}. Please report this.")

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+from apilab import process_tree
 from apilab.catalog.models import Exercise, Mutant
 from apilab.ports import free_port, free_ports
 
@@ -117,7 +118,10 @@ class AppServer:
             await asyncio.sleep(0.05)
 
     def _ready_by(self, deadline: float) -> bool:
-        if self.listening():
+        # Listening on the port is not enough: another program (another server of the same
+        # course check) may have taken it first, and this one is then exiting with "address
+        # already in use" while that one answers. Only this process listening will do.
+        if self.listening() and process_tree.listens(self.process.pid, self.port):
             return True
         if not self.process.is_alive():
             if self.may_move and "address already in use" in self.stderr().lower():

@@ -78,15 +78,21 @@ def test_a_mutant_that_escapes_fails_verification(tmp_path):
     assert result.stdout.splitlines()[-1] == "4 passed, 1 failed"
 
 
-def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path):
+@pytest.mark.parametrize("listening", [False, True], ids=["bound", "listening"])
+def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path, listening):
+    """Another program takes the port between pick and bind: bound only, or listening and
+    answering, as another server of the same course check would (then it must not be taken
+    for this one, or two gradings would share one server)."""
     import socket
 
     from apilab.app_servers import AppServer
 
     app = tmp_path / "app.py"
     app.write_text("async def app(scope, receive, send):\n    pass\n")
-    with socket.socket() as thief:  # another program takes the port between pick and bind
-        thief.bind(("127.0.0.1", 0))  # bound, not listening: uvicorn cannot bind it either
+    with socket.socket() as thief:
+        thief.bind(("127.0.0.1", 0))  # uvicorn cannot bind it either way
+        if listening:
+            thief.listen()
         taken = thief.getsockname()[1]
         server = AppServer(tmp_path, taken, port_chosen_here=True)
         try:

@@ -25,7 +25,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from apilab import process_tree
 from apilab.catalog.models import Exercise, Mutant
 from apilab.ports import free_port, free_ports
 
@@ -80,13 +79,16 @@ class AppServer:
         fd, name = tempfile.mkstemp(prefix="apilab-server-", suffix=".log")
         os.close(fd)
         self.log = Path(name)  # the process's stderr; removed by stop()
+        self.started_file = self.log.with_suffix(".started")  # made by the process once it serves
         self.stopped = False
         self._spawn()
 
     def _spawn(self) -> None:
         self.log.write_bytes(b"")
+        self.started_file.unlink(missing_ok=True)
         self.process = _context().Process(
-            target=_serve, args=(str(self.folder), self.port, {**os.environ, **self.env}, str(self.log)),
+            target=_serve, args=(str(self.folder), self.port, {**os.environ, **self.env},
+                                 str(self.log), str(self.started_file)),
             name=f"uvicorn app:app in {self.folder}", daemon=True)
         self.process.start()
 
@@ -96,11 +98,6 @@ class AppServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def listening(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
-            return True
-        return False
 
     def stderr(self) -> str:
         with contextlib.suppress(OSError):
@@ -118,10 +115,11 @@ class AppServer:
             await asyncio.sleep(0.05)
 
     def _ready_by(self, deadline: float) -> bool:
-        # Listening on the port is not enough: another program (another server of the same
-        # course check) may have taken it first, and this one is then exiting with "address
-        # already in use" while that one answers. Only this process listening will do.
-        if self.listening() and process_tree.listens(self.process.pid, self.port):
+        # Ready when the process says it serves, not when something answers on the port: another
+        # program (another server of the same course check) may have taken the port first, and
+        # answer there while this one exits with "address already in use"; and a connection to a
+        # free port of the ephemeral range can even be answered by itself (a TCP self-connect).
+        if self.started_file.exists() and self.process.is_alive():
             return True
         if not self.process.is_alive():
             if self.may_move and "address already in use" in self.stderr().lower():
@@ -151,10 +149,12 @@ class AppServer:
         self.process.join()
         self.process.close()
         self.log.unlink(missing_ok=True)
+        self.started_file.unlink(missing_ok=True)
 
 
-def _serve(folder: str, port: int, env: dict[str, str], log: str) -> None:
-    """The server process: what `cd folder && python -m uvicorn app:app` would do, with `env`."""
+def _serve(folder: str, port: int, env: dict[str, str], log: str, started: str) -> None:
+    """The server process: what `cd folder && python -m uvicorn app:app` would do, with `env`;
+    the file `started` made once it listens and the app's startup has run."""
     os.dup2(os.open(log, os.O_WRONLY | os.O_APPEND), 2)
     os.dup2(os.open(os.devnull, os.O_RDWR), 0)
     os.dup2(0, 1)
@@ -165,7 +165,16 @@ def _serve(folder: str, port: int, env: dict[str, str], log: str) -> None:
     sys.dont_write_bytecode = True  # the folder may be the course's own solution/
     import uvicorn
 
-    uvicorn.run("app:app", host="127.0.0.1", port=port, log_level="warning")
+    class Announced(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                Path(started).touch()
+
+    server = Announced(uvicorn.Config("app:app", host="127.0.0.1", port=port, log_level="warning"))
+    server.run()
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run does when the server could not start
 
 
 def _context() -> multiprocessing.context.BaseContext:

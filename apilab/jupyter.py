@@ -52,7 +52,7 @@ class JupyterServer:
         return f"{self.base_url}/{page}/{relative}?token={self.token}"
 
     def command(self) -> list[str]:
-        command = [sys.executable, "-m", "jupyter", self.flavour, "--no-browser",
+        command = [sys.executable, "-m", "apilab.jupyter_app", self.flavour, "--no-browser",
                    "--ip=127.0.0.1", f"--port={self.port}", "--port-retries=0",
                    f"--ServerApp.root_dir={self.root}"]
         # Jupyter refuses to start as root (containers, some lab machines) unless told it may.

@@ -22,6 +22,10 @@ NAME = "rfc3987_syntax"
 
 class _StandIn(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            # What tools ask of every loaded module (Hypothesis reads each one's __file__ for
+            # constants of local code) is no use of the grammar: answer as a module without it.
+            raise AttributeError(name)
         return getattr(_real(), name)
 
 

@@ -34,12 +34,14 @@ class KeyRing:
         lifetime of a token it may have signed."""
         self._keep_for, self._clock = keep_retired_for, clock
         self._lock = threading.Lock()
-        self._keys = [_Published(_new_key())]
+        # The first key is made when something first needs it: making an RSA key takes 50 to
+        # 300 ms, and most sandboxes (a lesson's notebook, every test's) never issue a token.
+        self._keys: list[_Published] = []
 
     @property
     def signing_key(self) -> RSAKey:
         with self._lock:
-            return self._keys[-1].key
+            return self._current().key
 
     def published(self, kid: str) -> RSAKey | None:
         """The published key named `kid` (private half included), or None."""
@@ -53,6 +55,7 @@ class KeyRing:
         """Every published key: what a resource server may verify with."""
         with self._lock:
             self._forget_expired()
+            self._current()
             return KeySet([published.key for published in self._keys])
 
     def rotate(self) -> RSAKey:
@@ -60,7 +63,8 @@ class KeyRing:
         key = _new_key()
         with self._lock:
             self._forget_expired()
-            self._keys[-1].retired_at = self._clock()
+            if self._keys:
+                self._keys[-1].retired_at = self._clock()
             self._keys.append(_Published(key))
         return key
 
@@ -74,6 +78,12 @@ class KeyRing:
 
     def kids(self) -> list[str]:
         return [key.kid for key in self.verifying_set()]
+
+    def _current(self) -> _Published:
+        """The signing key, made now if there is none yet. Called with the lock held."""
+        if not self._keys:
+            self._keys.append(_Published(_new_key()))
+        return self._keys[-1]
 
     def _forget_expired(self) -> None:
         now = self._clock()

@@ -9,8 +9,11 @@ BIN    := $(VENV)/bin
 run: $(VENV)/.installed-run
 	$(BIN)/apilab
 
+# The tests start hundreds of Python processes: let them share compiled bytecode, kept inside
+# .venv rather than beside the sources, even where PYTHONDONTWRITEBYTECODE is set. Without it
+# every pytest process rewrites the assertions of its plugins (Hypothesis, schemathesis) anew.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache $(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench

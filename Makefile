@@ -3,26 +3,27 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Compiled bytecode is kept in .venv/pycache rather than beside the sources, and written even where
+# PYTHONDONTWRITEBYTECODE is set, as a learner's Python writes it by default: without it every
+# process compiles apilab anew, and every pytest process rewrites its plugins' assertions anew.
+PY     := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache
 
 .PHONY: run test bench lint verify dist clean
 
 run: $(VENV)/.installed-run
-	$(BIN)/apilab
+	$(PY) $(BIN)/apilab
 
-# The tests start hundreds of Python processes: let them share compiled bytecode, kept inside
-# .venv rather than beside the sources, even where PYTHONDONTWRITEBYTECODE is set. Without it
-# every pytest process rewrites the assertions of its plugins (Hypothesis, schemathesis) anew.
 test: $(VENV)/.installed-test
-	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache $(BIN)/python -m pytest
+	$(PY) $(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench
+	$(PY) $(BIN)/python -m bench
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 verify: $(VENV)/.installed-run
-	$(BIN)/apilab verify
+	$(PY) $(BIN)/apilab verify
 
 # The wheel and sdist a learner installs (pipx install dist/apilab-*.whl), built from the sdist.
 dist: $(VENV)/.installed-test

@@ -15,13 +15,12 @@ import importlib
 import importlib.util
 import sys
 import types
-from typing import Any
 
 NAME = "rfc3987_syntax"
 
 
 class _StandIn(types.ModuleType):
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         if name.startswith("__"):
             # What tools ask of every loaded module (Hypothesis reads each one's __file__ for
             # constants of local code) is no use of the grammar: answer as a module without it.

@@ -11,12 +11,14 @@ The operating system does the bookkeeping, not a list kept by hand:
 
 The parent-death signal fires when the *thread* that forked the child ends, not the process, so
 children are forked from one long-lived launcher thread rather than from short-lived workers.
+
+psutil and ctypes are imported by the functions that use them: the app imports this module to
+start programs, and its first screen should not wait for them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -25,9 +27,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psutil
+if TYPE_CHECKING:
+    import psutil
 
 TAG = "APILAB_LAUNCH"  # the environment variable that marks every process of one launch
 GRACE = 5.0  # seconds a program gets to stop after SIGTERM, before SIGKILL
@@ -60,6 +63,8 @@ def _parent_death_hook(parent: int) -> Callable[[], None] | None:
     missing. Everything it needs is looked up here, in the parent, so the child only calls."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
@@ -77,6 +82,8 @@ def _parent_death_hook(parent: int) -> Callable[[], None] | None:
 def tagged(tag: str) -> list[psutil.Process]:
     """Every running process whose environment carries `APILAB_LAUNCH=tag` (only processes of
     this user can be read, which are the only ones apilab starts)."""
+    import psutil
+
     found = []
     for process in psutil.process_iter():
         with contextlib.suppress(psutil.Error):
@@ -88,6 +95,8 @@ def tagged(tag: str) -> list[psutil.Process]:
 def members(leader: int | None, tag: str | None) -> list[psutil.Process]:
     """The processes of one launch: the leader and its descendants, the tagged processes and
     theirs. Never this process or its own group."""
+    import psutil
+
     found: dict[int, psutil.Process] = {}
     roots: list[psutil.Process] = []
     if leader is not None:
@@ -122,6 +131,8 @@ def stop(leader: subprocess.Popen[bytes] | None, tag: str | None, grace: float =
 
 
 def _signal(processes: Iterable[psutil.Process], sig: signal.Signals) -> None:
+    import psutil
+
     pids = {p.pid for p in processes}
     own_group = os.getpgrp()
     for process in processes:
@@ -146,6 +157,8 @@ def _wait(processes: list[psutil.Process], leader: subprocess.Popen[bytes] | Non
 
 
 def _running(process: psutil.Process) -> bool:
+    import psutil
+
     try:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
@@ -154,6 +167,8 @@ def _running(process: psutil.Process) -> bool:
 
 def listens(pid: int, port: int) -> bool:
     """True when the process `pid` itself listens on TCP `port` (not another program there)."""
+    import psutil
+
     try:
         connections = psutil.Process(pid).net_connections("tcp")
     except psutil.Error:
@@ -163,6 +178,8 @@ def listens(pid: int, port: int) -> bool:
 
 def identity(pid: int) -> float | None:
     """When the process `pid` started (a stable identity: pids are reused), or None if gone."""
+    import psutil
+
     try:
         return psutil.Process(pid).create_time()
     except psutil.Error:

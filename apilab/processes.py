@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import signal
 import subprocess
@@ -62,8 +63,13 @@ class Processes:
         self._children: list[_Child] = []
         self._lock = threading.RLock()  # a signal handler may stop all while spawn holds it
         self._closed = False
-        self._owner = os.getpid(), process_tree.identity(os.getpid())
         atexit.register(self.stop_all)
+
+    @functools.cached_property
+    def _owner(self) -> tuple[int, float | None]:
+        """This process and when it started: what a launch record names as its owner. Asked at
+        the first launch, not before the app's first screen (it loads psutil)."""
+        return os.getpid(), process_tree.identity(os.getpid())
 
     def spawn(self, command: Sequence[str], *, kind: str, cwd: Path | None = None,
               env: dict[str, str] | None = None, output: Output = "discard",

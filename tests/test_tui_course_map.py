@@ -224,13 +224,14 @@ def test_the_app_starts_without_loading_what_its_first_screen_does_not_use(tmp_p
     the hub's protocol (the map reads progress, not reports), Markdown and syntax highlighting
     (no reading is open yet), pydantic and the course's models (the map shows the course's
     outline, kept beside the course), the search for sqlite-utils plugins in every installed
-    package's metadata, and sqlite-utils itself (the store opens and reads with sqlite3 when
-    its schema is up to date, as it is after the first start)."""
+    package's metadata, sqlite-utils itself (the store opens and reads with sqlite3 when its
+    schema is up to date, as it is after the first start), and psutil and ctypes (wanted when
+    the app first starts or stops a program, not to draw the map)."""
     course, database = FIXTURE_COURSE, tmp_path / "progress.db"
     kept_course(course)  # kept, and the store created, as at an earlier start
     Store(database).close()
     unused = ["grader.report", "hub.protocol", "markdown_it", "pygments", "pydantic",
-              "apilab.catalog.models", "importlib.metadata", "sqlite_utils"]
+              "apilab.catalog.models", "importlib.metadata", "sqlite_utils", "psutil", "ctypes"]
     found = subprocess.run([sys.executable, "-c", FIRST_SCREEN, str(course), str(database),
                             *unused], capture_output=True, text=True, check=True,
                            cwd=Path(__file__).parent.parent)

@@ -7,6 +7,7 @@ settings or hub login of the person running the suite.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
@@ -44,6 +45,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slow tests (real processes) start first, in their order, and the quick ones fill the
     workers' last minutes: no long test is left to run alone at the end of a parallel run."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection loaded (every module, every generated case) lives as long as the worker:
+    frozen out of the garbage collector's sight, so that the full collections made while tests
+    run, and pytest's own at the end, scan only what tests make."""
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

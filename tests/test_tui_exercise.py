@@ -146,8 +146,9 @@ async def test_a_damaged_store_is_a_message_not_a_crash(fixture_course, tmp_path
         # The result is still on screen; the problem is told, with what to do.
         assert screen.report.status == "pass" and screen.run_id is None
         assert app.store_problem and "mv " in app.store_problem
-        assert any("Progress is not being saved" in (n.title or "")
-                   for n in app._notifications)
+        # A notification reaches the screen as a message of its own, after the run has ended.
+        await wait_for(pilot, lambda: any("Progress is not being saved" in (n.title or "")
+                                          for n in app._notifications))
         await pilot.press("escape")
         await pilot.pause()
         problem = app.screen.query_one("#store-problem")

@@ -21,7 +21,7 @@ from grader.contract.explore import Finding
 from grader.contract.judge import error_problem, looks_like_html
 from grader.contract.reads import _query_values
 from grader.contract.session import Resource, Session
-from grader.contract.strategies import CHARACTERS
+from grader.contract.strategies import CHARACTERS, kept
 from grader.contract.values import ABSENT, Variant, valid, violations
 from grader.http_helpers import allow_methods
 
@@ -65,7 +65,7 @@ async def methods_and_routes(session: Session) -> Finding | None:
                 ERROR_EXAMPLES):
             return finding
     prefixes = {path.strip("/").split("/")[0] for path in contract.documented_paths}
-    segment = valid_segment().filter(lambda s: s not in prefixes)
+    segment = kept(valid_segment(), lambda s: s not in prefixes)
     for path in [""] + [p for p in contract.paths if "{" in p]:
         base = await _url(session, None, {}, path) if path else session.url("/")
         if finding := await session.explorer.search(

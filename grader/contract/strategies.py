@@ -93,7 +93,7 @@ def _strategy(schema: dict[str, Any] | bool) -> st.SearchStrategy[Any]:
     kinds = _kinds(schema)
     strategy = st.one_of([_BY_TYPE[kind](schema) for kind in kinds]) if kinds else st.nothing()
     if "not" in schema:
-        strategy = _kept(strategy, _barring(schema["not"]))
+        strategy = kept(strategy, _barring(schema["not"]))
     return strategy
 
 
@@ -125,7 +125,7 @@ def _barring(barred: Any) -> Any:
 
 
 @st.composite
-def _kept(draw: Any, strategy: st.SearchStrategy[Any], keep: Any) -> Any:
+def kept(draw: Any, strategy: st.SearchStrategy[Any], keep: Any) -> Any:
     """`strategy.filter(keep)`, as cheap as the draw: Hypothesis validates a filtered strategy
     again at each draw (and tries to rewrite its predicate, reading its source), which costs more
     than drawing a short string."""
@@ -185,7 +185,7 @@ def _strings(schema: dict[str, Any]) -> st.SearchStrategy[str]:
         drawn = st.from_regex(_python_pattern(schema["pattern"]), alphabet=CHARACTERS)
         admits = _validator(json.dumps({"pattern": schema["pattern"]})).is_valid
         ceiling = longest if longest is not None else math.inf
-        return _kept(drawn, lambda text: shortest <= len(text) <= ceiling and admits(text))
+        return kept(drawn, lambda text: shortest <= len(text) <= ceiling and admits(text))
     if shortest >= PADDED_FROM:
         return _padded(shortest, longest)
     return st.text(CHARACTERS, min_size=shortest, max_size=longest)
@@ -256,12 +256,12 @@ def _objects(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
         if not named and not missing:  # members of one schema: their count is the dictionary's
             return st.dictionaries(names, _strategy(others), min_size=fewest,
                                    max_size=most if most is not None else FEW)
-        extra = st.dictionaries(_kept(names, lambda name: name not in named and name not in missing),
+        extra = st.dictionaries(kept(names, lambda name: name not in named and name not in missing),
                                 _strategy(others), max_size=most if most is not None else FEW)
         members = st.tuples(members, extra).map(lambda parts: {**parts[1], **parts[0]})
     if fewest or most is not None:
         ceiling = most if most is not None else math.inf
-        members = _kept(members, lambda value: fewest <= len(value) <= ceiling)
+        members = kept(members, lambda value: fewest <= len(value) <= ceiling)
     return members
 
 

@@ -6,6 +6,8 @@ the kernel (not of this process), so several notebooks can run against different
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import os
 import tempfile
 import time
@@ -62,7 +64,33 @@ def execute(notebook: nbformat.NotebookNode, path: Path, sandbox_url: str, timeo
             keep_going: bool = False) -> NotebookResult:
     """Execute `notebook` (which gets the outputs) as if it were the file `path`: the kernel
     starts in `path`'s folder. Stops at the first error, unless `keep_going`: then every cell
-    runs and the result lists every cell that raised."""
+    runs and the result lists every cell that raised.
+
+    Blocks until the kernel is shut down: async code calls it in a thread (`asyncio.to_thread`),
+    and several may run at once, each in its own thread."""
+    # nbclient and jupyter_client run their coroutines on an event loop that jupyter_core keeps in
+    # a context variable, and a thread started by asyncio.to_thread inherits its starter's
+    # context: notebooks run at once in such threads would all be handed the loop of whatever
+    # ran a notebook first in the starting thread ("This event loop is already running"). Each
+    # run gets a fresh context, so a loop of its own, closed when it ends.
+    return contextvars.Context().run(_in_own_loop, notebook, path, sandbox_url, timeout, keep_going)
+
+
+def _in_own_loop(notebook: nbformat.NotebookNode, path: Path, sandbox_url: str, timeout: int,
+                 keep_going: bool) -> NotebookResult:
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()  # new: the context is new (unless a loop runs in this thread)
+    try:
+        return _execute(notebook, path, sandbox_url, timeout, keep_going)
+    finally:
+        if not loop.is_running():  # made for this run, not a caller's
+            loop.close()
+            asyncio.set_event_loop(None)
+
+
+def _execute(notebook: nbformat.NotebookNode, path: Path, sandbox_url: str, timeout: int,
+             keep_going: bool) -> NotebookResult:
     for cell in notebook.cells:  # outputs saved in a learner's copy are not this run's
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None

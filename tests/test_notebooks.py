@@ -6,6 +6,7 @@ stops at its first blank when untouched, and every blank fails its self-check un
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -115,6 +116,24 @@ def test_a_failing_notebook_reports_the_cell(tmp_path: Path, sandbox_url: str):
     assert sandbox_url in result.error.evalue  # the kernel saw the URL we passed
     assert result.cells_run == 2
     assert result.summary() == f"broken.ipynb: cell 3 raised AssertionError: wrong sandbox: {sandbox_url}"
+
+
+@pytest.mark.slow
+def test_notebooks_run_at_once_in_threads_after_one_ran_in_the_starting_thread(tmp_path: Path):
+    # apilab verify runs notebooks in threads, at once. They used to share the event loop that
+    # jupyter_core had made for a notebook run earlier in the starting thread (the threads
+    # inherit its context), and all but one failed with "This event loop is already running".
+    def sandbox_seen() -> nbformat.NotebookNode:
+        return _notebook(new_code_cell("import os\nassert os.environ['SANDBOX_URL'] == 'http://sandbox.test'"))
+
+    assert execute(sandbox_seen(), tmp_path / "first.ipynb", "http://sandbox.test").ok
+
+    async def at_once() -> list:
+        return await asyncio.gather(*(asyncio.to_thread(
+            execute, sandbox_seen(), tmp_path / f"{n}.ipynb", "http://sandbox.test") for n in range(3)))
+
+    results = asyncio.run(at_once())
+    assert [(result.ok, result.cells_run) for result in results] == [(True, 1)] * 3
 
 
 @pytest.mark.slow

@@ -10,14 +10,16 @@ that rotates from round to round:
 - `raw`: the same requests as bytes over raw sockets, one connection each (a request the grader
   sent on a kept-alive connection asks to close here), each read until the server closes it:
   the physical baseline, what the exchanges cost with no client at all;
+- `wire`: the same requests through the grader's own `Wire` (its bounds, parsing and records),
+  with no check judging them: what the grader's HTTP costs, apart from its checks and probes;
 - `httpx`: the same requests through a bare `httpx.AsyncClient`, a new connection each;
 - `check`: `apilab check` as a whole process (interpreter, imports, course, grading, progress
   store, report), and `bare`, an interpreter that does nothing, started the same way.
 
 A fresh server gives each replay the ids the grader saw. The grader's contract probes explore
 for a time budget, so two runs may send a different number of requests: each round replays its
-own grader run's. Ratios are taken per round: grader/raw, and (check − bare)/raw, the process's
-cost beyond starting an interpreter. `replay_status_mismatches` counts replayed answers whose
+own grader run's. Ratios are taken per round: grader/raw, wire/raw, and (check − bare)/raw, the
+process's cost beyond starting an interpreter. `replay_status_mismatches` counts replayed answers whose
 status differed from what the grader received. `--profile` prints where one grading run spends
 its time: the event loop's thread, and the worker threads where Hypothesis draws the probes'
 examples (each shows the other's work as waiting).
@@ -54,6 +56,7 @@ GOAL_GRADER = 2.0  # grade() at most twice the raw exchanges
 GOAL_CHECK = 2.5  # `apilab check` at most 2.5 times the raw exchanges, plus an interpreter's start
 APILAB = Path(sys.executable).parent / "apilab"
 RUNS = 5  # with the app and import benchmarks, about three minutes on a quiet machine
+CONTENDERS = ("grader", "raw", "wire", "httpx", "check", "bare")
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
     if profile:
         with serve_app(exercise.solution_dir) as url:
             top_lines = await _profiled(grade(exercise, url, seed=seed))
-    times: dict[str, list[float]] = {name: [] for name in ("grader", "raw", "httpx", "check", "bare")}
+    times: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     sent: list[int] = []
     mismatches = 0
     first = None
@@ -160,18 +163,20 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
         env = {**os.environ, "APILAB_HOME": home}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         for index in range(warmup + runs):
-            with serve_apps([exercise.solution_dir] * 4) as urls:
+            with serve_apps([exercise.solution_dir] * 5) as urls:
                 with recording() as prepared:
                     elapsed, report = await _timed(grade(exercise, urls[0], seed=seed))
                 first = first or report
                 requests = replayable(prepared)
                 contenders: dict[str, Callable[[str], Awaitable[Any]]] = {
                     "raw": lambda url, r=requests: asyncio.to_thread(raw_replay, r, url),
+                    "wire": lambda url, r=requests: wire_replay(r, url),
                     "httpx": lambda url, r=requests: httpx_replay(r, url),
                     "check": lambda url: asyncio.to_thread(_process, [*command, "--url", url], env),
                 }
                 names = list(contenders)
-                order = names[index % 3:] + names[:index % 3]  # rotate, so drift hits all alike
+                turn = index % len(names)
+                order = names[turn:] + names[:turn]  # rotate, so drift hits all alike
                 outcomes = {"grader": (elapsed, 0)}
                 for name, url in zip(order, urls[1:], strict=True):
                     outcomes[name] = await _timed(contenders[name](url))
@@ -179,7 +184,7 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
             if index >= warmup:
                 for name, (seconds, differ) in outcomes.items():
                     times[name].append(seconds)
-                    mismatches += differ if name in ("raw", "httpx") else 0
+                    mismatches += differ if name in ("raw", "wire", "httpx") else 0
                 times["bare"].append(bare)
                 sent.append(len(requests))
     assert first is not None
@@ -196,6 +201,7 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
         "replay_status_mismatches": mismatches,
         **{f"{name}_ms": spread([s * 1000 for s in values]) for name, values in times.items()},
         "grader_over_raw": spread(grader_ratios),
+        "wire_over_raw": spread([w / r for w, r in zip(times["wire"], times["raw"], strict=True)]),
         "httpx_over_raw": spread([h / r for h, r in zip(times["httpx"], times["raw"], strict=True)]),
         "check_beyond_bare_over_raw": spread(check_ratios),
         "profile": top_lines,
@@ -215,6 +221,26 @@ def raw_replay(requests: list[Request], base: str) -> int:
             while chunk := sock.recv(65536):
                 answer += chunk
         differ += answer[9:12] != str(request.status).encode()
+    return differ
+
+
+async def wire_replay(requests: list[Request], base: str) -> int:
+    """The same requests through the grader's `Wire`, one connection each, as the grader sent
+    them: their own header fields, but Host, which the wire gives for this server."""
+    from grader.wire import Wire, WireError
+
+    differ = 0
+    async with Wire(base) as wire:
+        for request in requests:
+            method, target, fields, content = request.parts
+            try:
+                headers = {name: value for name, value in fields if name.lower() != "host"}
+                received = await wire.send(method, target, headers=headers,
+                                           content=content or None, strict_framing=False)
+            except WireError:
+                differ += 1
+                continue
+            differ += received.status != request.status
     return differ
 
 
@@ -301,6 +327,8 @@ def figures(result: dict) -> list[Figure]:
         Figure(f"apilab check as a process, minus a bare interpreter ({bare:.0f} ms)",
                result["check_ms"]["median"] - bare, "raw-socket replay", raw,
                result["check_beyond_bare_over_raw"]["median"], GOAL_CHECK),
+        Figure(f"the grader's wire alone, no checks, {requests}", result["wire_ms"]["median"],
+               "raw-socket replay", raw, result["wire_over_raw"]["median"]),
         Figure(f"a bare httpx client, {requests}", result["httpx_ms"]["median"],
                "raw-socket replay", raw, result["httpx_over_raw"]["median"]),
     ]
@@ -317,8 +345,9 @@ def summarize(result: dict) -> str:
         "",
         f"{'':<22}{'median':>10}{'min':>10}{'max':>10}{'IQR':>20}",
         *(_row(f"{name} (ms)", result[f"{name}_ms"], "{:.1f}")
-          for name in ("grader", "raw", "httpx", "check", "bare")),
+          for name in CONTENDERS),
         _row("grader/raw", result["grader_over_raw"], "{:.2f}x"),
+        _row("wire/raw", result["wire_over_raw"], "{:.2f}x"),
         _row("httpx/raw", result["httpx_over_raw"], "{:.2f}x"),
         _row("(check-bare)/raw", result["check_beyond_bare_over_raw"], "{:.2f}x"),
     ]

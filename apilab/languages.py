@@ -60,5 +60,13 @@ def with_port(command: list[str], port: int) -> list[str]:
 
 
 def shown(command: list[str]) -> str:
-    """A command as a learner would type it (`python` for apilab's own interpreter)."""
-    return shlex.join("python" if word == sys.executable else word for word in command)
+    """A command as a learner would type it (`python` for apilab's own interpreter), with `$PORT`
+    as they wrote it: quoted (`'$PORT'`), it would read as a word apilab leaves alone."""
+    return " ".join(_shown_word("python" if word == sys.executable else word) for word in command)
+
+
+def _shown_word(word: str) -> str:
+    without_port = with_port([word], 0)[0]
+    if without_port != word and shlex.quote(without_port) == without_port:
+        return word  # nothing in it needs quoting but the port's placeholder
+    return shlex.quote(word)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from apilab.catalog.loader import load_course
+from apilab.languages import parse_command
 from apilab.paths import CHECKOUT
 from apilab.ports import free_port
 from apilab.processes import Processes
@@ -154,6 +155,18 @@ async def test_a_command_that_cannot_run_is_a_clear_event(workspace):
 
 
 # --- which command -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("words", "seen"), [
+    (["go", "run", ".", "--port", "$PORT"], "go run . --port $PORT"),
+    (["node", "server.js", "--listen=127.0.0.1:${PORT}"], "node server.js --listen=127.0.0.1:${PORT}"),
+    (["sh", "-c", "echo $PORT; serve"], "sh -c 'echo $PORT; serve'"),  # quoted for its `;`
+    (["ruby", "my app.rb"], "ruby 'my app.rb'"),
+])
+def test_a_command_is_shown_as_typed_with_port_as_written(words, seen):
+    shown = ServerCommand(words, "your command").shown
+    assert shown == seen
+    assert parse_command(shown) == words  # typed back, it is the same command
 
 
 def test_the_command_comes_from_the_language_then_what_the_learner_gave(tmp_path):

@@ -184,7 +184,7 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
             if index >= warmup:
                 for name, (seconds, differ) in outcomes.items():
                     times[name].append(seconds)
-                    mismatches += differ if name in ("raw", "wire", "httpx") else 0
+                    mismatches += differ  # replays count them; the grader and check give 0
                 times["bare"].append(bare)
                 sent.append(len(requests))
     assert first is not None
@@ -233,8 +233,8 @@ async def wire_replay(requests: list[Request], base: str) -> int:
     async with Wire(base) as wire:
         for request in requests:
             method, target, fields, content = request.parts
+            headers = {name: value for name, value in fields if name.lower() != "host"}
             try:
-                headers = {name: value for name, value in fields if name.lower() != "host"}
                 received = await wire.send(method, target, headers=headers,
                                            content=content or None, strict_framing=False)
             except WireError:

@@ -12,6 +12,7 @@ from textual import work
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.signal import Signal
 
 from apilab import paths
 from apilab.catalog.cache import KeptCourse
@@ -82,6 +83,10 @@ class ApilabApp(PlainTextApp):
         self.store_problem: str | None = store_problem
         self._notices = list(notices)
         self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
+        # What shows the sandbox's state subscribes here while mounted, and leaves as it is
+        # unmounted: a watcher of `sandbox_state` itself would keep its widget (and the screen
+        # around it) alive until the state next changed, which for a healthy sandbox is never.
+        self.sandbox_changed: Signal[SandboxState] = Signal(self, "sandbox-changed")
         # What is loaded by now (the modules, the course) lives as long as the app: frozen, it
         # is left out of the collector's full passes, tens of milliseconds each walking all of
         # it, which otherwise fall in the middle of the first paint or of a screen's opening.
@@ -275,6 +280,9 @@ class ApilabApp(PlainTextApp):
         state = self.sandbox_control.check(self.sandbox_state)
         if state != self.sandbox_state:
             self.call_from_thread(setattr, self, "sandbox_state", state)
+
+    def watch_sandbox_state(self, state: SandboxState) -> None:
+        self.sandbox_changed.publish(state)
 
     def _sandbox_changed(self, state: SandboxState) -> None:
         self.sandbox_state = state

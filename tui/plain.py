@@ -27,6 +27,8 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 
 from apilab.untrusted import clean, safe_text
+from tui import textual_fixes
+from tui.widgets.title_bar import TitleBar
 
 
 def literal(value: object) -> object:
@@ -38,6 +40,10 @@ def literal(value: object) -> object:
 class PlainTextApp(App[None]):
     """An app whose notifications and titles are never markup and never carry controls."""
 
+    def __init__(self) -> None:
+        textual_fixes.apply()
+        super().__init__()
+
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """A notification, shown literally: `markup` is accepted for Textual's signature and
@@ -47,6 +53,20 @@ class PlainTextApp(App[None]):
 
     def format_title(self, title: str, sub_title: str) -> Content:
         return super().format_title(clean(title), clean(sub_title))
+
+    # Every screen's title bar shows the app's titles: redrawn from here when they change, as a
+    # bar watching the app itself would be kept alive by the app (tui/widgets/title_bar.py).
+    def watch_title(self) -> None:
+        self._retitle()
+
+    def watch_sub_title(self) -> None:
+        self._retitle()
+
+    def _retitle(self) -> None:
+        if self.is_running:
+            for screen in self.screen_stack:
+                for bar in screen.query(TitleBar):
+                    bar.retitle()
 
     def copy_to_clipboard(self, text: str) -> None:
         """Copy `text`, cleaned: a command copied from a report (a curl line) is pasted into a

@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from apilab.certificate.issue import (
     NameNeeded,
@@ -35,6 +35,7 @@ from apilab.views.certificate import certificate_as_text, saved_line
 from apilab.workspace import NoWorkspaceError, workspace_root
 from tui.screens.base import ApilabScreen
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.title_bar import TitleBar
 
 
 def certificate_folder(course_root: Path) -> Path:
@@ -49,7 +50,7 @@ class CertificateScreen(ApilabScreen):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("g", "get", "Get it")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="certificate-status")
         yield Input(placeholder="the name to put on your certificate", id="certificate-name")
         with VerticalScroll(id="certificate-body"):

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Header, ListView, Static
+from textual.widgets import ListView, Static
 
 from apilab.catalog.outline import CourseOutline, ExerciseOutline
 from apilab.contracts import TaskChange, task_changes
@@ -30,6 +30,7 @@ from tui.widgets.course_list import (
 )
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.sandbox_panel import SandboxPanel
+from tui.widgets.title_bar import TitleBar
 
 
 def how_to_text(lesson_number: int | None, upcoming: ExerciseOutline | None,
@@ -142,7 +143,7 @@ class CourseMapScreen(ApilabScreen):
         self._shown = self._read()
         progress, captured, _problem, changes = self._shown
         items = course_items(self.apilab.outline, progress, changes, captured)
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="map-body"):
             yield CourseList(*items, id="course-list", initial_index=_next_step_row(items))
             with Vertical(id="map-side"):
@@ -156,7 +157,7 @@ class CourseMapScreen(ApilabScreen):
 
     def on_mount(self) -> None:
         self._show_side()
-        self.watch(self.app, "sandbox_state", self._show_how_to, init=False)
+        self.apilab.sandbox_changed.subscribe(self, self._show_how_to)
         self.set_interval(self.refresh_interval, self._poll)
 
     def on_resize(self) -> None:

@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Header, Input, Label, Log, Static
+from textual.widgets import Input, Label, Log, Static
 from textual.worker import Worker
 
 from apilab import launches
@@ -41,6 +41,7 @@ from tui.screens.lesson import read_text
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.reading import Reading
 from tui.widgets.report_view import ReportView, summary_line
+from tui.widgets.title_bar import TitleBar
 
 # Server events worth a notification, and how loud.
 NOTIFIED = {"exited": "error", "failed": "error", "not-listening": "warning", "gone": "warning",
@@ -81,7 +82,7 @@ class ExerciseScreen(ApilabScreen):
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="exercise-body"):
             with VerticalScroll(id="task"):
                 yield Reading(read_text(self.exercise.readme), id="task-text")

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from apilab.catalog.models import Exercise
 from apilab.store import RunSummary
@@ -17,6 +17,7 @@ from grader.report_diff import CheckChange, diff_reports
 from tui.screens.base import ApilabScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import PlainTable
+from tui.widgets.title_bar import TitleBar
 
 
 class HistoryScreen(ApilabScreen):
@@ -36,7 +37,7 @@ class HistoryScreen(ApilabScreen):
         self.marked: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="history-help")
         yield PlainTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header, Label, ListItem, ListView, Static
+from textual.widgets import Label, ListItem, ListView, Static
 
 from apilab.store import Feedback
 from apilab.untrusted import clean
@@ -14,6 +14,7 @@ from apilab.views.times import when
 from tui.screens.base import ApilabScreen
 from tui.screens.report import verdict_label
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.title_bar import TitleBar
 
 PREVIEW_WIDTH = 90  # characters of a note's first paragraph shown in the list
 
@@ -50,7 +51,7 @@ class InboxScreen(ApilabScreen):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("enter", "open_note", "Open")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="inbox-summary")
         yield ListView(id="inbox")
         yield KeyFooter()

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from apilab import paths
 from apilab.browser import open_in_browser
@@ -19,6 +19,7 @@ from apilab.untrusted import clean, safe_text
 from sandbox_api.lab_flags import CHALLENGES
 from tui.screens.base import ApilabScreen
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.title_bar import TitleBar
 
 WARNING = ("This lab is vulnerable on purpose: with it on, the sandbox answers exploits with "
            "secrets. It listens on 127.0.0.1 only, so no other machine reaches it; switch it off "
@@ -78,7 +79,7 @@ class LabScreen(ApilabScreen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="lab-body"):
             yield Static(Text(WARNING), id="lab-warning")
             yield Static(id="lab-state")
@@ -91,11 +92,15 @@ class LabScreen(ApilabScreen):
     def on_mount(self) -> None:
         self.title = "Security lab"
         self.query_one("#flag-message").display = False
-        self.watch(self.app, "sandbox_state", self._show_state, init=True)
+        self._show_state(self.apilab.sandbox_state)
+        self.apilab.sandbox_changed.subscribe(self, self._show_state)
         self.show_captures()
 
     def on_screen_resume(self) -> None:
         self.show_captures()
+
+    def on_unmount(self) -> None:
+        self.apilab.sandbox_changed.unsubscribe(self)
 
     def _show_state(self, state: SandboxState) -> None:
         self.query_one("#lab-state", Static).update(lab_state_text(state))

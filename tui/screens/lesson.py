@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from apilab import paths
 from apilab.browser import open_in_browser
@@ -25,6 +25,7 @@ from tui.screens.base import ApilabScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.reading import Reading
 from tui.widgets.sandbox_panel import SandboxPanel
+from tui.widgets.title_bar import TitleBar
 
 
 def read_text(path: Path) -> str:
@@ -51,7 +52,7 @@ class LessonScreen(ApilabScreen):
 
     def compose(self) -> ComposeResult:
         course = self.apilab.course
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="lesson-body"):
             with VerticalScroll(id="reading"):
                 yield Reading(read_text(course.reading_path(self.lesson)), id="reading-text")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Header, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from apilab.untrusted import safe_text
 from hub.protocol import CohortStats
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.mentor_cohort_table import CheckRates, most_failing_text
+from tui.widgets.title_bar import TitleBar
 
 
 class CohortScreen(MentorScreen):
@@ -41,7 +42,7 @@ class CohortScreen(MentorScreen):
     def compose(self) -> ComposeResult:
         exercises = self.exercises
         chosen = self.first_choice or (exercises[0] if exercises else None)
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="cohort-bar"):
             yield Label("Exercise", id="cohort-label")
             yield Select([(safe_text(slug), slug) for slug in exercises], id="cohort-exercise",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from apilab.untrusted import safe_text
 from apilab.views.cohort_glance import (
@@ -19,6 +19,7 @@ from hub.protocol import CohortProgress, StuckLearner, StuckPage, Unreadable
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import PlainTable
+from tui.widgets.title_bar import TitleBar
 
 PAGE = 50  # stuck learners per request: a cohort of thousands is fetched as it is scrolled
 
@@ -34,7 +35,7 @@ class GlanceScreen(MentorScreen):
         self.fetching = False  # a page of stuck learners is on its way
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="glance-summary")
         yield PlainTable(id="glance-exercises", cursor_type="row")
         yield PlainTable(id="glance-stuck", cursor_type="row")

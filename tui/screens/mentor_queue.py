@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from apilab.untrusted import safe_text
 from apilab.views.mentor import why_unreadable
@@ -20,6 +20,7 @@ from hub.protocol import SubmissionPage, SubmissionSummary, Unreadable
 from tui.screens.mentor_base import MentorScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.mentor_queue_table import QueueTable
+from tui.widgets.title_bar import TitleBar
 
 STATUSES = [("passed", "pass"), ("failed", "fail"), ("error", "error")]
 REVIEWS = [("awaiting review", "awaiting"), ("approved", "approved"),
@@ -52,7 +53,7 @@ class QueueScreen(MentorScreen):
     def compose(self) -> ComposeResult:
         course = self.mentor.course
         slugs = [e.slug for e in course.ordered_exercises()] if course else []
-        yield Header()
+        yield TitleBar()
         # Compact (one line, no borders): five filters fit in 80 columns and leave rows to the queue.
         with Horizontal(id="queue-filters"):
             yield Input(placeholder="exercise", id="filter-exercise", compact=True,

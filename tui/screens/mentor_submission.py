@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from apilab.hubclient import HubError, HubPreconditionFailed, HubUnreadable
 from apilab.untrusted import clean
@@ -37,6 +37,7 @@ from tui.screens.mentor_editors import (
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import FeedbackMarkdown
 from tui.widgets.report_view import ReportView
+from tui.widgets.title_bar import TitleBar
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class SubmissionScreen(MentorScreen):
         return self.submission.id
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(submission_heading(self.submission), id="submission-heading")
         with Horizontal(id="submission-body"):
             yield ReportView(id="report")

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from apilab.store import Feedback
 from apilab.untrusted import clean
@@ -16,6 +16,7 @@ from tui.screens.base import ApilabScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import FeedbackMarkdown
 from tui.widgets.report_view import ReportView
+from tui.widgets.title_bar import TitleBar
 
 VERDICT_LABELS = {"approved": "approved", "changes_requested": "changes requested"}
 
@@ -54,7 +55,7 @@ class ReportScreen(ApilabScreen):
         self.report, self.run_id, self.feedback = report, run_id, feedback
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="report-body"):
             if self.feedback is not None:
                 with VerticalScroll(id="feedback-pane"):

@@ -32,7 +32,11 @@ class SandboxPanel(Static):
     """One block: is the practice API running, where, and is it healthy."""
 
     def on_mount(self) -> None:
-        self.watch(self.app, "sandbox_state", self._show, init=True)
+        self._show(self.app.sandbox_state)
+        self.app.sandbox_changed.subscribe(self, self._show)
+
+    def on_unmount(self) -> None:
+        self.app.sandbox_changed.unsubscribe(self)
 
     def _show(self, state: SandboxState) -> None:
         self.update(sandbox_text(state))

@@ -1,0 +1,75 @@
+"""Screens opened and closed leave nothing behind, and the open ones still follow the app.
+
+A learner goes back and forth between the course map, a lesson and an exercise all day; what a
+closed screen leaves in memory, every later full pass of the garbage collector walks, and the
+app grows slower at each opening."""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter
+
+from textual._styles_cache import StylesCache
+from textual.widget import Widget
+
+from apilab.sandbox_control import SandboxState
+from tests.helpers import make_report
+from tui.app import ApilabApp
+from tui.screens.exercise import ExerciseScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.inbox import InboxScreen
+from tui.screens.lesson import LessonScreen
+from tui.screens.report import ReportScreen
+from tui.widgets.sandbox_panel import SandboxPanel
+from tui.widgets.title_bar import TitleBar
+
+
+def census() -> Counter[str]:
+    """The widgets alive, by class, and the drawn-line caches (one per widget ever drawn)."""
+    gc.collect()
+    alive: Counter[str] = Counter()
+    for found in gc.get_objects():
+        if isinstance(found, Widget | StylesCache):
+            alive[type(found).__name__] += 1
+    return alive
+
+
+async def test_closed_screens_leave_no_widgets_or_drawn_lines_behind(fixture_course, store):
+    exercise = fixture_course.exercise("hello-api")
+    report = make_report(passed=(True, False, True))
+    run_id = store.record_run(report)
+    app = ApilabApp(fixture_course, store, health_interval=3600, progress_interval=3600)
+    openers = [lambda: LessonScreen(fixture_course.lessons[0]), lambda: ExerciseScreen(exercise),
+               lambda: HistoryScreen(exercise), lambda: ReportScreen(report, run_id), InboxScreen]
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        async def open_and_close_each() -> None:
+            for make in openers:
+                await app.push_screen(make())
+                await pilot.pause()
+                await app.pop_screen()
+                await pilot.pause()
+
+        await open_and_close_each()  # what is meant to be kept for the next opening, kept
+        before = census()
+        for _ in range(3):
+            await open_and_close_each()
+        after = census()
+    assert after == before, f"left behind: {after - before}"
+
+
+async def test_every_open_screen_follows_the_apps_titles_and_the_sandbox(fixture_course, store):
+    """The title bars and the sandbox panels follow the app without watching it (a watcher kept
+    them alive): each screen in the stack shows a new subtitle and a new sandbox state."""
+    app = ApilabApp(fixture_course, store, health_interval=3600, progress_interval=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(LessonScreen(fixture_course.lessons[0]))
+        await app.push_screen(LessonScreen(fixture_course.lessons[1]))
+        await pilot.pause()
+        app.sub_title = "a new subtitle"
+        app.sandbox_state = SandboxState("failed", message="port 8000 is taken")
+        await pilot.pause()
+        for screen in app.screen_stack:
+            assert "a new subtitle" in str(screen.query_one(TitleBar).render())
+        panels = [screen.query_one(SandboxPanel) for screen in app.screen_stack[1:]]
+        assert all("port 8000 is taken" in str(panel.render()) for panel in panels)

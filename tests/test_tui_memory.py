@@ -7,6 +7,7 @@ app grows slower at each opening."""
 from __future__ import annotations
 
 import gc
+import weakref
 from collections import Counter
 
 from textual._styles_cache import StylesCache
@@ -18,6 +19,7 @@ from tui.app import ApilabApp
 from tui.screens.exercise import ExerciseScreen
 from tui.screens.history import HistoryScreen
 from tui.screens.inbox import InboxScreen
+from tui.screens.lab import LabScreen
 from tui.screens.lesson import LessonScreen
 from tui.screens.report import ReportScreen
 from tui.widgets.sandbox_panel import SandboxPanel
@@ -40,15 +42,23 @@ async def test_closed_screens_leave_no_widgets_or_drawn_lines_behind(fixture_cou
     run_id = store.record_run(report)
     app = ApilabApp(fixture_course, store, health_interval=3600, progress_interval=3600)
     openers = [lambda: LessonScreen(fixture_course.lessons[0]), lambda: ExerciseScreen(exercise),
-               lambda: HistoryScreen(exercise), lambda: ReportScreen(report, run_id), InboxScreen]
+               lambda: HistoryScreen(exercise), lambda: ReportScreen(report, run_id), InboxScreen,
+               LabScreen]
     async with app.run_test(size=(80, 24)) as pilot:
 
         async def open_and_close_each() -> None:
             for make in openers:
-                await app.push_screen(make())
+                screen = make()
+                await app.push_screen(screen)
                 await pilot.pause()
                 await app.pop_screen()
-                await pilot.pause()
+                closed, screen = weakref.ref(screen), None
+                # Textual still refers to the screen it just closed for a moment
+                for _ in range(100):
+                    await pilot.pause(0.01)
+                    gc.collect()
+                    if closed() is None:
+                        break
 
         await open_and_close_each()  # what is meant to be kept for the next opening, kept
         before = census()

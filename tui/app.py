@@ -83,9 +83,10 @@ class ApilabApp(PlainTextApp):
         self.store_problem: str | None = store_problem
         self._notices = list(notices)
         self.jupyter: JupyterServer | None = None  # one for every lesson, started on first use
-        # What shows the sandbox's state subscribes here while mounted, and leaves as it is
-        # unmounted: a watcher of `sandbox_state` itself would keep its widget (and the screen
-        # around it) alive until the state next changed, which for a healthy sandbox is never.
+        # What shows the sandbox's state subscribes here while mounted (immediately: it shows a
+        # new state as the state changes, as a watcher would), and leaves as it is unmounted: a
+        # watcher of `sandbox_state` itself would keep its widget (and the screen around it)
+        # alive until the state next changed, which for a healthy sandbox is never.
         self.sandbox_changed: Signal[SandboxState] = Signal(self, "sandbox-changed")
         # What is loaded by now (the modules, the course) lives as long as the app: frozen, it
         # is left out of the collector's full passes, tens of milliseconds each walking all of

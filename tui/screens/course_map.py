@@ -157,7 +157,7 @@ class CourseMapScreen(ApilabScreen):
 
     def on_mount(self) -> None:
         self._show_side()
-        self.apilab.sandbox_changed.subscribe(self, self._show_how_to)
+        self.apilab.sandbox_changed.subscribe(self, self._show_how_to, immediate=True)
         self.set_interval(self.refresh_interval, self._poll)
 
     def on_resize(self) -> None:

@@ -93,7 +93,7 @@ class LabScreen(ApilabScreen):
         self.title = "Security lab"
         self.query_one("#flag-message").display = False
         self._show_state(self.apilab.sandbox_state)
-        self.apilab.sandbox_changed.subscribe(self, self._show_state)
+        self.apilab.sandbox_changed.subscribe(self, self._show_state, immediate=True)
         self.show_captures()
 
     def on_screen_resume(self) -> None:

@@ -33,7 +33,7 @@ class SandboxPanel(Static):
 
     def on_mount(self) -> None:
         self._show(self.app.sandbox_state)
-        self.app.sandbox_changed.subscribe(self, self._show)
+        self.app.sandbox_changed.subscribe(self, self._show, immediate=True)
 
     def on_unmount(self) -> None:
         self.app.sandbox_changed.unsubscribe(self)

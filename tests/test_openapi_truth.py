@@ -5,7 +5,10 @@ the document: no server error, no undocumented status or header, no body that br
 schema, no valid request refused and no invalid one accepted.
 
 Runs are derandomized (the same examples every run) and bounded by MAX_EXAMPLES per operation.
-Both apps run in process, over schemathesis' own ASGI transport.
+Both apps run in process, over schemathesis' own ASGI transport. Each operation is its own test,
+made from the document narrowed to it when the test runs (`schemathesis.pytest.from_fixture`):
+schemathesis builds an operation's coverage examples with its test, which at collection would be
+in every worker, ten seconds each, for the tests it does not run as for those it does.
 
 A JSON Schema cannot say "a value this API issued": a cursor copied from `next_cursor`, or the
 `author_id` of an existing author. The document says so in words; for requests meant to be
@@ -28,6 +31,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from schemathesis.python.asgi import ASGIClient
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
@@ -58,20 +62,48 @@ def hub_app(directory: Path) -> FastAPI:
     return app
 
 
-def load(build: Callable[[Path], FastAPI]) -> Any:
-    """The schema of an app that `build` makes. Tests reach a fresh app of their own (through
-    `in_process`): schemathesis ends an app's lifespan after each test, and the hub closes its
-    store then."""
+def document(build: Callable[[Path], FastAPI]) -> dict[str, Any]:
+    """The OpenAPI document of an app that `build` makes. Tests reach a fresh app of their own
+    (through `in_process`): schemathesis ends an app's lifespan after each test, and the hub
+    closes its store then."""
     with tempfile.TemporaryDirectory() as directory:
-        app = build(Path(directory))
-        document = app.openapi()
-    schema = schemathesis.openapi.from_dict(document)
-    schema.app = app  # in process, over schemathesis' ASGI transport
+        return build(Path(directory)).openapi()
+
+
+SANDBOX_DOCUMENT = document(sandbox_app)
+HUB_DOCUMENT = document(hub_app)
+
+
+def operations(document: dict[str, Any]) -> list[str]:
+    """Each operation of `document`, as schemathesis names it: "METHOD /path"."""
+    methods = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+    return [f"{method.upper()} {path}" for path, item in document["paths"].items()
+            for method in item if method in methods]
+
+
+def narrowed(document: dict[str, Any], operation: str, app: FastAPI) -> Any:
+    """The schema of `document`, whose tests cover `operation` alone, sent to `app` in process,
+    over schemathesis' ASGI transport. The other operations stay in the document, switched off
+    by name (so that a method no path lists is still sent, as a request the API must refuse)."""
+    others = [label for label in operations(document) if label != operation]
+    config = SchemathesisConfig.from_dict({"operations": [{"include-name": others, "enabled": False}]})
+    schema = schemathesis.openapi.from_dict(document, config=config)
+    schema.app = app
     return schema
 
 
-sandbox_schema = load(sandbox_app)
-hub_schema = load(hub_app)
+@pytest.fixture(params=operations(SANDBOX_DOCUMENT))
+def sandbox_operation(request: pytest.FixtureRequest, sandbox: FastAPI) -> Any:
+    return narrowed(SANDBOX_DOCUMENT, request.param, sandbox)
+
+
+@pytest.fixture(params=operations(HUB_DOCUMENT))
+def hub_operation(request: pytest.FixtureRequest, hub: FastAPI) -> Any:
+    return narrowed(HUB_DOCUMENT, request.param, hub)
+
+
+sandbox_schema = schemathesis.pytest.from_fixture("sandbox_operation")
+hub_schema = schemathesis.pytest.from_fixture("hub_operation")
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ for a time budget, so two runs may send a different number of requests: each rou
 own grader run's. Ratios are taken per round: grader/raw, wire/raw, and (check − bare)/raw, the
 process's cost beyond starting an interpreter. `replay_status_mismatches` counts replayed answers whose
 status differed from what the grader received. `--profile` prints where one grading run spends
-its time: the event loop's thread, and the worker threads where Hypothesis draws the probes'
-examples (each shows the other's work as waiting).
+its time: the event loop's thread, where Hypothesis draws the probes' examples, and the worker
+threads where it shrinks a failure found (each shows the other's work as waiting).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -270,8 +271,9 @@ def _process(command: list[str], env: dict[str, str] | None = None) -> int:
 
 
 async def _profiled(work: Awaitable[Any], lines: int = 25) -> str:
-    """Where `work` spends its time, by own time: the event loop's thread, then the probes'
-    Hypothesis threads (their searches added up), each profiled where it runs."""
+    """Where `work` spends its time, by own time: the event loop's thread (where Hypothesis
+    draws the probes' examples), then the worker threads where it shrinks a failure found (their
+    searches added up), each profiled where it runs."""
     from grader.contract import explore
 
     loop, searches = cProfile.Profile(), []
@@ -281,6 +283,9 @@ async def _profiled(work: Awaitable[Any], lines: int = 25) -> str:
         run = search(*args, **kwargs)
 
         def profiled() -> None:
+            if threading.current_thread() is threading.main_thread():
+                run()  # drawing, in the event loop's thread: its own profile has it
+                return
             profiler = cProfile.Profile()  # one each: a search may run inside another's probe
             searches.append(profiler)
             profiler.runcall(run)
@@ -297,7 +302,7 @@ async def _profiled(work: Awaitable[Any], lines: int = 25) -> str:
     out.write("--- the event loop's thread\n")
     pstats.Stats(loop, stream=out).sort_stats("tottime").print_stats(lines)
     if searches:
-        out.write(f"--- the probes' Hypothesis threads ({len(searches)} searches)\n")
+        out.write(f"--- the probes' Hypothesis threads, shrinking ({len(searches)} searches)\n")
         pstats.Stats(*searches, stream=out).sort_stats("tottime").print_stats(lines)
     return out.getvalue()
 

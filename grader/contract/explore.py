@@ -6,13 +6,14 @@ examples from a strategy and run the probe on each; when one fails, Hypothesis s
 simplest example that still fails, and that example's finding (with its exchanges) is what the
 check reports.
 
-Hypothesis runs its test function synchronously, so each search runs in a worker thread and hands
-every example to the event loop, where the wire lives: requests still go through the one bounded,
-recorded wire. The thread does not wait for an example's answer before drawing the next: it draws
-while the server answers, and waits only before handing the next one over. When an example fails,
-Hypothesis has moved on: the search starts again from its seed, the examples already probed
-answered as recorded (no request is sent again), so that Hypothesis meets the failure where it
-was and shrinks it as if it had known at once.
+Hypothesis runs its test function synchronously, and what it draws next does not depend on how
+the examples before fared, as long as none failed. So a search first lets Hypothesis draw its
+examples, judging none (in this thread: a few milliseconds, bounded by the share, between
+examples), then probes them in order on the event loop, where the wire lives. On a passing
+server that is all: no thread, no hand-over per example. When an example fails, the search starts
+again from its seed in a worker thread, the examples already probed answered as recorded (no
+request is sent again), so that Hypothesis meets the failure where it was and shrinks it, each
+new example handed to the event loop to probe.
 
 Seeds come from the check's generator, itself drawn from the run's seed, so a run replays exactly
 with `--seed` (as long as the server answers the same and the time budget is not reached).
@@ -66,11 +67,6 @@ class _OutOfTime(BaseException):  # not an Exception: Hypothesis lets it through
     """Raised inside Hypothesis' test function to end the search where it is."""
 
 
-class _Replay(BaseException):
-    """Raised inside Hypothesis' test function when an example probed ahead failed: the search
-    starts again from its seed, so that Hypothesis meets that failure and shrinks it."""
-
-
 # Hypothesis mixes into what it draws the constants written in the source of every module loaded
 # from outside site-packages: apilab's own when it is installed editable but not from a wheel, the
 # app's modules in the app but not in the CLI. A run's seed must draw the same examples however
@@ -119,26 +115,68 @@ class Explorer:
             return None
         if self.share.left(self.bound) <= 0:  # a draw, once the time is up
             raise OutOfBudget("the probes' time is up")
+        seed = self.rng.getrandbits(64)
+        # Each example probed, in order: (its repr, its finding or error).
+        answers: list[tuple[str, Finding | BaseException | None]] = []
+        for value in self._drawn(strategy, examples, seed, deadline):
+            if time.perf_counter() > deadline:
+                self.cut_short = True
+                return None
+            self.examples += 1
+            left = self.share.left(self.bound)  # the example in flight is cut when it ends
+            limit = asyncio.timeout(None if math.isinf(left) else max(left, 0.0))
+            try:
+                async with limit:
+                    outcome: Finding | BaseException | None = await probe(value)
+            except OutOfBudget:
+                self.cut_short = True
+                return None
+            except TimeoutError as error:
+                if not limit.expired():
+                    outcome = error
+                else:
+                    self.cut_short = True
+                    raise OutOfBudget("the probes' time ended while an example was probed") from None
+            except Exception as error:  # noqa: BLE001 - raised again where Hypothesis sees it
+                outcome = error
+            answers.append((repr(value), outcome))
+            if outcome is not None:
+                return await self._shrunk(strategy, probe, examples, seed, answers)
+        return None
+
+    def _drawn(self, strategy: Any, examples: int, seed: int, deadline: float) -> list[Any]:
+        """The examples Hypothesis draws from `seed` while none fails, in its order, up to the
+        first drawn past `deadline`."""
+        drawn: list[Any] = []
+
+        def record(value: Any) -> None:
+            if time.perf_counter() > deadline:
+                self.cut_short = True
+                raise _OutOfTime
+            drawn.append(value)
+
+        _hypothesis_test(strategy, record, examples, seed)()
+        return drawn
+
+    async def _shrunk(self, strategy: Any, probe: Probe, examples: int, seed: int,
+                      answers: list[tuple[str, Finding | BaseException | None]]) -> Finding | None:
+        """The search from `seed` again, in a worker thread, the examples in `answers` answered as
+        recorded up to the failure that ends them; from there Hypothesis shrinks it, each example
+        it tries probed on the event loop. The finding of the simplest failing example (the
+        error, when a probe raised one), within SHRINK_SECONDS of the failure."""
         loop = asyncio.get_running_loop()
         stop = threading.Event()
         lock = threading.Lock()  # between Hypothesis' thread starting an example and `stop`
         in_flight: list[concurrent.futures.Future[Finding | None]] = []
         findings: list[Finding] = []
-        shrink_until: list[float] = []
         outer = self._shrinking_until  # a draw inside a probe is a search within a search
-        # What each example probed ahead gave, in order: (its repr, its finding or error).
-        answers: list[tuple[str, Finding | BaseException | None]] = []
-
-        def out_of_time(now: float) -> bool:
-            if stop.is_set() or (now > shrink_until[0] if shrink_until else now > deadline):
-                self.cut_short = self.cut_short or not shrink_until
-                return True
-            return False
+        shrink_until = min(time.perf_counter() + SHRINK_SECONDS, self.share.budget_ends)
+        self._shrinking_until = shrink_until
 
         def start(value: Any) -> concurrent.futures.Future[Finding | None]:
             """Hand `value` to the event loop to probe; _OutOfTime when it may not be."""
             with lock:
-                if out_of_time(time.perf_counter()):
+                if stop.is_set() or time.perf_counter() > shrink_until:
                     raise _OutOfTime  # the smallest failure found so far is in `findings`
                 self.examples += 1
                 in_flight[:] = [asyncio.run_coroutine_threadsafe(probe(value), loop)]
@@ -155,10 +193,6 @@ class Explorer:
             except Exception as error:  # noqa: BLE001 - raised again where Hypothesis sees it
                 return error
 
-        def shrink_from_now() -> None:
-            shrink_until[:] = [min(time.perf_counter() + SHRINK_SECONDS, self.share.budget_ends)]
-            self._shrinking_until = shrink_until[0]
-
         def failed(outcome: Finding | BaseException | None) -> None:
             """Tell Hypothesis what the example gave: nothing, a finding, or an error."""
             if isinstance(outcome, BaseException):
@@ -168,47 +202,21 @@ class Explorer:
                 self.shrinks += 1
                 raise _Found
 
-        def ahead(value: Any) -> None:
-            """While exploring: the example before is settled, this one starts, and Hypothesis
-            draws the next while the server answers this one."""
-            if in_flight and answers and (outcome := answer(in_flight[0])) is not None:
-                answers[-1] = (answers[-1][0], outcome)
-                shrink_from_now()
-                raise _Replay
-            start(value)
-            answers.append((repr(value), None))
+        replaying: list[Any] = []  # the examples answered as recorded so far
 
         def replayed(value: Any) -> None:
-            """Once a failure was found ahead: the same examples again, answered as recorded,
-            up to the failure; from there (shrinking) every example is probed as it comes."""
+            """The examples already probed, answered as recorded, up to the failure; from there
+            (shrinking) every example is probed as it comes."""
             at = len(replaying)
             if at < len(answers) and answers[at][0] == repr(value):
                 replaying.append(value)
-                if len(replaying) == len(answers):  # where Hypothesis would have met the failure
-                    shrink_from_now()
                 failed(answers[at][1])
                 return
             replaying[:] = answers  # Hypothesis drew otherwise: probe from here on
             failed(answer(start(value)))
 
-        replaying: list[Any] = []  # the examples answered as recorded so far
-        seed = self.rng.getrandbits(64)
-
-        def explore() -> None:
-            _hypothesis_test(strategy, ahead, examples, seed)()
-            if answers and answers[-1][1] is None and in_flight and not stop.is_set():
-                try:
-                    outcome = answer(in_flight[0])
-                except _OutOfTime:
-                    return
-                if outcome is None:
-                    return
-                answers[-1] = (answers[-1][0], outcome)
-                shrink_from_now()
-            if answers and answers[-1][1] is not None:
-                _hypothesis_test(strategy, replayed, examples, seed)()
-
-        running = asyncio.ensure_future(asyncio.to_thread(explore))
+        shrink = _hypothesis_test(strategy, replayed, examples, seed)
+        running = asyncio.ensure_future(asyncio.to_thread(shrink))
 
         def halt() -> None:
             with lock:
@@ -216,25 +224,26 @@ class Explorer:
                 for future in in_flight:
                     future.cancel()
 
-        timed_out = False
         try:
-            while not await _within(running, self.share.left(self.bound)):
-                if self.share.left(self.bound) > 0:
-                    continue  # a failure was found meanwhile: its shrinking has longer
+            if not await _within(running, shrink_until - time.perf_counter()):
                 halt()
-                self.cut_short = timed_out = True
-                break
+                self.cut_short = True
         except asyncio.CancelledError:
             halt()
             raise
         finally:
             # Hypothesis may not run in two threads at once (its source inspection is not
             # thread-safe): the search ends with its thread, which stops within an example.
-            await asyncio.shield(running)
-            self._shrinking_until = outer
-        if timed_out and not findings:
-            raise OutOfBudget("the probes' time ended while Hypothesis was drawing")
-        return findings[-1] if findings else None
+            try:
+                await asyncio.shield(running)
+            finally:
+                self._shrinking_until = outer
+        if findings:
+            return findings[-1]
+        found = answers[-1][1]  # stopped before Hypothesis met it again: the failure as found
+        if isinstance(found, BaseException):
+            raise found
+        return found
 
     async def sweep(self, cases: Sequence[tuple[Any, Any]], probe: CaseProbe, examples: int,
                     common: Any = None) -> Finding | None:
@@ -304,8 +313,8 @@ def prepare() -> None:
     machine's first run (half a second) and reads from that cache afterwards (milliseconds).
 
     Hypothesis runs a full garbage collection the first time it runs in a thread (to see that
-    its random generator is referenced), and searches run in worker threads: each would scan
-    every object loaded (a tenth of a second and more). What is loaded by now (Hypothesis,
+    its random generator is referenced), and failures are shrunk in worker threads: each would
+    scan every object loaded (a tenth of a second and more). What is loaded by now (Hypothesis,
     the probes, the course) lives as long as the process, so it is frozen out of the
     collector's sight (`gc.freeze`), and those collections scan only what a run makes."""
     import gc
@@ -370,10 +379,10 @@ def _hypothesis_test(strategy: Any, run_probe: Callable[[Any], None], examples: 
         with with_reporter(lambda _message: None):  # Hypothesis prints nothing of its own
             try:
                 test()
-            except (_Found, Flaky, _OutOfTime, _Replay):
+            except (_Found, Flaky, _OutOfTime):
                 pass  # a failure: the findings hold it (Flaky: the server did not fail twice alike)
             except BaseExceptionGroup as group:
-                if not all(isinstance(e, _Found | Flaky | _OutOfTime | _Replay) for e in _leaves(group)):
+                if not all(isinstance(e, _Found | Flaky | _OutOfTime) for e in _leaves(group)):
                     raise
     return run
 

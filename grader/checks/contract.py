@@ -10,7 +10,6 @@ failure: the simplest example Hypothesis could shrink it to, with only the reque
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -72,11 +71,12 @@ async def contract(ctx: CheckContext, *, document: str, budget: float, checks: l
     from grader.contract.values import valid
 
     # Before the probes' time starts: Hypothesis and the probes loaded (once per process), and
-    # what Hypothesis builds on the first draw from each body of the contract.
-    await asyncio.to_thread(prepare)
+    # what Hypothesis builds on the first draw from each body of the contract. In this thread,
+    # where the probes' searches draw: Hypothesis' first run in a thread has a cost of its own.
+    prepare()
     for name in checks:
         _probe(name)
-    await asyncio.to_thread(warm, [valid(op.body) for op in loaded.writes() if op.body])
+    warm([valid(op.body) for op in loaded.writes() if op.body])
     allotted.ready_s = time.perf_counter() - started
     with allotted.spending() as share:
         session = Session(ctx, probing, share)

@@ -69,7 +69,7 @@ def test_the_wheel_and_the_sdist_carry_the_course_without_the_answers(dist):
         names = set(built.namelist())
     in_wheel = {name.removeprefix("apilab/course/") for name in names if name.startswith("apilab/course/")}
     assert in_wheel == shown
-    assert "tui/apilab.tcss" in names
+    assert {"tui/apilab.tcss", "tui/screens.tcss"} <= names
     assert {name.split("/")[0] for name in names} == {*PACKAGES, f"apilab-{VERSION}.dist-info"}
     # Every package of the checkout is shipped (pyproject.toml names them), but the tests and
     # the benchmarks, which need the checkout.

@@ -6,6 +6,7 @@ import gc
 import importlib
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
@@ -34,6 +35,8 @@ T = TypeVar("T")
 # What opening a lesson or an exercise needs besides the whole course: loaded in a thread once
 # the course map is painted, rather than at the learner's first Enter (over a second of imports).
 LOADED_AHEAD = ("tui.screens.lesson", "tui.screens.exercise", "rich.markdown", "sqlite_utils")
+# The other screens' styles (tui/apilab.tcss styles the course map): read once it is painted.
+SCREENS_CSS = Path(__file__).with_name("screens.tcss")
 
 
 def _joined_hub() -> HubLogin | None:
@@ -155,6 +158,18 @@ class ApilabApp(PlainTextApp):
         self.set_interval(self._health_interval, self._check_health)
         self.call_after_refresh(self._sync_if_joined)
         self.call_after_refresh(self._load_ahead)
+        self.call_after_refresh(self._read_screens_css)
+
+    def _read_screens_css(self) -> None:
+        """The other screens' styles, read after the course map's first paint (parsing them
+        cost every start about 10 ms) and before any other screen is shown. None of them styles
+        the course map, which keeps its styles as they are."""
+        if not self.stylesheet.has_source(str(SCREENS_CSS), ""):
+            self.stylesheet.read(SCREENS_CSS)
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        self._read_screens_css()  # a screen opened before the course map was painted
+        return super().push_screen(screen, *args, **kwargs)
 
     # A failure here is met again, and said, where the course or the module is first used.
     @work(thread=True, group="load-ahead", exit_on_error=False)

@@ -20,7 +20,7 @@ from tui.plain import PlainTextApp
 class MentorApp(PlainTextApp):
     """Review learners' submissions on a hub: a queue, each report, feedback, reviews, cohort."""
 
-    CSS_PATH = "apilab.tcss"
+    CSS_PATH = ["apilab.tcss", "screens.tcss"]
     TITLE = "apilab mentor"
     BINDINGS = [
         Binding("q", "quit", "Quit"),

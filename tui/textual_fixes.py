@@ -37,4 +37,3 @@ def _unpin_styles_caches() -> None:
         return by_colours(base_background, background)
 
     StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign]
-

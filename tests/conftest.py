@@ -30,16 +30,16 @@ from tests.hub_cohort import cohort  # noqa: F401  (a fixture: a small cohort on
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto`: three workers for two cores. Tests spend over a quarter of their time waiting
-    (for a server to start or stop, a lockout to end, a timeout to pass; measured file by file),
-    and a worker more than the cores fills that time with another test's work. Not more: every
-    worker collects the whole suite (about 5 s of CPU) and starts its own session servers, and
-    four workers were no faster than three (6m48s against 6m36s, one run of the suite each).
-    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
+    """`-n auto`: two workers per core. Tests spend much of their time waiting (for a server to
+    start or stop, a lockout to end, a timeout to pass), and workers beyond the cores fill that
+    time with other tests' work. On two cores, whole suites a few minutes apart on the machine at
+    the same speed: three workers kept both cores 92% busy (7m30s), four 96% (6m43s). More only
+    adds what each worker costs of its own: collecting the suite (about 5 s of CPU) and its
+    session servers. PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores + cores // 2
+    return 2 * cores
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -10,11 +10,12 @@ made from the document narrowed to it when the test runs (`schemathesis.pytest.f
 schemathesis builds an operation's coverage examples with its test, which at collection would be
 in every worker, ten seconds each, for the tests it does not run as for those it does.
 
-A JSON Schema cannot say "a value this API issued": a cursor copied from `next_cursor`, or the
-`author_id` of an existing author. The document says so in words; for requests meant to be
-valid, `issued_values` puts such values where the generator put arbitrary ones, as a client
-following the document would. Tests elsewhere check that values the API never issued are
-refused as documented (400 invalid-cursor, 422 unknown author, 404 unknown id).
+A JSON Schema cannot say "a value this API issued": a cursor copied from `next_cursor`, the
+`author_id` of an existing author, or the ETag an `If-Match` must carry. The document says so in
+words; for requests meant to be valid, `issued_values` puts such values where the generator put
+arbitrary ones, as a client following the document would. Tests elsewhere check that values the
+API never issued are refused as documented (400 invalid-cursor, 422 unknown author, 404 unknown
+id, 412 for an ETag that is not current).
 """
 
 from __future__ import annotations
@@ -63,9 +64,8 @@ def hub_app(directory: Path) -> FastAPI:
 
 
 def document(build: Callable[[Path], FastAPI]) -> dict[str, Any]:
-    """The OpenAPI document of an app that `build` makes. Tests reach a fresh app of their own
-    (through `in_process`): schemathesis ends an app's lifespan after each test, and the hub
-    closes its store then."""
+    """The OpenAPI document of an app that `build` makes. Tests reach apps of their own (through
+    `in_process`): a sandbox shared by a worker's tests, a hub for each test."""
     with tempfile.TemporaryDirectory() as directory:
         return build(Path(directory)).openapi()
 
@@ -106,11 +106,18 @@ sandbox_schema = schemathesis.pytest.from_fixture("sandbox_operation")
 hub_schema = schemathesis.pytest.from_fixture("hub_operation")
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[FastAPI]:
-    """A fresh sandbox, and a copy of its database as just seeded (`state.seeded`), for
-    `restore_seeded` to put back before each example."""
-    app = sandbox_app(tmp_path)
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """One sandbox for every operation's test in a worker, and a copy of its database as just
+    seeded (`state.seeded`), for `restore_seeded` to put back before each example: the sandbox
+    keeps its state in its database alone. A new app for each test would build its routes again
+    on its first requests (FastAPI builds an included router's routes for each app, lazily):
+    a tenth of a second and more, for each of sixty operations.
+
+    schemathesis ends the app's lifespan after each test; the client starts it again on its next
+    request, and the sandbox's lifespan holds nothing but the clean-up of a temporary database,
+    which this one is not."""
+    app = sandbox_app(tmp_path_factory.mktemp("sandbox"))
     with closing(sqlite3.connect(":memory:")) as seeded:
         with closing(sqlite3.connect(app.state.db.path)) as database:
             database.backup(seeded)
@@ -129,6 +136,7 @@ def restore_seeded(app: FastAPI) -> None:
 
 @pytest.fixture
 def hub(tmp_path: Path) -> FastAPI:
+    """A fresh hub for each test: it closes its store when schemathesis ends its lifespan."""
     return hub_app(tmp_path)
 
 
@@ -140,7 +148,7 @@ def in_process(app: FastAPI) -> Iterator[ASGIClient]:
         yield client
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def to_sandbox(sandbox: FastAPI) -> Iterator[ASGIClient]:
     yield from in_process(sandbox)
 
@@ -156,9 +164,15 @@ bounded = settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, d
 
 def issued_values(case: Any, client: ASGIClient, headers: dict[str, str]) -> None:
     """In a request meant to be valid, put values the API issued where only those are valid:
-    a cursor it gave for this list (or none, when it has given none), an author it created."""
+    a cursor it gave for this list (or none, when it has given none), an author it created, the
+    current ETag of what a conditional change is based on."""
     if not case.meta.generation.mode.is_positive:
         return
+    if_match = next((name for name in case.headers or {} if name.lower() == "if-match"), None)
+    if if_match is not None:
+        current = client.get(case.formatted_path, headers=headers)
+        if etag := current.headers.get("etag"):
+            case.headers[if_match] = etag
     if isinstance(case.query, dict) and "cursor" in case.query:
         query = {k: v for k, v in case.query.items() if k != "cursor"}
         cursor = _a_real_cursor(client, case.path, query, headers)

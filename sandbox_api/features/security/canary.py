@@ -8,8 +8,12 @@ unreachable. The lab teaches SSRF without ever becoming a way to reach another m
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
+
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+if TYPE_CHECKING:
+    import httpx
 
 METADATA_HOST = "169.254.169.254"
 IMAGE_HOST = "images.bookshop.test"
@@ -62,5 +66,7 @@ def _hostname(host: str) -> str:
 
 def client(canary: Canary) -> httpx.AsyncClient:
     """An HTTP client whose every request reaches `canary`, never the network."""
+    import httpx
+
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=canary), timeout=5,
                              follow_redirects=False)

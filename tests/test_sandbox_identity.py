@@ -15,6 +15,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from sandbox_api.app import create_app
+from sandbox_api.features.identity.directory import CLIENTS, USERS, hash_secret
 from sandbox_api.settings import SandboxSettings
 
 BASE = "http://127.0.0.1:8000"
@@ -268,3 +269,12 @@ async def test_a_refresh_may_narrow_the_scope_and_the_grant_keeps_its_own(client
     more = await client.post("/oauth/token", data={**refresh, "scope": "notes:read",
                                                    "refresh_token": wide_again.json()["refresh_token"]})
     assert more.json()["error"] == "invalid_scope", "never more than was granted"
+
+
+def test_the_directory_keeps_the_hashes_of_the_passwords_the_lessons_give():
+    # Written out in the source (scrypt is slow at every start): they must stay the hashes of
+    # what lesson 2's README and notebook tell learners to log in with, and nothing else.
+    assert USERS["alice"].check_password("wonderland") and USERS["bob"].check_password("builder")
+    assert not USERS["alice"].check_password("builder")
+    assert CLIENTS["bookshop-reports"].check_client_secret("reports-secret")
+    assert USERS["alice"].password_hash == hash_secret("wonderland", USERS["alice"].sub)

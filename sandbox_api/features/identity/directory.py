@@ -95,15 +95,19 @@ class Client(ClientMixin):
         return grant_type in self.grant_types
 
 
-def _user(sub: str, username: str, name: str, password: str) -> User:
-    return User(sub, username, name, hash_secret(password, sub))
-
-
+# The directory keeps hashes, never passwords, as a real one does: `hash_secret` of the demo
+# passwords the lessons give (alice's "wonderland", bob's "builder", the reporting job's
+# "reports-secret"), each salted with its owner's identifier. Written out rather than computed
+# at import: scrypt is slow on purpose, and every sandbox start would pay for it.
 USERS = {
     user.username: user
     for user in (
-        _user("usr_1f3a9c", "alice", "Alice Lindqvist", "wonderland"),
-        _user("usr_7b2e40", "bob", "Bob Okafor", "builder"),
+        User("usr_1f3a9c", "alice", "Alice Lindqvist",
+             "50976caee8921fbf59f85a178f21112c53d4b83676649d2c66d69972ef2d3860"
+             "2e51f6dbd7ad5882453931960aefe7c8d1b11d4b93941835f9720b2e16949765"),
+        User("usr_7b2e40", "bob", "Bob Okafor",
+             "bb183261f23096b5789d46474c1917ccb3bad71fc26e6758f90415f632c7e29f"
+             "45d61a607e3c24f16f66a6fdc32feada92ca80b4f7bd263e77930aa5a4616cf7"),
     )
 }
 USERS_BY_SUB = {user.sub: user for user in USERS.values()}
@@ -120,7 +124,8 @@ CLIENTS = {
                redirect_uris=(APP_REDIRECT_URI,)),
         Client("bookshop-reports", "A reporting job (a confidential client with a secret)",
                grant_types=("client_credentials",),
-               secret_hash=hash_secret("reports-secret", "bookshop-reports"),
+               secret_hash="24272ca2d8d70b9b01b68936d9a928f7b105aaf44054d8a0aabbd14e26608c99"
+                           "538d948e09fcb0f9703b027fee984a3d5dbed15d6cc1724bc05149c12215e02e",
                auth_methods=("client_secret_basic", "client_secret_post")),
     )
 }

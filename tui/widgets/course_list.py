@@ -53,9 +53,9 @@ class Cell(NamedTuple):
 class RowLayout:
     """A title that wraps, never cut, and its numbers: at its right, on its first line; when
     `narrow`, on a line of their own under it, indented. Laid out line by line for the width
-    it is drawn in, exactly as a grid of rich's lays it out (the snapshot tests hold it), at a
-    fraction of the cost: drawn as grids, the rows took about a seventh of the time from the
-    app's construction to the course map painted."""
+    it is drawn in, exactly as a grid of rich's lays it out (tests/test_tui_course_rows.py
+    holds it to `grid_layout`), at a fraction of the cost: drawn as grids, the rows took about
+    a seventh of the time from the app's construction to the course map painted."""
 
     def __init__(self, title: Text, cells: list[Cell], narrow: bool) -> None:
         self.title, self.cells, self.narrow = title, cells, narrow

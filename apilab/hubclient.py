@@ -30,6 +30,7 @@ asks it for the current one (a new `apilab login` in another terminal) and tries
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -58,12 +59,24 @@ from hub.protocol import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 M = TypeVar("M", bound=BaseModel)
 COMPRESS_FROM = 1024  # bytes: smaller bodies gain nothing from gzip
 UPLOAD_BYTES_PER_S = 100_000  # the slowest link an upload's time limit allows for
 UPLOAD_WAIT_S = 30.0  # and the longest a busy hub may take to answer once it has the body
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS context every hub client of the process verifies the hub with, built as httpx
+    builds one (certifi's certificates, or SSL_CERT_FILE / SSL_CERT_DIR) but once: building one
+    loads every CA certificate, about 20 ms of CPU, and the app opens a client at every sync."""
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 class HubError(Exception):
@@ -128,7 +141,7 @@ class HubClient:
         self._relogin = relogin
         self._token = token
         self._http = httpx.Client(
-            base_url=self.base_url, timeout=timeout, transport=transport,
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=_tls(),
             headers={"Accept": "application/json", "User-Agent": "apilab-hub-client/2"})
         self._cache: dict[str, SubmissionDetail] = {}  # submission id -> as last read
 

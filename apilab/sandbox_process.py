@@ -17,10 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from apilab import process_tree
 from apilab.ports import free_port, port_in_use
 from apilab.processes import LaunchError, Processes
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class SandboxError(Exception):
@@ -56,6 +60,7 @@ class SandboxProcess:
         self._own_log = log_path is None
         self._process: subprocess.Popen[bytes] | None = None
         self._processes = processes or Processes()  # shared, so one stop_all ends them all
+        self._health: httpx.Client | None = None  # made when first asked (see `healthy`)
 
     @property
     def url(self) -> str:
@@ -124,6 +129,9 @@ class SandboxProcess:
         process, self._process = self._process, None
         if process is not None:
             self._processes.stop(process.pid)
+        health, self._health = self._health, None
+        if health is not None:
+            health.close()
         if self._own_log and self.log_path is not None:
             with contextlib.suppress(OSError):
                 self.log_path.unlink()
@@ -135,9 +143,14 @@ class SandboxProcess:
 
         if self._process is None or self._process.poll() is not None:
             return False
+        if self._health is None:
+            # One client for every question: httpx builds a TLS context for each client (about
+            # 20 ms of CPU, loading every CA certificate), and the sandbox is asked every 50 ms
+            # while it starts, then every few seconds while the app runs. trust_env=False: a
+            # proxy from the environment must not intercept loopback calls.
+            self._health = httpx.Client(timeout=1, trust_env=False)
         try:
-            # trust_env=False: a proxy from the environment must not intercept loopback calls
-            response = httpx.get(f"{self.url}/health", timeout=1, trust_env=False)
+            response = self._health.get(f"{self.url}/health")
             return response.status_code == 200 and response.json().get("status") == "ok"
         except (httpx.HTTPError, ValueError):
             return False

@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -54,17 +55,7 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=0.5, trust_env=False).status_code == 200:
-                    break
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"the hub exited: {log.read().decode(errors='replace')}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the hub did not answer on {url} within {timeout} s")
-            time.sleep(0.05)
+        _wait_until_healthy(url, process, log, timeout)
         yield url
     finally:
         process.terminate()
@@ -74,6 +65,25 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
             process.kill()
             process.wait()
         log.close()
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes],
+                        timeout: float) -> None:
+    """Return once the hub at `url` answers /health; RuntimeError if it exits or hangs. One
+    client for the whole wait: httpx builds a TLS context for each client (about 20 ms of CPU,
+    loading every CA certificate), too much to pay at every poll."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=0.5, trust_env=False) as poll:
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if poll.get(f"{url}/health").status_code == 200:
+                    return
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"the hub exited: {log.read().decode(errors='replace')}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the hub did not answer on {url} within {timeout} s")
+            time.sleep(0.05)
 
 
 def _serve_with_users(config: dict) -> None:

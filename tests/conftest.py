@@ -24,7 +24,7 @@ from apilab.catalog.models import Course
 from apilab.cli import main
 from apilab.store import Store
 from grader.report import Report
-from tests.helpers import FIXTURE_COURSE, TickingClock, make_report
+from tests.helpers import FIXTURE_COURSE, TLS, TickingClock, make_report
 from tests.hub_cohort import cohort  # noqa: F401  (a fixture: a small cohort on an in-process hub)
 
 
@@ -160,7 +160,7 @@ def security_lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def fresh_sandbox(sandbox_url: str) -> str:
     """The shared sandbox, just reset to its seed data (for tests that read or change data)."""
-    response = httpx.post(f"{sandbox_url}/admin/reset", timeout=10, trust_env=False)
+    response = httpx.post(f"{sandbox_url}/admin/reset", timeout=10, trust_env=False, verify=TLS)
     assert response.status_code == 204, response.text
     return sandbox_url
 
@@ -168,7 +168,7 @@ def fresh_sandbox(sandbox_url: str) -> str:
 @pytest.fixture
 def sandbox_client(fresh_sandbox: str) -> Iterator[httpx.Client]:
     """An httpx client aimed at a freshly reset shared sandbox."""
-    with httpx.Client(base_url=fresh_sandbox, timeout=10, trust_env=False) as client:
+    with httpx.Client(base_url=fresh_sandbox, timeout=10, trust_env=False, verify=TLS) as client:
         yield client
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from apilab.catalog.loader import CatalogError, load_course
@@ -27,6 +28,10 @@ from grader.runner import grade
 from grader.wire import Limits
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
+# The TLS context of the clients that tests make by the hundred (`verify=TLS`): httpx builds one
+# for each client, loading every CA certificate (about 20 ms of CPU), though tests speak plain
+# HTTP on loopback.
+TLS = httpx.create_ssl_context()
 # A one-exercise course whose exercise needs the sandbox and shares run fixtures between checks.
 SERVICES_COURSE = Path(__file__).parent / "fixtures" / "services_course"
 # The fixture course's hello-api in three stages (its starter passes only the first), appended to

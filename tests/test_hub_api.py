@@ -21,7 +21,7 @@ from hub.cli import hub as hub_cli
 from hub.process import hub_process
 from hub.settings import HubSettings
 from hub.store import HubStore
-from tests.helpers import make_report
+from tests.helpers import TLS, make_report
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Hub:
         return token
 
     def client(self, name: str) -> httpx.Client:
-        return httpx.Client(base_url=self.url, trust_env=False,
+        return httpx.Client(base_url=self.url, trust_env=False, verify=TLS,
                             headers={"Authorization": f"Bearer {self.tokens[name]}"})
 
 

@@ -13,6 +13,7 @@ import httpx
 from hub.auth import hash_token, new_token
 from hub.process import hub_process
 from hub.store import HubStore
+from tests.helpers import TLS
 
 CLIENTS = 50
 RUNS_EACH = 10
@@ -21,7 +22,7 @@ RUNS_EACH = 10
 async def learner(url: str, token: str, report: str) -> list[int]:
     body = f'{{"kind": "check", "report": {report}}}'
     statuses = []
-    async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=30, headers={
+    async with httpx.AsyncClient(base_url=url, trust_env=False, verify=TLS, timeout=30, headers={
             "Authorization": f"Bearer {token}", "Content-Type": "application/json"}) as client:
         for run in range(RUNS_EACH):
             sid = str(uuid.uuid4())

@@ -17,7 +17,7 @@ from hub.app import create_hub_app
 from hub.auth import hash_token, new_token
 from hub.process import hub_process
 from hub.settings import HubSettings
-from tests.helpers import make_report
+from tests.helpers import TLS, make_report
 
 LEARNER, MENTOR = new_token(), new_token()
 
@@ -180,7 +180,7 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(tmp_path, trusted, 
     # the hub counts the real address, so the throttle holds; behind a configured proxy, each
     # forwarded client has its own quota.
     with hub_process(tmp_path / "hub.db", rate_limit=5, trusted_proxies=trusted) as url:
-        answers = [httpx.get(f"{url}/v1/me", trust_env=False, headers={
+        answers = [httpx.get(f"{url}/v1/me", trust_env=False, verify=TLS, headers={
             "Authorization": f"Bearer {new_token()}", "X-Forwarded-For": f"203.0.113.{n}"})
             for n in range(8)]
     assert answers[-1].status_code == expected

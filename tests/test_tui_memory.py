@@ -83,3 +83,26 @@ async def test_every_open_screen_follows_the_apps_titles_and_the_sandbox(fixture
             assert "a new subtitle" in str(screen.query_one(TitleBar).render())
         panels = [screen.query_one(SandboxPanel) for screen in app.screen_stack[1:]]
         assert all("port 8000 is taken" in str(panel.render()) for panel in panels)
+
+
+async def test_the_app_freezes_what_it_loaded_and_thaws_only_its_own_freeze(fixture_course, store):
+    # In a process of its own, the app freezes what is loaded when it starts and thaws it at its
+    # end; in a process that froze objects before it (this test runner), it leaves that freeze
+    # alone, as its thaw would undo it.
+    def run_app():
+        return ApilabApp(fixture_course, store, health_interval=3600, progress_interval=3600)
+
+    frozen_by_the_runner = gc.get_freeze_count()
+    assert frozen_by_the_runner > 0
+    async with run_app().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    assert gc.get_freeze_count() >= frozen_by_the_runner
+
+    gc.unfreeze()  # as in a process that froze nothing before the app
+    try:
+        async with run_app().run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.freeze()

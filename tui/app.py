@@ -94,7 +94,11 @@ class ApilabApp(PlainTextApp):
         # What is loaded by now (the modules, the course) lives as long as the app: frozen, it
         # is left out of the collector's full passes, tens of milliseconds each walking all of
         # it, which otherwise fall in the middle of the first paint or of a screen's opening.
-        gc.freeze()
+        # Not in a process that froze objects of its own before the app (a test runner running
+        # app after app): the app's unfreeze at its end would thaw them too.
+        self._freezes = gc.get_freeze_count() == 0
+        if self._freezes:
+            gc.freeze()
 
     @property
     def course(self) -> Course:
@@ -177,7 +181,8 @@ class ApilabApp(PlainTextApp):
         self._course.course()
         for module in LOADED_AHEAD:
             importlib.import_module(module)
-        gc.freeze()  # the whole course and the screens' modules, as long-lived
+        if self._freezes:
+            gc.freeze()  # the whole course and the screens' modules, as long-lived
 
     def _sync_if_joined(self) -> None:
         if self.hub is not None:
@@ -212,7 +217,8 @@ class ApilabApp(PlainTextApp):
 
     def on_unmount(self) -> None:
         self.stop_processes()
-        gc.unfreeze()  # collected again once the app is gone (a process may run another)
+        if self._freezes:
+            gc.unfreeze()  # collected again once the app is gone (a process may run another)
 
     def stop_processes(self, final: bool = False) -> None:
         """Stop everything the app started: learner servers, Jupyter, the sandbox. With

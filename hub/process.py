@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-import httpx
-
 from apilab.ports import free_port
 from hub.auth import hash_token
 from hub.settings import MEMORY, HubSettings
@@ -72,6 +70,8 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: IO[byte
     """Return once the hub at `url` answers /health; RuntimeError if it exits or hangs. One
     client for the whole wait: httpx builds a TLS context for each client (about 20 ms of CPU,
     loading every CA certificate), too much to pay at every poll."""
+    import httpx  # here, not at the top: the hub's own process (this module's __main__) never polls
+
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=0.5, trust_env=False) as poll:
         while True:

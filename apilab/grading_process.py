@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import socket
 import tempfile
 import threading
 import traceback
@@ -91,7 +92,7 @@ class GradingProcess:
         process, connection = self._process, self._connection
         self._process = self._connection = None
         if connection is not None:
-            connection.close()  # the child sees the pipe close and leaves
+            _hang_up(connection)  # the child sees the pipe close and leaves
         if process is not None:
             process.join(3)
             if process.is_alive():
@@ -145,6 +146,16 @@ class GradingProcess:
             f"run; what it wrote is in {self.log}. Press r to run the checks again.")
         for deliver in list(self._runs.values()):
             deliver(("raised", error))
+
+
+def _hang_up(connection: Connection) -> None:
+    """Close the app's end of the pipe so that both its reader and the child see it closed.
+    Closing alone is not enough: while the thread of `_read` waits in a read on it, the socket
+    stays open until that read returns, which it would not; the child would see nothing, and
+    be killed after `stop` waited 3 s for it (at every quit of an app that had graded)."""
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(connection.fileno())) as end:
+        end.shutdown(socket.SHUT_RDWR)
+    connection.close()
 
 
 # --- the child --------------------------------------------------------------------------------

@@ -48,6 +48,17 @@ async def test_a_run_in_the_process_reports_what_grading_here_reports(
     assert _statuses(again) == _statuses(here)
 
 
+async def test_stopped_the_child_leaves_of_itself_rather_than_being_killed(
+        fixture_course, hello_solution_url):
+    # The app stops its grading process as it quits: the child must see the pipe close (even
+    # while the app's reader waits on it) and end on its own, not be killed after a wait.
+    grading = GradingProcess()
+    await grading.grade(fixture_course.exercise("hello-api"), hello_solution_url)
+    child = grading._process
+    grading.stop()
+    assert child is not None and child.exitcode == 0
+
+
 async def test_an_error_of_grade_is_raised_in_the_caller(grading, fixture_course):
     exercise = fixture_course.exercise("hello-api")
     with pytest.raises(TargetError, match="example.com"):

@@ -143,16 +143,19 @@ class SandboxProcess:
 
         if self._process is None or self._process.poll() is not None:
             return False
-        if self._health is None:
+        health = self._health
+        if health is None:
             # One client for every question: httpx builds a TLS context for each client (about
             # 20 ms of CPU, loading every CA certificate), and the sandbox is asked every 50 ms
             # while it starts, then every few seconds while the app runs. trust_env=False: a
             # proxy from the environment must not intercept loopback calls.
-            self._health = httpx.Client(timeout=1, trust_env=False)
+            health = self._health = httpx.Client(timeout=1, trust_env=False)
         try:
-            response = self._health.get(f"{self.url}/health")
+            response = health.get(f"{self.url}/health")
             return response.status_code == 200 and response.json().get("status") == "ok"
         except (httpx.HTTPError, ValueError):
+            return False
+        except RuntimeError:  # `stop`, in another thread, closed the client meanwhile
             return False
 
     def __enter__(self) -> SandboxProcess:

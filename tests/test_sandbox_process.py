@@ -41,6 +41,15 @@ def test_start_serves_and_stop_leaves_no_process(tmp_path):
     assert log.exists()  # a log the caller chose is kept
 
 
+def test_a_health_question_that_meets_a_stop_is_an_answer_not_an_error():
+    # The app asks from a thread whether the sandbox is healthy while another may stop it; the
+    # stop closes the client the question goes through, and the answer is then "not healthy".
+    with SandboxProcess() as sandbox:
+        assert sandbox.healthy()
+        sandbox._health.close()  # as `stop` does, between the question's start and its request
+        assert not sandbox.healthy()
+
+
 def test_stop_is_idempotent_and_safe_before_start():
     sandbox = SandboxProcess()
     sandbox.stop()

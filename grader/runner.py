@@ -9,9 +9,10 @@ Whatever the learner's server does, `grade` returns a report.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -34,7 +35,7 @@ from grader.wire import Limits, Wire
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Progress:
     """Sent before a check starts (`result` None) and after it ends."""
 
@@ -83,10 +84,6 @@ async def grade(
     seed = seed if seed is not None else new_seed()
     checks = [check for check in exercise.visible_checks(include_hidden) if only in (None, check.id)]
     fixtures = [exercise.fixtures[name] for name in needed(exercise, checks)]
-    if any(fixture.use == "contract" for fixture in fixtures):
-        # The probes' Hypothesis takes seconds to load on a busy machine: before the clocks
-        # start, so that its loading never counts against the learner's server.
-        import grader.contract.session  # noqa: F401
     started_at, clock = datetime.now(UTC), time.perf_counter()
     report = Report(
         exercise=exercise.slug, exercise_id=str(exercise.id), title=exercise.title, status="error",
@@ -148,6 +145,7 @@ async def _run_checks(exercise: Exercise, batches: list[list[Check]], report: Re
         prepared = Prepared()
         silent = 0  # checks in a row whose last request got no answer at all
         for batch in batches:
+            run = _with_probes_loaded(exercise, batch, run)
             await prepare(exercise, batch, run, into=prepared, users=checks)
             for check in batch:
                 index = len(report.checks)
@@ -172,6 +170,20 @@ async def _run_checks(exercise: Exercise, batches: list[list[Check]], report: Re
         probing = next((v for v in prepared.values.values() if isinstance(v, Probing)), None)
         if probing is not None:
             report.probes = probing.budget.summary()
+
+
+def _with_probes_loaded(exercise: Exercise, batch: Sequence[Check], run: Run) -> Run:
+    """`run`, once the contract probes are loaded when `batch` needs them. Their Hypothesis takes
+    a tenth of a second to load, seconds on a busy machine: a run that stops at an earlier stage
+    never loads it, and a run that loads it is given that time back, so that the loading never
+    counts against the learner's server."""
+    if "grader.contract.session" in sys.modules or not any(
+            exercise.fixtures[name].use == "contract" for name in needed(exercise, batch)):
+        return run
+    started = time.perf_counter()
+    import grader.contract.session  # noqa: F401
+
+    return dataclasses.replace(run, deadline=run.deadline + time.perf_counter() - started)
 
 
 def _without_secrets(outcome: OutcomeT, secrets: Redactor) -> OutcomeT:

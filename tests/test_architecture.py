@@ -141,6 +141,26 @@ def test_apilab_check_loads_nothing_it_does_not_use(hello_solution_url, tmp_path
     assert unused == []
 
 
+def test_a_check_that_stops_before_the_probes_loads_neither_them_nor_sqlite_utils(tmp_path):
+    # Most checks a learner runs stop at an early stage: they need no Hypothesis (the contract
+    # probes' library, last stage) and, once the store is up to date, no sqlite-utils.
+    from apilab.app_servers import serve_app
+
+    env = {**os.environ, "APILAB_HOME": str(tmp_path / "home")}
+    listings = [tmp_path / "first.json", tmp_path / "second.json"]
+    with serve_app(ROOT / "exercises/reading-list/starter/python") as url:
+        for listing in listings:
+            result = subprocess.run([sys.executable, "-c", LOADED_AT_EXIT, str(listing), "check",
+                                     "reading-list", "--url", url], env=env, capture_output=True,
+                                    text=True, timeout=60)
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert "Stage 1 of 8" in result.stdout, "it graded the first stage, which fails"
+    first, second = (set(json.loads(listing.read_text())) for listing in listings)
+    assert {"hypothesis", "grader.contract.session"} & (first | second) == set()
+    assert "sqlite_utils" in first, "the first run created the store, with its migrations"
+    assert "sqlite_utils" not in second
+
+
 def test_the_learner_side_loads_without_the_hubs_server_code():
     # `apilab check`, `lessons` and `submit` load apilab.sync to send waiting submissions; the
     # hub's server stack (FastAPI, Starlette, uvicorn) is no part of that.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 from fastapi import FastAPI
 
 from grader.checks import registry
@@ -52,6 +56,36 @@ async def test_a_check_may_ask_for_more_time_than_the_default_and_the_run_grows_
     assert slow_result.passed and slow_result.time_limit_s == 6  # 1.5 s: over the default of 1 s
     assert not default_result.passed and default_result.time_limit_s == 1
     assert report.time_limits == TimeLimits(check_s=1, run_s=4 + 5)
+
+
+# In an interpreter of its own, where the contract probes are not loaded yet.
+PROBES_LOADED_LATE = """
+import json, sys, time
+from apilab.catalog.loader import load_course_exercise
+from apilab.paths import course_root
+from grader.context import Run
+from grader.runner import _with_probes_loaded
+
+exercise = load_course_exercise(course_root(), "reading-list")
+probes = [check for check in exercise.checks if "contract" in check.needs]
+run = Run(None, {}, {}, 1, 10.0, 60.0, deadline=100.0)
+early = _with_probes_loaded(exercise, exercise.checks[:4], run)
+loaded_early = "hypothesis" in sys.modules
+started = time.perf_counter()
+late = _with_probes_loaded(exercise, probes, run)
+took = time.perf_counter() - started
+print(json.dumps([len(probes), early.deadline, loaded_early, "hypothesis" in sys.modules,
+                  late.deadline - 100.0, took]))
+"""
+
+
+def test_the_probes_load_with_the_stage_that_needs_them_and_the_run_gets_that_time_back():
+    result = subprocess.run([sys.executable, "-c", PROBES_LOADED_LATE], capture_output=True,
+                            text=True, timeout=60, check=True)
+    probes, early_deadline, loaded_early, loaded_late, given_back, took = json.loads(result.stdout)
+    assert probes == 6
+    assert early_deadline == 100.0 and not loaded_early, "the first stage needs no probes"
+    assert loaded_late and 0 < given_back <= took
 
 
 # --- JSON paths that select several values --------------------------------------------------------

@@ -34,8 +34,9 @@ class Store:
     """Progress of one learner, kept in the SQLite file at `path`.
 
     What the app's first screen reads (progress, captured flags, unread feedback) is read with
-    sqlite3 alone; sqlite-utils, a tenth of a second to import, comes with the first write or
-    other read (`db`), and at opening only when the schema has a step to run.
+    sqlite3 alone, and what a check or a notebook's check writes is written with it; sqlite-utils,
+    a tenth of a second to import, comes with the other reads and writes (`db`), and at opening
+    only when the schema has a step to run.
     """
 
     @guarded
@@ -78,6 +79,13 @@ class Store:
         columns = [column[0] for column in cursor.description]
         return (dict(zip(columns, row, strict=True)) for row in cursor)
 
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
+        """Insert `row` into `table` with sqlite3 alone: what `apilab check` and a notebook's
+        check write, where loading sqlite-utils would cost more than the write."""
+        columns = ", ".join(f'"{name}"' for name in row)
+        self._connection.execute(f'insert into "{table}" ({columns}) values '
+                                 f'({", ".join("?" * len(row))})', list(row.values()))
+
     @classmethod
     def open_default(cls) -> Store:
         """The learner's store, at `apilab.paths.progress_db()` (under APILAB_HOME)."""
@@ -113,8 +121,8 @@ class Store:
         it to, so that it can be offered later (`unsent_submissions`).
         """
         run_id = run_id or str(uuid.uuid4())
-        with self.db.atomic():
-            self.db["runs"].insert({
+        with self._connection:  # one transaction
+            self._insert("runs", {
                 "id": run_id, "exercise": report.exercise, "exercise_id": report.exercise_id,
                 "kind": kind, "status": report.status, "score": report.score,
                 "max_score": report.max_score, "seed": report.seed, "url": report.url,
@@ -123,7 +131,7 @@ class Store:
                 "unsent": 1 if unsent else None,
             })
             if send_to_hub:
-                self.db["outbox"].insert({"run_id": run_id, "queued_at": self._now(), "attempts": 0})
+                self._insert("outbox", {"run_id": run_id, "queued_at": self._now(), "attempts": 0})
         return run_id
 
     @guarded
@@ -208,8 +216,8 @@ class Store:
     def record_notebook_run(self, lesson: str, ok: bool, duration_ms: float,
                             error: str | None = None) -> None:
         """Note that a lesson's notebook ran, and whether it ran to the end."""
-        with self.db.atomic():
-            self.db["notebook_runs"].insert({
+        with self._connection:
+            self._insert("notebook_runs", {
                 "id": str(uuid.uuid4()), "lesson": lesson, "ok": int(ok),
                 "duration_ms": duration_ms, "error": error, "ran_at": self._now(),
             })

@@ -42,10 +42,45 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return 2 * cores
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests (real processes) start first, in their order, and the quick ones fill the
-    workers' last minutes: no long test is left to run alone at the end of a parallel run."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The order in which the workers take the tests, for cores that are never idle.
+
+    The tests of a module that share a module-scoped fixture (a server, a sandbox, a seeded
+    course) run on one worker, which makes that fixture once: dealt out one by one, every worker
+    made its own.
+
+    Slow tests (real processes) are much of their time waiting: for a lockout to end, for servers
+    and kernels to start. They are dealt out among the first half of the quick ones, which keep
+    the cores busy meanwhile, and the rest of the quick ones end the run: no slow test is left to
+    run alone at its end. The slow tests that wait most (marked `waits`) are dealt out among the
+    other slow ones in turn: started in a row, they had every worker waiting at once."""
+    for item in items:
+        if _shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    quick = [item for item in items if not item.get_closest_marker("slow")]
+    waiting = [item for item in slow if item.get_closest_marker("waits")]
+    working = [item for item in slow if not item.get_closest_marker("waits")]
+    slow = _dealt(waiting, among=working, within=len(working))
+    items[:] = _dealt(slow, among=quick, within=len(quick) // 2)
+
+
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    return info is not None and any(
+        definitions[-1].scope == "module" for definitions in info.name2fixturedefs.values())
+
+
+def _dealt(few: list[pytest.Item], among: list[pytest.Item], within: int) -> list[pytest.Item]:
+    """`among`, with `few` dealt out evenly between its first `within` items, in their order."""
+    if not few:
+        return list(among)
+    dealt: list[pytest.Item] = []
+    for number, item in enumerate(few):
+        dealt.append(item)
+        dealt += among[number * within // len(few):(number + 1) * within // len(few)]
+    return dealt + among[within:]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

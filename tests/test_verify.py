@@ -27,7 +27,7 @@ EXERCISES = load_course(ROOT).ordered_exercises()
 FULL_MARKS = {"reading-list": 105, "team-wiki": 84, "reading-list-v2": 182}
 RULES = {"reading-list": 33}
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.waits]  # gradings wait out lockouts and windows
 
 
 def apilab(*args: str, course: Path = ROOT, home: Path) -> subprocess.CompletedProcess[str]:

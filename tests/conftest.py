@@ -42,28 +42,39 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return 2 * cores
 
 
+Unit = list[pytest.Item]  # tests one worker runs in a row
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The order in which the workers take the tests, for cores that are never idle.
 
     The tests of a module that share a module-scoped fixture (a server, a sandbox, a seeded
-    course) run on one worker, which makes that fixture once: dealt out one by one, every worker
-    made its own.
+    course) run on one worker, in a row, which makes that fixture once: dealt out one by one,
+    every worker made its own.
 
     Slow tests (real processes) are much of their time waiting: for a lockout to end, for servers
     and kernels to start. They are dealt out among the first half of the quick ones, which keep
     the cores busy meanwhile, and the rest of the quick ones end the run: no slow test is left to
     run alone at its end. The slow tests that wait most (marked `waits`) are dealt out among the
     other slow ones in turn: started in a row, they had every worker waiting at once."""
+    units: dict[str, Unit] = {}
     for item in items:
         if _shares_a_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    quick = [item for item in items if not item.get_closest_marker("slow")]
-    waiting = [item for item in slow if item.get_closest_marker("waits")]
-    working = [item for item in slow if not item.get_closest_marker("waits")]
+            units.setdefault(item.module.__name__, []).append(item)
+        else:
+            units[item.nodeid] = [item]
+
+    def marked(unit: Unit, name: str) -> bool:
+        return any(item.get_closest_marker(name) for item in unit)
+
+    slow = [unit for unit in units.values() if marked(unit, "slow")]
+    quick = [unit for unit in units.values() if not marked(unit, "slow")]
+    waiting = [unit for unit in slow if marked(unit, "waits")]
+    working = [unit for unit in slow if not marked(unit, "waits")]
     slow = _dealt(waiting, among=working, within=len(working))
-    items[:] = _dealt(slow, among=quick, within=len(quick) // 2)
+    items[:] = [item for unit in _dealt(slow, among=quick, within=len(quick) // 2) for item in unit]
 
 
 def _shares_a_module_fixture(item: pytest.Item) -> bool:
@@ -72,13 +83,13 @@ def _shares_a_module_fixture(item: pytest.Item) -> bool:
         definitions[-1].scope == "module" for definitions in info.name2fixturedefs.values())
 
 
-def _dealt(few: list[pytest.Item], among: list[pytest.Item], within: int) -> list[pytest.Item]:
-    """`among`, with `few` dealt out evenly between its first `within` items, in their order."""
+def _dealt(few: list[Unit], among: list[Unit], within: int) -> list[Unit]:
+    """`among`, with `few` dealt out evenly between its first `within` units, in their order."""
     if not few:
         return list(among)
-    dealt: list[pytest.Item] = []
-    for number, item in enumerate(few):
-        dealt.append(item)
+    dealt: list[Unit] = []
+    for number, unit in enumerate(few):
+        dealt.append(unit)
         dealt += among[number * within // len(few):(number + 1) * within // len(few)]
     return dealt + among[within:]
 

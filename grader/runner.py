@@ -101,7 +101,8 @@ async def grade(
     else:
         batches = [[c for c in checks if c.id in stage.checks] for stage in report.stages] \
             if by_stage else [checks]
-        await _run_checks(exercise, batches, report, service_at, limits, clock, on_progress)
+        # Loading the probes is no part of the run's time (see `_with_probes_loaded`).
+        clock += await _run_checks(exercise, batches, report, service_at, limits, clock, on_progress)
         report.score = sum(c.points for c in report.checks)
         report.status = "pass" if all(c.passed for c in report.checks) else "fail"
     report.duration_ms = round((time.perf_counter() - clock) * 1000, 1)
@@ -126,10 +127,11 @@ def time_limits(limits: Limits, checks: Sequence[Check], fixtures: Sequence[Fixt
 
 async def _run_checks(exercise: Exercise, batches: list[list[Check]], report: Report,
                       service_at: Mapping[str, str], limits: Limits, clock: float,
-                      on_progress: ProgressCallback | None) -> None:
+                      on_progress: ProgressCallback | None) -> float:
     """Run the checks batch after batch (a batch is a stage, or every check), stopping after the
     first batch with a failure; each batch's fixtures are prepared just before it, so a run that
-    stops early prepares nothing it does not use."""
+    stops early prepares nothing it does not use. Returns the seconds the contract probes took
+    to load, which the run was given back."""
     assert report.time_limits is not None
     checks = [check for batch in batches for check in batch]
     data = draw(exercise.data, report.seed)
@@ -170,6 +172,7 @@ async def _run_checks(exercise: Exercise, batches: list[list[Check]], report: Re
         probing = next((v for v in prepared.values.values() if isinstance(v, Probing)), None)
         if probing is not None:
             report.probes = probing.budget.summary()
+    return run.deadline - (clock + report.time_limits.run_s)
 
 
 def _with_probes_loaded(exercise: Exercise, batch: Sequence[Check], run: Run) -> Run:

@@ -134,6 +134,23 @@ def test_however_the_app_ends_nothing_it_started_is_left(learner, ending):
     assert_nothing_left(learner, terminal, ports)
 
 
+def test_a_terminal_gone_without_a_sighup_ends_the_app_all_the_same(learner):
+    # As under `make run` in a terminal that closes: make leads the terminal's session, gets the
+    # SIGHUP and does not pass it on (here a shell that ignores it); or a dropped SSH connection.
+    port = free_port()
+    terminal = Terminal(["sh", "-c", 'trap "" HUP; "$@"; exit $?', "sh", *APILAB, "app", "--url",
+                         f"http://127.0.0.1:{port}"], learner.env)
+    learner.terminals.append(terminal)
+    terminal.wait_for_text("Next step", 120)
+    app = lambda: [p for p in left_behind(learner, terminal) if "app" in p.cmdline()]  # noqa: E731
+    wait_until(lambda: bool(listening_ports(left_behind(learner, terminal))), 120, terminal.screen)
+    ports = listening_ports(left_behind(learner, terminal))
+    terminal.hang_up()
+    assert terminal.wait(60) == 129, "the app ended as on SIGHUP, and the shell with it"
+    assert app() == []
+    assert_nothing_left(learner, terminal, ports)
+
+
 CRASHING_APP = """
 from tui.screens.exercise import ExerciseScreen
 def crash(self):

@@ -44,6 +44,9 @@ class PlainTextApp(App[None]):
         textual_fixes.apply()
         super().__init__()
 
+    def on_mount(self) -> None:  # Textual calls each class's on_mount: the apps' own run too
+        textual_fixes.watch_terminal(self)
+
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """A notification, shown literally: `markup` is accepted for Textual's signature and

@@ -62,12 +62,10 @@ def watch_terminal(app: App) -> None:
         return
     if app.is_headless or not os.isatty(terminal):
         return
-    hung_up = False
 
     def look() -> None:
-        nonlocal hung_up
-        if not hung_up and not os.isatty(terminal):
-            hung_up = True
+        if not os.isatty(terminal):
+            watch.stop()  # once: the signal ends the app
             signal.raise_signal(signal.SIGHUP)
 
-    app.set_interval(1.0, look)
+    watch = app.set_interval(1.0, look)

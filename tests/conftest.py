@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,17 @@ from apilab.store import Store
 from grader.report import Report
 from tests.helpers import FIXTURE_COURSE, TLS, TickingClock, make_report
 from tests.hub_cohort import cohort  # noqa: F401  (a fixture: a small cohort on an in-process hub)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Programs the tests start get Ctrl-C as from a terminal. A suite started in the background
+    of a shell without job control (`make test &` in a script, `nohup make test`) inherits SIGINT
+    ignored, and would pass it on to every program it starts (an ignored signal stays ignored
+    across exec): the tests that press Ctrl-C on apilab would find it deaf, and wait for it to
+    end on its own. A handler, unlike an ignored signal, is not inherited: the programs the tests
+    start get the default, and end on Ctrl-C."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(tryfirst=True)

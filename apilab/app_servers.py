@@ -8,6 +8,11 @@ they serve. A server's environment may carry the URLs of the services it needs (
 Each server is its own process, forked from a multiprocessing fork server that has imported
 FastAPI and uvicorn once: those imports are most of the CPU a server's start costs, and a course
 check starts a hundred servers. Where fork servers do not exist (Windows), processes are spawned.
+
+However the process that started them ends (a closed terminal, `kill`, `kill -9`), its servers
+end with it: each holds the reading end of a pipe (its lifeline) whose writing end only that
+process has, and ends itself when the pipe closes. A forked server's parent is the fork server,
+which lives as long as any server it forked, so no signal from the kernel would reach them.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ import contextlib
 import multiprocessing
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
@@ -91,11 +99,14 @@ class AppServer:
     def _spawn(self) -> None:
         self.log.write_bytes(b"")
         self.started_file.unlink(missing_ok=True)
-        self.process = _context().Process(
+        context = _context()
+        lifeline, self._lifeline = context.Pipe(duplex=False)  # the server reads, this process holds
+        self.process = context.Process(
             target=_serve, args=(str(self.folder), self.port, {**os.environ, **self.env},
-                                 str(self.log), str(self.started_file)),
+                                 str(self.log), str(self.started_file), lifeline),
             name=f"uvicorn app:app in {self.folder}", daemon=True)
         self.process.start()
+        lifeline.close()  # the server's copy is the only one left
 
     def running(self) -> bool:
         return self.process.is_alive()
@@ -130,6 +141,7 @@ class AppServer:
             if self.may_move and "address already in use" in self.stderr().lower():
                 self.may_move = False
                 self.port = free_port()
+                self._lifeline.close()  # the server that exited had no more use for it
                 self._spawn()
                 return False
             raise ServerStartError(
@@ -153,13 +165,17 @@ class AppServer:
                 self.process.kill()
         self.process.join()
         self.process.close()
+        self._lifeline.close()
         self.log.unlink(missing_ok=True)
         self.started_file.unlink(missing_ok=True)
 
 
-def _serve(folder: str, port: int, env: dict[str, str], log: str, started: str) -> None:
+def _serve(folder: str, port: int, env: dict[str, str], log: str, started: str,
+           lifeline: Connection) -> None:
     """The server process: what `cd folder && python -m uvicorn app:app` would do, with `env`;
-    the file `started` made once it listens and the app's startup has run."""
+    the file `started` made once it listens and the app's startup has run. It ends itself as
+    uvicorn ends on SIGTERM once `lifeline` closes: the process that started it has ended."""
+    threading.Thread(target=_end_with, args=(lifeline,), daemon=True).start()
     os.dup2(os.open(log, os.O_WRONLY | os.O_APPEND), 2)
     os.dup2(os.open(os.devnull, os.O_RDWR), 0)
     os.dup2(0, 1)
@@ -180,6 +196,15 @@ def _serve(folder: str, port: int, env: dict[str, str], log: str, started: str) 
     server.run()
     if not server.started:
         sys.exit(3)  # as uvicorn.run does when the server could not start
+
+
+def _end_with(lifeline: Connection) -> None:
+    """Wait until the other end of `lifeline` closes (nothing is ever sent), then SIGTERM this
+    process: uvicorn stops serving as it does on any SIGTERM, and a server still loading its app
+    ends on the spot."""
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _context() -> multiprocessing.context.BaseContext:

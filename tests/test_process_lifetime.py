@@ -1,4 +1,5 @@
-"""However apilab ends, nothing it started outlives it: the app, `apilab serve`, `apilab notebook`.
+"""However apilab ends, nothing it started outlives it: the app, `apilab serve`, `apilab notebook`,
+and the servers `apilab verify` serves.
 
 Each test runs the real `apilab` in a pseudo-terminal of its own, with a real learner server (and
 the sandbox, and Jupyter with a kernel), ends it the way a learner's session ends (q, Ctrl-C, the
@@ -205,6 +206,41 @@ def test_a_server_left_behind_is_stopped_and_named_never_graded(learner, tmp_pat
     assert "nothing" in result.stdout.lower()  # nothing listens there any more
     assert_nothing_left(learner, terminal, {port})
     assert list((learner.home / "processes").glob("*.json")) == []
+
+
+# What `apilab verify` (and the benchmarks and tests) run to serve an exercise: two servers, as
+# verify serves a solution and its mutants at once, printed once they listen.
+SERVING = """
+import sys, time
+from pathlib import Path
+from apilab.app_servers import serve_apps
+with serve_apps([Path(sys.argv[1])] * 2) as urls:
+    print(" ".join(urls), flush=True)
+    time.sleep(300)
+"""
+
+
+@pytest.mark.parametrize("ending", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
+                         ids=["SIGTERM", "terminal closed (SIGHUP)", "kill -9"])
+def test_however_verify_ends_the_servers_it_serves_end_with_it(learner, ending):
+    """The servers are forked by a fork server, not by the process that asked for them, and the
+    fork server lives as long as any of them: when that process is ended with no chance to stop
+    them, they must end by themselves."""
+    solution = learner.course / "exercises" / "hello-api" / "solution"
+    serving = subprocess.Popen([sys.executable, "-c", SERVING, str(solution)], env=learner.env,
+                               stdout=subprocess.PIPE, text=True)
+    ports = {int(url.rsplit(":", 1)[1]) for url in serving.stdout.readline().split()}
+    assert len(ports) == 2 and all(port_open(port) for port in ports)
+    def running() -> list[psutil.Process]:
+        return started_with("APILAB_HOME", str(learner.home))
+
+    assert len(running()) > 3  # the process that serves, the fork server, two servers
+
+    serving.send_signal(ending)
+    serving.wait(30)
+    serving.stdout.close()
+    wait_until(lambda: not running(), 30, lambda: f"still running: {[p.cmdline() for p in running()]}")
+    assert [port for port in ports if port_open(port)] == []
 
 
 # --- apilab notebook ------------------------------------------------------------------------

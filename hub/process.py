@@ -24,6 +24,12 @@ from apilab.ports import free_port
 from hub.auth import hash_token
 from hub.settings import MEMORY, HubSettings
 
+ATTEMPTS = 3  # ports picked here, one after another, when each is taken before the hub binds it
+
+
+class PortTaken(RuntimeError):
+    """The hub could not listen: its port was taken."""
+
 
 @contextlib.contextmanager
 def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = None,
@@ -32,37 +38,55 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
                 limits: dict[str, int] | None = None) -> Iterator[str]:
     """Run a hub on `db_path` (a file, or ":memory:") and yield its base URL once /health
     answers; stop it on exit. `limits` sets other HubSettings (quotas, say; with `users`);
-    `public_url` is `hub serve --public-url` (without `users`)."""
-    port = port or free_port()
-    if users is None:
-        command = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port),
-                   "--rate-limit", str(rate_limit)]
-        command += ["--memory"] if str(db_path) == MEMORY else ["--db", str(db_path)]
-        for proxy in trusted_proxies:
-            command += ["--trusted-proxy", proxy]
-        if public_url:
-            command += ["--public-url", public_url]
-    else:
-        hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
-        config = {"db_path": str(db_path), "port": port, "rate_limit": rate_limit,
-                  "users": hashed, "trusted_proxies": list(trusted_proxies),
-                  "limits": limits or {}}
-        command = [sys.executable, "-m", "hub.process", json.dumps(config)]
-    # a file, not a pipe: nobody reads a pipe while the hub runs, and a full one would block it
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the process)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}"
+    `public_url` is `hub serve --public-url` (without `users`).
+
+    Without `port`, the hub gets a free port; a port free a moment ago may be taken before the
+    hub binds it (by another server, or by the local end of a connection another program makes),
+    and the hub then starts again on another one."""
+    for attempt in range(1, ATTEMPTS + 1):
+        chosen = port or free_port()
+        if users is None:
+            command = [sys.executable, "-m", "hub.cli", "serve", "--port", str(chosen),
+                       "--rate-limit", str(rate_limit)]
+            command += ["--memory"] if str(db_path) == MEMORY else ["--db", str(db_path)]
+            for proxy in trusted_proxies:
+                command += ["--trusted-proxy", proxy]
+            if public_url:
+                command += ["--public-url", public_url]
+        else:
+            hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
+            config = {"db_path": str(db_path), "port": chosen, "rate_limit": rate_limit,
+                      "users": hashed, "trusted_proxies": list(trusted_proxies),
+                      "limits": limits or {}}
+            command = [sys.executable, "-m", "hub.process", json.dumps(config)]
+        # a file, not a pipe: nobody reads a pipe while the hub runs, and a full one would block it
+        log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _stop, after the process)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://127.0.0.1:{chosen}"
+        try:
+            _wait_until_healthy(url, process, log, timeout)
+            break
+        except PortTaken:
+            _stop(process, log)
+            if port is not None or attempt == ATTEMPTS:
+                raise
+        except BaseException:
+            _stop(process, log)
+            raise
     try:
-        _wait_until_healthy(url, process, log, timeout)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        _stop(process, log)
+
+
+def _stop(process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes],
@@ -80,7 +104,9 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: IO[byte
                     return
             if process.poll() is not None:
                 log.seek(0)
-                raise RuntimeError(f"the hub exited: {log.read().decode(errors='replace')}")
+                said = log.read().decode(errors="replace")
+                taken = " is taken, " in said or "address already in use" in said.lower()
+                raise (PortTaken if taken else RuntimeError)(f"the hub exited: {said}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the hub did not answer on {url} within {timeout} s")
             time.sleep(0.05)

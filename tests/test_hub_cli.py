@@ -193,3 +193,24 @@ def test_backup_is_a_working_copy_of_a_hub_in_use(tmp_path):
     finally:
         live.close()
     assert [user.name for user in HubStore(copy).users()] == ["ada"]
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["bound", "listening"])
+def test_a_hub_whose_port_was_taken_meanwhile_starts_on_another(monkeypatch, listening):
+    """The tests' and benchmarks' hubs run on a port found free, which another program may take
+    before the hub binds it (bound only, or listening): the hub starts again on another port."""
+    import httpx
+
+    import hub.process
+    from hub.settings import MEMORY
+
+    with socket.socket() as thief:
+        thief.bind(("127.0.0.1", 0))
+        if listening:
+            thief.listen()
+        taken = thief.getsockname()[1]
+        picks = iter([taken, free_port()])
+        monkeypatch.setattr(hub.process, "free_port", lambda: next(picks))
+        with hub.process.hub_process(MEMORY) as url:
+            assert not url.endswith(f":{taken}")
+            assert httpx.get(f"{url}/health", trust_env=False).status_code == 200

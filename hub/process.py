@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from apilab import process_tree
 from apilab.ports import free_port
 from hub.auth import hash_token
 from hub.settings import MEMORY, HubSettings
@@ -61,7 +62,8 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
             command = [sys.executable, "-m", "hub.process", json.dumps(config)]
         # a file, not a pipe: nobody reads a pipe while the hub runs, and a full one would block it
         log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _stop, after the process)
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        # Stopped by the kernel if this process dies (a killed benchmark, a crashed test worker)
+        process = process_tree.popen(command, stdout=subprocess.DEVNULL, stderr=log)
         url = f"http://127.0.0.1:{chosen}"
         try:
             _wait_until_healthy(url, process, log, timeout)

@@ -18,6 +18,7 @@ from apilab.ports import free_port
 from hub.auth import hash_token
 from hub.cli import hub
 from hub.store import HubStore
+from tests.terminal import port_open
 
 TOKEN = re.compile(r"apilab_[A-Za-z0-9_-]{43}")
 
@@ -214,3 +215,24 @@ def test_a_hub_whose_port_was_taken_meanwhile_starts_on_another(monkeypatch, lis
         with hub.process.hub_process(MEMORY) as url:
             assert not url.endswith(f":{taken}")
             assert httpx.get(f"{url}/health", trust_env=False).status_code == 200
+
+
+def test_a_hub_started_for_a_test_ends_with_the_process_that_started_it(tmp_path):
+    """Even when that process is killed (a benchmark stopped with kill -9, a test worker that
+    crashed) and cannot stop it."""
+    import os
+    import signal
+    import time
+
+    started = subprocess.Popen(
+        [sys.executable, "-c", "import time\nfrom hub.process import hub_process\n"
+         "with hub_process(':memory:') as url:\n    print(url, flush=True)\n    time.sleep(300)"],
+        stdout=subprocess.PIPE, text=True)
+    port = int(started.stdout.readline().rsplit(":", 1)[1])
+    started.stdout.close()
+    os.kill(started.pid, signal.SIGKILL)
+    started.wait(30)
+    deadline = time.monotonic() + 30
+    while port_open(port):
+        assert time.monotonic() < deadline, f"the hub on port {port} outlived the process"
+        time.sleep(0.1)

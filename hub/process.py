@@ -44,26 +44,27 @@ def hub_process(db_path: Path | str, rate_limit: int = 600, port: int | None = N
     Without `port`, the hub gets a free port; a port free a moment ago may be taken before the
     hub binds it (by another server, or by the local end of a connection another program makes),
     and the hub then starts again on another one."""
+
+    def command(port: int) -> list[str]:
+        if users is None:
+            serve = [sys.executable, "-m", "hub.cli", "serve", "--port", str(port),
+                     "--rate-limit", str(rate_limit)]
+            serve += ["--memory"] if str(db_path) == MEMORY else ["--db", str(db_path)]
+            for proxy in trusted_proxies:
+                serve += ["--trusted-proxy", proxy]
+            return serve + (["--public-url", public_url] if public_url else [])
+        hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
+        config = {"db_path": str(db_path), "port": port, "rate_limit": rate_limit,
+                  "users": hashed, "trusted_proxies": list(trusted_proxies),
+                  "limits": limits or {}}
+        return [sys.executable, "-m", "hub.process", json.dumps(config)]
+
     for attempt in range(1, ATTEMPTS + 1):
         chosen = port or free_port()
-        if users is None:
-            command = [sys.executable, "-m", "hub.cli", "serve", "--port", str(chosen),
-                       "--rate-limit", str(rate_limit)]
-            command += ["--memory"] if str(db_path) == MEMORY else ["--db", str(db_path)]
-            for proxy in trusted_proxies:
-                command += ["--trusted-proxy", proxy]
-            if public_url:
-                command += ["--public-url", public_url]
-        else:
-            hashed = {name: (role, hash_token(token)) for name, (role, token) in users.items()}
-            config = {"db_path": str(db_path), "port": chosen, "rate_limit": rate_limit,
-                      "users": hashed, "trusted_proxies": list(trusted_proxies),
-                      "limits": limits or {}}
-            command = [sys.executable, "-m", "hub.process", json.dumps(config)]
         # a file, not a pipe: nobody reads a pipe while the hub runs, and a full one would block it
         log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _stop, after the process)
         # Stopped by the kernel if this process dies (a killed benchmark, a crashed test worker)
-        process = process_tree.popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        process = process_tree.popen(command(chosen), stdout=subprocess.DEVNULL, stderr=log)
         url = f"http://127.0.0.1:{chosen}"
         try:
             _wait_until_healthy(url, process, log, timeout)

@@ -3,13 +3,16 @@ new token revokes the old ones; only `init` and `serve` create a database."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -17,8 +20,10 @@ from apilab.cli import main
 from apilab.ports import free_port
 from hub.auth import hash_token
 from hub.cli import hub
+from hub.process import hub_process
+from hub.settings import MEMORY
 from hub.store import HubStore
-from tests.terminal import port_open
+from tests.terminal import port_open, wait_until
 
 TOKEN = re.compile(r"apilab_[A-Za-z0-9_-]{43}")
 
@@ -200,19 +205,14 @@ def test_backup_is_a_working_copy_of_a_hub_in_use(tmp_path):
 def test_a_hub_whose_port_was_taken_meanwhile_starts_on_another(monkeypatch, listening):
     """The tests' and benchmarks' hubs run on a port found free, which another program may take
     before the hub binds it (bound only, or listening): the hub starts again on another port."""
-    import httpx
-
-    import hub.process
-    from hub.settings import MEMORY
-
     with socket.socket() as thief:
         thief.bind(("127.0.0.1", 0))
         if listening:
             thief.listen()
         taken = thief.getsockname()[1]
         picks = iter([taken, free_port()])
-        monkeypatch.setattr(hub.process, "free_port", lambda: next(picks))
-        with hub.process.hub_process(MEMORY) as url:
+        monkeypatch.setattr("hub.process.free_port", lambda: next(picks))
+        with hub_process(MEMORY) as url:
             assert not url.endswith(f":{taken}")
             assert httpx.get(f"{url}/health", trust_env=False).status_code == 200
 
@@ -220,10 +220,6 @@ def test_a_hub_whose_port_was_taken_meanwhile_starts_on_another(monkeypatch, lis
 def test_a_hub_started_for_a_test_ends_with_the_process_that_started_it(tmp_path):
     """Even when that process is killed (a benchmark stopped with kill -9, a test worker that
     crashed) and cannot stop it."""
-    import os
-    import signal
-    import time
-
     started = subprocess.Popen(
         [sys.executable, "-c", "import time\nfrom hub.process import hub_process\n"
          "with hub_process(':memory:') as url:\n    print(url, flush=True)\n    time.sleep(300)"],
@@ -232,7 +228,4 @@ def test_a_hub_started_for_a_test_ends_with_the_process_that_started_it(tmp_path
     started.stdout.close()
     os.kill(started.pid, signal.SIGKILL)
     started.wait(30)
-    deadline = time.monotonic() + 30
-    while port_open(port):
-        assert time.monotonic() < deadline, f"the hub on port {port} outlived the process"
-        time.sleep(0.1)
+    wait_until(lambda: not port_open(port), 30, lambda: f"the hub on port {port} outlived the process")

@@ -62,11 +62,11 @@ def learner(tmp_path):
         process.kill()
 
 
-def left_behind(learner, terminal: Terminal) -> list[psutil.Process]:
+def left_behind(learner, terminal: Terminal | subprocess.Popen) -> list[psutil.Process]:
     return [p for p in started_with("APILAB_HOME", str(learner.home)) if p.pid != terminal.pid]
 
 
-def assert_nothing_left(learner, terminal: Terminal, ports: set[int]) -> None:
+def assert_nothing_left(learner, terminal: Terminal | subprocess.Popen, ports: set[int]) -> None:
     wait_until(lambda: not left_behind(learner, terminal), 30,
                lambda: f"still running: {[p.cmdline() for p in left_behind(learner, terminal)]}")
     # Another test running alongside may take a freed port (8000 is every app's first choice):
@@ -231,16 +231,12 @@ def test_however_verify_ends_the_servers_it_serves_end_with_it(learner, ending):
                                stdout=subprocess.PIPE, text=True)
     ports = {int(url.rsplit(":", 1)[1]) for url in serving.stdout.readline().split()}
     assert len(ports) == 2 and all(port_open(port) for port in ports)
-    def running() -> list[psutil.Process]:
-        return started_with("APILAB_HOME", str(learner.home))
-
-    assert len(running()) > 3  # the process that serves, the fork server, two servers
+    assert len(left_behind(learner, serving)) >= 3  # the fork server and its two servers, at least
 
     serving.send_signal(ending)
     serving.wait(30)
     serving.stdout.close()
-    wait_until(lambda: not running(), 30, lambda: f"still running: {[p.cmdline() for p in running()]}")
-    assert [port for port in ports if port_open(port)] == []
+    assert_nothing_left(learner, serving, ports)
 
 
 # --- apilab notebook ------------------------------------------------------------------------

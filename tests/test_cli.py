@@ -168,6 +168,31 @@ def test_a_broken_course_file_is_named(cli, course_copy):
     assert "exercise.toml: titel: unknown key; did you mean 'title'?" in result.output
 
 
+def test_a_check_reads_the_course_kept_by_the_one_before(cli, hello_solution_url, monkeypatch):
+    import apilab.catalog.loader
+
+    assert cli("check", "hello-api", "--url", hello_solution_url).exit_code == 0
+
+    def no_loading(*_args, **_kwargs):
+        raise AssertionError("the course was loaded again, not read back")
+
+    monkeypatch.setattr(apilab.catalog.loader, "load_course", no_loading)
+    monkeypatch.setattr(apilab.catalog.loader, "load_course_exercise", no_loading)
+    result = cli("check", "hello-api", "--url", hello_solution_url)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_problem_elsewhere_in_the_course_does_not_stop_a_check(cli, course_copy,
+                                                                 hello_solution_url):
+    toml = course_copy / "exercises/whoami/exercise.toml"
+    toml.write_text(toml.read_text().replace("title =", "titel =", 1))
+    assert cli("check", "hello-api", "--url", hello_solution_url).exit_code == 0
+    result = cli("check", "whoami", "--url", hello_solution_url)
+    assert result.exit_code == 1
+    assert "whoami/exercise.toml: titel: unknown key; did you mean 'title'?" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_lessons_shows_a_mentors_review(cli, tmp_path):
     with Store(tmp_path / "home" / "progress.db") as store:
         run_id = store.record_run(make_report(passed=(True, False)), "submit")

@@ -38,6 +38,8 @@ def resource_app() -> FastAPI:
             headers["Cache-Control"] = 'No-Cache, Private="Set-Cookie"'
         if style == "no-store":
             headers["Cache-Control"] = "no-cache, no-store"
+        if style == "qualified":  # revalidate Set-Cookie alone; reuse the rest for an hour
+            headers["Cache-Control"] = 'max-age=3600, no-cache="Set-Cookie, Age"'
         if style == "mail-date":
             headers["Last-Modified"] = format_datetime(CHANGED)  # "... +0000", not GMT
         if style == "future":
@@ -89,6 +91,14 @@ def test_cache_control_directives_are_parsed_case_insensitively_across_fields():
                                           "max-age": "0"}
 
 
+def test_a_quoted_argument_keeps_its_commas_and_a_member_that_is_no_directive_is_skipped():
+    import httpx
+
+    headers = httpx.Headers([("Cache-Control", 'no-cache="Set-Cookie, Age", =junk, max-age=60')])
+    response = Received(200, "OK", "HTTP/1.1", headers, b"", False, "http://x/")
+    assert cache_directives(response) == {"no-cache": "Set-Cookie, Age", "max-age": "60"}
+
+
 async def test_a_clean_304_passes_even_with_a_recomputed_expires(url):
     await run(url, "not-modified", path="/good/page")
     await run(url, "not-modified", path="/expires/page")
@@ -109,6 +119,15 @@ async def test_cache_control_with_a_forbidden_directive_fails(url):
     failure = await fails(url, "cache-control", path="/no-store/page", required=["no-cache"],
                           forbidden=["no-store"])
     assert failure.message == "the 200's Cache-Control has no-store"
+
+
+async def test_a_no_cache_for_some_fields_only_is_not_the_policy(url):
+    # RFC 9111 §5.2.2.4: a qualified no-cache lets a cache reuse the response, all but the
+    # fields it names, without asking: here for an hour.
+    failure = await fails(url, "cache-control", path="/qualified/page", required=["no-cache"],
+                          forbidden=["no-store"])
+    assert failure.message == ("the 200's Cache-Control has no-cache only for the fields "
+                               "Set-Cookie, Age, which leaves the rest of the response free of it")
 
 
 async def test_an_http_date_must_be_gmt_and_not_in_the_future(url):

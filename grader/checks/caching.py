@@ -33,19 +33,34 @@ IMF_FIXDATE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
 REPEATED_BY_304 = ("etag", "cache-control", "vary")
 RENEWED_BY_304 = ("content-location", "expires")
 CLOCK_SLACK = 5.0  # seconds between the grader's clock and the server's, on one machine
+# RFC 9111 §5.2: cache-directive = token [ "=" ( token / quoted-string ) ], in a list (§5.6.1)
+_DIRECTIVE = re.compile(r'[ \t]*([!#$%&\'*+.^_`|~0-9A-Za-z-]*)[ \t]*'
+                        r'(?:=[ \t]*(?:("(?:[^"\\]|\\.)*")|([!#$%&\'*+.^_`|~0-9A-Za-z-]*)))?'
+                        r'[ \t]*(?:,|$)')
+_QUOTED_PAIR = re.compile(r"\\(.)")
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
 
 def cache_directives(response: Received) -> dict[str, str | None]:
-    """The Cache-Control directives of a response, names lowercased (RFC 9111 §5.2)."""
+    """The Cache-Control directives of a response, names lowercased, each with its argument or
+    None (RFC 9111 §5.2). A quoted argument may hold commas (`no-cache="Set-Cookie, Age"`, RFC
+    9110 §5.6.4); a member that is not a directive is skipped, up to the next comma."""
     directives: dict[str, str | None] = {}
     for value in response.headers.get_list("cache-control"):
-        for part in value.split(","):
-            name, _, argument = part.strip().partition("=")
+        position = 0
+        while position < len(value):
+            found = _DIRECTIVE.match(value, position)
+            if found is None:  # not a directive: skip it
+                comma = value.find(",", position)
+                position = len(value) if comma < 0 else comma + 1
+                continue
+            name, quoted, token = found.group(1, 2, 3)
+            argument = _QUOTED_PAIR.sub(r"\1", quoted[1:-1]) if quoted is not None else token
             if name:
-                directives.setdefault(name.strip().lower(), argument.strip().strip('"') or None)
+                directives.setdefault(name.lower(), argument or None)
+            position = max(found.end(), position + 1)
     return directives
 
 
@@ -257,6 +272,13 @@ async def cache_control(
         for name in required:
             ctx.expect(name.lower() in directives, f"{which}'s Cache-Control lacks {name}",
                        expected=f"Cache-Control with {name}", received=f"Cache-Control: {shown}")
+            # A qualified no-cache or private (RFC 9111 §5.2.2.4, §5.2.2.7) applies to the
+            # fields it names alone: the rest of the response is free of it.
+            fields = directives[name.lower()]
+            ctx.expect(fields is None, f"{which}'s Cache-Control has {name} only for the fields "
+                       f"{fields}, which leaves the rest of the response free of it",
+                       expected=f"Cache-Control with {name} on its own, with no field names",
+                       received=f"Cache-Control: {shown}")
         for name in forbidden:
             ctx.expect(name.lower() not in directives, f"{which}'s Cache-Control has {name}",
                        expected=f"Cache-Control without {name}", received=f"Cache-Control: {shown}")

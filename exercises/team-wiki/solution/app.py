@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -71,8 +72,8 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-Text = Annotated[StrictStr, Field(max_length=100_000)]
-NonEmpty = Annotated[StrictStr, Field(min_length=1, max_length=500)]
+Text = StrictStr
+NonEmpty = Annotated[StrictStr, Field(min_length=1)]
 
 
 class PageIn(BaseModel):
@@ -129,9 +130,14 @@ def page_list() -> Representation:
 # --- conditional requests: RFC 9110 §13.2.2, in its order ----------------------------------------
 
 
+ENTITY_TAG_OR_STAR = re.compile(r'(?:W/)?"[^"]*"|\*')
+
+
 def entity_tags(header: str) -> list[str]:
-    """The members of an If-Match or If-None-Match list: `*` or entity tags, W/ kept."""
-    return [tag.strip() for tag in header.split(",") if tag.strip()]
+    """The members of an If-Match or If-None-Match list: `*` or entity tags, W/ kept. A comma
+    inside a tag's quotes belongs to the tag (RFC 9110 §8.8.3), so the list is not split at
+    every comma."""
+    return ENTITY_TAG_OR_STAR.findall(header)
 
 
 def weak_match(a: str, b: str) -> bool:
@@ -154,13 +160,28 @@ def not_modified(request: Request, current: Representation) -> bool:
     since = request.headers.get("if-modified-since")
     if since is None or current.last_modified is None:
         return False
-    try:
-        date = parsedate_to_datetime(since)
-    except (TypeError, ValueError):
+    date = parse_http_date(since)
+    if date is None:
         return False  # not an HTTP date: ignored, as §13.1.3 says, never an error
-    if date.tzinfo is None:
-        return False
     return current.last_modified <= date
+
+
+# RFC 9110 §5.6.7: an HTTP-date is an IMF-fixdate, or one of two obsolete forms a recipient
+# still accepts; always in GMT, with the day's name.
+HTTP_DATE_FORMATS = ("%a, %d %b %Y %H:%M:%S GMT",  # Sun, 06 Nov 1994 08:49:37 GMT
+                     "%A, %d-%b-%y %H:%M:%S GMT",  # Sunday, 06-Nov-94 08:49:37 GMT
+                     "%a %b %d %H:%M:%S %Y")  # Sun Nov  6 08:49:37 1994
+
+
+def parse_http_date(value: str) -> datetime | None:
+    """The moment an HTTP-date names, in UTC; None for anything else (a numeric zone, no
+    day's name, another format)."""
+    for form in HTTP_DATE_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), form).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
 
 
 def check_write(request: Request, page: Page | None) -> None:
@@ -206,8 +227,10 @@ def written(page: Page, status: int = 200, **headers: str) -> Response:
 async def require_json(request: Request) -> None:
     """415 unless the body is declared as JSON (RFC 9110 §15.5.16)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise HTTPException(415, "send the body as JSON, with Content-Type: application/json")
+    accepted = ("application/json", "application/merge-patch+json") if request.method == "PATCH" \
+        else ("application/json",)
+    if media_type not in accepted:
+        raise HTTPException(415, f"send the body as JSON, with Content-Type: {' or '.join(accepted)}")
 
 
 JsonBody = Depends(require_json)

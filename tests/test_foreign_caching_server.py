@@ -59,6 +59,8 @@ HIDDEN = "a hidden check failed"
                                 "precondition-problem", "etag-after-recreate"}, "answered 200"),
     ("etag-is-revision", {"etag-after-recreate"}, HIDDEN),
     ("ims-strictly-before", {"ims-304"}, "answered 200"),
+    ("no-cache-for-a-field", {"cache-control-page", "cache-control-list"},
+     "has no-cache only for the fields Set-Cookie"),
 ])
 async def test_a_planted_mistake_fails_the_checks_that_see_it(mistake, caught_by, said):
     with node_server("--mistake", mistake) as url:
@@ -78,7 +80,7 @@ PROBED_MISTAKES = {
 def test_every_mistake_the_server_can_plant_is_tested():
     planted = SERVER.read_text(encoding="utf-8").split("const MISTAKES = {")[1].split("};")[0]
     named = {"weak-etag", "body-on-304", "if-match-presence-only", "etag-is-revision",
-             "ims-strictly-before"}
+             "ims-strictly-before", "no-cache-for-a-field"}
     assert set(re.findall(r"^\s+'([a-z0-9-]+)':", planted, re.MULTILINE)) == named | set(PROBED_MISTAKES)
 
 

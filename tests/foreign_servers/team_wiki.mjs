@@ -16,6 +16,7 @@ const MISTAKES = {
   'if-match-presence-only': 'PUT and PATCH check that If-Match is there, not that it matches',
   'etag-is-revision': 'the ETag is the revision number, so a page created again reuses "1"',
   'ims-strictly-before': '304 only when the page changed strictly before If-Modified-Since, not at it',
+  'no-cache-for-a-field': 'no-cache names a field, no-cache="Set-Cookie", beside max-age=3600: the rest may be reused for an hour',
   'patch-null-kept': 'PATCH takes a null title or body for "not sent" (body.title ?? page.title): 200',
 };
 const flag = process.argv.indexOf('--mistake');
@@ -29,7 +30,8 @@ const SLUG = /^[a-z0-9-]+$/;
 const PAGE_METHODS = 'DELETE, GET, HEAD, PATCH, PUT';
 const LIST_METHODS = 'GET, HEAD';
 // no-cache among others: a cache keeps the copy but asks before each use.
-const CACHE_CONTROL = 'private, max-age=0, no-cache';
+const CACHE_CONTROL = MISTAKE === 'no-cache-for-a-field' ? 'max-age=3600, no-cache="Set-Cookie"'
+  : 'private, max-age=0, no-cache';
 const pages = new Map(); // slug -> { slug, title, body, revision, generation, modifiedMs }
 // Bumped by every successful write of any page; never goes back, so no ETag is ever reused,
 // even for a page deleted and created again.

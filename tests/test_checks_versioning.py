@@ -16,7 +16,11 @@ import pytest
 
 from apilab.app_servers import serve_app
 from grader.checks import registry
-from grader.checks.openapi_documents import external_references, listed_operations
+from grader.checks.openapi_documents import (
+    described_properties,
+    external_references,
+    listed_operations,
+)
 from grader.context import CheckContext, CheckFailed
 from grader.wire import Wire
 
@@ -142,6 +146,17 @@ async def test_a_document_describes_its_own_book(url):
     failure = await fails(url, "good", "openapi-describes", documents={
         "/v2/openapi.json": {"properties": ["authors"], "absent": ["added_at"]}})
     assert "describes added_at, which belong to another version" in failure.message
+
+
+def test_a_book_gathered_with_all_of_has_the_fields_of_its_members():
+    # A common hand-written and generated form: the stored book is the input plus what the
+    # server adds, and one member is a reference.
+    document = {"components": {"schemas": {
+        "BookIn": {"type": "object", "properties": {"authors": {}, "page_count": {}}},
+        "Book": {"allOf": [{"$ref": "#/components/schemas/BookIn"},
+                           {"type": "object", "properties": {"id": {}, "added_at": {}}}]},
+        "Loop": {"allOf": [{"$ref": "#/components/schemas/Loop"}]}}}}
+    assert {"authors", "page_count", "id", "added_at"} in described_properties(document)
 
 
 def test_operations_and_references_are_read_from_the_document_alone():

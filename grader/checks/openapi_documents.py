@@ -156,7 +156,7 @@ async def openapi_describes(ctx: CheckContext, *, documents: dict[str, Shape]) -
     for path, shape in documents.items():
         document = await fetch_document(ctx, path)
         label = ctx.based(ctx.fill(path))
-        schemas = [set(s["properties"]) for s in _schemas(document)]
+        schemas = described_properties(document)
         wanted, absent = shape["properties"], shape.get("absent", [])
         described = "; ".join(", ".join(sorted(n)) for n in schemas[:6]) or "no schemas"
         ctx.expect(any(set(wanted) <= names for names in schemas), f"no schema in {label} has all "
@@ -168,12 +168,41 @@ async def openapi_describes(ctx: CheckContext, *, documents: dict[str, Shape]) -
                    received=f"a schema with {', '.join(wrong)}")
 
 
-def _schemas(node: Any) -> Iterator[Mapping[str, Any]]:
+def described_properties(document: Mapping[str, Any]) -> list[set[str]]:
+    """The property names of each schema of `document`: its own `properties`, and for a schema
+    composed with `allOf` those of all its members together, local `$ref`s followed (a book
+    written as `allOf: [BookIn, {id, added_at}]` has the fields of both)."""
+    return [names for node in _nodes(document) if (names := _properties(node, document, 0))]
+
+
+def _properties(node: Mapping[str, Any], document: Mapping[str, Any], depth: int) -> set[str]:
+    if depth > 20:  # a $ref cycle
+        return set()
+    node = _resolved(node, document)
+    names = set(node["properties"]) if isinstance(node.get("properties"), Mapping) else set()
+    for member in node.get("allOf") or []:
+        if isinstance(member, Mapping):
+            names |= _properties(member, document, depth + 1)
+    return names
+
+
+def _resolved(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`node`, or what its local `$ref` (`#/components/...`) points to."""
+    reference = node.get("$ref")
+    if not isinstance(reference, str) or not reference.startswith("#/"):
+        return node
+    target: Any = document
+    for part in reference[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")  # RFC 6901
+        target = target.get(part) if isinstance(target, Mapping) else None
+    return target if isinstance(target, Mapping) else {}
+
+
+def _nodes(node: Any) -> Iterator[Mapping[str, Any]]:
     if isinstance(node, Mapping):
-        if isinstance(node.get("properties"), Mapping):
-            yield node
+        yield node
         for value in node.values():
-            yield from _schemas(value)
+            yield from _nodes(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _schemas(item)
+            yield from _nodes(item)

@@ -105,12 +105,18 @@ async def keys_differ(ctx: CheckContext, *, keys: str, name: str, login: dict[st
 
 @check("challenged")
 async def challenged(ctx: CheckContext, *, requests: Requests, scheme: str,
-                     keys: str | None = None, login: dict[str, str] | None = None) -> None:
+                     params: dict[str, str | bool] | None = None, keys: str | None = None,
+                     login: dict[str, str] | None = None) -> None:
     """Each request answers 401 with a `WWW-Authenticate` challenge of `scheme` and a problem
-    details body (RFC 9110 §15.5.2: a 401 always says how to authenticate). With `keys` and
-    `login`, a valid API key is issued first, as `${key}`."""
+    details body (RFC 9110 §15.5.2: a 401 always says how to authenticate). The challenge has
+    each of `params`: `true` for one that must be there with a value (Basic's `realm`, RFC 7617
+    §2), a string for one that must have that value, compared case-insensitively (ApiKey's
+    `header`). With `keys` and `login`, a valid API key is issued first, as `${key}`, and its
+    URL (from its Location) as `${key_url}`."""
     if keys and login:
-        ctx.vars["key"] = (await issue_key(ctx, keys, "grader", login))["key"]
+        issued = await issue_key(ctx, keys, "grader", login)
+        ctx.vars["key"] = issued["key"]
+        ctx.vars["key_url"] = issued["url"] or f"{keys}/{issued.get('id')}"
     for request in requests:
         method, path = request["method"].upper(), ctx.fill(request["path"])
         options: dict[str, Any] = {"headers": ctx.fill(request.get("headers", {}))}
@@ -120,11 +126,18 @@ async def challenged(ctx: CheckContext, *, requests: Requests, scheme: str,
         label = request.get("label", f"{method} {path}")
         ctx.expect(response.status == 401, f"{label} answered {response.status}",
                    expected="status 401", received=f"status {response.status} {response.reason}")
-        challenges = parse_challenges(response.headers.get_list("www-authenticate"))
-        ctx.expect(any(s.lower() == scheme.lower() for s, _ in challenges),
-                   f"{label}: the 401 does not name the {scheme} scheme in WWW-Authenticate",
-                   expected=f"WWW-Authenticate: {scheme} ...",
-                   received="; ".join(response.headers.get_list("www-authenticate")) or "none")
+        shown = "; ".join(response.headers.get_list("www-authenticate")) or "none"
+        named = [found for s, found in parse_challenges(response.headers.get_list("www-authenticate"))
+                 if s.lower() == scheme.lower()]
+        ctx.expect(bool(named), f"{label}: the 401 does not name the {scheme} scheme in "
+                   "WWW-Authenticate", expected=f"WWW-Authenticate: {scheme} ...", received=shown)
+        for name, wanted in (params or {}).items():
+            value = named[0].get(name.lower())
+            right = bool(value) if wanted is True else (value or "").lower() == str(wanted).lower()
+            ctx.expect(right, f"{label}: the {scheme} challenge has "
+                       + (f"no {name} parameter" if value is None else f"{name}={show(value)}"),
+                       expected=f"WWW-Authenticate: {scheme} {name}="
+                       + ('"..."' if wanted is True else f'"{wanted}"'), received=shown)
         expect_problem(ctx, response, PROBLEM_MEMBERS)
 
 

@@ -102,7 +102,9 @@ async def validate(token: str) -> Caller:
     except (JoseError, ValueError):
         raise invalid_token("it is not a signed JWT") from None
     if header.get("alg") not in ALGORITHMS:
-        raise invalid_token(f"alg {header.get('alg')!r} is not accepted")
+        # A fixed text: the header's alg is the client's to choose, and a quote or a non-ASCII
+        # character in it would break the challenge it is written into.
+        raise invalid_token(f"alg is not {' or '.join(ALGORITHMS)}")
     if str(header.get("typ", "")).lower() not in ("at+jwt", "application/at+jwt"):
         raise invalid_token("typ is not at+jwt, so it is not an access token")
     keys = await KEYS.key_set_for(header.get("kid"))

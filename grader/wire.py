@@ -102,9 +102,20 @@ class Received:
                             "it was cut off, so it cannot be parsed as JSON")
         if not self.body:
             raise WireError("the body is empty where JSON was expected")
+        # RFC 8259 §8.1: JSON between systems is UTF-8, with no byte order mark. Given bytes,
+        # Python's own reader would guess UTF-16 or UTF-32 and skip a BOM; a client in another
+        # language would not.
+        if self.body.startswith(b"\xef\xbb\xbf"):
+            raise WireError("the body starts with a byte order mark (EF BB BF); JSON sent over a "
+                            "network is UTF-8 without one (RFC 8259 §8.1)")
         try:
-            return jsonlib.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WireError(f"the body is not UTF-8 (byte {exc.start}: {exc.reason}); JSON sent "
+                            "over a network is UTF-8 (RFC 8259 §8.1)") from None
+        try:
+            return jsonlib.loads(text)
+        except ValueError as exc:
             raise WireError(f"the body is not valid JSON ({exc})") from None
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from grader import __version__
 from grader.recorded import curl_command
-from grader.wire import Limits, Wire, WireError
+from grader.wire import Limits, Received, Wire, WireError
 from tests import hostile_servers as hs
 
 
@@ -72,6 +73,20 @@ async def test_a_gzip_body_is_decoded(url):
 async def test_json_says_why_a_body_is_not_json(url, path, words):
     async with Wire(url) as wire:
         received = await wire.send("GET", path)
+    with pytest.raises(WireError, match=words):
+        received.json()
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ('{"title": "Dune"}'.encode("utf-16"), "not UTF-8"),  # UTF-16 with its BOM
+    ('{"title": "Dune"}'.encode("utf-16-le"), "not valid JSON"),  # UTF-8 bytes, and NULs
+    ('{"title": "Dune"}'.encode("utf-8-sig"), "byte order mark"),
+])
+def test_json_is_utf_8_without_a_byte_order_mark_as_on_the_wire(body, words):
+    # Python's json reader would guess each of these and parse it; a client in another
+    # language reads UTF-8 (RFC 8259 §8.1).
+    received = Received(200, "OK", "HTTP/1.1", httpx.Headers({"content-type": "application/json"}),
+                        body, False, "http://x/")
     with pytest.raises(WireError, match=words):
         received.json()
 

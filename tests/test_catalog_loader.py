@@ -223,6 +223,14 @@ def test_an_invalid_json_path_fails_at_load_with_its_key(course):
     assert "invalid JSONPath '$.headers.x-pong' (RFC 9535)" in error.problem
 
 
+def test_a_placeholder_in_a_json_path_fails_at_load_rather_than_never_matching(course):
+    # With `present = false`, a path that can never match passes whatever the body holds.
+    edit(exercise_file(course), 'expect.json."$.pong" = true',
+         """expect.json."$.items[?search(@.name, '${word}')]" = { present = false }""")
+    error = load_error(course)
+    assert "holds a placeholder, which is not filled in a path" in error.problem
+
+
 def test_a_capture_path_must_select_one_value(course):
     edit(exercise_file(course), 'expect.json."$.pong" = true',
          'expect.json."$.pong" = true\ncapture.all = { json = "$.items[*].id" }')

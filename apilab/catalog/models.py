@@ -64,6 +64,9 @@ def compile_json_path(text: str) -> JSONPathQuery:
 
 def _valid_json_path(text: str) -> str:
     compile_json_path(text)
+    if "${" in text:  # it would be compared as written, and so never match
+        raise ValueError(f"{text!r} holds a placeholder, which is not filled in a path: write "
+                         "the literal text to look for")
     return json_path_text(text)
 
 

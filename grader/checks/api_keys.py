@@ -22,6 +22,7 @@ from grader.http_helpers import (
     parse_challenges,
 )
 from grader.matchers import show
+from grader.wire import Received
 
 Requests = list[dict[str, Any]]
 
@@ -74,22 +75,33 @@ async def key_issued(ctx: CheckContext, *, keys: str, name: str, login: dict[str
 
 
 @check("key-shown-once")
-async def key_shown_once(ctx: CheckContext, *, keys: str, name: str, login: dict[str, str]) -> None:
+async def key_shown_once(ctx: CheckContext, *, keys: str, name: str, login: dict[str, str],
+                         use: str | None = None, header: str = "X-API-Key") -> None:
     """After the 201 that created it, no response shows the key again: the list and the key's
-    own URL show its prefix only (a server that can show a key has stored it; OWASP API2:2023)."""
+    own URL show its prefix only (a server that can show a key has stored it; OWASP API2:2023).
+    With `use`, neither does the route the key opens, nor its 401 to the key with one character
+    more (an error that echoes what it was sent puts keys in logs)."""
     issued = await issue_key(ctx, keys, name, login)
     owner_headers = basic(login)
     for url in (keys, issued["url"] or f"{keys}/{issued.get('id')}"):
         response = await ctx.request("GET", url, headers=owner_headers)
         ctx.expect(response.status == 200, f"GET {url} answered {response.status}",
                    expected="status 200", received=f"status {response.status}")
-        where = "body" if issued["key"] in response.text else next(
-            (name for name, value in response.headers.items() if issued["key"] in value), None)
-        ctx.expect(where is None, f"GET {url} shows the whole key again (in its {where})",
-                   expected="the prefix only", received="the key")
+        _not_shown(ctx, response, issued["key"], f"GET {url}")
         ctx.expect(issued.get("prefix", "") in response.text, f"GET {url} does not show the "
                    "key's prefix", expected=f"prefix {show(issued.get('prefix'))}",
                    received=response.text[:200])
+    if use is not None:
+        for sent, label in ((issued["key"], f"GET {use} with the key"),
+                            (issued["key"] + "x", f"GET {use} with the key and one character more")):
+            _not_shown(ctx, await ctx.request("GET", use, headers={header: sent}), issued["key"], label)
+
+
+def _not_shown(ctx: CheckContext, response: Received, key: str, label: str) -> None:
+    where = "body" if key in response.text else next(
+        (name for name, value in response.headers.items() if key in value), None)
+    ctx.expect(where is None, f"{label} shows the whole key again (in its {where})",
+               expected="the prefix only, or nothing of the key", received="the key")
 
 
 @check("keys-differ")

@@ -20,6 +20,7 @@ from grader.checks.registry import check, fixture
 from grader.context import CheckContext
 from grader.http_helpers import PROBLEM_MEMBERS, bearer, expect_lockout, expect_problem
 from grader.matchers import show
+from grader.wire import Received
 
 Requests = list[dict[str, Any]]
 # Member names that carry a credential or an internal detail (README: "never sent out").
@@ -143,28 +144,51 @@ async def nothing_sensitive(ctx: CheckContext, *, requests: Requests, secrets: l
 
 @check("login-throttled")
 async def login_throttled(ctx: CheckContext, *, account: str, login: str = "/login",
-                          attempts: int = 6, lockout: int = 5) -> None:
+                          attempts: int = 6, lockout: int = 5, bystander: str | None = None,
+                          unknown_too: bool = False) -> None:
     """Failed logins for one username lead to 429 with Retry-After (RFC 6585 §4) within
     `attempts` tries; while locked out even the right password gets 429, so guessing learns
     nothing; after Retry-After seconds the right password works again. OWASP API2:2023 and
-    API4:2023."""
+    API4:2023. With `bystander`, another account's right password, sent from the same address
+    during the lockout, still logs in: failures are counted per username, never per address
+    (or one guesser locks out everyone behind the same address). With `unknown_too`, a username
+    no account has is locked out the same way (or the lockout tells which names exist)."""
     who = ctx.fixtures[account]
-    locked = None
-    for attempt in range(1, attempts + 1):
-        wrong = "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(14))
-        response = await ctx.request("POST", login, json_body={"username": who["username"],
-                                                              "password": wrong})
-        if response.status == 429:
-            locked = response
-            break
-        ctx.expect(response.status == 401, f"wrong password #{attempt} answered {response.status}",
-                   expected="401 (or 429 once locked out)", received=f"status {response.status}")
-    ctx.expect(locked is not None, f"{attempts} wrong passwords in a row for {who['username']} were "
-               "all answered 401: nothing slows a guesser down",
-               expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")
+    if unknown_too:  # first, so that the check ends with the lockout waited out
+        nobody = "nobody_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz") for _ in range(10))
+        await _locked_out(ctx, login, nobody, attempts, "a username no account has")
+    locked = await _locked_out(ctx, login, who["username"], attempts)
+    other = ctx.fixtures[bystander] if bystander is not None else None
+    meanwhile = None if other is None else await ctx.request(
+        "POST", login, json_body={"username": other["username"], "password": other["password"]})
     credentials = {"username": who["username"], "password": who["password"]}
+    # Judged after the lockout is waited out, so that a failure leaves the next checks a server
+    # that is locked out no more.
     await expect_lockout(ctx, locked, lockout, lambda: ctx.request("POST", login, json_body=credentials),
                          "the right password")
+    if other is not None and meanwhile is not None:
+        ctx.expect(meanwhile.status == 200, f"while {who['username']} was locked out, "
+                   f"{other['username']}'s right password, from the same address, answered "
+                   f"{meanwhile.status}: the lockout follows the address, not the username",
+                   expected="status 200: failures counted per username",
+                   received=f"status {meanwhile.status} {meanwhile.reason}")
+
+
+async def _locked_out(ctx: CheckContext, login: str, username: str, attempts: int,
+                      whose: str = "") -> Received:
+    """The 429 that wrong passwords for `username` lead to within `attempts` tries."""
+    for attempt in range(1, attempts + 1):
+        wrong = "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(14))
+        response = await ctx.request("POST", login, json_body={"username": username,
+                                                              "password": wrong})
+        if response.status == 429:
+            return response
+        ctx.expect(response.status == 401, f"wrong password #{attempt} for {username} answered "
+                   f"{response.status}", expected="401 (or 429 once locked out)",
+                   received=f"status {response.status}")
+    ctx.fail(f"{attempts} wrong passwords in a row for {whose or username} were all answered 401: "
+             "nothing slows a guesser down", expected=f"429 by attempt {attempts}",
+             received=f"{attempts} × 401")
 
 
 @check("body-too-large")

@@ -79,6 +79,19 @@ def next_link(response: Received) -> str | None:
     return link_to(response, "next")
 
 
+def list_members(value: str) -> list[str]:
+    """The members of a field value that is a list (RFC 9110 §5.6.1), stripped, empty ones
+    dropped; a comma inside a quoted string (§5.6.4) does not split."""
+    return [member.strip() for member in re.findall(r'(?:[^,"]|"(?:[^"\\]|\\.)*")+', value)
+            if member.strip()]
+
+
+def unquote(raw: str) -> str:
+    """A token as it is, a quoted string without its quotes and escapes (RFC 9110 §5.6.4)."""
+    raw = raw.strip()
+    return re.sub(r"\\(.)", r"\1", raw[1:-1]) if raw.startswith('"') and raw.endswith('"') else raw
+
+
 def parse_challenges(values: list[str]) -> list[tuple[str, dict[str, str]]]:
     """The challenges of `WWW-Authenticate` field values (RFC 9110 §11.6.1): [(scheme, params)].
 
@@ -87,24 +100,18 @@ def parse_challenges(values: list[str]) -> list[tuple[str, dict[str, str]]]:
     """
     found: list[tuple[str, dict[str, str]]] = []
     for value in values:
-        for item in re.findall(r'(?:[^,"]|"(?:[^"\\]|\\.)*")+', value):
-            item = item.strip()
+        for item in list_members(value):
             param = re.fullmatch(r'([^\s=]+)\s*=\s*(.*)', item, re.S)
             if param and found:
-                found[-1][1][param.group(1).lower()] = _unquote(param.group(2))
+                found[-1][1][param.group(1).lower()] = unquote(param.group(2))
                 continue
             scheme, _, rest = item.partition(" ")
             params: dict[str, str] = {}
             if (first := re.fullmatch(r'([^\s=]+)\s*=\s*(.*)', rest.strip(), re.S)) is not None:
-                params[first.group(1).lower()] = _unquote(first.group(2))
+                params[first.group(1).lower()] = unquote(first.group(2))
             if scheme:
                 found.append((scheme, params))
     return found
-
-
-def _unquote(raw: str) -> str:
-    raw = raw.strip()
-    return re.sub(r"\\(.)", r"\1", raw[1:-1]) if raw.startswith('"') and raw.endswith('"') else raw
 
 
 def basic_credentials(username: str, password: str) -> dict[str, str]:
@@ -292,6 +299,25 @@ def leaked_internals(text: str) -> tuple[str, str] | None:
             start = max(0, found.start() - 40)
             return what, "..." + text[start:found.end() + 40].strip() + "..."
     return None
+
+
+async def until_locked_out(ctx: CheckContext, wrong_guess: Callable[[], Awaitable[Received]],
+                           attempts: int, guesses: str, whose: str = "",
+                           described: str = "") -> Received:
+    """The 429 that repeated wrong guesses (`wrong_guess()` sends one) lead to within
+    `attempts` tries, each answered 401 until then; `guesses` names them ("wrong keys"), for
+    `whose` account if any (`described` instead in the failure that none was refused)."""
+    one = guesses.removesuffix("s")
+    of = f" for {whose}" if whose else ""
+    for attempt in range(1, attempts + 1):
+        response = await wrong_guess()
+        if response.status == 429:
+            return response
+        ctx.expect(response.status == 401, f"{one} #{attempt}{of} answered {response.status}",
+                   expected="401 (or 429 once locked out)", received=f"status {response.status}")
+    of = f" for {described or whose}" if described or whose else ""
+    ctx.fail(f"{attempts} {guesses} in a row{of} were all answered 401: nothing slows a guesser "
+             "down", expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")
 
 
 async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,

@@ -148,6 +148,29 @@ def foreign_servers(programs: Mapping[str, Sequence[str]],
             process.wait(timeout=10)
 
 
+@contextmanager
+def node_server(script: Path, *args: str) -> Iterator[str]:
+    """A server of tests/foreign_servers/ run by Node on a port of its own (PORT=0: it prints the
+    one it got), with an empty store; its URL."""
+    with foreign_servers({"node": ["node", str(script), *args]}, env={"PORT": "0"}) as urls:
+        yield urls["node"]
+
+
+def planted_mistakes(script: Path) -> set[str]:
+    """The names of the mistakes a foreign server can plant (`--mistake NAME`): the keys of its
+    `const MISTAKES = {...}` table."""
+    table = script.read_text(encoding="utf-8").split("const MISTAKES = {")[1].split("};")[0]
+    return set(re.findall(r"""^\s+['"]([a-z0-9-]+)['"]:""", table, re.MULTILINE))
+
+
+def hand_written(exercise: Exercise) -> Exercise:
+    """`exercise` without its contract probes: what the probes reach within their budget depends
+    on the machine's load, so tests hold the hand-written checks to exact sets, and each probe
+    (with no budget, `grade_by_one_probe`) to the mistake it is for."""
+    probes = set(exercise.probes.checks)
+    return exercise.model_copy(update={"checks": [c for c in exercise.checks if c.id not in probes]})
+
+
 def _announced(name: str, process: subprocess.Popen[str]) -> dict[str, str]:
     assert process.stdout is not None
     urls = {}

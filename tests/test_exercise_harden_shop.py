@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from apilab.paths import CHECKOUT
 from apilab.verify import graded
 from grader.report import Report
 from grader.runner import grade
-from tests.helpers import foreign_servers, grade_by_one_probe
+from tests.helpers import grade_by_one_probe, node_server, planted_mistakes
 
 EXERCISE_DIR = CHECKOUT / "exercises" / "harden-shop"
 EXERCISE = load_exercise(EXERCISE_DIR)
@@ -54,15 +53,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 @pytest.fixture(scope="module")
 def node_url() -> Iterator[str]:
-    with node_server() as url:
+    with node_server(FOREIGN) as url:
         yield url
-
-
-@contextmanager
-def node_server(*args: str) -> Iterator[str]:
-    """The Node.js server, on a port of its own (PORT=0: it prints the one it got)."""
-    with foreign_servers({"node": ["node", str(FOREIGN), *args]}, env={"PORT": "0"}) as urls:
-        yield urls["node"]
 
 
 def failures(report) -> str:
@@ -151,15 +143,14 @@ PROBED_MISTAKES = {
 
 
 def test_every_mistake_the_node_server_can_plant_is_tested():
-    planted = FOREIGN.read_text(encoding="utf-8").split("const MISTAKES = {")[1].split("};")[0]
-    assert set(re.findall(r'^\s+"([a-z0-9-]+)":', planted, re.MULTILINE)) == set(PROBED_MISTAKES)
+    assert planted_mistakes(FOREIGN) == set(PROBED_MISTAKES)
 
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
 async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
     probe, said = PROBED_MISTAKES[mistake]
-    with node_server("--mistake", mistake) as url:
+    with node_server(FOREIGN, "--mistake", mistake) as url:
         report = await grade_by_one_probe(EXERCISE, probe, url, seed=3)
     assert [check.id for check in report.failed] == [probe], failures(report)
     assert said in report.failed[0].message, report.failed[0].message

@@ -7,38 +7,25 @@ meant for."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
-from tests.helpers import foreign_servers, grade_by_one_probe
+from tests.helpers import grade_by_one_probe, hand_written, node_server, planted_mistakes
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = Path(__file__).resolve().parent / "foreign_servers" / "reading_list_v2.mjs"
 EXERCISE = load_exercise(ROOT / "exercises" / "reading-list-v2")
-PROBES = set(EXERCISE.probes.checks)
-# What the probes reach within their budget depends on the machine's load: the hand-written
-# checks are held to exact sets, each probe to the mistake it is for, with no budget.
-HAND_WRITTEN = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id not in PROBES]})
-
-
-@contextmanager
-def node_server(*args: str) -> Iterator[str]:
-    """The server on a port of its own, with an empty store; its URL."""
-    with foreign_servers({"node": ["node", str(SERVER), *args]}, env={"PORT": "0"}) as urls:
-        yield urls["node"]
+HAND_WRITTEN = hand_written(EXERCISE)
 
 
 @pytest.mark.timeout(300)  # every check of both versions, and the probes' budget
 async def test_a_correct_node_server_scores_full_marks():
-    with node_server() as url:
+    with node_server(SERVER) as url:
         report = await grade(EXERCISE, url, seed=11, include_hidden=True)
     assert report.status == "pass", "\n".join(f"{c.id}: {c.message}" for c in report.failed)
     assert report.score == report.max_score == EXERCISE.points
@@ -52,7 +39,7 @@ async def test_a_correct_node_server_scores_full_marks():
     ("sunset-one-digit-day", {"sunset-header"}, "Sunset is not an HTTP-date in IMF-fixdate form"),
 ])
 async def test_a_planted_mistake_fails_the_checks_that_see_it(mistake, caught_by, said):
-    with node_server("--mistake", mistake) as url:
+    with node_server(SERVER, "--mistake", mistake) as url:
         report = await grade(HAND_WRITTEN, url, seed=11, include_hidden=True)
     failed = {check.id: check.message for check in report.failed}
     assert set(failed) == caught_by
@@ -69,16 +56,15 @@ PROBED_MISTAKES = {
 
 
 def test_every_mistake_the_server_can_plant_is_tested():
-    planted = SERVER.read_text(encoding="utf-8").split("const MISTAKES = {")[1].split("};")[0]
     named = {"document-unannounced", "v2-list-in-v1-shape", "next-link-to-v1", "sunset-one-digit-day"}
-    assert set(re.findall(r"^\s+'([a-z0-9-]+)':", planted, re.MULTILINE)) == named | set(PROBED_MISTAKES)
+    assert planted_mistakes(SERVER) == named | set(PROBED_MISTAKES)
 
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
 async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
     probe, said = PROBED_MISTAKES[mistake]
-    with node_server("--mistake", mistake) as url:
+    with node_server(SERVER, "--mistake", mistake) as url:
         report = await grade_by_one_probe(EXERCISE, probe, url, seed=11)
     assert [check.id for check in report.failed] == [probe], report.message
     assert said in report.failed[0].message, report.failed[0].message

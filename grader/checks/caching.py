@@ -20,6 +20,7 @@ from typing import Any
 
 from grader.checks.registry import check
 from grader.context import NO_BODY, CheckContext
+from grader.http_helpers import list_members, unquote
 from grader.matchers import show
 from grader.wire import Received
 
@@ -33,11 +34,6 @@ IMF_FIXDATE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
 REPEATED_BY_304 = ("etag", "cache-control", "vary")
 RENEWED_BY_304 = ("content-location", "expires")
 CLOCK_SLACK = 5.0  # seconds between the grader's clock and the server's, on one machine
-# RFC 9111 §5.2: cache-directive = token [ "=" ( token / quoted-string ) ], in a list (§5.6.1)
-_DIRECTIVE = re.compile(r'[ \t]*([!#$%&\'*+.^_`|~0-9A-Za-z-]*)[ \t]*'
-                        r'(?:=[ \t]*(?:("(?:[^"\\]|\\.)*")|([!#$%&\'*+.^_`|~0-9A-Za-z-]*)))?'
-                        r'[ \t]*(?:,|$)')
-_QUOTED_PAIR = re.compile(r"\\(.)")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -45,22 +41,14 @@ _QUOTED_PAIR = re.compile(r"\\(.)")
 
 def cache_directives(response: Received) -> dict[str, str | None]:
     """The Cache-Control directives of a response, names lowercased, each with its argument or
-    None (RFC 9111 §5.2). A quoted argument may hold commas (`no-cache="Set-Cookie, Age"`, RFC
-    9110 §5.6.4); a member that is not a directive is skipped, up to the next comma."""
+    None (RFC 9111 §5.2). A quoted argument may hold commas (`no-cache="Set-Cookie, Age"`); a
+    member with no name is skipped."""
     directives: dict[str, str | None] = {}
     for value in response.headers.get_list("cache-control"):
-        position = 0
-        while position < len(value):
-            found = _DIRECTIVE.match(value, position)
-            if found is None:  # not a directive: skip it
-                comma = value.find(",", position)
-                position = len(value) if comma < 0 else comma + 1
-                continue
-            name, quoted, token = found.group(1, 2, 3)
-            argument = _QUOTED_PAIR.sub(r"\1", quoted[1:-1]) if quoted is not None else token
-            if name:
-                directives.setdefault(name.lower(), argument or None)
-            position = max(found.end(), position + 1)
+        for member in list_members(value):
+            name, _, argument = member.partition("=")
+            if name.strip():
+                directives.setdefault(name.strip().lower(), unquote(argument) or None)
     return directives
 
 

@@ -19,6 +19,7 @@ from typing_extensions import TypedDict  # pydantic needs this one before Python
 
 from grader.checks.registry import check
 from grader.context import CheckContext
+from grader.contract.document import json_pointer
 from grader.matchers import show
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -191,10 +192,10 @@ def _resolved(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[s
     reference = node.get("$ref")
     if not isinstance(reference, str) or not reference.startswith("#/"):
         return node
-    target: Any = document
-    for part in reference[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")  # RFC 6901
-        target = target.get(part) if isinstance(target, Mapping) else None
+    try:
+        target = json_pointer(document, reference)
+    except LookupError:
+        return {}
     return target if isinstance(target, Mapping) else {}
 
 

@@ -269,10 +269,19 @@ def _resolve(node: Any, root: dict[str, Any], seen: tuple[str, ...], source: str
 
 
 def _pointer(root: dict[str, Any], reference: str, source: str) -> Any:
+    try:
+        return json_pointer(root, reference)
+    except LookupError:
+        raise ContractError(f"{source}: $ref {reference} points at nothing") from None
+
+
+def json_pointer(root: Mapping[str, Any], reference: str) -> Any:
+    """What a local reference (`#/components/schemas/Book`, RFC 6901) points at in `root`;
+    LookupError when nothing is there."""
     node: Any = root
-    for part in reference[2:].split("/"):
+    for part in reference.removeprefix("#/").split("/"):
         part = part.replace("~1", "/").replace("~0", "~")
-        if not isinstance(node, dict) or part not in node:
-            raise ContractError(f"{source}: $ref {reference} points at nothing")
+        if not isinstance(node, Mapping) or part not in node:
+            raise LookupError(reference)
         node = node[part]
     return node

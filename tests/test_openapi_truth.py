@@ -118,20 +118,30 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     request, and the sandbox's lifespan holds nothing but the clean-up of a temporary database,
     which this one is not."""
     app = sandbox_app(tmp_path_factory.mktemp("sandbox"))
-    with closing(sqlite3.connect(":memory:")) as seeded:
-        with closing(sqlite3.connect(app.state.db.path)) as database:
-            database.backup(seeded)
-        app.state.seeded = seeded
+    with closing(sqlite3.connect(":memory:")) as seeded, \
+            closing(sqlite3.connect(app.state.db.path)) as watch:
+        watch.backup(seeded)
+        app.state.seeded, app.state.watch = seeded, watch
+        app.state.seeded_version = _data_version(watch)
         yield app
 
 
+def _data_version(watch: sqlite3.Connection) -> int:
+    """SQLite's count of the commits other connections made to the database `watch` is open on."""
+    return watch.execute("PRAGMA data_version").fetchone()[0]
+
+
 def restore_seeded(app: FastAPI) -> None:
-    """Put the sandbox's database back as it was just seeded, page for page. Seeding again
-    gives the same rows (but for the administrator's password, random and never told) at 30
-    times the cost (the security lab hashes passwords with scrypt), and examples are many."""
+    """Put the sandbox's database back as it was just seeded, page for page, when anything
+    wrote to it since (most examples are reads, or are refused). Seeding again gives the same
+    rows (but for the administrator's password, random and never told) at 30 times the cost
+    (the security lab hashes passwords with scrypt), and examples are many."""
+    if _data_version(app.state.watch) == app.state.seeded_version:
+        return
     with closing(sqlite3.connect(app.state.db.path)) as database:
         database.execute("PRAGMA synchronous = OFF")  # as the sandbox's own connections
         app.state.seeded.backup(database)
+    app.state.seeded_version = _data_version(app.state.watch)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ GRADING_ERROR = 2  # exit code: nothing could be graded
 # The everyday commands that also send submissions left waiting while the hub was down (the app
 # and `submit` sync on their own; servers and course tools stay off the network).
 QUICK_SYNC_COMMANDS = ("check", "lessons", "start")
+EXIT_GRACE = 5.0  # seconds a command has to unwind after SIGHUP or SIGTERM stopped what it started
 
 
 def _course() -> Course:
@@ -490,6 +491,7 @@ def _until_stopped(processes, run: Callable[[], object]) -> None:
 
     def end(signum: int) -> None:
         processes.stop_all(final=True)
+        _exit_after(EXIT_GRACE, 128 + signum)
         raise SystemExit(128 + signum)
 
     try:
@@ -502,6 +504,17 @@ def _until_stopped(processes, run: Callable[[], object]) -> None:
         sys.exit(130)
     finally:
         processes.stop_all(final=True)
+
+
+def _exit_after(seconds: float, code: int) -> None:
+    """End this process with `code` in `seconds`, if it has not ended by then. A closed terminal
+    or a `kill` must end apilab; once what it started is stopped, all that is left is unwinding,
+    which a thread that does not end, or a library's clean-up, could otherwise hold forever."""
+    import threading
+
+    timer = threading.Timer(seconds, os._exit, args=(code,))
+    timer.daemon = True  # it does not hold the process up itself
+    timer.start()
 
 
 # The course's policy: the installed course holds no answers (README, "What the installed course holds").

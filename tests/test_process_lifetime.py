@@ -170,6 +170,33 @@ def test_a_crash_of_the_app_leaves_nothing_either(learner):
     assert_nothing_left(learner, terminal, ports)
 
 
+HANGING_UNWIND = """
+import threading, time
+from apilab.cli import _until_stopped
+from apilab.processes import Processes
+
+def run():
+    # a thread that never ends, as a library's worker that missed its stop would be
+    threading.Thread(target=time.sleep, args=(3600,)).start()
+    print("ready", flush=True)
+    time.sleep(3600)
+
+_until_stopped(Processes(), run)
+"""
+
+
+def test_a_command_whose_unwinding_hangs_still_ends_when_killed(learner):
+    process = subprocess.Popen([sys.executable, "-c", HANGING_UNWIND], env=learner.env,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline() == "ready\n"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 128 + signal.SIGTERM
+    finally:
+        process.kill()
+        process.stdout.close()
+
+
 # --- apilab serve ---------------------------------------------------------------------------
 
 

@@ -411,6 +411,17 @@ async def grade_by_one_probe(exercise: Exercise, probe: str, url: str, seed: int
     return await grade(only_the_probe, url, seed=seed, include_hidden=True, limits=limits)
 
 
+async def grade_planted(script: Path, mistake: str, exercise: Exercise, seed: int,
+                        probe: str | None = None) -> Report:
+    """Grade the foreign server `script` run with `--mistake mistake`: by every check of
+    `exercise`, hidden ones included, or, given `probe`, by that probe alone
+    (`grade_by_one_probe`)."""
+    with node_server(script, "--mistake", mistake) as url:
+        if probe is not None:
+            return await grade_by_one_probe(exercise, probe, url, seed=seed)
+        return await grade(exercise, url, seed=seed, include_hidden=True)
+
+
 # --- a tiny course, written to a folder for the tests that break one of its files ------------
 
 TINY_EXERCISE = '''\

@@ -23,7 +23,7 @@ from apilab.paths import CHECKOUT
 from apilab.verify import graded
 from grader.report import Report
 from grader.runner import grade
-from tests.helpers import grade_by_one_probe, node_server, planted_mistakes
+from tests.helpers import grade_planted, node_server, planted_mistakes
 
 EXERCISE_DIR = CHECKOUT / "exercises" / "harden-shop"
 EXERCISE = load_exercise(EXERCISE_DIR)
@@ -150,8 +150,7 @@ def test_every_mistake_the_node_server_can_plant_is_tested():
 @pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
 async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
     probe, said = PROBED_MISTAKES[mistake]
-    with node_server(FOREIGN, "--mistake", mistake) as url:
-        report = await grade_by_one_probe(EXERCISE, probe, url, seed=3)
+    report = await grade_planted(FOREIGN, mistake, EXERCISE, seed=3, probe=probe)
     assert [check.id for check in report.failed] == [probe], failures(report)
     assert said in report.failed[0].message, report.failed[0].message
 

@@ -13,7 +13,7 @@ import pytest
 
 from apilab.catalog.loader import load_exercise
 from grader.runner import grade
-from tests.helpers import grade_by_one_probe, hand_written, node_server, planted_mistakes
+from tests.helpers import grade_planted, hand_written, node_server, planted_mistakes
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +39,7 @@ async def test_a_correct_node_server_scores_full_marks():
     ("sunset-one-digit-day", {"sunset-header"}, "Sunset is not an HTTP-date in IMF-fixdate form"),
 ])
 async def test_a_planted_mistake_fails_the_checks_that_see_it(mistake, caught_by, said):
-    with node_server(SERVER, "--mistake", mistake) as url:
-        report = await grade(HAND_WRITTEN, url, seed=11, include_hidden=True)
+    report = await grade_planted(SERVER, mistake, HAND_WRITTEN, seed=11)
     failed = {check.id: check.message for check in report.failed}
     assert set(failed) == caught_by
     assert any(said in message for message in failed.values()), failed
@@ -64,7 +63,6 @@ def test_every_mistake_the_server_can_plant_is_tested():
 @pytest.mark.parametrize("mistake", sorted(PROBED_MISTAKES))
 async def test_a_mistake_the_probes_are_for_is_caught_by_its_probe(mistake):
     probe, said = PROBED_MISTAKES[mistake]
-    with node_server(SERVER, "--mistake", mistake) as url:
-        report = await grade_by_one_probe(EXERCISE, probe, url, seed=11)
+    report = await grade_planted(SERVER, mistake, EXERCISE, seed=11, probe=probe)
     assert [check.id for check in report.failed] == [probe], report.message
     assert said in report.failed[0].message, report.failed[0].message

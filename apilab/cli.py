@@ -487,11 +487,11 @@ def _echo_notices(notices: list[str]) -> None:
 def _until_stopped(processes, run: Callable[[], object]) -> None:
     """Call `run()` until it returns, Ctrl-C, or SIGHUP or SIGTERM (a closed terminal, `kill`);
     however it ends, every program `processes` started is stopped before apilab exits."""
-    from apilab.processes import ending_on_signals
+    from apilab.processes import ending_on_signals, exit_soon
 
     def end(signum: int) -> None:
         processes.stop_all(final=True)
-        _exit_after(EXIT_GRACE, 128 + signum)
+        exit_soon(128 + signum, EXIT_GRACE)  # what it started is stopped: only unwinding is left
         raise SystemExit(128 + signum)
 
     try:
@@ -504,17 +504,6 @@ def _until_stopped(processes, run: Callable[[], object]) -> None:
         sys.exit(130)
     finally:
         processes.stop_all(final=True)
-
-
-def _exit_after(seconds: float, code: int) -> None:
-    """End this process with `code` in `seconds`, if it has not ended by then. A closed terminal
-    or a `kill` must end apilab; once what it started is stopped, all that is left is unwinding,
-    which a thread that does not end, or a library's clean-up, could otherwise hold forever."""
-    import threading
-
-    timer = threading.Timer(seconds, os._exit, args=(code,))
-    timer.daemon = True  # it does not hold the process up itself
-    timer.start()
 
 
 # The course's policy: the installed course holds no answers (README, "What the installed course holds").

@@ -143,6 +143,15 @@ def _output_stream(output: Output) -> Iterator[int | None]:
 ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
 
+def exit_soon(code: int, delay: float) -> None:
+    """End this process with `code` in `delay` seconds, if it has not ended by then: after an
+    ending signal, a closed terminal or a `kill` must end apilab, and a thread that does not end,
+    or a library's clean-up, could otherwise hold its unwinding forever."""
+    timer = threading.Timer(delay, os._exit, [code])
+    timer.daemon = True  # it does not hold the process up itself
+    timer.start()
+
+
 @contextlib.contextmanager
 def ending_on_signals(on_signal: Callable[[int], None],
                       signals: Sequence[signal.Signals] = ENDING_SIGNALS) -> Iterator[None]:

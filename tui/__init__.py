@@ -7,9 +7,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -32,7 +30,7 @@ def run_app(course: Course | KeptCourse, store: Store, start_sandbox: bool = Tru
     Every process the app started ends with it, however it ends: `q`, Ctrl-C, a crash, or SIGHUP
     (the terminal closed), SIGTERM or SIGINT sent to it. On a signal, they are stopped at once,
     before the app tries to restore a terminal that may be gone."""
-    from apilab.processes import Processes, ending_on_signals
+    from apilab.processes import Processes, ending_on_signals, exit_soon
     from apilab.sandbox_control import DEFAULT_PORT
     from apilab.sandbox_process import SandboxProcess
     from tui.app import ApilabApp
@@ -44,7 +42,7 @@ def run_app(course: Course | KeptCourse, store: Store, start_sandbox: bool = Tru
                     **({"server_url": server_url} if server_url else {}))
 
     def end(signum: int) -> None:
-        _exit_soon(128 + signum)  # in case the app cannot finish drawing on a closed terminal
+        exit_soon(128 + signum, 15.0)  # in case the app cannot finish drawing on a closed terminal
         app.stop_processes(final=True)
         try:
             asyncio.get_running_loop().call_soon_threadsafe(app.exit, None, 128 + signum)
@@ -58,12 +56,6 @@ def run_app(course: Course | KeptCourse, store: Store, start_sandbox: bool = Tru
         app.stop_processes(final=True)
         store.close()
     return app.return_code or 0
-
-
-def _exit_soon(code: int, delay: float = 15.0) -> None:
-    timer = threading.Timer(delay, os._exit, [code])
-    timer.daemon = True
-    timer.start()
 
 
 def run_mentor_app(hub: HubLogin, course: Course | None = None) -> None:

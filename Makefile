@@ -9,10 +9,10 @@ BIN    := $(VENV)/bin
 PY     := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache
 # pip would compile what it installs beside it, where the commands above never look; it installs
 # without, and the installed libraries and apilab are compiled once, into .venv/pycache, by every
-# core at once. Otherwise each process compiles what it imports the first time it runs, each of
-# the test workers the same modules at the same time. A file that does not compile (none does
-# today) is reported when imported, as it would be without this step.
-COMPILE = $(PY) $(BIN)/python -m compileall -qq -j 0 -x '^\./\.(venv|git)/' $(VENV)/lib . || true
+# core at once (tools/compile_bytecode.py). Otherwise each process compiles what it imports the
+# first time it runs, each of the test workers the same modules at the same time. A file that
+# does not compile (none does today) is reported when imported, as it would be without this step.
+COMPILE = $(PY) $(BIN)/python tools/compile_bytecode.py $(VENV)/lib . || true
 
 .PHONY: run test bench lint verify dist clean
 

@@ -38,6 +38,11 @@ def pytest_configure(config: pytest.Config) -> None:
     start get the default, and end on Ctrl-C."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    # The apilab processes the tests start each have an APILAB_HOME of their own, where apilab
+    # keeps Hypothesis' cache: each would build its table of Unicode categories again (half a
+    # second of CPU) before its first probe. They share the suite's instead, the one Hypothesis
+    # uses in the workers. test_probe_caches, which is about that cache, removes this.
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(config.rootpath / ".hypothesis"))
 
 
 @pytest.hookimpl(tryfirst=True)

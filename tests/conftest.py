@@ -111,6 +111,21 @@ def _dealt(few: list[Unit], among: list[Unit], within: int) -> list[Unit]:
     return dealt + among[within:]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[None]:
+    """Collection makes objects by the hundred thousand (modules, cases, items) and no garbage:
+    with the collector on, each of its passes walks all of them made so far, again and again,
+    half a second of each worker's collection. It is off while they are made, and they are
+    frozen when collection ends (below)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What collection loaded (every module, every generated case) lives as long as the worker:
     frozen out of the garbage collector's sight, so that the full collections made while tests

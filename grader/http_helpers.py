@@ -303,21 +303,33 @@ def leaked_internals(text: str) -> tuple[str, str] | None:
 
 async def until_locked_out(ctx: CheckContext, wrong_guess: Callable[[], Awaitable[Received]],
                            attempts: int, guesses: str, whose: str = "",
-                           described: str = "") -> Received:
+                           described: str = "") -> tuple[Received, int]:
     """The 429 that repeated wrong guesses (`wrong_guess()` sends one) lead to within
-    `attempts` tries, each answered 401 until then; `guesses` names them ("wrong keys"), for
-    `whose` account if any (`described` instead in the failure that none was refused)."""
+    `attempts` tries, each answered 401 until then, and the try it came at; `guesses` names
+    them ("wrong keys"), for `whose` account if any (`described` instead in the failure that
+    none was refused)."""
     one = guesses.removesuffix("s")
     of = f" for {whose}" if whose else ""
     for attempt in range(1, attempts + 1):
         response = await wrong_guess()
         if response.status == 429:
-            return response
+            return response, attempt
         ctx.expect(response.status == 401, f"{one} #{attempt}{of} answered {response.status}",
                    expected="401 (or 429 once locked out)", received=f"status {response.status}")
     of = f" for {described or whose}" if described or whose else ""
     ctx.fail(f"{attempts} {guesses} in a row{of} were all answered 401: nothing slows a guesser "
              "down", expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")
+
+
+def expect_locked_at(ctx: CheckContext, attempt: int, attempts: int, guesses: str,
+                     whose: str = "") -> None:
+    """The lockout began at try `attempts` (it began at `attempt`), not before: the wrong
+    `guesses` before it are those a legitimate user may make."""
+    of = f" for {whose}" if whose else ""
+    ctx.expect(attempt == attempts, f"{guesses.removesuffix('s')} #{attempt}{of} answered 429: "
+               f"locked out after {attempt - 1} {guesses} in a row, where {attempts - 1} are allowed",
+               expected=f"401 to the first {attempts - 1} {guesses}, 429 from #{attempts} on",
+               received=f"429 at #{attempt}")
 
 
 async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,

@@ -203,6 +203,6 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
         wrong = "ak_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(40))
         return ctx.request("GET", use, headers={header: wrong})
 
-    locked = await until_locked_out(ctx, wrong_key, attempts, "wrong keys")
+    locked, _ = await until_locked_out(ctx, wrong_key, attempts, "wrong keys")
     await expect_lockout(ctx, locked, lockout, lambda: ctx.request("GET", use, headers={header: right}),
                          "a right key")

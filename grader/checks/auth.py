@@ -330,15 +330,20 @@ async def list_excludes_others(ctx: CheckContext, *, owner: str, other: str, cre
     """A collection lists the caller's resources only: the owner sees a new one, another user
     does not (OWASP API1:2023)."""
     _url, created = await create_as(ctx, owner, create_in, body)
+    await _listed_to_owner_only(ctx, owner, other, ctx.fill(create_in), created, id_field)
+
+
+async def _listed_to_owner_only(ctx: CheckContext, owner: str, other: str, collection: str,
+                                created: dict[str, Any], id_field: str) -> None:
+    """`collection` lists `created` to its `owner` and not to `other`."""
     for who, wanted in ((owner, True), (other, False)):
-        listing = await ctx.request("GET", ctx.fill(create_in),
-                                    headers=bearer(ctx.fixtures[who]["access_token"]))
-        ctx.expect(listing.status == 200, f"GET {ctx.fill(create_in)} with {whose(ctx, who)} token answered "
+        listing = await ctx.request("GET", collection, headers=bearer(ctx.fixtures[who]["access_token"]))
+        ctx.expect(listing.status == 200, f"GET {collection} with {whose(ctx, who)} token answered "
                    f"{listing.status}", expected="status 200", received=f"status {listing.status}")
         ids = [item.get(id_field) for item in ctx.json(listing).get("items", [])
                if isinstance(item, dict)]
         listed = created.get(id_field) in ids
-        ctx.expect(listed == wanted, f"GET {ctx.fill(create_in)} with {whose(ctx, who)} token "
+        ctx.expect(listed == wanted, f"GET {collection} with {whose(ctx, who)} token "
                    f"{'does not list' if wanted else 'lists'} the resource "
                    f"{ctx.fixtures[owner].get('user', owner).capitalize()} just created",
                    expected=f"{whose(ctx, owner)} resource {'listed' if wanted else 'not listed'}",
@@ -348,11 +353,13 @@ async def list_excludes_others(ctx: CheckContext, *, owner: str, other: str, cre
 @check("owner-from-token")
 async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_in: str,
                            body: dict[str, Any], owner_field: str = "owner",
-                           subject: str = "sub") -> None:
+                           subject: str = "sub", by_listing: bool = False,
+                           id_field: str = "id") -> None:
     """The owner of a new resource is the caller the token speaks for, whatever the body says: a
     body naming another user is ignored or refused (OWASP API3:2023, mass assignment;
     API1:2023). `subject` is the fixture field the resource's owner field holds (the token's
-    `sub`, or an account `id`)."""
+    `sub`, or an account `id`). With `by_listing`, for a resource that does not show its owner,
+    the collection lists it to the caller and not to the user the body named."""
     collection = ctx.fill(create_in)
     mine, theirs = ctx.fixtures[owner][subject], ctx.fixtures[other][subject]
     sneaky = {**ctx.fill(body), owner_field: theirs}
@@ -362,6 +369,9 @@ async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_
         return  # refusing the field is fine
     ctx.expect(response.status == 201, f"POST {collection} answered {response.status}",
                expected="201 (owner ignored) or 422", received=f"status {response.status}")
+    if by_listing:
+        await _listed_to_owner_only(ctx, owner, other, collection, ctx.json(response), id_field)
+        return
     stored = ctx.json(response).get(owner_field)
     ctx.expect(stored == mine, f"the new resource's {owner_field} is the one the body named, not "
                "the caller whose token created it",

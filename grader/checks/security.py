@@ -22,6 +22,7 @@ from grader.context import CheckContext
 from grader.http_helpers import (
     PROBLEM_MEMBERS,
     bearer,
+    expect_locked_at,
     expect_lockout,
     expect_problem,
     until_locked_out,
@@ -152,19 +153,24 @@ async def nothing_sensitive(ctx: CheckContext, *, requests: Requests, secrets: l
 @check("login-throttled")
 async def login_throttled(ctx: CheckContext, *, account: str, login: str = "/login",
                           attempts: int = 6, lockout: int = 5, bystander: str | None = None,
-                          unknown_too: bool = False) -> None:
+                          unknown_too: bool = False, exactly: bool = False) -> None:
     """Failed logins for one username lead to 429 with Retry-After (RFC 6585 §4) within
     `attempts` tries; while locked out even the right password gets 429, so guessing learns
     nothing; after Retry-After seconds the right password works again. OWASP API2:2023 and
     API4:2023. With `bystander`, another account's right password, sent from the same address
     during the lockout, still logs in: failures are counted per username, never per address
     (or one guesser locks out everyone behind the same address). With `unknown_too`, a username
-    no account has is locked out the same way (or the lockout tells which names exist)."""
+    no account has is locked out the same way (or the lockout tells which names exist). With
+    `exactly`, the 429 comes at the `attempts`th try and not before: a user who mistypes fewer
+    times than that is never locked out."""
     who = ctx.fixtures[account]
+    tries: list[tuple[str, int]] = []  # (username, the try its lockout began at)
     if unknown_too:  # first, so that the check ends with the lockout waited out
         nobody = "nobody_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz") for _ in range(10))
-        await _locked_out(ctx, login, nobody, attempts, "a username no account has")
-    locked = await _locked_out(ctx, login, who["username"], attempts)
+        _, at = await _locked_out(ctx, login, nobody, attempts, "a username no account has")
+        tries.append((nobody, at))
+    locked, at = await _locked_out(ctx, login, who["username"], attempts)
+    tries.append((who["username"], at))
     other = ctx.fixtures[bystander] if bystander is not None else None
     meanwhile = None if other is None else await ctx.request(
         "POST", login, json_body={"username": other["username"], "password": other["password"]})
@@ -179,11 +185,15 @@ async def login_throttled(ctx: CheckContext, *, account: str, login: str = "/log
                    f"{meanwhile.status}: the lockout follows the address, not the username",
                    expected="status 200: failures counted per username",
                    received=f"status {meanwhile.status} {meanwhile.reason}")
+    if exactly:  # judged last: a lockout that began early is waited out above all the same
+        for username, at in tries:
+            expect_locked_at(ctx, at, attempts, "wrong passwords", username)
 
 
 def _locked_out(ctx: CheckContext, login: str, username: str, attempts: int,
-                whose: str = "") -> Awaitable[Received]:
-    """The 429 that wrong passwords for `username` lead to within `attempts` tries."""
+                whose: str = "") -> Awaitable[tuple[Received, int]]:
+    """The 429 that wrong passwords for `username` lead to within `attempts` tries, and the try
+    it came at."""
 
     def wrong_password() -> Awaitable[Received]:
         wrong = "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(14))

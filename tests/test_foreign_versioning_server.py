@@ -45,6 +45,15 @@ async def test_a_planted_mistake_fails_the_checks_that_see_it(mistake, caught_by
     assert any(said in message for message in failed.values()), failed
 
 
+async def test_a_sunset_computed_at_each_response_is_caught_a_second_later():
+    report = await grade_planted(SERVER, "sunset-rolling", HAND_WRITTEN, seed=11)
+    failed = {check.id: check.message for check in report.failed}
+    # errors-announce compares what its own responses say, sent within milliseconds of each
+    # other: it sees the Sunset move only when they happen to straddle a second.
+    assert "sunset-header" in failed and set(failed) <= {"sunset-header", "errors-announce"}, failed
+    assert "Sunset differs from one response to another" in failed["sunset-header"]
+
+
 # Mistakes the contract probes are for, each with the probe that must catch it. The hand-written
 # checks miss the last two (the correct server passed them while it still made them).
 PROBED_MISTAKES = {
@@ -55,7 +64,8 @@ PROBED_MISTAKES = {
 
 
 def test_every_mistake_the_server_can_plant_is_tested():
-    named = {"document-unannounced", "v2-list-in-v1-shape", "next-link-to-v1", "sunset-one-digit-day"}
+    named = {"document-unannounced", "v2-list-in-v1-shape", "next-link-to-v1", "sunset-one-digit-day",
+             "sunset-rolling"}
     assert planted_mistakes(SERVER) == named | set(PROBED_MISTAKES)
 
 

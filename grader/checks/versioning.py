@@ -12,6 +12,7 @@ creates one.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NotRequired
@@ -30,6 +31,7 @@ from grader.wire import Received
 # Clocks of the grader and the server may differ a little, even on one machine.
 CLOCK_SKEW = timedelta(seconds=60)
 ANNOUNCING_RELATIONS = ("deprecation", "sunset", "successor-version")
+AGAIN_AFTER = 1.1  # seconds: past the next whole second, whenever the first request was sent
 Rule = Literal["present", "deprecation", "sunset", "links"]
 
 
@@ -108,6 +110,7 @@ async def deprecation_announced(
     body: Any = None,
     old_prefix: str = "/v1",
     new_prefix: str = "/v2",
+    again: RequestSpec | None = None,
 ) -> None:
     """Every response of a deprecated version announces it, whatever the method and status.
 
@@ -120,10 +123,24 @@ async def deprecation_announced(
     response. `links`: Link (RFC 8288) with rel="deprecation" (RFC 9745 §3), rel="sunset" (RFC
     8594 §6) and rel="successor-version" (RFC 5829) naming the same path under `new_prefix`,
     which answers 200 where the request did.
+
+    With `again`, that request is sent last, AGAIN_AFTER seconds after the first: a value
+    computed from the clock at each response (a Sunset of "now plus six months") changes from
+    one second to the next, which responses sent within one second would not show.
     """
     now = datetime.now(UTC)
     seen: dict[str, set[str]] = {"deprecation": set(), "sunset": set()}
-    async for method, label, response in _exchanges(ctx, create_in, body, requests):
+    started = time.monotonic()
+
+    async def exchanges() -> AsyncIterator[tuple[str, str, Received]]:
+        async for exchange in _exchanges(ctx, create_in, body, requests):
+            yield exchange
+        if again is not None:
+            await asyncio.sleep(max(0.0, AGAIN_AFTER - (time.monotonic() - started)))
+            label, response = await send(ctx, again)
+            yield again["method"].upper(), f"{label}, {AGAIN_AFTER:g} s after the first", response
+
+    async for method, label, response in exchanges():
         if "present" in rules:
             _present(ctx, response, label, seen)
         if "deprecation" in rules:

@@ -12,6 +12,7 @@ const MISTAKES = {
   'v2-list-in-v1-shape': 'GET /v2/books shows every book through v1\'s translation',
   'next-link-to-v1': 'the pager builds every next link under /v1',
   'sunset-one-digit-day': 'Sunset written with a one-digit day, as RFC 1123 formatters do',
+  'sunset-rolling': 'Sunset computed at each response as six months from now, so it moves every second',
   'utf16-length': 'text lengths counted in UTF-16 units (String.length): an emoji counts as two',
   'options-unanswered': 'the list\'s 405 advertises OPTIONS in Allow, but OPTIONS /books is a 405',
 };
@@ -293,7 +294,8 @@ function announce(req, res) {
   if (MISTAKE === 'document-unannounced' && path === '/v1/openapi.json') return;
   const successor = '/v2' + path.slice(3);
   res.setHeader('Deprecation', DEPRECATION);
-  res.setHeader('Sunset', SUNSET);
+  res.setHeader('Sunset', MISTAKE === 'sunset-rolling'
+    ? new Date(Date.now() + 182 * 86400e3).toUTCString() : SUNSET);
   // A second Link field, beside the one pagination may set.
   const original = res.writeHead;
   res.writeHead = function (status, ...args) {

@@ -12,6 +12,7 @@ creates one.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,7 @@ from grader.wire import Received
 # Clocks of the grader and the server may differ a little, even on one machine.
 CLOCK_SKEW = timedelta(seconds=60)
 ANNOUNCING_RELATIONS = ("deprecation", "sunset", "successor-version")
-AGAIN_AFTER = 1.1  # seconds: past the next whole second, whenever the first request was sent
+SECOND_MARGIN = 0.05  # s past a whole second, for a server's clock a little behind this one
 Rule = Literal["present", "deprecation", "sunset", "links"]
 
 
@@ -124,21 +125,23 @@ async def deprecation_announced(
     8594 §6) and rel="successor-version" (RFC 5829) naming the same path under `new_prefix`,
     which answers 200 where the request did.
 
-    With `again`, that request is sent last, AGAIN_AFTER seconds after the first: a value
-    computed from the clock at each response (a Sunset of "now plus six months") changes from
-    one second to the next, which responses sent within one second would not show.
+    With `again`, that request is sent last, once the second in which the first answer came
+    has passed: a value computed from the clock at each response (a Sunset of "now plus six
+    months", to the second) then differs, which answers within one second would not show.
     """
     now = datetime.now(UTC)
     seen: dict[str, set[str]] = {"deprecation": set(), "sunset": set()}
-    started = time.monotonic()
+    first_answer: list[float] = []  # when it came, on the clock HTTP-dates are written from
 
     async def exchanges() -> AsyncIterator[tuple[str, str, Received]]:
         async for exchange in _exchanges(ctx, create_in, body, requests):
+            first_answer[:] = first_answer or [time.time()]
             yield exchange
         if again is not None:
-            await asyncio.sleep(max(0.0, AGAIN_AFTER - (time.monotonic() - started)))
+            next_second = math.floor(first_answer[0]) + 1 + SECOND_MARGIN
+            await asyncio.sleep(max(0.0, next_second - time.time()))
             label, response = await send(ctx, again)
-            yield again["method"].upper(), f"{label}, {AGAIN_AFTER:g} s after the first", response
+            yield again["method"].upper(), f"{label}, in a later second than the first", response
 
     async for method, label, response in exchanges():
         if "present" in rules:

@@ -40,8 +40,13 @@ def main(folders: list[str]) -> int:
     files = [path for folder in folders for path in sources(folder)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     count = cores * SHARES_PER_CORE
-    with ProcessPoolExecutor(cores) as pool:
-        list(pool.map(compile_share, [files[start::count] for start in range(count)]))
+    try:
+        with ProcessPoolExecutor(cores) as pool:
+            list(pool.map(compile_share, [files[start::count] for start in range(count)]))
+    except (NotImplementedError, OSError):
+        # No worker processes here (a system without POSIX semaphores, as compileall also
+        # allows for): one process compiles them all, which is only slower.
+        compile_share(files)
     return 0
 
 

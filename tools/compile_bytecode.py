@@ -38,7 +38,7 @@ def compile_share(paths: list[str]) -> None:
 
 def main(folders: list[str]) -> int:
     files = [path for folder in folders for path in sources(folder)]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = os.cpu_count() or 1  # as many workers as ProcessPoolExecutor would start
     count = cores * SHARES_PER_CORE
     try:
         with ProcessPoolExecutor(cores) as pool:

@@ -191,15 +191,15 @@ async def login_throttled(ctx: CheckContext, *, account: str, login: str = "/log
 
 
 def _locked_out(ctx: CheckContext, login: str, username: str, attempts: int,
-                whose: str = "") -> Awaitable[tuple[Received, int]]:
+                described: str = "") -> Awaitable[tuple[Received, int]]:
     """The 429 that wrong passwords for `username` lead to within `attempts` tries, and the try
-    it came at."""
+    it came at; `described` names the username in the failure that none was refused."""
 
     def wrong_password() -> Awaitable[Received]:
         wrong = "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(14))
         return ctx.request("POST", login, json_body={"username": username, "password": wrong})
 
-    return until_locked_out(ctx, wrong_password, attempts, "wrong passwords", username, whose)
+    return until_locked_out(ctx, wrong_password, attempts, "wrong passwords", username, described)
 
 
 @check("body-too-large")

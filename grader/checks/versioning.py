@@ -131,14 +131,14 @@ async def deprecation_announced(
     """
     now = datetime.now(UTC)
     seen: dict[str, set[str]] = {"deprecation": set(), "sunset": set()}
-    first_answer: list[float] = []  # when it came, on the clock HTTP-dates are written from
 
     async def exchanges() -> AsyncIterator[tuple[str, str, Received]]:
+        first_answer = None  # when it came, on the clock HTTP-dates are written from
         async for exchange in _exchanges(ctx, create_in, body, requests):
-            first_answer[:] = first_answer or [time.time()]
+            first_answer = first_answer or time.time()
             yield exchange
         if again is not None:
-            next_second = math.floor(first_answer[0]) + 1 + SECOND_MARGIN
+            next_second = math.floor(first_answer or time.time()) + 1 + SECOND_MARGIN
             await asyncio.sleep(max(0.0, next_second - time.time()))
             label, response = await send(ctx, again)
             yield again["method"].upper(), f"{label}, in a later second than the first", response

@@ -332,6 +332,13 @@ def expect_locked_at(ctx: CheckContext, attempt: int, attempts: int, guesses: st
                received=f"429 at #{attempt}")
 
 
+async def wait_out(locked: Received, lockout: int) -> None:
+    """Wait until the lockout that `locked` (a 429) began is over: its Retry-After, at most
+    `lockout` seconds, and a margin."""
+    raw = locked.headers.get("retry-after", "").strip()
+    await asyncio.sleep((int(raw) if raw.isdigit() and int(raw) <= lockout else lockout) + 0.3)
+
+
 async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,
                          right: Callable[[], Awaitable[Received]], credential: str) -> None:
     """`locked` is a 429 problem with a Retry-After of 1 to `lockout` seconds (RFC 6585 §4); while
@@ -339,7 +346,6 @@ async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,
     after it, the right credential works again. Waits the lockout out even when failing, so that
     the checks after this one start clean."""
     raw = locked.headers.get("retry-after", "").strip()
-    pause = (int(raw) if raw.isdigit() and int(raw) <= lockout else lockout) + 0.3
     try:
         ctx.expect(raw.isdigit() and 1 <= int(raw) <= lockout, "the 429 has no usable Retry-After",
                    expected=f"Retry-After: a whole number of seconds from 1 to {lockout}",
@@ -350,7 +356,7 @@ async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,
                    "a guesser can still tell right from wrong", expected="status 429",
                    received=f"status {during.status}")
     finally:
-        await asyncio.sleep(pause)
+        await wait_out(locked, lockout)
     after = await right()
     ctx.expect(after.status == 200, f"{raw} s after the 429 (its Retry-After), {credential} "
                f"answered {after.status}", expected="status 200: the lockout is over",

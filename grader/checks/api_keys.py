@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urljoin
 
 from grader.checks.registry import check
@@ -22,6 +22,7 @@ from grader.http_helpers import (
     expect_problem,
     parse_challenges,
     until_locked_out,
+    wait_out,
 )
 from grader.matchers import show
 from grader.wire import Received
@@ -196,13 +197,64 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
                               attempts: int = 11, lockout: int = 5, header: str = "X-API-Key") -> None:
     """Repeated wrong keys lead to 429 with Retry-After (RFC 6585 §4, OWASP API4:2023) within
     `attempts` tries; while locked out even a right key gets 429 (so guessing learns nothing);
-    after Retry-After seconds, the right key works again."""
+    after Retry-After seconds, the right key works again.
+
+    Then, exactly: with the count begun afresh, each of `attempts - 1` wrong keys is answered 401,
+    and so is a request without a key sent among them, which is no guess; the next request with a
+    key is answered 429. The first part cannot judge that: the wrong keys that earlier checks (or
+    anyone) sent within the window count toward its lockout too. Once that lockout is over, the
+    wrong keys it counted are older than the window, whoever sent them."""
     right = (await issue_key(ctx, keys, "grader", login))["key"]
 
     def wrong_key() -> Awaitable[Received]:
         wrong = "ak_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(40))
         return ctx.request("GET", use, headers={header: wrong})
 
+    def right_key() -> Awaitable[Received]:
+        return ctx.request("GET", use, headers={header: right})
+
     locked, _ = await until_locked_out(ctx, wrong_key, attempts, "wrong keys")
-    await expect_lockout(ctx, locked, lockout, lambda: ctx.request("GET", use, headers={header: right}),
-                         "a right key")
+    await expect_lockout(ctx, locked, lockout, right_key, "a right key")
+
+    allowed = attempts - 1
+    without_key: list[Received] = []
+    sent = 0
+
+    async def counted() -> Received:
+        """The next wrong key; just before the last one allowed, a request without a key first."""
+        nonlocal sent
+        sent += 1
+        if sent == allowed:
+            bare = await ctx.request("GET", use)
+            without_key.append(bare)
+            if bare.status == 429:  # locked out already: the loop stops at it, judged below
+                return bare
+            ctx.expect(bare.status == 401, f"GET {use} without a key answered {bare.status}",
+                       expected="status 401", received=f"status {bare.status}")
+        return await wrong_key()
+
+    locked, at = await until_locked_out(ctx, counted, attempts, "wrong keys")
+    if at < attempts:  # judged at once, so that the report ends on that 429; waited out all the same
+        try:
+            _locked_early(ctx, at, allowed, use, without_key)
+        finally:
+            await wait_out(locked, lockout)
+    await expect_lockout(ctx, locked, lockout, right_key, "a right key")
+
+
+def _locked_early(ctx: CheckContext, at: int, allowed: int, use: str,
+                  without_key: list[Received]) -> NoReturn:
+    """Fail: with the count begun afresh, a 429 came at the `at`th of the `allowed` wrong keys
+    (or at the request without a key sent before the last of them)."""
+    expected = (f"once a lockout is over, 401 to each of {allowed} wrong keys and to a request "
+                f"without a key among them; 429 from the next request with a key on")
+    if without_key and without_key[0].status == 429:
+        ctx.fail(f"once the first lockout was over, {allowed - 1} wrong keys were answered 401, and "
+                 f"then GET {use} without a key answered 429: locked out after {allowed - 1} wrong "
+                 f"keys, where {allowed} are allowed", expected=expected,
+                 received=f"429 after {allowed - 1} wrong keys")
+    counted_too = (" and one request without a key (a request without a key is no guess)"
+                   if without_key else "")
+    ctx.fail(f"once the first lockout was over, wrong key #{at} answered 429: locked out after "
+             f"{at - 1} wrong keys{counted_too}, where {allowed} wrong keys are allowed",
+             expected=expected, received=f"429 at wrong key #{at}")

@@ -53,8 +53,9 @@ async function handle(req, res) {
     const presented = req.headers["x-api-key"] || url.searchParams.get("api_key");
     // TODO 5: find the key by the hash of the whole presented key, and answer 401 with
     //      WWW-Authenticate: ApiKey header="X-API-Key" when there is none.
-    // TODO 6: count wrong keys per client address (req.socket.remoteAddress); after 10 in 5 s,
-    //      answer 429 with Retry-After for 5 s to every request with a key, before looking at it.
+    // TODO 6: count wrong keys per client address (req.socket.remoteAddress; a request without a
+    //      key is not one); the 10th within 5 s still gets 401, then answer 429 with Retry-After
+    //      for 5 s to every request with a key, before looking at it.
     for (const key of KEYS.values()) {
       if (presented && key.key === presented) return sendJson(res, 200, { id: key.id, name: key.name, prefix: key.prefix });
     }

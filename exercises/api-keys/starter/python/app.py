@@ -74,8 +74,9 @@ async def whoami(request: Request) -> dict[str, Any]:
     presented = request.headers.get("x-api-key") or request.query_params.get("api_key")
     # TODO 7: find the key by the hash of the whole presented key, and answer 401 with
     #      WWW-Authenticate: ApiKey header="X-API-Key" when there is none.
-    # TODO 8: count wrong keys per client address; after 10 in 5 s, answer 429 with
-    #      Retry-After for 5 s to every request with a key, before looking at the key.
+    # TODO 8: count wrong keys per client address (a request without a key is not one); the
+    #      10th within 5 s still gets 401, then answer 429 with Retry-After for 5 s to every
+    #      request with a key, before looking at the key.
     for key in KEYS.values():
         if presented and key["key"] == presented:
             return {"id": key["id"], "name": key["name"], "prefix": key["prefix"]}

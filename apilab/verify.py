@@ -142,16 +142,17 @@ async def _verify_source(limit: asyncio.Semaphore, exercise: Exercise, source: S
 
 
 def graded(exercise: Exercise, source: Source) -> Exercise:
-    """The exercise as `source` is graded: the solution with every check; a mutant with the
-    exercise's own checks and the contract probes its `caught_by` names; the starter without
-    the probes. The probes are the costly checks, and a mutant the checks it names catch proves
-    what it is for whatever else would also catch it."""
-    probes = set(exercise.probes.checks) if exercise.probes else set()
-    if source == "solution" or not probes:
+    """The exercise as `source` is graded: the solution with every check; a mutant without the
+    costly checks (the contract probes, and the checks marked `slow`, which wait out lockouts)
+    other than those its `caught_by` names; the starter without the costly checks. A mutant the
+    checks it names catch proves what it is for whatever else would also catch it."""
+    costly = set(exercise.probes.checks) if exercise.probes else set()
+    costly |= {check.id for check in exercise.checks if check.slow}
+    if source == "solution" or not costly:
         return exercise
     named = set(source.caught_by) if isinstance(source, Mutant) else set()
     return exercise.model_copy(update={"checks": [
-        check for check in exercise.checks if check.id not in probes or check.id in named]})
+        check for check in exercise.checks if check.id not in costly or check.id in named]})
 
 
 @contextlib.contextmanager

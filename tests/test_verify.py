@@ -18,7 +18,7 @@ import pytest
 
 from apilab.catalog.loader import load_course
 from apilab.catalog.models import Exercise
-from apilab.verify import readme_rules
+from apilab.verify import graded, readme_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 # The exercises the course lists; one not listed yet is verified by its own test module.
@@ -121,3 +121,22 @@ async def test_a_readme_rule_that_no_check_enforces_is_reported(tmp_path):
     assert not verdict.ok and verdict.subject == "reading-list: README rules"
     assert "no check enforces teapot" in verdict.detail
     assert "checks name rules the README does not mark: get-once (get-one)" in verdict.detail
+
+
+def test_a_mutant_runs_the_costly_checks_it_names_and_no_others():
+    """The contract probes and the checks marked slow (they wait out lockouts) run for the
+    solution, and for a mutant only when its caught_by names them."""
+    exercise = next(each for each in EXERCISES if each.slug == "api-keys")
+    slow = {check.id for check in exercise.checks if check.slow}
+    assert exercise.probes is not None and slow == {"guessing-slowed-429"}
+    costly = slow | set(exercise.probes.checks)
+    mutants = {mutant.name: mutant for mutant in exercise.mutants}
+
+    def ids(source) -> set[str]:
+        return {check.id for check in graded(exercise, source).checks}
+
+    everything = {check.id for check in exercise.checks}
+    assert ids("solution") == everything
+    assert ids("starter") == everything - costly
+    assert ids(mutants["key-in-query"]) == everything - costly
+    assert ids(mutants["no-lockout"]) == everything - costly | {"guessing-slowed-429"}

@@ -226,6 +226,9 @@ class Check(Model):
     # The README rules it enforces, by the id marked beside each rule (`<!-- rule: ID -->`);
     # `apilab verify` reports a marked rule that no check names.
     rules: list[Annotated[str, Field(pattern=SLUG)]] = []
+    # It waits seconds by design (a lockout wearing off): like the contract probes, `apilab verify`
+    # runs it for the solution, and for a mutant only when the mutant's `caught_by` names it.
+    slow: bool = False
 
     @model_validator(mode="after")
     def _steps_or_use(self) -> Check:

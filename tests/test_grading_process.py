@@ -16,6 +16,7 @@ import pytest
 from apilab.grading_process import GradingProcess, GradingProcessError
 from grader.runner import grade
 from grader.target import TargetError
+from tests import hostile_servers as hs
 from tests.helpers import FIXTURE_COURSE
 from tests.terminal import wait_until
 
@@ -92,8 +93,11 @@ async def test_a_child_that_dies_fails_its_run_and_the_next_run_starts_another(
             killed.append(first)
             os.kill(first, signal.SIGKILL)
 
-    with pytest.raises(GradingProcessError, match=r"ended \(exit code -9\).*Press r"):
-        await grading.grade(exercise, hello_solution_url, on_progress=kill_it)
+    # A server that answers after seconds, so that the child is still in the run when it is
+    # killed (a run of the solution can end before the kill lands, its report already sent).
+    with hs.HostileServers({"slow": hs.slow_ok(5.0)}) as slow, \
+            pytest.raises(GradingProcessError, match=r"ended \(exit code -9\).*Press r"):
+        await grading.grade(exercise, slow.url("slow"), on_progress=kill_it)
     report = await grading.grade(exercise, hello_solution_url)
     assert report.status == "pass" and grading.pid not in (None, first)
 

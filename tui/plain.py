@@ -28,6 +28,7 @@ from textual.notifications import SeverityLevel
 
 from apilab.untrusted import clean, safe_text
 from tui import textual_fixes
+from tui.collector import IdleCollecting
 from tui.widgets.title_bar import TitleBar
 
 
@@ -37,7 +38,7 @@ def literal(value: object) -> object:
     return safe_text(value) if isinstance(value, str) else value
 
 
-class PlainTextApp(App[None]):
+class PlainTextApp(IdleCollecting, App[None]):
     """An app whose notifications and titles are never markup and never carry controls."""
 
     def __init__(self) -> None:

@@ -7,6 +7,7 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+from textual.screen import Screen
 
 from tui.app import ApilabApp
 from tui.collector import RARER, IdleCollecting
@@ -48,21 +49,28 @@ async def test_an_idle_app_makes_a_full_pass_when_objects_were_made(full_passes)
         made_before = len(full_passes)
         gc.collect(1)  # as many objects made as start a pass over the middle generation
         assert gc.get_count()[2] > 0
-        await pilot.pause(0.5)
+        for _ in range(100):  # a few tenths of a second; up to 10 s on a busy machine
+            if len(full_passes) > made_before:
+                break
+            await pilot.pause(0.1)
         assert len(full_passes) > made_before, "no full pass while idle"
-        assert gc.get_count()[2] == 0
 
 
-async def test_no_full_pass_of_its_own_while_keys_come_in(full_passes):
+async def test_keys_and_screens_keep_the_app_from_collecting():
     app = PlainTextApp()
-    app.collect_when_idle_for = 0.3
+    app.collect_when_idle_for = 60.0  # no idle pass of its own while the test runs
     async with app.run_test() as pilot:
-        gc.collect()
-        before = len(full_passes)
-        gc.collect(1)
-        for _ in range(16):  # 0.8 s of typing, a key every 50 ms
-            await pilot.press("x")
-            await pilot.pause(0.05)
-        assert len(full_passes) == before, "a full pass while the learner was typing"
-        await pilot.pause(0.6)  # then idle
-        assert len(full_passes) > before
+        before = app._active_at
+        await pilot.press("x")
+        await pilot.pause()
+        assert app._active_at > before, "a key did not count as activity"
+        before = app._active_at
+        await app.push_screen(Screen())
+        assert app._active_at > before, "a screen opening did not count as activity"
+
+        gc.collect(1)  # objects made since the last full pass
+        app._collect_if_idle()
+        assert gc.get_count()[2] > 0, "a full pass while the app was in use"
+        app._active_at -= app.collect_when_idle_for  # as if a minute had passed since
+        app._collect_if_idle()
+        assert gc.get_count()[2] == 0, "no full pass once idle"

@@ -37,7 +37,7 @@ class Launch:
     pgid: int
     started_at: str  # ISO 8601, local time with its offset
     owner_pid: int
-    owner_started: float | None  # the owner's process start time, since pids are reused
+    owner_started: float | None  # when the owner started, since boot (pids are reused)
     exercise: str | None = None
 
     @property

@@ -177,10 +177,14 @@ def listens(pid: int, port: int) -> bool:
 
 
 def identity(pid: int) -> float | None:
-    """When the process `pid` started (a stable identity: pids are reused), or None if gone."""
+    """When the process `pid` started, in seconds since the machine booted (a stable identity:
+    pids are reused), or None if gone. Counted from boot because psutil gives a start time on
+    the wall clock, which moves when the clock is set (time synchronisation, a virtual machine
+    resumed): a live apilab would then no longer match its own launch records, and what it runs
+    would be stopped as left behind by a dead one."""
     import psutil
 
     try:
-        return psutil.Process(pid).create_time()
+        return psutil.Process(pid).create_time() - psutil.boot_time()
     except psutil.Error:
         return None

@@ -303,22 +303,26 @@ def leaked_internals(text: str) -> tuple[str, str] | None:
 
 async def until_locked_out(ctx: CheckContext, wrong_guess: Callable[[], Awaitable[Received]],
                            attempts: int, guesses: str, whose: str = "",
-                           described: str = "") -> tuple[Received, int]:
+                           described: str = "", after_lockout: bool = False) -> tuple[Received, int]:
     """The 429 that repeated wrong guesses (`wrong_guess()` sends one) lead to within
     `attempts` tries, each answered 401 until then, and the try it came at; `guesses` names
     them ("wrong keys"), for `whose` account if any (`described` instead in the failure that
-    none was refused)."""
+    none was refused). With `after_lockout`, the guesses follow a lockout that has ended, and
+    the failures say so."""
     one = guesses.removesuffix("s")
     of = f" for {whose}" if whose else ""
+    since = "once the first lockout was over, " if after_lockout else ""
     for attempt in range(1, attempts + 1):
         response = await wrong_guess()
         if response.status == 429:
             return response, attempt
-        ctx.expect(response.status == 401, f"{one} #{attempt}{of} answered {response.status}",
+        ctx.expect(response.status == 401, f"{since}{one} #{attempt}{of} answered {response.status}",
                    expected="401 (or 429 once locked out)", received=f"status {response.status}")
     of = f" for {described or whose}" if described or whose else ""
-    ctx.fail(f"{attempts} {guesses} in a row{of} were all answered 401: nothing slows a guesser "
-             "down", expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")
+    outcome = ("the lockout came once, and never again" if after_lockout
+               else "nothing slows a guesser down")
+    ctx.fail(f"{since}{attempts} {guesses} in a row{of} were all answered 401: {outcome}",
+             expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")
 
 
 def expect_locked_at(ctx: CheckContext, attempt: int, attempts: int, guesses: str,

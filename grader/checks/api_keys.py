@@ -233,7 +233,7 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
                        expected="status 401", received=f"status {bare.status}")
         return await wrong_key()
 
-    locked, at = await until_locked_out(ctx, counted, attempts, "wrong keys")
+    locked, at = await until_locked_out(ctx, counted, attempts, "wrong keys", after_lockout=True)
     if at < attempts:  # judged at once, so that the report ends on that 429; waited out all the same
         try:
             _locked_early(ctx, at, allowed, use, without_key)

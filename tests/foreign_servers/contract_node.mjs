@@ -1,7 +1,8 @@
 // Exercise 1 (reading-list) in Node's standard library, making the choices the contract leaves
 // open differently from the reference: 400 for invalid input, string ids, absolute Location and
 // next links, problems with extra members and a charset, chunked bodies, keep-alive, OPTIONS
-// answered and listed in Allow, opaque base64 cursors, lengths counted in code points.
+// answered and listed in Allow, opaque base64 cursors, lengths counted in code points, and a
+// member the contract does not name in every book ("kind": "book"), as its schema allows.
 //
 //   node contract_node.mjs [--mistake NAME] PORT
 //
@@ -154,7 +155,7 @@ async function route(request, url) {
       const book = validated(await readJson(request), false, errors);
       if (errors.length) throw invalid(errors);
       const id = `b-${randomBytes(6).toString("hex")}`;
-      Object.assign(book, { id });
+      Object.assign(book, { id, kind: "book" });
       books.set(id, book);
       listed.set(id, { ...book });
       order.set(id, ++sequence);
@@ -189,7 +190,7 @@ async function route(request, url) {
       if (name in changes && changes[name] === null && !(name === "status" && mistake === "patch-unchecked"))
         errors.push({ field: name, message: "cannot be null" });
     if (errors.length) throw invalid(errors);
-    const stored = request.method === "PUT" ? { id, ...changes } : Object.assign(book, changes);
+    const stored = request.method === "PUT" ? { id, ...changes, kind: "book" } : Object.assign(book, changes);
     books.set(id, stored);
     return [200, {}, stored];
   }

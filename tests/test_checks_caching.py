@@ -76,7 +76,7 @@ async def fails(url: str, name: str, **params) -> CheckFailed:
 
 def test_every_caching_check_says_what_it_proves_and_which_standard():
     for name in ("not-modified", "validator-changes", "http-date", "cache-control",
-                 "collection-etag", "weak-form"):
+                 "collection-etag", "weak-form", "last-modified-moves"):
         doc = registry.get(name).__doc__ or ""
         assert "Proves" in doc and "RFC" in doc, name
 
@@ -138,8 +138,8 @@ async def test_an_http_date_must_be_gmt_and_not_in_the_future(url):
 
 async def test_the_weak_form_of_a_weak_tag_is_not_weakened_twice(url):
     ctx = await run(url, "weak-form", path="/weak/page", status=304,
-                    request={"method": "GET", "headers": {"If-None-Match": "${weak_etag}"}})
+                    requests=[{"method": "GET", "headers": {"If-None-Match": "${weak_etag}"}}])
     assert ctx.vars["weak_etag"] == 'W/"v1"'
     ctx = await run(url, "weak-form", path="/good/page", status=304,
-                    request={"method": "GET", "headers": {"If-None-Match": "${weak_etag}"}})
+                    requests=[{"method": "GET", "headers": {"If-None-Match": "${weak_etag}"}}])
     assert ctx.vars["weak_etag"] == 'W/"v1"'

@@ -12,6 +12,7 @@ has just read from the resource it works on.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Sequence
@@ -338,30 +339,90 @@ async def weak_form(
     ctx: CheckContext,
     *,
     path: str,
-    request: dict[str, Any],
+    requests: list[dict[str, Any]],
     status: int,
     create: dict[str, Any] | None = None,
     unchanged: bool = False,
 ) -> None:
-    """A request carrying the weak form of the current ETag gets `status`.
+    """Each of `requests`, carrying the weak form of the current ETag, gets `status`.
 
     Proves the comparison functions of RFC 9110 §8.8.3.2: If-None-Match compares weakly
-    (W/"x" matches "x": 304), If-Match strongly (W/"x" never matches: 412). `request` uses
-    `${weak_etag}`, the current ETag with W/ in front (once, even if it is weak already). With
-    `unchanged`, a GET afterwards must show the same ETag: the refused write changed nothing.
+    (W/"x" matches "x": 304), If-Match strongly (W/"x" never matches: 412), for every method
+    that sends it. Each request uses `${weak_etag}`, the current ETag with W/ in front (once,
+    even if it is weak already). With `unchanged`, a GET after each must show the same ETag:
+    the refused write changed nothing.
     """
     await prepare(ctx, create, (200, 201))
     path = ctx.fill(path)
     await read_etag(ctx, path)
     etag = ctx.vars["etag"]
     ctx.vars["weak_etag"] = etag if is_weak(etag) else f"W/{etag}"
-    response = await send(ctx, request, path)
-    sent = ctx.fill(request)
-    ctx.expect(response.status == status, f"{sent.get('method', 'GET')} {path} with "
-               f"{', '.join(f'{k}: {v}' for k, v in sent.get('headers', {}).items())} answered "
-               f"{response.status}", expected=f"status {status}",
-               received=f"status {response.status} {response.reason}")
-    if unchanged:
-        await read_etag(ctx, path)
-        ctx.expect(ctx.vars["etag"] == etag, "the page changed although the request was refused",
-                   expected=f"ETag: {etag}", received=f"ETag: {ctx.vars['etag']}")
+    for request in requests:
+        response = await send(ctx, request, path)
+        sent = ctx.fill(request)
+        ctx.expect(response.status == status, f"{sent.get('method', 'GET')} {path} with "
+                   f"{', '.join(f'{k}: {v}' for k, v in sent.get('headers', {}).items())} answered "
+                   f"{response.status}", expected=f"status {status}",
+                   received=f"status {response.status} {response.reason}")
+        if unchanged:
+            await read_etag(ctx, path)
+            ctx.expect(ctx.vars["etag"] == etag, "the page changed although the request was refused",
+                       expected=f"ETag: {etag}", received=f"ETag: {ctx.vars['etag']}")
+
+
+@check("last-modified-moves")
+async def last_modified_moves(
+    ctx: CheckContext,
+    *,
+    path: str,
+    changes: list[dict[str, Any]],
+    create: dict[str, Any] | None = None,
+) -> None:
+    """Each of `changes` moves Last-Modified forward: its answer carries a later date than the
+    one before, and a GET right after shows that same date.
+
+    Proves RFC 9110 §8.8.2 (Last-Modified is when the representation last changed; a client
+    revalidating with If-Modified-Since relies on it) and the lesson policy that a write answers
+    with its new validators. A date has whole seconds, so each change is sent more than a second
+    after the answer to the one before: by then the server's clock, whatever its offset and
+    however it rounds, has moved on by a whole second. `${etag}` is the current ETag.
+    """
+    await prepare(ctx, create, (200, 201))
+    answered = time.monotonic()
+    path = ctx.fill(path)
+    before = _date(ctx, await read_etag(ctx, path), f"GET {path}")
+    for change in changes:
+        await asyncio.sleep(max(0.0, answered + APART - time.monotonic()))
+        method = ctx.fill(change).get("method", "GET")
+        changed = await send(ctx, change, path)
+        answered = time.monotonic()
+        ctx.expect(200 <= changed.status < 300, f"{method} {path} with If-Match: the current ETag "
+                   f"answered {changed.status}", expected="status 200",
+                   received=f"status {changed.status} {changed.reason}")
+        after = _date(ctx, changed, f"the answer to {method}")
+        ctx.expect(after[1] > before[1], f"{method} changed the page over a second after its last "
+                   f"change, yet answered Last-Modified: {after[0]}, no later than before "
+                   f"({before[0]}): a client holding the old page and asking If-Modified-Since "
+                   f"{before[0]} is told 304, and keeps the old page", expected=f"a Last-Modified "
+                   f"later than {before[0]}", received=f"Last-Modified: {after[0]}")
+        shown = _date(ctx, await read_etag(ctx, path), f"GET {path}")
+        ctx.expect(shown[0] == after[0], f"GET right after {method} shows another Last-Modified "
+                   "than the change's answer: validators must describe the stored page, whoever "
+                   "computes them", expected=f"Last-Modified: {after[0]}",
+                   received=f"Last-Modified: {shown[0]}")
+        before = after
+
+
+APART = 1.05  # seconds between a change's answer and the next change: more than a date's resolution
+
+
+def _date(ctx: CheckContext, response: Received, where: str) -> tuple[str, float]:
+    """The Last-Modified of `response`, as written and as a timestamp; fails when none is there."""
+    value = response.headers.get("last-modified")
+    ctx.expect(value is not None, f"{where} has no Last-Modified header", expected="Last-Modified: "
+               "the time of the page's last change", received="no Last-Modified header")
+    try:
+        return value, parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        ctx.fail(f"{where} has a Last-Modified that is not an HTTP date",
+                 expected="like Tue, 15 Nov 2025 08:12:31 GMT", received=f"Last-Modified: {value}")

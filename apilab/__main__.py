@@ -1,3 +1,3 @@
-from apilab.cli import main
+from apilab.entry import main
 
 main()

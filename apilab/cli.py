@@ -382,6 +382,7 @@ def serve(exercise: str, port: int, source: str, command: str | None, language: 
     from apilab.launches import stop_leftovers
     from apilab.ports import port_in_use
     from apilab.processes import Processes
+    from apilab.ready import ReadyProcesses
     from apilab.server_commands import CommandError, resolve
     from apilab.serving import ServerSupervisor
     from apilab.workspace import WorkspaceError, exercise_folder, starter_for
@@ -418,7 +419,12 @@ def serve(exercise: str, port: int, source: str, command: str | None, language: 
         processes, folder=folder, command=resolved, port=port, exercise=ex.slug, watch=watch,
         sandbox_url=os.environ.get("SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}"),
         on_event=_echo_server_event)
-    _until_stopped(processes, lambda: asyncio.run(supervisor.run()))
+    ready = ReadyProcesses(processes, paths.data_home())  # so that `apilab check` starts in a blink
+    ready.start()
+    try:
+        _until_stopped(processes, lambda: asyncio.run(supervisor.run()))
+    finally:
+        ready.stop()
 
 
 def _echo_task_change(exercise: Exercise, workspace: Path, accept: bool) -> None:

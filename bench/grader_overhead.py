@@ -14,13 +14,18 @@ that rotates from round to round:
   with no check judging them: what the grader's HTTP costs, apart from its checks and probes;
 - `httpx`: the same requests through a bare `httpx.AsyncClient`, a new connection each;
 - `check`: `apilab check` as a whole process (interpreter, imports, course, grading, progress
-  store, report), and `bare`, an interpreter that does nothing, started the same way.
+  store, report), with nothing ready for it: a first check, or one without `apilab serve`;
+- `ready`: `apilab check` beside `apilab serve`, which keeps a ready process waiting for it
+  (`apilab.ready`: apilab and Hypothesis loaded ahead); the command hands itself to that process.
+  The ready process is made before the round, as `apilab serve` makes it while the learner edits;
+- `bare`: an interpreter that does nothing, started the same way.
 
 A fresh server gives each replay the ids the grader saw. The grader's contract probes explore
 for a time budget, so two runs may send a different number of requests: each round replays its
-own grader run's. Ratios are taken per round: grader/raw, wire/raw, and (check − bare)/raw, the
-process's cost beyond starting an interpreter. `replay_status_mismatches` counts replayed answers whose
-status differed from what the grader received. `--profile` prints where one grading run spends
+own grader run's. Ratios are taken per round: grader/raw, wire/raw, and (check − bare)/raw and
+(ready − bare)/raw, the command's cost beyond starting an interpreter.
+`replay_status_mismatches` counts replayed answers whose status differed from what the grader
+received. `--profile` prints where one grading run spends
 its time: the event loop's thread, where Hypothesis draws the probes' examples, and the worker
 threads where it shrinks a failure found (each shows the other's work as waiting).
 """
@@ -57,7 +62,7 @@ GOAL_GRADER = 2.0  # grade() at most twice the raw exchanges
 GOAL_CHECK = 2.5  # `apilab check` at most 2.5 times the raw exchanges, plus an interpreter's start
 APILAB = Path(sys.executable).parent / "apilab"
 RUNS = 5  # with the app and import benchmarks, about three minutes on a quiet machine
-CONTENDERS = ("grader", "raw", "wire", "httpx", "check", "bare")
+CONTENDERS = ("grader", "raw", "wire", "httpx", "check", "ready", "bare")
 
 
 @dataclass(frozen=True)
@@ -157,14 +162,17 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
     sent: list[int] = []
     mismatches = 0
     first = None
-    with tempfile.TemporaryDirectory(prefix="apilab-bench-home-") as home:
+    with (tempfile.TemporaryDirectory(prefix="apilab-bench-home-") as home,
+          tempfile.TemporaryDirectory(prefix="apilab-bench-ready-") as ready_home):
         command = [str(APILAB), "check", exercise.slug, "--seed", str(seed)]
         # The child's progress store, not the person's; and bytecode cached as a learner's is
         # (with PYTHONDONTWRITEBYTECODE every start would compile apilab's modules again).
         env = {**os.environ, "APILAB_HOME": home}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        ready_env = {**env, "APILAB_HOME": ready_home}
         for index in range(warmup + runs):
-            with serve_apps([exercise.solution_dir] * 5) as urls:
+            waiting = _ready_process(Path(ready_home), ready_env)
+            with serve_apps([exercise.solution_dir] * 6) as urls:
                 with recording() as prepared:
                     elapsed, report = await _timed(grade(exercise, urls[0], seed=seed))
                 first = first or report
@@ -174,6 +182,8 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
                     "wire": lambda url, r=requests: wire_replay(r, url),
                     "httpx": lambda url, r=requests: httpx_replay(r, url),
                     "check": lambda url: asyncio.to_thread(_process, [*command, "--url", url], env),
+                    "ready": lambda url: asyncio.to_thread(_process, [*command, "--url", url],
+                                                           ready_env),
                 }
                 names = list(contenders)
                 turn = index % len(names)
@@ -181,6 +191,7 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
                 outcomes = {"grader": (elapsed, 0)}
                 for name, url in zip(order, urls[1:], strict=True):
                     outcomes[name] = await _timed(contenders[name](url))
+            waiting.wait(timeout=30)  # it ran the `ready` contender's command, and ended
             bare, _ = await _timed(asyncio.to_thread(_process, [sys.executable, "-c", "pass"], env))
             if index >= warmup:
                 for name, (seconds, differ) in outcomes.items():
@@ -192,6 +203,8 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
     grader_ratios = [g / r for g, r in zip(times["grader"], times["raw"], strict=True)]
     check_ratios = [(c - b) / r for c, b, r in
                     zip(times["check"], times["bare"], times["raw"], strict=True)]
+    ready_ratios = [(c - b) / r for c, b, r in
+                    zip(times["ready"], times["bare"], times["raw"], strict=True)]
     return {
         "reference_status": first.status,
         "reference_score": f"{first.score}/{first.max_score}",
@@ -205,6 +218,7 @@ async def _measure(exercise: Exercise, runs: int, warmup: int, seed: int, profil
         "wire_over_raw": spread([w / r for w, r in zip(times["wire"], times["raw"], strict=True)]),
         "httpx_over_raw": spread([h / r for h, r in zip(times["httpx"], times["raw"], strict=True)]),
         "check_beyond_bare_over_raw": spread(check_ratios),
+        "ready_beyond_bare_over_raw": spread(ready_ratios),
         "profile": top_lines,
     }
 
@@ -261,6 +275,22 @@ async def httpx_replay(requests: list[Request], base: str) -> int:
             await response.aread()
             differ += response.status_code != request.status
     return differ
+
+
+def _ready_process(home: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A ready process waiting in `home`, as `apilab serve` keeps one (see `apilab.ready`)."""
+    from apilab.ready import folder
+
+    socket_path = folder(home) / "bench.sock"
+    process = subprocess.Popen([sys.executable, "-m", "apilab.ready", str(socket_path)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not socket_path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the ready process did not start: run python -m apilab.ready PATH")
+        time.sleep(0.02)
+    return process
 
 
 def _process(command: list[str], env: dict[str, str] | None = None) -> int:
@@ -329,9 +359,12 @@ def figures(result: dict) -> list[Figure]:
     return [
         Figure(f"grade(), {requests}", result["grader_ms"]["median"], "raw-socket replay", raw,
                result["grader_over_raw"]["median"], GOAL_GRADER),
-        Figure(f"apilab check as a process, minus a bare interpreter ({bare:.0f} ms)",
-               result["check_ms"]["median"] - bare, "raw-socket replay", raw,
-               result["check_beyond_bare_over_raw"]["median"], GOAL_CHECK),
+        Figure(f"apilab check beside apilab serve, minus a bare interpreter ({bare:.0f} ms)",
+               result["ready_ms"]["median"] - bare, "raw-socket replay", raw,
+               result["ready_beyond_bare_over_raw"]["median"], GOAL_CHECK),
+        Figure("apilab check with nothing ready (a first check, no apilab serve), minus a bare "
+               "interpreter", result["check_ms"]["median"] - bare, "raw-socket replay", raw,
+               result["check_beyond_bare_over_raw"]["median"]),
         Figure(f"the grader's wire alone, no checks, {requests}", result["wire_ms"]["median"],
                "raw-socket replay", raw, result["wire_over_raw"]["median"]),
         Figure(f"a bare httpx client, {requests}", result["httpx_ms"]["median"],
@@ -355,6 +388,7 @@ def summarize(result: dict) -> str:
         _row("wire/raw", result["wire_over_raw"], "{:.2f}x"),
         _row("httpx/raw", result["httpx_over_raw"], "{:.2f}x"),
         _row("(check-bare)/raw", result["check_beyond_bare_over_raw"], "{:.2f}x"),
+        _row("(ready-bare)/raw", result["ready_beyond_bare_over_raw"], "{:.2f}x"),
     ]
     if result["replay_status_mismatches"]:
         lines.append(f"note: {result['replay_status_mismatches']} replayed answers had another "

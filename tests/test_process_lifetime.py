@@ -206,6 +206,8 @@ def serve_in_terminal(learner, *extra: str) -> tuple[Terminal, int]:
     terminal = Terminal([*APILAB, "serve", "hello-api", "--port", str(port), *extra], learner.env)
     learner.terminals.append(terminal)
     wait_until(lambda: port_open(port), 60, terminal.screen)
+    # And the process it keeps ready for `apilab check`, which must end with it too.
+    wait_until(lambda: any((learner.home / "ready").glob("*.sock")), 60, terminal.screen)
     return terminal, port
 
 
@@ -215,6 +217,7 @@ def test_however_serve_ends_the_server_ends_with_it(learner, ending):
     ENDINGS[ending](terminal)
     terminal.wait(60)
     assert_nothing_left(learner, terminal, {port})
+    assert list((learner.home / "ready").glob("*.sock")) == []  # no ready process's either
 
 
 def test_a_server_left_behind_is_stopped_and_named_never_graded(learner, tmp_path):

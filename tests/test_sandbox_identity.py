@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.jwk import KeySet
 
 from sandbox_api.app import create_app
@@ -222,8 +223,13 @@ async def test_minted_tokens_carry_the_chosen_defect(client):
     refused = await client.get("/orders", headers=bearer(expired["access_token"]))
     assert refused.status_code == 401 and "expired" in refused.headers["www-authenticate"]
     for defect in ({"not_before_in": 600}, {"audience": "urn:apilab:notes"},
-                   {"issuer": "http://127.0.0.1:1"}, {"typ": "JWT"}):
+                   {"issuer": "http://127.0.0.1:1"}, {"typ": "JWT"}, {"leave_out": ["aud"]},
+                   {"leave_out": ["exp"]}, {"leave_out": ["typ"]}):
         token = (await client.post("/admin/tokens", json={"scope": "orders:read", **defect})).json()
+        for name in defect.get("leave_out", []):
+            assert name not in token["claims"] and name not in token["header"], defect
+            signed = jws.extract_compact(token["access_token"].encode())
+            assert name not in signed.protected and name not in json.loads(signed.payload), defect
         assert (await client.get("/orders", headers=bearer(token["access_token"]))).status_code == 401, defect
     fine = (await client.post("/admin/tokens", json={"scope": "orders:read"})).json()
     assert (await client.get("/orders", headers=bearer(fine["access_token"]))).status_code == 200

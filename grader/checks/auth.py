@@ -10,8 +10,10 @@ A token is named in a check's `with` by a table: `{ fixture = "alice_rw" }` (a s
 token), `{ mint = {...} }` (minted by the sandbox's course tool with those claims; add
 `key_of = "alice_rw"` to sign with the key of that fixture's token, or `rotate = true` to rotate
 the signing key first), `{ forge = "alg-none", from = "alice_rw" }`
-(see `grader.tokens`), or `{ raw = "..." }`. Requests are `{ method, path, json }` tables;
-`${target}` in a path is the resource a check created first (`create_in`, `body`, `owner`).
+(see `grader.tokens`), or `{ raw = "..." }`. A check that refuses several tokens takes a list
+of them, each `called` by the words its messages name it with ("a token without aud").
+Requests are `{ method, path, json }` tables; `${target}` in a path is the resource a check
+created first (`create_in`, `body`, `owner`).
 """
 
 from __future__ import annotations
@@ -253,18 +255,22 @@ async def credentials_required(ctx: CheckContext, *, requests: Requests, create_
 
 
 @check("token-refused")
-async def token_refused(ctx: CheckContext, *, token: dict[str, Any], requests: Requests,
-                        create_in: str | None = None, body: dict[str, Any] | None = None,
-                        owner: str | None = None) -> None:
+async def token_refused(ctx: CheckContext, *, token: dict[str, Any] | list[dict[str, Any]],
+                        requests: Requests, create_in: str | None = None,
+                        body: dict[str, Any] | None = None, owner: str | None = None) -> None:
     """A token that is not valid gets 401 with `WWW-Authenticate: Bearer error="invalid_token"`
     (RFC 6750 §3.1) on every request, and changes nothing. Which rule the token breaks
-    (expiry, audience, issuer, signature...) is the check's `token`."""
+    (expiry, audience, issuer, signature...) is the check's `token`; a list of tokens breaks
+    the one rule in several ways, each `called` in the messages by what is wrong with it."""
     before = None
     if create_in and owner:
         _url, before = await create_as(ctx, owner, create_in, body)
-    refused = await token_from(ctx, token)
-    for label, response in await send_all(ctx, requests, bearer(refused)):
-        expect_challenge(ctx, response, f"{label} with this token", status=401, error="invalid_token")
+    for spec in token if isinstance(token, list) else [token]:
+        refused = await token_from(ctx, spec)
+        called = spec.get("called", "this token")
+        for label, response in await send_all(ctx, requests, bearer(refused)):
+            expect_challenge(ctx, response, f"{label} with {called}", status=401,
+                             error="invalid_token")
     if before is not None and owner:
         await expect_unchanged(ctx, owner, ctx.vars["target"], before)
     if create_in and owner:
@@ -382,10 +388,16 @@ async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_
 @check("token-in-query-refused")
 async def token_in_query_refused(ctx: CheckContext, *, token: dict[str, Any], requests: Requests,
                                  param: str = "access_token") -> None:
-    """A valid token sent in the URL's query string (and nowhere else) is refused with 401 or
-    400, never served: URLs end up in logs and Referer headers (OAuth 2.1, RFC 9700 §4.3)."""
+    """A valid token sent in the URL's query string is refused with 401 or 400, never served,
+    whether it comes alone or beside the same token in the Authorization header: URLs end up
+    in logs and Referer headers (OAuth 2.1, RFC 9700 §4.3), and a client sends its token one
+    way only (RFC 6750 §2)."""
     valid = await token_from(ctx, token)
-    for label, response in await send_all(ctx, requests, {}, query={param: valid}):
-        ctx.expect(response.status in (400, 401), f"{label}?{param}=<a valid token> answered "
-                   f"{response.status}", expected="status 401 or 400: a token in the URL is refused",
-                   received=f"status {response.status} {response.reason}")
+    for headers, beside in (({}, "(no Authorization header)"),
+                            (bearer(valid), "with the same token in Authorization: Bearer too")):
+        for label, response in await send_all(ctx, requests, headers, query={param: valid}):
+            ctx.expect(response.status in (400, 401), f"{label}?{param}=<a valid token> {beside} "
+                       f"answered {response.status}: a token in a URL ends up in logs, history "
+                       "and Referer headers, so such a request is refused whatever else it carries",
+                       expected="status 401 or 400: a token in the URL is refused",
+                       received=f"status {response.status} {response.reason}")

@@ -1,9 +1,10 @@
 """Course tools, not OAuth: mint a token with chosen claims, and rotate the signing key.
 
 A grader (or a curious learner) needs tokens that only the issuer's key can sign but that carry
-a chosen defect: expired, not yet valid, for another audience or from another issuer, or not an
-access token at all. A real identity provider would never mint such tokens on request, so these
-routes answer only on loopback and are listed apart in /docs.
+a chosen defect: expired, not yet valid, for another audience or from another issuer, not an
+access token at all, or without its `aud`, `exp` or `typ`. A real identity provider would never
+mint such tokens on request, so these routes answer only on loopback and are listed apart in
+/docs.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class TokenRequest(BaseModel):
     kid: Annotated[str | None, Field(description="Sign with this key if it is still published (one a "
                                      "resource server already knows), else with the current "
                                      "one: the answer's header says which.")] = None
+    leave_out: Annotated[list[Literal["aud", "exp", "typ"]], Field(
+        description="Claims (`aud`, `exp`) or header members (`typ`) the token lacks: a resource "
+                    "server must refuse a token without them.")] = []
 
 
 @router.post("/tokens", name="mint_token")
@@ -91,7 +95,12 @@ def mint_token(body: TokenRequest, request: Request) -> dict[str, Any]:
     if body.not_before_in is not None:
         claims["nbf"] = now + body.not_before_in
     header = {"alg": ALGORITHM, "typ": body.typ, "kid": key.kid}
-    return {"access_token": jwt.encode(header, claims, key), "header": header, "claims": claims}
+    for name in body.leave_out:
+        claims.pop(name, None)
+        header.pop(name, None)
+    # default_type=None: the library would otherwise put back a `typ` left out
+    token = jwt.encode(header, claims, key, default_type=None)
+    return {"access_token": token, "header": header, "claims": claims}
 
 
 @router.post("/keys/rotate", name="rotate_keys")

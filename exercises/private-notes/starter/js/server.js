@@ -45,8 +45,10 @@ async function caller(req, url) {
   // TODO 3, validate: the token is header.payload.signature in base64url. Accept alg RS256
   //      only, typ at+jwt; verify the signature over "header.payload" with the key of its kid;
   //      then iss === ISSUER, aud is (or contains) AUDIENCE, exp and nbf (leeway at most 60 s),
-  //      sub. Anything wrong: 401 with WWW-Authenticate: Bearer error="invalid_token".
-  // TODO 4: a token in ?access_token= is refused (400 or 401), never used.
+  //      sub; typ, aud and exp are required. Anything wrong (or missing): 401 with
+  //      WWW-Authenticate: Bearer error="invalid_token".
+  // TODO 4: a request with ?access_token= is refused (400 or 401), even with an Authorization
+  //      header: a token in the URL is never used.
   return { sub: "anonymous", scopes: new Set(["notes:read", "notes:write"]) };
 }
 

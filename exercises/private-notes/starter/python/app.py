@@ -40,8 +40,10 @@ async def caller(request: Request) -> Caller:
     #      it, fetch it again (at most once a second) before giving up.
     # TODO 3, validate (joserfc.jwt.decode with algorithms=["RS256"], then JWTClaimsRegistry):
     #      the signature, typ at+jwt, iss == ISSUER, aud contains AUDIENCE, exp and nbf (leeway at
-    #      most 60 s), sub. Anything wrong: 401 with WWW-Authenticate: Bearer error="invalid_token".
-    # TODO 4, a token in ?access_token= is refused (400 or 401), never used.
+    #      most 60 s), sub; typ, aud and exp are required. Anything wrong (or missing): 401 with
+    #      WWW-Authenticate: Bearer error="invalid_token".
+    # TODO 4, a request with ?access_token= is refused (400 or 401), even with an Authorization
+    #      header: a token in the URL is never used.
     return Caller("anonymous", frozenset({"notes:read", "notes:write"}))
 
 

@@ -37,6 +37,8 @@ async def test_a_correct_node_server_scores_full_marks():
     ("v2-list-in-v1-shape", {"lists-agree-v2"}, "lists an item without $.authors"),
     ("next-link-to-v1", {"lists-agree-v2"}, "or a next link that leaves this version"),
     ("sunset-one-digit-day", {"sunset-header"}, "Sunset is not an HTTP-date in IMF-fixdate form"),
+    ("utf16-length", {"authors-length-in-characters"},
+     "answered 422, yet the rules allow 500 characters"),
 ])
 async def test_a_planted_mistake_fails_the_checks_that_see_it(mistake, caught_by, said):
     report = await grade_planted(SERVER, mistake, HAND_WRITTEN, seed=11)
@@ -55,7 +57,7 @@ async def test_a_sunset_computed_at_each_response_is_caught_a_second_later():
 
 
 # Mistakes the contract probes are for, each with the probe that must catch it. The hand-written
-# checks miss the last two (the correct server passed them while it still made them).
+# checks miss the last one (the correct server passed them while it still made it).
 PROBED_MISTAKES = {
     "v2-list-in-v1-shape": ("contract-lists-match-items", "the list shows"),
     "utf16-length": ("contract-accepts-valid", "refused a valid body"),
@@ -65,7 +67,7 @@ PROBED_MISTAKES = {
 
 def test_every_mistake_the_server_can_plant_is_tested():
     named = {"document-unannounced", "v2-list-in-v1-shape", "next-link-to-v1", "sunset-one-digit-day",
-             "sunset-rolling"}
+             "sunset-rolling", "utf16-length"}
     assert planted_mistakes(SERVER) == named | set(PROBED_MISTAKES)
 
 

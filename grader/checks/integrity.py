@@ -1,21 +1,23 @@
 """Registered checks that a collection stays true to its writes, whatever order they come in.
 
-A refused write changes nothing, on every method that can carry the mistake; ids stay unique
-among the resources that exist while others come and go; a deleted resource is gone from its
-list as well as from its URL. Each check works on a collection of JSON resources whose path,
+A refused write changes nothing, on every method that can carry the mistake; a text as long
+as the rules allow, counted in characters, is kept exactly, and one character more is refused;
+ids stay unique among the resources that exist while others come and go; a deleted resource is
+gone from its list as well as from its URL. Each check works on a collection of JSON resources whose path,
 create body, list field and id field are parameters, so any lesson's collection can use them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from apilab.catalog.models import SingularJsonPath
 from grader.checks.registry import check
 from grader.context import CheckContext, with_query
 from grader.http_helpers import create, expect_problem, id_of, key, location_of, walk
-from grader.matchers import MISSING, show
+from grader.matchers import MISSING, show, text_change, value_at
+from grader.wire import Received, WireError
 
 PROBLEM_MEMBERS = ("type", "title", "status", "detail")
 
@@ -111,6 +113,112 @@ async def _unchanged(ctx: CheckContext, url: str, before: dict[str, Any], reques
 
 def _comparable(value: Any) -> str:
     return "(absent)" if value is MISSING else key(value)
+
+
+@check("length-in-characters")
+async def length_in_characters(
+    ctx: CheckContext,
+    *,
+    collection: str,
+    body: dict[str, Any],
+    shows: dict[SingularJsonPath, Any],
+    longest: int,
+    patch: dict[str, Any] | None = None,
+    views: Mapping[str, dict[SingularJsonPath, Any]] | None = None,
+    character: str = "\U0001f600",
+    statuses: Sequence[int] = (422, 400),
+    members: Sequence[str] = PROBLEM_MEMBERS,
+    id_field: SingularJsonPath = "id",
+) -> None:
+    """A text exactly as long as the rules allow, counted in characters (Unicode code points),
+    is accepted and kept exactly by POST, PUT and PATCH; one character more is refused by each,
+    and changes nothing.
+
+    The text is `character` (an emoji beyond U+FFFF by default: one code point, two UTF-16
+    units, four UTF-8 bytes) `longest` times, `${text}` in `body` (POST to `collection`, then
+    PUT to the resource), in `patch` (PATCH; `body` when not given) and in `shows`, where each
+    response and a GET of the resource must show it. Each of `views` (a path, `${id}` naming the
+    resource, such as the same resource in another version) must show it too. Then `${text}` is
+    one character longer, and each method must answer one of `statuses` as a problem details
+    object (RFC 9457 §3), leaving the resource as it was. Catches lengths counted in UTF-16
+    units (Java's and JavaScript's string length) or in bytes.
+    """
+    collection, patch = ctx.fill(collection), patch if patch is not None else body
+    ctx.vars["text"] = character * longest
+    at_limit = _text_of(longest, character)
+    created = await ctx.request("POST", collection, json_body=ctx.fill(body))
+    _accepted(ctx, f"POST {collection} with {at_limit}", created, longest)
+    url = location_of(ctx, created, f"POST {collection}")
+    ctx.vars["id"] = id_of(ctx, ctx.json(created), id_field, "the created resource")
+    await _shown(ctx, f"POST {collection}", created, url, shows, views or {})
+    for method, sent in (("PUT", body), ("PATCH", patch)):
+        response = await ctx.request(method, url, json_body=ctx.fill(sent))
+        _accepted(ctx, f"{method} {url} with {at_limit}", response, longest)
+        await _shown(ctx, f"{method} {url}", response, url, shows, {})
+    before = await _representation(ctx, url)
+    ctx.vars["text"] = character * (longest + 1)
+    past_limit = _text_of(longest + 1, character)
+    for method, sent in (("POST", body), ("PUT", body), ("PATCH", patch)):
+        target = collection if method == "POST" else url
+        await _refused(ctx, method, target, ctx.fill(sent), f"{past_limit}, one past the limit "
+                       f"of {longest} characters,", statuses, members)
+        if method != "POST":
+            await _unchanged(ctx, url, before, f"{method} {url} with {past_limit}")
+
+
+def _text_of(count: int, character: str) -> str:
+    units, size = len(character.encode("utf-16-le")) // 2, len(character.encode())
+    return (f"a text of {count} characters, each {character} (U+{ord(character):04X}: one code "
+            f"point, {units} UTF-16 units, {size} UTF-8 bytes)")
+
+
+def _accepted(ctx: CheckContext, request: str, response: Received, longest: int) -> None:
+    if not 200 <= response.status < 300:
+        try:
+            detail = response.json().get("detail")
+        except (WireError, AttributeError):
+            detail = None
+        ctx.fail(f"{request} answered {response.status}, yet the rules allow {longest} "
+                 "characters, and a character is a code point however many UTF-16 units or "
+                 "bytes it takes: count code points, not UTF-16 units (Java's and JavaScript's "
+                 "string length) or bytes",
+                 expected=f"a 2xx status: {longest} characters are within the limit",
+                 received=f"status {response.status} {response.reason}".rstrip()
+                 + (f", detail {show(detail)}" if isinstance(detail, str) else ""))
+
+
+async def _shown(ctx: CheckContext, label: str, response: Received, url: str,
+                 shows: dict[str, Any], views: Mapping[str, dict[str, Any]]) -> None:
+    """The text comes back exactly: in the response, in a GET of the resource, in each view."""
+    read = await ctx.request("GET", url)
+    seen = [(label, ctx.json(response), shows), (f"GET {url} after {label}", ctx.json(read), shows)]
+    for path, wanted in views.items():
+        path = ctx.fill(path)
+        view = await ctx.request("GET", path)
+        seen.append((f"GET {ctx.based(path)} after {label}", ctx.json(view), wanted))
+    for where, document, wanted in seen:
+        for field, value in ctx.fill(wanted).items():
+            got = value_at(document, field)
+            if got != value:
+                change = next(filter(None, map(text_change, _texts(value), _texts(got))), None)
+                ctx.fail(f"{where}: {field} did not come back as sent"
+                         + (f": {change}" if change else ""),
+                         expected=f"{field} = {_abridged(value)}, exactly as sent",
+                         received=f"{field} = {_abridged(got)}")
+
+
+def _texts(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _abridged(value: Any) -> str:
+    """A value with each long run of one character written as its count, so that 499 emoji
+    and 500 read differently in a report."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_abridged(item) for item in value) + "]"
+    if isinstance(value, str) and len(value) > 20 and len(set(value)) == 1:
+        return f"{value[0]} × {len(value)}"
+    return show(value)
 
 
 @check("ids-survive-churn")

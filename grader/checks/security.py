@@ -11,9 +11,10 @@ full speed, a body too big to accept.
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from apilab.catalog.models import compile_json_path
@@ -27,7 +28,7 @@ from grader.http_helpers import (
     expect_problem,
     until_locked_out,
 )
-from grader.matchers import show
+from grader.matchers import show, value_at
 from grader.wire import Received
 
 Requests = list[dict[str, Any]]
@@ -121,6 +122,62 @@ async def no_privilege_from_body(ctx: CheckContext, *, method: str, path: str, b
                expected="status 403", received=f"status {probed.status}")
 
 
+@check("invalid-signup-refused")
+async def invalid_signup_refused(ctx: CheckContext, *, body: dict[str, Any],
+                                 invalid: dict[str, list[Any]], lengths: dict[str, list[int]],
+                                 path: str = "/users", login: str = "/login",
+                                 statuses: Sequence[int] = (422, 400)) -> None:
+    """A sign-up that breaks the rules of a field is refused with one of `statuses`, as a problem
+    (RFC 9110 §15.5.21, RFC 9457), and makes no account: logging in with its username and
+    password gives no token. `body`, a valid sign-up, is made first; each case changes one field
+    of it (see `_signup_cases`), and after each the valid account logs in: that proves logging
+    in works, so that the case's failed login means no account, and it ends each run of failed
+    logins, so that a server counting them per address (login-throttled's to judge) is not
+    locked out by this check. OWASP API2:2023: a sign-up that takes a 7-character password
+    permits weak ones."""
+    body = ctx.fill(body)
+    made = await ctx.request("POST", path, json_body=body)
+    ctx.expect(made.status == 201, f"POST {path} with a valid sign-up ({body['username']}) answered "
+               f"{made.status}; make signup-201 pass first", expected="status 201",
+               received=f"status {made.status} {made.reason}")
+    for sent, what in _signup_cases(body, ctx.fill(invalid), lengths):
+        response = await ctx.request("POST", path, json_body=sent)
+        if response.status not in statuses:
+            stored = ": the account was made" if response.status < 300 else ""
+            ctx.fail(f"POST {path} with {what} answered {response.status}{stored}. Sign-up checks "
+                     "every field against its rules before storing anything",
+                     expected="status " + " or ".join(map(str, statuses)) + " (a problem)",
+                     received=f"status {response.status} {response.reason}".rstrip())
+        expect_problem(ctx, response, PROBLEM_MEMBERS)
+        status, _ = await log_in(ctx, login, str(sent["username"]), str(sent["password"]))
+        ctx.expect(status != 200, f"POST {path} with {what} was refused ({response.status}), yet "
+                   f"the account was made: POST {login} with its username and password answered "
+                   "200. A refused sign-up stores nothing", expected="no token: no such account",
+                   received=f"POST {login}: status 200 with a token")
+        status, _ = await log_in(ctx, login, body["username"], body["password"])
+        ctx.expect(status == 200, f"POST {login} as {body['username']}, signed up with a valid body, "
+                   f"answered {status}", expected="status 200", received=f"status {status}")
+
+
+def _signup_cases(body: dict[str, Any], invalid: dict[str, list[Any]],
+                  lengths: dict[str, list[int]]) -> list[tuple[dict[str, Any], str]]:
+    """The bodies that break one rule each, and what each breaks: `body` with a field set to each
+    of its values in `invalid`, and, for each field in `lengths` ([shortest, longest]), to one
+    character fewer and one more, cut from or repeated out of its valid value. A case that keeps
+    the username valid adds its number to it, so that every case names an account of its own."""
+    changes = [(name, value, f"{name} = {show(value)}")
+               for name, values in invalid.items() for value in values]
+    for name, (shortest, longest) in lengths.items():
+        valid = str(body[name])
+        changes += [(name, (valid * size)[:size], f"a {name} of {size} characters ({shortest} to "
+                     f"{longest} allowed)") for size in (shortest - 1, longest + 1)]
+    cases = []
+    for number, (name, value, what) in enumerate(changes, 1):
+        username = value if name == "username" else f"{body['username']}{number}"
+        cases.append(({**body, "username": username, name: value}, what))
+    return cases
+
+
 @check("nothing-sensitive")
 async def nothing_sensitive(ctx: CheckContext, *, requests: Requests, secrets: list[str]) -> None:
     """No JSON body of these responses carries a credential or an internal field, at any depth:
@@ -203,18 +260,66 @@ def _locked_out(ctx: CheckContext, login: str, username: str, attempts: int,
 
 
 @check("body-too-large")
-async def body_too_large(ctx: CheckContext, *, requests: Requests, size: int = 200_000) -> None:
+async def body_too_large(ctx: CheckContext, *, requests: Requests, size: int = 200_000,
+                         limit: int | None = None) -> None:
     """A JSON body of `size` bytes gets 413 (RFC 9110 §15.5.14) as a problem, whatever it holds:
-    the server stops reading instead of parsing and storing it. OWASP API4:2023."""
+    the server stops reading instead of parsing and storing it. OWASP API4:2023. With `limit`,
+    the largest body allowed, each request is then sent again with its own JSON padded with
+    spaces (which JSON allows between tokens) to exactly `limit` bytes: any answer but 413, since
+    only a body over the limit is too large."""
     for request in requests:
         method, path = request["method"].upper(), ctx.fill(request["path"])
+        headers = ctx.fill(request.get("headers", {}))
         body = {**ctx.fill(request.get("json", {})), "padding": "x" * size}
-        response = await ctx.request(method, path, json_body=body,
-                                     headers=ctx.fill(request.get("headers", {})))
+        response = await ctx.request(method, path, json_body=body, headers=headers)
         ctx.expect(response.status == 413, f"{method} {path} with a {size // 1000} kB body answered "
                    f"{response.status}", expected="status 413 Content Too Large",
                    received=f"status {response.status} {response.reason}")
         expect_problem(ctx, response, PROBLEM_MEMBERS)
+        if limit is not None:
+            await _at_the_limit(ctx, method, path, headers, ctx.fill(request.get("json", {})), limit)
+
+
+async def _at_the_limit(ctx: CheckContext, method: str, path: str, headers: dict[str, str],
+                        document: dict[str, Any], limit: int) -> None:
+    text = json.dumps(document, ensure_ascii=False).encode()
+    body = text[:-1] + b" " * (limit - len(text)) + b"}"  # spaces before the closing brace
+    response = await ctx.request(method, path, body=body,
+                                 headers={**headers, "Content-Type": "application/json"})
+    ctx.expect(response.status != 413, f"{method} {path} with a valid JSON body of exactly {limit:,} "
+               f"bytes ({show(document)} and spaces) answered 413: the limit refuses a body over "
+               f"{limit:,} bytes, and this one is not over it: a client that keeps to the "
+               "documented limit is refused",
+               expected=f"any status but 413: {limit:,} bytes is allowed",
+               received=f"status {response.status} {response.reason}")
+
+
+@check("urls-refused")
+async def urls_refused(ctx: CheckContext, *, account: str, urls: list[dict[str, str]],
+                       path: str = "/webhooks", field: str = "url",
+                       statuses: Sequence[int] = (422, 400)) -> None:
+    """Each of `urls` (`url`, and `address`: what its host is), sent as `field` to `path` with
+    `account`'s token, is refused with one of `statuses` and not stored: a GET of `path` lists
+    none of them. OWASP API7:2023 (server-side request forgery): a URL the server will call must
+    not reach an address that is not public, whichever reserved range it is in."""
+    headers = bearer(ctx.fixtures[account]["access_token"])
+    path, sent = ctx.fill(path), [ctx.fill(url) for url in urls]
+    for url in sent:
+        response = await ctx.request("POST", path, json_body={field: url["url"]}, headers=headers)
+        ctx.expect(response.status in statuses, f"POST {path} with the URL {url['url']} answered "
+                   f"{response.status}, yet {url['address']}: not a public address. The server "
+                   "would send its requests there, inside networks an outsider cannot reach",
+                   expected="status " + " or ".join(map(str, statuses)),
+                   received=f"status {response.status} {response.reason}")
+    listing = await ctx.request("GET", path, headers=headers)
+    ctx.expect(listing.status == 200, f"GET {path} answered {listing.status}",
+               expected="status 200", received=f"status {listing.status} {listing.reason}")
+    items = value_at(ctx.json(listing), "$.items")
+    stored = [item.get(field) for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    for url in sent:
+        ctx.expect(url["url"] not in stored, f"POST {path} with the URL {url['url']} was refused, "
+                   f"yet GET {path} lists it: a refused webhook is not stored ({url['address']})",
+                   expected=f"no {url['url']} in items", received=f"items holds {url['url']}")
 
 
 @check("token-lifetime")

@@ -158,7 +158,8 @@ function isPublic(address) {
       (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 192 && b === 0) ||
       (a === 198 && (b === 18 || b === 19)) || a >= 224);
   }
-  return !(ip === "::" || ip === "::1" || /^f[cd]/.test(ip) || /^fe[89ab]/.test(ip) || ip.startsWith("ff") || ip.startsWith("2001:db8"));
+  // "::" begins the reserved ::/8: unspecified, loopback and IPv4-compatible (::127.0.0.1) alike.
+  return !(ip.startsWith("::") || /^f[cd]/.test(ip) || /^fe[89ab]/.test(ip) || ip.startsWith("ff") || ip.startsWith("2001:db8"));
 }
 async function refusal(text) {
   let url;

@@ -387,7 +387,9 @@ def refusal(url: str) -> str | None:
         ip = ipaddress.ip_address(address[0].split("%")[0])
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
             ip = ip.ipv4_mapped
-        if not ip.is_global:
+        # is_global alone lets through IPv4-compatible IPv6 (::127.0.0.1, in the reserved ::/8)
+        # and IPv4 multicast.
+        if not ip.is_global or ip.is_reserved or ip.is_multicast:
             return f"{parts.hostname} is {ip}, which is not a public address"
     return None
 

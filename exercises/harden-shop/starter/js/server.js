@@ -162,6 +162,7 @@ addUser({ username: "admin", password: ADMIN_PASSWORD, email: "admin@shop.exampl
 async function signUp(req, res) {
   const body = await jsonBody(req);
   const username = body.username.trim(); // VULNERABLE (API8): a number here is a 500 with a trace
+  // VULNERABLE (API2): any characters in a username ("Bad Name!"), and no longest password
   if (username.length < 3 || username.length > 32 || typeof body.password !== "string" || body.password.length < 8) {
     throw invalid("username (3 to 32 characters) and password (8 or more) are required");
   }

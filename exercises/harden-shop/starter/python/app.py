@@ -174,6 +174,7 @@ def invalid(detail: str) -> HTTPException:
 async def sign_up(request: Request, response: Response) -> dict[str, Any]:
     body = await json_body(request)
     username = body["username"].strip()  # VULNERABLE (API8): a number here is a 500 with a trace
+    # VULNERABLE (API2): any characters in a username ("Bad Name!"), and no longest password
     if not 3 <= len(username) <= 32 or not isinstance(body.get("password"), str) or len(body["password"]) < 8:
         raise invalid("username (3 to 32 characters) and password (8 or more) are required")
     if any(user["username"] == username for user in USERS.values()):

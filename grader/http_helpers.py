@@ -336,32 +336,67 @@ def expect_locked_at(ctx: CheckContext, attempt: int, attempts: int, guesses: st
                received=f"429 at #{attempt}")
 
 
-async def wait_out(locked: Received, lockout: int) -> None:
+def retry_after(response: Received) -> int | None:
+    """The whole seconds of a response's Retry-After (RFC 9110 §10.2.3), if it has them."""
+    raw = response.headers.get("retry-after", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+async def wait_out(locked: Received, lockout: int, waited: float = 0.0) -> None:
     """Wait until the lockout that `locked` (a 429) began is over: its Retry-After, at most
-    `lockout` seconds, and a margin."""
-    raw = locked.headers.get("retry-after", "").strip()
-    await asyncio.sleep((int(raw) if raw.isdigit() and int(raw) <= lockout else lockout) + 0.3)
+    `lockout` seconds, and a margin, less the `waited` seconds already slept since it came."""
+    seconds = retry_after(locked)
+    await asyncio.sleep(max(0.0, (seconds if seconds is not None and seconds <= lockout else lockout)
+                            + 0.3 - waited))
 
 
 async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,
-                         right: Callable[[], Awaitable[Received]], credential: str) -> None:
+                         right: Callable[[], Awaitable[Received]], credential: str, *,
+                         meanwhile: Callable[[], Awaitable[None]] | None = None,
+                         counts_down_after: float = 0.0) -> None:
     """`locked` is a 429 problem with a Retry-After of 1 to `lockout` seconds (RFC 6585 §4); while
     it lasts, the right `credential` (sent by `right()`) gets 429 too, so a guesser learns nothing;
     after it, the right credential works again. Waits the lockout out even when failing, so that
-    the checks after this one start clean."""
+    the checks after this one start clean.
+
+    `meanwhile()` judges more while the lockout lasts. With `counts_down_after`, the right
+    credential is sent that many seconds later (a second or more), and its 429's Retry-After must
+    be smaller than `locked`'s, however the server rounds: Retry-After says when the lockout ends.
+    That is judged only when `locked`'s Retry-After leaves the lockout a second more to last."""
     raw = locked.headers.get("retry-after", "").strip()
+    waited = 0.0
     try:
         ctx.expect(raw.isdigit() and 1 <= int(raw) <= lockout, "the 429 has no usable Retry-After",
                    expected=f"Retry-After: a whole number of seconds from 1 to {lockout}",
                    received=f"Retry-After: {raw}" if raw else "no Retry-After header")
         expect_problem(ctx, locked, PROBLEM_MEMBERS)
+        if meanwhile is not None:
+            await meanwhile()
+        if counts_down_after and int(raw) >= counts_down_after + 2:
+            await asyncio.sleep(waited := counts_down_after)
         during = await right()
         ctx.expect(during.status == 429, f"while locked out, {credential} answered {during.status}: "
                    "a guesser can still tell right from wrong", expected="status 429",
                    received=f"status {during.status}")
+        if waited:
+            _expect_counted_down(ctx, int(raw), during, waited, credential)
     finally:
-        await wait_out(locked, lockout)
+        await wait_out(locked, lockout, waited)
     after = await right()
     ctx.expect(after.status == 200, f"{raw} s after the 429 (its Retry-After), {credential} "
                f"answered {after.status}", expected="status 200: the lockout is over",
                received=f"status {after.status}")
+
+
+def _expect_counted_down(ctx: CheckContext, first: int, later: Received, waited: float,
+                         credential: str) -> None:
+    """`later`, a 429 that came `waited` seconds after one with Retry-After: `first`, says less."""
+    seconds = retry_after(later)
+    shown = f"Retry-After: {seconds}" if seconds is not None else "no usable Retry-After"
+    ctx.expect(seconds is not None and 1 <= seconds < first,
+               f"{waited:g} s into the lockout, {credential} was answered 429 with {shown}, where "
+               f"the first 429 said Retry-After: {first}: Retry-After says when the lockout ends "
+               "(RFC 6585 §4), so it counts down; a client that obeys one that does not waits "
+               "longer than the lockout lasts",
+               expected=f"Retry-After below {first}: about {first - waited:g} s of the lockout were left",
+               received=shown)

@@ -128,7 +128,7 @@ def test_a_mutant_runs_the_costly_checks_it_names_and_no_others():
     solution, and for a mutant only when its caught_by names them."""
     exercise = next(each for each in EXERCISES if each.slug == "api-keys")
     slow = {check.id for check in exercise.checks if check.slow}
-    assert exercise.probes is not None and slow == {"guessing-slowed-429"}
+    assert exercise.probes is not None and slow == {"guessing-slowed-429", "wrong-keys-expire"}
     costly = slow | set(exercise.probes.checks)
     mutants = {mutant.name: mutant for mutant in exercise.mutants}
 

@@ -1,6 +1,6 @@
 """Registered checks for API keys (lesson 2): keys issued once and long enough, never shown
 again, listed by prefix, revocable, compared in full, read from a header only, and guessing
-slowed down with 429 and Retry-After.
+slowed down with 429 and Retry-After, counting the wrong keys of the last few seconds only.
 
 Keys are managed with the account owner's password (HTTP Basic, RFC 7617): checks that need a
 key create one first, with `login = { username, password }` from the exercise file.
@@ -8,7 +8,9 @@ key create one first, with `login = { username, password }` from the exercise fi
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Awaitable
 from typing import Any, NoReturn
 from urllib.parse import urljoin
@@ -159,7 +161,8 @@ async def challenged(ctx: CheckContext, *, requests: Requests, scheme: str,
 @check("revoked-key-refused")
 async def revoked_key_refused(ctx: CheckContext, *, keys: str, use: str, name: str,
                               login: dict[str, str], header: str = "X-API-Key") -> None:
-    """A revoked key is refused (401) from the moment DELETE answers 204, and leaves the list."""
+    """A revoked key is refused (401) from the moment DELETE answers 204, and is gone: from the
+    list, and from its own URL, where GET and a second DELETE answer 404 (Lesson policy 3)."""
     issued = await issue_key(ctx, keys, name, login)
     with ctx.preparing(f"using the new key (GET {use})"):
         before = await ctx.request("GET", use, headers={header: issued["key"]})
@@ -177,6 +180,11 @@ async def revoked_key_refused(ctx: CheckContext, *, keys: str, use: str, name: s
     ids = [item.get("id") for item in listing.get("items", []) if isinstance(item, dict)]
     ctx.expect(issued.get("id") not in ids, f"GET {keys} still lists the revoked key",
                expected="the revoked key gone from the list", received=f"ids: {show(ids[:20])}")
+    for method, why in (("GET", "a revoked key is gone, not hidden: its URL answers 404"),
+                        ("DELETE", "a revoked key is gone, so a second DELETE finds nothing to revoke")):
+        again = await ctx.request(method, url, headers=owner_headers)
+        ctx.expect(again.status == 404, f"after DELETE {url} answered 204, {method} {url} answered "
+                   f"{again.status}: {why}", expected="status 404", received=f"status {again.status}")
 
 
 @check("almost-right-key-refused")
@@ -203,12 +211,15 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
     and so is a request without a key sent among them, which is no guess; the next request with a
     key is answered 429. The first part cannot judge that: the wrong keys that earlier checks (or
     anyone) sent within the window count toward its lockout too. Once that lockout is over, the
-    wrong keys it counted are older than the window, whoever sent them."""
+    wrong keys it counted are older than the window, whoever sent them.
+
+    While that second lockout lasts, a request without a key is still answered 401 (only requests
+    with a key are locked out), and 2 s into it, the right key's 429 has a smaller Retry-After than
+    the first 429's: it says when the lockout ends, so it counts down."""
     right = (await issue_key(ctx, keys, "grader", login))["key"]
 
     def wrong_key() -> Awaitable[Received]:
-        wrong = "ak_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(40))
-        return ctx.request("GET", use, headers={header: wrong})
+        return _wrong_key(ctx, use, header)
 
     def right_key() -> Awaitable[Received]:
         return ctx.request("GET", use, headers={header: right})
@@ -239,7 +250,22 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
             _locked_early(ctx, at, allowed, use, without_key)
         finally:
             await wait_out(locked, lockout)
-    await expect_lockout(ctx, locked, lockout, right_key, "a right key")
+
+    async def no_key_not_locked_out() -> None:
+        bare = await ctx.request("GET", use)
+        ctx.expect(bare.status == 401, f"while locked out, GET {use} without a key answered "
+                   f"{bare.status}: a request without a key is no guess, and only requests that "
+                   "carry a key are locked out", expected="status 401: 429 is for requests with a key",
+                   received=f"status {bare.status}")
+
+    await expect_lockout(ctx, locked, lockout, right_key, "a right key",
+                         meanwhile=no_key_not_locked_out, counts_down_after=2)
+
+
+def _wrong_key(ctx: CheckContext, use: str, header: str) -> Awaitable[Received]:
+    """GET `use` with a made-up key, a new one each time."""
+    wrong = "ak_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(40))
+    return ctx.request("GET", use, headers={header: wrong})
 
 
 def _locked_early(ctx: CheckContext, at: int, allowed: int, use: str,
@@ -258,3 +284,59 @@ def _locked_early(ctx: CheckContext, at: int, allowed: int, use: str,
     ctx.fail(f"once the first lockout was over, wrong key #{at} answered 429: locked out after "
              f"{at - 1} wrong keys{counted_too}, where {allowed} wrong keys are allowed",
              expected=expected, received=f"429 at wrong key #{at}")
+
+
+@check("wrong-keys-expire")
+async def wrong_keys_expire(ctx: CheckContext, *, keys: str, use: str, login: dict[str, str],
+                            attempts: int = 11, window: int = 5, lockout: int = 5,
+                            header: str = "X-API-Key") -> None:
+    """Wrong keys count for `window` seconds only (OWASP API4:2023: a lockout stops guessing at
+    speed, not whoever mistyped a key a while ago): `attempts - 2` wrong keys, each answered 401,
+    and once they are older than the window, one more wrong key is answered 401 and a right key
+    200, where a count that never forgets locks the address out at that one more.
+
+    It needs a count begun afresh, which guessing-locked-out, run just before it, leaves; should
+    earlier wrong keys lock the address out on the way all the same, it waits that lockout out
+    and begins again, once. It waits until its own wrong keys are older than the window, so that
+    the checks after it start with none either."""
+    right = (await issue_key(ctx, keys, "grader", login))["key"]
+    spread, pause = attempts - 2, window + 0.3
+    last = time.monotonic()
+    try:
+        for again in (False, True):
+            locked, at = await _refused(ctx, use, header, spread)
+            last = time.monotonic()
+            if locked is None:
+                break
+            await wait_out(locked, lockout)
+            ctx.expect(not again, f"once a lockout was over, wrong key #{at} answered 429: locked "
+                       f"out after {at - 1} wrong keys, where {attempts - 1} are allowed",
+                       expected=f"401 to each of {spread} wrong keys", received=f"429 at wrong key #{at}")
+        await asyncio.sleep(pause)
+        one_more = await _wrong_key(ctx, use, header)
+        last = time.monotonic()
+        ctx.expect(one_more.status == 401, f"{spread} wrong keys, then, {pause:g} s later, one more: "
+                   f"it answered {one_more.status}", expected=f"status 401: only the wrong keys "
+                   f"of the last {window} s count toward a lockout", received=f"status {one_more.status}")
+        after = await ctx.request("GET", use, headers={header: right})
+        why = (f"the {spread} wrong keys older than {window} s still counted, so {spread + 1} wrong "
+               "keys spread over any length of time lock an address out" if after.status == 429
+               else "a right key works when the address is not locked out")
+        ctx.expect(after.status == 200, f"{spread} wrong keys, then, {pause:g} s later, one more and "
+                   f"a right key: the right key answered {after.status}: {why}",
+                   expected=f"status 200: only {attempts - 1} wrong keys within {window} s lock an "
+                   "address out", received=f"status {after.status}")
+    finally:
+        await asyncio.sleep(max(0.0, last + pause - time.monotonic()))
+
+
+async def _refused(ctx: CheckContext, use: str, header: str,
+                   count: int) -> tuple[Received | None, int]:
+    """Send `count` wrong keys, each to be answered 401; a 429 stops them: it, and which it was."""
+    for attempt in range(1, count + 1):
+        response = await _wrong_key(ctx, use, header)
+        if response.status == 429:
+            return response, attempt
+        ctx.expect(response.status == 401, f"wrong key #{attempt} answered {response.status}",
+                   expected="status 401", received=f"status {response.status}")
+    return None, count

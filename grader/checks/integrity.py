@@ -31,6 +31,7 @@ async def refused_writes(
     invalid: dict[str, list[Any]],
     null_refused: Sequence[str] = (),
     required: Sequence[str] = (),
+    mixed: Sequence[dict[str, Any]] = (),
     methods: Sequence[str] = ("POST", "PUT", "PATCH"),
     statuses: Sequence[int] = (422, 400),
     members: Sequence[str] = PROBLEM_MEMBERS,
@@ -47,6 +48,9 @@ async def refused_writes(
     alone. Each must answer one of `statuses` as a problem details object with `members`, and
     after each the resource must be as before (GET). Each field in `required` is also left out of
     POST and PUT (PATCH changes only what it names, so leaving a field out is no mistake there).
+    Each body in `mixed` holds valid changes and, after them, one invalid value: PATCH sends it as
+    it is and PUT sends `body` updated with it, and both must be refused with the resource
+    unchanged, so that a server that applies the valid part before it refuses the rest is caught.
     At the end the collection (listed with `count_query`) holds as many resources as at the start.
     """
     collection, body = ctx.fill(collection), ctx.fill(body)
@@ -72,6 +76,12 @@ async def refused_writes(
             await _refused(ctx, method, target, sent, f"no {name}", statuses, members)
             if method != "POST":
                 await _unchanged(ctx, url, before, f"{method} {target} without {name}")
+    for changes in ctx.fill(list(mixed)):
+        for method in (m for m in methods if m != "POST"):
+            sent = changes if method == "PATCH" else {**body, **changes}
+            what = show(changes) + (" (and the rest of the created body)" if method == "PUT" else "")
+            await _refused(ctx, method, url, sent, what, statuses, members)
+            await _unchanged(ctx, url, before, f"{method} {url} with {what}")
     after = len(await walk(ctx, first, items_path, max_pages))
     ctx.expect(after == count, f"the collection holds {after - count} more resources than before "
                "the refused requests: a POST answered with an error stored its resource anyway. "

@@ -150,8 +150,8 @@ def show(value: Any) -> str:
 
 def text_change(sent: Any, received: Any) -> str | None:
     """What happened to text that came back changed, when it is a mistake with a name: read with
-    the wrong charset, replaced characters, split emoji, another normalization form. None when
-    the values are not two different strings or the change is not one of these."""
+    the wrong charset, replaced characters, split emoji, another normalization form, white space
+    trimmed. None when the values are not two different strings or the change is not one of these."""
     if not isinstance(sent, str) or not isinstance(received, str) or sent == received:
         return None
     for charset in ("latin-1", "cp1252"):
@@ -167,6 +167,9 @@ def text_change(sent: Any, received: Any) -> str | None:
                 "in a charset that cannot hold them; use UTF-8 end to end")
     if unicodedata.normalize("NFC", received) == unicodedata.normalize("NFC", sent):
         return "the text came back in another Unicode normalization form: store it exactly as sent"
+    if received.strip() == sent.strip():
+        return ("the spaces or tabs at its start or end were removed or changed: store text exactly "
+                "as sent, never trim it")
     return None
 
 

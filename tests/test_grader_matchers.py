@@ -7,7 +7,15 @@ import pytest
 from pydantic import ValidationError
 
 from apilab.catalog.models import Expect, Matcher
-from grader.matchers import MISSING, describe, expectation, matches, nodes_mismatch, value_at
+from grader.matchers import (
+    MISSING,
+    describe,
+    expectation,
+    matches,
+    nodes_mismatch,
+    text_change,
+    value_at,
+)
 
 
 @pytest.mark.parametrize(
@@ -124,3 +132,12 @@ def test_quoted_names_reach_members_that_are_not_identifiers():
     expect = Expect.model_validate({"json": {"$.headers['x-word']": "hi", "status": 1}})
     assert set(expect.json_paths) == {"$.headers['x-word']", "$.status"}  # shorthand normalized
     assert value_at({"headers": {"x-word": "hi"}}, "$.headers['x-word']") == "hi"
+
+
+@pytest.mark.parametrize("received", ["Dune", "Dune\t", "  Dune", "Dune "])
+def test_text_that_lost_or_changed_its_surrounding_spaces_is_named_as_trimmed(received):
+    assert "never trim it" in text_change("  Dune\t", received)
+
+
+def test_text_changed_inside_is_not_called_trimmed():
+    assert text_change(" Dune ", " Dune 2 ") is None

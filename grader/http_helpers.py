@@ -319,7 +319,10 @@ async def until_locked_out(ctx: CheckContext, wrong_guess: Callable[[], Awaitabl
         ctx.expect(response.status == 401, f"{since}{one} #{attempt}{of} answered {response.status}",
                    expected="401 (or 429 once locked out)", received=f"status {response.status}")
     of = f" for {described or whose}" if described or whose else ""
-    outcome = ("the lockout came once, and never again" if after_lockout
+    # After a first lockout, none now means a lockout that comes late (the first came only
+    # because earlier checks' wrong keys counted too) or only once.
+    outcome = (f"the lockout must begin with the request after wrong guess #{attempts - 1}, and "
+               "it came later than that, or only once" if after_lockout
                else "nothing slows a guesser down")
     ctx.fail(f"{since}{attempts} {guesses} in a row{of} were all answered 401: {outcome}",
              expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")

@@ -321,7 +321,7 @@ async def until_locked_out(ctx: CheckContext, wrong_guess: Callable[[], Awaitabl
     of = f" for {described or whose}" if described or whose else ""
     # After a first lockout, none now means a lockout that comes late (the first came only
     # because earlier checks' wrong keys counted too) or only once.
-    outcome = (f"the lockout must begin with the request after wrong guess #{attempts - 1}, and "
+    outcome = (f"the lockout must begin with the request after {one} #{attempts - 1}, and "
                "it came later than that, or only once" if after_lockout
                else "nothing slows a guesser down")
     ctx.fail(f"{since}{attempts} {guesses} in a row{of} were all answered 401: {outcome}",

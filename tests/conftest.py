@@ -38,6 +38,11 @@ def pytest_configure(config: pytest.Config) -> None:
     start get the default, and end on Ctrl-C."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Likewise `nohup` ignores SIGHUP: the tests that close a program's terminal would find it
+    # deaf. A handler that does nothing keeps the suite itself alive through a hang-up, as nohup
+    # means, and lets the programs it starts end on one, as from a terminal.
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: None)
     # The apilab processes the tests start each have an APILAB_HOME of their own, where apilab
     # keeps Hypothesis' cache: each would build its table of Unicode categories again (half a
     # second of CPU) before its first probe. They share the suite's instead, the one Hypothesis

@@ -76,3 +76,29 @@ def test_start_lang_copies_that_starter(tmp_path, monkeypatch):
     reset = runner.invoke(main, ["start", "reading-list", "--lang", "python", "--reset"])
     assert reset.exit_code == 0 and (work / "app.py").is_file()
     assert not (work / "server.js").exists()
+
+
+PYTHON_APPS = [(exercise, source) for exercise in COURSE.ordered_exercises()
+               for source in ("solution", "starter")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("exercise", "source"), PYTHON_APPS,
+                         ids=[f"{e.slug}-{source}" for e, source in PYTHON_APPS])
+def test_an_encoded_slash_in_an_id_is_no_redirect(exercise, source):
+    """Starlette decodes %2F before routing: `/books/%2F` became `/books/`, which FastAPI answers
+    with a redirect to `/books`, and the contract probes, which send "/" as an id now and then,
+    failed the reference and every server built on the starter. An id of "/" names nothing."""
+    import httpx
+
+    from apilab.app_servers import serve_app
+    from grader.contract.document import load_contract
+
+    contract = load_contract(exercise.root / "openapi.yaml")
+    items = sorted({op.path for op in contract.operations if op.path.endswith("}")})
+    folder = exercise.solution_dir if source == "solution" else exercise.starters["python"]
+    with serve_app(folder) as url:
+        for item in items:
+            path = item[:item.rindex("{")] + "%2F"
+            response = httpx.get(url + path, follow_redirects=False)
+            assert not 300 <= response.status_code < 400, (path, response.status_code)

@@ -35,7 +35,9 @@ KEY_NAMESPACE = "ak_"  # lets secret scanners recognise a leaked key
 PREFIX_LENGTH = 11  # "ak_" and 8 random characters: enough to tell keys apart, useless alone
 GUESSES_ALLOWED, GUESS_WINDOW, LOCKOUT = 10, 5.0, 5.0  # 10 wrong keys in 5 s: 5 s locked out
 
-app = FastAPI(title="API keys")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="API keys", redirect_slashes=False)
 
 
 # --- keys: made once, kept as a hash --------------------------------------------------------------

@@ -49,7 +49,9 @@ MAX_FAILURES, LOCKOUT = 5, 2  # failed logins in a row, then seconds locked (REA
 MAX_PAGE = 100
 PRIVATE = {"Cache-Control": "no-store"}  # nothing here may be kept by a cache
 
-app = FastAPI(title="Harden the shop", docs_url=None, redoc_url=None, openapi_url=None)
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="Harden the shop", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
 
 
 # --- errors: RFC 9457 problem details, never a stack trace ----------------------------------------

@@ -38,7 +38,9 @@ ALGORITHMS = ["RS256"]
 LEEWAY = 30  # seconds of clock disagreement forgiven on exp and nbf
 REFETCH_AT_MOST_EVERY = 1.0  # seconds: forged kids must not turn us into a flood of JWKS requests
 
-app = FastAPI(title="Private notes")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="Private notes", redirect_slashes=False)
 
 
 # --- the issuer's keys ----------------------------------------------------------------------------

@@ -29,7 +29,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The versions' documents are served at /v1/openapi.json and /v2/openapi.json, below.
-api = FastAPI(title="Reading list", openapi_url=None, docs_url=None, redoc_url=None)
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+api = FastAPI(title="Reading list", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
 
 # --- the data: stored once, in v2's terms -------------------------------------------------------
 

@@ -20,7 +20,9 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-app = FastAPI(title="Reading list")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="Reading list", redirect_slashes=False)
 
 # --- the data -----------------------------------------------------------------------------------
 

@@ -25,7 +25,9 @@ from pydantic import BaseModel, Field, StrictStr, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-app = FastAPI(title="Team wiki")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="Team wiki", redirect_slashes=False)
 
 # Pages change all day: a cache may keep a copy, but must ask before every use (RFC 9111
 # §5.2.2.4). Asking is cheap, since an unchanged page answers 304 without a body.

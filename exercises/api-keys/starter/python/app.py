@@ -22,7 +22,9 @@ from pydantic import BaseModel, Field
 
 ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "correct-horse-battery-staple")
 
-app = FastAPI(title="API keys")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="API keys", redirect_slashes=False)
 
 # TODO 1, storage: keep a SHA-256 hash of each key (hashlib.sha256) and its prefix, never the key.
 KEYS: dict[int, dict[str, Any]] = {}

@@ -33,7 +33,9 @@ from starlette.routing import Route
 ADMIN_PASSWORD = os.environ.get("SHOP_ADMIN_PASSWORD", "correct-horse-battery-staple")
 SECRET = "secret"  # VULNERABLE (API2): the first word on every list; crack one token, sign any
 
-app = FastAPI(title="Harden the shop")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="Harden the shop", redirect_slashes=False)
 
 
 # --- errors ---------------------------------------------------------------------------------------

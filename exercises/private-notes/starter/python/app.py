@@ -23,7 +23,9 @@ from pydantic import BaseModel, Field
 ISSUER = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8000").rstrip("/")
 AUDIENCE = "urn:apilab:notes"
 
-app = FastAPI(title="Private notes")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="Private notes", redirect_slashes=False)
 
 
 @dataclass(frozen=True)

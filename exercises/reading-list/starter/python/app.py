@@ -14,7 +14,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-app = FastAPI(title="Reading list")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="Reading list", redirect_slashes=False)
 
 # id -> book, in memory: the list is empty again whenever the server restarts.
 BOOKS: dict[int, dict[str, Any]] = {}

@@ -17,7 +17,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-app = FastAPI(title="Team wiki")
+# redirect_slashes=False: Starlette decodes %2F before routing, so an id of "/" would be
+# answered with a redirect to the collection; it names no resource, and is a 404.
+app = FastAPI(title="Team wiki", redirect_slashes=False)
 
 NonEmpty = Annotated[StrictStr, Field(min_length=1)]
 

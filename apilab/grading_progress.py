@@ -31,6 +31,10 @@ class SlowChecks:
             self._timer = None
 
     def _say(self, progress: Progress) -> None:
+        # A check marked slow waits on purpose (a lockout to end, a second to pass): saying it
+        # waits for the server would send the learner looking for a hang that is not there.
+        waiting = ("waiting, as this check must (a time window or a lockout to pass)"
+                   if progress.check.slow else "waiting for your server")
         self.stream.write(f"apilab: grading {progress.index + 1} of {progress.total}, "
-                          f"{progress.check.id}: waiting for your server…\n")
+                          f"{progress.check.id}: {waiting}…\n")
         self.stream.flush()

@@ -69,3 +69,15 @@ async def test_a_slow_check_is_named_while_it_runs_and_a_quick_one_is_not():
     progress(Progress(index=1, total=3, check=check))
     await asyncio.sleep(0.3)
     assert said.getvalue() == "apilab: grading 2 of 3, slow: waiting for your server…\n"
+    progress.close()
+
+
+async def test_a_check_that_waits_by_design_says_so_rather_than_blame_the_server():
+    check = Check(id="lockout", title="Locked out, then let in", points=1, why="why", slow=True,
+                  steps=[{"method": "GET", "path": "/slow"}])
+    said = io.StringIO()
+    progress = SlowChecks(said, after=0.1)
+    progress(Progress(index=0, total=1, check=check))
+    await asyncio.sleep(0.2)
+    assert said.getvalue() == ("apilab: grading 1 of 1, lockout: waiting, as this check must "
+                               "(a time window or a lockout to pass)…\n")

@@ -86,6 +86,7 @@ def delegated(argv: list[str]) -> int | None:
 
     try:
         candidates = sorted(folder(data_home()).glob("*.sock"), key=_age)
+        here = os.getcwd()  # gone (deleted meanwhile): the command, run here, says so
     except OSError:
         return None
     stamp = None
@@ -95,7 +96,7 @@ def delegated(argv: list[str]) -> int | None:
             continue
         stamp = stamp or code_stamp()
         with connection:
-            code = _run_there(connection, argv, stamp)
+            code = _run_there(connection, argv, stamp, here)
         if code is not None:
             return code
     return None
@@ -123,12 +124,12 @@ def _connected(path: Path) -> socket.socket | None:
     return connection
 
 
-def _run_there(connection: socket.socket, argv: list[str], stamp: str) -> int | None:
+def _run_there(connection: socket.socket, argv: list[str], stamp: str, here: str) -> int | None:
     """Hand the command to the ready process at the other end; its exit code, or None when it
     declined (another apilab's) before starting it."""
     # The name click would give the command in its messages, as it would find it here.
     program = "python -m apilab" if argv[0].endswith("__main__.py") else os.path.basename(argv[0])
-    request = {"stamp": stamp, "argv": argv, "program": program, "cwd": os.getcwd(),
+    request = {"stamp": stamp, "argv": argv, "program": program, "cwd": here,
                "env": dict(os.environ), "encoding": sys.stdout.encoding, "errors": sys.stdout.errors}
     try:
         socket.send_fds(connection, [b"\0"], [0, 1, 2])

@@ -10,10 +10,13 @@ A token is named in a check's `with` by a table: `{ fixture = "alice_rw" }` (a s
 token), `{ mint = {...} }` (minted by the sandbox's course tool with those claims; add
 `key_of = "alice_rw"` to sign with the key of that fixture's token, or `rotate = true` to rotate
 the signing key first), `{ forge = "alg-none", from = "alice_rw" }`
-(see `grader.tokens`), or `{ raw = "..." }`. A check that refuses several tokens takes a list
-of them, each `called` by the words its messages name it with ("a token without aud").
+(see `grader.tokens`), or `{ raw = "..." }`. A check that refuses or accepts several tokens
+takes a list of them, each `called` by the words its messages name it with ("a token without
+aud").
 Requests are `{ method, path, json }` tables; `${target}` in a path is the resource a check
-created first (`create_in`, `body`, `owner`).
+created first (`create_in`, `body`, `owner`). A request may send a raw `body` instead of `json`
+and `headers` of its own, and is then `called` by what is special about it ("with a body that
+is not JSON").
 """
 
 from __future__ import annotations
@@ -57,9 +60,10 @@ def expect_challenge(ctx: CheckContext, response: Received, label: str, *, statu
                received=shown)
     params = bearer[0]
     if error is None:
-        ctx.expect("error" not in params, f"{label}: a request that sent no token gets a challenge "
-                   "without an error code", expected='WWW-Authenticate: Bearer (no error="...")',
-                   received=shown)
+        ctx.expect("error" not in params, f"{label}: a request that sent no bearer token (no "
+                   "Authorization header, or another scheme) gets a challenge without an error "
+                   "code, since there was no token to be invalid",
+                   expected='WWW-Authenticate: Bearer (no error="...")', received=shown)
     else:
         ctx.expect(params.get("error") == error, f"{label}: the challenge does not say "
                    f'error="{error}"', expected=f'WWW-Authenticate: Bearer error="{error}"',
@@ -199,14 +203,19 @@ async def create_as(ctx: CheckContext, owner: str, collection: str, body: Any) -
 
 async def send_all(ctx: CheckContext, requests: Requests, headers: dict[str, str],
                    query: dict[str, str] | None = None) -> list[tuple[str, Received]]:
-    """Send each `{method, path, json}` request with `headers`; (request line, response) pairs."""
+    """Send each `{method, path, json | body, headers, called}` request with `headers` (and its
+    own); (request line and what it is called, response) pairs."""
     sent = []
     for request in requests:
         method, path = request["method"].upper(), ctx.fill(request["path"])
-        options: dict[str, Any] = {"headers": headers, "query": query}
+        options: dict[str, Any] = {"headers": {**headers, **ctx.fill(request.get("headers", {}))},
+                                   "query": query}
         if "json" in request:
             options["json_body"] = ctx.fill(request["json"])
-        sent.append((f"{method} {path}", await ctx.request(method, path, **options)))
+        elif "body" in request:
+            options["body"] = ctx.fill(request["body"])
+        label = " ".join([method, path] + ([request["called"]] if "called" in request else []))
+        sent.append((label, await ctx.request(method, path, **options)))
     return sent
 
 
@@ -251,6 +260,10 @@ async def credentials_required(ctx: CheckContext, *, requests: Requests, create_
     if create_in and owner:
         await create_as(ctx, owner, create_in, body)
     for label, response in await send_all(ctx, requests, {}):
+        ctx.expect(response.status == 401, f"{label} without a token answered {response.status}: "
+                   "a request without a token gets 401 before anything else (its body, its "
+                   "Content-Type, the resource) is looked at, so a stranger learns nothing",
+                   expected="status 401", received=f"status {response.status} {response.reason}")
         expect_challenge(ctx, response, f"{label} without a token", status=401, error=None)
 
 
@@ -278,20 +291,24 @@ async def token_refused(ctx: CheckContext, *, token: dict[str, Any] | list[dict[
 
 
 @check("token-accepted")
-async def token_accepted(ctx: CheckContext, *, token: dict[str, Any], requests: Requests,
-                         scheme: str = "Bearer", statuses: list[int] | None = None) -> None:
+async def token_accepted(ctx: CheckContext, *, token: dict[str, Any] | list[dict[str, Any]],
+                         requests: Requests, scheme: str = "Bearer",
+                         statuses: list[int] | None = None) -> None:
     """A valid token is accepted: each request answers 2xx (or one of `statuses`). With a
     rotated key, this proves the server fetches the JWKS again for a kid it does not know
     (RFC 7517, RFC 8725 §3.10); with `scheme = "bearer"`, that the scheme is case-insensitive
-    (RFC 9110 §11.1)."""
-    accepted = await token_from(ctx, token)
-    for label, response in await send_all(ctx, requests, bearer(accepted, scheme)):
-        ok = response.status in statuses if statuses else 200 <= response.status < 300
-        challenge = "; ".join(response.headers.get_list("www-authenticate"))
-        ctx.expect(ok, f"{label} with a valid token answered {response.status}",
-                   expected="a 2xx status" if not statuses else f"status {statuses}",
-                   received=f"status {response.status}" + (f", WWW-Authenticate: {challenge}"
-                                                          if challenge else ""))
+    (RFC 9110 §11.1); with a list of tokens, each `called` by what is unusual about it, that
+    every way of writing a valid token is accepted (a `typ` in capitals, RFC 9068 §4)."""
+    for spec in token if isinstance(token, list) else [token]:
+        accepted = await token_from(ctx, spec)
+        called = spec.get("called", "a valid token")
+        for label, response in await send_all(ctx, requests, bearer(accepted, scheme)):
+            ok = response.status in statuses if statuses else 200 <= response.status < 300
+            challenge = "; ".join(response.headers.get_list("www-authenticate"))
+            ctx.expect(ok, f"{label} with {called} answered {response.status}",
+                       expected="a 2xx status" if not statuses else f"status {statuses}",
+                       received=f"status {response.status}" + (f", WWW-Authenticate: {challenge}"
+                                                              if challenge else ""))
 
 
 @check("scope-required")
@@ -300,13 +317,15 @@ async def scope_required(ctx: CheckContext, *, token: dict[str, Any], scope: str
                          owner: str | None = None) -> None:
     """A valid token without the scope a route needs gets 403 with
     `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."` naming it (RFC 6750 §3.1),
-    and changes nothing."""
+    and changes nothing. A scope is a whole word of the token's `scope` (RFC 6749 §3.3): the
+    token may be `called` by the scope it has that only looks like the one needed."""
     before = None
     if create_in and owner:
         _url, before = await create_as(ctx, owner, create_in, body)
     limited = await token_from(ctx, token)
+    called = token.get("called", f"a token lacking {scope}")
     for label, response in await send_all(ctx, requests, bearer(limited)):
-        expect_challenge(ctx, response, f"{label} with a token lacking {scope}", status=403,
+        expect_challenge(ctx, response, f"{label} with {called}", status=403,
                          error="insufficient_scope", scope=scope)
     if before is not None and owner:
         await expect_unchanged(ctx, owner, ctx.vars["target"], before)

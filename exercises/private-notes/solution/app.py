@@ -238,8 +238,16 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
 
 @app.exception_handler(RequestValidationError)
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-    # FastAPI resolves the token dependency before it reads the body, so a request that gets
-    # here is authenticated: "401 before 422" holds by construction.
+    # FastAPI resolves the token dependency before it validates the body, so "401 before 422"
+    # holds by construction, except for a body that is not JSON at all: FastAPI parses the JSON
+    # first. Such a request is authenticated here, and its scope checked (every route with a
+    # body writes), so that a stranger still gets 401 and not a word about the body.
+    if any(error["type"] == "json_invalid" for error in exc.errors()):
+        try:
+            await scope("notes:write").dependency(await caller(request))
+        except HTTPException as refused:
+            return await http_error(request, refused)
+        return problem(422, "invalid: the body is not JSON")
     if any(error["loc"][0] == "path" for error in exc.errors()):
         return problem(404, f"there is nothing at {request.url.path}")
     fields = ", ".join(".".join(str(p) for p in error["loc"][1:]) or "body" for error in exc.errors())

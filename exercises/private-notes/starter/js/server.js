@@ -43,10 +43,11 @@ async function caller(req, url) {
   //      jwks_uri, and keep each key by its kid. When a token's kid is not known, fetch the keys
   //      again (at most once a second) before giving up.
   // TODO 3, validate: the token is header.payload.signature in base64url. Accept alg RS256
-  //      only, typ at+jwt; verify the signature over "header.payload" with the key of its kid;
-  //      then iss === ISSUER, aud is (or contains) AUDIENCE, exp and nbf (leeway at most 60 s),
-  //      sub; typ, aud and exp are required. Anything wrong (or missing): 401 with
-  //      WWW-Authenticate: Bearer error="invalid_token".
+  //      only, typ at+jwt (any case); verify the signature over "header.payload" with the key of
+  //      its kid; then iss === ISSUER, aud === AUDIENCE or an array holding it (never a
+  //      substring match), exp and nbf (leeway at most 60 s), sub; typ, aud and exp are
+  //      required. Anything wrong (or missing): 401 with WWW-Authenticate: Bearer
+  //      error="invalid_token".
   // TODO 4: a request with ?access_token= is refused (400 or 401), even with an Authorization
   //      header: a token in the URL is never used.
   return { sub: "anonymous", scopes: new Set(["notes:read", "notes:write"]) };

@@ -41,9 +41,9 @@ async def caller(request: Request) -> Caller:
     #      and keep the key set (joserfc.jwk.KeySet.import_key_set). When a token's kid is not in
     #      it, fetch it again (at most once a second) before giving up.
     # TODO 3, validate (joserfc.jwt.decode with algorithms=["RS256"], then JWTClaimsRegistry):
-    #      the signature, typ at+jwt, iss == ISSUER, aud contains AUDIENCE, exp and nbf (leeway at
-    #      most 60 s), sub; typ, aud and exp are required. Anything wrong (or missing): 401 with
-    #      WWW-Authenticate: Bearer error="invalid_token".
+    #      the signature, typ at+jwt (any case), iss == ISSUER, aud == AUDIENCE or a list holding
+    #      it, exp and nbf (leeway at most 60 s), sub; typ, aud and exp are required. Anything
+    #      wrong (or missing): 401 with WWW-Authenticate: Bearer error="invalid_token".
     # TODO 4, a request with ?access_token= is refused (400 or 401), even with an Authorization
     #      header: a token in the URL is never used.
     return Caller("anonymous", frozenset({"notes:read", "notes:write"}))
@@ -113,4 +113,6 @@ async def delete_note(note_id: int, who: Writer) -> Response:
 
 # TODO 8, errors: every 4xx as application/problem+json with type, title, status and detail
 #      (an exception handler for HTTPException and one for RequestValidationError, as in
-#      exercise 1), keeping the WWW-Authenticate header of a 401 or 403.
+#      exercise 1), keeping the WWW-Authenticate header of a 401 or 403. FastAPI parses a JSON
+#      body before the token's dependency runs: for a body that is not JSON (json_invalid),
+#      authenticate first, so that a request without a valid token still gets 401.

@@ -1,10 +1,11 @@
 """Registered checks that a write's body is read only when it is JSON, and refused otherwise.
 
-A server reads a body only when its Content-Type says JSON, and refuses one labelled otherwise
-or not at all with 415 (RFC 9110 §15.5.16); a body labelled JSON that does not parse, the empty
-one included, is a 400 that reveals nothing of the server (RFC 9110 §15.5.1, OWASP API8:2023).
-A body refused either way changes nothing, on every method that can carry it. Each check works
-on a collection of JSON resources whose path, create body and list field are parameters.
+A server reads a body when its Content-Type says JSON, in any letter case and with or without
+parameters, and refuses one labelled otherwise or not at all with 415 (RFC 9110 §8.3.1 and
+§15.5.16); a body labelled JSON that does not parse, the empty one included, is a 400 that
+reveals nothing of the server (RFC 9110 §15.5.1, OWASP API8:2023). A body refused either way
+changes nothing, on every method that can carry it. Each check works on a collection of JSON
+resources whose path, create body and list field are parameters.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ async def not_json_refused(
     change: dict[str, Any] | None = None,
     methods: Sequence[str] = ("POST", "PUT", "PATCH"),
     media_types: Sequence[str] = ("text/plain",),
+    json_types: Sequence[str] = (),
     count_query: dict[str, Any] | None = None,
     items_path: SingularJsonPath = "items",
     max_pages: int = 500,
 ) -> None:
-    """A body that does not say it is JSON is refused with 415 by every write method, unread.
+    """A body that does not say it is JSON is refused with 415 by every write method, unread;
+    one that says so in another letter case, or with parameters, is read.
 
     Proves RFC 9110 §15.5.16 (415: the content's format is not supported) for a lesson whose
     server reads a body only when its Content-Type says JSON: each method sends valid JSON (POST
@@ -42,7 +45,10 @@ async def not_json_refused(
     from `body`) once labelled as each of `media_types` and once with no Content-Type at all,
     which RFC 9110 §8.3 would let a server guess at and such a lesson refuses. Each must answer
     415; after each the resource is as before (GET), and after the POSTs the collection (listed
-    with `count_query`) holds as many resources as at the start.
+    with `count_query`) holds as many resources as at the start. Then each method sends its body
+    labelled as each of `json_types`, other spellings of the JSON media type (RFC 9110 §8.3.1: a
+    media type is case-insensitive and may carry parameters, as `application/json; charset=utf-8`
+    does), and each must be accepted (2xx).
     """
     collection, body = ctx.fill(collection), ctx.fill(body)
     sent = {"POST": body, "PUT": {**body, **ctx.fill(change or {})}, "PATCH": ctx.fill(change or {})}
@@ -67,6 +73,19 @@ async def not_json_refused(
                    "before the POSTs answered 415: a body refused for its Content-Type was stored "
                    "anyway. Check Content-Type before reading the body",
                    expected=f"{count} resources listed, as before", received=f"{after} listed")
+    for method in methods:
+        target = collection if method == "POST" else url
+        for media_type in json_types:
+            response = await ctx.request(method, target, json_body=sent[method],
+                                         headers={"Content-Type": media_type})
+            ctx.expect(200 <= response.status < 300,
+                       f"{method} {target} with a valid JSON body and Content-Type {media_type} "
+                       f"answered {response.status}, but that Content-Type says JSON too: a media "
+                       "type is case-insensitive and may carry parameters such as charset (RFC "
+                       "9110 §8.3.1). Compare the part before any ';', lowercased, with "
+                       "application/json",
+                       expected="a 2xx status: the body is read as JSON",
+                       received=f"status {response.status} {response.reason}".rstrip())
 
 
 def _not_json(media_type: str | None, status: int) -> str:

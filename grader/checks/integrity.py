@@ -1,16 +1,15 @@
 """Registered checks that a collection stays true to its writes, whatever order they come in.
 
-A refused write changes nothing, on every method that can carry the mistake (an invalid field,
-or a body that does not say it is JSON); a text as long as the rules allow, counted in
-characters, is kept exactly, and one character more is refused; ids stay unique among the
-resources that exist while others come and go; a deleted resource is gone from its list as
+A refused write changes nothing, on every method that can carry the mistake (an invalid field
+here; a body that is not JSON in `grader.checks.bodies`); a text as long as the rules allow,
+counted in characters, is kept exactly, and one character more is refused; ids stay unique among
+the resources that exist while others come and go; a deleted resource is gone from its list as
 well as from its URL. Each check works on a collection of JSON resources whose path,
 create body, list field and id field are parameters, so any lesson's collection can use them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -59,7 +58,7 @@ async def refused_writes(
     response, _document = await create(ctx, collection, body)
     url = location_of(ctx, response, f"POST {collection}")
     with ctx.preparing(f"reading the resource it works on (GET {url})"):
-        before = await _representation(ctx, url)
+        before = await representation(ctx, url)
         first = with_query(collection, count_query or {})
         count = len(await walk(ctx, first, items_path, max_pages))
     cases = [(name, value) for name, values in invalid.items() for value in values]
@@ -70,20 +69,20 @@ async def refused_writes(
             sent = {name: value} if method == "PATCH" else {**body, name: value}
             await _refused(ctx, method, target, sent, f"{name} = {show(value)}", statuses, members)
             if method != "POST":
-                await _unchanged(ctx, url, before, f"{method} {target} with {name} = {show(value)}")
+                await expect_unchanged(ctx, url, before, f"{method} {target} with {name} = {show(value)}")
     for name in required:
         for method in (m for m in methods if m != "PATCH"):
             target = collection if method == "POST" else url
             sent = {field: value for field, value in body.items() if field != name}
             await _refused(ctx, method, target, sent, f"no {name}", statuses, members)
             if method != "POST":
-                await _unchanged(ctx, url, before, f"{method} {target} without {name}")
+                await expect_unchanged(ctx, url, before, f"{method} {target} without {name}")
     for changes in ctx.fill(list(mixed)):
         for method in (m for m in methods if m != "POST"):
             sent = changes if method == "PATCH" else {**body, **changes}
             what = show(changes) + (" (and the rest of the created body)" if method == "PUT" else "")
             await _refused(ctx, method, url, sent, what, statuses, members)
-            await _unchanged(ctx, url, before, f"{method} {url} with {what}")
+            await expect_unchanged(ctx, url, before, f"{method} {url} with {what}")
     after = len(await walk(ctx, first, items_path, max_pages))
     ctx.expect(after == count, f"the collection holds {after - count} more resources than before "
                "the refused requests: a POST answered with an error stored its resource anyway. "
@@ -102,7 +101,8 @@ async def _refused(ctx: CheckContext, method: str, target: str, sent: dict[str, 
     expect_problem(ctx, response, members)
 
 
-async def _representation(ctx: CheckContext, url: str) -> dict[str, Any]:
+async def representation(ctx: CheckContext, url: str) -> dict[str, Any]:
+    """The resource at `url` as GET answers it: a 200 with a JSON object, or the check fails."""
     response = await ctx.request("GET", url)
     ctx.expect(response.status == 200, f"GET {url} answered {response.status}",
                expected="status 200", received=f"status {response.status} {response.reason}")
@@ -112,8 +112,10 @@ async def _representation(ctx: CheckContext, url: str) -> dict[str, Any]:
     return document
 
 
-async def _unchanged(ctx: CheckContext, url: str, before: dict[str, Any], request: str) -> None:
-    now = await _representation(ctx, url)
+async def expect_unchanged(ctx: CheckContext, url: str, before: dict[str, Any], request: str) -> None:
+    """Fails the check, naming the first field that moved, unless GET `url` still answers
+    `before`: `request`, refused, changed nothing."""
+    now = await representation(ctx, url)
     for name in dict.fromkeys([*before, *now]):
         was, is_now = before.get(name, MISSING), now.get(name, MISSING)
         if _comparable(was) != _comparable(is_now):
@@ -167,7 +169,7 @@ async def length_in_characters(
         response = await ctx.request(method, url, json_body=ctx.fill(sent))
         _accepted(ctx, f"{method} {url} with {at_limit}", response, longest)
         await _shown(ctx, f"{method} {url}", response, url, shows, {})
-    before = await _representation(ctx, url)
+    before = await representation(ctx, url)
     ctx.vars["text"] = character * (longest + 1)
     past_limit = _text_of(longest + 1, character)
     for method, sent in (("POST", body), ("PUT", body), ("PATCH", patch)):
@@ -175,7 +177,7 @@ async def length_in_characters(
         await _refused(ctx, method, target, ctx.fill(sent), f"{past_limit}, one past the limit "
                        f"of {longest} characters,", statuses, members)
         if method != "POST":
-            await _unchanged(ctx, url, before, f"{method} {url} with {past_limit}")
+            await expect_unchanged(ctx, url, before, f"{method} {url} with {past_limit}")
 
 
 def _text_of(count: int, character: str) -> str:
@@ -233,73 +235,6 @@ def _abridged(value: Any) -> str:
     return show(value)
 
 
-@check("not-json-refused")
-async def not_json_refused(
-    ctx: CheckContext,
-    *,
-    collection: str,
-    body: dict[str, Any],
-    change: dict[str, Any] | None = None,
-    methods: Sequence[str] = ("POST", "PUT", "PATCH"),
-    media_types: Sequence[str] = ("text/plain",),
-    count_query: dict[str, Any] | None = None,
-    items_path: SingularJsonPath = "items",
-    max_pages: int = 500,
-) -> None:
-    """A body that does not say it is JSON is refused with 415 by every write method, unread.
-
-    Proves RFC 9110 §15.5.16 (415: the content's format is not supported) for a lesson whose
-    server reads a body only when its Content-Type says JSON: each method sends valid JSON (POST
-    `body` to `collection`; PUT `body` with `change`, and PATCH `change`, to a resource created
-    from `body`) once labelled as each of `media_types` and once with no Content-Type at all,
-    which RFC 9110 §8.3 would let a server guess at and such a lesson refuses. Each must answer
-    415; after each the resource is as before (GET), and after the POSTs the collection (listed
-    with `count_query`) holds as many resources as at the start.
-    """
-    collection, body = ctx.fill(collection), ctx.fill(body)
-    sent = {"POST": body, "PUT": {**body, **ctx.fill(change or {})}, "PATCH": ctx.fill(change or {})}
-    url, before, count = collection, None, None
-    if any(method != "POST" for method in methods):
-        response, _document = await create(ctx, collection, body)
-        url = location_of(ctx, response, f"POST {collection}")
-        with ctx.preparing(f"reading the resource it works on (GET {url})"):
-            before = await _representation(ctx, url)
-    first = with_query(collection, count_query or {})
-    if "POST" in methods:
-        with ctx.preparing(f"counting the resources listed (GET {first})"):
-            count = len(await walk(ctx, first, items_path, max_pages))
-    for method in methods:
-        target = collection if method == "POST" else url
-        for media_type in [*media_types, None]:
-            label = f"Content-Type {media_type}" if media_type else "no Content-Type header"
-            response = await ctx.request(method, target, body=json.dumps(sent[method]),
-                                         headers={"Content-Type": media_type} if media_type else {})
-            if response.status != 415:
-                ctx.fail(f"{method} {target} with a valid JSON body and {label} answered "
-                         f"{response.status}: {_not_json(media_type, response.status)}",
-                         expected="status 415 Unsupported Media Type",
-                         received=f"status {response.status} {response.reason}".rstrip())
-            if before is not None and method != "POST":
-                await _unchanged(ctx, url, before, f"{method} {target} with {label}")
-    if count is not None:
-        after = len(await walk(ctx, first, items_path, max_pages))
-        ctx.expect(after == count, f"the collection holds {after - count} more resources than "
-                   "before the POSTs answered 415: a body refused for its Content-Type was stored "
-                   "anyway. Check Content-Type before reading the body",
-                   expected=f"{count} resources listed, as before", received=f"{after} listed")
-
-
-def _not_json(media_type: str | None, status: int) -> str:
-    why = ("a body sent without Content-Type is refused with 415 too: the server reads a body only "
-           "when it says it is JSON, and never guesses" if media_type is None else
-           f"a body labelled {media_type} is refused with 415, even when it happens to be JSON")
-    if status < 300:
-        return f"the body was read as JSON all the same, but {why}"
-    if status in (400, 422):
-        return f"{why}; 415 says the format is the problem, where {status} blames the content"
-    return why
-
-
 @check("ids-survive-churn")
 async def ids_survive_churn(
     ctx: CheckContext,
@@ -339,7 +274,7 @@ async def ids_survive_churn(
                    received=f"{id_field} {show(item['id'])} twice")
         owners[key(item["id"])] = item
     for item in made:  # each answers what the server said it created, not another's fields
-        now = await _representation(ctx, item["url"])
+        now = await representation(ctx, item["url"])
         ctx.expect(key(now) == key(item["created"]), f"GET {item['url']} no longer answers the "
                    f"resource created there ({id_field} {show(item['id'])}): another resource "
                    "created after a delete overwrote it. Ids must be unique among the resources "

@@ -342,6 +342,8 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> JSON
     errors = exc.errors()
     if any(error["type"] == "json_invalid" for error in errors):
         return problem(400, "the body is not valid JSON; check its quotes, commas and brackets")
+    if any(error["type"] == "missing" and tuple(error["loc"]) == ("body",) for error in errors):
+        return problem(400, "the body is empty; send the book as JSON")  # nothing parses
     if any(error["loc"][0] == "path" for error in errors):
         return problem(404, f"there is nothing at {request.url.path}")
     fields = [

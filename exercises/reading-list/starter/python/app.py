@@ -52,8 +52,9 @@ async def list_books() -> dict[str, Any]:
 
 # TODO errors: every error is application/problem+json with type, title, status and detail
 #      (RFC 9457). Add exception handlers for HTTPException and RequestValidationError:
-#      - malformed JSON -> 400, with no stack trace in the body;
+#      - malformed JSON, an empty body included -> 400, with no stack trace in the body;
 #      - missing or invalid fields -> 422;
-#      - a POST, PUT or PATCH body that is not Content-Type: application/json -> 415;
+#      - a POST, PUT or PATCH body that is not Content-Type: application/json -> 415
+#        (any letter case, parameters such as charset allowed: Application/JSON is JSON);
 #      - a method a URL does not support -> 405 with an Allow header listing ALL the methods it
 #        does support (FastAPI's own Allow lists only one route's methods).

@@ -12,8 +12,9 @@ token), `{ mint = {...} }` (minted by the sandbox's course tool with those claim
 the signing key first), `{ forge = "alg-none", from = "alice_rw" }`
 (see `grader.tokens`), or `{ raw = "..." }`. A check that refuses several tokens takes a list
 of them, each `called` by the words its messages name it with ("a token without aud").
-Requests are `{ method, path, json }` tables; `${target}` in a path is the resource a check
-created first (`create_in`, `body`, `owner`).
+Requests are `{ method, path, json }` tables, or `{ method, path, body }` for a body sent as it
+is (malformed JSON, say), each optionally `called` by the words its messages name its body with;
+`${target}` in a path is the resource a check created first (`create_in`, `body`, `owner`).
 """
 
 from __future__ import annotations
@@ -199,14 +200,19 @@ async def create_as(ctx: CheckContext, owner: str, collection: str, body: Any) -
 
 async def send_all(ctx: CheckContext, requests: Requests, headers: dict[str, str],
                    query: dict[str, str] | None = None) -> list[tuple[str, Received]]:
-    """Send each `{method, path, json}` request with `headers`; (request line, response) pairs."""
+    """Send each `{method, path, json | body, called}` request (see the module docstring) with
+    `headers`; (request line, response) pairs, the line naming the body when it is `called`."""
     sent = []
     for request in requests:
         method, path = request["method"].upper(), ctx.fill(request["path"])
         options: dict[str, Any] = {"headers": headers, "query": query}
         if "json" in request:
             options["json_body"] = ctx.fill(request["json"])
-        sent.append((f"{method} {path}", await ctx.request(method, path, **options)))
+        elif "body" in request:
+            options["body"] = ctx.fill(request["body"])
+            options["headers"] = {**headers, "Content-Type": "application/json"}
+        line = f"{method} {path}" + (f" with {request['called']}" if "called" in request else "")
+        sent.append((line, await ctx.request(method, path, **options)))
     return sent
 
 
@@ -246,11 +252,20 @@ async def expect_not_created(ctx: CheckContext, owner: str, collection: str, req
 async def credentials_required(ctx: CheckContext, *, requests: Requests, create_in: str | None = None,
                                body: dict[str, Any] | None = None, owner: str | None = None) -> None:
     """Every request without credentials answers 401 with `WWW-Authenticate: Bearer` and no
-    error code (RFC 6750 §3.1), as a problem details body. With `create_in`, a resource is
-    created first (by `owner`) and `${target}` names it."""
+    error code (RFC 6750 §3.1), as a problem details body, whatever its body holds: a request
+    with a malformed or invalid body is 401 too, not 400 or 422, since authentication comes
+    first. With `create_in`, a resource is created first (by `owner`) and `${target}` names it."""
     if create_in and owner:
         await create_as(ctx, owner, create_in, body)
-    for label, response in await send_all(ctx, requests, {}):
+    for request, (label, response) in zip(requests, await send_all(ctx, requests, {}), strict=True):
+        has_body = "json" in request or "body" in request
+        ctx.expect(not (has_body and response.status in (400, 422)), f"{label} without a token answered "
+                   f"{response.status}: the body was judged before the caller. Authentication "
+                   "comes first: without a valid token the answer is 401 whatever else is wrong, "
+                   "so a stranger costs the server no parsing and learns nothing of its rules "
+                   "(check the token before reading the body)",
+                   expected="status 401 with WWW-Authenticate: Bearer",
+                   received=f"status {response.status} {response.reason}")
         expect_challenge(ctx, response, f"{label} without a token", status=401, error=None)
 
 

@@ -255,15 +255,20 @@ async def expect_not_created(ctx: CheckContext, owner: str, collection: str, req
 async def credentials_required(ctx: CheckContext, *, requests: Requests, create_in: str | None = None,
                                body: dict[str, Any] | None = None, owner: str | None = None) -> None:
     """Every request without credentials answers 401 with `WWW-Authenticate: Bearer` and no
-    error code (RFC 6750 §3.1), as a problem details body. With `create_in`, a resource is
-    created first (by `owner`) and `${target}` names it."""
+    error code (RFC 6750 §3.1), as a problem details body, whatever its body holds: a request
+    with a malformed or invalid body is 401 too, not 400 or 422, since authentication comes
+    first. With `create_in`, a resource is created first (by `owner`) and `${target}` names it."""
     if create_in and owner:
         await create_as(ctx, owner, create_in, body)
-    for label, response in await send_all(ctx, requests, {}):
+    for request, (label, response) in zip(requests, await send_all(ctx, requests, {}), strict=True):
+        judged = ("the body was judged before the caller. " if ("json" in request or "body" in request)
+                  and response.status in (400, 415, 422) else "")
         ctx.expect(response.status == 401, f"{label} without a token answered {response.status}: "
-                   "a request without a token gets 401 before anything else (its body, its "
-                   "Content-Type, the resource) is looked at, so a stranger learns nothing",
-                   expected="status 401", received=f"status {response.status} {response.reason}")
+                   f"{judged}A request without a token gets 401 before anything else (its body, its "
+                   "Content-Type, the resource) is looked at, so a stranger costs the server no "
+                   "parsing and learns nothing of its rules (check the token before reading the body)",
+                   expected="status 401 with WWW-Authenticate: Bearer",
+                   received=f"status {response.status} {response.reason}")
         expect_challenge(ctx, response, f"{label} without a token", status=401, error=None)
 
 

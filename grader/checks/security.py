@@ -6,7 +6,7 @@ keeps its token, so that the auth lesson's checks (`owner-only`, `token-refused`
 as they do on the sandbox's tokens. The checks here run an exploit against the learner's server
 and judge it by what comes back on the wire: a privilege the body tried to give itself, a field
 that should never leave the server, a guessable signing secret, a login that can be guessed at
-full speed, a body too big to accept.
+full speed, a body too big to accept, a value of the wrong type taken as a number.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from grader.http_helpers import (
     expect_locked_at,
     expect_lockout,
     expect_problem,
+    location_of,
     until_locked_out,
 )
 from grader.matchers import show, value_at
@@ -261,12 +262,14 @@ def _locked_out(ctx: CheckContext, login: str, username: str, attempts: int,
 
 @check("body-too-large")
 async def body_too_large(ctx: CheckContext, *, requests: Requests, size: int = 200_000,
-                         limit: int | None = None) -> None:
+                         limit: int | None = None, text_types: Sequence[str] = ()) -> None:
     """A JSON body of `size` bytes gets 413 (RFC 9110 §15.5.14) as a problem, whatever it holds:
-    the server stops reading instead of parsing and storing it. OWASP API4:2023. With `limit`,
-    the largest body allowed, each request is then sent again with its own JSON padded with
-    spaces (which JSON allows between tokens) to exactly `limit` bytes: any answer but 413, since
-    only a body over the limit is too large."""
+    the server stops reading instead of parsing and storing it. OWASP API4:2023. With
+    `text_types`, each request is also sent with `size` bytes of text under each of these
+    Content-Types, which a JSON parser skips: 413 all the same, since the limit is on the body,
+    whatever its type. With `limit`, the largest body allowed, each request is then sent again
+    with its own JSON padded with spaces (which JSON allows between tokens) to exactly `limit`
+    bytes: any answer but 413, since only a body over the limit is too large."""
     for request in requests:
         method, path = request["method"].upper(), ctx.fill(request["path"])
         headers = ctx.fill(request.get("headers", {}))
@@ -276,8 +279,24 @@ async def body_too_large(ctx: CheckContext, *, requests: Requests, size: int = 2
                    f"{response.status}", expected="status 413 Content Too Large",
                    received=f"status {response.status} {response.reason}")
         expect_problem(ctx, response, PROBLEM_MEMBERS)
+        for content_type in text_types:
+            await _too_large_as(ctx, method, path, headers, size, content_type)
         if limit is not None:
             await _at_the_limit(ctx, method, path, headers, ctx.fill(request.get("json", {})), limit)
+
+
+async def _too_large_as(ctx: CheckContext, method: str, path: str, headers: dict[str, str],
+                        size: int, content_type: str) -> None:
+    response = await ctx.request(method, path, body=b"x" * size,
+                                 headers={**headers, "Content-Type": content_type})
+    ctx.expect(response.status == 413, f"{method} {path} with a {size // 1000} kB body sent as "
+               f"{content_type} answered {response.status}: only JSON bodies are held to the limit. A "
+               "limit left to the JSON parser holds only for the bodies it parses; one of another "
+               "type passes it, to whatever reads it next. Refuse a body over the limit before "
+               "any parser looks at it, whatever its Content-Type",
+               expected="status 413 Content Too Large",
+               received=f"status {response.status} {response.reason}")
+    expect_problem(ctx, response, PROBLEM_MEMBERS)
 
 
 async def _at_the_limit(ctx: CheckContext, method: str, path: str, headers: dict[str, str],
@@ -320,6 +339,62 @@ async def urls_refused(ctx: CheckContext, *, account: str, urls: list[dict[str, 
         ctx.expect(url["url"] not in stored, f"POST {path} with the URL {url['url']} was refused, "
                    f"yet GET {path} lists it: a refused webhook is not stored ({url['address']})",
                    expected=f"no {url['url']} in items", received=f"items holds {url['url']}")
+
+
+@check("values-refused")
+async def values_refused(ctx: CheckContext, *, account: str, collection: str, body: dict[str, Any],
+                         invalid: dict[str, list[Any]], rules: dict[str, str],
+                         statuses: Sequence[int] = (422, 400)) -> None:
+    """Each value listed under a field in `invalid`, sent with `account`'s token, is refused with
+    one of `statuses` as a problem, and changes nothing: in a POST to `collection` (the rest of
+    `body`, a valid one) it stores nothing, and in a PATCH of a resource made there from `body`
+    (the field alone) it leaves the resource as it was. `rules` says each field's rule in the
+    README's words. RFC 9110 §15.5.21: a value of the wrong type is refused like one out of
+    range, on every method that writes the field (a fraction, a number in a string and a
+    boolean are what lenient readers take)."""
+    headers = bearer(ctx.fixtures[account]["access_token"])
+    collection, body = ctx.fill(collection), ctx.fill(body)
+    with ctx.preparing(f"creating the resource it works on (POST {collection})"):
+        made = await ctx.request("POST", collection, json_body=body, headers=headers)
+        ctx.expect(made.status == 201, f"POST {collection} with {show(body)} answered {made.status}",
+                   expected="status 201", received=f"status {made.status} {made.reason}")
+    url = location_of(ctx, made, f"POST {collection}")
+    before, listed = await _read(ctx, url, headers), await _listed(ctx, collection, headers)
+    for name, values in ctx.fill(invalid).items():
+        for value in values:
+            what = f"{name} = {show(value)}"
+            for method, target, sent in (("POST", collection, {**body, name: value}),
+                                         ("PATCH", url, {name: value})):
+                response = await ctx.request(method, target, json_body=sent, headers=headers)
+                if response.status not in statuses:
+                    accepted = " (accepted)" if response.status < 300 else ""
+                    ctx.fail(f"{method} {target} with {what} answered {response.status}{accepted}: "
+                             f"{name} is {rules[name]}, and {show(value)} is not. A lenient reader "
+                             "takes a fraction, a number in a string or a boolean as a number; "
+                             "check the type as well as the range, on every method that writes "
+                             f"{name}", expected="status " + " or ".join(map(str, statuses)) +
+                             " (a problem)", received=f"status {response.status} {response.reason}")
+                expect_problem(ctx, response, PROBLEM_MEMBERS)
+            now = await _read(ctx, url, headers)
+            ctx.expect(now == before, f"PATCH {url} with {what} was refused, yet the resource "
+                       f"changed: a refused request changes nothing", expected=show(before),
+                       received=show(now))
+            stored = [item for item in await _listed(ctx, collection, headers) if item not in listed]
+            ctx.expect(not stored, f"POST {collection} with {what} was refused, yet GET {collection} "
+                       "lists a new resource: a refused request stores nothing",
+                       expected=f"the {len(listed)} listed before", received=show(stored[:1]))
+
+
+async def _read(ctx: CheckContext, url: str, headers: dict[str, str]) -> Any:
+    response = await ctx.request("GET", url, headers=headers)
+    ctx.expect(response.status == 200, f"GET {url} answered {response.status}",
+               expected="status 200", received=f"status {response.status} {response.reason}")
+    return ctx.json(response)
+
+
+async def _listed(ctx: CheckContext, collection: str, headers: dict[str, str]) -> list[Any]:
+    items = value_at(await _read(ctx, collection, headers), "$.items")
+    return items if isinstance(items, list) else []
 
 
 @check("token-lifetime")

@@ -131,6 +131,10 @@ def violations(name: str, schema: dict[str, Any], required: bool) -> Iterator[Va
             # stored as 300), which only an admitted number shows.
             number = _only(schema, "number" if "number" in kinds else "integer")
             sample = valid(number).map(json.dumps)
+        elif kind == "number" and _has_fractions(schema):
+            # A fraction inside the field's bounds (2.5 for 1 to 100): one outside them is refused
+            # for its range by a server that never looks at the type.
+            sample = valid({**_only(schema, "number"), "not": {"type": "integer"}})
         else:
             sample = valid(_OF_TYPE[kind])
         yield Variant(name, f"type {admitted} (sent {label})", sample)
@@ -188,6 +192,13 @@ def _array_violations(name: str, schema: dict[str, Any]) -> Iterator[Variant]:
                       valid({"type": "array", "items": item, "minItems": most + 1, "maxItems": most + 3}))
     for bad in violations(f"{name}[]", item, required=False):
         yield Variant(name, f"each item: {bad.rule}", st.tuples(bad.values).map(list))
+
+
+def _has_fractions(schema: dict[str, Any]) -> bool:
+    """Whether the bounds of `schema` leave room for a number with a fraction."""
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    return low is None or high is None or high > low
 
 
 def _only(schema: dict[str, Any], kind: str) -> dict[str, Any]:

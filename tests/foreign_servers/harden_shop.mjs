@@ -147,11 +147,15 @@ function limitOf(url) {
 // --- webhook addresses ---------------------------------------------------------------------------
 function isPublic(address) {
   let ip = address.toLowerCase();
-  // IPv4-mapped IPv6 reaches the IPv4 address, and URL parsing writes it in hex: ::ffff:7f00:1.
-  const dotted = ip.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-  const hex = ip.match(/^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/);
+  // IPv4-mapped IPv6 and NAT64 (64:ff9b::/96) reach the IPv4 address they hold, which URL
+  // parsing writes in hex: ::ffff:7f00:1, 64:ff9b::7f00:1.
+  const dotted = ip.match(/^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/);
+  const hex = ip.match(/^(?:::ffff:|64:ff9b::)(?:([0-9a-f]{1,4}):)?([0-9a-f]{1,4})$/);
   if (dotted) ip = dotted[1];
-  if (hex) ip = [parseInt(hex[1], 16) >> 8, parseInt(hex[1], 16) & 255, parseInt(hex[2], 16) >> 8, parseInt(hex[2], 16) & 255].join(".");
+  if (hex) {
+    const [high, low] = [parseInt(hex[1] || "0", 16), parseInt(hex[2], 16)];
+    ip = [high >> 8, high & 255, low >> 8, low & 255].join(".");
+  }
   if (net.isIPv4(ip)) {
     const [a, b] = ip.split(".").map(Number);
     return !(a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) ||

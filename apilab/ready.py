@@ -186,18 +186,20 @@ def main() -> None:
     _load()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     temporary = path.with_name(f".{path.name}")
-    with _inside(path.parent):
-        listener.bind(temporary.name)
-    listener.listen(1)
-    # Stopped while it waits (`apilab serve` ends): the socket goes with it.
+    # Stopped while it waits (`apilab serve` ends): the socket goes with it, whenever the signal
+    # comes, the moment it appears included.
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
-    os.replace(temporary, path)  # it appears ready to take a connection
     try:
+        with _inside(path.parent):
+            listener.bind(temporary.name)
+        listener.listen(1)
+        os.replace(temporary, path)  # it appears ready to take a connection
         connection, _address = listener.accept()
     finally:
         listener.close()
-        with contextlib.suppress(OSError):
-            path.unlink()  # taken: `apilab serve` makes the next one
+        for made in (temporary, path):  # taken: `apilab serve` makes the next one
+            with contextlib.suppress(OSError):
+                made.unlink()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # from here on, as the command's own process
     _serve(connection, stamp)
 

@@ -65,6 +65,10 @@ ALLOWED_CHOICES = {
         Edit(file="app.py", find='Location=str(request.url_for("get_page", slug=slug))',
              replace='Location=f"/pages/{slug}"'),
     ],
+    "invalid-slug-422": [  # PUT to a name that is not a slug: 422 rather than 404
+        Edit(file="app.py", find="        raise HTTPException(404, f\"{slug!r} cannot name a page",
+             replace="        raise HTTPException(422, f\"{slug!r} cannot name a page"),
+    ],
     "lean-304": [  # a 304 with only ETag and Cache-Control, but the 200's Content-Length
         Edit(file="app.py", find="        return Response(status_code=304, headers=headers)",
              replace="        return Response(status_code=304, headers={\n"
@@ -129,7 +133,7 @@ def test_the_openapi_document_covers_every_route_and_status_of_the_readme():
                 if method != "parameters"}
     assert statuses == {
         "get": {"200", "304", "404"}, "head": {"200", "304", "404"},
-        "put": {"200", "201", "412", "415", "422", "428"},
+        "put": {"200", "201", "404", "412", "415", "422", "428"},
         "patch": {"200", "404", "412", "415", "422", "428"},
         "delete": {"204", "404", "412", "428"},
     }

@@ -22,7 +22,7 @@ from typing import Any
 from grader.checks.registry import check
 from grader.context import NO_BODY, CheckContext
 from grader.http_helpers import list_members, unquote
-from grader.matchers import show
+from grader.matchers import MISSING, show, value_at
 from grader.wire import Received
 
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E / obs-text
@@ -379,13 +379,15 @@ async def last_modified_moves(
     create: dict[str, Any] | None = None,
 ) -> None:
     """Each of `changes` moves Last-Modified forward: its answer carries a later date than the
-    one before, and a GET right after shows that same date.
+    one before, and a GET right after shows that same date. Until the next change, the date
+    stays: a GET just before it still shows the last change's.
 
     Proves RFC 9110 §8.8.2 (Last-Modified is when the representation last changed; a client
     revalidating with If-Modified-Since relies on it) and the lesson policy that a write answers
     with its new validators. A date has whole seconds, so each change is sent more than a second
     after the answer to the one before: by then the server's clock, whatever its offset and
-    however it rounds, has moved on by a whole second. `${etag}` is the current ETag.
+    however it rounds, has moved on by a whole second, and a date taken from the time of the
+    request, not of the change, shows on the GET sent then. `${etag}` is the current ETag.
     """
     await prepare(ctx, create, (200, 201))
     answered = time.monotonic()
@@ -393,6 +395,14 @@ async def last_modified_moves(
     before = _date(ctx, await read_etag(ctx, path), f"GET {path}")
     for change in changes:
         await asyncio.sleep(max(0.0, answered + APART - time.monotonic()))
+        kept = _date(ctx, await read_etag(ctx, path), f"GET {path}")
+        ctx.expect(kept[0] == before[0], f"GET {path}, over a second after the page last changed "
+                   f"and with no change since, answered Last-Modified: {kept[0]} instead of the "
+                   f"last change's {before[0]}: Last-Modified is the time of the page's last "
+                   "change, not of the request; a date that moves while the page stays the same "
+                   "tells every client and cache that it changed when it did not",
+                   expected=f"Last-Modified: {before[0]}, until the page changes",
+                   received=f"Last-Modified: {kept[0]}")
         method = ctx.fill(change).get("method", "GET")
         changed = await send(ctx, change, path)
         answered = time.monotonic()
@@ -426,3 +436,135 @@ def _date(ctx: CheckContext, response: Received, where: str) -> tuple[str, float
     except (TypeError, ValueError):
         ctx.fail(f"{where} has a Last-Modified that is not an HTTP date",
                  expected="like Tue, 15 Nov 2025 08:12:31 GMT", received=f"Last-Modified: {value}")
+
+
+@check("server-owned-members")
+async def server_owned_members(
+    ctx: CheckContext,
+    *,
+    path: str,
+    collection: str,
+    changes: list[dict[str, Any]],
+    create: dict[str, Any] | None = None,
+    name: str = "slug",
+    counter: str = "revision",
+    items_path: str = "items",
+) -> None:
+    """Writes whose body sets the members the server owns leave them the server's: the resource
+    keeps the `name` its URL gives it, and its `counter` goes up by one per write, whatever the
+    body says.
+
+    Proves the lesson policy that the slug comes from the URL and the revision from the server
+    (RFC 9110 §9.3.4: a PUT's target is its URL; OWASP API3:2023, mass assignment). Each of
+    `changes`, sent with `${etag}` the current ETag, must be a 2xx whose answer has the old name
+    and the next counter; a GET of `path` then shows the same, the collection's item of that
+    name shows the same counter, and no item has the name the body sent.
+    """
+    await prepare(ctx, create, (200, 201))
+    path, collection = ctx.fill(path), ctx.fill(collection)
+    page = ctx.json(await read_etag(ctx, path))
+    own = {name: _member(ctx, page, name, f"GET {path}"), counter: _member(ctx, page, counter, f"GET {path}")}
+    ctx.expect(type(own[counter]) is int, f"GET {path} has a {counter} that is not a whole number",
+               expected=f"{counter}: an integer", received=f"{counter}: {show(own[counter])}")
+    for change in changes:
+        sent = ctx.fill(change)
+        body = sent.get("json", {})
+        label = (f"{sent.get('method', 'GET').upper()} {path} with "
+                 f"{', '.join(f'{key}: {show(body[key])}' for key in (name, counter) if key in body)} "
+                 "in its body")
+        changed = await send(ctx, change, path)
+        ctx.expect(200 <= changed.status < 300, f"{label} answered {changed.status}: the server "
+                   f"ignores {name} and {counter} in a request body, so the change goes ahead",
+                   expected="status 200", received=f"status {changed.status} {changed.reason}")
+        own[counter] += 1
+        _owned(ctx, ctx.json(changed), own, f"{label}: its answer", name, counter)
+        _owned(ctx, ctx.json(await read_etag(ctx, path)), own, f"{label}: GET {path} right after",
+               name, counter)
+        listed = await ctx.request("GET", collection)
+        ctx.expect(listed.status == 200, f"GET {collection} answered {listed.status}",
+                   expected="status 200", received=f"status {listed.status} {listed.reason}")
+        items = value_at(ctx.json(listed), items_path)
+        items = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+        mine = [item for item in items if item.get(name) == own[name]]
+        ctx.expect(len(mine) == 1, f"{label}: GET {collection} right after lists "
+                   f"{len(mine)} items with {name} {show(own[name])}, the page's own",
+                   expected=f"one item with {name}: {show(own[name])}",
+                   received=f"{len(mine)} such items among {len(items)}")
+        _owned(ctx, mine[0], own, f"{label}: its item in GET {collection} right after", name, counter)
+        if name in body and body[name] != own[name]:
+            for item in (item for item in items if item.get(name) == body[name]):
+                ctx.fail(f"{label}: GET {collection} right after lists a page named "
+                         f"{show(body[name])}, the {name} the body sent; the {name} of a page is "
+                         "its URL's, and a body cannot rename or copy it",
+                         expected=f"no item with {name}: {show(body[name])}", received=show(item))
+
+
+def _member(ctx: CheckContext, document: Any, name: str, where: str) -> Any:
+    value = document.get(name, MISSING) if isinstance(document, dict) else MISSING
+    ctx.expect(value is not MISSING, f"{where} has no {name}", expected=f"a {name} member",
+               received=show(document))
+    return value
+
+
+def _owned(ctx: CheckContext, document: Any, own: dict[str, Any], where: str, name: str,
+           counter: str) -> None:
+    """Fail unless `document` shows the `own` values of the members the server owns."""
+    for key, value in own.items():
+        shown = document.get(key, MISSING) if isinstance(document, dict) else MISSING
+        ctx.expect(shown == value, f"{where} shows {key} {show(shown)}: the server ignores {name} "
+                   f"and {counter} in a request body (the {name} comes from the URL, the {counter} "
+                   f"from the server, one more per change), so an editor who sends back the page "
+                   f"it read cannot rename it or set its {counter}",
+                   expected=f"{key}: {show(value)}", received=f"{key}: {show(shown)}")
+
+
+@check("list-sorted")
+async def list_sorted(
+    ctx: CheckContext,
+    *,
+    collection: str,
+    member: str,
+    create: dict[str, Any],
+    names: Sequence[str],
+    key: str = "slug",
+    items_path: str = "items",
+) -> None:
+    """The whole list is in order of `key`, compared character by character (by code point,
+    which for ASCII is the order of the bytes), whatever order its members were created in.
+
+    Creates a member at `member` for each of `names`, in that order (`${n}` is the name), which
+    is not their sorted order; its `key` is the last segment of that path. Then the list must
+    hold them, and each of its items must sort no later than the next. Proves the lesson's
+    contract (README: the list is sorted by slug).
+    """
+    created = []
+    for n in names:
+        ctx.vars["n"] = n
+        await prepare(ctx, {**create, "path": member}, (200, 201))
+        created.append(ctx.fill(member).rsplit("/", 1)[-1])
+    collection = ctx.fill(collection)
+    response = await ctx.request("GET", collection)
+    ctx.expect(response.status == 200, f"GET {collection} answered {response.status}",
+               expected="status 200", received=f"status {response.status} {response.reason}")
+    items = value_at(ctx.json(response), items_path)
+    ctx.expect(isinstance(items, list), f"GET {collection} has no list of items at {items_path}",
+               expected=f"{items_path}: a list", received=show(items))
+    keys = [item.get(key) if isinstance(item, dict) else None for item in items]
+    missing = [n for n in created if n not in keys]
+    ctx.expect(not missing, f"GET {collection} does not list the pages this check just created",
+               expected=f"items with {key} {', '.join(map(show, created))}",
+               received=f"none with {key} {', '.join(map(show, missing))}")
+    ours = [k for k in keys if k in created]
+    # This check's own pages first: out of order, they show the mistake most plainly.
+    for first, then in [*zip(ours, ours[1:], strict=False), *zip(keys, keys[1:], strict=False)]:
+        if isinstance(first, str) and isinstance(then, str) and first <= then:
+            continue
+        ctx.fail(f"GET {collection} lists {key} {show(first)} before {show(then)}, though the list "
+                 f"is sorted by {key}, character by character: a client shows it as it comes, and "
+                 f"finds a page in it by its {key}. This check created "
+                 f"{', '.join(map(show, created))} in that order; the list must not keep the order "
+                 "of creation",
+                 expected=f"every item's {key} in sorted order (-, then digits, then letters): "
+                 f"{', '.join(map(show, sorted(created)))} among them",
+                 received=f"{show(then)} after {show(first)}; this check's pages listed as "
+                 f"{', '.join(map(show, ours))}")

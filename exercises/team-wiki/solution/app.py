@@ -238,6 +238,11 @@ async def require_json(request: Request) -> None:
 JsonBody = Depends(require_json)
 
 
+# A page's name in its URL (README: the slug). Any other name names no page: GET, HEAD, PATCH and
+# DELETE find nothing there (404), and PUT creates nothing.
+SLUG = re.compile(r"[a-z0-9-]+")
+
+
 def find_page(slug: str) -> Page:
     page = PAGES.get(slug)
     if page is None:
@@ -260,6 +265,9 @@ async def get_page(slug: str, request: Request) -> Response:
 @app.put("/pages/{slug}", dependencies=[JsonBody])
 async def put_page(slug: str, content: PageIn, request: Request) -> Response:
     """Create with If-None-Match: * (201), or replace title and body with If-Match (200)."""
+    if not SLUG.fullmatch(slug):
+        raise HTTPException(404, f"{slug!r} cannot name a page: a slug has lowercase letters, "
+                                 "digits and - only")
     page = PAGES.get(slug)
     check_write(request, page)
     if page is None:

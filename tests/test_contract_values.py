@@ -205,3 +205,14 @@ def test_probe_text_draws_from_every_character_utf8_can_carry():
     assert characters().wrapped_strategy.intervals.intervals == ((0, 0xD7FF), (0xE000, 0x10FFFF))
     assert characters(0x80).wrapped_strategy.intervals.intervals == ((0x80, 0xD7FF),
                                                                       (0xE000, 0x10FFFF))
+
+
+def test_a_path_parameter_is_odd_text_but_never_holds_a_slash():
+    # Sent as %2F, a "/" is data; frameworks decode it before routing all the same (Starlette and
+    # Werkzeug redirect it), and a learner's server would be failed for its framework.
+    from grader.contract.reads import _GARBAGE, _SEGMENT
+
+    segments = drawn(_SEGMENT, 200)
+    assert segments and not any("/" in value for value in segments)
+    assert any(not value.isascii() for value in segments), "still any text"
+    assert any("/" in value for value in drawn(_GARBAGE, 400)), "query values may hold one"

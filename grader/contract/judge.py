@@ -23,13 +23,8 @@ def status_problem(operation: Operation, response: Received) -> str | None:
         return None
     listed = ", ".join(str(s) for s in operation.statuses)
     server = " (a server error)" if response.status >= 500 else ""
-    slash = ""
-    if 300 <= response.status < 400 and "%2f" in response.url.lower():
-        slash = ("; a parameter here holds a \"/\" (sent as %2F), which some frameworks decode "
-                 "before routing, and then redirect to another path: the value names no resource "
-                 "(in FastAPI, build the app with redirect_slashes=False)")
     return (f"{operation.label} answered {response.status}{server}, a status the contract does "
-            f"not list for it (it lists {listed}){slash}")
+            f"not list for it (it lists {listed})")
 
 
 def body_problem(schema: dict[str, Any] | None, response: Received, what: str) -> str | None:

@@ -12,6 +12,7 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable
+from itertools import count
 from typing import Any, NoReturn
 from urllib.parse import urljoin
 
@@ -209,42 +210,66 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
 
     Then, exactly: with the count begun afresh, each of `attempts - 1` wrong keys is answered 401,
     and so is a request without a key sent among them, which is no guess; the next request with a
-    key is answered 429. The first part cannot judge that: the wrong keys that earlier checks (or
-    anyone) sent within the window count toward its lockout too. Once that lockout is over, the
-    wrong keys it counted are older than the window, whoever sent them.
+    key is answered 429. One of those wrong keys is a key the check revoked (revoked keys are wrong
+    keys too). The first part cannot judge that: the wrong keys that earlier checks (or anyone)
+    sent within the window count toward its lockout too. Once that lockout is over, the wrong keys
+    it counted are older than the window, whoever sent them.
 
     While that second lockout lasts, a request without a key is still answered 401 (only requests
     with a key are locked out), and 2 s into it, the right key's 429 has a smaller Retry-After than
-    the first 429's: it says when the lockout ends, so it counts down."""
+    the first 429's: it says when the lockout ends, so it counts down.
+
+    Every request of both parts carries an `X-Forwarded-For` (see `_forwarded`) that names a new
+    client each time, which changes nothing: the address counted is the connection's."""
     right = (await issue_key(ctx, keys, "grader", login))["key"]
+    revoked = await _revoked_key(ctx, keys, login)
+    written = count(1)
+
+    def forwarded() -> dict[str, str]:
+        return _forwarded(next(written))
 
     def wrong_key() -> Awaitable[Received]:
-        return _wrong_key(ctx, use, header)
+        return _wrong_key(ctx, use, header, forwarded())
 
     def right_key() -> Awaitable[Received]:
-        return ctx.request("GET", use, headers={header: right})
+        return ctx.request("GET", use, headers={header: right, **forwarded()})
 
-    locked, _ = await until_locked_out(ctx, wrong_key, attempts, "wrong keys")
+    forged = ("; each wrong key came with an X-Forwarded-For that began with an address of its "
+              "own, which the client writes, so it changes nothing: the address that counts is the "
+              "connection's (behind a proxy you trust, the address it appends last, the same each "
+              "time here)")
+    locked, _ = await until_locked_out(ctx, wrong_key, attempts, "wrong keys", note=forged)
     await expect_lockout(ctx, locked, lockout, right_key, "a right key")
 
     allowed = attempts - 1
+    revoked_at = allowed // 2
     without_key: list[Received] = []
     sent = 0
 
     async def counted() -> Received:
-        """The next wrong key; just before the last one allowed, a request without a key first."""
+        """The next wrong key, the revoked key halfway; just before the last one allowed, a
+        request without a key first."""
         nonlocal sent
         sent += 1
         if sent == allowed:
-            bare = await ctx.request("GET", use)
+            bare = await ctx.request("GET", use, headers=forwarded())
             without_key.append(bare)
             if bare.status == 429:  # locked out already: the loop stops at it, judged below
                 return bare
             ctx.expect(bare.status == 401, f"GET {use} without a key answered {bare.status}",
                        expected="status 401", received=f"status {bare.status}")
-        return await wrong_key()
+        if sent != revoked_at:
+            return await wrong_key()
+        response = await ctx.request("GET", use, headers={header: revoked, **forwarded()})
+        ctx.expect(response.status in (401, 429), f"GET {use} with a revoked key answered "
+                   f"{response.status}", expected="status 401: a revoked key is refused at once",
+                   received=f"status {response.status}")
+        return response
 
-    locked, at = await until_locked_out(ctx, counted, attempts, "wrong keys", after_lockout=True)
+    revoked_too = (f"; wrong key #{revoked_at} was a key revoked beforehand, and a revoked key is "
+                   "as wrong as an unknown one")
+    locked, at = await until_locked_out(ctx, counted, attempts, "wrong keys", after_lockout=True,
+                                        note=revoked_too + forged)
     if at < attempts:  # judged at once, so that the report ends on that 429; waited out all the same
         try:
             _locked_early(ctx, at, allowed, use, without_key)
@@ -252,7 +277,7 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
             await wait_out(locked, lockout)
 
     async def no_key_not_locked_out() -> None:
-        bare = await ctx.request("GET", use)
+        bare = await ctx.request("GET", use, headers=forwarded())
         ctx.expect(bare.status == 401, f"while locked out, GET {use} without a key answered "
                    f"{bare.status}: a request without a key is no guess, and only requests that "
                    "carry a key are locked out", expected="status 401: 429 is for requests with a key",
@@ -262,10 +287,31 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
                          meanwhile=no_key_not_locked_out, counts_down_after=2)
 
 
-def _wrong_key(ctx: CheckContext, use: str, header: str) -> Awaitable[Received]:
-    """GET `use` with a made-up key, a new one each time."""
+def _forwarded(written: int) -> dict[str, str]:
+    """An X-Forwarded-For as a client writes one, a new address each time, after which a proxy on
+    the loopback appended the address it saw, the same each time: a server that trusts a proxy
+    there (uvicorn does by default) takes that last address, and one that counts the connection
+    ignores the header; only a server that believes the client's own writing sees a new client."""
+    return {"X-Forwarded-For": f"203.0.113.{written}, 198.51.100.7"}
+
+
+def _wrong_key(ctx: CheckContext, use: str, header: str,
+               headers: dict[str, str] | None = None) -> Awaitable[Received]:
+    """GET `use` with a made-up key, a new one each time, and any other `headers`."""
     wrong = "ak_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(40))
-    return ctx.request("GET", use, headers={header: wrong})
+    return ctx.request("GET", use, headers={header: wrong, **(headers or {})})
+
+
+async def _revoked_key(ctx: CheckContext, keys: str, login: dict[str, str]) -> str:
+    """A key issued, then revoked with DELETE."""
+    issued = await issue_key(ctx, keys, "grader", login)
+    url = issued["url"] or f"{keys}/{issued.get('id')}"
+    with ctx.preparing(f"revoking an API key (DELETE {url} with the password)"):
+        deleted = await ctx.request("DELETE", url, headers=basic(login))
+        ctx.expect(deleted.status == 204, f"DELETE {url} answered {deleted.status}; make "
+                   "revoked-key-401 pass first", expected="status 204",
+                   received=f"status {deleted.status}")
+    return issued["key"]
 
 
 def _locked_early(ctx: CheckContext, at: int, allowed: int, use: str,

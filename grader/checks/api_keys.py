@@ -336,53 +336,81 @@ def _locked_early(ctx: CheckContext, at: int, allowed: int, use: str,
 async def wrong_keys_expire(ctx: CheckContext, *, keys: str, use: str, login: dict[str, str],
                             attempts: int = 11, window: int = 5, lockout: int = 5,
                             header: str = "X-API-Key") -> None:
-    """Wrong keys count for `window` seconds only (OWASP API4:2023: a lockout stops guessing at
-    speed, not whoever mistyped a key a while ago): `attempts - 2` wrong keys, each answered 401,
-    and once they are older than the window, one more wrong key is answered 401 and a right key
-    200, where a count that never forgets locks the address out at that one more.
+    """Only the wrong keys of the last `window` seconds count, at every moment (OWASP API4:2023:
+    a lockout stops guessing at speed, not whoever mistyped a key a while ago). A wrong key,
+    `attempts - 3` more a second before it is `window` s old, and once it is older, one more:
+    each is answered 401 and a right key 200, where a count that never forgets has locked the
+    address out. Then one more wrong key, the `attempts - 1`th of the last `window` s, is
+    answered 401, and the next request with a key (a right one) 429, where a fixed window, begun
+    afresh `window` s after the first wrong key, has counted two.
 
     It needs a count begun afresh, which guessing-locked-out, run just before it, leaves; should
     earlier wrong keys lock the address out on the way all the same, it waits that lockout out
-    and begins again, once. It waits until its own wrong keys are older than the window, so that
-    the checks after it start with none either."""
+    and begins again, once. It waits until its own wrong keys are older than the window, and any
+    lockout they began is over, so that the checks after it start with none either."""
     right = (await issue_key(ctx, keys, "grader", login))["key"]
-    spread, pause = attempts - 2, window + 0.3
-    last = time.monotonic()
+    early, pause = attempts - 3, window + 0.3
+    first = last = later = time.monotonic()
     try:
         for again in (False, True):
-            locked, at = await _refused(ctx, use, header, spread)
-            last = time.monotonic()
+            locked, at = await _refused(ctx, use, header, 1)
+            first = last = time.monotonic()
+            if locked is None:
+                await asyncio.sleep(window - 1)
+                later = time.monotonic()
+                locked, at = await _refused(ctx, use, header, early, after=1)
+                last = time.monotonic()
             if locked is None:
                 break
             await wait_out(locked, lockout)
             ctx.expect(not again, f"once a lockout was over, wrong key #{at} answered 429: locked "
                        f"out after {at - 1} wrong keys, where {attempts - 1} are allowed",
-                       expected=f"401 to each of {spread} wrong keys", received=f"429 at wrong key #{at}")
-        await asyncio.sleep(pause)
+                       expected=f"401 to each of {early + 1} wrong keys", received=f"429 at wrong key #{at}")
+        await asyncio.sleep(max(0.0, first + pause - time.monotonic()))
+        sent = (f"a wrong key, {early} more {window - 1} s later, and, {pause:g} s after the first, "
+                "one more")
         one_more = await _wrong_key(ctx, use, header)
         last = time.monotonic()
-        ctx.expect(one_more.status == 401, f"{spread} wrong keys, then, {pause:g} s later, one more: "
-                   f"it answered {one_more.status}", expected=f"status 401: only the wrong keys "
-                   f"of the last {window} s count toward a lockout", received=f"status {one_more.status}")
+        ctx.expect(one_more.status == 401, f"{sent}: it answered {one_more.status}",
+                   expected=f"status 401: the first is older than {window} s, so {early + 1} wrong "
+                   f"keys count, and {attempts - 1} are allowed", received=f"status {one_more.status}")
         after = await ctx.request("GET", use, headers={header: right})
-        why = (f"the {spread} wrong keys older than {window} s still counted, so {spread + 1} wrong "
-               "keys spread over any length of time lock an address out" if after.status == 429
+        why = (f"the first wrong key, {pause:g} s old, still counted, so {early + 2} wrong keys "
+               f"spread over more than {window} s locked the address out: a count that never "
+               "forgets locks out whoever mistyped a key a while ago" if after.status == 429
                else "a right key works when the address is not locked out")
-        ctx.expect(after.status == 200, f"{spread} wrong keys, then, {pause:g} s later, one more and "
-                   f"a right key: the right key answered {after.status}: {why}",
-                   expected=f"status 200: only {attempts - 1} wrong keys within {window} s lock an "
-                   "address out", received=f"status {after.status}")
+        ctx.expect(after.status == 200, f"{sent} and a right key: the right key answered "
+                   f"{after.status}: {why}", expected=f"status 200: only the wrong keys of the last "
+                   f"{window} s count", received=f"status {after.status}")
+        tenth = await _wrong_key(ctx, use, header)
+        last = time.monotonic()
+        ctx.expect(tenth.status == 401, f"{sent}, a right key, and one more wrong key: it answered "
+                   f"{tenth.status}", expected=f"status 401: it is the {attempts - 1}th wrong key "
+                   f"within {window} s, and the lockout begins with the request after it",
+                   received=f"status {tenth.status}")
+        next_one = await ctx.request("GET", use, headers={header: right})
+        why = (f"the last {attempts - 1} wrong keys, all sent within {last - later:.1f} s, did not "
+               "lock the address "
+               f"out, as when only the 2 sent {window} s or more after the first count: a count that "
+               f"begins afresh {window} s after the first wrong key (a fixed window) misses "
+               f"{attempts - 1} wrong keys within {window} s that fall on either side of its restart"
+               if next_one.status == 200 else "the lockout begins with the request after them")
+        ctx.expect(next_one.status == 429, f"{sent} (401, and a right key 200), then one more wrong "
+                   f"key and a right key: the right key answered {next_one.status}: {why}",
+                   expected=f"status 429: {attempts - 1} wrong keys within the last {window} s lock "
+                   "the address out", received=f"status {next_one.status}")
     finally:
-        await asyncio.sleep(max(0.0, last + pause - time.monotonic()))
+        await asyncio.sleep(max(0.0, last + max(window, lockout) + 0.3 - time.monotonic()))
 
 
-async def _refused(ctx: CheckContext, use: str, header: str,
-                   count: int) -> tuple[Received | None, int]:
-    """Send `count` wrong keys, each to be answered 401; a 429 stops them: it, and which it was."""
-    for attempt in range(1, count + 1):
+async def _refused(ctx: CheckContext, use: str, header: str, count: int,
+                   after: int = 0) -> tuple[Received | None, int]:
+    """Send `count` wrong keys, each to be answered 401, numbered from `after + 1`; a 429 stops
+    them: it, and which it was."""
+    for attempt in range(after + 1, after + count + 1):
         response = await _wrong_key(ctx, use, header)
         if response.status == 429:
             return response, attempt
         ctx.expect(response.status == 401, f"wrong key #{attempt} answered {response.status}",
                    expected="status 401", received=f"status {response.status}")
-    return None, count
+    return None, after + count

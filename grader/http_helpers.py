@@ -303,12 +303,14 @@ def leaked_internals(text: str) -> tuple[str, str] | None:
 
 async def until_locked_out(ctx: CheckContext, wrong_guess: Callable[[], Awaitable[Received]],
                            attempts: int, guesses: str, whose: str = "",
-                           described: str = "", after_lockout: bool = False) -> tuple[Received, int]:
+                           described: str = "", after_lockout: bool = False,
+                           note: str = "") -> tuple[Received, int]:
     """The 429 that repeated wrong guesses (`wrong_guess()` sends one) lead to within
     `attempts` tries, each answered 401 until then, and the try it came at; `guesses` names
     them ("wrong keys"), for `whose` account if any (`described` instead in the failure that
     none was refused). With `after_lockout`, the guesses follow a lockout that has ended, and
-    the failures say so."""
+    the failures say so. `note` adds, to the failure that the lockout came late or never, what a
+    server may have miscounted in the guesses."""
     one = guesses.removesuffix("s")
     of = f" for {whose}" if whose else ""
     since = "once the first lockout was over, " if after_lockout else ""
@@ -324,7 +326,7 @@ async def until_locked_out(ctx: CheckContext, wrong_guess: Callable[[], Awaitabl
     outcome = (f"the lockout must begin with the request after {one} #{attempts - 1}, and "
                "it came later than that, or only once" if after_lockout
                else "nothing slows a guesser down")
-    ctx.fail(f"{since}{attempts} {guesses} in a row{of} were all answered 401: {outcome}",
+    ctx.fail(f"{since}{attempts} {guesses} in a row{of} were all answered 401: {outcome}{note}",
              expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")
 
 

@@ -12,6 +12,7 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable
+from itertools import count
 from typing import Any, NoReturn
 from urllib.parse import urljoin
 
@@ -209,42 +210,66 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
 
     Then, exactly: with the count begun afresh, each of `attempts - 1` wrong keys is answered 401,
     and so is a request without a key sent among them, which is no guess; the next request with a
-    key is answered 429. The first part cannot judge that: the wrong keys that earlier checks (or
-    anyone) sent within the window count toward its lockout too. Once that lockout is over, the
-    wrong keys it counted are older than the window, whoever sent them.
+    key is answered 429. One of those wrong keys is a key the check revoked (revoked keys are wrong
+    keys too). The first part cannot judge that: the wrong keys that earlier checks (or anyone)
+    sent within the window count toward its lockout too. Once that lockout is over, the wrong keys
+    it counted are older than the window, whoever sent them.
 
     While that second lockout lasts, a request without a key is still answered 401 (only requests
     with a key are locked out), and 2 s into it, the right key's 429 has a smaller Retry-After than
-    the first 429's: it says when the lockout ends, so it counts down."""
+    the first 429's: it says when the lockout ends, so it counts down.
+
+    Every request of both parts carries an `X-Forwarded-For` (see `_forwarded`) that names a new
+    client each time, which changes nothing: the address counted is the connection's."""
     right = (await issue_key(ctx, keys, "grader", login))["key"]
+    revoked = await _revoked_key(ctx, keys, login)
+    written = count(1)
+
+    def forwarded() -> dict[str, str]:
+        return _forwarded(next(written))
 
     def wrong_key() -> Awaitable[Received]:
-        return _wrong_key(ctx, use, header)
+        return _wrong_key(ctx, use, header, forwarded())
 
     def right_key() -> Awaitable[Received]:
-        return ctx.request("GET", use, headers={header: right})
+        return ctx.request("GET", use, headers={header: right, **forwarded()})
 
-    locked, _ = await until_locked_out(ctx, wrong_key, attempts, "wrong keys")
+    forged = ("; each wrong key came with an X-Forwarded-For that began with an address of its "
+              "own, which the client writes, so it changes nothing: the address that counts is the "
+              "connection's (behind a proxy you trust, the address it appends last, the same each "
+              "time here)")
+    locked, _ = await until_locked_out(ctx, wrong_key, attempts, "wrong keys", note=forged)
     await expect_lockout(ctx, locked, lockout, right_key, "a right key")
 
     allowed = attempts - 1
+    revoked_at = allowed // 2
     without_key: list[Received] = []
     sent = 0
 
     async def counted() -> Received:
-        """The next wrong key; just before the last one allowed, a request without a key first."""
+        """The next wrong key, the revoked key halfway; just before the last one allowed, a
+        request without a key first."""
         nonlocal sent
         sent += 1
         if sent == allowed:
-            bare = await ctx.request("GET", use)
+            bare = await ctx.request("GET", use, headers=forwarded())
             without_key.append(bare)
             if bare.status == 429:  # locked out already: the loop stops at it, judged below
                 return bare
             ctx.expect(bare.status == 401, f"GET {use} without a key answered {bare.status}",
                        expected="status 401", received=f"status {bare.status}")
-        return await wrong_key()
+        if sent != revoked_at:
+            return await wrong_key()
+        response = await ctx.request("GET", use, headers={header: revoked, **forwarded()})
+        ctx.expect(response.status in (401, 429), f"GET {use} with a revoked key answered "
+                   f"{response.status}", expected="status 401: a revoked key is refused at once",
+                   received=f"status {response.status}")
+        return response
 
-    locked, at = await until_locked_out(ctx, counted, attempts, "wrong keys", after_lockout=True)
+    revoked_too = (f"; wrong key #{revoked_at} was a key revoked beforehand, and a revoked key is "
+                   "as wrong as an unknown one")
+    locked, at = await until_locked_out(ctx, counted, attempts, "wrong keys", after_lockout=True,
+                                        note=revoked_too + forged)
     if at < attempts:  # judged at once, so that the report ends on that 429; waited out all the same
         try:
             _locked_early(ctx, at, allowed, use, without_key)
@@ -252,7 +277,7 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
             await wait_out(locked, lockout)
 
     async def no_key_not_locked_out() -> None:
-        bare = await ctx.request("GET", use)
+        bare = await ctx.request("GET", use, headers=forwarded())
         ctx.expect(bare.status == 401, f"while locked out, GET {use} without a key answered "
                    f"{bare.status}: a request without a key is no guess, and only requests that "
                    "carry a key are locked out", expected="status 401: 429 is for requests with a key",
@@ -262,10 +287,31 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
                          meanwhile=no_key_not_locked_out, counts_down_after=2)
 
 
-def _wrong_key(ctx: CheckContext, use: str, header: str) -> Awaitable[Received]:
-    """GET `use` with a made-up key, a new one each time."""
+def _forwarded(written: int) -> dict[str, str]:
+    """An X-Forwarded-For as a client writes one, a new address each time, after which a proxy on
+    the loopback appended the address it saw, the same each time: a server that trusts a proxy
+    there (uvicorn does by default) takes that last address, and one that counts the connection
+    ignores the header; only a server that believes the client's own writing sees a new client."""
+    return {"X-Forwarded-For": f"203.0.113.{written}, 198.51.100.7"}
+
+
+def _wrong_key(ctx: CheckContext, use: str, header: str,
+               headers: dict[str, str] | None = None) -> Awaitable[Received]:
+    """GET `use` with a made-up key, a new one each time, and any other `headers`."""
     wrong = "ak_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz23456789") for _ in range(40))
-    return ctx.request("GET", use, headers={header: wrong})
+    return ctx.request("GET", use, headers={header: wrong, **(headers or {})})
+
+
+async def _revoked_key(ctx: CheckContext, keys: str, login: dict[str, str]) -> str:
+    """A key issued, then revoked with DELETE."""
+    issued = await issue_key(ctx, keys, "grader", login)
+    url = issued["url"] or f"{keys}/{issued.get('id')}"
+    with ctx.preparing(f"revoking an API key (DELETE {url} with the password)"):
+        deleted = await ctx.request("DELETE", url, headers=basic(login))
+        ctx.expect(deleted.status == 204, f"DELETE {url} answered {deleted.status}; make "
+                   "revoked-key-401 pass first", expected="status 204",
+                   received=f"status {deleted.status}")
+    return issued["key"]
 
 
 def _locked_early(ctx: CheckContext, at: int, allowed: int, use: str,
@@ -290,53 +336,81 @@ def _locked_early(ctx: CheckContext, at: int, allowed: int, use: str,
 async def wrong_keys_expire(ctx: CheckContext, *, keys: str, use: str, login: dict[str, str],
                             attempts: int = 11, window: int = 5, lockout: int = 5,
                             header: str = "X-API-Key") -> None:
-    """Wrong keys count for `window` seconds only (OWASP API4:2023: a lockout stops guessing at
-    speed, not whoever mistyped a key a while ago): `attempts - 2` wrong keys, each answered 401,
-    and once they are older than the window, one more wrong key is answered 401 and a right key
-    200, where a count that never forgets locks the address out at that one more.
+    """Only the wrong keys of the last `window` seconds count, at every moment (OWASP API4:2023:
+    a lockout stops guessing at speed, not whoever mistyped a key a while ago). A wrong key,
+    `attempts - 3` more a second before it is `window` s old, and once it is older, one more:
+    each is answered 401 and a right key 200, where a count that never forgets has locked the
+    address out. Then one more wrong key, the `attempts - 1`th of the last `window` s, is
+    answered 401, and the next request with a key (a right one) 429, where a fixed window, begun
+    afresh `window` s after the first wrong key, has counted two.
 
     It needs a count begun afresh, which guessing-locked-out, run just before it, leaves; should
     earlier wrong keys lock the address out on the way all the same, it waits that lockout out
-    and begins again, once. It waits until its own wrong keys are older than the window, so that
-    the checks after it start with none either."""
+    and begins again, once. It waits until its own wrong keys are older than the window, and any
+    lockout they began is over, so that the checks after it start with none either."""
     right = (await issue_key(ctx, keys, "grader", login))["key"]
-    spread, pause = attempts - 2, window + 0.3
-    last = time.monotonic()
+    early, pause = attempts - 3, window + 0.3
+    first = last = later = time.monotonic()
     try:
         for again in (False, True):
-            locked, at = await _refused(ctx, use, header, spread)
-            last = time.monotonic()
+            locked, at = await _refused(ctx, use, header, 1)
+            first = last = time.monotonic()
+            if locked is None:
+                await asyncio.sleep(window - 1)
+                later = time.monotonic()
+                locked, at = await _refused(ctx, use, header, early, after=1)
+                last = time.monotonic()
             if locked is None:
                 break
             await wait_out(locked, lockout)
             ctx.expect(not again, f"once a lockout was over, wrong key #{at} answered 429: locked "
                        f"out after {at - 1} wrong keys, where {attempts - 1} are allowed",
-                       expected=f"401 to each of {spread} wrong keys", received=f"429 at wrong key #{at}")
-        await asyncio.sleep(pause)
+                       expected=f"401 to each of {early + 1} wrong keys", received=f"429 at wrong key #{at}")
+        await asyncio.sleep(max(0.0, first + pause - time.monotonic()))
+        sent = (f"a wrong key, {early} more {window - 1} s later, and, {pause:g} s after the first, "
+                "one more")
         one_more = await _wrong_key(ctx, use, header)
         last = time.monotonic()
-        ctx.expect(one_more.status == 401, f"{spread} wrong keys, then, {pause:g} s later, one more: "
-                   f"it answered {one_more.status}", expected=f"status 401: only the wrong keys "
-                   f"of the last {window} s count toward a lockout", received=f"status {one_more.status}")
+        ctx.expect(one_more.status == 401, f"{sent}: it answered {one_more.status}",
+                   expected=f"status 401: the first is older than {window} s, so {early + 1} wrong "
+                   f"keys count, and {attempts - 1} are allowed", received=f"status {one_more.status}")
         after = await ctx.request("GET", use, headers={header: right})
-        why = (f"the {spread} wrong keys older than {window} s still counted, so {spread + 1} wrong "
-               "keys spread over any length of time lock an address out" if after.status == 429
+        why = (f"the first wrong key, {pause:g} s old, still counted, so {early + 2} wrong keys "
+               f"spread over more than {window} s locked the address out: a count that never "
+               "forgets locks out whoever mistyped a key a while ago" if after.status == 429
                else "a right key works when the address is not locked out")
-        ctx.expect(after.status == 200, f"{spread} wrong keys, then, {pause:g} s later, one more and "
-                   f"a right key: the right key answered {after.status}: {why}",
-                   expected=f"status 200: only {attempts - 1} wrong keys within {window} s lock an "
-                   "address out", received=f"status {after.status}")
+        ctx.expect(after.status == 200, f"{sent} and a right key: the right key answered "
+                   f"{after.status}: {why}", expected=f"status 200: only the wrong keys of the last "
+                   f"{window} s count", received=f"status {after.status}")
+        tenth = await _wrong_key(ctx, use, header)
+        last = time.monotonic()
+        ctx.expect(tenth.status == 401, f"{sent}, a right key, and one more wrong key: it answered "
+                   f"{tenth.status}", expected=f"status 401: it is the {attempts - 1}th wrong key "
+                   f"within {window} s, and the lockout begins with the request after it",
+                   received=f"status {tenth.status}")
+        next_one = await ctx.request("GET", use, headers={header: right})
+        why = (f"the last {attempts - 1} wrong keys, all sent within {last - later:.1f} s, did not "
+               "lock the address "
+               f"out, as when only the 2 sent {window} s or more after the first count: a count that "
+               f"begins afresh {window} s after the first wrong key (a fixed window) misses "
+               f"{attempts - 1} wrong keys within {window} s that fall on either side of its restart"
+               if next_one.status == 200 else "the lockout begins with the request after them")
+        ctx.expect(next_one.status == 429, f"{sent} (401, and a right key 200), then one more wrong "
+                   f"key and a right key: the right key answered {next_one.status}: {why}",
+                   expected=f"status 429: {attempts - 1} wrong keys within the last {window} s lock "
+                   "the address out", received=f"status {next_one.status}")
     finally:
-        await asyncio.sleep(max(0.0, last + pause - time.monotonic()))
+        await asyncio.sleep(max(0.0, last + max(window, lockout) + 0.3 - time.monotonic()))
 
 
-async def _refused(ctx: CheckContext, use: str, header: str,
-                   count: int) -> tuple[Received | None, int]:
-    """Send `count` wrong keys, each to be answered 401; a 429 stops them: it, and which it was."""
-    for attempt in range(1, count + 1):
+async def _refused(ctx: CheckContext, use: str, header: str, count: int,
+                   after: int = 0) -> tuple[Received | None, int]:
+    """Send `count` wrong keys, each to be answered 401, numbered from `after + 1`; a 429 stops
+    them: it, and which it was."""
+    for attempt in range(after + 1, after + count + 1):
         response = await _wrong_key(ctx, use, header)
         if response.status == 429:
             return response, attempt
         ctx.expect(response.status == 401, f"wrong key #{attempt} answered {response.status}",
                    expected="status 401", received=f"status {response.status}")
-    return None, count
+    return None, after + count

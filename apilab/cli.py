@@ -780,7 +780,7 @@ def sync_command() -> None:
 @click.argument("exercise", required=False)
 @click.option("--no-notebooks", is_flag=True, help="Skip running the notebooks.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1),
-              help="Servers or notebooks at once [default: two per core].")
+              help="Servers or notebooks at once [default: four per core].")
 def verify(exercise: str | None, no_notebooks: bool, jobs: int | None) -> None:
     """Check the course itself: solutions pass, starters fail, mutants are caught, notebooks run."""
     from apilab.verify import verify_course

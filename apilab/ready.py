@@ -188,7 +188,7 @@ def main() -> None:
     temporary = path.with_name(f".{path.name}")
     # Stopped while it waits (`apilab serve` ends): the socket goes with it, whenever the signal
     # comes, the moment it appears included.
-    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    signal.signal(signal.SIGTERM, _stopped_waiting)
     try:
         with _inside(path.parent):
             listener.bind(temporary.name)
@@ -202,6 +202,13 @@ def main() -> None:
                 made.unlink()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # from here on, as the command's own process
     _serve(connection, stamp)
+
+
+def _stopped_waiting(signum: int, _frame: object) -> None:
+    """End the wait, once: a stop comes to the process and to its group, so twice, and the second
+    must not cut short the clean-up the first began (the socket would stay behind)."""
+    signal.signal(signum, signal.SIG_IGN)
+    sys.exit(128 + signum)
 
 
 def _load() -> None:

@@ -68,11 +68,9 @@ async def not_json_refused(
             if before is not None and method != "POST":
                 await expect_unchanged(ctx, url, before, f"{method} {target} with {label}")
     if count is not None:
-        after = len(await walk(ctx, first, items_path, max_pages))
-        ctx.expect(after == count, f"the collection holds {after - count} more resources than "
-                   "before the POSTs answered 415: a body refused for its Content-Type was stored "
-                   "anyway. Check Content-Type before reading the body",
-                   expected=f"{count} resources listed, as before", received=f"{after} listed")
+        await _nothing_stored(ctx, first, items_path, max_pages, count, "answered 415: a body "
+                              "refused for its Content-Type was stored anyway. Check Content-Type "
+                              "before reading the body")
     for method in methods:
         target = collection if method == "POST" else url
         for media_type in json_types:
@@ -145,11 +143,19 @@ async def malformed_json_refused(
             if before is not None and method != "POST":
                 await expect_unchanged(ctx, url, before, f"{method} {target} with {what}")
     if count is not None:
-        after = len(await walk(ctx, first, items_path, max_pages))
-        ctx.expect(after == count, f"the collection holds {after - count} more resources than "
-                   "before the POSTs of malformed JSON: a body that does not parse was stored "
-                   "anyway. Parse the body before storing anything",
-                   expected=f"{count} resources listed, as before", received=f"{after} listed")
+        await _nothing_stored(ctx, first, items_path, max_pages, count, "of malformed JSON: a "
+                              "body that does not parse was stored anyway. Parse the body before "
+                              "storing anything")
+
+
+async def _nothing_stored(ctx: CheckContext, first: str, items_path: SingularJsonPath, max_pages: int,
+                          count: int, why: str) -> None:
+    """The collection lists `count` resources, as before the refused POSTs (`why` ends the sentence
+    "...than before the POSTs")."""
+    after = len(await walk(ctx, first, items_path, max_pages))
+    ctx.expect(after == count, f"the collection holds {after - count} more resources than before "
+               f"the POSTs {why}", expected=f"{count} resources listed, as before",
+               received=f"{after} listed")
 
 
 def _malformed(text: str, status: int) -> str:

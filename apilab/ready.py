@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 COMMANDS = ("check", "submit")  # what a ready process runs: commands that grade, nothing interactive
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # passed on to the ready process
-READY_WAIT = 0.1  # seconds between looks at whether the ready process was taken
+READY_WAIT = 0.25  # seconds between looks at whether the ready process was taken
 GIVE_UP_AFTER = 3  # ready processes in a row that end without being taken: something is wrong
 
 
@@ -84,8 +84,8 @@ def delegated(argv: list[str]) -> int | None:
         return None
     from apilab.paths import data_home
 
-    try:
-        candidates = sorted(folder(data_home()).glob("*.sock"), key=_age)
+    try:  # only listed: a command line that finds no folder makes none
+        candidates = sorted((data_home() / "ready").glob("*.sock"), key=_age)
         here = os.getcwd()  # gone (deleted meanwhile): the command, run here, says so
     except OSError:
         return None

@@ -369,22 +369,24 @@ async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,
     be smaller than `locked`'s, however the server rounds: Retry-After says when the lockout ends.
     That is judged only when `locked`'s Retry-After leaves the lockout a second more to last."""
     raw = locked.headers.get("retry-after", "").strip()
+    seconds = retry_after(locked)
     waited = 0.0
     try:
-        ctx.expect(raw.isdigit() and 1 <= int(raw) <= lockout, "the 429 has no usable Retry-After",
+        ctx.expect(seconds is not None and 1 <= seconds <= lockout, "the 429 has no usable Retry-After",
                    expected=f"Retry-After: a whole number of seconds from 1 to {lockout}",
                    received=f"Retry-After: {raw}" if raw else "no Retry-After header")
+        assert seconds is not None
         expect_problem(ctx, locked, PROBLEM_MEMBERS)
         if meanwhile is not None:
             await meanwhile()
-        if counts_down_after and int(raw) >= counts_down_after + 2:
+        if counts_down_after and seconds >= counts_down_after + 2:
             await asyncio.sleep(waited := counts_down_after)
         during = await right()
         ctx.expect(during.status == 429, f"while locked out, {credential} answered {during.status}: "
                    "a guesser can still tell right from wrong", expected="status 429",
                    received=f"status {during.status}")
         if waited:
-            _expect_counted_down(ctx, int(raw), during, waited, credential)
+            _expect_counted_down(ctx, seconds, during, waited, credential)
     finally:
         await wait_out(locked, lockout, waited)
     after = await right()

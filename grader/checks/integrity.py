@@ -101,9 +101,11 @@ async def _refused(ctx: CheckContext, method: str, target: str, sent: dict[str, 
     expect_problem(ctx, response, members)
 
 
-async def representation(ctx: CheckContext, url: str) -> dict[str, Any]:
-    """The resource at `url` as GET answers it: a 200 with a JSON object, or the check fails."""
-    response = await ctx.request("GET", url)
+async def representation(ctx: CheckContext, url: str,
+                         headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """The resource at `url` as GET (with `headers`: credentials, say) answers it: a 200 with a
+    JSON object, or the check fails."""
+    response = await ctx.request("GET", url, headers=headers)
     ctx.expect(response.status == 200, f"GET {url} answered {response.status}",
                expected="status 200", received=f"status {response.status} {response.reason}")
     document = ctx.json(response)
@@ -112,10 +114,11 @@ async def representation(ctx: CheckContext, url: str) -> dict[str, Any]:
     return document
 
 
-async def expect_unchanged(ctx: CheckContext, url: str, before: dict[str, Any], request: str) -> None:
-    """Fails the check, naming the first field that moved, unless GET `url` still answers
-    `before`: `request`, refused, changed nothing."""
-    now = await representation(ctx, url)
+async def expect_unchanged(ctx: CheckContext, url: str, before: dict[str, Any], request: str,
+                           headers: dict[str, str] | None = None) -> None:
+    """Fails the check, naming the first field that moved, unless GET `url` (with `headers`)
+    still answers `before`: `request`, refused, changed nothing."""
+    now = await representation(ctx, url, headers)
     for name in dict.fromkeys([*before, *now]):
         was, is_now = before.get(name, MISSING), now.get(name, MISSING)
         if _comparable(was) != _comparable(is_now):

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from apilab.catalog.models import compile_json_path
+from grader.checks.integrity import expect_unchanged, representation
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
 from grader.http_helpers import (
@@ -359,7 +360,7 @@ async def values_refused(ctx: CheckContext, *, account: str, collection: str, bo
         ctx.expect(made.status == 201, f"POST {collection} with {show(body)} answered {made.status}",
                    expected="status 201", received=f"status {made.status} {made.reason}")
     url = location_of(ctx, made, f"POST {collection}")
-    before, listed = await _read(ctx, url, headers), await _listed(ctx, collection, headers)
+    before, listed = await representation(ctx, url, headers), await _listed(ctx, collection, headers)
     for name, values in ctx.fill(invalid).items():
         for value in values:
             what = f"{name} = {show(value)}"
@@ -375,25 +376,15 @@ async def values_refused(ctx: CheckContext, *, account: str, collection: str, bo
                              f"{name}", expected="status " + " or ".join(map(str, statuses)) +
                              " (a problem)", received=f"status {response.status} {response.reason}")
                 expect_problem(ctx, response, PROBLEM_MEMBERS)
-            now = await _read(ctx, url, headers)
-            ctx.expect(now == before, f"PATCH {url} with {what} was refused, yet the resource "
-                       f"changed: a refused request changes nothing", expected=show(before),
-                       received=show(now))
+            await expect_unchanged(ctx, url, before, f"PATCH {url} with {what}", headers)
             stored = [item for item in await _listed(ctx, collection, headers) if item not in listed]
             ctx.expect(not stored, f"POST {collection} with {what} was refused, yet GET {collection} "
                        "lists a new resource: a refused request stores nothing",
                        expected=f"the {len(listed)} listed before", received=show(stored[:1]))
 
 
-async def _read(ctx: CheckContext, url: str, headers: dict[str, str]) -> Any:
-    response = await ctx.request("GET", url, headers=headers)
-    ctx.expect(response.status == 200, f"GET {url} answered {response.status}",
-               expected="status 200", received=f"status {response.status} {response.reason}")
-    return ctx.json(response)
-
-
 async def _listed(ctx: CheckContext, collection: str, headers: dict[str, str]) -> list[Any]:
-    items = value_at(await _read(ctx, collection, headers), "$.items")
+    items = value_at(await representation(ctx, collection, headers), "$.items")
     return items if isinstance(items, list) else []
 
 

@@ -195,20 +195,33 @@ def main() -> None:
         listener.listen(1)
         os.replace(temporary, path)  # it appears ready to take a connection
         connection, _address = listener.accept()
+    except _Stopped as stopped:
+        _remove(temporary, path)
+        # At once: nothing to flush, and unwinding all it loaded would keep it running a while
+        # after `apilab serve` is gone.
+        os._exit(stopped.args[0])
     finally:
         listener.close()
-        for made in (temporary, path):  # taken: `apilab serve` makes the next one
-            with contextlib.suppress(OSError):
-                made.unlink()
+        _remove(temporary, path)  # taken: `apilab serve` makes the next one
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # from here on, as the command's own process
     _serve(connection, stamp)
+
+
+class _Stopped(BaseException):
+    """`apilab serve` ended while this process waited for a command line."""
 
 
 def _stopped_waiting(signum: int, _frame: object) -> None:
     """End the wait, once: a stop comes to the process and to its group, so twice, and the second
     must not cut short the clean-up the first began (the socket would stay behind)."""
     signal.signal(signum, signal.SIG_IGN)
-    sys.exit(128 + signum)
+    raise _Stopped(128 + signum)
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _load() -> None:

@@ -227,7 +227,10 @@ def test_a_server_left_behind_is_stopped_and_named_never_graded(learner, tmp_pat
     terminal, port = serve_in_terminal(learner, "--cmd", command)
     os.kill(terminal.pid, signal.SIGKILL)  # apilab is killed; its server ignores SIGTERM
     terminal.wait(60)
-    assert port_open(port) and len(left_behind(learner, terminal)) == 1
+    # Its ready process ends (the kernel signals it), the stubborn server does not.
+    wait_until(lambda: len(left_behind(learner, terminal)) == 1, 30,
+               lambda: f"running: {[p.cmdline() for p in left_behind(learner, terminal)]}")
+    assert port_open(port) and str(script) in left_behind(learner, terminal)[0].cmdline()
 
     result = run(learner, "check", "hello-api", "--url", f"http://127.0.0.1:{port}")
     assert result.returncode == 2, result.stdout + result.stderr  # nothing graded

@@ -232,6 +232,7 @@ def _load() -> None:
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
                           str(paths.data_home() / "cache" / "hypothesis"))
     import apilab.cli  # noqa: F401
+    import apilab.commands.grading  # noqa: F401
     import grader.contract.session  # noqa: F401
     import grader.render  # noqa: F401
     import grader.runner  # noqa: F401

@@ -24,7 +24,8 @@ from bench.table import Figure
 RUNS = 15
 MODULE = "apilab.sync"
 # What `apilab check` imports to grade an exercise with contract probes, the last stage's.
-CHECK_PATH = ("apilab.cli", "apilab.grading_progress", "grader.runner", "grader.contract.session")
+CHECK_PATH = ("apilab.cli", "apilab.commands.grading", "apilab.grading_progress", "grader.runner",
+              "grader.contract.session")
 OWN = {"apilab", "grader", "httpkit", "hub", "sandbox_api", "tui", "bench"}
 
 

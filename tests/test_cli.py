@@ -49,10 +49,10 @@ def test_a_failing_check_exits_1_and_explains(cli, hello_starter_url):
 
 
 def test_nothing_listening_exits_2_and_says_how_to_start(cli, monkeypatch):
-    import apilab.cli
+    import apilab.commands.grading
 
     port = free_port()
-    monkeypatch.setattr(apilab.cli, "SERVER_PORT", port)
+    monkeypatch.setattr(apilab.commands.grading, "SERVER_PORT", port)
     result = cli("check", "hello-api")  # the default address, where apilab serve runs it
     assert result.exit_code == 2
     assert f"nothing is listening on 127.0.0.1:{port}" in result.output
@@ -242,7 +242,7 @@ def test_history_says_which_server_and_url_each_run_graded(cli, tmp_path):
 
 
 def test_the_sandbox_is_recognised_and_another_program_is_not(sandbox_url):
-    from apilab.cli import _is_sandbox
+    from apilab.commands.notebooks import _is_sandbox
 
     assert _is_sandbox(sandbox_url)
     assert not _is_sandbox(f"http://127.0.0.1:{free_port()}")  # nothing there

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from apilab.cli import _serves_lab, main
+from apilab.cli import main
+from apilab.commands.notebooks import _serves_lab
 from apilab.ports import free_port
 from apilab.store import Store
 from hub.protocol import CAPTURE_LAB

@@ -99,7 +99,7 @@ def test_a_copy_without_the_courses_self_checks_is_refused_and_reset_starts_over
     assert "(last check" not in apilab("lessons").output  # nothing was recorded
 
     with pytest.MonkeyPatch.context() as patch:  # open nothing: only the copy is wanted here
-        patch.setattr("apilab.cli._open_notebook", lambda processes, path, port, labs: None)
+        patch.setattr("apilab.commands.notebooks._open_notebook", lambda processes, path, port, labs: None)
         stale = apilab("notebook", "1")
         reset = apilab("notebook", "1", "--reset")
     assert "Note: your copy lacks 2 of the notebook's 2 self-checks" in stale.output

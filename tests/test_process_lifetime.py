@@ -172,7 +172,7 @@ def test_a_crash_of_the_app_leaves_nothing_either(learner):
 
 HANGING_UNWIND = """
 import threading, time
-from apilab.cli import _until_stopped
+from apilab.commands.foreground import until_stopped
 from apilab.processes import Processes
 
 def run():
@@ -181,7 +181,7 @@ def run():
     print("ready", flush=True)
     time.sleep(3600)
 
-_until_stopped(Processes(), run)
+until_stopped(Processes(), run)
 """
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apilab.cli import store_for_app
+from apilab.commands.apps import store_for_app
 from tui.app import ApilabApp
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from apilab.cli import _remembered_server_url
+from apilab.commands.apps import _remembered_server_url
 from apilab.settings import HubLogin, load_hub, load_server_url, save_hub, save_server_url
 from tests.helpers import open_exercise, run_checks, wait_for
 from tui.app import ApilabApp

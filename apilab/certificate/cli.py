@@ -59,11 +59,11 @@ def _from_hub(login) -> str:
 
 def _alone(name: str | None) -> str:
     from apilab.certificate.issue import NameNeeded, NotYet, alone
-    from apilab.cli import _course, _store
+    from apilab.commands import resources
 
-    with _store() as store:
+    with resources.store() as store:
         try:
-            return alone(_course(), store, name or "")
+            return alone(resources.course(), store, name or "")
         except NotYet as exc:
             click.echo(exc.advice(), err=True)
             raise SystemExit(NOT_VERIFIED) from None

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 # The course's policy: the installed course holds no answers (README, "What the installed course holds").
 NO_REFERENCES = ("this course has no reference solutions: an installed apilab leaves them out, "
-                  "with the mutants and solution notebooks, so that the answers are not one folder "
-                  "away. They are in the course's repository: run this in a clone of it.")
+                 "with the mutants and solution notebooks, so that the answers are not one folder "
+                 "away. They are in the course's repository: run this in a clone of it.")
 
 
 def course() -> Course:
@@ -29,11 +29,11 @@ def course() -> Course:
 
 def kept_course() -> KeptCourse:
     """The course kept between starts: its outline at once, the whole of it when first needed."""
-    from apilab.catalog.cache import kept_course
+    from apilab.catalog import cache
     from apilab.catalog.loader import CatalogError
 
     try:
-        return kept_course(paths.course_root())
+        return cache.kept_course(paths.course_root())
     except CatalogError as exc:
         raise click.ClickException(f"the course files have a problem: {exc}") from None
 

@@ -41,3 +41,31 @@ async def test_the_solution_scores_full_marks_twice_in_a_row(solution_url):
     stored = report.to_json()
     assert not re.search(r"ak_[\w-]{30,}", stored), "a whole API key in the report"
     assert "correct-horse-battery-staple" not in stored
+
+
+# The first 9 requests with a key answer slowly, as a server on a machine under load would: the
+# first round of wrong-keys-expire cannot land its batch of wrong keys inside the window.
+SLOW_AT_FIRST = '''
+
+_slow_left = [9]
+
+
+@app.middleware("http")
+async def _slow_at_first(request, call_next):
+    import asyncio
+
+    if "x-api-key" in request.headers and _slow_left[0] > 0:
+        _slow_left[0] -= 1
+        await asyncio.sleep(0.3)
+    return await call_next(request)
+'''
+
+
+async def test_wrong_keys_sent_too_late_to_judge_are_sent_again_not_held_against_the_server(tmp_path):
+    folder = materialize(EXERCISE, "solution", tmp_path / "slow")
+    with (folder / "app.py").open("a", encoding="utf-8") as app:
+        app.write(SLOW_AT_FIRST)
+    with serve_app(folder) as url:
+        report = await grade(EXERCISE, url, seed=3, include_hidden=True, only="wrong-keys-expire")
+    [result] = report.checks
+    assert (result.id, result.status) == ("wrong-keys-expire", "pass"), result.message

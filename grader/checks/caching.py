@@ -153,7 +153,7 @@ async def validator_changes(
     ctx: CheckContext,
     *,
     path: str,
-    change: dict[str, Any],
+    change: dict[str, Any] | Sequence[dict[str, Any]],
     create: dict[str, Any] | None = None,
     expect_json: dict[str, Any] | None = None,
 ) -> None:
@@ -161,36 +161,46 @@ async def validator_changes(
 
     Proves RFC 9110 §8.8.3 (a strong ETag changes when the representation does) and the lesson
     policy that a write answers with the new validators (§8.8.3: "as determined at the conclusion
-    of handling the request"): `change` is sent with `${etag}` the current ETag; its answer must
-    be a 2xx whose ETag differs from the old one and equals what a GET then shows. The GET's
-    JSON must hold `expect_json` (path -> value).
+    of handling the request"): `change` (or each of a list of changes, in turn) is sent with
+    `${etag}` the current ETag; its answer must be a 2xx whose ETag differs from the old one and
+    equals what a GET then shows. After the last change, the GET's JSON must hold `expect_json`
+    (path -> value).
     """
     await prepare(ctx, create, (200, 201))
     path = ctx.fill(path)
-    await read_etag(ctx, path)
-    before = ctx.vars["etag"]
-    changed = await send(ctx, change, path)
-    ctx.expect(200 <= changed.status < 300, f"{changed.status} to a change sent with If-Match: the "
-               f"current ETag ({before})." + weak_tag_note(before), expected="status 200",
-               received=f"status {changed.status} {changed.reason}")
-    after = changed.headers.get("etag")
-    ctx.expect(after is not None, "the answer to a successful change has no ETag, so the editor "
-               "must GET the page again before the next change", expected="the new ETag",
-               received="no ETag header")
-    ctx.expect(after != before, "the ETag did not change although the page did: a client holding "
-               "the old version would be told it is current (304), and an editor with the old ETag "
-               "could overwrite the change", expected=f"an ETag other than {before}",
-               received=f"ETag: {after}")
     fetched = await read_etag(ctx, path)
-    ctx.expect(ctx.vars["etag"] == after, "GET right after the change shows another ETag than the "
-               "change's answer: validators must describe the stored representation, whoever "
-               "computes them", expected=f"ETag: {after}", received=f"ETag: {ctx.vars['etag']}")
+    for one in [change] if isinstance(change, dict) else change:
+        fetched = await changed_with_new_etag(ctx, one, path)
     document = ctx.json(fetched)
     for key, value in ctx.fill(expect_json or {}).items():
         ctx.expect(isinstance(document, dict) and document.get(key) == value,
                    f"after the change, the page's {key} is not as it should be",
                    expected=f"{key}: {show(value)}",
                    received=f"{key}: {show(document.get(key) if isinstance(document, dict) else document)}")
+
+
+async def changed_with_new_etag(ctx: CheckContext, change: dict[str, Any], path: str) -> Received:
+    """Send one change with the current `${etag}`; require a new ETag, the one GET then shows."""
+    before = ctx.vars["etag"]
+    changed = await send(ctx, change, path)
+    method = ctx.fill(change.get("method", "GET")).upper()
+    ctx.expect(200 <= changed.status < 300, f"{changed.status} to a {method} sent with If-Match: "
+               f"the current ETag ({before})." + weak_tag_note(before), expected="status 200",
+               received=f"status {changed.status} {changed.reason}")
+    after = changed.headers.get("etag")
+    ctx.expect(after is not None, f"the answer to a successful {method} has no ETag, so the editor "
+               "must GET the page again before the next change", expected="the new ETag",
+               received="no ETag header")
+    ctx.expect(after != before, f"the ETag did not change after a successful {method}, although "
+               "every successful write makes a new revision, even one that sends the values the "
+               "page already has: a client holding the old version would be told it is current "
+               "(304), and an editor with the old ETag could overwrite the change",
+               expected=f"an ETag other than {before}", received=f"ETag: {after}")
+    fetched = await read_etag(ctx, path)
+    ctx.expect(ctx.vars["etag"] == after, f"GET right after the {method} shows another ETag than "
+               "the change's answer: validators must describe the stored representation, whoever "
+               "computes them", expected=f"ETag: {after}", received=f"ETag: {ctx.vars['etag']}")
+    return fetched
 
 
 @check("http-date")

@@ -329,7 +329,16 @@ async def scope_required(ctx: CheckContext, *, token: dict[str, Any], scope: str
         _url, before = await create_as(ctx, owner, create_in, body)
     limited = await token_from(ctx, token)
     called = token.get("called", f"a token lacking {scope}")
-    for label, response in await send_all(ctx, requests, bearer(limited)):
+    sent = await send_all(ctx, requests, bearer(limited))
+    for request, (label, response) in zip(requests, sent, strict=True):
+        if ("json" in request or "body" in request) and response.status in (400, 415, 422):
+            ctx.fail(f"{label} with {called} answered {response.status}: the body was judged "
+                     "before the scope. A token that may not do this gets 403 whatever its body "
+                     "holds, so a caller learns nothing of the rules of a write it may not make "
+                     "(check the scope before reading the body)",
+                     expected=f'status 403, WWW-Authenticate: Bearer error="insufficient_scope", '
+                              f'scope="{scope}"',
+                     received=f"status {response.status} {response.reason}")
         expect_challenge(ctx, response, f"{label} with {called}", status=403,
                          error="insufficient_scope", scope=scope)
     if before is not None and owner:
@@ -384,29 +393,69 @@ async def _listed_to_owner_only(ctx: CheckContext, owner: str, other: str, colle
 async def owner_from_token(ctx: CheckContext, *, owner: str, other: str, create_in: str,
                            body: dict[str, Any], owner_field: str = "owner",
                            subject: str = "sub", by_listing: bool = False,
-                           id_field: str = "id") -> None:
+                           id_field: str = "id", replace: bool = False) -> None:
     """The owner of a new resource is the caller the token speaks for, whatever the body says: a
     body naming another user is ignored or refused (OWASP API3:2023, mass assignment;
     API1:2023). `subject` is the fixture field the resource's owner field holds (the token's
     `sub`, or an account `id`). With `by_listing`, for a resource that does not show its owner,
-    the collection lists it to the caller and not to the user the body named."""
+    the collection lists it to the caller and not to the user the body named. With `replace`,
+    a PUT of the owner's resource naming the other user as owner and another id changes
+    neither, since a replacement writes only the members a client may set."""
     collection = ctx.fill(create_in)
     mine, theirs = ctx.fixtures[owner][subject], ctx.fixtures[other][subject]
     sneaky = {**ctx.fill(body), owner_field: theirs}
     response = await ctx.request("POST", collection, json_body=sneaky,
                                  headers=bearer(ctx.fixtures[owner]["access_token"]))
-    if response.status in (400, 422):
-        return  # refusing the field is fine
-    ctx.expect(response.status == 201, f"POST {collection} answered {response.status}",
-               expected="201 (owner ignored) or 422", received=f"status {response.status}")
-    if by_listing:
-        await _listed_to_owner_only(ctx, owner, other, collection, ctx.json(response), id_field)
-        return
-    stored = ctx.json(response).get(owner_field)
-    ctx.expect(stored == mine, f"the new resource's {owner_field} is the one the body named, not "
-               "the caller whose token created it",
-               expected=f"{owner_field} = {show(mine)} ({whose(ctx, owner)} {subject})",
-               received=f"{owner_field} = {show(stored)}")
+    if response.status not in (400, 422):  # refusing the field is fine
+        ctx.expect(response.status == 201, f"POST {collection} answered {response.status}",
+                   expected="201 (owner ignored) or 422", received=f"status {response.status}")
+        if by_listing:
+            await _listed_to_owner_only(ctx, owner, other, collection, ctx.json(response), id_field)
+        else:
+            stored = ctx.json(response).get(owner_field)
+            ctx.expect(stored == mine, f"the new resource's {owner_field} is the one the body "
+                       "named, not the caller whose token created it",
+                       expected=f"{owner_field} = {show(mine)} ({whose(ctx, owner)} {subject})",
+                       received=f"{owner_field} = {show(stored)}")
+    if replace:
+        await _replace_keeps_owner(ctx, owner, other, collection, body, owner_field, subject, id_field)
+
+
+async def _replace_keeps_owner(ctx: CheckContext, owner: str, other: str, collection: str,
+                               body: dict[str, Any], owner_field: str, subject: str,
+                               id_field: str) -> None:
+    """A PUT of `owner`'s resource whose body names `other` as owner, and another id, leaves
+    both as they were (or is refused with 400 or 422)."""
+    url, created = await create_as(ctx, owner, collection, body)
+    mine, theirs = ctx.fixtures[owner][subject], ctx.fixtures[other][subject]
+    kept_id = created.get(id_field)
+    other_id = kept_id + 1_000_000 if isinstance(kept_id, int) else f"{kept_id}-{secrets.token_hex(3)}"
+    token = bearer(ctx.fixtures[owner]["access_token"])
+    sneaky = {**ctx.fill(body), owner_field: theirs, id_field: other_id}
+    replaced = await ctx.request("PUT", url, json_body=sneaky, headers=token)
+    if replaced.status in (400, 422):
+        return  # refusing the members is fine
+    sent = f"PUT {url} with {owner_field} = {show(theirs)} and {id_field} = {show(other_id)}"
+    ctx.expect(replaced.status == 200, f"{sent} answered {replaced.status}",
+               expected="200 (owner and id ignored) or 422", received=f"status {replaced.status}")
+    _expect_kept(ctx, f"{sent} answered a resource whose", ctx.json(replaced),
+                 {owner_field: mine, id_field: kept_id})
+    after = await ctx.request("GET", url, headers=token)
+    ctx.expect(after.status == 200, f"after {sent}, GET {url} with {whose(ctx, owner)} token "
+               f"answered {after.status}: the replacement handed the resource to someone else",
+               expected="status 200, still the owner's", received=f"status {after.status}")
+    _expect_kept(ctx, f"after {sent}, the resource's", ctx.json(after),
+                 {owner_field: mine, id_field: kept_id})
+
+
+def _expect_kept(ctx: CheckContext, said: str, document: Any, kept: dict[str, Any]) -> None:
+    """Each member of `kept` still holds its value in `document`, whatever a body said."""
+    for name, wanted in kept.items():
+        found = document.get(name) if isinstance(document, dict) else None
+        ctx.expect(found == wanted, f"{said} {name} is what the body said: a replacement writes "
+                   f"only the members a client may set, and {' and '.join(kept)} are not among "
+                   "them (mass assignment, OWASP API3:2023)",
+                   expected=f"{name} = {show(wanted)}", received=f"{name} = {show(found)}")
 
 
 @check("token-in-query-refused")

@@ -182,7 +182,8 @@ async function handle(req, res) {
   const method = req.method;
 
   if (rest === '/openapi.json') {
-    if (method !== 'GET' && method !== 'HEAD') return problem(res, 405, 'only GET', { Allow: 'GET, HEAD' });
+    // The README leaves other methods on a document free (405 or 404); the reference says 405.
+    if (method !== 'GET' && method !== 'HEAD') return problem(res, 404, `nothing to ${method} at ${path}; read it with GET`);
     return send(res, 200, openapi(version));
   }
   if (rest === '/books') {

@@ -217,6 +217,10 @@ class HostileServers:
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
+    def serving(self) -> int:
+        """How many connections are being served now."""
+        return len(self._tasks)
+
     def __enter__(self) -> HostileServers:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=5)

@@ -249,8 +249,9 @@ async def pages(ctx: CheckContext, first: str, items_path: str, max_pages: int,
                    expected="a link to a new page", received=f"next: {url}")
     ctx.fail(f"after {max_pages} pages there is still a rel=\"next\" link. Either the list "
              "never ends (the last page must have no next link, or a client never knows it has "
-             "reached the end), or your server holds more data than this check walks: restart it "
-             "with an empty store and check again",
+             "reached the end), or your server holds more data than this check walks: start it "
+             "with an empty store and check again (a database or a file keeps its data across "
+             "restarts: empty it, or point the server at a fresh one)",
              expected="a last page without rel=\"next\"", received=f"next: {url}")
 
 

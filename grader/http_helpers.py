@@ -27,6 +27,10 @@ PROBLEM_MEMBERS = ("type", "title", "status", "detail")
 # Headers that legitimately differ between two responses to the same request.
 VOLATILE_HEADERS = ("date", "server", "connection", "keep-alive", "transfer-encoding",
                     "x-request-id", "x-response-time")
+# Fields whose value may be known only by generating the content: a HEAD response may leave
+# them out (RFC 9110 §9.3.2), though when it sends one it must be GET's.
+CONTENT_DERIVED_HEADERS = ("content-length", "etag", "content-digest", "repr-digest", "digest",
+                           "content-md5")
 # Signs that an error body reveals the server's insides (OWASP API8:2023).
 TRACE_PATTERNS = {
     "a Python traceback": r"Traceback \(most recent call last\)",

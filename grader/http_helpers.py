@@ -27,6 +27,10 @@ PROBLEM_MEMBERS = ("type", "title", "status", "detail")
 # Headers that legitimately differ between two responses to the same request.
 VOLATILE_HEADERS = ("date", "server", "connection", "keep-alive", "transfer-encoding",
                     "x-request-id", "x-response-time")
+# Fields whose value may be known only by generating the content: a HEAD response may leave
+# them out (RFC 9110 §9.3.2), though when it sends one it must be GET's.
+CONTENT_DERIVED_HEADERS = ("content-length", "etag", "content-digest", "repr-digest", "digest",
+                           "content-md5")
 # Signs that an error body reveals the server's insides (OWASP API8:2023).
 TRACE_PATTERNS = {
     "a Python traceback": r"Traceback \(most recent call last\)",
@@ -249,8 +253,9 @@ async def pages(ctx: CheckContext, first: str, items_path: str, max_pages: int,
                    expected="a link to a new page", received=f"next: {url}")
     ctx.fail(f"after {max_pages} pages there is still a rel=\"next\" link. Either the list "
              "never ends (the last page must have no next link, or a client never knows it has "
-             "reached the end), or your server holds more data than this check walks: restart it "
-             "with an empty store and check again",
+             "reached the end), or your server holds more data than this check walks: start it "
+             "with an empty store and check again (a database or a file keeps its data across "
+             "restarts: empty it, or point the server at a fresh one)",
              expected="a last page without rel=\"next\"", received=f"next: {url}")
 
 

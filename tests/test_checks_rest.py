@@ -111,10 +111,15 @@ async def test_head_like_get_passes_a_matching_head(url):
     await run(url, "head-like-get", create_in="/good/things", body=THING)
 
 
+async def test_head_like_get_passes_a_head_without_the_etag_computed_from_the_body(url):
+    await run(url, "head-like-get", create_in="/head-no-etag/things", body=THING)
+
+
 @pytest.mark.parametrize(("mode", "says"), [
     ("head-diff", "x-thing-version"),
     ("head-status", "answered 404"),
     ("head-length", "Content-Length"),
+    ("head-etag", "etag"),
 ])
 async def test_head_like_get_fails_a_different_head(url, mode, says):
     failure = await fails(url, "head-like-get", create_in=f"/{mode}/things", body=THING)

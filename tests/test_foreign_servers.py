@@ -49,6 +49,7 @@ MISTAKES = {
     "deleted-still-listed": ({"deleted-not-listed"}, "still lists"),
     "offset-cursor": ({"pagination-under-changes"}, "offset"),
     "last-page-links-empty": ({"last-page-no-next"}, "is empty: page 1 held the last item"),
+    "json-errors-only": ({"text-not-utf8"}, "UnicodeDecodeError"),
 }
 NODE_VARIANTS = {*CORRECT_NODE, "node-length-utf16"}
 
@@ -79,7 +80,9 @@ async def test_a_correct_server_unusual_on_the_wire_scores_full_marks(servers, v
 @pytest.mark.parametrize("variant", sorted(MISTAKES))
 async def test_a_realistic_mistake_fails_the_checks_that_catch_it_saying_why(servers, variant):
     catching, words = MISTAKES[variant]
-    only = EXERCISE.model_copy(update={"checks": [c for c in EXERCISE.checks if c.id in catching]})
+    # hidden ones shown too, so that their messages can be read
+    only = EXERCISE.model_copy(update={"checks": [
+        c.model_copy(update={"hidden": False}) for c in EXERCISE.checks if c.id in catching]})
     started = time.monotonic()
     report = await grade(only, servers[variant], seed=11, limits=LIMITS)
     assert time.monotonic() - started < LIMITS.run_timeout  # a hanging mistake costs seconds

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urljoin
 
 from apilab.catalog.models import SingularJsonPath
 from grader.checks.integrity import expect_unchanged, representation
@@ -146,6 +147,74 @@ async def malformed_json_refused(
         await _nothing_stored(ctx, first, items_path, max_pages, count, "of malformed JSON: a "
                               "body that does not parse was stored anyway. Parse the body before "
                               "storing anything")
+
+
+@check("not-utf8-answered")
+async def not_utf8_answered(
+    ctx: CheckContext,
+    *,
+    collection: str,
+    body: dict[str, Any],
+    field: str,
+    refusals: Sequence[int] = (400, 422),
+) -> None:
+    """A body labelled JSON that holds no UTF-8 text is answered as the client's mistake, or read,
+    never with a server error, nor with an error that shows the server's insides.
+
+    Proves RFC 8259 §8.1 (JSON between systems is UTF-8) and §8.2 (a lone surrogate escape names
+    no character), with RFC 9110 §15.6 (a 5xx says the server failed) and OWASP API8:2023. POST
+    to `collection`, then PUT and PATCH to a resource created from `body`, send as
+    application/json `body` with `field` holding "Café" in ISO-8859-1 (the byte E9, which no UTF-8
+    text holds there: a client that forgot to encode); PUT and PATCH then send `field` as the
+    escape `\\ud800` (JSON syntax, but half of a surrogate pair, which UTF-8 cannot carry). Each
+    must answer one of `refusals`, or a 2xx: decoders that read bad bytes as U+FFFD, and parsers
+    that keep a lone surrogate, are common and allowed. The resource is deleted afterwards, with
+    what a POST stored, so that text a server cannot send back spoils no later check (a POST of
+    the escape is not sent: what it stored could not be found to be deleted).
+    """
+    collection, body = ctx.fill(collection), ctx.fill(body)
+    response, _document = await create(ctx, collection, body)
+    url = location_of(ctx, response, f"POST {collection}")
+    stored = [url]  # deleted at the end
+    sendings = [("text in ISO-8859-1, not UTF-8", "Caf\u00e9", ("POST", "PUT", "PATCH")),
+                ("the lone surrogate escape \\ud800", "\ud800", ("PUT", "PATCH"))]
+    for what, text, methods in sendings:
+        for method in methods:
+            target = collection if method == "POST" else url
+            sent = {field: text} if method == "PATCH" else {**body, field: text}
+            # ASCII JSON, every other character escaped, so the only byte that is not UTF-8 is E9
+            content = json.dumps(sent).encode("ascii").replace(b"\\u00e9", b"\xe9")
+            response = await ctx.request(method, target, body=content,
+                                         headers={"Content-Type": "application/json"})
+            if method == "POST" and 200 <= response.status < 300 and "location" in response.headers:
+                stored.append(urljoin(response.url, response.headers["location"]))
+            if response.status >= 400 and (leak := leaked_internals(response.text)):
+                shows, excerpt = leak
+                ctx.fail(f"{method} {target} with {field} as {what}: the error body shows {shows}: "
+                         "it tells an attacker how your server is built",
+                         expected="an error message without internals", received=excerpt)
+            ctx.expect(200 <= response.status < 300 or response.status in refusals,
+                       f"{method} {target} with {field} as {what} answered {response.status}: "
+                       f"{_not_utf8(what, response.status)}",
+                       expected="status " + " or ".join(map(str, refusals))
+                       + " (refused), or a 2xx (read)",
+                       received=f"status {response.status} {response.reason}".rstrip())
+    for changed in stored:
+        await ctx.request("DELETE", changed, based=False)
+
+
+def _not_utf8(what: str, status: int) -> str:
+    latin1 = "ISO-8859-1" in what
+    why = ("those bytes are not UTF-8, so the body is malformed JSON" if latin1 else
+           "\\ud800 parses, but names no character, so no UTF-8 can carry it")
+    if status < 500:
+        return f"{why}: refuse it with 400 (or 422), or read it"
+    fix = ("Decode and parse the body in the same try and answer 400 when either fails (Python's "
+           "json.loads raises UnicodeDecodeError on such bytes, which is no JSONDecodeError)"
+           if latin1 else
+           "Refuse a string that does not encode as UTF-8 with 400 or 422 before storing it, or "
+           "store it and send it back escaped")
+    return f"a server error, where the mistake is the client's: {why}. {fix}"
 
 
 async def _nothing_stored(ctx: CheckContext, first: str, items_path: SingularJsonPath, max_pages: int,

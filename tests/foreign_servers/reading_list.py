@@ -39,6 +39,7 @@ MISTAKES = {
     "deleted-still-listed": "DELETE hides the book from GET but not from the list",
     "offset-cursor": "the cursor is a position",
     "last-page-links-empty": "a full page always links to a next one",
+    "json-errors-only": "parses bytes with json.loads, catching only JSONDecodeError",
 }
 STATUSES = ("to-read", "reading", "done")
 ITEM = re.compile(r"/books/([^/]+)")
@@ -97,11 +98,18 @@ class ReadingList:
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json" and not media.endswith("+json"):
             raise Problem(415, "send the body as JSON, with Content-Type: application/json")
+        if self.variant == "json-errors-only":
+            try:
+                return json.loads(body)
+            except json.JSONDecodeError:
+                raise Problem(400, "the body is not valid JSON") from None
         charset = "latin-1" if self.variant == "latin1-bodies" else "utf-8"
         try:
-            return json.loads(body.decode(charset))
+            data = json.loads(body.decode(charset))
+            json.dumps(data, ensure_ascii=False).encode("utf-8")  # "\ud800" parses, but is no text
         except ValueError:
-            raise Problem(400, "the body is not valid JSON") from None
+            raise Problem(400, "the body is not valid JSON text in UTF-8") from None
+        return data
 
     def validated(self, data: object, partial: bool = False, lax_pages: bool = False) -> dict:
         if not isinstance(data, dict):
@@ -224,6 +232,10 @@ class Connection:
             status, extra, media = problem.status, problem.headers, "application/problem+json"
             document = {"type": "about:blank", "title": HTTPStatus(status).phrase,
                         "status": status, "detail": problem.detail}
+        except Exception:  # what a framework does with an error the code did not expect
+            status, extra, media = 500, {}, "application/problem+json"
+            document = {"type": "about:blank", "title": "Internal Server Error", "status": 500,
+                        "detail": "something went wrong"}
         payload = self.encode(document) if document is not None else b""
         if status == 204:
             payload = b"null" if self.variant == "body-after-204" else b""

@@ -411,6 +411,24 @@ async def token_lifetime(ctx: CheckContext, *, account: str, max_seconds: int = 
                expected=f"exp within {max_seconds} s from now", received=f"exp = {exp}")
 
 
+@check("token-subject")
+async def token_subject(ctx: CheckContext, *, account: str) -> None:
+    """The access token's `sub` claim is the account's id, as a JSON string: RFC 7519 §4.1.2
+    makes `sub` a string (StringOrURI), so a token whose `sub` is a number breaks the JWT that
+    libraries and other services read, even when the ids are numbers."""
+    from grader.tokens import claims_of
+
+    mine = ctx.fixtures[account]
+    sub, wanted = claims_of(mine["access_token"]).get("sub"), str(mine["id"])
+    ctx.expect(isinstance(sub, str), f"the access token's sub is {show(sub)}, not a string: RFC "
+               "7519 makes sub a string, and a JWT library that keeps to it refuses such a token "
+               "or reads it wrong. Write the id as a string, even when ids are numbers",
+               expected=f"sub = {show(wanted)}", received=f"sub = {show(sub)}")
+    ctx.expect(sub == wanted, f"the access token's sub is {show(sub)}, not the id of the account "
+               f"that logged in ({show(mine['id'])}, as its sign-up answered)",
+               expected=f"sub = {show(wanted)}", received=f"sub = {show(sub)}")
+
+
 @check("secret-not-guessable")
 async def secret_not_guessable(ctx: CheckContext, *, account: str) -> None:
     """The key that signs the tokens is not a known weak secret: an attacker holding one token

@@ -232,6 +232,13 @@ async def test_no_trace_fails_a_leaky_error(url, mode, says):
     assert failure.received.startswith("...")
 
 
+async def test_no_trace_fails_an_error_that_quotes_part_of_a_value_sent(url):
+    body = '{"name": "x", "password": hunter2-${name}}'
+    await run(url, "no-trace", path="/good/things", body=body, sent=["hunter2-${name}"])
+    failure = await fails(url, "no-trace", path="/echo/things", body=body, sent=["hunter2-${name}"])
+    assert "quotes it back" in failure.message and "hunter2-Gadget" in failure.message
+
+
 
 async def test_a_list_item_without_an_id_is_a_failed_check_not_a_crash(url):
     failure = await fails(url, "collection-includes", collection="/no-ids/things", body=THING)

@@ -283,12 +283,15 @@ async def no_trace(
     method: str = "POST",
     content_type: str = "application/json",
     statuses: Sequence[int] = (400,),
+    sent: Sequence[str] = (),
 ) -> None:
     """A malformed request gets a 4xx that reveals nothing of the server's insides.
 
     Proves OWASP API8:2023 (security misconfiguration: verbose errors): the body of the answer to
     `body` (sent as `content_type`) has no stack trace, source file name or file system path,
     and the status is one of `statuses`, never a 5xx (RFC 9110 §15.5.1: the client's mistake).
+    With `sent`, values that `body` holds (a password, say), the answer shows none of them, not
+    even a part of one: many JSON parsers quote the text around the error in their message.
     """
     path = ctx.fill(path)
     response = await ctx.request(method.upper(), path, body=ctx.fill(body),
@@ -298,7 +301,32 @@ async def no_trace(
         what, excerpt = leak
         ctx.fail(f"the error body shows {what}: it tells an attacker how your server is built",
                  expected="an error message without internals", received=excerpt)
+    for value in ctx.fill(list(sent)):
+        shown = echoed(str(value), response.text)
+        if shown is not None:
+            ctx.fail(f"{method.upper()} {ctx.based(path)} with a malformed body holding {value} "
+                     f"answered an error that quotes it back ({shown!r}): a parser's message passed "
+                     "on as it is repeats what the client sent, a password too, to every screen and "
+                     "log the error reaches. Say what is wrong with the body, not what it holds",
+                     expected=f"an error message without {value!r} or any part of it",
+                     received=response.text[:300])
     ctx.expect(response.status in statuses, f"{method.upper()} {ctx.based(path)} with a malformed body "
                f"answered {response.status}",
                expected="status " + " or ".join(str(s) for s in statuses),
                received=f"status {response.status} {response.reason}")
+
+
+# A quoted excerpt this long of a value sent is that value echoed, not a coincidence.
+ECHO_RUN = 8
+
+
+def echoed(value: str, text: str) -> str | None:
+    """The part of `value` (ECHO_RUN characters in a row, or all of a shorter one) that `text`
+    shows, or None: parsers quote a window of the text around an error, not whole values."""
+    run = min(ECHO_RUN, len(value))
+    if not run:
+        return None
+    for start in range(len(value) - run + 1):
+        if value[start:start + run] in text:
+            return value[start:start + run]
+    return None

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from apilab.catalog.models import compile_json_path
+from grader.checks.auth import create_as
 from grader.checks.integrity import expect_unchanged, representation
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
@@ -263,19 +264,25 @@ def _locked_out(ctx: CheckContext, login: str, username: str, attempts: int,
 
 @check("body-too-large")
 async def body_too_large(ctx: CheckContext, *, requests: Requests, size: int = 200_000,
-                         limit: int | None = None, text_types: Sequence[str] = ()) -> None:
+                         limit: int | None = None, text_types: Sequence[str] = (),
+                         create_in: str | None = None, owner: str | None = None,
+                         body: dict[str, Any] | None = None) -> None:
     """A JSON body of `size` bytes gets 413 (RFC 9110 §15.5.14) as a problem, whatever it holds:
     the server stops reading instead of parsing and storing it. OWASP API4:2023. With
     `text_types`, each request is also sent with `size` bytes of text under each of these
     Content-Types, which a JSON parser skips: 413 all the same, since the limit is on the body,
     whatever its type. With `limit`, the largest body allowed, each request is then sent again
     with its own JSON padded with spaces (which JSON allows between tokens) to exactly `limit`
-    bytes: any answer but 413, since only a body over the limit is too large."""
+    bytes: any answer but 413, since only a body over the limit is too large. With `create_in`,
+    `owner` first creates a resource from `body`, and `${target}` in a path names it, so that a
+    route of one resource (a PATCH, say) is held to the limit too."""
+    if create_in and owner:
+        await create_as(ctx, owner, create_in, body)
     for request in requests:
         method, path = request["method"].upper(), ctx.fill(request["path"])
         headers = ctx.fill(request.get("headers", {}))
-        body = {**ctx.fill(request.get("json", {})), "padding": "x" * size}
-        response = await ctx.request(method, path, json_body=body, headers=headers)
+        padded = {**ctx.fill(request.get("json", {})), "padding": "x" * size}
+        response = await ctx.request(method, path, json_body=padded, headers=headers)
         ctx.expect(response.status == 413, f"{method} {path} with a {size // 1000} kB body answered "
                    f"{response.status}", expected="status 413 Content Too Large",
                    received=f"status {response.status} {response.reason}")
@@ -402,6 +409,24 @@ async def token_lifetime(ctx: CheckContext, *, account: str, max_seconds: int = 
                received=f"exp = {show(exp)}")
     ctx.expect(now < exp <= now + max_seconds + 60, f"the access token expires in {int(exp - now)} s",
                expected=f"exp within {max_seconds} s from now", received=f"exp = {exp}")
+
+
+@check("token-subject")
+async def token_subject(ctx: CheckContext, *, account: str) -> None:
+    """The access token's `sub` claim is the account's id, as a JSON string: RFC 7519 §4.1.2
+    makes `sub` a string (StringOrURI), so a token whose `sub` is a number breaks the JWT that
+    libraries and other services read, even when the ids are numbers."""
+    from grader.tokens import claims_of
+
+    mine = ctx.fixtures[account]
+    sub, wanted = claims_of(mine["access_token"]).get("sub"), str(mine["id"])
+    ctx.expect(isinstance(sub, str), f"the access token's sub is {show(sub)}, not a string: RFC "
+               "7519 makes sub a string, and a JWT library that keeps to it refuses such a token "
+               "or reads it wrong. Write the id as a string, even when ids are numbers",
+               expected=f"sub = {show(wanted)}", received=f"sub = {show(sub)}")
+    ctx.expect(sub == wanted, f"the access token's sub is {show(sub)}, not the id of the account "
+               f"that logged in ({show(mine['id'])}, as its sign-up answered)",
+               expected=f"sub = {show(wanted)}", received=f"sub = {show(sub)}")
 
 
 @check("secret-not-guessable")

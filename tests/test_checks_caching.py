@@ -42,6 +42,9 @@ def resource_app() -> FastAPI:
             headers["Cache-Control"] = 'max-age=3600, no-cache="Set-Cookie, Age"'
         if style == "mail-date":
             headers["Last-Modified"] = format_datetime(CHANGED)  # "... +0000", not GMT
+        if style == "wrong-day":  # the layout right, the day name another day's
+            headers["Last-Modified"] = format_datetime(CHANGED, usegmt=True).replace(
+                format_datetime(CHANGED, usegmt=True)[:3], "Sun" if CHANGED.weekday() != 6 else "Mon")
         if style == "future":
             headers["Last-Modified"] = format_datetime(datetime.now(UTC) + timedelta(days=1),
                                                        usegmt=True)
@@ -133,6 +136,7 @@ async def test_a_no_cache_for_some_fields_only_is_not_the_policy(url):
 async def test_an_http_date_must_be_gmt_and_not_in_the_future(url):
     await run(url, "http-date", path="/good/page")
     assert "not an HTTP date" in (await fails(url, "http-date", path="/mail-date/page")).message
+    assert "with the day name of its date" in (await fails(url, "http-date", path="/wrong-day/page")).message
     assert "in the future" in (await fails(url, "http-date", path="/future/page")).message
 
 

@@ -4,22 +4,20 @@ The learner's server is a shop with its own accounts: users sign up (`POST /user
 (`POST /login`) for a JWT bearer token. The fixture `shop-account` makes such an account and
 keeps its token, so that the auth lesson's checks (`owner-only`, `token-refused`...) work on it
 as they do on the sandbox's tokens. The checks here run an exploit against the learner's server
-and judge it by what comes back on the wire: a privilege the body tried to give itself, a field
-that should never leave the server, a guessable signing secret, a login that can be guessed at
-full speed, a body too big to accept, a value of the wrong type taken as a number.
+and judge it by what comes back on the wire: a privilege the body tried to give itself, a
+sign-up the rules refuse, a field that should never leave the server, a login that can be
+guessed at full speed. The tokens the shop issues are judged in `grader.checks.issued_tokens`,
+what it must refuse to take in (bodies too big, URLs into its network, values out of bounds) in
+`grader.checks.refused_input`.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from apilab.catalog.models import compile_json_path
-from grader.checks.auth import create_as
-from grader.checks.integrity import expect_unchanged, representation
 from grader.checks.registry import check, fixture
 from grader.context import CheckContext
 from grader.http_helpers import (
@@ -28,10 +26,9 @@ from grader.http_helpers import (
     expect_locked_at,
     expect_lockout,
     expect_problem,
-    location_of,
     until_locked_out,
 )
-from grader.matchers import show, value_at
+from grader.matchers import show
 from grader.wire import Received
 
 Requests = list[dict[str, Any]]
@@ -39,13 +36,6 @@ Requests = list[dict[str, Any]]
 SENSITIVE_NAMES = r"(?i)passw|hash|salt|secret|failed_login|reset_token|is_admin"
 # Password hash formats, found by value whatever the member is called.
 HASH_VALUES = r"^\$(?:2[abxy]|argon2i?d?|scrypt|pbkdf2[\w-]*|[156])\$|^pbkdf2_sha\d+\$|^scrypt:"
-# Signing secrets from tutorials, defaults and leaked configs (a real attacker's list is longer).
-WEAK_SECRETS = ("secret", "Secret", "SECRET", "secret123", "secretkey", "secret-key", "secret_key",
-                "changeme", "change-me", "password", "Password1", "123456", "12345678", "admin",
-                "jwt", "jwt-secret", "jwt_secret", "jwtsecret", "your-256-bit-secret",
-                "your_jwt_secret", "supersecret", "super-secret", "mysecret", "my-secret", "key",
-                "shop", "shop-secret", "harden-shop", "apilab", "dev", "development", "test",
-                "default", "s3cr3t", "qwerty", "letmein", "")
 
 
 async def log_in(ctx: CheckContext, login: str, username: str, password: str) -> tuple[int, Any]:
@@ -260,187 +250,3 @@ def _locked_out(ctx: CheckContext, login: str, username: str, attempts: int,
         return ctx.request("POST", login, json_body={"username": username, "password": wrong})
 
     return until_locked_out(ctx, wrong_password, attempts, "wrong passwords", username, described)
-
-
-@check("body-too-large")
-async def body_too_large(ctx: CheckContext, *, requests: Requests, size: int = 200_000,
-                         limit: int | None = None, text_types: Sequence[str] = (),
-                         create_in: str | None = None, owner: str | None = None,
-                         body: dict[str, Any] | None = None) -> None:
-    """A JSON body of `size` bytes gets 413 (RFC 9110 §15.5.14) as a problem, whatever it holds:
-    the server stops reading instead of parsing and storing it. OWASP API4:2023. With
-    `text_types`, each request is also sent with `size` bytes of text under each of these
-    Content-Types, which a JSON parser skips: 413 all the same, since the limit is on the body,
-    whatever its type. With `limit`, the largest body allowed, each request is then sent again
-    with its own JSON padded with spaces (which JSON allows between tokens) to exactly `limit`
-    bytes: any answer but 413, since only a body over the limit is too large. With `create_in`,
-    `owner` first creates a resource from `body`, and `${target}` in a path names it, so that a
-    route of one resource (a PATCH, say) is held to the limit too."""
-    if create_in and owner:
-        await create_as(ctx, owner, create_in, body)
-    for request in requests:
-        method, path = request["method"].upper(), ctx.fill(request["path"])
-        headers = ctx.fill(request.get("headers", {}))
-        padded = {**ctx.fill(request.get("json", {})), "padding": "x" * size}
-        response = await ctx.request(method, path, json_body=padded, headers=headers)
-        ctx.expect(response.status == 413, f"{method} {path} with a {size // 1000} kB body answered "
-                   f"{response.status}", expected="status 413 Content Too Large",
-                   received=f"status {response.status} {response.reason}")
-        expect_problem(ctx, response, PROBLEM_MEMBERS)
-        for content_type in text_types:
-            await _too_large_as(ctx, method, path, headers, size, content_type)
-        if limit is not None:
-            await _at_the_limit(ctx, method, path, headers, ctx.fill(request.get("json", {})), limit)
-
-
-async def _too_large_as(ctx: CheckContext, method: str, path: str, headers: dict[str, str],
-                        size: int, content_type: str) -> None:
-    response = await ctx.request(method, path, body=b"x" * size,
-                                 headers={**headers, "Content-Type": content_type})
-    ctx.expect(response.status == 413, f"{method} {path} with a {size // 1000} kB body sent as "
-               f"{content_type} answered {response.status}: only JSON bodies are held to the limit. A "
-               "limit left to the JSON parser holds only for the bodies it parses; one of another "
-               "type passes it, to whatever reads it next. Refuse a body over the limit before "
-               "any parser looks at it, whatever its Content-Type",
-               expected="status 413 Content Too Large",
-               received=f"status {response.status} {response.reason}")
-    expect_problem(ctx, response, PROBLEM_MEMBERS)
-
-
-async def _at_the_limit(ctx: CheckContext, method: str, path: str, headers: dict[str, str],
-                        document: dict[str, Any], limit: int) -> None:
-    text = json.dumps(document, ensure_ascii=False).encode()
-    body = text[:-1] + b" " * (limit - len(text)) + b"}"  # spaces before the closing brace
-    response = await ctx.request(method, path, body=body,
-                                 headers={**headers, "Content-Type": "application/json"})
-    ctx.expect(response.status != 413, f"{method} {path} with a valid JSON body of exactly {limit:,} "
-               f"bytes ({show(document)} and spaces) answered 413: the limit refuses a body over "
-               f"{limit:,} bytes, and this one is not over it: a client that keeps to the "
-               "documented limit is refused",
-               expected=f"any status but 413: {limit:,} bytes is allowed",
-               received=f"status {response.status} {response.reason}")
-
-
-@check("urls-refused")
-async def urls_refused(ctx: CheckContext, *, account: str, urls: list[dict[str, str]],
-                       path: str = "/webhooks", field: str = "url",
-                       statuses: Sequence[int] = (422, 400)) -> None:
-    """Each of `urls` (`url`, and `address`: what its host is), sent as `field` to `path` with
-    `account`'s token, is refused with one of `statuses` and not stored: a GET of `path` lists
-    none of them. OWASP API7:2023 (server-side request forgery): a URL the server will call must
-    not reach an address that is not public, whichever reserved range it is in."""
-    headers = bearer(ctx.fixtures[account]["access_token"])
-    path, sent = ctx.fill(path), [ctx.fill(url) for url in urls]
-    for url in sent:
-        response = await ctx.request("POST", path, json_body={field: url["url"]}, headers=headers)
-        ctx.expect(response.status in statuses, f"POST {path} with the URL {url['url']} answered "
-                   f"{response.status}, yet {url['address']}: not a public address. The server "
-                   "would send its requests there, inside networks an outsider cannot reach",
-                   expected="status " + " or ".join(map(str, statuses)),
-                   received=f"status {response.status} {response.reason}")
-    listing = await ctx.request("GET", path, headers=headers)
-    ctx.expect(listing.status == 200, f"GET {path} answered {listing.status}",
-               expected="status 200", received=f"status {listing.status} {listing.reason}")
-    items = value_at(ctx.json(listing), "$.items")
-    stored = [item.get(field) for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-    for url in sent:
-        ctx.expect(url["url"] not in stored, f"POST {path} with the URL {url['url']} was refused, "
-                   f"yet GET {path} lists it: a refused webhook is not stored ({url['address']})",
-                   expected=f"no {url['url']} in items", received=f"items holds {url['url']}")
-
-
-@check("values-refused")
-async def values_refused(ctx: CheckContext, *, account: str, collection: str, body: dict[str, Any],
-                         invalid: dict[str, list[Any]], rules: dict[str, str],
-                         statuses: Sequence[int] = (422, 400)) -> None:
-    """Each value listed under a field in `invalid`, sent with `account`'s token, is refused with
-    one of `statuses` as a problem, and changes nothing: in a POST to `collection` (the rest of
-    `body`, a valid one) it stores nothing, and in a PATCH of a resource made there from `body`
-    (the field alone) it leaves the resource as it was. `rules` says each field's rule in the
-    README's words. RFC 9110 §15.5.21: a value of the wrong type is refused like one out of
-    range, on every method that writes the field (a fraction, a number in a string and a
-    boolean are what lenient readers take)."""
-    headers = bearer(ctx.fixtures[account]["access_token"])
-    collection, body = ctx.fill(collection), ctx.fill(body)
-    with ctx.preparing(f"creating the resource it works on (POST {collection})"):
-        made = await ctx.request("POST", collection, json_body=body, headers=headers)
-        ctx.expect(made.status == 201, f"POST {collection} with {show(body)} answered {made.status}",
-                   expected="status 201", received=f"status {made.status} {made.reason}")
-    url = location_of(ctx, made, f"POST {collection}")
-    before, listed = await representation(ctx, url, headers), await _listed(ctx, collection, headers)
-    for name, values in ctx.fill(invalid).items():
-        for value in values:
-            what = f"{name} = {show(value)}"
-            for method, target, sent in (("POST", collection, {**body, name: value}),
-                                         ("PATCH", url, {name: value})):
-                response = await ctx.request(method, target, json_body=sent, headers=headers)
-                if response.status not in statuses:
-                    accepted = " (accepted)" if response.status < 300 else ""
-                    ctx.fail(f"{method} {target} with {what} answered {response.status}{accepted}: "
-                             f"{name} is {rules[name]}, and {show(value)} is not. A lenient reader "
-                             "takes a fraction, a number in a string or a boolean as a number; "
-                             "check the type as well as the range, on every method that writes "
-                             f"{name}", expected="status " + " or ".join(map(str, statuses)) +
-                             " (a problem)", received=f"status {response.status} {response.reason}")
-                expect_problem(ctx, response, PROBLEM_MEMBERS)
-            await expect_unchanged(ctx, url, before, f"PATCH {url} with {what}", headers)
-            stored = [item for item in await _listed(ctx, collection, headers) if item not in listed]
-            ctx.expect(not stored, f"POST {collection} with {what} was refused, yet GET {collection} "
-                       "lists a new resource: a refused request stores nothing",
-                       expected=f"the {len(listed)} listed before", received=show(stored[:1]))
-
-
-async def _listed(ctx: CheckContext, collection: str, headers: dict[str, str]) -> list[Any]:
-    items = value_at(await representation(ctx, collection, headers), "$.items")
-    return items if isinstance(items, list) else []
-
-
-@check("token-lifetime")
-async def token_lifetime(ctx: CheckContext, *, account: str, max_seconds: int = 3600) -> None:
-    """The access token a login gives expires: its `exp` claim is in the future and at most
-    `max_seconds` away (RFC 7519 §4.1.4; OWASP API2:2023: a stolen token must not work forever)."""
-    from grader.tokens import claims_of
-
-    token = ctx.fixtures[account]["access_token"]
-    exp = claims_of(token).get("exp")
-    now = time.time()
-    ctx.expect(isinstance(exp, int | float) and not isinstance(exp, bool), "the access token has "
-               "no exp claim, so it never expires", expected="a numeric exp claim",
-               received=f"exp = {show(exp)}")
-    ctx.expect(now < exp <= now + max_seconds + 60, f"the access token expires in {int(exp - now)} s",
-               expected=f"exp within {max_seconds} s from now", received=f"exp = {exp}")
-
-
-@check("token-subject")
-async def token_subject(ctx: CheckContext, *, account: str) -> None:
-    """The access token's `sub` claim is the account's id, as a JSON string: RFC 7519 §4.1.2
-    makes `sub` a string (StringOrURI), so a token whose `sub` is a number breaks the JWT that
-    libraries and other services read, even when the ids are numbers."""
-    from grader.tokens import claims_of
-
-    mine = ctx.fixtures[account]
-    sub, wanted = claims_of(mine["access_token"]).get("sub"), str(mine["id"])
-    ctx.expect(isinstance(sub, str), f"the access token's sub is {show(sub)}, not a string: RFC "
-               "7519 makes sub a string, and a JWT library that keeps to it refuses such a token "
-               "or reads it wrong. Write the id as a string, even when ids are numbers",
-               expected=f"sub = {show(wanted)}", received=f"sub = {show(sub)}")
-    ctx.expect(sub == wanted, f"the access token's sub is {show(sub)}, not the id of the account "
-               f"that logged in ({show(mine['id'])}, as its sign-up answered)",
-               expected=f"sub = {show(wanted)}", received=f"sub = {show(sub)}")
-
-
-@check("secret-not-guessable")
-async def secret_not_guessable(ctx: CheckContext, *, account: str) -> None:
-    """The key that signs the tokens is not a known weak secret: an attacker holding one token
-    tries a word list offline, and a match lets them sign any token (RFC 8725 §3.5; OWASP
-    API2:2023). Tokens signed with a private key (RS256, EdDSA...) pass."""
-    from grader.tokens import guessed_secret, header_of
-
-    token = ctx.fixtures[account]["access_token"]
-    alg = str(header_of(token).get("alg", ""))
-    if not alg.upper().startswith("HS"):
-        return
-    found = guessed_secret(token, WEAK_SECRETS)
-    ctx.expect(found is None, f"the token's {alg} signature verifies with the secret {show(found)}, "
-               "found in a short word list: anyone can now sign tokens for any user",
-               expected="a random secret of 32 bytes or more", received=f"secret = {show(found)}")

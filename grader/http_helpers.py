@@ -1,18 +1,19 @@
 """HTTP moves that checks of every topic share: reading `Link`, `Allow` and `WWW-Authenticate`,
 creating a resource and finding it, walking a paginated list, checking a problem details body,
-spotting leaked internals.
+spotting leaked internals (and, in `grader.lockouts`, lockouts).
 
-Topic modules under `grader/checks/` import from here, never from one another, so that a lesson's
-checks can be added or removed without touching another lesson's.
+A topic's modules under `grader/checks/` share helpers among themselves; a later lesson may build
+on an earlier one's (the security lesson's shop is judged with the auth lesson's token checks),
+never the other way, so that a lesson's checks can be added or removed without touching an
+earlier lesson's. What every topic needs lives here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json as jsonlib
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -24,6 +25,9 @@ from grader.wire import Received
 PROBLEM_JSON = "application/problem+json"
 # What the course's lessons ask of every problem (RFC 9457 makes each member optional).
 PROBLEM_MEMBERS = ("type", "title", "status", "detail")
+# What an exercise file gives a check to send: `{ method, path, headers, json | body }` tables,
+# with `${...}` placeholders.
+Requests = list[dict[str, Any]]
 # Headers that legitimately differ between two responses to the same request.
 VOLATILE_HEADERS = ("date", "server", "connection", "keep-alive", "transfer-encoding",
                     "x-request-id", "x-response-time")
@@ -304,111 +308,3 @@ def leaked_internals(text: str) -> tuple[str, str] | None:
             start = max(0, found.start() - 40)
             return what, "..." + text[start:found.end() + 40].strip() + "..."
     return None
-
-
-async def until_locked_out(ctx: CheckContext, wrong_guess: Callable[[], Awaitable[Received]],
-                           attempts: int, guesses: str, whose: str = "",
-                           described: str = "", after_lockout: bool = False,
-                           note: str = "") -> tuple[Received, int]:
-    """The 429 that repeated wrong guesses (`wrong_guess()` sends one) lead to within
-    `attempts` tries, each answered 401 until then, and the try it came at; `guesses` names
-    them ("wrong keys"), for `whose` account if any (`described` instead in the failure that
-    none was refused). With `after_lockout`, the guesses follow a lockout that has ended, and
-    the failures say so. `note` adds, to the failure that the lockout came late or never, what a
-    server may have miscounted in the guesses."""
-    one = guesses.removesuffix("s")
-    of = f" for {whose}" if whose else ""
-    since = "once the first lockout was over, " if after_lockout else ""
-    for attempt in range(1, attempts + 1):
-        response = await wrong_guess()
-        if response.status == 429:
-            return response, attempt
-        ctx.expect(response.status == 401, f"{since}{one} #{attempt}{of} answered {response.status}",
-                   expected="401 (or 429 once locked out)", received=f"status {response.status}")
-    of = f" for {described or whose}" if described or whose else ""
-    # After a first lockout, none now means a lockout that comes late (the first came only
-    # because earlier checks' wrong keys counted too) or only once.
-    outcome = (f"the lockout must begin with the request after {one} #{attempts - 1}, and "
-               "it came later than that, or only once" if after_lockout
-               else "nothing slows a guesser down")
-    ctx.fail(f"{since}{attempts} {guesses} in a row{of} were all answered 401: {outcome}{note}",
-             expected=f"429 by attempt {attempts}", received=f"{attempts} × 401")
-
-
-def expect_locked_at(ctx: CheckContext, attempt: int, attempts: int, guesses: str,
-                     whose: str = "") -> None:
-    """The lockout began at try `attempts` (it began at `attempt`), not before: the wrong
-    `guesses` before it are those a legitimate user may make."""
-    of = f" for {whose}" if whose else ""
-    ctx.expect(attempt == attempts, f"{guesses.removesuffix('s')} #{attempt}{of} answered 429: "
-               f"locked out after {attempt - 1} {guesses} in a row, where {attempts - 1} are allowed",
-               expected=f"401 to the first {attempts - 1} {guesses}, 429 from #{attempts} on",
-               received=f"429 at #{attempt}")
-
-
-def retry_after(response: Received) -> int | None:
-    """The whole seconds of a response's Retry-After (RFC 9110 §10.2.3), if it has them."""
-    raw = response.headers.get("retry-after", "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
-async def wait_out(locked: Received, lockout: int, waited: float = 0.0) -> None:
-    """Wait until the lockout that `locked` (a 429) began is over: its Retry-After, at most
-    `lockout` seconds, and a margin, less the `waited` seconds already slept since it came."""
-    seconds = retry_after(locked)
-    await asyncio.sleep(max(0.0, (seconds if seconds is not None and seconds <= lockout else lockout)
-                            + 0.3 - waited))
-
-
-async def expect_lockout(ctx: CheckContext, locked: Received, lockout: int,
-                         right: Callable[[], Awaitable[Received]], credential: str, *,
-                         meanwhile: Callable[[], Awaitable[None]] | None = None,
-                         counts_down_after: float = 0.0) -> None:
-    """`locked` is a 429 problem with a Retry-After of 1 to `lockout` seconds (RFC 6585 §4); while
-    it lasts, the right `credential` (sent by `right()`) gets 429 too, so a guesser learns nothing;
-    after it, the right credential works again. Waits the lockout out even when failing, so that
-    the checks after this one start clean.
-
-    `meanwhile()` judges more while the lockout lasts. With `counts_down_after`, the right
-    credential is sent that many seconds later (a second or more), and its 429's Retry-After must
-    be smaller than `locked`'s, however the server rounds: Retry-After says when the lockout ends.
-    That is judged only when `locked`'s Retry-After leaves the lockout a second more to last."""
-    raw = locked.headers.get("retry-after", "").strip()
-    seconds = retry_after(locked)
-    waited = 0.0
-    try:
-        ctx.expect(seconds is not None and 1 <= seconds <= lockout, "the 429 has no usable Retry-After",
-                   expected=f"Retry-After: a whole number of seconds from 1 to {lockout}",
-                   received=f"Retry-After: {raw}" if raw else "no Retry-After header")
-        assert seconds is not None
-        expect_problem(ctx, locked, PROBLEM_MEMBERS)
-        if meanwhile is not None:
-            await meanwhile()
-        if counts_down_after and seconds >= counts_down_after + 2:
-            await asyncio.sleep(waited := counts_down_after)
-        during = await right()
-        ctx.expect(during.status == 429, f"while locked out, {credential} answered {during.status}: "
-                   "a guesser can still tell right from wrong", expected="status 429",
-                   received=f"status {during.status}")
-        if waited:
-            _expect_counted_down(ctx, seconds, during, waited, credential)
-    finally:
-        await wait_out(locked, lockout, waited)
-    after = await right()
-    ctx.expect(after.status == 200, f"{raw} s after the 429 (its Retry-After), {credential} "
-               f"answered {after.status}", expected="status 200: the lockout is over",
-               received=f"status {after.status}")
-
-
-def _expect_counted_down(ctx: CheckContext, first: int, later: Received, waited: float,
-                         credential: str) -> None:
-    """`later`, a 429 that came `waited` seconds after one with Retry-After: `first`, says less."""
-    seconds = retry_after(later)
-    shown = f"Retry-After: {seconds}" if seconds is not None else "no usable Retry-After"
-    ctx.expect(seconds is not None and 1 <= seconds < first,
-               f"{waited:g} s into the lockout, {credential} was answered 429 with {shown}, where "
-               f"the first 429 said Retry-After: {first}: Retry-After says when the lockout ends "
-               "(RFC 6585 §4), so it counts down; a client that obeys one that does not waits "
-               "longer than the lockout lasts",
-               expected=f"Retry-After below {first}: about {first - waited:g} s of the lockout were left",
-               received=shown)

@@ -20,17 +20,14 @@ from grader.checks.registry import check
 from grader.context import CheckContext
 from grader.http_helpers import (
     PROBLEM_MEMBERS,
+    Requests,
     basic_credentials,
-    expect_lockout,
     expect_problem,
     parse_challenges,
-    until_locked_out,
-    wait_out,
 )
+from grader.lockouts import expect_lockout, until_locked_out, wait_out
 from grader.matchers import show
 from grader.wire import Received
-
-Requests = list[dict[str, Any]]
 
 
 def basic(login: dict[str, str]) -> dict[str, str]:

@@ -21,12 +21,9 @@ from urllib.parse import urljoin
 from grader.checks.registry import check
 from grader.checks.sandbox_tokens import token_from
 from grader.context import CheckContext
-from grader.http_helpers import PROBLEM_MEMBERS, bearer, expect_problem, parse_challenges
+from grader.http_helpers import PROBLEM_MEMBERS, Requests, bearer, expect_problem, parse_challenges
 from grader.matchers import show
 from grader.wire import Received
-
-Requests = list[dict[str, Any]]
-
 
 # --- answers to a bearer token -----------------------------------------------------------------
 

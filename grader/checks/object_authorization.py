@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from grader.checks.auth import Requests, create_as, expect_kept_for_owner, send_all, whose
+from grader.checks.auth import create_as, expect_kept_for_owner, send_all, whose
 from grader.checks.registry import check
 from grader.context import CheckContext
-from grader.http_helpers import bearer
+from grader.http_helpers import Requests, bearer
 from grader.matchers import show
 
 

@@ -14,10 +14,8 @@ from grader.checks.auth import create_as
 from grader.checks.integrity import expect_unchanged, representation
 from grader.checks.registry import check
 from grader.context import CheckContext
-from grader.http_helpers import PROBLEM_MEMBERS, bearer, expect_problem, location_of
+from grader.http_helpers import PROBLEM_MEMBERS, Requests, bearer, expect_problem, location_of
 from grader.matchers import show, value_at
-
-Requests = list[dict[str, Any]]
 
 
 @check("body-too-large")

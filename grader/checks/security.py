@@ -22,16 +22,14 @@ from grader.checks.registry import check, fixture
 from grader.context import CheckContext
 from grader.http_helpers import (
     PROBLEM_MEMBERS,
+    Requests,
     bearer,
-    expect_locked_at,
-    expect_lockout,
     expect_problem,
-    until_locked_out,
 )
+from grader.lockouts import expect_locked_at, expect_lockout, until_locked_out
 from grader.matchers import show
 from grader.wire import Received
 
-Requests = list[dict[str, Any]]
 # Member names that carry a credential or an internal detail (README: "never sent out").
 SENSITIVE_NAMES = r"(?i)passw|hash|salt|secret|failed_login|reset_token|is_admin"
 # Password hash formats, found by value whatever the member is called.

@@ -7,13 +7,14 @@ Each returns the parsed value, or None when the text is not in the required form
   RFC 9745 requires of `Deprecation`;
 - `imf_fixdate`: the one HTTP-date form a sender may generate (RFC 9110 §5.6.7), as RFC 8594
   requires of `Sunset`: `Sun, 06 Nov 1994 08:49:37 GMT`, the day name matching the date;
-- `rfc3339_utc`: an RFC 3339 date-time in UTC (`Z` or `+00:00`, upper-case `T` and `Z`).
+- `rfc3339_utc`: an RFC 3339 date-time in UTC (`Z` or `+00:00`, upper-case `T` and `Z`);
+- `rfc3339`: an RFC 3339 date-time with any offset, as JSON Schema's `date-time` format is.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 _SF_DATE = re.compile(r"@(-?\d{1,15})")  # sf-integer: at most 15 digits
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -21,6 +22,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _IMF_FIXDATE = re.compile(rf"({'|'.join(_DAYS)}), (\d\d) ({'|'.join(_MONTHS)}) (\d{{4}}) "
                           r"(\d\d):(\d\d):(\d\d) GMT")
 _RFC3339_UTC = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{1,9})?(Z|\+00:00)")
+# RFC 3339 §5.6 date-time: "T" and "Z" in either case (its note); the offset is required.
+_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?"
+                      r"(?:([Zz])|([+-])(\d\d):(\d\d))")
 
 
 def sf_date(value: str) -> datetime | None:
@@ -60,5 +64,25 @@ def rfc3339_utc(value: object) -> datetime | None:
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
                           tzinfo=UTC)
     except ValueError:
+        return None
+    return moment.replace(microsecond=int(((fraction or ".0")[1:] + "000000")[:6]))
+
+
+def rfc3339(value: object) -> datetime | None:
+    """The moment an RFC 3339 date-time such as `2026-12-02T06:28:07+01:00` names: the offset
+    (`Z` or `±hh:mm`) is required, since a time without one names no moment."""
+    if not isinstance(value, str):
+        return None
+    found = _RFC3339.fullmatch(value)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = found.groups()
+    try:
+        zone = UTC if zulu else timezone((1 if sign == "+" else -1)
+                                         * timedelta(hours=int(off_h), minutes=int(off_m)))
+        # A leap second (:60) is a valid time-second; datetime cannot hold it, so read it as :59.
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute),
+                          min(int(second), 59), tzinfo=zone)
+    except ValueError:  # month 13, offset hour 24...
         return None
     return moment.replace(microsecond=int(((fraction or ".0")[1:] + "000000")[:6]))

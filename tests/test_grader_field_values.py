@@ -3,11 +3,11 @@ misses that servers really send."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from grader.field_values import imf_fixdate, rfc3339_utc, sf_date
+from grader.field_values import imf_fixdate, rfc3339, rfc3339_utc, sf_date
 
 
 def test_an_sf_date_is_an_at_sign_and_whole_seconds():
@@ -58,3 +58,32 @@ def test_rfc3339_in_utc(value, expected):
                                    "1796189287", 1796189287, None, "Wed, 02 Dec 2026 05:28:07 GMT"])
 def test_what_is_not_rfc3339_in_utc(value):
     assert rfc3339_utc(value) is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-12-02T05:28:07Z", datetime(2026, 12, 2, 5, 28, 7, tzinfo=UTC)),
+    ("2026-12-02t05:28:07.5z", datetime(2026, 12, 2, 5, 28, 7, 500000, tzinfo=UTC)),
+    ("2026-12-02T06:28:07+01:00", datetime(2026, 12, 2, 5, 28, 7, tzinfo=UTC)),
+    ("2026-12-01T23:58:07-05:30", datetime(2026, 12, 2, 5, 28, 7, tzinfo=UTC)),
+    ("2026-12-02T05:28:07.224+00:00", datetime(2026, 12, 2, 5, 28, 7, 224000, tzinfo=UTC)),
+    ("2026-12-31T23:59:60Z", datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)),  # a leap second
+])
+def test_rfc3339_with_any_offset(value, expected):
+    assert rfc3339(value) == expected
+    assert rfc3339(value).utcoffset() is not None
+
+
+def test_rfc3339_keeps_the_offset_it_was_given():
+    assert rfc3339("2026-12-02T06:28:07+01:00").tzinfo == timezone(timedelta(hours=1))
+
+
+@pytest.mark.parametrize("value", [
+    "2026-12-02T05:28:07",          # no offset: datetime.utcnow().isoformat()
+    "2026-12-02T05:28:07.224000",
+    "2026-12-02 05:28:07+00:00",    # str(datetime): a space, not T
+    "2026-12-02T05:28:07+0100",     # ISO 8601 basic offset, not RFC 3339
+    "2026-12-02T05:28Z", "2026-12-02", "2026-13-02T05:28:07Z", "2026-12-02T05:28:07+24:00",
+    "1796189287", 1796189287, None, "Wed, 02 Dec 2026 05:28:07 GMT",
+])
+def test_what_is_not_rfc3339(value):
+    assert rfc3339(value) is None

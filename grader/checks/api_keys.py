@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 from grader.checks.registry import check
 from grader.context import CheckContext
+from grader.field_values import rfc3339
 from grader.http_helpers import (
     PROBLEM_MEMBERS,
     Requests,
@@ -54,7 +55,8 @@ async def key_issued(ctx: CheckContext, *, keys: str, name: str, login: dict[str
                      min_length: int = 32, prefix_lengths: list[int] | None = None) -> None:
     """Creating a key answers 201 with a Location and the key, shown this once: at least
     `min_length` characters safe in a header, starting with its `prefix` (OWASP API2:2023:
-    keys must be unguessable; RFC 9110 §15.3.2 for 201 and Location)."""
+    keys must be unguessable; RFC 9110 §15.3.2 for 201 and Location), and a `created_at` that
+    is an RFC 3339 date-time, its offset included (RFC 3339 §5.6)."""
     low, high = prefix_lengths or [8, 16]
     response = await ctx.request("POST", keys, json_body={"name": ctx.fill(name)},
                                  headers=basic(login))
@@ -75,6 +77,12 @@ async def key_issued(ctx: CheckContext, *, keys: str, name: str, login: dict[str
                "the prefix is not the key's first characters",
                expected=f"the first {low} to {high} characters of the key",
                received=f"prefix = {show(prefix)}")
+    created_at = document.get("created_at")
+    ctx.expect(rfc3339(created_at) is not None, "created_at is not an RFC 3339 date-time: "
+               "without its offset (Z or +hh:mm) a time names no moment, as it is not known "
+               "in which zone it was read", expected='created_at such as "2026-11-22T09:30:00Z" '
+               '(T between date and time; Z, or an offset such as +01:00, at the end)',
+               received=f"created_at = {show(created_at)}")
 
 
 @check("key-shown-once")
@@ -207,8 +215,10 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
 
     Then, exactly: with the count begun afresh, each of `attempts - 1` wrong keys is answered 401,
     and so is a request without a key sent among them, which is no guess; the next request with a
-    key is answered 429. One of those wrong keys is a key the check revoked (revoked keys are wrong
-    keys too). The first part cannot judge that: the wrong keys that earlier checks (or anyone)
+    key is answered 429. One of those wrong keys is a key the check revoked, and one is malformed,
+    too short and with a character no key has (revoked and malformed keys are wrong keys too, and
+    a server that refuses a malformed key before counting it lets a guesser probe for free). The
+    first part cannot judge that: the wrong keys that earlier checks (or anyone)
     sent within the window count toward its lockout too. Once that lockout is over, the wrong keys
     it counted are older than the window, whoever sent them.
 
@@ -239,13 +249,13 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
     await expect_lockout(ctx, locked, lockout, right_key, "a right key")
 
     allowed = attempts - 1
-    revoked_at = allowed // 2
+    revoked_at, malformed_at = allowed // 2, allowed // 3
     without_key: list[Received] = []
     sent = 0
 
     async def counted() -> Received:
-        """The next wrong key, the revoked key halfway; just before the last one allowed, a
-        request without a key first."""
+        """The next wrong key, the malformed one a third of the way and the revoked key halfway;
+        just before the last one allowed, a request without a key first."""
         nonlocal sent
         sent += 1
         if sent == allowed:
@@ -255,16 +265,23 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
                 return bare
             ctx.expect(bare.status == 401, f"GET {use} without a key answered {bare.status}",
                        expected="status 401", received=f"status {bare.status}")
-        if sent != revoked_at:
+        if sent == revoked_at:
+            which, sent_key = "a revoked key", revoked
+        elif sent == malformed_at:
+            which, sent_key = "a malformed key", malformed
+        else:
             return await wrong_key()
-        response = await ctx.request("GET", use, headers={header: revoked, **forwarded()})
-        ctx.expect(response.status in (401, 429), f"GET {use} with a revoked key answered "
-                   f"{response.status}", expected="status 401: a revoked key is refused at once",
+        response = await ctx.request("GET", use, headers={header: sent_key, **forwarded()})
+        ctx.expect(response.status in (401, 429), f"GET {use} with {which} answered "
+                   f"{response.status}", expected=f"status 401: {which} is a wrong key",
                    received=f"status {response.status}")
         return response
 
-    revoked_too = (f"; wrong key #{revoked_at} was a key revoked beforehand, and a revoked key is "
-                   "as wrong as an unknown one")
+    malformed = "ak_" + "".join(ctx.rng.choice("abcdefghijkmnopqrstuvwxyz") for _ in range(6)) + "!"
+    revoked_too = (f"; wrong key #{malformed_at} was malformed ({show(malformed)}: too short, and "
+                   f"with a character no key has), and wrong key #{revoked_at} a key revoked "
+                   "beforehand: a malformed or revoked key is as wrong as an unknown one, and "
+                   "counts toward the lockout like it")
     locked, at = await until_locked_out(ctx, counted, attempts, "wrong keys", after_lockout=True,
                                         note=revoked_too + forged)
     if at < attempts:  # judged at once, so that the report ends on that 429; waited out all the same

@@ -21,7 +21,7 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _IMF_FIXDATE = re.compile(rf"({'|'.join(_DAYS)}), (\d\d) ({'|'.join(_MONTHS)}) (\d{{4}}) "
                           r"(\d\d):(\d\d):(\d\d) GMT")
-_RFC3339_UTC = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{1,9})?(Z|\+00:00)")
+_RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|\+00:00)")
 # RFC 3339 §5.6 date-time: "T" and "Z" in either case (its note); the offset is required.
 _RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?"
                       r"(?:([Zz])|([+-])(\d\d):(\d\d))")
@@ -53,19 +53,11 @@ def imf_fixdate(value: str) -> datetime | None:
 
 
 def rfc3339_utc(value: object) -> datetime | None:
-    """The moment an RFC 3339 UTC date-time such as `2026-12-02T05:28:07Z` names."""
-    if not isinstance(value, str):
+    """The moment an RFC 3339 UTC date-time such as `2026-12-02T05:28:07Z` names, written in the
+    one form a README may ask for: upper-case `T`, and `Z` or `+00:00`."""
+    if not isinstance(value, str) or _RFC3339_UTC.fullmatch(value) is None:
         return None
-    found = _RFC3339_UTC.fullmatch(value)
-    if found is None:
-        return None
-    year, month, day, hour, minute, second, fraction, _zone = found.groups()
-    try:
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                          tzinfo=UTC)
-    except ValueError:
-        return None
-    return moment.replace(microsecond=int(((fraction or ".0")[1:] + "000000")[:6]))
+    return rfc3339(value)
 
 
 def rfc3339(value: object) -> datetime | None:

@@ -224,7 +224,8 @@ async def test_minted_tokens_carry_the_chosen_defect(client):
     assert refused.status_code == 401 and "expired" in refused.headers["www-authenticate"]
     for defect in ({"not_before_in": 600}, {"audience": "urn:apilab:notes"},
                    {"issuer": "http://127.0.0.1:1"}, {"typ": "JWT"}, {"leave_out": ["aud"]},
-                   {"leave_out": ["exp"]}, {"leave_out": ["typ"]}):
+                   {"leave_out": ["exp"]}, {"leave_out": ["typ"]}, {"leave_out": ["sub"]},
+                   {"audience": ["urn:apilab:notes", "urn:apilab:reports"]}):
         token = (await client.post("/admin/tokens", json={"scope": "orders:read", **defect})).json()
         for name in defect.get("leave_out", []):
             assert name not in token["claims"] and name not in token["header"], defect
@@ -233,6 +234,11 @@ async def test_minted_tokens_carry_the_chosen_defect(client):
         assert (await client.get("/orders", headers=bearer(token["access_token"]))).status_code == 401, defect
     fine = (await client.post("/admin/tokens", json={"scope": "orders:read"})).json()
     assert (await client.get("/orders", headers=bearer(fine["access_token"]))).status_code == 200
+    # A token for several APIs (aud a list, RFC 7519 §4.1.3) opens each of them.
+    several = (await client.post("/admin/tokens", json={
+        "scope": "orders:read", "audience": ["urn:apilab:notes", fine["claims"]["aud"]]})).json()
+    assert several["claims"]["aud"] == ["urn:apilab:notes", fine["claims"]["aud"]]
+    assert (await client.get("/orders", headers=bearer(several["access_token"]))).status_code == 200
 
 
 async def test_course_tools_answer_only_on_loopback(app):

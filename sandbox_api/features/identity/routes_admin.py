@@ -60,7 +60,9 @@ class TokenRequest(BaseModel):
     client_id: Annotated[Literal["bookshop-app", "bookshop-reports"], Field(
         description="A registered client.")] = "bookshop-app"
     scope: Annotated[str, Field(examples=["notes:read notes:write"])] = "notes:read"
-    audience: Annotated[str | None, Field(description="Default: the audience of the scopes.")] = None
+    audience: Annotated[str | list[str] | None, Field(
+        description="Default: the audience of the scopes. A list makes `aud` a JSON array, as "
+                    "RFC 7519 §4.1.3 allows: a token for several APIs.")] = None
     issuer: Annotated[str | None, Field(description="Default: this sandbox's URL.")] = None
     expires_in: seconds(le=ACCESS_TOKEN_LIFETIME, description="Negative: already expired.") = (
         ACCESS_TOKEN_LIFETIME)
@@ -70,9 +72,9 @@ class TokenRequest(BaseModel):
     kid: Annotated[str | None, Field(description="Sign with this key if it is still published (one a "
                                      "resource server already knows), else with the current "
                                      "one: the answer's header says which.")] = None
-    leave_out: Annotated[list[Literal["aud", "exp", "typ"]], Field(
-        description="Claims (`aud`, `exp`) or header members (`typ`) the token lacks: a resource "
-                    "server must refuse a token without them.")] = []
+    leave_out: Annotated[list[Literal["aud", "exp", "sub", "typ"]], Field(
+        description="Claims (`aud`, `exp`, `sub`) or header members (`typ`) the token lacks: a "
+                    "resource server must refuse a token without them.")] = []
 
 
 @router.post("/tokens", name="mint_token")

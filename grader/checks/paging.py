@@ -12,7 +12,7 @@ from typing import Any
 
 from apilab.catalog.models import SingularJsonPath
 from grader.checks.registry import check
-from grader.context import CheckContext, with_query
+from grader.context import CheckContext, CheckFailed, with_query
 from grader.http_helpers import create, id_of, key, location_of, pages, walk
 from grader.matchers import show
 
@@ -35,10 +35,12 @@ async def pagination_under_changes(
 
     Proves that the next link leads to the rest of the same list (RFC 8288 §3.3) while it
     changes: creates `count` resources (`${n}` in `body` numbers them), then follows rel="next"
-    from `?limit=N`. Right after the first page that lists one of them, it deletes that one (the
-    client has seen it) and creates another, then walks on. Every resource created before the
+    from `?limit=N`. Right after the first page that lists some of them, it deletes the last of
+    them on that page (the client has seen it, and it is the book a cursor naming "the last one
+    on the page" names) and creates another, then walks on. Every resource created before the
     walk and not deleted must be listed exactly once, and none twice: a cursor that counts
-    positions (`offset = page × limit`) skips a resource after the delete.
+    positions (`offset = page × limit`) skips a resource after the delete, and one that must
+    still name an existing resource leads to an error page.
     """
     collection = ctx.fill(collection)
     ours = {}
@@ -50,19 +52,31 @@ async def pagination_under_changes(
     first = with_query(collection, {**(query or {}), "limit": limit})
     seen: dict[str, int] = {}
     change: tuple[str, int] | None = None  # what was deleted, and after which page
-    async for page in pages(ctx, first, items_path, max_pages, limit):
-        for item in page.items:
-            item_id = key(id_of(ctx, item, id_field, f"an item on page {page.number}"))
-            if item_id in seen:
-                ctx.fail(f"{id_field} {item_id} is on page {seen[item_id]} and again on page "
-                         f"{page.number}" + (_after(change) + ": a cursor that counts positions "
-                         "shifts when the list changes; make it name the last resource of the "
-                         "page (its id, say)" if change else ": pages must not overlap"),
-                         expected="each resource listed once", received=show(item))
-            seen[item_id] = page.number
-        if change is None and (listed := [i for i in ours if i in seen]):
-            change = (listed[0], page.number)
-            await _delete_and_add(ctx, ours.pop(listed[0]), collection, body, count)
+    try:
+        async for page in pages(ctx, first, items_path, max_pages, limit):
+            on_page = []
+            for item in page.items:
+                item_id = key(id_of(ctx, item, id_field, f"an item on page {page.number}"))
+                if item_id in seen:
+                    ctx.fail(f"{id_field} {item_id} is on page {seen[item_id]} and again on page "
+                             f"{page.number}" + (_after(change) + ": a cursor that counts positions "
+                             "shifts when the list changes; make it name the last resource of the "
+                             "page (its id, say)" if change else ": pages must not overlap"),
+                             expected="each resource listed once", received=show(item))
+                seen[item_id] = page.number
+                on_page.append(item_id)
+            if change is None and (listed := [i for i in on_page if i in ours]):
+                # The last one the page lists: the resource a cursor of "the last id" names.
+                change = (listed[-1], page.number)
+                await _delete_and_add(ctx, ours.pop(listed[-1]), collection, body, count)
+    except CheckFailed as failure:
+        if change is None or failure.setup or "answered" not in failure.message:
+            raise
+        # The page after the delete is an error: the cursor named the deleted resource.
+        failure.message += (_after(change) + ". The cursor may name a resource that is deleted "
+                            "while a client pages: start the next page after the place it names "
+                            "(ids greater than it, say) rather than looking that resource up")
+        raise
     missing = [item_id for item_id in ours if item_id not in seen]
     ctx.expect(not missing, f"following rel=\"next\" from {first} never listed {id_field} "
                f"{', '.join(missing)}, which still exists" + _after(change) + ": the page after the "

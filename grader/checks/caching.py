@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from grader.checks.registry import check
+from grader.checks.rest import head_like_get
 from grader.context import NO_BODY, CheckContext
 from grader.http_helpers import list_members, unquote
 from grader.wire import Received
@@ -136,6 +137,25 @@ async def not_modified(
                "the length of the 200's content; a cache would store it as the page's length",
                expected=f"no Content-Length, or Content-Length: {len(full.body)}",
                received=f"Content-Length: {length}")
+
+
+@check("head-revalidates")
+async def head_revalidates(
+    ctx: CheckContext,
+    *,
+    path: str,
+    create: dict[str, Any] | None = None,
+) -> None:
+    """HEAD answers as GET does, unconditional and conditional: GET's status and header fields,
+    validators included, and a 304 for GET's ETag, with no body either time.
+
+    Proves RFC 9110 §9.3.2 (HEAD has GET's header fields; a Content-Length, when sent, is GET's:
+    §8.6) and §13.2.1 (the preconditions of GET apply to HEAD). Unlike `head-like-get`, the
+    ETag may not be left out: a client revalidates with the validators a HEAD gives it.
+    """
+    await prepare(ctx, create, (200, 201))
+    await head_like_get(ctx, path=path, from_content=("content-length",))
+    await not_modified(ctx, path=path, method="HEAD")
 
 
 @check("cache-control")

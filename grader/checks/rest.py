@@ -141,7 +141,10 @@ async def head_like_get(
                    received=f"{name}: {', '.join(have)}" if have else f"no {name} header")
     length = head.headers.get("content-length")
     if length is not None and length != got.headers.get("content-length", str(len(got.body))):
-        ctx.fail("HEAD's Content-Length is not the length of GET's body",
+        ctx.fail(f"HEAD {ctx.based(url)} says Content-Length: {length}, which is not the length "
+                 "of GET's body: a HEAD's Content-Length tells the client how long GET's answer "
+                 "is (RFC 9110 §8.6), and one that sizes a download or checks a cached copy by it "
+                 "is misled",
                  expected=f"Content-Length: {got.headers.get('content-length', len(got.body))} "
                  "(or none)", received=f"Content-Length: {length}")
 

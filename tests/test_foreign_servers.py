@@ -50,6 +50,7 @@ MISTAKES = {
     "offset-cursor": ({"pagination-under-changes"}, "offset"),
     "last-page-links-empty": ({"last-page-no-next"}, "is empty: page 1 held the last item"),
     "json-errors-only": ({"text-not-utf8"}, "UnicodeDecodeError"),
+    "unread-refused-body": ({"keep-alive"}, "its body was left unread"),
 }
 NODE_VARIANTS = {*CORRECT_NODE, "node-length-utf16"}
 

@@ -230,11 +230,21 @@ async def scope_required(ctx: CheckContext, *, token: dict[str, Any], scope: str
 
 @check("token-in-query-refused")
 async def token_in_query_refused(ctx: CheckContext, *, token: dict[str, Any], requests: Requests,
-                                 param: str = "access_token") -> None:
+                                 param: str = "access_token", create_in: str | None = None,
+                                 body: dict[str, Any] | None = None, owner: str | None = None,
+                                 form_requests: Requests = ()) -> None:
     """A valid token sent in the URL's query string is refused with 401 or 400, never served,
     whether it comes alone or beside the same token in the Authorization header: URLs end up
     in logs and Referer headers (OAuth 2.1, RFC 9700 §4.3), and a client sends its token one
-    way only (RFC 6750 §2)."""
+    way only (RFC 6750 §2). With `create_in`, a resource is created first (by `owner`) and
+    `${target}` names it, so that every route is tried, not just the collection's.
+    `form_requests` are sent with the token as a form-encoded body parameter (RFC 6750 §2.2)
+    and no Authorization header: a server that takes tokens from the header only answers them
+    as it answers no token (401), and changes nothing: what is judged here is only that the
+    token was not taken, so any refusal passes (no-token-401 judges the 401 itself)."""
+    before = None
+    if create_in and owner:
+        _url, before = await create_as(ctx, owner, create_in, body)
     valid = await token_from(ctx, token)
     for headers, beside in (({}, "(no Authorization header)"),
                             (bearer(valid), "with the same token in Authorization: Bearer too")):
@@ -244,3 +254,14 @@ async def token_in_query_refused(ctx: CheckContext, *, token: dict[str, Any], re
                        "and Referer headers, so such a request is refused whatever else it carries",
                        expected="status 401 or 400: a token in the URL is refused",
                        received=f"status {response.status} {response.reason}")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    in_form = [{**request, "headers": form, "body": f"{param}={valid}"} for request in form_requests]
+    for label, response in await send_all(ctx, in_form, {}):
+        ctx.expect(not 200 <= response.status < 300, f"{label} with no Authorization header and "
+                   f"{param}=<a valid token> in a form-encoded body answered {response.status}: "
+                   "the token was taken from the body. Tokens come in the Authorization header "
+                   "only; a form body is not a place the server looks for one, so this request "
+                   "has no token", expected="status 401, as for a request without a token",
+                   received=f"status {response.status} {response.reason}")
+    if before is not None and owner:
+        await expect_kept_for_owner(ctx, owner, ctx.vars["target"], before)

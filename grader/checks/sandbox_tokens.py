@@ -34,7 +34,7 @@ async def sandbox_login(ctx: CheckContext, *, username: str, password: str, scop
                         client_id: str = APP_CLIENT, redirect_uri: str = APP_REDIRECT) -> dict[str, Any]:
     """Sign `username` in at the sandbox with the authorization code flow and PKCE (RFC 7636),
     as a public client does, and return the tokens: `access_token`, `refresh_token`, `scope`,
-    and `sub`, the subject the access token speaks for."""
+    `sub`, the subject the access token speaks for, and `iss`, the issuer that signed it."""
     sandbox = ctx.service("sandbox")
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
@@ -55,7 +55,7 @@ async def sandbox_login(ctx: CheckContext, *, username: str, password: str, scop
     ctx.expect(tokens.status == 200, f"the sandbox's token endpoint answered {tokens.status}",
                expected="200 with tokens", received=tokens.text[:300])
     document = ctx.json(tokens)
-    return {**document, "sub": _subject(document["access_token"]), "user": username}
+    return {**document, **_speaker(document["access_token"]), "user": username}
 
 
 @fixture("sandbox-refresh")
@@ -72,14 +72,16 @@ async def sandbox_refresh(ctx: CheckContext, *, of: str, scope: str,
     ctx.expect(tokens.status == 200, f"the sandbox's token endpoint answered {tokens.status} to "
                f"a refresh for {scope}", expected="200 with tokens", received=tokens.text[:300])
     document = ctx.json(tokens)
-    return {**document, "sub": _subject(document["access_token"]),
+    return {**document, **_speaker(document["access_token"]),
             "user": ctx.fixtures[of].get("user", of)}
 
 
-def _subject(token: str) -> str:
+def _speaker(token: str) -> dict[str, str]:
+    """Who a token speaks for (`sub`) and who vouches for it (`iss`), for checks to name."""
     from grader.tokens import claims_of
 
-    return claims_of(token)["sub"]
+    claims = claims_of(token)
+    return {"sub": claims["sub"], "iss": claims["iss"]}
 
 
 async def token_from(ctx: CheckContext, spec: dict[str, Any]) -> str:

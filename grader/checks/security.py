@@ -119,7 +119,8 @@ async def invalid_signup_refused(ctx: CheckContext, *, body: dict[str, Any],
                                  path: str = "/users", login: str = "/login",
                                  statuses: Sequence[int] = (422, 400)) -> None:
     """A sign-up that breaks the rules of a field is refused with one of `statuses`, as a problem
-    (RFC 9110 §15.5.21, RFC 9457), and makes no account: logging in with its username and
+    (RFC 9110 §15.5.21, RFC 9457) that does not hold the password it was sent (the README: no
+    error shows a value it was sent), and makes no account: logging in with its username and
     password gives no token. `body`, a valid sign-up, is made first; each case changes one field
     of it (see `_signup_cases`), and after each the valid account logs in: that proves logging
     in works, so that the case's failed login means no account, and it ends each run of failed
@@ -140,6 +141,11 @@ async def invalid_signup_refused(ctx: CheckContext, *, body: dict[str, Any],
                      expected="status " + " or ".join(map(str, statuses)) + " (a problem)",
                      received=f"status {response.status} {response.reason}".rstrip())
         expect_problem(ctx, response, PROBLEM_MEMBERS)
+        ctx.expect(str(sent["password"]) not in response.text, f"POST {path} with {what} was "
+                   f"refused ({response.status}), and the error holds the password it was sent. An "
+                   "error names the field and its rule, never the value: error bodies end up in logs "
+                   "and screenshots", expected="an error without the password",
+                   received="the password sent, in the response body")
         status, _ = await log_in(ctx, login, str(sent["username"]), str(sent["password"]))
         ctx.expect(status != 200, f"POST {path} with {what} was refused ({response.status}), yet "
                    f"the account was made: POST {login} with its username and password answered "

@@ -270,16 +270,17 @@ function list(req, res, url, version) {
   }
   const status = q.get('status');
   if (status !== null && !STATUSES.includes(status)) return problem(res, 422, 'unknown status');
-  const all = [...books.values()].filter((b) => status === null || b.status === status);
-  let start = 0;
+  let all = [...books.values()].filter((b) => status === null || b.status === status);
   if (q.has('cursor')) {
-    const at = all.findIndex((b) => b.id === q.get('cursor'));
-    start = at + 1; // an unknown cursor: after the start
-    if (at < 0) return problem(res, 400, 'unknown cursor');
+    // The cursor is the last id listed; the page goes on after it, whether that book is still
+    // there or was deleted meanwhile.
+    const after = /^b(\d+)$/.exec(q.get('cursor'));
+    if (after === null) return problem(res, 400, 'unknown cursor');
+    all = all.filter((b) => Number(b.id.slice(1)) > Number(after[1]));
   }
-  const page = all.slice(start, start + limit);
+  const page = all.slice(0, limit);
   const headers = {};
-  if (start + limit < all.length) {
+  if (limit < all.length) {
     const next = new URLSearchParams(q);
     next.set('cursor', page[page.length - 1].id);
     headers.Link = `</${MISTAKE === 'next-link-to-v1' ? 'v1' : version}/books?${next}>; rel="next"`;

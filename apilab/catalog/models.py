@@ -316,6 +316,9 @@ class Probes(Model):
     create_method: Literal["POST", "PUT"] = "POST"
     create_headers: dict[str, str] = {}
     if_match: bool = False  # writes to a resource send If-Match with the ETag it last showed
+    # The errors the README makes problem details: "4xx" leaves a 5xx's body free (a 501 from
+    # the HTTP layer for a method no route has); the default judges every error.
+    problem_statuses: Literal["4xx", "4xx and 5xx"] = "4xx and 5xx"
 
     @field_validator("checks")
     @classmethod

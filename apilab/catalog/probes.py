@@ -9,6 +9,7 @@
     create_method = "PUT"           # resources named by the client: made with PUT (optional)
     create_headers = { If-None-Match = "*" }                                # (optional)
     if_match = true                 # writes send If-Match with the current ETag (optional)
+    problem_statuses = "4xx"        # the README makes 4xx problems, 5xx bodies free (optional)
 
 becomes a run fixture `contract` (`use = "contract"`, reading openapi.yaml beside the file) and,
 after the exercise's own checks, one check per kind named, with the title, why and hint the
@@ -69,7 +70,7 @@ def with_probes(data: dict[str, Any], folder: Path, registry: Registry) -> dict[
                  **({"paths": list(probes.paths)} if probes.paths else {}),
                  **({"id_field": probes.id_field} if probes.id_field else {}),
                  "create_method": probes.create_method, "create_headers": dict(probes.create_headers),
-                 "if_match": probes.if_match},
+                 "if_match": probes.if_match, "problem_statuses": probes.problem_statuses},
     }
     checks = [*data.get("checks", []), *(
         {"id": name, "points": points, "use": name, "needs": [FIXTURE],

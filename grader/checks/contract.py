@@ -45,7 +45,8 @@ KEPT_ON_FAILURE = 3  # exchanges kept when a check stops before a finding (a set
 async def contract(ctx: CheckContext, *, document: str, budget: float, checks: list[str],
                    headers: dict[str, str] | None = None, paths: list[str] | None = None,
                    id_field: str | None = None, create_method: str = "POST",
-                   create_headers: dict[str, str] | None = None, if_match: bool = False) -> Probing:
+                   create_headers: dict[str, str] | None = None, if_match: bool = False,
+                   problem_statuses: str = "4xx and 5xx") -> Probing:
     """Reads the exercise's OpenAPI document for the probes, with the headers every probe sends,
     and makes one resource at each item path (POST to its collection: 2xx and a Location), as
     the probes will: when that fails, it fails once, here, and the probes do not run.
@@ -64,7 +65,8 @@ async def contract(ctx: CheckContext, *, document: str, budget: float, checks: l
                      {name: WEIGHTS.get(name, 1) for name in checks})
     probing = Probing(loaded, allotted,
                       {name: str(ctx.fill(value)) for name, value in (headers or {}).items()},
-                      id_field, create_method, dict(create_headers or {}), if_match)
+                      id_field, create_method, dict(create_headers or {}), if_match,
+                      problem_statuses)
     started = time.perf_counter()
     from grader.contract.explore import prepare, warm  # loads Hypothesis: only a run that probes pays
     from grader.contract.session import Session

@@ -7,6 +7,7 @@ over. Keys are made as in `grader.checks.api_keys`.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable
 from itertools import count
@@ -14,8 +15,8 @@ from typing import NoReturn
 
 from grader.checks.api_keys import basic, issue_key
 from grader.checks.registry import check
-from grader.context import CheckContext
-from grader.lockouts import expect_lockout, until_locked_out, wait_out
+from grader.context import CheckContext, CheckFailed
+from grader.lockouts import expect_lockout, retry_after, until_locked_out, wait_out
 from grader.matchers import show
 from grader.wire import Received
 
@@ -36,7 +37,9 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
     sent within the window count toward its lockout too. Once that lockout is over, the wrong keys
     it counted are older than the window, whoever sent them.
 
-    While that second lockout lasts, a request without a key is still answered 401 (only requests
+    That 429's Retry-After is the whole lockout, rounded up, less only the time its answer took:
+    a shorter lockout, or one rounded down, shows there. While that second lockout lasts, a
+    request without a key is still answered 401 (only requests
     with a key are locked out), and 2 s into it, the right key's 429 has a smaller Retry-After than
     the first 429's: it says when the lockout ends, so it counts down.
 
@@ -65,6 +68,7 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
     allowed = attempts - 1
     revoked_at, malformed_at = allowed // 2, allowed // 3
     without_key: list[Received] = []
+    tenth_sent: list[float] = []  # when the wrong key that must lock the address out was sent
     sent = 0
 
     async def counted() -> Received:
@@ -72,6 +76,8 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
         just before the last one allowed, a request without a key first."""
         nonlocal sent
         sent += 1
+        if sent == attempts - 1:
+            tenth_sent[:] = [time.monotonic()]
         if sent == allowed:
             bare = await ctx.request("GET", use, headers=forwarded())
             without_key.append(bare)
@@ -103,6 +109,12 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
             _locked_early(ctx, at, allowed, use, without_key)
         finally:
             await wait_out(locked, lockout)
+    if at == attempts and tenth_sent:
+        try:
+            _expect_whole_lockout(ctx, locked, lockout, time.monotonic() - tenth_sent[0], use)
+        except CheckFailed:
+            await wait_out(locked, lockout)
+            raise
 
     async def no_key_not_locked_out() -> None:
         bare = await ctx.request("GET", use, headers=forwarded())
@@ -113,6 +125,26 @@ async def guessing_locked_out(ctx: CheckContext, *, keys: str, use: str, login: 
 
     await expect_lockout(ctx, locked, lockout, right_key, "a right key",
                          meanwhile=no_key_not_locked_out, counts_down_after=2)
+
+
+def _expect_whole_lockout(ctx: CheckContext, locked: Received, lockout: int, since: float,
+                          use: str) -> None:
+    """`locked`, the 429 that came `since` seconds after the wrong key that began the lockout was
+    sent, says that nearly all of the `lockout` seconds are left: Retry-After is the seconds left,
+    rounded up, so a lockout shorter than the README's, or rounded down, shows here."""
+    seconds = retry_after(locked)
+    least = math.ceil(lockout - since)
+    if seconds is None or not 1 <= least <= lockout:
+        return  # no usable Retry-After (expect_lockout says so), or answers too slow to judge
+    ctx.expect(seconds >= least,
+               f"the 429 to the request after the 10th wrong key came {since:.2f} s after that key "
+               f"was sent, with Retry-After: {seconds}: a lockout lasts {lockout} s, so at least "
+               f"{lockout - since:.2f} s of it were left, and Retry-After is the seconds left, "
+               "rounded up; a client that obeys a smaller one comes back while it is still locked "
+               "out, and a shorter lockout lets a guesser try more keys a minute",
+               expected=f"Retry-After: {least}" if least == lockout
+               else f"Retry-After: {least} to {lockout}",
+               received=f"Retry-After: {seconds} on GET {use}")
 
 
 def _forwarded(written: int) -> dict[str, str]:

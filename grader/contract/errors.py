@@ -6,6 +6,9 @@ query, an unknown id, a method the path does not support, a request without its 
 checked in full against the contract: its media type, every member its schema requires, and a
 problem's `status` equal to the HTTP status. Every method a 405's `Allow` names is then sent and
 must be answered, and paths outside the contract must be problems, not a framework's HTML page.
+A method that no path of the contract has may be answered 501 instead of 405 (RFC 9110
+§15.6.2); where the README makes only 4xx answers problems (`problem_statuses = "4xx"`), a 5xx's
+body is not judged.
 """
 
 from __future__ import annotations
@@ -74,6 +77,12 @@ async def methods_and_routes(session: Session) -> Finding | None:
     return None
 
 
+def _unknown_everywhere(session: Session, method: str) -> bool:
+    """Whether no path of the contract has `method`: a server may then not know the method at
+    all, and answer 501 (RFC 9110 §15.6.2) before any route is looked at."""
+    return all(operation.method != method for operation in session.contract.operations)
+
+
 def valid_segment() -> st.SearchStrategy[str]:
     return st.from_regex(r"[a-z][a-z0-9-]{2,15}", fullmatch=True, alphabet=CHARACTERS)
 
@@ -98,6 +107,8 @@ async def _problem(session: Session, operation: Operation | None, url: str,
                                       credentials=request.get("credentials", True))
         if response.status < 400 or method == "HEAD":
             return None  # not an error: whether it should have been is another check's business
+        if response.status >= 500 and session.probing.problem_statuses == "4xx":
+            return None  # the README makes 4xx problems only; a 5xx's body is free
         if problem := error_problem(session.contract, operation, response):
             why = request.get("why", "")
             return Finding(f"{method} {target}{why} answered {response.status}, but {problem}",
@@ -117,9 +128,13 @@ async def _advertised(session: Session, path: str, url: str, method: str) -> Fin
         response = await session.send(method, url, **(
             {"json_body": {}} if method in ("POST", "PUT", "PATCH") else {}))
         documented = session.contract.methods(path)
+        if response.status == 501 and _unknown_everywhere(session, method):
+            return None  # RFC 9110 §15.6.2: 501 is the answer to a method no resource supports
         if response.status != 405:
+            also = " (or 501, as no path has it)" if _unknown_everywhere(session, method) else ""
             return Finding(f"{method} {url} answered {response.status}, but the contract has no "
-                           f"{method} for {path}", expected="status 405 Method Not Allowed with Allow",
+                           f"{method} for {path}",
+                           expected=f"status 405 Method Not Allowed with Allow{also}",
                            received=f"status {response.status} {response.reason}",
                            exchanges=session.since(mark))
         allowed = allow_methods(response)

@@ -22,6 +22,7 @@ class Probing:
     create_method: str = "POST"
     create_headers: dict[str, str] = field(default_factory=dict)
     if_match: bool = False  # writes to a resource send If-Match with the ETag it last showed
+    problem_statuses: str = "4xx and 5xx"  # "4xx": the README leaves a 5xx's body free
 
 
 @dataclass

@@ -1,6 +1,7 @@
 // API keys, written from the exercise README alone: Node 20, standard library only.
 // Legal choices: string ids, base64url keys with an `ak_` namespace and a 12-character prefix, a
-// charset parameter in WWW-Authenticate: Basic, a lockout counted per socket address.
+// charset parameter in WWW-Authenticate: Basic, a lockout counted per socket address, and a plain
+// 501 for a method no route has (PUT, PATCH), as many HTTP servers answer one they do not know.
 import http from 'node:http';
 import crypto from 'node:crypto';
 
@@ -54,6 +55,10 @@ async function handle(req, res) {
   const url = new URL(req.url, 'http://x');
   const chunks = [];
   for await (const c of req) chunks.push(c);
+  if (!['GET', 'HEAD', 'POST', 'DELETE'].includes(req.method)) {
+    res.writeHead(501, { 'Content-Type': 'text/plain' });
+    return res.end(`${req.method} is not implemented\n`);
+  }
   if (url.pathname === '/whoami') {
     if (req.method !== 'GET') return problem(res, 405, 'Method Not Allowed', 'GET only', { Allow: 'GET' });
     return whoami(req, res);

@@ -55,6 +55,16 @@ class _Commands(click.Group):
         module, attribute = COMMANDS[name]
         return getattr(importlib.import_module(module), attribute)
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Ctrl-C that a command does not handle itself (while it loads, say) ends it as a
+        shell expects, with 130, not click's "Aborted!" and 1: `apilab check` in a script
+        exits 130 however early it is interrupted."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\napilab: stopped.", err=True)
+            ctx.exit(130)
+
 
 @click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(package_name="apilab", message="apilab %(version)s")

@@ -248,3 +248,16 @@ def test_the_sandbox_is_recognised_and_another_program_is_not(sandbox_url):
     assert not _is_sandbox(f"http://127.0.0.1:{free_port()}")  # nothing there
     with serve_app(FIXTURE_COURSE / "exercises/hello-api/solution") as other:
         assert not _is_sandbox(other)  # something, but not the sandbox
+
+
+def test_ctrl_c_a_command_does_not_handle_exits_130(cli, monkeypatch):
+    from apilab.commands import resources
+
+    def interrupted():
+        raise KeyboardInterrupt  # Ctrl-C while the course loads
+
+    monkeypatch.setattr(resources, "course", interrupted)
+    result = cli("lessons")
+    assert result.exit_code == 130
+    assert "apilab: stopped." in result.output and "Aborted!" not in result.output
+

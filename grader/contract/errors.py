@@ -128,10 +128,11 @@ async def _advertised(session: Session, path: str, url: str, method: str) -> Fin
         response = await session.send(method, url, **(
             {"json_body": {}} if method in ("POST", "PUT", "PATCH") else {}))
         documented = session.contract.methods(path)
-        if response.status == 501 and _unknown_everywhere(session, method):
+        unknown = _unknown_everywhere(session, method)
+        if response.status == 501 and unknown:
             return None  # RFC 9110 §15.6.2: 501 is the answer to a method no resource supports
         if response.status != 405:
-            also = " (or 501, as no path has it)" if _unknown_everywhere(session, method) else ""
+            also = " (or 501, as no path has it)" if unknown else ""
             return Finding(f"{method} {url} answered {response.status}, but the contract has no "
                            f"{method} for {path}",
                            expected=f"status 405 Method Not Allowed with Allow{also}",

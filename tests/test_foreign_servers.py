@@ -51,6 +51,7 @@ MISTAKES = {
     "last-page-links-empty": ({"last-page-no-next"}, "is empty: page 1 held the last item"),
     "json-errors-only": ({"text-not-utf8"}, "UnicodeDecodeError"),
     "unread-refused-body": ({"keep-alive"}, "its body was left unread"),
+    "unread-refused-update": ({"keep-alive"}, "its body was left unread"),
 }
 NODE_VARIANTS = {*CORRECT_NODE, "node-length-utf16"}
 

@@ -30,8 +30,9 @@ async def keep_alive(
 
     Proves RFC 9112 §9.3 (persistent connections) and §6.3 (message body length): on one
     connection it creates a resource from `body` (its text sent as UTF-8), sends each of
-    `refused` (`{ method, path, headers, body, statuses }`: a request with a body that the server
-    refuses, answered with one of `statuses`), reads the resource back (every field of `body`
+    `refused` (`{ method, path, headers, body, statuses }`, or `on_created = true` instead of a
+    path for the resource just created: a request with a body that the server refuses, answered
+    with one of `statuses`), reads the resource back (every field of `body`
     exactly as sent), asks HEAD of it and of `collection`, lists `collection`, changes the
     resource with PATCH `update` (when given), deletes it, and reads it again (404). Each response
     must end where its framing says so that the next one starts right after it: a Content-Length
@@ -50,13 +51,14 @@ async def keep_alive(
         after = ""
         for request in refused:
             request = ctx.fill(request)
-            method = request["method"].upper()
-            sent = f"{method} {request['path']} with {request['called']}"
-            answer = await connection.request(method, request["path"],
-                                              headers=request.get("headers"), body=request["body"])
+            method, created = request["method"].upper(), request.get("on_created", False)
+            target = location if created else request["path"]
+            sent = f"{method} {target} with {request['called']}"
+            answer = await connection.request(method, target, headers=request.get("headers"),
+                                              body=request["body"], based=not created)
             statuses = request["statuses"]
             ctx.expect(answer.status in statuses, f"{sent} on a kept-alive connection answered "
-                       f"{answer.status}", expected="status " + " or ".join(map(str, statuses)),
+                       f"{answer.status}{after}", expected="status " + " or ".join(map(str, statuses)),
                        received=f"status {answer.status} {answer.reason}".rstrip())
             after = (f", right after {sent} was refused on the same connection: its body was left "
                      "unread and taken for the start of the next request. Read every request's "

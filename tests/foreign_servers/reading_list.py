@@ -41,6 +41,7 @@ MISTAKES = {
     "last-page-links-empty": "a full page always links to a next one",
     "json-errors-only": "parses bytes with json.loads, catching only JSONDecodeError",
     "unread-refused-body": "answers 415 from the Content-Type without reading the body",
+    "unread-refused-update": "answers a PUT or PATCH 415 from the Content-Type without reading the body",
 }
 STATUSES = ("to-read", "reading", "done")
 ITEM = re.compile(r"/books/([^/]+)")
@@ -218,7 +219,9 @@ class Connection:
                        for k, _, v in (h.partition(":") for h in lines if h)}
             length = int(headers.get("content-length", "0") or 0)
             media = headers.get("content-type", "").split(";")[0].strip().lower()
-            if self.variant == "unread-refused-body" and "json" not in media:
+            unread = (self.variant == "unread-refused-body"
+                      or (self.variant == "unread-refused-update" and method in ("PUT", "PATCH")))
+            if unread and "json" not in media:
                 body = b""  # refused for its Content-Type: its bytes stay in the stream
             else:
                 body = await self.reader.readexactly(length)
